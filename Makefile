@@ -1,0 +1,44 @@
+# Vigil — the two commands a fresh machine needs are `make demo` and `make test`.
+SHELL := /bin/bash
+# Functions run on FC's python3.10, so the development venv uses 3.10 when the machine has it.
+PYTHON ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 python3; do \
+            $$p -c 'import sys; assert sys.version_info >= (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= .vigil/local
+PYTEST_ARGS ?=
+
+.PHONY: help venv lint typecheck test test-fast bench demo clean
+
+help:  ## this list
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml device_client/pyproject.toml
+	@test -n "$(PYTHON)" || { echo "need Python >= 3.10"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/.installed  ## create .venv with everything installed
+
+lint: venv  ## ruff
+	$(BIN)/ruff check .
+
+typecheck: venv  ## mypy (Python 3.10 target)
+	$(BIN)/mypy
+
+test: venv lint typecheck  ## lint, type checks and the whole test suite (not benchmarks)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: venv  ## pytest only
+	$(BIN)/pytest -x $(PYTEST_ARGS)
+
+bench: venv  ## benchmarks: figures and ratios against a peer in the same run
+	$(BIN)/pytest -m bench -s -p no:randomly tests/bench $(PYTEST_ARGS)
+
+demo: venv  ## the whole local stack on $(DATA) with simulated cameras; Ctrl-C stops it
+	$(BIN)/vigil demo --data $(DATA)
+
+clean:  ## remove the venv and local data
+	rm -rf $(VENV) .vigil .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,97 @@
+"""The bucket key layout (architecture §2): the one place that builds and parses Vigil's keys."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from .protocol import validate_device_id
+
+VIDEOS = "videos/"
+LIVE = "live/"
+INDEX = "index/"
+SYSTEM = "_system/"
+CLIP_EXTENSIONS = ("ts", "mp4")
+
+_CLIP_RE = re.compile(
+    r"videos/(?P<device>[a-z0-9][a-z0-9-]{2,62})/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/"
+    r"(?P<hh>\d{2})(?P<mi>\d{2})(?P<ss>\d{2})(?P<ms>\d{3})Z-(?P<seq>\d{1,12})\.(?P<ext>ts|mp4)"
+)
+
+
+@dataclass(frozen=True)
+class ClipKey:
+    device_id: str
+    start: datetime  # UTC, millisecond precision
+    seq: int
+    ext: str
+
+    @property
+    def key(self) -> str:
+        return clip_key(self.device_id, self.start, self.seq, self.ext)
+
+    @property
+    def day(self) -> date:
+        return self.start.date()
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("clip start must be timezone-aware")
+    return moment.astimezone(timezone.utc)
+
+
+def videos_prefix(device_id: str) -> str:
+    return f"{VIDEOS}{validate_device_id(device_id)}/"
+
+
+def live_prefix(device_id: str) -> str:
+    return f"{LIVE}{validate_device_id(device_id)}/"
+
+
+def clip_key(device_id: str, start: datetime, seq: int, ext: str) -> str:
+    """`videos/<d>/<YYYY>/<MM>/<DD>/<HHMMSSmmm>Z-<seq>.<ext>`; the time is the clip's UTC start."""
+    if ext not in CLIP_EXTENSIONS:
+        raise ValueError(f"clip extension must be one of {CLIP_EXTENSIONS}")
+    if seq < 0:
+        raise ValueError("sequence number must be >= 0")
+    t = _utc(start)
+    return (
+        f"{videos_prefix(device_id)}{t:%Y/%m/%d}/{t:%H%M%S}{t.microsecond // 1000:03d}Z-{seq}.{ext}"
+    )
+
+
+def parse_clip_key(key: str) -> ClipKey | None:
+    """The parts of a clip key, or None for anything outside the layout."""
+    m = _CLIP_RE.fullmatch(key)
+    if not m:
+        return None
+    try:
+        start = datetime(
+            int(m["y"]), int(m["m"]), int(m["d"]), int(m["hh"]), int(m["mi"]), int(m["ss"]),
+            int(m["ms"]) * 1000, tzinfo=timezone.utc,
+        )
+    except ValueError:
+        return None
+    return ClipKey(m["device"], start, int(m["seq"]), m["ext"])
+
+
+def day_prefix(device_id: str, day: date) -> str:
+    return f"{videos_prefix(device_id)}{day:%Y/%m/%d}/"
+
+
+def index_key(device_id: str, day: date) -> str:
+    return f"{INDEX}{validate_device_id(device_id)}/{day:%Y-%m-%d}.jsonl"
+
+
+def summary_key(device_id: str) -> str:
+    return f"{INDEX}{validate_device_id(device_id)}/_summary.json"
+
+
+def device_record_key(device_id: str) -> str:
+    return f"{SYSTEM}devices/{validate_device_id(device_id)}.json"
+
+
+def nonce_key(device_id: str, nonce: str) -> str:
+    return f"{SYSTEM}nonces/{validate_device_id(device_id)}/{nonce}"

@@ -1,0 +1,1 @@
+"""localcloud: OSS, STS, RAM and a Function Compute runtime on one machine, speaking the real protocols."""

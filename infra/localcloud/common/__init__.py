@@ -1,0 +1,1 @@
+"""Pieces every localcloud service shares: the clock, JSON logs, the threaded HTTP server."""
