@@ -1,0 +1,1 @@
+"""The operator CLI `vigil`: run localcloud, provision devices, issue operator tokens, manage the index."""

@@ -1,0 +1,44 @@
+"""`vigil` — the operator command line. Each command group lives in its own `*_cmd.py` module that
+exposes `register(subparsers)`; this module only assembles them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import local_cmd
+
+# One line per command group; a group's module adds its subcommands and sets `func` on each.
+COMMAND_MODULES = [
+    local_cmd,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vigil",
+        description="Vigil operator CLI: localcloud, devices, tokens, the recording index.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
