@@ -266,6 +266,10 @@ class RamModel:
         self._sessions[security_token] = session
         return session
 
+    def resolve_token_key_id(self, security_token: str) -> str:
+        """The access key id a valid token was issued for (STS tells a key mismatch apart)."""
+        return self._session(security_token).payload.access_key_id
+
     def _resolve_session(self, access_key_id: str, security_token: str) -> Principal:
         session = self._session(security_token)
         payload = session.payload
