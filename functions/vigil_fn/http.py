@@ -1,0 +1,215 @@
+"""FC 3.0 HTTP events parsed at the edge, JSON responses, API errors and a tiny router.
+
+FC hands an HTTP-triggered function the request as JSON bytes (`rawPath`, `headers`,
+`queryParameters`, `body` + `isBase64Encoded`, `requestContext.http.method`, `requestContext.requestId`)
+and expects `{"statusCode", "headers", "isBase64Encoded", "body"}` back. Handlers work on a typed
+`HttpEvent` and raise `ApiError` for anything a client did wrong; the router turns that into
+`{"error": {"code", "message"}}` with the right status, and anything unexpected into a 500 that
+never carries a traceback to the client.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .logging import get_logger
+
+log = get_logger("vigil.http")
+
+Response = dict[str, Any]
+Handler = Callable[["HttpEvent"], Response]
+
+
+class ApiError(Exception):
+    """A client-visible error: HTTP status, a stable machine code and a human message.
+
+    `extra` fields are added inside the `error` object (e.g. `server_time` for a stale timestamp).
+    Messages must never contain secrets.
+    """
+
+    def __init__(self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None,
+                 extra: Mapping[str, Any] | None = None) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+
+    def to_response(self) -> Response:
+        doc: dict[str, Any] = {"error": {"code": self.code, "message": self.message, **self.extra}}
+        return json_response(self.status, doc, self.headers)
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, "bad_request", message)
+
+
+class Headers(Mapping[str, str]):
+    """Case-insensitive, read-only header map (FC keeps the client's spelling; we must not care)."""
+
+    def __init__(self, raw: Mapping[str, Any] | None = None) -> None:
+        self._items: dict[str, str] = {}
+        for name, value in (raw or {}).items():
+            if isinstance(value, list):  # some gateways hand repeated headers as lists
+                value = ", ".join(str(v) for v in value)
+            self._items[str(name).lower()] = str(value)
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self._items.get(name.lower(), default)
+
+
+@dataclass(frozen=True)
+class HttpEvent:
+    """The parts of an FC 3.0 HTTP trigger event that handlers use."""
+
+    method: str
+    path: str
+    headers: Headers
+    query: dict[str, str]
+    body: bytes
+    request_id: str
+    source_ip: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    context: Any = field(default=None, repr=False, compare=False)  # the FC context (credentials, ...)
+
+    @classmethod
+    def parse(cls, event: bytes | str | Mapping[str, Any], context: Any = None) -> HttpEvent:
+        """Parse the event FC delivered; a malformed event is a 400, never a traceback."""
+        doc: Any = event
+        if isinstance(event, (bytes, bytearray)):
+            doc = bytes(event).decode("utf-8", errors="replace")
+        if isinstance(doc, str):
+            try:
+                doc = json.loads(doc)
+            except ValueError as exc:
+                raise bad_request("the HTTP event is not JSON") from exc
+        if not isinstance(doc, Mapping):
+            raise bad_request("the HTTP event is not a JSON object")
+        ctx = doc.get("requestContext") or {}
+        http = ctx.get("http") or {} if isinstance(ctx, Mapping) else {}
+        method = str(http.get("method") or doc.get("httpMethod") or "GET").upper()
+        path = doc.get("rawPath") or http.get("path") or "/"
+        if not isinstance(path, str):
+            raise bad_request("rawPath must be a string")
+        headers = doc.get("headers") or {}
+        query = doc.get("queryParameters") or {}
+        if not isinstance(headers, Mapping) or not isinstance(query, Mapping):
+            raise bad_request("headers and queryParameters must be objects")
+        body = _decode_body(doc.get("body"), bool(doc.get("isBase64Encoded")))
+        request_id = (
+            (ctx.get("requestId") if isinstance(ctx, Mapping) else None)
+            or getattr(context, "request_id", None)
+            or uuid.uuid4().hex
+        )
+        return cls(
+            method=method,
+            path=path,
+            headers=Headers(headers),
+            query={str(k): str(v) for k, v in query.items()},
+            body=body,
+            request_id=str(request_id),
+            source_ip=str(http.get("sourceIp") or ""),
+            raw=doc,
+            context=context,
+        )
+
+    def json(self, max_bytes: int | None = None) -> Any:
+        """The body as JSON (empty body → None); malformed JSON is a 400."""
+        if max_bytes is not None and len(self.body) > max_bytes:
+            raise ApiError(413, "payload_too_large", f"the body is larger than {max_bytes} bytes")
+        if not self.body.strip():
+            return None
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise bad_request("the body is not valid JSON") from exc
+
+
+def _decode_body(body: Any, is_base64: bool) -> bytes:
+    if body is None:
+        return b""
+    if not isinstance(body, str):
+        raise bad_request("body must be a string")
+    if is_base64:
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise bad_request("body is not valid base64") from exc
+    return body.encode("utf-8")
+
+
+def json_response(status: int, doc: Any, headers: Mapping[str, str] | None = None) -> Response:
+    """An FC 3.0 HTTP response carrying a JSON document."""
+    out = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+    out.update(headers or {})
+    return {
+        "statusCode": status,
+        "headers": out,
+        "isBase64Encoded": False,
+        "body": json.dumps(doc, separators=(",", ":"), sort_keys=True),
+    }
+
+
+class Router:
+    """Exact-path routing with 404 / 405 answers; handlers receive the parsed `HttpEvent`."""
+
+    def __init__(self) -> None:
+        self._routes: dict[str, dict[str, Handler]] = {}
+
+    def route(self, method: str, path: str) -> Callable[[Handler], Handler]:
+        def register(fn: Handler) -> Handler:
+            self.add(method, path, fn)
+            return fn
+
+        return register
+
+    def add(self, method: str, path: str, fn: Handler) -> None:
+        self._routes.setdefault(path, {})[method.upper()] = fn
+
+    def resolve(self, method: str, path: str) -> Handler:
+        methods = self._routes.get(path)
+        if methods is None:
+            raise ApiError(404, "not_found", f"no such resource: {path[:200]}")
+        fn = methods.get(method.upper())
+        if fn is None and method.upper() == "HEAD":
+            fn = methods.get("GET")
+        if fn is None:
+            allow = ", ".join(sorted(methods))
+            raise ApiError(405, "method_not_allowed", f"{method[:16]} is not allowed here; use {allow}",
+                           headers={"Allow": allow})
+        return fn
+
+    def dispatch(self, event: bytes | str | Mapping[str, Any], context: Any = None) -> Response:
+        """Parse, route and run; every outcome is an FC HTTP response."""
+        request_id = getattr(context, "request_id", None) or ""
+        try:
+            http_event = HttpEvent.parse(event, context)
+            request_id = http_event.request_id
+            response = self.resolve(http_event.method, http_event.path)(http_event)
+        except ApiError as err:
+            response = err.to_response()
+        except Exception:  # noqa: BLE001 - the client gets a 500, the log gets the traceback
+            log.exception("unhandled error", extra={"request_id": request_id})
+            response = ApiError(500, "internal_error", "internal error; see the function log").to_response()
+        if request_id:
+            response.setdefault("headers", {})["X-Vigil-Request-Id"] = request_id
+        return response

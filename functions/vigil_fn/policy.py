@@ -1,0 +1,145 @@
+"""The session-policy builder: the one place Vigil writes RAM policy documents for STS.
+
+Policies are built as data and serialised with `json`, never by string concatenation, and every
+value that reaches a Resource is validated first: a device id or bucket name with `*`, `?`, `/`,
+`..`, quotes or unicode would widen or break the policy. STS grants the intersection of the session
+policy and the role's own policies, so these documents only ever narrow what a role may do.
+
+Two builders:
+- `device_upload_policy(bucket, device_id)`: PutObject / AbortMultipartUpload / ListParts under the
+  device's own `videos/<id>/` and `live/<id>/` prefixes (architecture §3).
+- `parity_policy(bucket, path, mode)`: the OSS Media C SDK's `get_token(path, mode)` modes
+  (`r` GetObject, `w`/`a` PutObject, `d` DeleteObject, `l` ListObjects with an `oss:Prefix` condition).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from vigil_camera.keys import live_prefix, videos_prefix
+from vigil_camera.protocol import validate_device_id
+
+VERSION = "1"
+DEVICE_UPLOAD_ACTIONS = ("oss:PutObject", "oss:AbortMultipartUpload", "oss:ListParts")
+MODE_ACTIONS: dict[str, str] = {
+    "r": "oss:GetObject",      # covers HeadObject / GetObjectMeta
+    "w": "oss:PutObject",
+    "a": "oss:PutObject",      # AppendObject is authorised as PutObject
+    "d": "oss:DeleteObject",
+}
+MODES = "rwadl"
+MAX_POLICY_BYTES = 2048  # STS refuses session policies beyond a few KB; ours stay far below
+
+# OSS bucket naming: 3-63 chars, lower-case letters, digits, hyphens, no leading/trailing hyphen.
+_BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+# A parity path: starts with "/", printable ASCII without quotes/backslash/whitespace; `*` and `?`
+# are deliberate (the operator asks for a wildcard), `..` segments are refused.
+_PATH_RE = re.compile(r"/[!#-\[\]-~]{0,1022}")
+
+
+def validate_bucket(bucket: object) -> str:
+    if not isinstance(bucket, str) or not _BUCKET_RE.fullmatch(bucket):
+        raise ValueError("bucket name must be 3-63 characters of a-z, 0-9 and '-'")
+    return bucket
+
+
+def validate_path(path: object) -> str:
+    """A C-SDK style object path: must start with '/', e.g. '/videos/cam-1/*'."""
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise ValueError("path must start with '/' (e.g. /videos/cam-1/*)")
+    if not _PATH_RE.fullmatch(path):
+        raise ValueError("path may hold printable ASCII only (no spaces, quotes or backslashes), "
+                         "at most 1023 characters")
+    if any(part in (".", "..") for part in path[1:].split("/")):
+        raise ValueError("path must not contain '.' or '..' segments")
+    return path
+
+
+def validate_mode(mode: object) -> str:
+    """A non-empty combination of the letters r, w, a, d, l (each at most once)."""
+    if not isinstance(mode, str) or not mode:
+        raise ValueError(f"mode must be a non-empty combination of {MODES!r}")
+    bad = sorted(set(mode) - set(MODES))
+    if bad:
+        raise ValueError(f"unknown mode letter(s) {''.join(bad)!r}; use a combination of {MODES!r}")
+    if len(set(mode)) != len(mode):
+        raise ValueError("mode letters must not repeat")
+    return mode
+
+
+def object_arn(bucket: str, key_pattern: str) -> str:
+    return f"acs:oss:*:*:{validate_bucket(bucket)}/{key_pattern}"
+
+
+def bucket_arn(bucket: str) -> str:
+    return f"acs:oss:*:*:{validate_bucket(bucket)}"
+
+
+def device_upload_policy(bucket: str, device_id: str) -> dict[str, Any]:
+    """Upload-only access to the device's own prefixes, nothing else."""
+    device_id = validate_device_id(device_id)
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": list(DEVICE_UPLOAD_ACTIONS),
+                "Resource": [
+                    object_arn(bucket, videos_prefix(device_id) + "*"),
+                    object_arn(bucket, live_prefix(device_id) + "*"),
+                ],
+            }
+        ],
+    }
+
+
+def parity_policy(bucket: str, path: str, mode: str) -> dict[str, Any]:
+    """The policy `oss_media_get_token(bucket, path, mode, ...)` would request."""
+    bucket = validate_bucket(bucket)
+    path = validate_path(path)
+    mode = validate_mode(mode)
+    statements: list[dict[str, Any]] = []
+    object_actions = sorted({MODE_ACTIONS[m] for m in mode if m in MODE_ACTIONS})
+    if object_actions:
+        statements.append({"Effect": "Allow", "Action": object_actions,
+                           "Resource": [object_arn(bucket, path[1:])]})
+    if "l" in mode:
+        statements.append({
+            "Effect": "Allow",
+            "Action": ["oss:ListObjects"],
+            "Resource": [bucket_arn(bucket)],
+            "Condition": {"StringLike": {"oss:Prefix": [path[1:]]}},
+        })
+    return {"Version": VERSION, "Statement": statements}
+
+
+def validate_policy_document(doc: object) -> dict[str, Any]:
+    """Shape check of a user-supplied policy (`get_token_from_policy`) before it goes to STS."""
+    if not isinstance(doc, dict):
+        raise ValueError("a policy must be a JSON object")
+    if str(doc.get("Version")) != VERSION:
+        raise ValueError('a policy needs "Version": "1"')
+    statements = doc.get("Statement")
+    if not isinstance(statements, list) or not statements:
+        raise ValueError('a policy needs a non-empty "Statement" list')
+    for i, st in enumerate(statements):
+        if not isinstance(st, dict):
+            raise ValueError(f"Statement[{i}] must be an object")
+        if st.get("Effect") not in ("Allow", "Deny"):
+            raise ValueError(f'Statement[{i}].Effect must be "Allow" or "Deny"')
+        for key in ("Action", "Resource"):
+            value = st.get(key)
+            if isinstance(value, str):
+                continue
+            if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"Statement[{i}].{key} must be a string or a non-empty list of strings")
+    if len(dump(doc)) > MAX_POLICY_BYTES:
+        raise ValueError(f"the policy is longer than {MAX_POLICY_BYTES} bytes")
+    return doc
+
+
+def dump(doc: dict[str, Any]) -> str:
+    """Compact JSON, as it goes into the STS `Policy` parameter."""
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=True)

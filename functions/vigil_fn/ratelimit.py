@@ -1,0 +1,75 @@
+"""Per-device token rate limit that holds across function instances, kept in OSS.
+
+Choice: a fixed one-minute window with numbered slots. A granted request claims the object
+`_system/nonces/<device>/rl-<window>-<slot>` for the first free slot number, with
+`x-oss-forbid-overwrite: true`; OSS makes each slot claimable exactly once, so two instances can
+never both get slot N, and a device gets at most `limit` tokens per window however many instances
+serve it. The slots live beside the nonces on purpose: `rl-` can never be a nonce (nonces are hex),
+the token role already may write `_system/nonces/` (no extra RAM grant, no List permission), and the
+nonce lifecycle rule deletes them after a day.
+
+Each instance remembers the next slot to try per device and window, so a steady device costs one
+PutObject per token; after a cold start or a race it walks forward from there. A window that is full
+is remembered too, so a client hammering a limited device costs no further OSS calls.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+
+import oss2
+from vigil_camera.keys import SYSTEM
+from vigil_camera.protocol import validate_device_id
+
+WINDOW_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    retry_after: int = 0  # seconds until the window ends (when refused)
+    slot: int = -1
+
+
+def slot_key(device_id: str, window: int, slot: int) -> str:
+    return f"{SYSTEM}nonces/{validate_device_id(device_id)}/rl-{window}-{slot}"
+
+
+class RateLimiter:
+    def __init__(self, bucket: oss2.Bucket, limit_per_window: int,
+                 window_seconds: int = WINDOW_SECONDS) -> None:
+        if limit_per_window < 1:
+            raise ValueError("the rate limit must be at least 1 per window")
+        self.bucket = bucket
+        self.limit = limit_per_window
+        self.window_seconds = window_seconds
+        self._next: dict[str, tuple[int, int]] = {}  # device -> (window, next slot to try)
+        self._lock = threading.Lock()
+
+    def acquire(self, device_id: str, now: float) -> Decision:
+        """Take one slot in the current window, or say how long to wait."""
+        window = int(now // self.window_seconds)
+        retry_after = max(1, math.ceil((window + 1) * self.window_seconds - now))
+        with self._lock:
+            w, slot = self._next.get(device_id, (window, 0))
+        if w != window:
+            slot = 0
+        while slot < self.limit:
+            try:
+                self.bucket.put_object(slot_key(device_id, window, slot), b"",
+                                       headers={"x-oss-forbid-overwrite": "true"})
+            except oss2.exceptions.FileAlreadyExists:
+                slot += 1
+                continue
+            self._remember(device_id, window, slot + 1)
+            return Decision(True, 0, slot)
+        self._remember(device_id, window, slot)
+        return Decision(False, retry_after)
+
+    def _remember(self, device_id: str, window: int, next_slot: int) -> None:
+        with self._lock:
+            if len(self._next) > 10_000:  # bound the memory of a long-lived instance
+                self._next.clear()
+            self._next[device_id] = (window, next_slot)

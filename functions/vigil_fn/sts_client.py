@@ -1,0 +1,136 @@
+"""AssumeRole through `aliyun-python-sdk-sts`, pointed at the cloud or at localcloud by endpoint.
+
+`sts_endpoint` is "" for the SDK's regional default (the cloud), or a URL such as
+`http://127.0.0.1:9001` (localcloud): then every request gets `set_endpoint(host:port)` and the
+URL's scheme. The client is built once per set of credentials and reused (FC instances keep it);
+errors become `StsUnavailable` carrying the STS error code only, never a key or token.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
+from aliyunsdkcore.auth.credentials import AccessKeyCredential, StsTokenCredential
+from aliyunsdkcore.client import AcsClient
+from aliyunsdksts.request.v20150401.AssumeRoleRequest import AssumeRoleRequest
+
+from .policy import dump
+
+SESSION_NAME_RE = re.compile(r"[a-zA-Z0-9.@\-_]{2,64}")
+
+
+class StsUnavailable(Exception):
+    """STS refused or could not be reached; `code` is STS's error code (safe to log)."""
+
+    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class IssuedCredentials:
+    access_key_id: str
+    access_key_secret: str
+    security_token: str
+    expiration: str  # ISO 8601 UTC, as STS returns it (YYYY-MM-DDTHH:MM:SSZ)
+    assumed_role_arn: str = ""
+
+    def public_dict(self) -> dict[str, str]:
+        """The four fields a client needs (what goes into a token response)."""
+        return {
+            "access_key_id": self.access_key_id,
+            "access_key_secret": self.access_key_secret,
+            "security_token": self.security_token,
+            "expiration": self.expiration,
+        }
+
+
+def split_endpoint(endpoint: str) -> tuple[str, str] | None:
+    """`http://127.0.0.1:9001` → ("127.0.0.1:9001", "http"); "" → None (SDK default)."""
+    endpoint = endpoint.strip()
+    if not endpoint:
+        return None
+    if "://" not in endpoint:
+        return endpoint.rstrip("/"), "https"
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"STS endpoint must be an http(s) URL or a host name, got {endpoint!r}")
+    return parts.netloc, parts.scheme
+
+
+class StsClient:
+    """One AcsClient for one identity (a long-term key or the function's temporary credentials)."""
+
+    def __init__(self, access_key_id: str, access_key_secret: str, security_token: str | None,
+                 region: str, endpoint: str = "", timeout: float = 5.0) -> None:
+        credential: Any
+        if security_token:
+            credential = StsTokenCredential(access_key_id, access_key_secret, security_token)
+        else:
+            credential = AccessKeyCredential(access_key_id, access_key_secret)
+        self._client = AcsClient(region_id=region, credential=credential, auto_retry=False,
+                                 connect_timeout=min(timeout, 3.0), timeout=timeout)
+        self._endpoint = split_endpoint(endpoint)
+
+    def assume_role(self, role_arn: str, session_name: str, policy: dict[str, Any] | None,
+                    duration_seconds: int) -> IssuedCredentials:
+        if not SESSION_NAME_RE.fullmatch(session_name):
+            raise ValueError("RoleSessionName must be 2-64 characters of [a-zA-Z0-9.@_-]")
+        request = AssumeRoleRequest()
+        request.set_accept_format("json")
+        if self._endpoint is not None:
+            host, scheme = self._endpoint
+            request.set_endpoint(host)
+            request.set_protocol_type(scheme)
+        request.set_RoleArn(role_arn)
+        request.set_RoleSessionName(session_name)
+        request.set_DurationSeconds(int(duration_seconds))
+        if policy is not None:
+            request.set_Policy(dump(policy))
+        try:
+            raw = self._client.do_action_with_exception(request)
+        except ServerException as exc:
+            raise StsUnavailable(str(exc.get_error_code()), _first_line(exc.get_error_msg()),
+                                 exc.get_http_status()) from None
+        except ClientException as exc:
+            raise StsUnavailable(str(exc.get_error_code()), _first_line(exc.get_error_msg())) from None
+        try:
+            doc = json.loads(raw)
+            creds = doc["Credentials"]
+            return IssuedCredentials(
+                access_key_id=creds["AccessKeyId"],
+                access_key_secret=creds["AccessKeySecret"],
+                security_token=creds["SecurityToken"],
+                expiration=creds["Expiration"],
+                assumed_role_arn=(doc.get("AssumedRoleUser") or {}).get("Arn", ""),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StsUnavailable("MalformedResponse", "STS answered something that is not an AssumeRole "
+                                 "response") from exc
+
+
+def _first_line(message: object) -> str:
+    return str(message or "").splitlines()[0][:300] if message else ""
+
+
+_lock = threading.Lock()
+_cached: tuple[tuple[Any, ...], StsClient] | None = None
+
+
+def cached_client(access_key_id: str, access_key_secret: str, security_token: str | None, region: str,
+                  endpoint: str) -> StsClient:
+    """The instance's STS client, rebuilt only when the credentials (or endpoint) change."""
+    global _cached
+    key = (access_key_id, access_key_secret, security_token, region, endpoint)
+    with _lock:
+        if _cached is None or _cached[0] != key:
+            _cached = (key, StsClient(access_key_id, access_key_secret, security_token, region, endpoint))
+        return _cached[1]

@@ -1,0 +1,274 @@
+"""The token function: verify a device's signed request, then hand out an upload-only STS token.
+
+Order of checks (each refusal is `{"error": {"code", "message"}}`):
+ 1. `X-Vigil-Device` is a valid id — before anything else touches it      400 bad_request
+ 2. body ≤ 4 KiB, headers well-formed                                        413 payload_too_large / 400
+ 3. the device is registered                                                  401 unknown_device
+    and enabled                                                               403 device_disabled
+ 4. the HMAC signature (constant time) with the record's key version          401 bad_signature
+ 5. the timestamp within ±clock_skew_seconds (error carries server_time)      401 stale_timestamp
+ 6. the JSON body and its `ttl` (900..token_ttl_max)                          400 bad_request
+ 7. the nonce was never used (OSS forbid-overwrite)                           409 replayed_nonce
+ 8. the per-device rate limit (shared across instances)                       429 rate_limited + Retry-After
+ 9. STS AssumeRole(upload role, device session policy, ttl)                   503 sts_unavailable
+Registry / nonce / limiter storage failures answer 503 service_unavailable. Every error of /v1/token carries
+`server_time` inside `error`, so a device can correct its clock from any answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import oss2
+from vigil_camera import protocol
+from vigil_camera.keys import live_prefix, videos_prefix
+
+from .clients import FunctionCredentials, oss_bucket
+from .config import Settings
+from .devices import Registry, RegistryError
+from .http import ApiError, HttpEvent, Response, Router, bad_request, json_response
+from .logging import get_logger, setup
+from .nonces import NonceStore
+from .policy import device_upload_policy
+from .ratelimit import RateLimiter
+from .sts_client import IssuedCredentials, StsUnavailable, cached_client
+
+log = get_logger("vigil.token")
+
+TOKEN_PATH = "/v1/token"  # noqa: S105 - a URL path, not a password
+MAX_BODY_BYTES = 4096
+MIN_TTL = 900
+OPENAPI_FILE = Path(__file__).resolve().parent / "openapi" / "token.json"
+_TIMESTAMP_RE = re.compile(r"[0-9]{1,12}")
+_UNAUTHORIZED = {"WWW-Authenticate": protocol.AUTH_SCHEME}
+
+Issuer = Callable[[str, dict[str, Any], int], IssuedCredentials]
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """The authentication parts of a token request, syntactically valid."""
+
+    device_id: str
+    timestamp: int
+    timestamp_text: str
+    nonce: str
+    signature: str
+
+
+def read_device_id(event: HttpEvent) -> str:
+    """Step 1: the device id, validated strictly before it reaches a key, a log line or a policy."""
+    raw = event.headers.get(protocol.HEADER_DEVICE)
+    if raw is None:
+        raise bad_request(f"missing header {protocol.HEADER_DEVICE}")
+    try:
+        return protocol.validate_device_id(raw)
+    except ValueError as exc:
+        raise bad_request(f"{protocol.HEADER_DEVICE}: {exc}") from None
+
+
+def read_signed_request(event: HttpEvent, device_id: str) -> SignedRequest:
+    """Step 2: size and header syntax (no I/O yet)."""
+    if len(event.body) > MAX_BODY_BYTES:
+        raise ApiError(413, "payload_too_large", f"the body is larger than {MAX_BODY_BYTES} bytes")
+    ts_text = (event.headers.get(protocol.HEADER_TIMESTAMP) or "").strip()
+    if not _TIMESTAMP_RE.fullmatch(ts_text):
+        raise bad_request(f"{protocol.HEADER_TIMESTAMP} must be unix seconds")
+    nonce = event.headers.get(protocol.HEADER_NONCE) or ""
+    if not protocol.NONCE_RE.fullmatch(nonce):
+        raise bad_request(f"{protocol.HEADER_NONCE} must be 16-64 lower-case hex characters")
+    auth = event.headers.get(protocol.HEADER_AUTHORIZATION)
+    if auth is None:
+        raise bad_request(f"missing header {protocol.HEADER_AUTHORIZATION}")
+    signature = protocol.parse_authorization(auth)
+    if signature is None:
+        raise bad_request(f"{protocol.HEADER_AUTHORIZATION} must be "
+                          f"'{protocol.AUTH_SCHEME} Signature=<64 hex>'")
+    return SignedRequest(device_id, int(ts_text), ts_text, nonce, signature)
+
+
+def check_timestamp(timestamp: int, now: float, skew: int) -> None:
+    """Step 5: refuse a timestamp outside ±skew; tell the device our time so it can correct."""
+    if abs(now - timestamp) > skew:
+        raise ApiError(401, "stale_timestamp",
+                       f"{protocol.HEADER_TIMESTAMP} is more than {skew} s away from the server time",
+                       headers=_UNAUTHORIZED, extra={"server_time": int(now)})
+
+
+def parse_ttl(body: Any, settings: Settings) -> int:
+    """Step 6: `{"ttl": seconds}` (optional) within 900..token_ttl_max."""
+    if body is None:
+        return settings.token_ttl_default
+    if not isinstance(body, dict):
+        raise bad_request("the body must be a JSON object")
+    ttl = body.get("ttl")
+    if ttl is None:
+        return settings.token_ttl_default
+    if isinstance(ttl, bool) or not isinstance(ttl, int):
+        raise bad_request("ttl must be an integer number of seconds")
+    if not MIN_TTL <= ttl <= settings.token_ttl_max:
+        raise bad_request(f"ttl must be between {MIN_TTL} and {settings.token_ttl_max} seconds")
+    return ttl
+
+
+def parse_body(event: HttpEvent) -> Any:
+    try:
+        return json.loads(event.body.decode("utf-8")) if event.body.strip() else None
+    except (UnicodeDecodeError, ValueError):
+        raise bad_request("the body is not valid JSON") from None
+
+
+def token_response(settings: Settings, device_id: str, creds: IssuedCredentials,
+                   now: float) -> dict[str, Any]:
+    return {
+        "credentials": creds.public_dict(),
+        "bucket": settings.bucket,
+        "endpoint": settings.public_oss_endpoint,
+        "region": settings.region,
+        "prefixes": {"videos": videos_prefix(device_id), "live": live_prefix(device_id)},
+        "server_time": int(now),
+    }
+
+
+class TokenService:
+    """The token endpoint over its collaborators (registry, nonces, limiter, STS issuer)."""
+
+    def __init__(self, settings: Settings, registry: Registry, nonces: NonceStore, limiter: RateLimiter,
+                 issuer: Issuer, clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.nonces = nonces
+        self.limiter = limiter
+        self.issuer = issuer
+        self.clock = clock
+
+    def issue(self, event: HttpEvent) -> Response:
+        device_id = read_device_id(event)
+        try:
+            return self._issue(event, device_id)
+        except ApiError as err:
+            err.extra.setdefault("server_time", int(self.clock()))
+            log.warning("token refused", extra={"device_id": device_id, "code": err.code,
+                                                "status": err.status, "request_id": event.request_id})
+            raise
+
+    def _issue(self, event: HttpEvent, device_id: str) -> Response:
+        req = read_signed_request(event, device_id)
+        record = self._storage(lambda: self.registry.get(device_id))
+        if record is None:
+            raise ApiError(401, "unknown_device", "this device is not registered", headers=_UNAUTHORIZED)
+        if not record.enabled:
+            raise ApiError(403, "device_disabled", "this device is disabled")
+        secret = protocol.device_secret(self.settings.master_key, device_id, record.key_version)
+        if not protocol.verify(secret, req.signature, event.method, event.path, req.timestamp_text,
+                               req.nonce, event.body):
+            raise ApiError(401, "bad_signature", "the request signature does not match",
+                           headers=_UNAUTHORIZED)
+        now = self.clock()
+        check_timestamp(req.timestamp, now, self.settings.clock_skew_seconds)
+        ttl = parse_ttl(parse_body(event), self.settings)
+        if not self._storage(lambda: self.nonces.claim(device_id, req.nonce, req.timestamp)):
+            raise ApiError(409, "replayed_nonce", "this nonce was used already; send a fresh one")
+        decision = self._storage(lambda: self.limiter.acquire(device_id, now))
+        if not decision.allowed:
+            raise ApiError(429, "rate_limited",
+                           f"at most {self.limiter.limit} tokens per "
+                           f"{self.limiter.window_seconds} s per device",
+                           headers={"Retry-After": str(decision.retry_after)},
+                           extra={"retry_after": decision.retry_after})
+        started = time.perf_counter()
+        try:
+            creds = self.issuer(device_id, device_upload_policy(self.settings.bucket, device_id), ttl)
+        except StsUnavailable as exc:
+            log.error("sts refused", extra={"device_id": device_id, "sts_code": exc.code,
+                                            "request_id": event.request_id})
+            raise ApiError(503, "sts_unavailable", "the token service could not get credentials from STS; "
+                           "retry later", headers={"Retry-After": "5"}) from None
+        sts_ms = round((time.perf_counter() - started) * 1000, 2)
+        log.info("token issued", extra={"device_id": device_id, "ttl": ttl, "request_id": event.request_id,
+                                        "expiration": creds.expiration, "key_version": record.key_version,
+                                        "sts_ms": sts_ms})
+        return json_response(200, token_response(self.settings, device_id, creds, now))
+
+    @staticmethod
+    def _storage(call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except (oss2.exceptions.OssError, RegistryError) as exc:
+            log.error("storage error", extra={"error": type(exc).__name__,
+                                              "code": getattr(exc, "code", None)})
+            raise ApiError(503, "service_unavailable", "the device registry is unavailable; retry later",
+                           headers={"Retry-After": "5"}) from None
+
+
+def build_service(settings: Settings, creds: FunctionCredentials) -> TokenService:
+    """Wire the service from settings and the function's own credentials (clients cached per instance)."""
+    if not settings.master_key:
+        raise RuntimeError("VIGIL_MASTER_KEY is not configured")
+    bucket = oss_bucket(settings, creds)
+    sts = cached_client(creds.access_key_id, creds.access_key_secret, creds.security_token,
+                        settings.region, settings.sts_endpoint)
+
+    def issuer(device_id: str, policy: dict[str, Any], ttl: int) -> IssuedCredentials:
+        return sts.assume_role(settings.upload_role_arn, device_id, policy, ttl)
+
+    return TokenService(settings, Registry(bucket), NonceStore(bucket),
+                        RateLimiter(bucket, settings.token_rate_per_minute), issuer)
+
+
+class TokenFunction:
+    """Per-instance state of the token function: settings, the router, the service per credentials."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        setup(self.settings.log_level)
+        self._lock = threading.Lock()
+        self._service: tuple[FunctionCredentials, TokenService] | None = None
+        self.router = Router()
+        self.router.add("POST", TOKEN_PATH, self._token)
+        self.router.add("GET", "/v1/health", health)
+        self.router.add("GET", "/v1/openapi.json", openapi)
+
+    def handle(self, event: Any, context: Any) -> Response:
+        return self.router.dispatch(event, context)
+
+    def service(self, context: Any) -> TokenService:
+        creds = FunctionCredentials.from_context(context)
+        with self._lock:
+            if self._service is None or self._service[0] != creds:
+                self._service = (creds, build_service(self.settings, creds))
+            return self._service[1]
+
+    def _token(self, event: HttpEvent) -> Response:
+        try:
+            read_device_id(event)  # strictly first, even before the instance is wired
+            try:
+                service = self.service(event.context)
+            except RuntimeError:
+                log.exception("token function misconfigured", extra={"request_id": event.request_id})
+                raise ApiError(500, "misconfigured",
+                               "the token function is not configured; see its log") from None
+            return service.issue(event)
+        except ApiError as err:
+            err.extra.setdefault("server_time", int(time.time()))
+            raise
+
+
+def health(event: HttpEvent) -> Response:
+    return json_response(200, {"status": "ok"})
+
+
+_openapi_cache: list[Any] = []
+
+
+def openapi(event: HttpEvent) -> Response:
+    if not _openapi_cache:
+        _openapi_cache.append(json.loads(OPENAPI_FILE.read_text()))
+    return json_response(200, _openapi_cache[0])
