@@ -7,11 +7,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import local_cmd
+from . import local_cmd, ram_cmd
 
 # One line per command group; a group's module adds its subcommands and sets `func` on each.
 COMMAND_MODULES = [
     local_cmd,
+    ram_cmd,
 ]
 
 
