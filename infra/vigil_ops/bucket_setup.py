@@ -1,0 +1,193 @@
+"""Bucket settings the deployment relies on: lifecycle, CORS for the viewer, write-once recordings.
+
+`apply_bucket_setup(bucket, settings)` is idempotent (each call replaces the three configs) and is
+what `vigil local up` runs after creating the bucket and `vigil bucket setup` runs against the cloud.
+
+- Lifecycle (architecture §2): `videos/`, `live/` and `index/` expire after the retention period,
+  `_system/nonces/` (nonces and rate-limit slots) after a day, incomplete multipart uploads under
+  `videos/` and `live/` (the only prefixes that use multipart) after a day. Rules never overlap.
+- CORS: the viewer fetches segments from OSS with presigned GETs (hls.js uses Range requests), so
+  GET/HEAD from the viewer origins, with `Range` allowed and the length/range/ETag headers exposed.
+- OverwriteConfig: sessions of the upload role may not replace an existing object under `videos/`
+  (OSS refuses with 409 FileAlreadyExists), so a stolen or buggy camera token cannot destroy a
+  recording. oss2 2.19.1 has no API for it: we send the documented `PUT /?overwriteConfig` XML as a
+  V4-signed raw request (V4 signs every query parameter, so the sub-resource is covered).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import oss2
+from oss2.models import (
+    AbortMultipartUpload,
+    BucketCors,
+    BucketLifecycle,
+    CorsRule,
+    LifecycleExpiration,
+    LifecycleRule,
+)
+
+OVERWRITE_RULE_ID = "vigil-recordings-write-once"
+
+
+@dataclass(frozen=True)
+class BucketSettings:
+    account_id: str
+    retention_days: int = 30
+    nonce_days: int = 1
+    multipart_days: int = 1
+    cors_origins: tuple[str, ...] = ("*",)
+    upload_role_name: str = "vigil-device-upload"
+    region: str | None = None  # for the V4-signed overwrite call; default: the bucket's own region
+    protected_prefixes: tuple[str, ...] = field(default=("videos/",))
+
+    def __post_init__(self) -> None:
+        if not self.account_id.isdigit():
+            raise ValueError("account_id must be the numeric account id")
+        for name in ("retention_days", "nonce_days", "multipart_days"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+
+    @property
+    def upload_principals(self) -> list[str]:
+        """The upload role, in RAM-ARN form (covers its sessions) and in bucket-policy STS form."""
+        return [
+            f"acs:ram::{self.account_id}:role/{self.upload_role_name}",
+            f"arn:sts::{self.account_id}:assumed-role/{self.upload_role_name}/*",
+        ]
+
+
+def lifecycle_rules(s: BucketSettings) -> list[LifecycleRule]:
+    abort = AbortMultipartUpload(days=s.multipart_days)
+    keep = LifecycleExpiration(days=s.retention_days)
+    return [
+        LifecycleRule("vigil-videos", "videos/", status=LifecycleRule.ENABLED, expiration=keep,
+                      abort_multipart_upload=abort),
+        LifecycleRule("vigil-live", "live/", status=LifecycleRule.ENABLED, expiration=keep,
+                      abort_multipart_upload=abort),
+        LifecycleRule("vigil-index", "index/", status=LifecycleRule.ENABLED, expiration=keep),
+        LifecycleRule("vigil-nonces", "_system/nonces/", status=LifecycleRule.ENABLED,
+                      expiration=LifecycleExpiration(days=s.nonce_days)),
+    ]
+
+
+def cors_rules(s: BucketSettings) -> list[CorsRule]:
+    return [CorsRule(allowed_origins=list(s.cors_origins), allowed_methods=["GET", "HEAD"],
+                     allowed_headers=["Range", "If-None-Match", "If-Modified-Since"],
+                     expose_headers=["Content-Length", "Content-Range", "Accept-Ranges", "ETag",
+                                     "x-oss-request-id"],
+                     max_age_seconds=600)]
+
+
+def overwrite_config_xml(s: BucketSettings) -> bytes:
+    """`<OverwriteConfiguration>` of OSS's PutBucketOverwriteConfig, built with ElementTree."""
+    root = ET.Element("OverwriteConfiguration")
+    for i, prefix in enumerate(s.protected_prefixes):
+        rule = ET.SubElement(root, "Rule")
+        ET.SubElement(rule, "ID").text = OVERWRITE_RULE_ID if i == 0 else f"{OVERWRITE_RULE_ID}-{i}"
+        ET.SubElement(rule, "Action").text = "forbid"
+        ET.SubElement(rule, "Prefix").text = prefix
+        principals = ET.SubElement(rule, "Principals")
+        for principal in s.upload_principals:
+            ET.SubElement(principals, "Principal").text = principal
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root)
+
+
+def _v4_bucket(bucket: oss2.Bucket, region: str | None) -> oss2.Bucket:
+    """The same bucket and credentials, signed with V4 (signs `?overwriteConfig`)."""
+    auth = bucket.auth
+    provider = getattr(auth, "credentials_provider", None)
+    if provider is None:  # StsAuth wraps a provider-based auth
+        inner = getattr(auth, "_StsAuth__auth", None)
+        provider = getattr(inner, "credentials_provider", None)
+    if provider is None:
+        raise TypeError("the bucket's auth has no credentials provider to sign with V4")
+    region = region or getattr(bucket, "region", None) or "cn-hangzhou"
+    return oss2.Bucket(oss2.ProviderAuthV4(provider), bucket.endpoint, bucket.bucket_name, region=region)
+
+
+def put_overwrite_config(bucket: oss2.Bucket, s: BucketSettings) -> None:
+    v4 = _v4_bucket(bucket, s.region)
+    v4._Bucket__do_bucket("PUT", params={"overwriteConfig": ""}, data=overwrite_config_xml(s),
+                          headers={"Content-Type": "application/xml"})
+
+
+def get_overwrite_config(bucket: oss2.Bucket, region: str | None = None) -> list[dict[str, Any]]:
+    """The bucket's overwrite rules as dicts (empty when none is set)."""
+    v4 = _v4_bucket(bucket, region)
+    try:
+        resp = v4._Bucket__do_bucket("GET", params={"overwriteConfig": ""})
+    except oss2.exceptions.NotFound:
+        return []
+    root = ET.fromstring(resp.read())  # noqa: S314 - the operator's own OSS endpoint answering
+    return [{
+        "id": rule.findtext("ID", ""),
+        "action": rule.findtext("Action", ""),
+        "prefix": rule.findtext("Prefix", ""),
+        "suffix": rule.findtext("Suffix", ""),
+        "principals": [p.text or "" for p in rule.findall("Principals/Principal")],
+    } for rule in root.findall("Rule")]
+
+
+def apply_bucket_setup(bucket: oss2.Bucket, settings: BucketSettings | None = None, *,
+                       account_id: str | None = None) -> BucketSettings:
+    """Apply lifecycle, CORS and overwrite protection to `bucket` (operator credentials)."""
+    if settings is None:
+        if account_id is None:
+            raise ValueError("give settings or account_id")
+        settings = BucketSettings(account_id=account_id)
+    bucket.put_bucket_lifecycle(BucketLifecycle(lifecycle_rules(settings)))
+    bucket.put_bucket_cors(BucketCors(cors_rules(settings)))
+    put_overwrite_config(bucket, settings)
+    return settings
+
+
+# -- `vigil bucket setup` ----------------------------------------------------------------------
+
+def register(sub: Any) -> None:
+    bucket = sub.add_parser("bucket", help="bucket settings (lifecycle, CORS, write-once recordings)")
+    bucket_sub = bucket.add_subparsers(dest="bucket_command", metavar="COMMAND")
+    bucket_sub.required = True
+    setup = bucket_sub.add_parser(
+        "setup", help="apply lifecycle, CORS and overwrite protection to the bucket",
+        description="Apply Vigil's lifecycle rules, viewer CORS and the OverwriteConfig that makes "
+                    "recordings under videos/ write-once for camera sessions. Idempotent. The target "
+                    "comes from the local stack or the VIGIL_* / ALIBABA_CLOUD_* variables.")
+    setup.add_argument("--retention-days", type=int, default=30, help="keep videos/live/index this long")
+    setup.add_argument("--cors-origin", action="append", default=None,
+                       help="viewer origin allowed to fetch segments (repeatable; default '*')")
+    setup.set_defaults(func=run_setup)
+
+
+def run_setup(args: argparse.Namespace) -> int:
+    from .settings import OpsSettings, SettingsError
+
+    try:
+        ops = OpsSettings.load()
+        bucket = ops.bucket_client()
+        settings = BucketSettings(account_id=ops.account_id, retention_days=args.retention_days,
+                                  cors_origins=tuple(args.cors_origin or ("*",)), region=ops.region)
+    except (SettingsError, ValueError) as exc:
+        print(f"vigil bucket setup: {exc}", file=sys.stderr)
+        return 2
+    try:
+        apply_bucket_setup(bucket, settings)
+    except oss2.exceptions.OssError as exc:
+        print(f"vigil bucket setup: OSS refused: {exc.code} {exc.message}", file=sys.stderr)
+        return 1
+    print(f"bucket {ops.bucket}: lifecycle ({settings.retention_days} days), CORS, "
+          f"write-once {', '.join(settings.protected_prefixes)} for {settings.upload_role_name} sessions")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:  # handy for `python -m vigil_ops.bucket_setup`
+    parser = argparse.ArgumentParser(prog="vigil")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return int(args.func(args))
