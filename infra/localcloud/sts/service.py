@@ -56,17 +56,21 @@ def new_request_id() -> str:
 
 
 class _NonceCache:
-    """SignatureNonces seen within the timestamp window, per access key (replay guard)."""
+    """SignatureNonces seen while their request could still be accepted, per access key (replay guard).
 
-    def __init__(self, ttl: float) -> None:
-        self._ttl = ttl
+    Expiry runs on the monotonic clock, so moving the test Clock cannot make a nonce forgettable
+    early; the caller passes how long a timestamp may stay acceptable.
+    """
+
+    def __init__(self) -> None:
         self._seen: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
         self._next_sweep = 0.0
 
-    def claim(self, access_key_id: str, nonce: str, now: float) -> bool:
-        """True the first time (key, nonce) is seen within the window, False on reuse."""
+    def claim(self, access_key_id: str, nonce: str, ttl: float) -> bool:
+        """True the first time (key, nonce) is seen within `ttl` seconds, False on reuse."""
         key = (access_key_id, nonce)
+        now = time.monotonic()
         with self._lock:
             if now >= self._next_sweep:
                 self._seen = {k: exp for k, exp in self._seen.items() if exp > now}
@@ -74,7 +78,7 @@ class _NonceCache:
             expires = self._seen.get(key)
             if expires is not None and expires > now:
                 return False
-            self._seen[key] = now + self._ttl
+            self._seen[key] = now + ttl
             return True
 
 
@@ -84,8 +88,7 @@ class STSService:
     def __init__(self, ram: RamModel, clock: Clock) -> None:
         self.ram = ram
         self.clock = clock
-        # a nonce must be remembered as long as its timestamp could still be accepted
-        self._nonces = _NonceCache(ttl=2 * TIMESTAMP_WINDOW_S)
+        self._nonces = _NonceCache()
 
     # -- entry point ----------------------------------------------------------------------------
 
@@ -134,7 +137,10 @@ class STSService:
             raise StsError("InvalidTimeStamp.Format",
                            "Specified time stamp or date value is not well formatted.", 400) from None
         now = self.clock.now()
-        if abs(now - timestamp) > TIMESTAMP_WINDOW_S:
+        # Within the window of the shared Clock or of the wall clock: tests move the Clock forward
+        # to expire sessions while the unmodified SDKs (and function workers) keep signing with
+        # wall time, and they must keep working after such a move (the OSS server does the same).
+        if abs(now - timestamp) > TIMESTAMP_WINDOW_S and abs(time.time() - timestamp) > TIMESTAMP_WINDOW_S:
             raise StsError("InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.", 400)
 
         caller = self._resolve(params["AccessKeyId"], params.get("SecurityToken"))
@@ -144,7 +150,9 @@ class STSService:
             raise StsError("SignatureDoesNotMatch",
                            f"Specified signature is not matched with our calculation. server string to "
                            f"sign is:{expected_sts}", 400)
-        if not self._nonces.claim(caller.access_key_id, params["SignatureNonce"], now):
+        # a nonce is remembered as long as its timestamp could still be accepted (either clock)
+        ttl = 2 * TIMESTAMP_WINDOW_S + abs(self.clock.offset)
+        if not self._nonces.claim(caller.access_key_id, params["SignatureNonce"], ttl):
             raise StsError("SignatureNonceUsed", "Specified signature nonce was used already.", 400)
         return caller
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import json
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -130,16 +131,63 @@ def test_unknown_access_key(sts_stack: Any, sts_helpers: Any) -> None:
     assert (err.get_error_code(), err.get_http_status()) == ("InvalidAccessKeyId.NotFound", 404)
 
 
+def signed_at(sts_stack: Any, timestamp: float) -> dict[str, str]:
+    """GetCallerIdentity parameters dated `timestamp`, signed by the SDK's own RPC signer."""
+    ak, secret = sts_stack.ram.operator_key()
+    params = {
+        "Action": "GetCallerIdentity",
+        "Version": "2015-04-01",
+        "Format": "JSON",
+        "RegionId": "cn-hangzhou",
+        "AccessKeyId": ak,
+        "SignatureMethod": "HMAC-SHA1",
+        "SignatureVersion": "1.0",
+        "SignatureType": "",
+        "SignatureNonce": uuid.uuid4().hex,
+        "Timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp)),
+    }
+    to_sign = getattr(rpc_signature_composer, "__compose_string_to_sign")("POST", params)
+    params["Signature"] = getattr(rpc_signature_composer, "__get_signature")(to_sign, secret)
+    return params
+
+
 @pytest.mark.parametrize("skew", [16 * 60, -16 * 60])
-def test_timestamp_outside_fifteen_minutes(sts_stack: Any, sts_helpers: Any, skew: int) -> None:
-    sts_stack.clock.advance(skew)
-    err = sts_helpers.error(sts_stack.operator(), sts_stack.caller_identity())
-    assert (err.get_error_code(), err.get_http_status()) == ("InvalidTimeStamp.Expired", 400)
+def test_timestamp_outside_fifteen_minutes(sts_stack: Any, skew: int) -> None:
+    resp = requests.post(
+        sts_stack.endpoint + "/", params=signed_at(sts_stack, time.time() + skew), timeout=10
+    )
+    assert resp.status_code == 400
+    assert resp.json()["Code"] == "InvalidTimeStamp.Expired"
+    assert requests.post(sts_stack.endpoint + "/", params=signed_at(sts_stack, time.time()), timeout=10).ok
 
 
-def test_timestamp_inside_the_window_is_accepted(sts_stack: Any, sts_helpers: Any) -> None:
-    sts_stack.clock.advance(14 * 60)
+def test_timestamp_follows_the_shared_clock_too(sts_stack: Any, sts_helpers: Any) -> None:
+    # localcloud's clock moved an hour ahead: a request dated by it is accepted ...
+    sts_stack.clock.advance(3600)
+    resp = requests.post(
+        sts_stack.endpoint + "/", params=signed_at(sts_stack, sts_stack.clock.now()), timeout=10
+    )
+    assert resp.status_code == 200, resp.text
+    # ... and so is the unmodified SDK, which signs with wall time
     assert sts_helpers.call(sts_stack.operator(), sts_stack.caller_identity())["IdentityType"] == "RAMUser"
+    resp = requests.post(
+        sts_stack.endpoint + "/", params=signed_at(sts_stack, time.time() + 1800), timeout=10
+    )
+    assert resp.json()["Code"] == "InvalidTimeStamp.Expired"
+
+
+def test_timestamp_inside_the_window_is_accepted(sts_stack: Any) -> None:
+    resp = requests.post(
+        sts_stack.endpoint + "/", params=signed_at(sts_stack, time.time() - 14 * 60), timeout=10
+    )
+    assert resp.status_code == 200, resp.text
+
+
+def test_malformed_timestamp(sts_stack: Any) -> None:
+    params = signed_at(sts_stack, time.time())
+    params["Timestamp"] = "yesterday"
+    resp = requests.post(sts_stack.endpoint + "/", params=params, timeout=10)
+    assert resp.status_code == 400 and resp.json()["Code"] == "InvalidTimeStamp.Format"
 
 
 def test_nonce_reuse(sts_stack: Any) -> None:
