@@ -1,0 +1,160 @@
+"""Object operations: Put, Get, Head, GetObjectMeta, Append, Copy, Delete, DeleteMultiple."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from urllib.parse import quote
+
+from localcloud.oss.errors import OSSError
+from localcloud.oss.model.types import MAX_OBJECT_SIZE
+from localcloud.oss.protocol import actions, objectio, xml
+from localcloud.oss.protocol.context import Call
+from localcloud.oss.protocol.request import BodyReader
+from localcloud.oss.protocol.responses import Response, http_date, iso_date, xml_response
+from localcloud.oss.protocol.routing import validate_key
+from localcloud.ram import policy
+
+MAX_DELETE_BODY = 2 * 1024 * 1024
+MAX_DELETE_KEYS = 1000
+
+
+def body_and_length(call: Call) -> tuple[BodyReader, int | None]:
+    """The upload body and its length (None when chunked), refusing oversize before reading."""
+    req = call.req
+    if req.chunked:
+        return objectio.CappedReader(req.body), None
+    if req.content_length is None:
+        raise OSSError("MissingContentLength", "You must provide the Content-Length HTTP header.", 411)
+    if req.content_length > MAX_OBJECT_SIZE:
+        raise objectio.entity_too_large()
+    return req.body, req.content_length
+
+
+def forbid_overwrite(call: Call) -> bool:
+    return call.req.header("x-oss-forbid-overwrite").lower() == "true"
+
+
+def put_object(call: Call) -> Response:
+    body, length = body_and_length(call)
+    info = call.store.put_object(
+        call.bucket, call.key, body, length, objectio.object_headers(call.req.headers),
+        forbid_overwrite(call), objectio.content_md5(call.req.headers), **call.writer,
+    )
+    return Response(200, objectio.write_headers(info))
+
+
+def _read(call: Call, head: bool) -> Response:
+    info, reader = call.store.open_object(call.bucket, call.key)
+    try:
+        if not objectio.check_conditions(info, call.req.headers):
+            reader.close()
+            return Response(304, {"ETag": f'"{info.etag}"', "Last-Modified": http_date(info.last_modified)})
+        headers = objectio.read_headers(info, call.req.params)
+        span = objectio.parse_range(call.req.header("range"), info.size)
+        if span is None:
+            start, length, status = 0, info.size, 200
+            headers["x-oss-hash-crc64ecma"] = str(info.crc64)
+        else:
+            start, length, status = span[0], span[1] - span[0] + 1, 206
+            headers["Content-Range"] = f"bytes {span[0]}-{span[1]}/{info.size}"
+        if head:
+            reader.close()
+            return Response(status, headers, length=length, stream=iter(()))
+    except BaseException:
+        reader.close()
+        raise
+    return Response(status, headers, stream=objectio.stream(reader, start, length), length=length)
+
+
+def get_object(call: Call) -> Response:
+    return _read(call, head=False)
+
+
+def head_object(call: Call) -> Response:
+    return _read(call, head=True)
+
+
+def get_object_meta(call: Call) -> Response:
+    info = call.store.head_object(call.bucket, call.key)
+    headers = {
+        "ETag": f'"{info.etag}"',
+        "Last-Modified": http_date(info.last_modified),
+        "x-oss-hash-crc64ecma": str(info.crc64),
+    }
+    return Response(200, headers, length=info.size, stream=iter(()))
+
+
+def append_object(call: Call) -> Response:
+    raw = call.req.params.get("position", "")
+    if not raw.isdigit():
+        raise OSSError("InvalidArgument", "position must be a non-negative integer.", 400)
+    body, length = body_and_length(call)
+    info = call.store.append_object(
+        call.bucket, call.key, int(raw), body, length, objectio.object_headers(call.req.headers),
+        **call.writer,
+    )
+    headers = objectio.write_headers(info)
+    headers["x-oss-next-append-position"] = str(info.next_append_position if info.next_append_position
+                                                is not None else info.size)
+    return Response(200, headers)
+
+
+def copy_object(call: Call) -> Response:
+    src_bucket, src_key = actions.parse_copy_source(call.req.header("x-oss-copy-source"))
+    directive = call.req.header("x-oss-metadata-directive", "COPY").upper()
+    if directive not in ("COPY", "REPLACE"):
+        raise OSSError("InvalidArgument", "x-oss-metadata-directive must be COPY or REPLACE.", 400)
+    _copy_conditions(call, src_bucket, src_key)
+    headers = objectio.object_headers(call.req.headers) if directive == "REPLACE" else None
+    info = call.store.copy_object(
+        src_bucket, src_key, call.bucket, call.key, headers, forbid_overwrite(call), **call.writer
+    )
+    root = xml.element("CopyObjectResult")
+    xml.sub(root, "ETag", f'"{info.etag}"')
+    xml.sub(root, "LastModified", iso_date(info.last_modified))
+    return xml_response(root, headers=objectio.write_headers(info))
+
+
+def _copy_conditions(call: Call, bucket: str, key: str) -> None:
+    names = ("if-match", "if-none-match", "if-modified-since", "if-unmodified-since")
+    wanted = {n: call.req.header("x-oss-copy-source-" + n) for n in names}
+    wanted = {n: v for n, v in wanted.items() if v}
+    if not wanted:
+        return
+    info = call.store.head_object(bucket, key)
+    if not objectio.check_conditions(info, wanted):
+        raise objectio.precondition_failed()
+
+
+def delete_object(call: Call) -> Response:
+    call.store.delete_object(call.bucket, call.key, **call.writer)
+    return Response(204)
+
+
+def delete_multiple(call: Call) -> Response:
+    md5 = objectio.content_md5(call.req.headers)
+    if md5 is None:
+        raise OSSError("InvalidDigest", "DeleteMultipleObjects needs a Content-MD5 header.", 400)
+    body = call.req.read_small(MAX_DELETE_BODY)
+    if base64.b64encode(hashlib.md5(body).digest()).decode() != md5:  # noqa: S324 - protocol checksum
+        raise objectio.invalid_digest()
+    root = xml.parse(body, "Delete")
+    quiet = (xml.text(root, "Quiet", "false") or "false").strip().lower() == "true"
+    keys = xml.texts(root, "Object/Key")
+    if not keys or len(keys) > MAX_DELETE_KEYS:
+        raise xml.malformed("Delete holds 1 to 1000 Object elements.")
+    for key in keys:
+        validate_key(key)
+        check = actions.object_check("oss:DeleteObject", call.bucket, key, call.context)
+        if policy.evaluate(call.principal, check.action, check.resource, check.context) != "Allow":
+            raise OSSError("AccessDenied", "Access denied by authorizer's policy.", 403)
+    call.store.delete_objects(call.bucket, keys, **call.writer)
+    encode = call.req.params.get("encoding-type") == "url"
+    out = xml.element("DeleteResult")
+    if encode:
+        xml.sub(out, "EncodingType", "url")
+    if not quiet:
+        for key in keys:
+            xml.sub(xml.sub(out, "Deleted"), "Key", quote(key, safe="/") if encode else key)
+    return xml_response(out)
