@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import oss2
 import pytest
@@ -34,10 +34,13 @@ class Device:
     secret: str
 
 
+CameraDevice = Device  # the name methods use (the class attribute shadows `Device`)
+
+
 class TokenClient:
     """Signs and sends token requests like a camera would (plain HTTP, no device library)."""
 
-    Device = Device
+    Device: ClassVar[type[Device]] = Device
 
     def __init__(self, cloud: Any) -> None:
         self.cloud = cloud
@@ -45,12 +48,12 @@ class TokenClient:
         self.registry = Registry(cloud.bucket())
         self.http = requests.Session()
 
-    def provision(self, prefix: str = "cam", **record: Any) -> Device:
+    def provision(self, prefix: str = "cam", **record: Any) -> CameraDevice:
         device_id = f"{prefix}-{secrets.token_hex(4)}"
         rec = self.registry.create(DeviceRecord(device_id, **record))
         return Device(device_id, protocol.device_secret(self.cloud.master_key, device_id, rec.key_version))
 
-    def request(self, device: Device, body: bytes = b"{}", *, timestamp: float | None = None,
+    def request(self, device: CameraDevice, body: bytes = b"{}", *, timestamp: float | None = None,
                 nonce: str | None = None, path: str = "/v1/token", method: str = "POST",
                 sign_path: str | None = None, send_body: bytes | None = None,
                 headers: dict[str, str] | None = None) -> requests.Response:
@@ -61,7 +64,7 @@ class TokenClient:
         data = body if send_body is None else send_body
         return self.http.request(method, self.base + path, data=data, headers=signed, timeout=30)
 
-    def token(self, device: Device, ttl: int | None = None) -> dict[str, Any]:
+    def token(self, device: CameraDevice, ttl: int | None = None) -> dict[str, Any]:
         body = json.dumps({"ttl": ttl}).encode() if ttl else b"{}"
         resp = self.request(device, body)
         assert resp.status_code == 200, resp.text
