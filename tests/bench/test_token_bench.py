@@ -1,0 +1,168 @@
+"""Token service throughput and latency through the local FC runtime, against STS AssumeRole alone.
+
+Figures: tokens/s sequential and with 16 concurrent clients, p50/p99 latency; the peer measured in
+the same run is a bare AssumeRole through the same SDK (operator → `vigil-operator-token`, with a
+device-shaped session policy), so `STS share = AssumeRole p50 / token p50`. Each request also does a
+registry GET, a nonce PUT and a rate-limit slot PUT; a bare OSS PUT is printed as a second peer.
+The rate limit is raised through the environment and requests are spread over many devices, so the
+limiter costs its real OSS call but never refuses. Targets (informative, not asserted): p99 < 50 ms,
+>= 200 tokens/s.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import oss2
+import pytest
+import requests
+from vigil_camera import protocol
+from vigil_fn.devices import DeviceRecord, Registry
+from vigil_fn.policy import device_upload_policy
+from vigil_fn.sts_client import StsClient
+
+pytestmark = pytest.mark.bench
+
+REPO = Path(__file__).resolve().parents[2]
+DEVICES = 64
+SEQUENTIAL = 300
+CONCURRENT_CLIENTS = 16
+CONCURRENT_TOTAL = 1600
+PEER_CALLS = 300
+
+
+@pytest.fixture(scope="module")
+def bench_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from localcloud.stack import LocalCloud
+
+    ram_dir = tmp_path_factory.mktemp("ram")
+    shutil.copytree(REPO / "infra" / "ram", ram_dir, dirs_exist_ok=True)
+    if not (ram_dir / "roles" / "vigil-operator-token.json").exists():
+        role = {"RoleName": "vigil-operator-token", "MaxSessionDuration": 3600,
+                "Policies": ["VigilOperatorToken"],
+                "AssumeRolePolicyDocument": {"Version": "1", "Statement": [{
+                    "Effect": "Allow", "Action": "sts:AssumeRole",
+                    "Principal": {"RAM": ["acs:ram::${AccountID}:user/operator"]}}]}}
+        policy = {"Version": "1", "Statement": [{
+            "Effect": "Allow", "Action": "oss:*",
+            "Resource": ["acs:oss:*:*:${Bucket}", "acs:oss:*:*:${Bucket}/*"]}]}
+        (ram_dir / "roles" / "vigil-operator-token.json").write_text(json.dumps(role))
+        (ram_dir / "policies" / "VigilOperatorToken.json").write_text(json.dumps(policy))
+    stack = LocalCloud(tmp_path_factory.mktemp("benchcloud"), port=0, ram_dir=ram_dir,
+                       extra_env={"VIGIL_TOKEN_RATE_PER_MINUTE": "1000000", "VIGIL_LOG_LEVEL": "WARNING"})
+    info = stack.start()
+    try:
+        yield info
+    finally:
+        stack.stop()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def _run(call: Callable[[int], None], total: int, clients: int) -> tuple[float, list[float]]:
+    """Run `call(i)` `total` times over `clients` threads; (wall seconds, latencies in ms)."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    counter = iter(range(total))
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            t0 = time.perf_counter()
+            try:
+                call(i)
+            except BaseException as exc:  # noqa: BLE001 - reported after the run
+                errors.append(exc)
+                return
+            dt = (time.perf_counter() - t0) * 1000
+            with lock:
+                latencies.append(dt)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    assert not errors, errors[0]
+    return wall, latencies
+
+
+def _line(name: str, wall: float, lat: list[float]) -> dict[str, float]:
+    fig = {"per_s": len(lat) / wall, "p50": statistics.median(lat), "p99": _percentile(lat, 0.99)}
+    print(f"  {name:<34} {fig['per_s']:8.1f}/s   p50 {fig['p50']:7.2f} ms   "
+          f"p99 {fig['p99']:7.2f} ms   n={len(lat)}")
+    return fig
+
+
+def test_token_throughput_and_latency(bench_stack: Any) -> None:
+    info = bench_stack
+    master = Path(info.master_key_file).read_text().strip().encode()
+    operator = oss2.Bucket(oss2.Auth(info.access_key_id, info.access_key_secret), info.oss_endpoint,
+                           info.bucket)
+    registry = Registry(operator)
+    devices = []
+    for i in range(DEVICES):
+        device_id = f"bench-{i:03d}-{secrets.token_hex(3)}"
+        record = registry.create(DeviceRecord(device_id))
+        devices.append((device_id, protocol.device_secret(master, device_id, record.key_version)))
+    base = next(v for k, v in info.functions.items() if k in ("token", "vigil-token")).rstrip("/")
+    local = threading.local()
+
+    def session() -> requests.Session:
+        if not hasattr(local, "s"):
+            local.s = requests.Session()
+        return local.s  # type: ignore[no-any-return]
+
+    def token_request(i: int) -> None:
+        device_id, secret = devices[i % DEVICES]
+        body = b'{"ttl": 900}'
+        headers = protocol.signed_headers(device_id, secret, "POST", "/v1/token", body, int(time.time()))
+        resp = session().post(base + "/v1/token", data=body, headers=headers, timeout=30)
+        assert resp.status_code == 200, resp.text
+
+    sts = StsClient(info.access_key_id, info.access_key_secret, None, info.region, info.sts_endpoint)
+    role = f"acs:ram::{info.account_id}:role/vigil-operator-token"
+
+    def assume(i: int) -> None:
+        device_id = devices[i % DEVICES][0]
+        sts.assume_role(role, device_id, device_upload_policy(info.bucket, device_id), 900)
+
+    def oss_put(i: int) -> None:
+        operator.put_object(f"_system/nonces/bench/{i}-{secrets.token_hex(4)}", b"1",
+                            headers={"x-oss-forbid-overwrite": "true"})
+
+    for i in range(20):  # warm every worker and connection pool
+        token_request(i)
+        assume(i)
+
+    print(f"\ntoken service bench ({DEVICES} devices; localcloud FC runtime, OSS, STS on one machine)")
+    seq = _line("POST /v1/token sequential", *_run(token_request, SEQUENTIAL, 1))
+    conc = _line(f"POST /v1/token {CONCURRENT_CLIENTS} concurrent", *_run(token_request, CONCURRENT_TOTAL,
+                                                                           CONCURRENT_CLIENTS))
+    peer = _line("peer: AssumeRole via SDK sequential", *_run(assume, PEER_CALLS, 1))
+    put = _line("peer: OSS PutObject sequential", *_run(oss_put, PEER_CALLS, 1))
+    share = peer["p50"] / seq["p50"]
+    print(f"  ratio token p50 / AssumeRole p50     {seq['p50'] / peer['p50']:.2f}x"
+          f"   (STS share of a token request ~ {share:.0%})")
+    print(f"  ratio token p50 / OSS PutObject p50  {seq['p50'] / put['p50']:.2f}x")
+    print(f"  concurrency speed-up                 {conc['per_s'] / seq['per_s']:.2f}x")
+    print(f"  targets: p99 < 50 ms -> seq {seq['p99']:.1f} ms, conc {conc['p99']:.1f} ms; "
+          f">= 200 tokens/s -> {conc['per_s']:.0f}/s")
+    assert seq["per_s"] > 0 and conc["per_s"] > 0 and 0 < share
