@@ -104,8 +104,10 @@ class HttpEvent:
                 raise bad_request("the HTTP event is not JSON") from exc
         if not isinstance(doc, Mapping):
             raise bad_request("the HTTP event is not a JSON object")
-        ctx = doc.get("requestContext") or {}
-        http = ctx.get("http") or {} if isinstance(ctx, Mapping) else {}
+        ctx = doc.get("requestContext")
+        ctx = ctx if isinstance(ctx, Mapping) else {}
+        http = ctx.get("http")
+        http = http if isinstance(http, Mapping) else {}
         method = str(http.get("method") or doc.get("httpMethod") or "GET").upper()
         path = doc.get("rawPath") or http.get("path") or "/"
         if not isinstance(path, str):
@@ -116,7 +118,7 @@ class HttpEvent:
             raise bad_request("headers and queryParameters must be objects")
         body = _decode_body(doc.get("body"), bool(doc.get("isBase64Encoded")))
         request_id = (
-            (ctx.get("requestId") if isinstance(ctx, Mapping) else None)
+            ctx.get("requestId")
             or getattr(context, "request_id", None)
             or uuid.uuid4().hex
         )

@@ -35,7 +35,9 @@ def test_parse_event_bytes_with_base64_body() -> None:
 @pytest.mark.parametrize("raw", [b"not json", b"[1,2]", json.dumps({"rawPath": 5}).encode(),
                                  json.dumps({"rawPath": "/", "body": "%%%",
                                              "isBase64Encoded": True}).encode(),
-                                 json.dumps({"rawPath": "/", "headers": "x"}).encode()])
+                                 json.dumps({"rawPath": "/", "headers": "x"}).encode(),
+                                 json.dumps({"rawPath": "/", "requestContext": {"http": "GET"},
+                                             "body": 5}).encode()])
 def test_malformed_events_are_400(raw: bytes) -> None:
     with pytest.raises(ApiError) as info:
         HttpEvent.parse(raw)
