@@ -118,7 +118,12 @@ class StsClient:
 
 
 def _first_line(message: object) -> str:
-    return str(message or "").splitlines()[0][:300] if message else ""
+    """The first line of an SDK message, with URL query strings cut (they carry key ids and tokens)."""
+    text = str(message or "").splitlines()[0] if message else ""
+    return _QUERY_RE.sub("?<redacted>", text)[:300]
+
+
+_QUERY_RE = re.compile(r"\?[^\s'\"()]*")
 
 
 _lock = threading.Lock()
