@@ -1,0 +1,70 @@
+"""Bucket configurations the model stores as parsed dicts: which kinds exist and how each is checked.
+
+CORS dict (what the HTTP layer parses `<CORSConfiguration>` into)::
+
+    {"rules": [{"allowed_origins": [str], "allowed_methods": [str], "allowed_headers": [str],
+                "expose_headers": [str], "max_age_seconds": int | None}], "response_vary": bool}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import OSSError
+from . import lifecycle, overwrite
+
+_METHODS = {"GET", "PUT", "POST", "DELETE", "HEAD"}
+
+
+def validate_cors(doc: dict[str, Any]) -> dict[str, Any]:
+    rules = doc.get("rules")
+    if not isinstance(rules, list) or not rules:
+        raise OSSError("MalformedXML", "The XML you provided was not well-formed.", 400)
+    if len(rules) > 10:
+        raise OSSError("InvalidArgument", "A CORS config holds at most 10 rules.", 400)
+    out = []
+    for rule in rules:
+        if not isinstance(rule, dict):
+            raise OSSError("MalformedXML", "The XML you provided was not well-formed.", 400)
+        origins = [str(o) for o in rule.get("allowed_origins") or []]
+        methods = [str(m).upper() for m in rule.get("allowed_methods") or []]
+        if not origins or not methods:
+            raise OSSError("InvalidArgument", "A CORS rule needs AllowedOrigin and AllowedMethod.", 400)
+        if not set(methods) <= _METHODS:
+            raise OSSError("InvalidArgument", f"AllowedMethod must be one of {sorted(_METHODS)}.", 400)
+        if sum(o.count("*") for o in origins if o != "*") > len(origins):
+            raise OSSError("InvalidArgument", "An AllowedOrigin holds at most one '*'.", 400)
+        max_age = rule.get("max_age_seconds")
+        out.append({
+            "allowed_origins": origins,
+            "allowed_methods": methods,
+            "allowed_headers": [str(h) for h in rule.get("allowed_headers") or []],
+            "expose_headers": [str(h) for h in rule.get("expose_headers") or []],
+            "max_age_seconds": int(max_age) if max_age is not None else None,
+        })
+    return {"rules": out, "response_vary": bool(doc.get("response_vary", False))}
+
+
+KINDS: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], OSSError]] = {
+    "lifecycle": (lifecycle.validate, OSSError(
+        "NoSuchLifecycle", "No Row found in Lifecycle Table.", 404)),
+    "cors": (validate_cors, OSSError(
+        "NoSuchCORSConfiguration", "The CORS configuration does not exist.", 404)),
+    "overwrite": (overwrite.validate, OSSError(
+        "NoSuchOverwriteConfiguration", "The overwrite configuration does not exist.", 404)),
+}
+
+
+def missing(kind: str) -> OSSError:
+    """A fresh 404 error for a bucket without that config."""
+    template = KINDS[kind][1]
+    return OSSError(template.code, template.message, template.status)
+
+
+def validate(kind: str, doc: dict[str, Any]) -> dict[str, Any]:
+    if kind not in KINDS:
+        raise ValueError(f"unknown config kind {kind!r}")
+    if not isinstance(doc, dict):
+        raise OSSError("MalformedXML", "The XML you provided was not well-formed.", 400)
+    return KINDS[kind][0](doc)
