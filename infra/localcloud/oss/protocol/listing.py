@@ -66,7 +66,7 @@ def encode_token(key: str) -> str:
 
 def decode_token(token: str) -> str:
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode("utf-8")
+        return base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode("utf-8")
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
         raise _bad("The continuation token is not valid.") from exc
 

@@ -28,7 +28,8 @@ def _upload_id(call: Call) -> str:
 
 def initiate(call: Call) -> Response:
     upload = call.store.initiate_multipart(
-        call.bucket, call.key, objectio.object_headers(call.req.headers), **call.writer
+        call.bucket, call.key, objectio.object_headers(call.req.headers), forbid_overwrite(call),
+        call.principal.arn,
     )
     encode = call.req.params.get("encoding-type") == "url"
     root = xml.element("InitiateMultipartUploadResult")
@@ -67,14 +68,16 @@ def _parts(body: bytes) -> list[tuple[int, str]]:
 
 def complete(call: Call) -> Response:
     body = call.req.read_small(MAX_COMPLETE_BODY)
-    if call.req.header("x-oss-complete-all").lower() == "yes":
+    complete_all = call.req.header("x-oss-complete-all").lower() == "yes"
+    if complete_all:
         if body.strip():
             raise _bad("x-oss-complete-all: yes takes no body.")
         parts = None
     else:
         parts = _parts(body)
     info = call.store.complete_multipart(
-        call.bucket, call.key, _upload_id(call), parts, forbid_overwrite(call), **call.writer
+        call.bucket, call.key, _upload_id(call), parts, complete_all=complete_all,
+        forbid_overwrite=forbid_overwrite(call), **call.writer,
     )
     encode = call.req.params.get("encoding-type") == "url"
     root = xml.element("CompleteMultipartUploadResult")
@@ -88,7 +91,7 @@ def complete(call: Call) -> Response:
 
 
 def abort(call: Call) -> Response:
-    call.store.abort_multipart(call.bucket, call.key, _upload_id(call), **call.writer)
+    call.store.abort_multipart(call.bucket, call.key, _upload_id(call))
     return Response(204)
 
 

@@ -7,6 +7,7 @@ import hashlib
 from urllib.parse import quote
 
 from localcloud.oss.errors import OSSError
+from localcloud.oss.model import events
 from localcloud.oss.model.types import MAX_OBJECT_SIZE
 from localcloud.oss.protocol import actions, objectio, xml
 from localcloud.oss.protocol.context import Call
@@ -92,7 +93,7 @@ def append_object(call: Call) -> Response:
     body, length = body_and_length(call)
     info = call.store.append_object(
         call.bucket, call.key, int(raw), body, length, objectio.object_headers(call.req.headers),
-        **call.writer,
+        content_md5=objectio.content_md5(call.req.headers), **call.writer,
     )
     headers = objectio.write_headers(info)
     headers["x-oss-next-append-position"] = str(info.next_append_position if info.next_append_position
@@ -149,7 +150,8 @@ def delete_multiple(call: Call) -> Response:
         check = actions.object_check("oss:DeleteObject", call.bucket, key, call.context)
         if policy.evaluate(call.principal, check.action, check.resource, check.context) != "Allow":
             raise OSSError("AccessDenied", "Access denied by authorizer's policy.", 403)
-    call.store.delete_objects(call.bucket, keys, **call.writer)
+    for key in dict.fromkeys(keys):
+        call.store.delete_object(call.bucket, key, event_name=events.DELETE_MULTIPLE, **call.writer)
     encode = call.req.params.get("encoding-type") == "url"
     out = xml.element("DeleteResult")
     if encode:
