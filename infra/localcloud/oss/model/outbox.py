@@ -119,9 +119,10 @@ class Outbox:
             if _seg_index(seq) != self._cur:
                 self._roll(_seg_index(seq))
             view = memoryview(line)
-            while view:
-                n = os.write(self._fd, view)
-                view = view[n:]
+            at = self._size
+            while view:  # pwrite: the position never depends on the fd offset
+                n = os.pwrite(self._fd, view, at)
+                view, at = view[n:], at + n
             self._offsets.append(self._size)
             self._size += len(line)
             self._next = seq + 1
