@@ -21,16 +21,12 @@ class STSHandler(Handler):
     def _handle(self) -> None:
         service: STSService = self.server.app
         host = self.headers.get("Host", "sts.localcloud")
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY:
-            self._write(self._error(400, "InvalidParameter", "The request body is too large or its length "
-                                                             "is invalid.", host))
-            self.close_connection = True
+        body = self._read_body()
+        if body is None:
+            self.close_connection = True  # the rest of the body is still in the socket
+            self._write(self._error(400, "InvalidParameter", "The request body is too large or malformed.",
+                                    host))
             return
-        body = self.rfile.read(length) if length else b""
         _, _, query = self.path.partition("?")
         try:
             params = rpc.parse_params(query, body, self.headers.get("Content-Type"))
@@ -39,6 +35,34 @@ class STSHandler(Handler):
             return
         response = service.handle(self.command, params, self.client_address[0], host=host)
         self._write(response)
+
+    def _read_body(self) -> bytes | None:
+        """The request body (Content-Length or chunked), or None when it is over MAX_BODY or malformed."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks: list[bytes] = []
+            total = 0
+            while True:
+                line = self.rfile.readline(64)
+                try:
+                    size = int(line.split(b";", 1)[0].strip(), 16)
+                except ValueError:
+                    return None
+                if size == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return b"".join(chunks)
+                total += size
+                if total > MAX_BODY:
+                    return None
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(8)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return None
+        if length < 0 or length > MAX_BODY:
+            return None
+        return self.rfile.read(length) if length else b""
 
     @staticmethod
     def _error(status: int, code: str, message: str, host: str) -> RpcResponse:

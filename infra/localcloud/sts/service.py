@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import re
 import threading
 import time
 import uuid
@@ -42,12 +43,15 @@ def _format_time(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
+_TIMESTAMP_RE = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?Z")
+
+
 def _parse_time(text: str) -> float:
     """`YYYY-MM-DDTHH:MM:SSZ` (the SDK's format; fractions tolerated) → unix seconds."""
-    base = text[:19]
-    if len(text) < 20 or not text.endswith("Z"):
+    match = _TIMESTAMP_RE.fullmatch(text)
+    if match is None:
         raise ValueError(text)
-    return float(calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S")))
+    return float(calendar.timegm(time.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S")))
 
 
 def new_request_id() -> str:
@@ -99,8 +103,15 @@ class STSService:
         action = params.get("Action", "")
         caller_key = params.get("AccessKeyId", "")
         try:
-            caller = self._authenticate(method, params)
-            body = self._dispatch(action, params, caller, source_ip, secure)
+            try:
+                caller = self._authenticate(method, params)
+                body = self._dispatch(action, params, caller, source_ip, secure)
+            except StsError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a bug must still give the client an STS answer
+                log.exception("sts internal error", extra={"request_id": request_id, "action": action})
+                raise StsError("InternalError", "The request processing has failed due to some unknown "
+                                                "error, exception or failure.", 500) from exc
             body["RequestId"] = request_id
             response = RpcResponse(200, body, request_id)
             log.info("sts call", extra={"request_id": request_id, "action": action, "status": 200,

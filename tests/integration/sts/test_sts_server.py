@@ -185,9 +185,10 @@ def test_timestamp_inside_the_window_is_accepted(sts_stack: Any) -> None:
 
 def test_malformed_timestamp(sts_stack: Any) -> None:
     params = signed_at(sts_stack, time.time())
-    params["Timestamp"] = "yesterday"
-    resp = requests.post(sts_stack.endpoint + "/", params=params, timeout=10)
-    assert resp.status_code == 400 and resp.json()["Code"] == "InvalidTimeStamp.Format"
+    for bad in ("yesterday", params["Timestamp"][:-1] + "+08:00", params["Timestamp"][:-1] + "xZ"):
+        params["Timestamp"] = bad
+        resp = requests.post(sts_stack.endpoint + "/", params=params, timeout=10)
+        assert resp.status_code == 400 and resp.json()["Code"] == "InvalidTimeStamp.Format", bad
 
 
 def test_nonce_reuse(sts_stack: Any) -> None:
@@ -215,6 +216,25 @@ def test_get_and_form_body_are_accepted(sts_stack: Any) -> None:
     )
     assert resp.status_code == 200, resp.text
     assert resp.headers["x-acs-request-id"] == resp.json()["RequestId"]
+
+
+def test_chunked_form_body_is_read_and_keep_alive_survives(sts_stack: Any) -> None:
+    ak, secret = sts_stack.ram.operator_key()
+    params = {"Version": "2015-04-01", "Action": "GetCallerIdentity"}
+    url, _ = rpc_signature_composer.get_signed_url(params, ak, secret, "JSON", "POST", {})
+    form = url[2:].encode()
+    with requests.Session() as session:
+        resp = session.post(
+            sts_stack.endpoint + "/",
+            data=iter([form[:10], form[10:]]),  # a generator body goes out chunked
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=10,
+        )
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["IdentityType"] == "RAMUser"
+        # the same connection still answers the next request correctly
+        again = session.post(raw_signed(sts_stack, {"Action": "GetCallerIdentity"}), timeout=10)
+        assert again.status_code == 200, again.text
 
 
 def test_unknown_action(sts_stack: Any, sts_helpers: Any) -> None:
