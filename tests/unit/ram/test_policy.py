@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from localcloud.ram import policy
 from localcloud.ram.model import Principal
 from localcloud.ram.policy import PolicyGrammarError, evaluate, evaluate_documents, validate_policy
@@ -258,3 +260,32 @@ def test_evaluate_reads_principal_policies_and_session_policy() -> None:
     assert evaluate(principal, "oss:GetObject", f"{B}/a", {}) == "Allow"
     assert evaluate(principal, "oss:GetObject", f"{B}/b", {}) == "ImplicitDeny"
     assert evaluate(principal, "oss:PutObject", f"{B}/a", {}) == "ImplicitDeny"
+
+
+def reference_match(pattern: str, value: str) -> bool:
+    """Textbook dynamic-programming wildcard match (`*` any run, `?` one char), the oracle."""
+    rows, cols = len(pattern), len(value)
+    dp = [[False] * (cols + 1) for _ in range(rows + 1)]
+    dp[0][0] = True
+    for i in range(1, rows + 1):
+        dp[i][0] = dp[i - 1][0] and pattern[i - 1] == "*"
+        for j in range(1, cols + 1):
+            if pattern[i - 1] == "*":
+                dp[i][j] = dp[i - 1][j] or dp[i][j - 1]
+            else:
+                dp[i][j] = dp[i - 1][j - 1] and pattern[i - 1] in ("?", value[j - 1])
+    return dp[rows][cols]
+
+
+_ALPHABET = "ab/.*?+(\n"
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    patterns=st.lists(st.text(alphabet=_ALPHABET, min_size=1, max_size=8), min_size=1, max_size=3),
+    value=st.text(alphabet="ab/.+(\n", max_size=10),
+)
+def test_compiled_matcher_agrees_with_the_reference(patterns: list[str], value: str) -> None:
+    p = doc(allow("oss:GetObject", patterns))
+    expected = any(reference_match(pat, value) for pat in patterns)
+    assert (decide([p], "oss:GetObject", value) == "Allow") == expected
