@@ -74,7 +74,7 @@ class STSHandler(Handler):
     def _write(self, response: RpcResponse) -> None:
         data = response.encoded()
         self.send_response(response.status)
-        self.send_header("Content-Type", "application/json;charset=utf-8")
+        self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(data)))
         for name, value in response.headers.items():
             self.send_header(name, value)

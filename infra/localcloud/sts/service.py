@@ -15,6 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from ..common import logs
 from ..common.clock import Clock
@@ -30,13 +31,31 @@ log = logs.get("localcloud.sts")
 
 @dataclass
 class RpcResponse:
+    """One answer; JSON unless the call asked for `Format=XML` (root `<Action>Response` or `Error`)."""
+
     status: int
     body: dict[str, Any]
     request_id: str
     headers: dict[str, str] = field(default_factory=dict)
+    xml_root: str | None = None  # set when the caller asked for XML
+
+    @property
+    def content_type(self) -> str:
+        return "text/xml;charset=utf-8" if self.xml_root else "application/json;charset=utf-8"
 
     def encoded(self) -> bytes:
+        if self.xml_root:
+            document = '<?xml version="1.0" encoding="UTF-8"?>' + _to_xml(self.xml_root, self.body)
+            return document.encode("utf-8")
         return json.dumps(self.body, separators=(",", ":")).encode("utf-8")
+
+
+def _to_xml(tag: str, value: Any) -> str:
+    if isinstance(value, dict):
+        inner = "".join(_to_xml(k, v) for k, v in value.items())
+    else:
+        inner = xml_escape(str(value))
+    return f"<{tag}>{inner}</{tag}>"
 
 
 def _format_time(ts: float) -> str:
@@ -125,6 +144,8 @@ class STSService:
             log.info("sts call refused", extra={"request_id": request_id, "action": action,
                                                 "status": exc.status, "code": exc.code,
                                                 "access_key_id": caller_key, "source_ip": source_ip})
+        if params.get("Format", "JSON").upper() == "XML":
+            response.xml_root = f"{action}Response" if response.status == 200 else "Error"
         response.headers["x-acs-request-id"] = request_id
         return response
 

@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 import requests
@@ -235,6 +236,20 @@ def test_chunked_form_body_is_read_and_keep_alive_survives(sts_stack: Any) -> No
         # the same connection still answers the next request correctly
         again = session.post(raw_signed(sts_stack, {"Action": "GetCallerIdentity"}), timeout=10)
         assert again.status_code == 200, again.text
+
+
+def test_xml_format(sts_stack: Any) -> None:
+    ak, secret = sts_stack.ram.operator_key()
+    params = {"Version": "2015-04-01", "Action": "GetCallerIdentity", "RegionId": "cn-hangzhou"}
+    url, _ = rpc_signature_composer.get_signed_url(params, ak, secret, "XML", "POST", {})
+    resp = requests.post(sts_stack.endpoint + url, timeout=10)
+    assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/xml")
+    root = ElementTree.fromstring(resp.content)  # noqa: S314 - our own loopback server
+    assert root.tag == "GetCallerIdentityResponse"
+    assert root.findtext("Arn") == f"acs:ram::{sts_stack.account_id}:user/operator"
+    bad = requests.post(sts_stack.endpoint + url, timeout=10)  # same nonce again
+    error = ElementTree.fromstring(bad.content)  # noqa: S314 - our own loopback server
+    assert (bad.status_code, error.tag, error.findtext("Code")) == (400, "Error", "SignatureNonceUsed")
 
 
 def test_unknown_action(sts_stack: Any, sts_helpers: Any) -> None:
