@@ -383,3 +383,26 @@ def test_missing_role_arn(sts_stack: Any, sts_helpers: Any) -> None:
     req.get_query_params().pop("RoleArn")
     err = sts_helpers.error(sts_stack.token_fn(), req)
     assert (err.get_error_code(), err.get_http_status()) == ("MissingRoleArn", 400)
+
+
+def test_concurrent_callers_get_distinct_working_sessions(sts_stack: Any, sts_helpers: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def worker(n: int) -> list[tuple[str, str, str]]:
+        client = sts_stack.token_fn()
+        out = []
+        for i in range(15):
+            body = sts_helpers.call(client, sts_stack.assume_role(session=f"cam-{n}-{i}"))
+            c = body["Credentials"]
+            out.append((c["AccessKeyId"], c["AccessKeySecret"], c["SecurityToken"]))
+        return out
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = [item for chunk in pool.map(worker, range(6)) for item in chunk]
+    assert len({key for key, _, _ in results}) == 90
+    for key, secret, token in results:
+        principal = sts_stack.ram.resolve(key, token)
+        assert principal.secret == secret
+        assert principal.arn.startswith(
+            f"acs:ram::{sts_stack.account_id}:assumed-role/vigil-device-upload/cam-"
+        )
