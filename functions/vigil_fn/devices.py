@@ -18,6 +18,8 @@ import oss2
 from vigil_camera.keys import SYSTEM, device_record_key
 from vigil_camera.protocol import validate_device_id
 
+from .nonces import put_new
+
 Status = Literal["enabled", "disabled"]
 STATUSES: tuple[str, ...] = ("enabled", "disabled")
 DEVICES_PREFIX = f"{SYSTEM}devices/"
@@ -99,12 +101,9 @@ class Registry:
         """Write a new record; refuses to replace an existing device."""
         now = utc_now_iso()
         record = replace(record, created=record.created or now, updated=now)
-        try:
-            self.bucket.put_object(device_record_key(record.device_id), record.to_json(),
-                                   headers={"x-oss-forbid-overwrite": "true",
-                                            "Content-Type": "application/json"})
-        except oss2.exceptions.FileAlreadyExists as exc:
-            raise RegistryError(f"device {record.device_id} exists already") from exc
+        if not put_new(self.bucket, device_record_key(record.device_id), record.to_json(),
+                       {"Content-Type": "application/json"}):
+            raise RegistryError(f"device {record.device_id} exists already")
         return record
 
     def save(self, record: DeviceRecord) -> DeviceRecord:

@@ -23,6 +23,8 @@ import oss2
 from vigil_camera.keys import SYSTEM
 from vigil_camera.protocol import validate_device_id
 
+from .nonces import put_new
+
 WINDOW_SECONDS = 60
 
 
@@ -57,10 +59,7 @@ class RateLimiter:
         if w != window:
             slot = 0
         while slot < self.limit:
-            try:
-                self.bucket.put_object(slot_key(device_id, window, slot), b"",
-                                       headers={"x-oss-forbid-overwrite": "true"})
-            except oss2.exceptions.FileAlreadyExists:
+            if not put_new(self.bucket, slot_key(device_id, window, slot), b""):
                 slot += 1
                 continue
             self._remember(device_id, window, slot + 1)
