@@ -17,6 +17,7 @@ what `vigil local up` runs after creating the bucket and `vigil bucket setup` ru
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -99,6 +100,12 @@ def overwrite_config_xml(s: BucketSettings) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root)
 
 
+def region_of_endpoint(endpoint: str) -> str | None:
+    """`https://oss-cn-shanghai-internal.aliyuncs.com` → "cn-shanghai"; None for other hosts."""
+    m = re.search(r"oss-([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com", endpoint or "")
+    return m.group(1) if m else None
+
+
 def _v4_bucket(bucket: oss2.Bucket, region: str | None) -> oss2.Bucket:
     """The same bucket and credentials, signed with V4 (signs `?overwriteConfig`)."""
     auth = bucket.auth
@@ -108,7 +115,7 @@ def _v4_bucket(bucket: oss2.Bucket, region: str | None) -> oss2.Bucket:
         provider = getattr(inner, "credentials_provider", None)
     if provider is None:
         raise TypeError("the bucket's auth has no credentials provider to sign with V4")
-    region = region or getattr(bucket, "region", None) or "cn-hangzhou"
+    region = region or getattr(bucket, "region", None) or region_of_endpoint(bucket.endpoint) or "cn-hangzhou"
     return oss2.Bucket(oss2.ProviderAuthV4(provider), bucket.endpoint, bucket.bucket_name, region=region)
 
 

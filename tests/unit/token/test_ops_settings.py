@@ -71,3 +71,11 @@ def test_bucket_setup_documents() -> None:
         p.text for p in rule.findall("Principals/Principal")]
     with pytest.raises(ValueError):
         BucketSettings(account_id="abc")
+
+
+def test_region_of_endpoint() -> None:
+    from vigil_ops.bucket_setup import region_of_endpoint
+
+    assert region_of_endpoint("https://oss-cn-shanghai-internal.aliyuncs.com") == "cn-shanghai"
+    assert region_of_endpoint("oss-ap-southeast-1.aliyuncs.com") == "ap-southeast-1"
+    assert region_of_endpoint("http://127.0.0.1:9000") is None
