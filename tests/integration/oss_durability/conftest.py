@@ -1,0 +1,112 @@
+"""Helpers of the durability tests: run a writer child, kill it, and check what survived."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from localcloud.common.clock import Clock
+from localcloud.oss.errors import OSSError
+from localcloud.oss.model.crc import crc64
+from localcloud.oss.model.store import Store
+
+CHILD = Path(__file__).with_name("writer_child.py")
+
+
+@dataclass
+class DurLedger:
+    """What a writer promised: per key the last acknowledged content, plus in-flight candidates."""
+
+    acked: dict[str, str | None] = field(default_factory=dict)  # key -> md5 (None = deleted)
+    pending: dict[str, set[str | None]] = field(default_factory=dict)  # begun after the last ack
+    acks: list[dict[str, Any]] = field(default_factory=list)
+
+    def feed(self, lines: list[str]) -> None:
+        """Lines of one child run; a torn last line (killed mid-print) is ignored."""
+        for line in lines:
+            try:
+                doc = json.loads(line)
+            except ValueError:
+                continue
+            key = doc["key"]
+            if doc["ev"] == "begin":
+                self.pending.setdefault(key, set()).add(doc["md5"])
+                self.last_begin = doc
+            else:
+                self.acked[key] = self.last_begin["md5"]
+                self.pending[key] = set()
+                self.acks.append(doc)
+
+    def allowed(self, key: str) -> set[str | None]:
+        return {self.acked.get(key)} | self.pending.get(key, set())
+
+
+def _verify(root: Path, ledger: DurLedger, bucket: str) -> Store:
+    """Reopen the store and check every promise; returns the (open) store."""
+    store = Store(root, Clock(), "cn-hangzhou", "1")
+    assert list((root / "tmp").iterdir()) == [], "temp leftovers must be cleaned at startup"
+    listed = {i.key: i for i in store.list_objects(bucket, max_keys=1000).contents}
+    assert len(listed) < 1000
+    for key in set(ledger.acked) | set(ledger.pending) | set(listed):
+        assert key in ledger.acked or key in ledger.pending, f"unknown key {key!r} listed"
+        try:
+            info, reader = store.open_object(bucket, key)
+        except OSSError as exc:
+            assert exc.code == "NoSuchKey"
+            assert key not in listed
+            assert None in ledger.allowed(key), f"acknowledged {key!r} lost"
+            continue
+        with reader:
+            data = reader.read()
+        digest = hashlib.md5(data).hexdigest()
+        assert digest in ledger.allowed(key), f"{key!r} holds a version nobody wrote completely"
+        assert len(data) == info.size and crc64(data) == info.crc64
+        if info.object_type == "Normal":
+            assert info.etag == digest.upper()
+        assert key in listed and listed[key] == info
+    events = {(e["oss"]["object"]["key"], e["oss"]["object"]["eTag"], e["eventName"].split(":")[0])
+              for _, e in store.outbox.read(0, 10**6)}
+    for ack in ledger.acks:
+        if ack["etag"] is None:
+            continue
+        kind = "ObjectRemoved" if ack["op"] == "delete" else "ObjectCreated"
+        assert (ack["key"], ack["etag"], kind) in events, f"event of acknowledged {ack} lost"
+    return store
+
+
+def _run_child(root: Path, seed: int, kill_after: float | None, crash: tuple[str, int] | None) -> list[str]:
+    """Start the writer; SIGKILL it after `kill_after` s (or let a crash point kill it); its lines."""
+    argv = [sys.executable, str(CHILD), str(root), str(seed)]
+    if crash:
+        argv += [crash[0], str(crash[1])]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = proc.communicate(timeout=kill_after if kill_after is not None else 20)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # SIGKILL
+        out, err = proc.communicate()
+    assert proc.returncode == -9, err.decode()[-2000:]
+    return out.decode(errors="replace").splitlines()
+
+
+@pytest.fixture
+def dur_ledger() -> DurLedger:
+    return DurLedger()
+
+
+@pytest.fixture
+def dur_verify() -> Any:
+    """`dur_verify(root, ledger, bucket) -> Store` (the caller closes the store)."""
+    return _verify
+
+
+@pytest.fixture
+def dur_run_child() -> Any:
+    """`dur_run_child(root, seed, kill_after, crash) -> lines`."""
+    return _run_child
