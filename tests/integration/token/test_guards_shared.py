@@ -1,0 +1,51 @@
+"""Replay guard and rate limit hold across function instances: OSS decides, not instance memory."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from typing import Any
+
+import pytest
+from vigil_fn.nonces import NonceStore
+from vigil_fn.ratelimit import RateLimiter
+
+pytestmark = pytest.mark.integration
+
+
+def _race(calls: list[Any]) -> list[Any]:
+    results: list[Any] = [None] * len(calls)
+    barrier = threading.Barrier(len(calls))
+
+    def run(i: int) -> None:
+        barrier.wait()
+        results[i] = calls[i]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_a_nonce_is_taken_once_across_instances(parity_cloud: Any) -> None:
+    instances = [NonceStore(parity_cloud.operator_bucket()) for _ in range(8)]
+    nonce = secrets.token_hex(16)
+    results = _race([lambda s=s: s.claim("cam-race", nonce, 1) for s in instances])
+    assert sorted(results) == [False] * 7 + [True]
+    assert instances[0].claim("cam-race", secrets.token_hex(16), 1) is True
+
+
+def test_rate_limit_is_exact_across_instances(parity_cloud: Any) -> None:
+    limiters = [RateLimiter(parity_cloud.operator_bucket(), limit_per_window=5) for _ in range(3)]
+    now = 1_800_000_010.0
+    calls = [lambda lim=lim: lim.acquire("cam-burst", now) for lim in limiters for _ in range(4)]
+    decisions = _race(calls)
+    granted = sorted(d.slot for d in decisions if d.allowed)
+    assert granted == [0, 1, 2, 3, 4]  # each slot exactly once, fleet-wide
+    refused = [d for d in decisions if not d.allowed]
+    assert len(refused) == 7 and all(d.retry_after == 50 for d in refused)
+    # the next window starts afresh; another device is independent
+    assert limiters[0].acquire("cam-burst", now + 60).allowed
+    assert limiters[1].acquire("cam-other", now).allowed
