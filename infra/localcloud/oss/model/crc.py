@@ -18,7 +18,7 @@ _crc_fun: Callable[..., int] = crcmod.mkCrcFun(_POLY, initCrc=0, rev=True, xorOu
 _combine_fun: Callable[[int, int, int], int] = mkCombineFun(_POLY, initCrc=0, rev=True, xorOut=_XOROUT)
 
 
-def crc64(data: bytes, crc: int = 0) -> int:
+def crc64(data: bytes | memoryview, crc: int = 0) -> int:
     """CRC of `data`, continuing from `crc` (the CRC of the bytes before it; 0 for none)."""
     return int(_crc_fun(data, crc))
 

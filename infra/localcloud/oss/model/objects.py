@@ -21,8 +21,10 @@ import io
 import json
 import os
 import struct
+import threading
 import zlib
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -129,49 +131,133 @@ class StreamResult:
     crc64: int
 
 
-def stream_into(
-    fd: int,
-    body: Readable,
-    length: int | None,
-    limit: int,
-    offset: int,
-    on_chunk: Callable[[bytes], None] | None = None,
-) -> StreamResult:
+_IO_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="oss-io")
+_PIECE = 256 * 1024
+
+
+def _too_large() -> OSSError:
+    return OSSError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.", 400)
+
+
+_GROW = 8 * CHUNK
+
+
+def _reserve(fd: int, offset: int, count: int) -> int:
+    """posix_fallocate `count` bytes at `offset`; returns what was reserved (0 if unsupported)."""
+    try:
+        os.posix_fallocate(fd, offset, count)
+    except OSError:
+        return 0
+    return count
+
+
+def _write_all(fd: int, data: bytes | memoryview, pos: int) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.pwrite(fd, view, pos)
+        pos += n
+        view = view[n:]
+
+
+def _started(fn: Callable[..., None], *args: Any) -> Future[None]:
+    """Submit `fn` and wait until the pool thread is about to run it.
+
+    crcmod never releases the GIL, so a job that had not reached its GIL-free C call before the
+    next CRC starts would wait a whole switch interval (5 ms): the handshake hands it the GIL.
+    """
+    ready = threading.Event()
+
+    def run() -> None:
+        ready.set()
+        fn(*args)
+
+    job = _IO_POOL.submit(run)
+    ready.wait()
+    return job
+
+
+class _Pipeline:
+    """CRC on the calling thread, MD5 (in order) and writes (any order) on pool threads.
+
+    crcmod holds the GIL; hashlib (large buffers) and pwrite release it, so the three overlap.
+    At most two chunks are in flight: memory stays bounded whatever the object size.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.md5 = hashlib.md5(usedforsecurity=False)
+        self.crc = 0
+        self._md5_job: Future[None] | None = None
+        self._writes: list[Future[None]] = []
+        self._previous: list[Future[None]] = []
+
+    def feed(self, chunk: bytes, pos: int) -> None:
+        if len(chunk) <= _PIECE:
+            self.crc = crc64(chunk, self.crc)
+            self._wait_md5()
+            self.md5.update(chunk)
+            _write_all(self.fd, chunk, pos)
+            return
+        view = memoryview(chunk)
+        for start in range(0, len(chunk), _PIECE):
+            piece = view[start:start + _PIECE]
+            self._writes.append(_started(_write_all, self.fd, piece, pos + start))
+            self._wait_md5()
+            self._md5_job = _started(self.md5.update, piece)
+            self.crc = crc64(piece, self.crc)
+        for job in self._previous:
+            job.result()
+        self._previous, self._writes = self._writes, []
+
+    def _wait_md5(self) -> None:
+        if self._md5_job is not None:
+            job, self._md5_job = self._md5_job, None
+            job.result()
+
+    def finish(self) -> None:
+        """Wait for every job; re-raise the first failure."""
+        jobs = [*self._previous, *self._writes, *([self._md5_job] if self._md5_job else [])]
+        self._previous, self._writes, self._md5_job = [], [], None
+        errors = [job.exception() for job in jobs]
+        for error in errors:
+            if error is not None:
+                raise error
+
+
+def stream_into(fd: int, body: Readable, length: int | None, limit: int, offset: int) -> StreamResult:
     """Copy `body` to `fd` at `offset` in chunks of at most 1 MiB, hashing while copying.
 
     `length` None reads to EOF. A body shorter than `length` (the client went away) raises
-    IncompleteBody; more than `limit` bytes raises EntityTooLarge. Memory stays one chunk.
+    IncompleteBody; more than `limit` bytes raises EntityTooLarge. See `_Pipeline` for how the
+    CRC, MD5 and writes overlap.
     """
     if length is not None and length > limit:
-        raise OSSError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.", 400)
-    md5 = hashlib.md5(usedforsecurity=False)
-    crc = 0
+        raise _too_large()
+    pipe = _Pipeline(fd)
     size = 0
-    pos = offset
-    while length is None or size < length:
-        want = CHUNK if length is None else min(CHUNK, length - size)
-        chunk = body.read(want)
-        if not chunk:
-            if length is not None:
-                raise OSSError(
-                    "IncompleteBody",
-                    "You did not provide the number of bytes specified by the Content-Length HTTP header.",
-                    400,
-                )
-            break
-        size += len(chunk)
-        if size > limit:
-            raise OSSError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.", 400)
-        md5.update(chunk)
-        crc = crc64(chunk, crc)
-        view = memoryview(chunk)
-        while view:
-            n = os.pwrite(fd, view, pos)
-            pos += n
-            view = view[n:]
-        if on_chunk is not None:
-            on_chunk(chunk)
-    return StreamResult(size, md5.digest(), crc)
+    # Reserving the blocks up front makes the writes ~5x cheaper on ext4 than growing the file.
+    reserved = _reserve(fd, offset, length) if length else 0
+    try:
+        while length is None or size < length:
+            want = CHUNK if length is None else min(CHUNK, length - size)
+            chunk = body.read(want)
+            if not chunk:
+                if length is not None:
+                    raise OSSError("IncompleteBody", "You did not provide the number of bytes "
+                                   "specified by the Content-Length HTTP header.", 400)
+                break
+            pos = offset + size
+            size += len(chunk)
+            if size > limit:
+                raise _too_large()
+            if length is None and size > reserved:
+                reserved += _reserve(fd, offset + reserved, max(_GROW, size - reserved))
+            pipe.feed(chunk, pos)
+    finally:
+        pipe.finish()  # also on errors: no write may land after the caller closes the fd
+    if reserved > size:
+        os.ftruncate(fd, offset + size)
+    return StreamResult(size, pipe.md5.digest(), pipe.crc)
 
 
 class ObjectReader(io.RawIOBase):
