@@ -203,9 +203,11 @@ class Router:
     def dispatch(self, event: bytes | str | Mapping[str, Any], context: Any = None) -> Response:
         """Parse, route and run; every outcome is an FC HTTP response."""
         request_id = getattr(context, "request_id", None) or ""
+        is_head = False
         try:
             http_event = HttpEvent.parse(event, context)
             request_id = http_event.request_id
+            is_head = http_event.method == "HEAD"
             response = self.resolve(http_event.method, http_event.path)(http_event)
         except ApiError as err:
             response = err.to_response()
@@ -214,4 +216,7 @@ class Router:
             response = ApiError(500, "internal_error", "internal error; see the function log").to_response()
         if request_id:
             response.setdefault("headers", {})["X-Vigil-Request-Id"] = request_id
+        if is_head:
+            response["body"] = ""
         return response
+

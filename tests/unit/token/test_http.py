@@ -56,6 +56,8 @@ def test_router_404_405_and_500_are_json_errors() -> None:
         raise RuntimeError("secret-detail-that-must-not-leak")
 
     assert json.loads(router.dispatch(fc_event("GET", "/ok"))["body"]) == {"path": "/ok"}
+    head = router.dispatch(fc_event("HEAD", "/ok"))
+    assert head["statusCode"] == 200 and head["body"] == ""
     missing = router.dispatch(fc_event("GET", "/nope"))
     assert missing["statusCode"] == 404 and json.loads(missing["body"])["error"]["code"] == "not_found"
     wrong = router.dispatch(fc_event("DELETE", "/ok"))
