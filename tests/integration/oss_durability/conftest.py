@@ -70,13 +70,22 @@ def _verify(root: Path, ledger: DurLedger, bucket: str) -> Store:
         if info.object_type == "Normal":
             assert info.etag == digest.upper()
         assert key in listed and listed[key] == info
+    records = store.outbox.read(0, 10**6)
+    assert [seq for seq, _ in records] == list(range(1, len(records) + 1)), "outbox seqs must be dense"
     events = {(e["oss"]["object"]["key"], e["oss"]["object"]["eTag"], e["eventName"].split(":")[0])
-              for _, e in store.outbox.read(0, 10**6)}
+              for _, e in records}
     for ack in ledger.acks:
         if ack["etag"] is None:
             continue
         kind = "ObjectRemoved" if ack["op"] == "delete" else "ObjectCreated"
         assert (ack["key"], ack["etag"], kind) in events, f"event of acknowledged {ack} lost"
+    # stronger: whatever is visible now has its event, even if the crash came before the ack
+    for key, info in listed.items():
+        assert (key, info.etag, "ObjectCreated") in events, f"visible {key!r} has no event"
+    removed = {k for k, _, kind in events if kind == "ObjectRemoved"}
+    for key, digest in ledger.acked.items():
+        if digest is not None and key not in listed:
+            assert key in removed, f"{key!r} vanished without a delete event"
     return store
 
 

@@ -59,10 +59,16 @@ class Header:
         return _HEADER.size + 2 * self.slot_size
 
 
+PENDING_RESERVE = 3 * 6 * 128 + 256
+"""Room in a slot for the change intent ("pending"): three strings clipped to 128 characters
+(at most 6 bytes each once JSON-escaped) plus the fixed fields."""
+
+
 def slot_size_for(meta: dict[str, Any]) -> int:
     """A slot big enough for this metadata after any number of appends (numbers at their widest)."""
     widest = dict(meta, size=10**13, crc64=2**64 - 1, lm=9999999999.999999, etag="F" * 40)
-    need = _SLOT.size + len(_dump(widest)) + 256
+    widest.pop("pending", None)
+    need = _SLOT.size + len(_dump(widest)) + 256 + PENDING_RESERVE
     return (need + 4095) // 4096 * 4096
 
 

@@ -109,13 +109,20 @@ class Outbox:
         _fsync_dir(self.root)
         self._cur, self._offsets, self._size = index, [], 0
 
-    def append(self, event: dict[str, Any]) -> int:
-        """Append one record and return its seq once it is on disk (fdatasync, group-committed)."""
+    def append(self, event: dict[str, Any], eid: str | None = None) -> int:
+        """Append one record and return its seq once it is on disk (fdatasync, group-committed).
+
+        `eid` (the store's id of the change) lets crash recovery tell whether a change already
+        has its record (see `recent_eids`); it is not part of the event.
+        """
         with self._lock:
             if self._closed:
                 raise RuntimeError("outbox is closed")
             seq = self._next
-            line = (json.dumps({"seq": seq, "event": event}, separators=(",", ":")) + "\n").encode()
+            record: dict[str, Any] = {"seq": seq, "event": event}
+            if eid is not None:
+                record["eid"] = eid
+            line = (json.dumps(record, separators=(",", ":")) + "\n").encode()
             if _seg_index(seq) != self._cur:
                 self._roll(_seg_index(seq))
             view = memoryview(line)
@@ -188,6 +195,23 @@ class Outbox:
                 out.append((int(rec["seq"]), rec["event"]))
             if len(out) >= count:
                 break
+        return out
+
+    def recent_eids(self) -> set[str]:
+        """The change ids in the last two segments (where the records of changes that were in
+        flight at a crash can be: at most one per concurrent writer)."""
+        out: set[str] = set()
+        for index in (self._cur - 1, self._cur):
+            path = self._seg_path(index)
+            if index < 0 or not path.exists():
+                continue
+            for raw in path.read_bytes().splitlines():
+                try:
+                    eid = json.loads(raw).get("eid")
+                except ValueError:
+                    continue
+                if eid:
+                    out.add(str(eid))
         return out
 
     def wait_for(self, after_seq: int, timeout: float) -> bool:

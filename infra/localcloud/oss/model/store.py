@@ -41,6 +41,7 @@ from .keyindex import KeyIndex
 from .multipart import Uploads, combined_crc, multipart_etag
 from .objects import (
     CorruptObject,
+    Header,
     ObjectReader,
     bad_digest,
     encode_prefix,
@@ -97,6 +98,55 @@ def _decode_md5(content_md5: str | None) -> bytes | None:
 def _file_already_exists() -> OSSError:
     return OSSError("FileAlreadyExists",
                     "The object you specified already exists and can not be overwritten.", 409)
+
+
+def _clip(value: str) -> str:
+    """Bound caller strings kept in an object header (see objects.PENDING_RESERVE)."""
+    return value[:128]
+
+
+def _read_meta(path: Path) -> dict[str, Any] | None:
+    """The metadata of an object file; None (and the file removed) when it is unreadable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        meta = read_header(fd).meta
+        for field_name in ("key", "size", "etag", "crc64", "lm", "type"):
+            meta[field_name]  # noqa: B018 - presence check
+        return meta
+    except (CorruptObject, KeyError, ValueError):
+        log.warning("dropping an unreadable object file", extra={"file": str(path)})
+        path.unlink(missing_ok=True)
+        return None
+    finally:
+        os.close(fd)
+
+
+def _write_with_intent(fd: int, header: Header, meta: dict[str, Any], intent: dict[str, Any]) -> Header:
+    """write_slot of `meta` + intent; files from before intents existed may lack the room:
+    then without it (such a change is only evented if the process lives to append it)."""
+    try:
+        return write_slot(fd, header, dict(meta, pending=intent))
+    except ValueError:
+        return write_slot(fd, header, meta)
+
+
+def _clear_intent(path: Path, eid: str, sync: bool) -> None:
+    """Rewrite the header without its "pending" intent (if it is still that change's)."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return
+    try:
+        header = read_header(fd)
+        pending = header.meta.get("pending")
+        if pending and pending.get("eid") == eid:
+            meta = dict(header.meta)
+            del meta["pending"]
+            write_slot(fd, header, meta)
+            if sync:
+                os.fdatasync(fd)
+    finally:
+        os.close(fd)
 
 
 def _key_hash(key: str) -> str:
@@ -164,9 +214,11 @@ class Store:
         self._lock = threading.Lock()
         self._key_locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
         self._buckets: dict[str, _Bucket] = {}
+        self._unfinished: list[tuple[_Bucket, Path, dict[str, Any], bool]] = []
         for path in sorted(self.buckets_dir.iterdir()):
             self._buckets[path.name] = self._load_bucket(path)
         self.outbox = Outbox(self.root / "outbox")
+        self._reconcile()
         self._sweeper: threading.Thread | None = None
         self._sweeper_stop = threading.Event()
 
@@ -181,17 +233,42 @@ class Store:
         infos: list[ObjectInfo] = []
         for sub in (path / "objects").iterdir():
             for obj in sub.iterdir():
-                fd = os.open(obj, os.O_RDONLY)
-                try:
-                    header = read_header(fd)
-                    infos.append(_info_from_meta(info.name, header.meta))
-                except (CorruptObject, KeyError, ValueError):
-                    log.warning("dropping an unreadable object file", extra={"file": str(obj)})
-                    obj.unlink(missing_ok=True)
-                finally:
-                    os.close(fd)
+                meta = _read_meta(obj)
+                if meta is None:
+                    continue
+                infos.append(_info_from_meta(info.name, meta))
+                if "pending" in meta:
+                    self._unfinished.append((b, obj, meta, False))
         b.index.load(infos)
+        (path / "trash").mkdir(exist_ok=True)
+        for grave in (path / "trash").iterdir():
+            meta = _read_meta(grave)
+            if meta is not None and "pending" in meta:
+                self._unfinished.append((b, grave, meta, True))
+            else:
+                grave.unlink(missing_ok=True)
         return b
+
+    def _reconcile(self) -> None:
+        """Give every change that a crash left without its outbox record that record now."""
+        if not self._unfinished:
+            return
+        recent = self.outbox.recent_eids()
+        sent = 0
+        for b, path, meta, deleted in self._unfinished:
+            intent = meta["pending"]
+            if intent["eid"] not in recent:
+                size = 0 if deleted else int(meta["size"])
+                self.outbox.append(self._event(b.info.name, meta["key"], size, meta["etag"], intent),
+                                   intent["eid"])
+                sent += 1
+            if deleted:
+                path.unlink(missing_ok=True)
+            else:
+                _clear_intent(path, intent["eid"], sync=True)
+        log.info("recovered unfinished changes",
+                 extra={"changes": len(self._unfinished), "events_sent": sent})
+        self._unfinished = []
 
     # -- buckets ----------------------------------------------------------------------------
     def _bucket(self, name: str) -> _Bucket:
@@ -214,6 +291,7 @@ class Store:
             staging.mkdir()
             (staging / "config").mkdir()
             (staging / "uploads").mkdir()
+            (staging / "trash").mkdir()
             objects = staging / "objects"
             objects.mkdir()
             for i in range(256):
@@ -303,16 +381,37 @@ class Store:
             log.info("overwrite refused by rule", extra={"bucket": b.info.name, "key": key, "rule": rule})
             raise _file_already_exists()
 
-    def _emit(self, b: _Bucket, name: str, key: str, size: int, delta: int, etag: str,
-              caller: Caller) -> None:
-        self.outbox.append(events.build(
-            name=name, now=self.clock.now(), region=self.region, account_id=self.account_id,
-            bucket=b.info.name, key=key, size=size, delta=delta, etag=etag,
-            request_id=caller.request_id or uuid.uuid4().hex.upper(),
-            principal_id=caller.principal_id or self.account_id, source_ip=caller.source_ip))
+    # -- events: an intent in the object header, then the outbox record ---------------------
+    def _intent(self, name: str, delta: int, caller: Caller) -> dict[str, Any]:
+        """The "pending" record a commit writes into the object header with the data.
+
+        If the process dies after the commit and before the outbox append, startup finds the
+        intent and appends the event then (see `_reconcile`): a visible change always gets its
+        event, at least once.
+        """
+        return {"eid": uuid.uuid4().hex, "name": name, "delta": delta, "t": self.clock.now(),
+                "rid": _clip(caller.request_id or uuid.uuid4().hex.upper()),
+                "pid": _clip(caller.principal_id or self.account_id), "ip": _clip(caller.source_ip)}
+
+    def _event(self, bucket: str, key: str, size: int, etag: str,
+               intent: dict[str, Any]) -> dict[str, Any]:
+        return events.build(
+            name=intent["name"], now=float(intent["t"]), region=self.region, account_id=self.account_id,
+            bucket=bucket, key=key, size=size, delta=int(intent["delta"]), etag=etag,
+            request_id=intent["rid"], principal_id=intent["pid"], source_ip=intent["ip"])
+
+    def _publish(self, b: _Bucket, path: Path, key: str, size: int, etag: str,
+                 intent: dict[str, Any]) -> None:
+        """Append the event of a committed change, then drop the intent from the header.
+
+        The drop is not fsynced: if it is lost, startup sees the eid among the recent outbox
+        records and only clears it (or, past that window, sends the event once more).
+        """
+        self.outbox.append(self._event(b.info.name, key, size, etag, intent), intent["eid"])
+        _clear_intent(path, intent["eid"], sync=False)
 
     def _commit(self, b: _Bucket, tmp: Path, info: ObjectInfo, forbid_overwrite: bool, caller: Caller,
-                event_name: str) -> ObjectInfo:
+                intent: dict[str, Any]) -> ObjectInfo:
         """Rename a fully written, fsynced temp file over the key's path; index; event."""
         with self._key_lock(b.info.name, info.key):
             if self._buckets.get(b.info.name) is not b:
@@ -323,8 +422,9 @@ class Store:
             os.rename(tmp, final)
             fsutil.fsync_dir(final.parent)
             b.index.set(info)
-            self._emit(b, event_name, info.key, info.size, info.size - (old.size if old else 0), info.etag,
-                       caller)
+            # the live event has the exact delta; the header's guess only serves crash recovery
+            intent = dict(intent, delta=info.size - (old.size if old else 0))
+            self._publish(b, final, info.key, info.size, info.etag, intent)
         return info
 
     def _new_file(self) -> tuple[Path, int]:
@@ -343,11 +443,13 @@ class Store:
             size, etag, crc = fill(fd, offset)
             info = ObjectInfo(b.info.name, key, size, etag, crc, self.clock.now(), kind, headers,
                               size if kind == "Appendable" else None)
-            os.pwrite(fd, encode_prefix(_meta_of(info), slot), 0)
+            old = b.index.get(key)
+            intent = self._intent(event_name, size - (old.size if old else 0), caller)
+            os.pwrite(fd, encode_prefix(dict(_meta_of(info), pending=intent), slot), 0)
             os.fdatasync(fd)
             os.close(fd)
             fd = -1
-            return self._commit(b, tmp, info, forbid_overwrite, caller, event_name)
+            return self._commit(b, tmp, info, forbid_overwrite, caller, intent)
         finally:
             if fd >= 0:
                 os.close(fd)
@@ -460,9 +562,10 @@ class Store:
         slot = slot_size_for(base)
         info = ObjectInfo(b.info.name, key, size, md5.hex().upper(), crc, self.clock.now(), "Appendable",
                           headers, size)
+        intent = self._intent(events.APPEND, size, caller)
         tmp, fd = self._new_file()
         try:
-            os.pwrite(fd, encode_prefix(_meta_of(info), slot), 0)
+            os.pwrite(fd, encode_prefix(dict(_meta_of(info), pending=intent), slot), 0)
             src = os.open(data, os.O_RDONLY)
             try:
                 fsutil.copy_range(src, 0, fd, 16 + 2 * slot, size)
@@ -476,7 +579,7 @@ class Store:
             os.close(fd)
             tmp.unlink(missing_ok=True)
         b.index.set(info)
-        self._emit(b, events.APPEND, key, size, size, info.etag, caller)
+        self._publish(b, final, key, size, info.etag, intent)
         return info
 
     def _append_in_place(self, b: _Bucket, old: ObjectInfo, data: Path, size: int, md5: bytes, crc: int,
@@ -498,12 +601,13 @@ class Store:
             new_size = old.size + size
             info = ObjectInfo(b.info.name, old.key, new_size, etag, crc64_combine(old.crc64, crc, size),
                               self.clock.now(), "Appendable", old.headers, new_size)
-            write_slot(fd, header, _meta_of(info))
+            intent = self._intent(events.APPEND, size, caller)
+            _write_with_intent(fd, header, _meta_of(info), intent)
             os.fdatasync(fd)
         finally:
             os.close(fd)
         b.index.set(info)
-        self._emit(b, events.APPEND, old.key, new_size, size, info.etag, caller)
+        self._publish(b, b.object_path(old.key), old.key, new_size, info.etag, intent)
         return info
 
     def copy_object(self, src_bucket: str, src_key: str, bucket: str, key: str, headers: ObjectHeaders | None,
@@ -545,11 +649,22 @@ class Store:
             old = b.index.get(key)
             if old is None or (only_if is not None and not only_if(old)):
                 return None
+            # The intent goes into the doomed file, which moves to trash/ (the delete is that
+            # rename); after the event it is unlinked. Startup finishes what a crash cut short.
             path = b.object_path(key)
-            path.unlink(missing_ok=True)
+            intent = self._intent(event_name, -old.size, caller)
+            fd = os.open(path, os.O_RDWR)
+            try:
+                _write_with_intent(fd, read_header(fd), _meta_of(old), intent)
+                os.fdatasync(fd)
+            finally:
+                os.close(fd)
+            grave = b.path / "trash" / intent["eid"]
+            os.rename(path, grave)
             fsutil.fsync_dir(path.parent)
             b.index.remove(key)
-            self._emit(b, event_name, key, 0, -old.size, old.etag, caller)
+            self.outbox.append(self._event(b.info.name, key, 0, old.etag, intent), intent["eid"])
+            grave.unlink(missing_ok=True)
             return old
 
     def list_objects(self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "",
