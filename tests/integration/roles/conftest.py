@@ -74,6 +74,20 @@ class RolesStack:
             req.set_Policy(json.dumps(policy))
         return dict(json.loads(client.do_action_with_exception(req))["Credentials"])
 
+    def operator_token_bucket(self) -> oss2.Bucket:
+        """The operator's parity-token role session (no session policy: the role's own cap)."""
+        ak, secret = self.ram.operator_key()
+        client = AcsClient(ak, secret, "cn-hangzhou", timeout=10)
+        req = AssumeRoleRequest()
+        req.set_endpoint(f"127.0.0.1:{self.sts_port}")
+        req.set_protocol_type("http")
+        req.set_RoleArn(self.ram.role_arn("vigil-operator-token"))
+        req.set_RoleSessionName("vigil-operator-token")
+        req.set_DurationSeconds(900)
+        c = json.loads(client.do_action_with_exception(req))["Credentials"]
+        auth = oss2.StsAuth(c["AccessKeyId"], c["AccessKeySecret"], c["SecurityToken"])
+        return oss2.Bucket(auth, self.oss_endpoint, self.bucket_name, connect_timeout=5)
+
     def device_bucket(self, device: str, policy: dict[str, Any] | None) -> oss2.Bucket:
         c = self.device_credentials(device, policy)
         auth = oss2.StsAuth(c["AccessKeyId"], c["AccessKeySecret"], c["SecurityToken"])
@@ -155,6 +169,8 @@ def roles_session_bucket(roles_stack: RolesStack) -> Callable[[str], oss2.Bucket
                 cache[who] = roles_stack.device_bucket(
                     "cam-1", device_session_policy(roles_stack.bucket_name, "cam-1")
                 )
+            elif who == "operator-token":
+                cache[who] = roles_stack.operator_token_bucket()
             elif who == "upload-role":
                 cache[who] = roles_stack.device_bucket("any-device", None)
             else:

@@ -212,6 +212,15 @@ CASES = [
     ("vigil-api-fn", "list", "_system/nonces/", DENIED),
     ("vigil-api-fn", "list", "", DENIED),
     ("vigil-api-fn", "delete-bucket", "", DENIED),
+    # -- operator parity tokens (vigil token get/from-policy): object calls on the bucket only
+    ("operator-token", "get", "videos/cam-1/", OK),
+    ("operator-token", "put", "_system/devices/", OK),
+    ("operator-token", "append", "live/cam-1/", OK),
+    ("operator-token", "delete", "index/cam-1/", OK),
+    ("operator-token", "list", "", OK),
+    ("operator-token", "multipart", "videos/cam-3/", OK),
+    ("operator-token", "get-lifecycle", "", DENIED),
+    ("operator-token", "delete-bucket", "", DENIED),
 ]
 
 
@@ -234,6 +243,29 @@ def test_every_role_is_covered_both_ways() -> None:
         results = {c[3] for c in CASES if c[0] == who}
         assert OK in results or "NoSuchLifecycle" in results, who
         assert DENIED in results, who
+
+
+def test_only_the_operator_may_assume_the_parity_token_role(roles: Any) -> None:
+    from aliyunsdkcore.acs_exception.exceptions import ServerException
+    from aliyunsdkcore.auth.credentials import StsTokenCredential
+    from aliyunsdkcore.client import AcsClient
+    from aliyunsdksts.request.v20150401.AssumeRoleRequest import AssumeRoleRequest
+
+    for role in ("vigil-token-fn", "vigil-api-fn"):
+        c = roles.ram.issue_session(roles.ram.role_arn(role), "fc-x", 900, None, None, "fc.aliyuncs.com")
+        client = AcsClient(
+            region_id="cn-hangzhou",
+            timeout=10,
+            credential=StsTokenCredential(c.access_key_id, c.access_key_secret, c.security_token),
+        )
+        req = AssumeRoleRequest()
+        req.set_endpoint(f"127.0.0.1:{roles.sts_port}")
+        req.set_protocol_type("http")
+        req.set_RoleArn(roles.ram.role_arn("vigil-operator-token"))
+        req.set_RoleSessionName("sneaky")
+        with pytest.raises(ServerException) as err:
+            client.do_action_with_exception(req)
+        assert (err.value.get_error_code(), err.value.get_http_status()) == ("NoPermission", 403), role
 
 
 def test_denial_is_the_policy_refusal(roles: Any, roles_session_bucket: Callable[[str], oss2.Bucket]) -> None:

@@ -86,7 +86,13 @@ def test_unknown_placeholder_is_refused() -> None:
 
 def test_every_role_has_description_and_one_hour_max(ram_model: RamModel) -> None:
     names = {r.name for r in ram_model.roles()}
-    assert names == {"vigil-device-upload", "vigil-token-fn", "vigil-indexer-fn", "vigil-api-fn"}
+    assert names == {
+        "vigil-device-upload",
+        "vigil-token-fn",
+        "vigil-indexer-fn",
+        "vigil-api-fn",
+        "vigil-operator-token",
+    }
     for role in ram_model.roles():
         assert role.description
         assert role.max_session_duration == 3600
