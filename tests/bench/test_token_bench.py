@@ -11,9 +11,7 @@ limiter costs its real OSS call but never refuses. Targets (informative, not ass
 
 from __future__ import annotations
 
-import json
 import secrets
-import shutil
 import statistics
 import threading
 import time
@@ -31,7 +29,6 @@ from vigil_fn.sts_client import StsClient
 
 pytestmark = pytest.mark.bench
 
-REPO = Path(__file__).resolve().parents[2]
 DEVICES = 64
 SEQUENTIAL = 300
 CONCURRENT_CLIENTS = 16
@@ -43,20 +40,7 @@ PEER_CALLS = 300
 def bench_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from localcloud.stack import LocalCloud
 
-    ram_dir = tmp_path_factory.mktemp("ram")
-    shutil.copytree(REPO / "infra" / "ram", ram_dir, dirs_exist_ok=True)
-    if not (ram_dir / "roles" / "vigil-operator-token.json").exists():
-        role = {"RoleName": "vigil-operator-token", "MaxSessionDuration": 3600,
-                "Policies": ["VigilOperatorToken"],
-                "AssumeRolePolicyDocument": {"Version": "1", "Statement": [{
-                    "Effect": "Allow", "Action": "sts:AssumeRole",
-                    "Principal": {"RAM": ["acs:ram::${AccountID}:user/operator"]}}]}}
-        policy = {"Version": "1", "Statement": [{
-            "Effect": "Allow", "Action": "oss:*",
-            "Resource": ["acs:oss:*:*:${Bucket}", "acs:oss:*:*:${Bucket}/*"]}]}
-        (ram_dir / "roles" / "vigil-operator-token.json").write_text(json.dumps(role))
-        (ram_dir / "policies" / "VigilOperatorToken.json").write_text(json.dumps(policy))
-    stack = LocalCloud(tmp_path_factory.mktemp("benchcloud"), port=0, ram_dir=ram_dir,
+    stack = LocalCloud(tmp_path_factory.mktemp("benchcloud"), port=0,
                        extra_env={"VIGIL_TOKEN_RATE_PER_MINUTE": "1000000", "VIGIL_LOG_LEVEL": "WARNING"})
     info = stack.start()
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from vigil_camera import protocol
 from vigil_fn.devices import DeviceRecord, Registry
 
 TOKEN_FUNCTION_NAMES = ("token", "vigil-token")
-REPO = Path(__file__).resolve().parents[3]
 
 
 def token_base_url(cloud: Any) -> str:
@@ -88,21 +86,6 @@ def token_client(cloud: Any) -> TokenClient:
     return TokenClient(cloud)
 
 
-OPERATOR_TOKEN_ROLE = {
-    "RoleName": "vigil-operator-token",
-    "Description": "Assumed by the operator for C-SDK-parity tokens (vigil token get / from-policy); "
-                   "every session is narrowed by the policy the request builds",
-    "MaxSessionDuration": 3600,
-    "AssumeRolePolicyDocument": {"Version": "1", "Statement": [{
-        "Effect": "Allow", "Action": "sts:AssumeRole",
-        "Principal": {"RAM": ["acs:ram::${AccountID}:user/operator"]}}]},
-    "Policies": ["VigilOperatorToken"],
-}
-OPERATOR_TOKEN_POLICY = {"Version": "1", "Statement": [{
-    "Effect": "Allow", "Action": "oss:*",
-    "Resource": ["acs:oss:*:*:${Bucket}", "acs:oss:*:*:${Bucket}/*"]}]}
-
-
 @dataclass
 class ParityCloud:
     info: Any          # localcloud.stack.StackInfo
@@ -115,18 +98,10 @@ class ParityCloud:
 
 @pytest.fixture(scope="module")
 def parity_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ParityCloud]:
-    """A stack without functions whose RAM folder also has the `vigil-operator-token` role
-    (proposed to the RAM owner; infra/ram's own file is used as is once it exists there)."""
+    """A stack without functions (OSS, STS, RAM from infra/ram incl. the `vigil-operator-token` role)."""
     from localcloud.stack import LocalCloud
 
-    ram_dir = tmp_path_factory.mktemp("ram")
-    shutil.copytree(REPO / "infra" / "ram", ram_dir, dirs_exist_ok=True)
-    role_file = ram_dir / "roles" / "vigil-operator-token.json"
-    if not role_file.exists():
-        role_file.write_text(json.dumps(OPERATOR_TOKEN_ROLE, indent=2))
-        (ram_dir / "policies" / "VigilOperatorToken.json").write_text(json.dumps(OPERATOR_TOKEN_POLICY))
-    data_dir = tmp_path_factory.mktemp("paritycloud")
-    stack = LocalCloud(data_dir, port=0, ram_dir=ram_dir, spec_path=None)
+    stack = LocalCloud(tmp_path_factory.mktemp("paritycloud"), port=0, spec_path=None)
     info = stack.start()
     try:
         yield ParityCloud(info, Path(info.data_dir))
