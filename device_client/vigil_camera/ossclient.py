@@ -1,0 +1,119 @@
+"""oss2 bound to the device token: a credentials provider (the C SDK's auth callback) and one
+retry policy for every OSS call the device makes.
+
+`DeviceCredentialsProvider` is handed to `oss2.ProviderAuth`, so each request is signed with the
+token that is current at that moment. It remembers, per thread, which token signed the last
+request: when OSS answers `SecurityTokenExpired` / `InvalidAccessKeyId` / `InvalidSecurityToken`,
+exactly that token is invalidated and the call is retried with a fresh one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import oss2
+from oss2.credentials import Credentials, CredentialsProvider
+
+from . import logs
+from .backoff import Backoff
+from .credentials import Token, TokenProvider
+from .status import Status
+
+T = TypeVar("T")
+AUTH_ERROR_CODES = frozenset({"SecurityTokenExpired", "InvalidAccessKeyId", "InvalidSecurityToken"})
+FORBID_OVERWRITE = {"x-oss-forbid-overwrite": "true"}
+log = logs.get("vigil_camera.oss")
+
+
+class DeviceCredentialsProvider(CredentialsProvider):  # type: ignore[misc]
+    """`oss2.credentials.CredentialsProvider` over a `TokenProvider`."""
+
+    def __init__(self, tokens: TokenProvider) -> None:
+        self.tokens = tokens
+        self._local = threading.local()
+
+    def get_credentials(self) -> Credentials:
+        tok = self.tokens.token()
+        self._local.token = tok
+        return Credentials(tok.access_key_id, tok.access_key_secret, tok.security_token)
+
+    def last_token(self) -> Token | None:
+        """The token that signed this thread's latest request."""
+        return getattr(self._local, "token", None)
+
+
+def is_auth_error(exc: BaseException) -> bool:
+    return isinstance(exc, oss2.exceptions.OssError) and getattr(exc, "code", "") in AUTH_ERROR_CODES
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Network failures (oss2 status -2), CRC mismatches in transit (-3) and 5xx."""
+    if isinstance(exc, (oss2.exceptions.RequestError, oss2.exceptions.InconsistentError)):
+        return True
+    return isinstance(exc, oss2.exceptions.OssError) and exc.status >= 500
+
+
+class DeviceOss:
+    """The device's OSS access: a bucket signed with the current token, and `call()` with retries."""
+
+    def __init__(self, tokens: TokenProvider, *, status: Status | None = None, attempts: int = 8,
+                 backoff_base: float = 0.2, backoff_cap: float = 10.0, connect_timeout: float = 10.0,
+                 read_timeout: float = 60.0, pool_size: int = 8,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.tokens = tokens
+        self.status = status or Status()
+        self.attempts = attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.timeout = (connect_timeout, read_timeout)
+        self.credentials = DeviceCredentialsProvider(tokens)
+        self._session = oss2.Session(pool_size=pool_size)
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._bucket: oss2.Bucket | None = None
+        self._bucket_for: tuple[str, str] | None = None
+
+    def bucket(self) -> oss2.Bucket:
+        """The oss2 bucket named by the current token (rebuilt if the token moves it)."""
+        tok = self.tokens.token()
+        target = (tok.endpoint, tok.bucket)
+        with self._lock:
+            if self._bucket is None or self._bucket_for != target:
+                auth = oss2.ProviderAuth(self.credentials)
+                self._bucket = oss2.Bucket(auth, tok.endpoint, tok.bucket, session=self._session,
+                                           connect_timeout=self.timeout, enable_crc=True,
+                                           region=tok.region or None)
+                self._bucket_for = target
+            return self._bucket
+
+    def call(self, op: Callable[[oss2.Bucket], T], what: str) -> T:
+        """Run `op(bucket)`; refresh the token on auth errors, back off on transient ones.
+
+        `op` must be safe to run again (open its file/stream inside). Conflicts such as
+        `FileAlreadyExists` or `PositionNotEqualToLength` are the caller's to interpret.
+        """
+        backoff = Backoff(base=self.backoff_base, cap=self.backoff_cap)
+        auth_refreshes = 0
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return op(self.bucket())
+            except oss2.exceptions.OssError as exc:
+                if is_auth_error(exc) and auth_refreshes < 3:
+                    auth_refreshes += 1
+                    self.tokens.invalidate(self.credentials.last_token())
+                    log.info("token refused by OSS, refreshing", extra={"op": what, "code": exc.code})
+                    self.status.incr("retries")
+                    continue
+                if not is_transient(exc) or attempt >= self.attempts:
+                    raise
+                delay = backoff.next_delay()
+                log.warning("oss call failed, retrying", extra={
+                    "op": what, "attempt": attempt, "status": exc.status,
+                    "code": getattr(exc, "code", ""), "retry_in": round(delay, 2)})
+                self.status.incr("retries")
+                self._sleep(delay)

@@ -1,0 +1,267 @@
+"""Upload one finished clip to its deterministic key, exactly once.
+
+* below `multipart_threshold`: one `PutObject`; above: multipart with `part_workers` parts in
+  flight, each streamed from the file (memory stays bounded whatever the size), resumable from a
+  checkpoint file (upload id + confirmed parts with their CRCs, reconciled with `ListParts`).
+* `x-oss-forbid-overwrite: true` on put, initiate and complete: a recording is never replaced, and
+  `FileAlreadyExists` after a lost response (or a retry after a crash) means it is already there.
+* CRC-64 end to end: oss2 checks each request (`enable_crc`), and the object's final
+  `x-oss-hash-crc64ecma` is compared with the CRC computed locally from the file.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import oss2
+from oss2.models import PartInfo
+
+from . import logs
+from .checkpoint import Checkpoint, CheckpointFile, PartRecord
+from .crc import crc64_combine, crc64_file
+from .ossclient import FORBID_OVERWRITE, DeviceOss
+
+MiB = 1 << 20
+MIN_PART = 100 * 1024
+log = logs.get("vigil_camera.upload")
+Progress = Callable[[int], None]
+
+
+class UploadError(Exception):
+    """The clip could not be stored as sent (CRC mismatch, refused); kept in the spool."""
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    key: str
+    size: int
+    crc64: int
+    etag: str | None
+    existed: bool          # FileAlreadyExists: stored by an earlier attempt
+    parts: int
+
+
+def _check_crc(key: str, expected: int, got: int | None, request_id: str) -> None:
+    if got is not None and got != expected:
+        raise UploadError(f"CRC mismatch for {key}: local {expected}, OSS {got} (request {request_id})")
+
+
+class _PartReader:
+    """A bounded window of a file, read in small chunks (what oss2 streams as a part body)."""
+
+    def __init__(self, path: Path, offset: int, length: int, progress: Progress | None) -> None:
+        self._fh = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._fh.seek(offset)
+        self._left = length
+        self.len = length
+        self._progress = progress
+
+    def read(self, n: int = -1) -> bytes:
+        if self._left <= 0:
+            return b""
+        n = self._left if n is None or n < 0 else min(n, self._left)
+        data = self._fh.read(min(n, 256 * 1024))
+        self._left -= len(data)
+        if self._progress and data:
+            self._progress(len(data))
+        return data
+
+    def __len__(self) -> int:
+        return self.len
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class ClipUploader:
+    def __init__(self, oss: DeviceOss, *, multipart_threshold: int = 8 * MiB, part_size: int = 8 * MiB,
+                 part_workers: int = 3) -> None:
+        if part_size < MIN_PART:
+            raise ValueError("part size must be at least 100 KiB (OSS minimum for non-last parts)")
+        self.oss = oss
+        self.multipart_threshold = multipart_threshold
+        self.part_size = part_size
+        self.part_workers = max(1, part_workers)
+
+    def upload_file(self, path: Path, key: str, *, crc64: int | None = None,
+                    checkpoint: Path | None = None, progress: Progress | None = None) -> UploadResult:
+        """Store `path` at `key` once. `crc64` (computed at enqueue) saves a pass over the file."""
+        size = path.stat().st_size
+        if crc64 is None:
+            crc64 = crc64_file(path)
+        if size < self.multipart_threshold:
+            return self._put(path, key, size, crc64, progress)
+        cp_file = CheckpointFile(checkpoint or path.with_name(path.name + ".checkpoint.json"))
+        return self._multipart(path, key, size, crc64, cp_file, progress)
+
+    # -- simple PUT -------------------------------------------------------------------------------
+    def _put(self, path: Path, key: str, size: int, crc64: int, progress: Progress | None) -> UploadResult:
+        attempts = 0
+
+        def op(bucket: oss2.Bucket) -> oss2.models.PutObjectResult:
+            nonlocal attempts
+            attempts += 1
+            reader = _PartReader(path, 0, size, None)
+            try:
+                return bucket.put_object(key, reader, headers=dict(FORBID_OVERWRITE))
+            finally:
+                reader.close()
+
+        try:
+            result = self.oss.call(op, "put_object")
+        except oss2.exceptions.OssError as exc:
+            if getattr(exc, "code", "") == "FileAlreadyExists":
+                log.info("clip already stored", extra={"key": key, "attempts": attempts})
+                if progress:
+                    progress(size)
+                return UploadResult(key, size, crc64, None, True, 0)
+            raise
+        _check_crc(key, crc64, result.crc, result.request_id)
+        if progress:
+            progress(size)
+        return UploadResult(key, size, crc64, result.etag, False, 0)
+
+    # -- multipart --------------------------------------------------------------------------------
+    def _initiate(self, key: str, size: int, crc64: int, cp_file: CheckpointFile) -> Checkpoint | None:
+        """A new upload id, or None when the object already exists (forbid-overwrite at initiate)."""
+        try:
+            result = self.oss.call(
+                lambda b: b.init_multipart_upload(key, headers=dict(FORBID_OVERWRITE)), "init_multipart")
+        except oss2.exceptions.OssError as exc:
+            if getattr(exc, "code", "") == "FileAlreadyExists":
+                return None
+            raise
+        cp = Checkpoint(key, result.upload_id, size, self.part_size, crc64)
+        cp_file.save(cp)
+        return cp
+
+    def _reconcile(self, cp: Checkpoint) -> bool:
+        """Keep only checkpointed parts that OSS also lists with the same ETag; False if the upload is gone."""
+        try:
+            listed = self.oss.call(
+                lambda b: {p.part_number: p for p in oss2.PartIterator(b, cp.key, cp.upload_id)},
+                "list_parts")
+        except oss2.exceptions.NoSuchUpload:
+            return False
+        for number in list(cp.parts):
+            server = listed.get(number)
+            if server is None or server.etag.strip('"') != cp.parts[number].etag.strip('"') \
+                    or server.size != cp.parts[number].size:
+                del cp.parts[number]
+        return True
+
+    def _multipart(self, path: Path, key: str, size: int, crc64: int, cp_file: CheckpointFile,
+                   progress: Progress | None) -> UploadResult:
+        cp = cp_file.load()
+        if cp is not None and (cp.key != key or cp.size != size or cp.crc64 != crc64):
+            log.warning("checkpoint does not match the clip, starting over", extra={"key": key})
+            self._abort_quietly(cp)
+            cp = None
+        if cp is not None and not self._reconcile(cp):
+            log.info("multipart upload gone, starting over", extra={"key": key})
+            cp = None
+        if cp is None:
+            cp = self._initiate(key, size, crc64, cp_file)
+            if cp is None:
+                cp_file.remove()
+                if progress:
+                    progress(size)
+                return UploadResult(key, size, crc64, None, True, 0)
+        elif cp.parts:
+            log.info("resuming multipart upload", extra={"key": key, "done_parts": len(cp.parts),
+                                                         "parts": cp.part_count})
+        if progress:
+            progress(sum(p.size for p in cp.parts.values()))
+        todo = [n for n in range(1, cp.part_count + 1) if n not in cp.parts]
+        self._upload_parts(path, cp, cp_file, todo, progress)
+        return self._complete(cp, cp_file)
+
+    def _upload_parts(self, path: Path, cp: Checkpoint, cp_file: CheckpointFile, todo: list[int],
+                      progress: Progress | None) -> None:
+        failed = threading.Event()
+
+        def one(number: int) -> None:
+            if failed.is_set():
+                return
+            offset, length = cp.part_range(number)
+            sent = 0
+
+            def counted(n: int) -> None:
+                nonlocal sent
+                sent += n
+
+            def op(bucket: oss2.Bucket) -> oss2.models.PutObjectResult:
+                nonlocal sent
+                sent = 0
+                reader = _PartReader(path, offset, length, counted)
+                try:
+                    return bucket.upload_part(cp.key, cp.upload_id, number, reader)
+                finally:
+                    reader.close()
+
+            try:
+                result = self.oss.call(op, "upload_part")
+            except BaseException:
+                failed.set()
+                raise
+            part_crc = result.crc if result.crc is not None else crc64_file(path, offset, length)
+            cp_file.record_part(cp, number, PartRecord(result.etag, int(part_crc), length))
+            if progress:
+                progress(length)
+
+        if self.part_workers == 1 or len(todo) <= 1:
+            for number in todo:
+                one(number)
+            return
+        with ThreadPoolExecutor(max_workers=self.part_workers, thread_name_prefix="part") as pool:
+            futures = [pool.submit(one, n) for n in todo]
+            errors = [f.exception() for f in futures]
+        for err in errors:
+            if err is not None:
+                raise err
+
+    def _complete(self, cp: Checkpoint, cp_file: CheckpointFile) -> UploadResult:
+        parts = [PartInfo(n, p.etag, size=p.size, part_crc=p.crc64) for n, p in sorted(cp.parts.items())]
+        combined = 0
+        for p in parts:
+            combined = crc64_combine(combined, p.part_crc, p.size)
+        _check_crc(cp.key, cp.crc64, combined, "parts")
+        try:
+            result = self.oss.call(
+                lambda b: b.complete_multipart_upload(cp.key, cp.upload_id, parts,
+                                                      headers=dict(FORBID_OVERWRITE)),
+                "complete_multipart")
+        except oss2.exceptions.OssError as exc:
+            code = getattr(exc, "code", "")
+            if code == "FileAlreadyExists":
+                self._abort_quietly(cp)
+                cp_file.remove()
+                return UploadResult(cp.key, cp.size, cp.crc64, None, True, len(parts))
+            if code == "NoSuchUpload":
+                # A lost response to an earlier complete: start over; forbid-overwrite at initiate
+                # or complete then confirms the object exists without ever replacing it.
+                cp_file.remove()
+                raise UploadError(f"multipart upload of {cp.key} vanished; will retry from scratch") from exc
+            raise
+        _check_crc(cp.key, cp.crc64, result.crc, result.request_id)
+        cp_file.remove()
+        return UploadResult(cp.key, cp.size, cp.crc64, result.etag, False, len(parts))
+
+    def _abort_quietly(self, cp: Checkpoint) -> None:
+        try:
+            self.oss.call(lambda b: b.abort_multipart_upload(cp.key, cp.upload_id), "abort_multipart")
+        except oss2.exceptions.OssError as exc:
+            log.info("abort failed (ignored)", extra={"key": cp.key, "code": getattr(exc, "code", "")})
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
