@@ -89,7 +89,7 @@ class DeviceOss:
                 self._bucket_for = target
             return self._bucket
 
-    def call(self, op: Callable[[oss2.Bucket], T], what: str) -> T:
+    def call(self, op: Callable[[oss2.Bucket], T], what: str, *, retry_transient: bool = True) -> T:
         """Run `op(bucket)`; refresh the token on auth errors, back off on transient ones.
 
         `op` must be safe to run again (open its file/stream inside). Conflicts such as
@@ -109,7 +109,7 @@ class DeviceOss:
                     log.info("token refused by OSS, refreshing", extra={"op": what, "code": exc.code})
                     self.status.incr("retries")
                     continue
-                if not is_transient(exc) or attempt >= self.attempts:
+                if not retry_transient or not is_transient(exc) or attempt >= self.attempts:
                     raise
                 delay = backoff.next_delay()
                 log.warning("oss call failed, retrying", extra={

@@ -171,8 +171,8 @@ class Spool:
                     source.unlink(missing_ok=True)
                 self.status.flush(force=True)
                 return None
-            entry = Entry(_new_id(), key, "", size, crc, str(source), start, time.time())
-            entry = Entry(entry.id, key, f"{entry.id}.{ext}", size, crc, str(source), start, entry.enqueued_at)
+            entry_id = _new_id()
+            entry = Entry(entry_id, key, f"{entry_id}.{ext}", size, crc, str(source), start, time.time())
             pending = self.queue_dir / f"{entry.id}.json.pending"
             write_json_atomic(pending, entry.manifest())
             data = self.queue_dir / entry.file

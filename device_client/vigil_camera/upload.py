@@ -141,7 +141,7 @@ class ClipUploader:
         return cp
 
     def _reconcile(self, cp: Checkpoint) -> bool:
-        """Keep only checkpointed parts that OSS also lists with the same ETag; False if the upload is gone."""
+        """Keep checkpointed parts OSS lists with the same ETag; False if the upload is gone."""
         try:
             listed = self.oss.call(
                 lambda b: {p.part_number: p for p in oss2.PartIterator(b, cp.key, cp.upload_id)},

@@ -1,0 +1,313 @@
+"""`vigil-camera`: the device command line (configure, upload, watch, record, simulate, status, token)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import config as cfg
+from . import logs
+
+log = logs.get("vigil_camera.cli")
+
+
+def _progress(total: int, desc: str) -> Any:
+    from tqdm import tqdm
+    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=desc, file=sys.stderr)
+
+
+class Runtime:
+    """Everything a command needs, built from the settings."""
+
+    def __init__(self, settings: cfg.Settings) -> None:
+        from .credentials import TokenProvider
+        from .ossclient import DeviceOss
+        from .spool import Spool
+        from .upload import ClipUploader
+
+        self.settings = settings.require()
+        self.tokens = TokenProvider(settings.token_url, settings.device_id, settings.device_secret)
+        self.spool = Spool(settings.spool_path, max_bytes=settings.max_spool_bytes)
+        self.oss = DeviceOss(self.tokens, status=self.spool.status)
+        self.uploader = ClipUploader(self.oss, multipart_threshold=settings.multipart_threshold,
+                                     part_size=settings.part_size)
+
+
+def _stop_event() -> threading.Event:
+    stop = threading.Event()
+
+    def handler(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    return stop
+
+
+def _settings(args: argparse.Namespace) -> cfg.Settings:
+    return cfg.load(Path(args.config) if args.config else None)
+
+
+# -- commands ---------------------------------------------------------------------------------------
+def cmd_configure(args: argparse.Namespace) -> int:
+    path = Path(args.config) if args.config else cfg.default_config_path()
+    current = cfg.load(path, env={})
+    for name in ("token_url", "device_id", "device_secret", "spool_dir"):
+        value = getattr(args, name)
+        if value:
+            setattr(current, name, value)
+    if args.max_spool_mb is not None:
+        current.max_spool_bytes = int(args.max_spool_mb * (1 << 20))
+    current.require()
+    written = cfg.save(current, path)
+    print(json.dumps({"config": str(written), "device_id": current.device_id, "token_url": current.token_url,
+                      "spool_dir": str(current.spool_path)}))
+    return 0
+
+
+def cmd_upload(args: argparse.Namespace) -> int:
+    from .clipinfo import clip_info
+
+    rt = Runtime(_settings(args))
+    total = 0
+    for name in args.files:
+        path = Path(name)
+        key = args.key if args.key and len(args.files) == 1 else clip_info(path).key(rt.settings.device_id)
+        entry = rt.spool.enqueue(path, key, move=False)
+        if entry is not None:
+            total += entry.size
+    queued = sum(e.size for e in rt.spool.entries())
+    with _progress(queued, "upload") as bar:
+        rt.spool.drain(rt.uploader, concurrency=rt.settings.concurrency, progress=bar.update,
+                       stop=_stop_event())
+    snap = rt.spool.status.snapshot()
+    print(json.dumps({k: snap[k] for k in ("uploaded", "uploaded_bytes", "queue_depth", "last_error")}))
+    return 0 if snap["queue_depth"] == 0 else 1
+
+
+def _run_with_uploader(rt: Runtime, stop: threading.Event, producer: Callable[[], None]) -> int:
+    worker = threading.Thread(target=rt.spool.drain, kwargs={
+        "uploader": rt.uploader, "concurrency": rt.settings.concurrency, "stop": stop, "until_empty": False},
+        daemon=True)
+    worker.start()
+    try:
+        producer()
+    finally:
+        # drain what is left, then stop
+        rt.spool.drain(rt.uploader, concurrency=rt.settings.concurrency, stop=stop, until_empty=True)
+        stop.set()
+        worker.join()
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from .watch import FolderWatcher
+
+    rt = Runtime(_settings(args))
+    stop = _stop_event()
+    watcher = FolderWatcher(Path(args.dir), rt.spool, rt.settings.device_id, min_age=args.min_age)
+    worker = threading.Thread(target=rt.spool.drain, kwargs={
+        "uploader": rt.uploader, "concurrency": rt.settings.concurrency, "stop": stop, "until_empty": False},
+        daemon=True)
+    worker.start()
+    watcher.run(stop, interval=args.interval)
+    worker.join()
+    return 0
+
+
+def _clip_sink(rt: Runtime, live: bool) -> Callable[[Any], None]:
+    from .clipinfo import clip_info
+    from .live import LiveAppender
+
+    appender = LiveAppender(rt.oss, rt.settings.device_id) if live else None
+
+    def on_clip(clip: Any) -> None:
+        if appender is not None:
+            try:
+                appender.append_clip(clip.path, clip.start)
+            except Exception as exc:  # noqa: BLE001 - the live log is best effort, the clip is not
+                log.warning("live append failed", extra={"error": f"{type(exc).__name__}: {exc}"})
+        rt.spool.enqueue(clip.path, clip_info(clip.path).key(rt.settings.device_id), move=True)
+
+    return on_clip
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from . import media
+
+    rt = Runtime(_settings(args))
+    stop = _stop_event()
+    work = Path(args.work_dir or tempfile.mkdtemp(prefix="vigil-record-"))
+    sink = _clip_sink(rt, args.live)
+
+    def produce() -> None:
+        if args.source == "testsrc":
+            w, h = _resolution(args.resolution)
+            media.simulate(work, sink, fps=args.fps, width=w, height=h, clip_seconds=args.clip_seconds,
+                           duration=args.duration, realtime=True, stop=stop.is_set)
+        else:
+            media.record(args.source, work, sink, clip_seconds=args.clip_seconds, stop=stop.is_set,
+                         max_seconds=args.duration)
+
+    return _run_with_uploader(rt, stop, produce)
+
+
+def _resolution(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("resolution must look like 1280x720") from exc
+    if w <= 0 or h <= 0 or w % 2 or h % 2:
+        raise argparse.ArgumentTypeError("resolution must be positive and even")
+    return w, h
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from . import media
+
+    rt = Runtime(_settings(args))
+    stop = _stop_event()
+    w, h = _resolution(args.resolution)
+    work = Path(args.work_dir or tempfile.mkdtemp(prefix="vigil-sim-"))
+    sink = _clip_sink(rt, args.live)
+    made = [0]
+
+    def produce() -> None:
+        made[0] = media.simulate(work, sink, fps=args.fps, width=w, height=h, clip_seconds=args.clip_seconds,
+                                 count=args.count, duration=args.duration, realtime=not args.fast,
+                                 stop=stop.is_set)
+
+    _run_with_uploader(rt, stop, produce)
+    snap = rt.spool.status.snapshot()
+    print(json.dumps({"clips": made[0], "uploaded": snap["uploaded"], "queue_depth": snap["queue_depth"]}))
+    return 0 if snap["queue_depth"] == 0 else 1
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from .status import read_status
+
+    settings = _settings(args)
+    spool = settings.spool_path
+    doc = read_status(spool / "status.json")
+    queue = spool / "queue"
+    manifests = list(queue.glob("*.json")) if queue.is_dir() else []
+    doc["queue_depth_now"] = len(manifests)
+    doc["spool_dir"] = str(spool)
+    doc["device_id"] = settings.device_id
+    print(json.dumps(doc, indent=2, sort_keys=True))
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from .credentials import TokenError, TokenProvider
+
+    settings = _settings(args).require()
+    provider = TokenProvider(settings.token_url, settings.device_id, settings.device_secret,
+                             max_wait=args.wait)
+    try:
+        tok = provider.token()
+    except TokenError as exc:
+        print(json.dumps({"error": {"code": exc.code, "message": exc.message, "status": exc.status}}))
+        return 1
+    doc = tok.describe()
+    doc["clock_skew_seconds"] = round(provider.skew, 3)
+    print(json.dumps(doc, indent=2))
+    return 0
+
+
+# -- parser -----------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vigil-camera",
+                                     description="Vigil camera client: upload recordings to OSS "
+                                                 "with a device token.")
+    parser.add_argument("--config", help="config file (default ~/.config/vigil-camera/config.json)")
+    parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING (default), ERROR")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("configure", help="write the config file (0600)",
+                       description="Write token URL, device id, secret and spool folder to the config file.")
+    p.add_argument("--token-url", dest="token_url")
+    p.add_argument("--device-id", dest="device_id")
+    p.add_argument("--device-secret", dest="device_secret")
+    p.add_argument("--spool-dir", dest="spool_dir")
+    p.add_argument("--max-spool-mb", type=float, help="spool disk budget; oldest clips are dropped beyond it")
+    p.set_defaults(func=cmd_configure)
+
+    p = sub.add_parser("upload", help="upload clip files (through the spool)",
+                       description="Queue the files (kept in place) and upload them, with a progress bar.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--key", help="explicit object key (one file only)")
+    p.set_defaults(func=cmd_upload)
+
+    p = sub.add_parser("watch", help="upload finished clips appearing in a folder",
+                       description="Move finished *.ts/*.mp4 clips (stable size, older than --min-age) "
+                                   "into the spool and upload them until interrupted.")
+    p.add_argument("dir")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between scans")
+    p.add_argument("--min-age", type=float, default=2.0, help="seconds a clip must be untouched")
+    p.set_defaults(func=cmd_watch)
+
+    p = sub.add_parser("record", help="record a source (rtsp://..., a file, or testsrc) into clips",
+                       description="Remux the source's video into MPEG-TS clips cut on keyframes "
+                                   "(no re-encoding) and upload them through the spool.")
+    p.add_argument("source")
+    p.add_argument("--clip-seconds", type=float, default=10.0)
+    p.add_argument("--duration", type=float, help="stop after this many seconds of media")
+    p.add_argument("--fps", type=int, default=15, help="testsrc only")
+    p.add_argument("--resolution", default="640x360", help="testsrc only")
+    p.add_argument("--live", action="store_true", help="also append to live/<id>/<YYYY>/<MM>/<DD>/<HH>.ts")
+    p.add_argument("--work-dir", help="where clips are cut before entering the spool")
+    p.set_defaults(func=cmd_record)
+
+    p = sub.add_parser("simulate", help="a synthetic camera: H.264 test pattern with the time drawn in",
+                       description="Encode a moving test pattern with the wall-clock time drawn into "
+                                   "each frame as H.264 MPEG-TS clips and upload them through the spool.")
+    p.add_argument("--fps", type=int, default=15)
+    p.add_argument("--resolution", default="640x360")
+    p.add_argument("--clip-seconds", type=float, default=4.0)
+    p.add_argument("--count", type=int, help="number of clips")
+    p.add_argument("--duration", type=float, help="seconds of video")
+    p.add_argument("--fast", action="store_true", help="encode as fast as possible instead of in real time")
+    p.add_argument("--live", action="store_true", help="also append to the hourly live object")
+    p.add_argument("--work-dir")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("status", help="show the uploader's counters and queue",
+                       description="Print status.json of the spool (uploaded, bytes, retries, queue, "
+                                   "dropped, last success, last error).")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("token", help="fetch a token and show its expiry and prefixes (debug)",
+                       description="Fetch a token; shows expiry, bucket, endpoint and prefixes — "
+                                   "never the secret.")
+    p.add_argument("--wait", type=float, default=10.0, help="seconds to wait for the token service")
+    p.set_defaults(func=cmd_token)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logs.setup(args.log_level)
+    try:
+        return int(args.func(args) or 0)
+    except cfg.ConfigError as exc:
+        print(json.dumps({"error": {"code": "config", "message": str(exc)}}), file=sys.stderr)
+        return 2
+    except (FileNotFoundError, ValueError, argparse.ArgumentTypeError) as exc:
+        print(json.dumps({"error": {"code": "bad_input", "message": str(exc)}}), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

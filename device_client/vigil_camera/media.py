@@ -1,0 +1,279 @@
+"""Recording with PyAV (the `media` extra): cut any FFmpeg-readable input into MPEG-TS clips on
+keyframes WITHOUT re-encoding, and a synthetic camera that encodes a real H.264 test pattern with
+the wall-clock time drawn into each frame (digits drawn with numpy, no font dependency).
+
+Clips are written as `<name>.ts.part` and renamed to `.ts` when closed, so a folder watcher never
+sees a clip that is still being written. Clip names carry the UTC start and a sequence number
+(`YYYYMMDDTHHMMSSmmmZ-<seq>.ts`), which `clipinfo` turns into the bucket key.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+# 3x5 bitmaps, row-major, for the characters the clock needs.
+_GLYPHS = {
+    "0": "111101101101111", "1": "010110010010111", "2": "111001111100111", "3": "111001111001111",
+    "4": "101101111001001", "5": "111100111001111", "6": "111100111101111", "7": "111001001001001",
+    "8": "111101111101111", "9": "111101111001111", ":": "000010000010000", "-": "000000111000000",
+    ".": "000000000000010", " ": "000000000000000", "T": "111010010010010", "Z": "111001010100111",
+}
+
+
+def draw_text(img: np.ndarray, text: str, x: int, y: int, scale: int, value: int = 255) -> None:
+    """Draw `text` into a 2-D (luma) array in place, each glyph pixel a `scale`-sized square."""
+    for i, ch in enumerate(text):
+        bits = _GLYPHS.get(ch, _GLYPHS[" "])
+        ox = x + i * 4 * scale
+        for r in range(5):
+            for c in range(3):
+                if bits[r * 3 + c] == "1":
+                    y0, x0 = y + r * scale, ox + c * scale
+                    img[y0:y0 + scale, x0:x0 + scale] = value
+
+
+def render_glyphs(text: str, scale: int = 1) -> np.ndarray:
+    img = np.zeros((5 * scale, 4 * scale * len(text)), dtype=np.uint8)
+    draw_text(img, text, 0, 0, scale)
+    return img
+
+
+def test_frame(width: int, height: int, index: int, fps: float, moment: datetime) -> av.VideoFrame:
+    """A moving colour-bar pattern in YUV420 with the UTC time and frame number drawn on top."""
+    y_plane = np.empty((height, width), dtype=np.uint8)
+    xs = (np.arange(width, dtype=np.int32) + index * 4) % 256
+    y_plane[:] = xs.astype(np.uint8)[None, :]
+    bar = (index * 8) % max(1, width)
+    y_plane[:, bar:bar + max(2, width // 40)] = 235
+    scale = max(1, height // 90)
+    text = moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+    y_plane[scale:scale * 7, scale:scale * (2 + 4 * len(text))] = 16
+    draw_text(y_plane, text, 2 * scale, 2 * scale, scale)
+    draw_text(y_plane, f"{index:08d}", 2 * scale, 9 * scale, scale)
+    u = np.full((height // 2, width // 2), 128, dtype=np.uint8)
+    v = np.full((height // 2, width // 2), (index * 3) % 256, dtype=np.uint8)
+    frame = av.VideoFrame(width, height, "yuv420p")
+    for plane, data in zip(frame.planes, (y_plane, u, v), strict=True):
+        stride = plane.line_size
+        buf = np.frombuffer(plane, dtype=np.uint8).reshape(-1, stride)
+        buf[: data.shape[0], : data.shape[1]] = data
+    return frame
+
+
+@dataclass(frozen=True)
+class Clip:
+    path: Path
+    start: datetime
+    seq: int
+    duration: float
+    frames: int
+
+
+def clip_name(start: datetime, seq: int) -> str:
+    t = start.astimezone(timezone.utc)
+    return f"{t:%Y%m%dT%H%M%S}{t.microsecond // 1000:03d}Z-{seq:06d}.ts"
+
+
+class ClipCutter:
+    """Writes packets of one video stream into TS clips, starting a new clip on the first keyframe
+    at or after `clip_seconds` (so every clip starts with a keyframe and plays on its own)."""
+
+    def __init__(self, out_dir: Path, template: Any, clip_seconds: float, on_clip: Callable[[Clip], None],
+                 *, first_seq: int = 0, wall_start: Callable[[], datetime] | None = None) -> None:
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.template = template
+        self.clip_seconds = clip_seconds
+        self.on_clip = on_clip
+        self.seq = first_seq
+        self._wall = wall_start or (lambda: datetime.now(timezone.utc))
+        self._out: Any = None
+        self._stream: Any = None
+        self._path: Path | None = None
+        self._start: datetime | None = None
+        self._first_pts: int | None = None
+        self._last_end: int | None = None
+        self._frames = 0
+        self._time_base: Fraction | None = None
+
+    def _open(self, start: datetime) -> None:
+        self._start = start
+        self._path = self.out_dir / (clip_name(start, self.seq) + ".part")
+        self._out = av.open(str(self._path), "w", format="mpegts")
+        self._stream = self._out.add_stream_from_template(self.template)
+        self._frames = 0
+        self._first_pts = None
+
+    def close_clip(self) -> Clip | None:
+        if self._out is None:
+            return None
+        self._out.close()
+        assert self._path is not None and self._start is not None
+        final = self._path.with_name(self._path.name[: -len(".part")])
+        self._path.rename(final)
+        tb = self._time_base or Fraction(1, 90000)
+        duration = float(((self._last_end or 0) - (self._first_pts or 0)) * tb)
+        clip = Clip(final, self._start, self.seq, duration, self._frames)
+        self._out = None
+        self.seq += 1
+        self.on_clip(clip)
+        return clip
+
+    def add(self, packet: Any, moment: datetime | None = None) -> None:
+        if packet.dts is None and packet.pts is None:
+            return
+        pts = packet.pts if packet.pts is not None else packet.dts
+        tb = packet.time_base or self.template.time_base
+        self._time_base = tb
+        if self._out is not None and packet.is_keyframe and self._first_pts is not None \
+                and float((pts - self._first_pts) * tb) >= self.clip_seconds - 1e-6:
+            self.close_clip()
+        if self._out is None:
+            if not packet.is_keyframe:
+                return                      # wait for a keyframe: a clip must decode on its own
+            self._open(moment or self._wall())
+        if self._first_pts is None:
+            self._first_pts = pts
+        end = pts + (packet.duration or 0)
+        self._last_end = end if self._last_end is None else max(self._last_end, end)
+        packet.stream = self._stream
+        self._out.mux(packet)
+        self._frames += 1
+
+    def finish(self) -> Clip | None:
+        return self.close_clip()
+
+
+def encode_test_packets(width: int, height: int, fps: int, clip_seconds: float, *, frames: int | None = None,
+                        realtime: bool = False, bitrate: int | None = None,
+                        stop: Callable[[], bool] | None = None,
+                        ) -> Iterator[tuple[Any, Any, datetime]]:
+    """(stream, packet, wall time) of a live-like H.264 test pattern; a keyframe every clip."""
+    holder = av.open("/dev/null", "w", format="mpegts")
+    codec = "libx264" if "libx264" in av.codecs_available else "h264"
+    stream: Any = holder.add_stream(codec, rate=fps)
+    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+    gop = max(1, round(fps * clip_seconds))
+    stream.codec_context.gop_size = gop
+    stream.codec_context.time_base = Fraction(1, fps)
+    if bitrate:
+        stream.codec_context.bit_rate = bitrate
+    stream.codec_context.options = {"preset": "ultrafast", "tune": "zerolatency",
+                                    "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0"}
+    t0 = time.time()
+    index = 0
+    try:
+        while frames is None or index < frames:
+            if stop is not None and stop():
+                break
+            if realtime:
+                delay = t0 + index / fps - time.time()
+                if delay > 0:
+                    time.sleep(delay)
+            moment = datetime.fromtimestamp(t0 + index / fps, tz=timezone.utc)
+            frame = test_frame(width, height, index, fps, moment)
+            frame.pts = index
+            frame.time_base = Fraction(1, fps)
+            for packet in stream.encode(frame):
+                yield stream, packet, datetime.fromtimestamp(t0 + packet.pts / fps, tz=timezone.utc)
+            index += 1
+        for packet in stream.encode(None):
+            yield stream, packet, datetime.fromtimestamp(t0 + packet.pts / fps, tz=timezone.utc)
+    finally:
+        holder.close()
+
+
+def simulate(out_dir: Path, on_clip: Callable[[Clip], None], *, fps: int = 15, width: int = 640,
+             height: int = 360, clip_seconds: float = 4.0, count: int | None = None,
+             duration: float | None = None, realtime: bool = True, first_seq: int = 0,
+             stop: Callable[[], bool] | None = None) -> int:
+    """Run the synthetic camera; returns the number of clips written."""
+    if count is None and duration is None:
+        frames = None
+    else:
+        total = duration if duration is not None else clip_seconds * (count or 0)
+        frames = max(1, round(total * fps))
+    cutter: ClipCutter | None = None
+    made = 0
+
+    def counted(clip: Clip) -> None:
+        nonlocal made
+        made += 1
+        on_clip(clip)
+
+    for stream, packet, moment in encode_test_packets(width, height, fps, clip_seconds, frames=frames,
+                                                      realtime=realtime, stop=stop):
+        if cutter is None:
+            cutter = ClipCutter(out_dir, stream, clip_seconds, counted, first_seq=first_seq)
+        cutter.add(packet, moment)
+    if cutter is not None:
+        cutter.finish()
+    return made
+
+
+def record(source: str, out_dir: Path, on_clip: Callable[[Clip], None], *, clip_seconds: float = 10.0,
+           first_seq: int = 0, stop: Callable[[], bool] | None = None, max_seconds: float | None = None,
+           options: dict[str, str] | None = None) -> int:
+    """Remux the first video stream of `source` (RTSP URL, file, anything FFmpeg opens) into clips.
+
+    No decoding or encoding: packets are copied. A clip's start time is the wall clock when its
+    first packet arrived, shifted by the packet timestamps for file inputs (which arrive at once).
+    """
+    opts = dict(options or {})
+    if source.startswith("rtsp://"):
+        opts.setdefault("rtsp_transport", "tcp")
+    made = 0
+
+    def counted(clip: Clip) -> None:
+        nonlocal made
+        made += 1
+        on_clip(clip)
+
+    with av.open(source, options=opts) as container:
+        stream: Any = container.streams.video[0]
+        is_live = "://" in source
+        wall0 = datetime.now(timezone.utc).timestamp()
+        first_pts: int | None = None
+        cutter = ClipCutter(out_dir, stream, clip_seconds, counted, first_seq=first_seq)
+        for packet in container.demux(stream):
+            if stop is not None and stop():
+                break
+            if packet.dts is None:
+                continue
+            pts = packet.pts if packet.pts is not None else packet.dts
+            if first_pts is None:
+                first_pts = pts
+            offset = float((pts - first_pts) * stream.time_base)
+            if max_seconds is not None and offset >= max_seconds:
+                break
+            moment = datetime.now(timezone.utc) if is_live else datetime.fromtimestamp(wall0 + offset,
+                                                                                         tz=timezone.utc)
+            cutter.add(packet, moment)
+        cutter.finish()
+    return made
+
+
+def clip_duration(path: Path) -> float:
+    """Duration of a clip from its packets: last end − first start of the video stream."""
+    with av.open(str(path)) as container:
+        stream: Any = container.streams.video[0]
+        first: int | None = None
+        end: int | None = None
+        for packet in container.demux(stream):
+            if packet.pts is None:
+                continue
+            first = packet.pts if first is None else min(first, packet.pts)
+            packet_end = packet.pts + (packet.duration or 0)
+            end = packet_end if end is None else max(end, packet_end)
+        if first is None or end is None:
+            return 0.0
+        return float((end - first) * stream.time_base)
