@@ -142,12 +142,14 @@ class TokenProvider:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        ttl: int | None = None,
     ) -> None:
         self.token_url = token_url.rstrip("/")
         self.device_id = validate_device_id(device_id)
         self._secret = device_secret
         self._session = session or requests.Session()
         self.timeout = timeout
+        self.ttl = ttl
         self.refresh_fraction = refresh_fraction
         self.refresh_jitter = refresh_jitter
         self.max_wait = max_wait
@@ -252,7 +254,7 @@ class TokenProvider:
 
     def fetch_once(self) -> Token:
         """One signed request; raises TokenError (status 0 when the service could not be reached)."""
-        body = json.dumps({"device_id": self.device_id}).encode()
+        body = json.dumps({"ttl": self.ttl} if self.ttl else {}).encode()
         timestamp = int(round(self.server_now()))
         headers = signed_headers(self.device_id, self._secret, "POST", TOKEN_PATH, body, timestamp)
         sent_wall, sent_mono = self._wall(), self._mono()
@@ -281,7 +283,7 @@ class TokenProvider:
             except ValueError:
                 parsed_server_time = None
         if resp.status_code != 200 or "credentials" not in doc:
-            err = doc.get("error") if isinstance(doc.get("error"), dict) else {}
+            err: dict[str, Any] = doc["error"] if isinstance(doc.get("error"), dict) else {}
             raise TokenError(str(err.get("code", "bad_response")), str(err.get("message", "")),
                              resp.status_code, _retry_after(resp.headers), parsed_server_time)
         try:
@@ -309,3 +311,25 @@ class TokenProvider:
         except (KeyError, TypeError, ValueError) as exc:
             raise TokenError("bad_response", f"malformed token response: {type(exc).__name__}",
                              resp.status_code) from exc
+
+
+class StaticTokens:
+    """A fixed key (operator key or a parity token from `vigil token`) shaped like `TokenProvider`,
+    for the read/stat/delete side of the file API."""
+
+    def __init__(self, access_key_id: str, access_key_secret: str, *, endpoint: str, bucket: str,
+                 security_token: str = "", region: str = "", expiration: float | None = None) -> None:
+        now = time.time()
+        exp = expiration if expiration is not None else now + 10 * 365 * 86400
+        self._token = Token(access_key_id, access_key_secret, security_token, exp, now, bucket, endpoint,
+                            region, {}, time.monotonic(), float("inf"))
+        self.skew = 0.0
+
+    def token(self) -> Token:
+        return self._token
+
+    def current(self) -> Token | None:
+        return self._token
+
+    def invalidate(self, token: Token | None = None) -> None:
+        """A static key cannot be refreshed; the next call fails the same way."""

@@ -64,7 +64,8 @@ def test_frame(width: int, height: int, index: int, fps: float, moment: datetime
     frame = av.VideoFrame(width, height, "yuv420p")
     for plane, data in zip(frame.planes, (y_plane, u, v), strict=True):
         stride = plane.line_size
-        buf = np.frombuffer(plane, dtype=np.uint8).reshape(-1, stride)
+        raw: Any = memoryview(plane)
+        buf = np.frombuffer(raw, dtype=np.uint8).reshape(-1, stride)
         buf[: data.shape[0], : data.shape[1]] = data
     return frame
 

@@ -19,7 +19,7 @@ from oss2.credentials import Credentials, CredentialsProvider
 
 from . import logs
 from .backoff import Backoff
-from .credentials import Token, TokenProvider
+from .credentials import StaticTokens, Token, TokenProvider
 from .status import Status
 
 T = TypeVar("T")
@@ -31,7 +31,7 @@ log = logs.get("vigil_camera.oss")
 class DeviceCredentialsProvider(CredentialsProvider):  # type: ignore[misc]
     """`oss2.credentials.CredentialsProvider` over a `TokenProvider`."""
 
-    def __init__(self, tokens: TokenProvider) -> None:
+    def __init__(self, tokens: TokenProvider | StaticTokens) -> None:
         self.tokens = tokens
         self._local = threading.local()
 
@@ -59,7 +59,8 @@ def is_transient(exc: BaseException) -> bool:
 class DeviceOss:
     """The device's OSS access: a bucket signed with the current token, and `call()` with retries."""
 
-    def __init__(self, tokens: TokenProvider, *, status: Status | None = None, attempts: int = 8,
+    def __init__(self, tokens: TokenProvider | StaticTokens, *, status: Status | None = None,
+                 attempts: int = 8,
                  backoff_base: float = 0.2, backoff_cap: float = 10.0, connect_timeout: float = 10.0,
                  read_timeout: float = 60.0, pool_size: int = 8,
                  sleep: Callable[[float], None] = time.sleep) -> None:
