@@ -149,6 +149,22 @@ def test_stop_during_failures_redelivers_after_restart(tmp_path: Path,
     box.close()
 
 
+def test_start_latest_skips_history_only_for_a_new_name(tmp_path: Path) -> None:
+    box = Outbox(tmp_path)
+    box.append({"n": 0})
+    got: list[int] = []
+    sub = box.subscribe("late", lambda e: got.append(e["n"]), start="latest")
+    box.append({"n": 1})
+    _wait(lambda: got == [1])
+    sub.stop()
+    box.append({"n": 2})
+    box.subscribe("late", lambda e: got.append(e["n"]), start="latest")  # cursor exists: resumes
+    _wait(lambda: got == [1, 2])
+    with pytest.raises(ValueError):
+        box.subscribe("x", lambda e: None, start="middle")
+    box.close()
+
+
 def test_bad_subscriber_name(tmp_path: Path) -> None:
     box = Outbox(tmp_path)
     with pytest.raises(ValueError):

@@ -239,8 +239,16 @@ class Outbox:
         tmp.write_text(json.dumps({"seq": seq}))
         os.replace(tmp, path)
 
-    def subscribe(self, name: str, handler: Handler) -> Subscription:
-        """Start delivering records after `name`'s cursor to `handler` on a thread of its own."""
+    def subscribe(self, name: str, handler: Handler, start: str = "earliest") -> Subscription:
+        """Start delivering records after `name`'s cursor to `handler` on a thread of its own.
+
+        A name without a cursor starts at the beginning of the log (`start="earliest"`) or after
+        its current end (`start="latest"`); an existing cursor always wins.
+        """
+        if start not in ("earliest", "latest"):
+            raise ValueError("start must be 'earliest' or 'latest'")
+        if start == "latest" and not self._cursor_path(name).exists():
+            self.save_cursor(name, self.last_seq)
         sub = Subscription(self, name, handler)
         with self._lock:
             self._subs.append(sub)
