@@ -419,7 +419,10 @@ class Store:
             old = b.index.get(info.key)
             self._check_overwrite(b, info.key, old, forbid_overwrite, caller.principal_arn)
             final = b.object_path(info.key)
-            os.rename(tmp, final)
+            try:
+                os.rename(tmp, final)
+            except FileNotFoundError as exc:  # the bucket was deleted meanwhile
+                raise no_such_bucket(b.info.name) from exc
             fsutil.fsync_dir(final.parent)
             b.index.set(info)
             # the live event has the exact delta; the header's guess only serves crash recovery
