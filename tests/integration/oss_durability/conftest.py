@@ -6,6 +6,8 @@ import hashlib
 import json
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,18 +92,40 @@ def _verify(root: Path, ledger: DurLedger, bucket: str) -> Store:
 
 
 def _run_child(root: Path, seed: int, kill_after: float | None, crash: tuple[str, int] | None) -> list[str]:
-    """Start the writer; SIGKILL it after `kill_after` s (or let a crash point kill it); its lines."""
+    """Start the writer; SIGKILL it `kill_after` s after its first operation began (or let a crash
+    point kill it); returns the lines it printed. Timing starts at the first line, not at spawn,
+    so a slow interpreter start on a loaded machine does not eat the writing window."""
     argv = [sys.executable, str(CHILD), str(root), str(seed)]
     if crash:
         argv += [crash[0], str(crash[1])]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    lines: list[str] = []
+    started = threading.Event()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            lines.append(raw.decode(errors="replace").rstrip("\n"))
+            started.set()
+        started.set()
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
     try:
-        out, err = proc.communicate(timeout=kill_after if kill_after is not None else 20)
-    except subprocess.TimeoutExpired:
-        proc.kill()  # SIGKILL
-        out, err = proc.communicate()
-    assert proc.returncode == -9, err.decode()[-2000:]
-    return out.decode(errors="replace").splitlines()
+        if kill_after is not None:
+            started.wait(60)
+            time.sleep(kill_after)
+            proc.kill()  # SIGKILL
+        proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    reader.join(10)
+    err = proc.stderr.read().decode(errors="replace")
+    assert proc.returncode == -9, err[-2000:]
+    return lines
 
 
 @pytest.fixture
