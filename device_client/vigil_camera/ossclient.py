@@ -62,9 +62,10 @@ class DeviceOss:
     def __init__(self, tokens: TokenProvider | StaticTokens, *, status: Status | None = None,
                  attempts: int = 8,
                  backoff_base: float = 0.2, backoff_cap: float = 10.0, connect_timeout: float = 10.0,
-                 read_timeout: float = 60.0, pool_size: int = 8,
+                 read_timeout: float = 60.0, pool_size: int = 8, endpoint: str | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.tokens = tokens
+        self.endpoint = endpoint      # overrides the token's endpoint (an internal endpoint, a proxy)
         self.status = status or Status()
         self.attempts = attempts
         self.backoff_base = backoff_base
@@ -80,11 +81,11 @@ class DeviceOss:
     def bucket(self) -> oss2.Bucket:
         """The oss2 bucket named by the current token (rebuilt if the token moves it)."""
         tok = self.tokens.token()
-        target = (tok.endpoint, tok.bucket)
+        target = (self.endpoint or tok.endpoint, tok.bucket)
         with self._lock:
             if self._bucket is None or self._bucket_for != target:
                 auth = oss2.ProviderAuth(self.credentials)
-                self._bucket = oss2.Bucket(auth, tok.endpoint, tok.bucket, session=self._session,
+                self._bucket = oss2.Bucket(auth, target[0], tok.bucket, session=self._session,
                                            connect_timeout=self.timeout, enable_crc=True,
                                            region=tok.region or None)
                 self._bucket_for = target

@@ -39,7 +39,8 @@ def dc_device(cloud: Any) -> DeviceHandle:
     """A freshly registered device (own id per test: the token function rate-limits per device)."""
     device_id = f"dc-{uuid.uuid4().hex[:10]}-{next(_counter)}"
     Registry(cloud.bucket()).create(DeviceRecord(device_id, name="device-client test"))
-    return DeviceHandle(device_id, device_secret(cloud.master_key, device_id, 1), cloud.functions["vigil-token"])
+    secret = device_secret(cloud.master_key, device_id, 1)
+    return DeviceHandle(device_id, secret, cloud.functions["vigil-token"])
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Proxy:
         self.cuts = 0
         self.connections = 0
         self.refused = 0
+        self.delay = 0.0            # seconds to sleep before forwarding each client chunk
         self.match: Callable[[bytes], bool] = lambda head: True
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -134,6 +136,8 @@ class Proxy:
                             and self._take_cut():
                         state["drop"] = True
                     state["sent"] += len(data)
+                    if self.delay:
+                        threading.Event().wait(self.delay)
                     upstream.sendall(data)
             except OSError:
                 pass

@@ -60,7 +60,8 @@ def token_body(server_time: float, life: float = 3600, key: str = "STS.k1") -> d
     return {"credentials": {"access_key_id": key, "access_key_secret": "sek", "security_token": "tok" * 10,
                             "expiration": exp},
             "bucket": "b", "endpoint": "http://127.0.0.1:1", "region": "cn-hangzhou",
-            "prefixes": {"videos": "videos/cam-001/", "live": "live/cam-001/"}, "server_time": int(server_time)}
+            "prefixes": {"videos": "videos/cam-001/", "live": "live/cam-001/"},
+            "server_time": int(server_time)}
 
 
 @pytest.fixture

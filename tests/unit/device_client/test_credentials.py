@@ -58,7 +58,8 @@ def test_stale_timestamp_retried_once_with_corrected_time(dc_token_server, dc_to
     url, script = dc_token_server
     local = 2_000_000.0
     server = local - 900.0
-    script.responses = [(401, {"error": {"code": "stale_timestamp", "message": "x", "server_time": int(server)}}, {}),
+    stale = {"error": {"code": "stale_timestamp", "message": "x", "server_time": int(server)}}
+    script.responses = [(401, stale, {}),
                         (200, dc_token_body(server), {})]
     p = TokenProvider(url, "cam-001", "secret", wall_clock=lambda: local)
     tok = p.token()
@@ -93,7 +94,8 @@ def test_refresh_at_80_percent_of_life_with_jitter(dc_token_server, dc_token_bod
 
 def test_invalidate_only_the_failed_token_once(dc_token_server, dc_token_body):
     url, script = dc_token_server
-    script.responses = [(200, dc_token_body(time.time(), key="STS.a"), {}), (200, dc_token_body(time.time(), key="STS.b"), {})]
+    script.responses = [(200, dc_token_body(time.time(), key="STS.a"), {}),
+                        (200, dc_token_body(time.time(), key="STS.b"), {})]
     p = TokenProvider(url, "cam-001", "secret")
     a = p.token()
     p.invalidate(a)

@@ -35,7 +35,8 @@ def test_simulator_clips_decode_with_expected_duration(tmp_path):
         duration = media.clip_duration(clip.path)
         assert abs(duration - seconds) <= 1.0 / fps + 1e-6
         assert abs(len(frames) - seconds * fps) <= 1
-        assert clip_info(clip.path).start == clip.start.replace(microsecond=clip.start.microsecond // 1000 * 1000)
+        ms = clip.start.microsecond // 1000 * 1000
+        assert clip_info(clip.path).start == clip.start.replace(microsecond=ms)
 
 
 def test_time_is_drawn_into_frames(tmp_path):

@@ -160,7 +160,8 @@ def test_watcher_waits_for_min_age(tmp_path):
 
 def test_config_env_wins_and_file_is_private(tmp_path):
     path = tmp_path / "c" / "config.json"
-    cfg.save(cfg.Settings(token_url="http://a", device_id="cam-001", device_secret="s3cr3t", spool_dir="/x"), path)
+    cfg.save(cfg.Settings(token_url="http://a", device_id="cam-001", device_secret="s3cr3t", spool_dir="/x"),
+             path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     s = cfg.load(path, env={"VIGIL_DEVICE_ID": "cam-002"})
     assert s.device_id == "cam-002" and s.token_url == "http://a" and s.device_secret == "s3cr3t"

@@ -1,0 +1,264 @@
+"""The device client against localcloud through the real token function and the real oss2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import av
+import oss2
+import pytest
+from vigil_camera import media
+from vigil_camera.clipinfo import clip_info
+from vigil_camera.crc import crc64_bytes, crc64_file
+from vigil_camera.credentials import StaticTokens
+from vigil_camera.files import OssFile, delete, stat
+from vigil_camera.ossclient import DeviceOss
+from vigil_camera.spool import Spool
+from vigil_camera.upload import ClipUploader
+
+pytestmark = pytest.mark.integration
+
+
+def _clip(folder: Path, name: str, size: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(os.urandom(size))
+    return path
+
+
+def _stored(cloud, key: str) -> tuple[int, int]:
+    head = cloud.bucket().head_object(key)
+    return int(head.content_length), int(head.server_crc)
+
+
+def _device_keys(cloud, device_id: str) -> list[str]:
+    return [o.key for o in oss2.ObjectIterator(cloud.bucket(), prefix=f"videos/{device_id}/")]
+
+
+def test_write_append_read_stat_delete_round_trip(dc_client, dc_device, cloud):
+    prefix = f"videos/{dc_device.device_id}/"
+    small, large = os.urandom(50_000), os.urandom(300_000)
+    with OssFile(dc_client.oss, prefix + "w-small.ts", "w") as f:
+        f.write(small)
+    with OssFile(dc_client.oss, prefix + "w-large.ts", "w", part_size=128 * 1024) as f:
+        for i in range(0, len(large), 70_000):
+            f.write(large[i:i + 70_000])
+    assert f._upload_id is not None                       # went multipart
+    assert cloud.bucket().get_object(prefix + "w-small.ts").read() == small
+    assert cloud.bucket().get_object(prefix + "w-large.ts").read() == large
+    with pytest.raises(oss2.exceptions.ServerError) as info, \
+            OssFile(dc_client.oss, prefix + "w-small.ts", "w") as f:
+        f.write(b"replace")
+    assert info.value.code == "FileAlreadyExists"
+    assert cloud.bucket().get_object(prefix + "w-small.ts").read() == small
+
+    live = f"live/{dc_device.device_id}/2026/11/28/10.ts"
+    chunks = [os.urandom(10_000) for _ in range(4)]
+    with OssFile(dc_client.oss, live, "a", position=0) as f:
+        for c in chunks[:3]:
+            f.write(c)
+        assert f.tell() == 30_000
+    with OssFile(dc_client.oss, live, "a") as f:           # position unknown: learned from the 409
+        f.write(chunks[3])
+        assert f.tell() == 40_000
+    assert cloud.bucket().get_object(live).read() == b"".join(chunks)
+
+    with pytest.raises(oss2.exceptions.AccessDenied):     # the device token cannot read
+        stat(dc_client.oss, prefix + "w-small.ts")
+    operator = DeviceOss(StaticTokens(cloud.access_key_id, cloud.access_key_secret,
+                                      endpoint=cloud.oss_endpoint, bucket=cloud.bucket_name))
+    st = stat(operator, live)
+    assert st.size == 40_000 and st.object_type == "Appendable" and st.next_append_position == 40_000
+    assert st.crc64 == crc64_bytes(b"".join(chunks))
+    with OssFile(operator, prefix + "w-large.ts", "r") as f:
+        f.seek(100_000)
+        assert f.read(1000) == large[100_000:101_000]
+        assert f.tell() == 101_000
+        f.seek(-10, os.SEEK_END)
+        assert f.read() == large[-10:]
+    delete(operator, prefix + "w-small.ts")
+    with pytest.raises(oss2.exceptions.NoSuchKey):
+        cloud.bucket().head_object(prefix + "w-small.ts")
+
+
+def test_token_expiring_during_multipart_is_refreshed(dc_client, dc_device, cloud, tmp_path):
+    path = _clip(tmp_path / "src", "20261128T100000000Z-1.ts", 700_000)
+    key = clip_info(path).key(dc_device.device_id)
+    uploader = ClipUploader(dc_client.oss, multipart_threshold=200_000, part_size=128 * 1024, part_workers=1)
+    first = dc_client.tokens.token()
+    seen = [0]
+
+    def progress(n: int) -> None:
+        seen[0] += n
+        if seen[0] >= 128 * 1024 and not advanced:
+            advanced.append(cloud.advance_clock(first.lifetime + 60))   # the token is now expired
+
+    advanced: list[float] = []
+    try:
+        res = uploader.upload_file(path, key, progress=progress)
+    finally:
+        cloud.reset_clock()
+    assert advanced, "the clock was advanced mid-upload"
+    assert dc_client.tokens.current().access_key_id != first.access_key_id
+    assert dc_client.tokens.fetches == 2
+    assert res.parts == 6 and not res.existed
+    assert _stored(cloud, key) == (700_000, crc64_file(path))
+
+
+def test_token_service_down_then_back_spool_drains(dc_device, dc_proxy, cloud, tmp_path):
+    proxy = dc_proxy(dc_device.token_url)
+    proxy.mode = "refuse"
+    tokens = dc_device.provider(max_wait=0.5)
+    tokens.token_url = proxy.url
+    tokens.backoff.base, tokens.backoff.cap = 0.05, 0.3
+    spool = Spool(tmp_path / "spool")
+    oss = DeviceOss(tokens, status=spool.status, backoff_base=0.05, backoff_cap=0.3)
+    uploader = ClipUploader(oss)
+    keys = []
+    for i in range(3):
+        clip = _clip(tmp_path / "src", f"20261128T10000{i}000Z-{i}.ts", 20_000)
+        keys.append(spool.enqueue(clip, clip_info(clip).key(dc_device.device_id)).key)
+    from vigil_camera.backoff import Backoff
+
+    done: list[int] = []
+    t = threading.Thread(target=lambda: done.append(spool.drain(
+        uploader, backoff=Backoff(base=0.05, cap=0.3), deadline=time.monotonic() + 60)))
+    t.start()
+    limit = time.monotonic() + 30
+    while (proxy.refused < 4 or spool.status.counters["failures"] < 2) and time.monotonic() < limit:
+        time.sleep(0.05)
+    assert spool.depth()[0] == 3 and spool.status.counters["failures"] >= 2
+    proxy.mode = "forward"
+    t.join(60)
+    assert done == [3] and spool.depth() == (0, 0)
+    assert sorted(_device_keys(cloud, dc_device.device_id)) == sorted(keys)
+    assert spool.status.snapshot()["last_error"] is not None
+
+
+def test_network_cut_mid_upload_retries_finish_every_clip(dc_device, dc_proxy, cloud, tmp_path):
+    tokens = dc_device.provider()
+    proxy = dc_proxy(cloud.oss_endpoint)
+    proxy.mode, proxy.cut_after, proxy.cuts = "cut", 60_000, 5
+    proxy.match = lambda head: head.startswith(b"PUT ")
+    spool = Spool(tmp_path / "spool")
+    oss = DeviceOss(tokens, status=spool.status, endpoint=proxy.url, backoff_base=0.05, backoff_cap=0.3)
+    uploader = ClipUploader(oss, multipart_threshold=300_000, part_size=128 * 1024, part_workers=2)
+    expected = {}
+    for i, size in enumerate([100_000, 150_000, 600_000]):
+        clip = _clip(tmp_path / "src", f"20261128T11000{i}000Z-{i}.ts", size)
+        entry = spool.enqueue(clip, clip_info(clip).key(dc_device.device_id))
+        expected[entry.key] = (size, crc64_file(clip))
+    assert spool.drain(uploader, deadline=time.monotonic() + 120) == 3
+    assert proxy.cuts == 0                                   # every planned cut happened
+    assert spool.status.counters["retries"] >= 5
+    assert sorted(_device_keys(cloud, dc_device.device_id)) == sorted(expected)
+    for key, want in expected.items():
+        assert _stored(cloud, key) == want
+
+
+def test_lost_append_response_is_not_appended_twice(dc_client, dc_device, dc_proxy, cloud):
+    proxy = dc_proxy(cloud.oss_endpoint)
+    proxy.mode, proxy.cuts = "drop_response", 1
+    proxy.match = lambda head: b"append" in head.split(b"\r\n", 1)[0]
+    oss = DeviceOss(dc_client.tokens, endpoint=proxy.url, backoff_base=0.05, backoff_cap=0.2)
+    key = f"live/{dc_device.device_id}/2026/11/28/11.ts"
+    a, b = os.urandom(30_000), os.urandom(20_000)
+    with OssFile(oss, key, "a", position=0) as f:
+        f.write(a)                                           # answer lost; the retry sees the 409
+        f.write(b)
+    assert proxy.cuts == 0
+    body = cloud.bucket().get_object(key).read()
+    assert body == a + b
+
+
+def test_disk_budget_drops_oldest_and_uploads_the_rest(dc_client, dc_device, cloud, tmp_path):
+    spool = Spool(tmp_path / "budget", max_bytes=50_000)
+    keys = []
+    for i in range(4):
+        clip = _clip(tmp_path / "src", f"20261128T12000{i}000Z-{i}.ts", 20_000)
+        keys.append(spool.enqueue(clip, clip_info(clip).key(dc_device.device_id)).key)
+    assert spool.status.counters["dropped"] == 2
+    assert spool.drain(dc_client.uploader, deadline=time.monotonic() + 60) == 2
+    assert sorted(_device_keys(cloud, dc_device.device_id)) == sorted(keys[2:])
+
+
+def test_simulated_camera_clips_upload_and_decode(dc_client, dc_device, cloud, tmp_path):
+    spool = dc_client.spool
+    clips: list[media.Clip] = []
+
+    def sink(clip: media.Clip) -> None:
+        clips.append(clip)
+        spool.enqueue(clip.path, clip_info(clip.path).key(dc_device.device_id), move=True)
+
+    media.simulate(tmp_path / "sim", sink, fps=10, width=320, height=180, clip_seconds=2.0, count=2,
+                   realtime=False)
+    assert spool.drain(dc_client.uploader, deadline=time.monotonic() + 60) == 2
+    keys = sorted(_device_keys(cloud, dc_device.device_id))
+    assert len(keys) == 2 and keys[0].endswith("Z-0.ts")
+    out = tmp_path / "down.ts"
+    cloud.bucket().get_object_to_file(keys[1], str(out))
+    with av.open(str(out)) as container:
+        frames = list(container.decode(video=0))
+    assert abs(len(frames) - 20) <= 1 and frames[0].key_frame
+    assert abs(media.clip_duration(out) - 2.0) <= 0.1 + 1e-6
+
+
+CHILD = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from vigil_camera.credentials import TokenProvider
+    from vigil_camera.ossclient import DeviceOss
+    from vigil_camera.spool import Spool
+    from vigil_camera.upload import ClipUploader
+    token_url, device_id, secret, spool_dir, endpoint = sys.argv[1:6]
+    tokens = TokenProvider(token_url, device_id, secret)
+    spool = Spool(Path(spool_dir))
+    oss = DeviceOss(tokens, status=spool.status, endpoint=endpoint or None,
+                    backoff_base=0.05, backoff_cap=0.3)
+    up = ClipUploader(oss, multipart_threshold=300_000, part_size=128 * 1024, part_workers=1)
+    print("done", spool.drain(up, concurrency=1), flush=True)
+""")
+
+
+def test_kill_9_mid_part_then_resume_uploads_each_clip_once(dc_device, dc_proxy, cloud, tmp_path):
+    proxy = dc_proxy(cloud.oss_endpoint)
+    proxy.delay = 0.03                                      # slow enough to be killed mid-part
+    spool = Spool(tmp_path / "spool")
+    expected = {}
+    for i, size in enumerate([1_500_000, 200_000]):
+        clip = _clip(tmp_path / "src", f"20261128T13000{i}000Z-{i}.ts", size)
+        entry = spool.enqueue(clip, clip_info(clip).key(dc_device.device_id))
+        expected[entry.key] = (size, crc64_file(clip))
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    argv = [sys.executable, str(script), dc_device.token_url, dc_device.device_id, dc_device.secret,
+            str(tmp_path / "spool")]
+    child = subprocess.Popen([*argv, proxy.url], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    checkpoints = tmp_path / "spool" / "checkpoints"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and child.poll() is None:
+        files = list(checkpoints.glob("*.json"))
+        if files and '"2"' in files[0].read_text():        # two parts confirmed, more in flight
+            break
+        time.sleep(0.02)
+    child.kill()                                            # SIGKILL: no cleanup of any kind
+    child.wait()
+    assert child.returncode == -9
+    assert len(spool.entries()) == 2
+    saved = list(checkpoints.glob("*.json"))
+    assert len(saved) == 1
+    again = subprocess.run([*argv, ""], capture_output=True, timeout=120, text=True)
+    assert again.returncode == 0 and "done 2" in again.stdout
+    assert sorted(_device_keys(cloud, dc_device.device_id)) == sorted(expected)
+    for key, want in expected.items():
+        assert _stored(cloud, key) == want
+    prefix = f"videos/{dc_device.device_id}/"
+    pending = list(oss2.MultipartUploadIterator(cloud.bucket(), prefix=prefix))
+    assert pending == []
+    assert not list(checkpoints.glob("*.json")) and Spool(tmp_path / "spool").entries() == []
