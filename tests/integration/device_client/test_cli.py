@@ -1,0 +1,73 @@
+"""`vigil-camera` end to end as a user runs it (a child process, settings from config + env)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import oss2
+import pytest
+
+pytestmark = pytest.mark.integration
+COMMANDS = ["configure", "upload", "watch", "record", "simulate", "status", "token"]
+
+
+def _run(args, env, timeout=120):
+    return subprocess.run([sys.executable, "-m", "vigil_camera.cli", *args], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_command_has_help(command):
+    res = _run([command, "--help"] if command else ["--help"], dict(os.environ))
+    assert res.returncode == 0 and "usage: vigil-camera" in res.stdout
+
+
+def test_configure_token_upload_simulate_status(dc_device, cloud, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+    config = tmp_path / "cfg" / "config.json"
+    res = _run(["--config", str(config), "configure", "--token-url", dc_device.token_url, "--device-id",
+                dc_device.device_id, "--device-secret", dc_device.secret, "--spool-dir", str(tmp_path / "spool")],
+               env)
+    assert res.returncode == 0, res.stderr
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    assert dc_device.secret not in res.stdout
+
+    res = _run(["--config", str(config), "token"], env)
+    assert res.returncode == 0, res.stderr
+    shown = json.loads(res.stdout)
+    assert shown["prefixes"]["videos"] == f"videos/{dc_device.device_id}/"
+    assert shown["expiration"].endswith("Z") and shown["bucket"] == cloud.bucket_name
+    assert dc_device.secret not in res.stdout + res.stderr
+    assert "***" in shown["security_token"]
+
+    clip = tmp_path / "20261128T140000000Z-5.ts"
+    clip.write_bytes(os.urandom(30_000))
+    res = _run(["--config", str(config), "upload", str(clip)], env)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout.strip().splitlines()[-1])["uploaded"] == 1
+    assert clip.exists()                                           # upload keeps the source
+    assert cloud.bucket().object_exists(f"videos/{dc_device.device_id}/2026/11/28/140000000Z-5.ts")
+
+    env_override = dict(env, VIGIL_SPOOL_DIR=str(tmp_path / "spool2"))   # env wins over the file
+    res = _run(["--config", str(config), "simulate", "--fps", "10", "--resolution", "160x96",
+                "--clip-seconds", "1", "--count", "2", "--fast"], env_override)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout.strip().splitlines()[-1]) == {"clips": 2, "uploaded": 2, "queue_depth": 0}
+    keys = [o.key for o in oss2.ObjectIterator(cloud.bucket(), prefix=f"videos/{dc_device.device_id}/")]
+    assert len(keys) == 3
+
+    res = _run(["--config", str(config), "status"], env_override)
+    doc = json.loads(res.stdout)
+    assert doc["uploaded"] == 2 and doc["queue_depth_now"] == 0 and doc["last_success"]
+
+
+def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+    res = _run(["--config", str(tmp_path / "none.json"), "token"], env)
+    assert res.returncode == 2
+    err = json.loads(res.stderr.strip().splitlines()[-1])
+    assert err["error"]["code"] == "config" and "Traceback" not in res.stderr
