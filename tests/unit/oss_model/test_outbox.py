@@ -40,6 +40,11 @@ def test_segments_roll_and_read_across(tmp_path: Path, monkeypatch: pytest.Monke
         box.append({"n": i})
     assert len(list(tmp_path.glob("seg-*.log"))) == 3
     assert [s for s, _ in box.read(2, 7)] == [3, 4, 5, 6, 7, 8, 9]
+    for after in range(0, 12):
+        for limit in range(1, 13):
+            want = list(range(after + 1, min(after + limit, 11) + 1))
+            got = box.read(after, limit)
+            assert [s for s, _ in got] == want and [e["n"] for _, e in got] == [s - 1 for s in want]
     box.close()
     box = Outbox(tmp_path)
     assert box.append({"n": 11}) == 12

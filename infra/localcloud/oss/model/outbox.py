@@ -53,6 +53,7 @@ class Outbox:
         self._sync_lock = threading.Lock()
         self._cond = threading.Condition(threading.Lock())
         self._retired: list[int] = []
+        self._sealed: dict[int, tuple[list[int], int]] = {}
         self._subs: list[Subscription] = []
         self._closed = False
         self._fd = -1
@@ -179,13 +180,16 @@ class Outbox:
                 fd = os.dup(self._fd)
             else:
                 start, end, fd = -1, -1, -1
-        if fd >= 0:
-            try:
-                data = os.pread(fd, end - start, start)
-            finally:
-                os.close(fd)
-        else:
-            data = self._seg_path(index).read_bytes()
+        if fd < 0:  # a full, immutable segment: index its line offsets once
+            offsets, size = self._sealed_offsets(index)
+            i = seq - index * SEGMENT - 1
+            start = offsets[i]
+            end = offsets[i + count] if i + count < len(offsets) else size
+            fd = os.open(self._seg_path(index), os.O_RDONLY)
+        try:
+            data = os.pread(fd, end - start, start)
+        finally:
+            os.close(fd)
         out = []
         for raw in data.splitlines():
             if not raw:
@@ -196,6 +200,26 @@ class Outbox:
             if len(out) >= count:
                 break
         return out
+
+    def _sealed_offsets(self, index: int) -> tuple[list[int], int]:
+        """Line start offsets and size of a sealed segment (a small cache: readers catching up
+        walk segments in order)."""
+        with self._lock:
+            hit = self._sealed.get(index)
+        if hit is not None:
+            return hit
+        data = self._seg_path(index).read_bytes()
+        offsets = [0]
+        pos = data.find(b"\n")
+        while pos >= 0 and pos + 1 < len(data):
+            offsets.append(pos + 1)
+            pos = data.find(b"\n", pos + 1)
+        entry = (offsets, len(data))
+        with self._lock:
+            self._sealed[index] = entry
+            while len(self._sealed) > 4:
+                self._sealed.pop(next(iter(self._sealed)))
+        return entry
 
     def recent_eids(self) -> set[str]:
         """The change ids in the last two segments (where the records of changes that were in
