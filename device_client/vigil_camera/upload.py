@@ -80,7 +80,7 @@ class _PartReader:
 
 class ClipUploader:
     def __init__(self, oss: DeviceOss, *, multipart_threshold: int = 8 * MiB, part_size: int = 8 * MiB,
-                 part_workers: int = 3) -> None:
+                 part_workers: int = 2) -> None:
         if part_size < MIN_PART:
             raise ValueError("part size must be at least 100 KiB (OSS minimum for non-last parts)")
         self.oss = oss

@@ -29,9 +29,9 @@ def test_every_command_has_help(command):
 def test_configure_token_upload_simulate_status(dc_device, cloud, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
     config = tmp_path / "cfg" / "config.json"
-    res = _run(["--config", str(config), "configure", "--token-url", dc_device.token_url, "--device-id",
-                dc_device.device_id, "--device-secret", dc_device.secret, "--spool-dir", str(tmp_path / "spool")],
-               env)
+    res = _run(["--config", str(config), "configure", "--token-url", dc_device.token_url,
+                "--device-id", dc_device.device_id, "--device-secret", dc_device.secret,
+                "--spool-dir", str(tmp_path / "spool")], env)
     assert res.returncode == 0, res.stderr
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     assert dc_device.secret not in res.stdout
