@@ -55,7 +55,8 @@ def test_upload_throughput_vs_raw_put(cloud, tmp_path):
     raw_s = time.perf_counter() - t0
 
     tokens = TokenProvider(cloud.functions["vigil-token"], device_id, secret)
-    uploader = ClipUploader(DeviceOss(tokens), multipart_threshold=8 * MiB, part_size=16 * MiB, part_workers=2)
+    uploader = ClipUploader(DeviceOss(tokens), multipart_threshold=8 * MiB, part_size=16 * MiB,
+                            part_workers=2)
     key = f"videos/{device_id}/2026/11/28/000000000Z-0.ts"
     t0 = time.perf_counter()
     crc = crc64_file(path)              # the spool computes this at enqueue time, before the upload
@@ -67,10 +68,11 @@ def test_upload_throughput_vs_raw_put(cloud, tmp_path):
 
     raw_mbs, client_mbs = size / MB / raw_s, size / MB / client_s
     total_mbs = size / MB / (client_s + crc_s)
-    print(f"\n[device bench] 256 MiB upload: client {client_mbs:.1f} MB/s ({client_s:.2f} s, {res.parts} parts, "
-          f"2 in flight), raw oss2 put_object {raw_mbs:.1f} MB/s ({raw_s:.2f} s); "
+    print(f"\n[device bench] 256 MiB upload: client {client_mbs:.1f} MB/s ({client_s:.2f} s, "
+          f"{res.parts} parts, 2 in flight), raw oss2 put_object {raw_mbs:.1f} MB/s ({raw_s:.2f} s); "
           f"ratio client/raw = {client_mbs / raw_mbs:.2f} (target >= 1.0); "
-          f"with the enqueue-time CRC pass ({crc_s:.2f} s) {total_mbs:.1f} MB/s, ratio {total_mbs / raw_mbs:.2f}")
+          f"with the enqueue-time CRC pass ({crc_s:.2f} s) {total_mbs:.1f} MB/s, "
+          f"ratio {total_mbs / raw_mbs:.2f}")
     assert client_mbs > 0 and raw_mbs > 0
 
 
