@@ -66,6 +66,15 @@ class Entry:
                    str(doc.get("source", "")), doc.get("start"), float(doc.get("enqueued_at", 0)))
 
 
+def _is_refusal(err: BaseException) -> bool:
+    """Errors that waiting will not fix: the token service refused the device, or OSS denied it."""
+    from .credentials import TokenError
+
+    if isinstance(err, TokenError):
+        return not err.retryable
+    return getattr(err, "code", "") in ("AccessDenied", "NoSuchBucket")
+
+
 def _new_id() -> str:
     return f"{time.time_ns():020d}-{os.getpid() % 100000:05d}-{next(_ids) % 1000000:06d}"
 
@@ -284,6 +293,11 @@ class Spool:
                     if err is None:
                         done += 1
                         backoff.reset()
+                    elif until_empty and _is_refusal(err):
+                        self.status.error(f"{type(err).__name__}: {err}")
+                        log.error("upload refused; stopping",
+                                  extra={"entry": entry_id, "error": str(err)[:300]})
+                        stop.set()
                     else:
                         delay = backoff.next_delay(getattr(err, "retry_after", None))
                         not_before = time.monotonic() + delay

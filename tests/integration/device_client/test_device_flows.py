@@ -262,3 +262,16 @@ def test_kill_9_mid_part_then_resume_uploads_each_clip_once(dc_device, dc_proxy,
     pending = list(oss2.MultipartUploadIterator(cloud.bucket(), prefix=prefix))
     assert pending == []
     assert not list(checkpoints.glob("*.json")) and Spool(tmp_path / "spool").entries() == []
+
+
+def test_disabled_device_upload_stops_with_clear_error(dc_device, cloud, tmp_path):
+    from vigil_fn.devices import Registry
+
+    Registry(cloud.bucket()).update(dc_device.device_id, status="disabled")
+    spool = Spool(tmp_path / "spool")
+    oss = DeviceOss(dc_device.provider(), status=spool.status)
+    clip = _clip(tmp_path / "src", "20261128T150000000Z-1.ts", 1000)
+    spool.enqueue(clip, clip_info(clip).key(dc_device.device_id))
+    assert spool.drain(ClipUploader(oss), deadline=time.monotonic() + 30) == 0
+    assert spool.depth()[0] == 1                                  # kept for when the device is enabled
+    assert "device_disabled" in spool.status.snapshot()["last_error"]["message"]
