@@ -114,7 +114,7 @@ class Proxy:
         except OSError:
             client.close()
             return
-        state = {"sent": 0, "cut": False, "drop": False, "head": b""}
+        state: dict[str, Any] = {"sent": 0, "cut": False, "drop": False, "head": b""}
 
         def up() -> None:
             try:
