@@ -93,15 +93,17 @@ def cmd_upload(args: argparse.Namespace) -> int:
 
 
 def _run_with_uploader(rt: Runtime, stop: threading.Event, producer: Callable[[], None]) -> int:
+    """Upload in the background while `producer` makes clips; then wait until the queue is empty
+    (or Ctrl-C)."""
     worker = threading.Thread(target=rt.spool.drain, kwargs={
         "uploader": rt.uploader, "concurrency": rt.settings.concurrency, "stop": stop, "until_empty": False},
         daemon=True)
     worker.start()
     try:
         producer()
+        while not stop.is_set() and rt.spool.depth()[0] > 0:
+            stop.wait(0.2)
     finally:
-        # drain what is left, then stop
-        rt.spool.drain(rt.uploader, concurrency=rt.settings.concurrency, stop=stop, until_empty=True)
         stop.set()
         worker.join()
     return 0

@@ -21,6 +21,7 @@ are dropped, each with a warning log line and the `dropped` counter.
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import shutil
@@ -98,6 +99,7 @@ class Spool:
         self.status = status or Status(self.root / "status.json")
         self._lock = threading.RLock()
         self._in_flight: set[str] = set()
+        self._lock_fd: int | None = None
         self.recover()
 
     # -- state ------------------------------------------------------------------------------------
@@ -268,6 +270,17 @@ class Spool:
         log.info("clip uploaded", extra={"key": entry.key, "size": entry.size, "existed": result.existed})
         return result
 
+    def uploader_lock(self) -> int | None:
+        """Take the spool's uploader lock (flock, released by the OS even on kill -9); None if another
+        process holds it — then that process will send what is queued."""
+        fd = os.open(self.root / "uploader.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return None
+        return fd
+
     def drain(self, uploader: ClipUploader, *, concurrency: int = 2, stop: threading.Event | None = None,
               until_empty: bool = True, poll: float = 0.5, progress: Callable[[int], None] | None = None,
               backoff: Backoff | None = None, deadline: float | None = None) -> int:
@@ -277,6 +290,23 @@ class Spool:
         (or at `deadline`, monotonic); otherwise runs until `stop` is set (watch/record mode).
         """
         stop = stop or threading.Event()
+        lock = self.uploader_lock() if self._lock_fd is None else self._lock_fd
+        if lock is None:
+            log.warning("another uploader owns this spool; leaving the queue to it",
+                        extra={"spool": str(self.root)})
+            return 0
+        owner = self._lock_fd is None
+        self._lock_fd = lock
+        try:
+            return self._drain(uploader, concurrency, stop, until_empty, poll, progress, backoff, deadline)
+        finally:
+            if owner:
+                self._lock_fd = None
+                os.close(lock)
+
+    def _drain(self, uploader: ClipUploader, concurrency: int, stop: threading.Event, until_empty: bool,
+               poll: float, progress: Callable[[int], None] | None, backoff: Backoff | None,
+               deadline: float | None) -> int:
         backoff = backoff or Backoff(base=0.5, cap=30.0)
         not_before = 0.0
         done = 0
@@ -321,7 +351,7 @@ class Spool:
             for fut in futures.values():
                 fut.exception()
             with self._lock:
-                self._in_flight.clear()
+                self._in_flight.difference_update(futures)
         self.status.flush(force=True)
         return done
 

@@ -168,3 +168,15 @@ def test_config_env_wins_and_file_is_private(tmp_path):
     assert "s3cr3t" not in repr(s)
     with pytest.raises(cfg.ConfigError):
         cfg.load(path, env={"VIGIL_DEVICE_ID": "BAD ID"}).require()
+
+
+def test_one_uploader_per_spool(tmp_path):
+    a = Spool(tmp_path / "spool")
+    b = Spool(tmp_path / "spool")
+    fd = a.uploader_lock()
+    assert fd is not None
+    assert b.uploader_lock() is None        # a second uploader backs off
+    os.close(fd)
+    again = b.uploader_lock()
+    assert again is not None
+    os.close(again)
