@@ -64,6 +64,26 @@ def test_configure_token_upload_simulate_status(dc_device, cloud, tmp_path):
     doc = json.loads(res.stdout)
     assert doc["uploaded"] == 2 and doc["queue_depth_now"] == 0 and doc["last_success"]
 
+    # record a file (remux, no re-encoding) with the hourly live append log on
+    source = tmp_path / "source.ts"
+    from vigil_camera import media
+
+    made: list[media.Clip] = []
+    media.simulate(tmp_path / "srcclips", made.append, fps=10, width=160, height=96, clip_seconds=1.0,
+                   count=3, realtime=False)
+    source.write_bytes(b"".join(c.path.read_bytes() for c in made))
+    res = _run(["--config", str(config), "record", str(source), "--clip-seconds", "1", "--live"],
+               env_override)
+    assert res.returncode == 0, res.stderr
+    listing = oss2.ObjectIterator(cloud.bucket(), prefix=f"videos/{dc_device.device_id}/")
+    videos = {o.key: o.size for o in listing}
+    assert len(videos) == 6
+    listing = oss2.ObjectIterator(cloud.bucket(), prefix=f"live/{dc_device.device_id}/")
+    lives = {o.key: o.size for o in listing}
+    assert len(lives) >= 1 and all(k.endswith(".ts") for k in lives)
+    recorded = [k for k in videos if k not in keys]
+    assert sum(lives.values()) == sum(videos[k] for k in recorded)   # every recorded clip appended once
+
 
 def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}

@@ -275,3 +275,26 @@ def test_disabled_device_upload_stops_with_clear_error(dc_device, cloud, tmp_pat
     assert spool.drain(ClipUploader(oss), deadline=time.monotonic() + 30) == 0
     assert spool.depth()[0] == 1                                  # kept for when the device is enabled
     assert "device_disabled" in spool.status.snapshot()["last_error"]["message"]
+
+
+def test_watch_folder_uploads_only_finished_clips(dc_client, dc_device, cloud, tmp_path):
+    from vigil_camera.watch import FolderWatcher
+
+    folder = tmp_path / "camera"
+    done = _clip(folder, "20261128T160000000Z-1.ts", 40_000)
+    writing = folder / "20261128T160010000Z-2.ts"
+    watcher = FolderWatcher(folder, dc_client.spool, dc_device.device_id, min_age=0.0)
+    with open(writing, "wb") as fh:
+        fh.write(os.urandom(10_000))
+        fh.flush()
+        for _ in range(3):
+            watcher.poll()
+        assert dc_client.spool.drain(dc_client.uploader, deadline=time.monotonic() + 30) == 1
+        assert _device_keys(cloud, dc_device.device_id) == [clip_info(done).key(dc_device.device_id)]
+        fh.write(os.urandom(10_000))
+    watcher.poll()
+    assert watcher.poll() != []
+    assert dc_client.spool.drain(dc_client.uploader, deadline=time.monotonic() + 30) == 1
+    assert len(_device_keys(cloud, dc_device.device_id)) == 2
+    key = clip_info(writing).key(dc_device.device_id)
+    assert _stored(cloud, key)[0] == 20_000
