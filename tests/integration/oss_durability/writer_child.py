@@ -23,7 +23,7 @@ from localcloud.common.clock import Clock
 from localcloud.oss.errors import OSSError
 from localcloud.oss.model import objects as objects_mod
 from localcloud.oss.model import outbox as outbox_mod
-from localcloud.oss.model import store as store_mod
+from localcloud.oss.model import records as records_mod
 from localcloud.oss.model.store import Store
 from localcloud.oss.model.types import ObjectHeaders
 
@@ -74,7 +74,7 @@ def install_crash_point(point: str, after: int) -> None:
                 die()
             return real_write_slot(fd, header, meta)
 
-        store_mod.write_slot = write_slot  # type: ignore[assignment]
+        records_mod.write_slot = write_slot  # type: ignore[assignment]
     else:
         raise SystemExit(f"unknown crash point {point}")
 

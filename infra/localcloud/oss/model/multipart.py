@@ -24,7 +24,7 @@ from ..errors import OSSError, invalid_argument, no_such_upload
 from . import fsutil
 from .crc import crc64_combine
 from .objects import bad_digest, stream_into
-from .types import MAX_OBJECT_SIZE, ObjectHeaders, PartInfo, UploadInfo
+from .types import MAX_OBJECT_SIZE, ObjectHeaders, PartInfo, UploadInfo, UploadListing
 
 log = logs.get("localcloud.oss.multipart")
 
@@ -213,6 +213,37 @@ class Uploads:
             if up.done:
                 raise no_such_upload(upload_id)
             self.finish(up)
+
+    def listing(self, prefix: str, delimiter: str, key_marker: str, upload_id_marker: str,
+                max_uploads: int) -> UploadListing:
+        """A ListMultipartUploads page, ordered by (key, upload id) = (key, initiation)."""
+        ups = sorted((u for u in self.all() if u.key.startswith(prefix)),
+                     key=lambda u: (u.key, u.upload_id))
+        out: list[UploadInfo] = []
+        prefixes: list[str] = []
+        last_key, last_id = "", ""
+        for u in ups:
+            if upload_id_marker and key_marker:
+                if (u.key, u.upload_id) <= (key_marker, upload_id_marker):
+                    continue
+            elif u.key <= key_marker:
+                continue
+            common = None
+            if delimiter:
+                cut = u.key.find(delimiter, len(prefix))
+                if cut >= 0:
+                    common = u.key[: cut + len(delimiter)]
+            if common is not None and prefixes and prefixes[-1] == common:
+                continue
+            if len(out) + len(prefixes) >= max_uploads:
+                return UploadListing(out, prefixes, True, last_key, last_id)
+            if common is not None:
+                prefixes.append(common)
+                last_key, last_id = common, ""
+            else:
+                out.append(u)
+                last_key, last_id = u.key, u.upload_id
+        return UploadListing(out, prefixes, False, "", "")
 
     def list_parts(
         self, key: str, upload_id: str, marker: int, max_parts: int

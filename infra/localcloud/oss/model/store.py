@@ -35,20 +35,17 @@ from localcloud.common import logs
 from localcloud.common.clock import Clock
 
 from ..errors import OSSError, invalid_argument, no_such_bucket, no_such_key
-from . import configs, events, fsutil, lifecycle, overwrite
+from . import configs, events, fsutil, lifecycle, overwrite, records
 from .crc import crc64_combine
 from .keyindex import KeyIndex
 from .multipart import Uploads, combined_crc, multipart_etag
 from .objects import (
-    CorruptObject,
-    Header,
     ObjectReader,
     bad_digest,
     encode_prefix,
     read_header,
     slot_size_for,
     stream_into,
-    write_slot,
 )
 from .outbox import Outbox
 from .types import (
@@ -100,55 +97,6 @@ def _file_already_exists() -> OSSError:
                     "The object you specified already exists and can not be overwritten.", 409)
 
 
-def _clip(value: str) -> str:
-    """Bound caller strings kept in an object header (see objects.PENDING_RESERVE)."""
-    return value[:128]
-
-
-def _read_meta(path: Path) -> dict[str, Any] | None:
-    """The metadata of an object file; None (and the file removed) when it is unreadable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        meta = read_header(fd).meta
-        for field_name in ("key", "size", "etag", "crc64", "lm", "type"):
-            meta[field_name]  # noqa: B018 - presence check
-        return meta
-    except (CorruptObject, KeyError, ValueError):
-        log.warning("dropping an unreadable object file", extra={"file": str(path)})
-        path.unlink(missing_ok=True)
-        return None
-    finally:
-        os.close(fd)
-
-
-def _write_with_intent(fd: int, header: Header, meta: dict[str, Any], intent: dict[str, Any]) -> Header:
-    """write_slot of `meta` + intent; files from before intents existed may lack the room:
-    then without it (such a change is only evented if the process lives to append it)."""
-    try:
-        return write_slot(fd, header, dict(meta, pending=intent))
-    except ValueError:
-        return write_slot(fd, header, meta)
-
-
-def _clear_intent(path: Path, eid: str, sync: bool) -> None:
-    """Rewrite the header without its "pending" intent (if it is still that change's)."""
-    try:
-        fd = os.open(path, os.O_RDWR)
-    except FileNotFoundError:
-        return
-    try:
-        header = read_header(fd)
-        pending = header.meta.get("pending")
-        if pending and pending.get("eid") == eid:
-            meta = dict(header.meta)
-            del meta["pending"]
-            write_slot(fd, header, meta)
-            if sync:
-                os.fdatasync(fd)
-    finally:
-        os.close(fd)
-
-
 def _key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
@@ -174,26 +122,6 @@ class Caller:
     principal_id: str = ""
     request_id: str = ""
     source_ip: str = "127.0.0.1"
-
-
-def _info_from_meta(bucket: str, meta: dict[str, Any]) -> ObjectInfo:
-    kind: ObjectType = meta["type"]
-    return ObjectInfo(
-        bucket=bucket,
-        key=meta["key"],
-        size=int(meta["size"]),
-        etag=meta["etag"],
-        crc64=int(meta["crc64"]),
-        last_modified=float(meta["lm"]),
-        object_type=kind,
-        headers=ObjectHeaders.from_dict(meta.get("headers") or {}),
-        next_append_position=int(meta["size"]) if kind == "Appendable" else None,
-    )
-
-
-def _meta_of(info: ObjectInfo) -> dict[str, Any]:
-    return {"key": info.key, "size": info.size, "etag": info.etag, "crc64": info.crc64,
-            "lm": info.last_modified, "type": info.object_type, "headers": info.headers.to_dict()}
 
 
 class Store:
@@ -233,16 +161,16 @@ class Store:
         infos: list[ObjectInfo] = []
         for sub in (path / "objects").iterdir():
             for obj in sub.iterdir():
-                meta = _read_meta(obj)
+                meta = records.read_meta(obj)
                 if meta is None:
                     continue
-                infos.append(_info_from_meta(info.name, meta))
+                infos.append(records.info_from_meta(info.name, meta))
                 if "pending" in meta:
                     self._unfinished.append((b, obj, meta, False))
         b.index.load(infos)
         (path / "trash").mkdir(exist_ok=True)
         for grave in (path / "trash").iterdir():
-            meta = _read_meta(grave)
+            meta = records.read_meta(grave)
             if meta is not None and "pending" in meta:
                 self._unfinished.append((b, grave, meta, True))
             else:
@@ -265,7 +193,7 @@ class Store:
             if deleted:
                 path.unlink(missing_ok=True)
             else:
-                _clear_intent(path, intent["eid"], sync=True)
+                records.clear_intent(path, intent["eid"], sync=True)
         log.info("recovered unfinished changes",
                  extra={"changes": len(self._unfinished), "events_sent": sent})
         self._unfinished = []
@@ -390,8 +318,9 @@ class Store:
         event, at least once.
         """
         return {"eid": uuid.uuid4().hex, "name": name, "delta": delta, "t": self.clock.now(),
-                "rid": _clip(caller.request_id or uuid.uuid4().hex.upper()),
-                "pid": _clip(caller.principal_id or self.account_id), "ip": _clip(caller.source_ip)}
+                "rid": records.clip(caller.request_id or uuid.uuid4().hex.upper()),
+                "pid": records.clip(caller.principal_id or self.account_id),
+                "ip": records.clip(caller.source_ip)}
 
     def _event(self, bucket: str, key: str, size: int, etag: str,
                intent: dict[str, Any]) -> dict[str, Any]:
@@ -408,7 +337,7 @@ class Store:
         records and only clears it (or, past that window, sends the event once more).
         """
         self.outbox.append(self._event(b.info.name, key, size, etag, intent), intent["eid"])
-        _clear_intent(path, intent["eid"], sync=False)
+        records.clear_intent(path, intent["eid"], sync=False)
 
     def _commit(self, b: _Bucket, tmp: Path, info: ObjectInfo, forbid_overwrite: bool, caller: Caller,
                 intent: dict[str, Any]) -> ObjectInfo:
@@ -448,7 +377,7 @@ class Store:
                               size if kind == "Appendable" else None)
             old = b.index.get(key)
             intent = self._intent(event_name, size - (old.size if old else 0), caller)
-            os.pwrite(fd, encode_prefix(dict(_meta_of(info), pending=intent), slot), 0)
+            os.pwrite(fd, encode_prefix(dict(records.meta_of(info), pending=intent), slot), 0)
             os.fdatasync(fd)
             os.close(fd)
             fd = -1
@@ -568,7 +497,7 @@ class Store:
         intent = self._intent(events.APPEND, size, caller)
         tmp, fd = self._new_file()
         try:
-            os.pwrite(fd, encode_prefix(dict(_meta_of(info), pending=intent), slot), 0)
+            os.pwrite(fd, encode_prefix(dict(records.meta_of(info), pending=intent), slot), 0)
             src = os.open(data, os.O_RDONLY)
             try:
                 fsutil.copy_range(src, 0, fd, 16 + 2 * slot, size)
@@ -605,7 +534,7 @@ class Store:
             info = ObjectInfo(b.info.name, old.key, new_size, etag, crc64_combine(old.crc64, crc, size),
                               self.clock.now(), "Appendable", old.headers, new_size)
             intent = self._intent(events.APPEND, size, caller)
-            _write_with_intent(fd, header, _meta_of(info), intent)
+            records.write_with_intent(fd, header, records.meta_of(info), intent)
             os.fdatasync(fd)
         finally:
             os.close(fd)
@@ -658,7 +587,7 @@ class Store:
             intent = self._intent(event_name, -old.size, caller)
             fd = os.open(path, os.O_RDWR)
             try:
-                _write_with_intent(fd, read_header(fd), _meta_of(old), intent)
+                records.write_with_intent(fd, read_header(fd), records.meta_of(old), intent)
                 os.fdatasync(fd)
             finally:
                 os.close(fd)
@@ -759,33 +688,7 @@ class Store:
         b = self._bucket(bucket)
         if not 1 <= max_uploads <= 1000:
             raise invalid_argument("max-uploads must be between 1 and 1000.")
-        ups = sorted((u for u in b.uploads.all() if u.key.startswith(prefix)),
-                     key=lambda u: (u.key, u.upload_id))
-        out: list[UploadInfo] = []
-        prefixes: list[str] = []
-        last_key, last_id = "", ""
-        for u in ups:
-            if upload_id_marker and key_marker:
-                if (u.key, u.upload_id) <= (key_marker, upload_id_marker):
-                    continue
-            elif u.key <= key_marker:
-                continue
-            common = None
-            if delimiter:
-                cut = u.key.find(delimiter, len(prefix))
-                if cut >= 0:
-                    common = u.key[: cut + len(delimiter)]
-            if common is not None and prefixes and prefixes[-1] == common:
-                continue
-            if len(out) + len(prefixes) >= max_uploads:
-                return UploadListing(out, prefixes, True, last_key, last_id)
-            if common is not None:
-                prefixes.append(common)
-                last_key, last_id = common, ""
-            else:
-                out.append(u)
-                last_key, last_id = u.key, u.upload_id
-        return UploadListing(out, prefixes, False, "", "")
+        return b.uploads.listing(prefix, delimiter, key_marker, upload_id_marker, max_uploads)
 
     # -- lifecycle --------------------------------------------------------------------------
     def sweep_lifecycle(self) -> int:
