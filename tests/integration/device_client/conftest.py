@@ -122,7 +122,9 @@ class Proxy:
                     data = client.recv(65536)
                     if not data:
                         break
-                    if len(state["head"]) < 4096:
+                    if data[:8].split(b" ", 1)[0] in (b"GET", b"PUT", b"POST", b"HEAD", b"DELETE"):
+                        state["head"] = data[:4096]      # a new request on this keep-alive connection
+                    elif len(state["head"]) < 4096:
                         state["head"] += data[:4096]
                     if self.mode == "cut" and not state["cut"] and self.match(state["head"]):
                         room = self.cut_after - state["sent"]

@@ -298,3 +298,27 @@ def test_watch_folder_uploads_only_finished_clips(dc_client, dc_device, cloud, t
     assert len(_device_keys(cloud, dc_device.device_id)) == 2
     key = clip_info(writing).key(dc_device.device_id)
     assert _stored(cloud, key)[0] == 20_000
+
+
+@pytest.mark.parametrize("lost", ["put", "complete"])
+def test_lost_response_to_the_final_write_counts_as_stored(lost, dc_device, dc_proxy, cloud, tmp_path):
+    proxy = dc_proxy(cloud.oss_endpoint)
+    proxy.mode, proxy.cuts = "drop_response", 1
+    if lost == "put":
+        proxy.match = lambda head: head.startswith(b"PUT ") and b"uploadId" not in head.split(b"\r\n", 1)[0]
+    else:
+        proxy.match = lambda head: head.startswith(b"POST ") and b"uploadId=" in head.split(b"\r\n", 1)[0]
+    spool = Spool(tmp_path / "spool")
+    oss = DeviceOss(dc_device.provider(), status=spool.status, endpoint=proxy.url, backoff_base=0.05,
+                    backoff_cap=0.2)
+    uploader = ClipUploader(oss, multipart_threshold=300_000, part_size=128 * 1024)
+    clip = _clip(tmp_path / "src", "20261128T170000000Z-1.ts", 100_000 if lost == "put" else 400_000)
+    entry = spool.enqueue(clip, clip_info(clip).key(dc_device.device_id))
+    assert spool.drain(uploader, deadline=time.monotonic() + 60) == 1
+    assert proxy.cuts == 0
+    assert _device_keys(cloud, dc_device.device_id) == [entry.key]
+    assert _stored(cloud, entry.key) == (clip.stat().st_size, crc64_file(clip))
+    sent = (tmp_path / "spool" / "sent.jsonl").read_text().splitlines()
+    assert len(sent) == 1 and '"existed": true' in sent[0]
+    prefix = f"videos/{dc_device.device_id}/"
+    assert list(oss2.MultipartUploadIterator(cloud.bucket(), prefix=prefix)) == []
