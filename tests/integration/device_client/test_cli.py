@@ -91,3 +91,29 @@ def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path):
     assert res.returncode == 2
     err = json.loads(res.stderr.strip().splitlines()[-1])
     assert err["error"]["code"] == "config" and "Traceback" not in res.stderr
+
+
+def test_watch_command_uploads_and_stops_on_sigterm(dc_device, cloud, tmp_path):
+    import signal
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+    env.update(VIGIL_TOKEN_URL=dc_device.token_url, VIGIL_DEVICE_ID=dc_device.device_id,
+               VIGIL_DEVICE_SECRET=dc_device.secret, VIGIL_SPOOL_DIR=str(tmp_path / "spool"))
+    folder = tmp_path / "cam"
+    folder.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "vigil_camera.cli", "--config",
+                             str(tmp_path / "none.json"), "watch", str(folder), "--interval", "0.2", "--min-age", "0.3"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        (folder / "20261128T180000000Z-3.ts").write_bytes(os.urandom(12_000))
+        key = f"videos/{dc_device.device_id}/2026/11/28/180000000Z-3.ts"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not cloud.bucket().object_exists(key):
+            time.sleep(0.1)
+        assert cloud.bucket().object_exists(key)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+    assert not list(folder.iterdir())                       # moved into the spool, then sent
