@@ -103,8 +103,8 @@ def test_watch_command_uploads_and_stops_on_sigterm(dc_device, cloud, tmp_path):
     folder = tmp_path / "cam"
     folder.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "vigil_camera.cli", "--config",
-                             str(tmp_path / "none.json"), "watch", str(folder), "--interval", "0.2", "--min-age", "0.3"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             str(tmp_path / "none.json"), "watch", str(folder), "--interval", "0.2",
+                             "--min-age", "0.3"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         (folder / "20261128T180000000Z-3.ts").write_bytes(os.urandom(12_000))
         key = f"videos/{dc_device.device_id}/2026/11/28/180000000Z-3.ts"
