@@ -100,6 +100,7 @@ class Spool:
         self._lock = threading.RLock()
         self._in_flight: set[str] = set()
         self._lock_fd: int | None = None
+        self._cache: dict[str, Entry] = {}
         self.recover()
 
     # -- state ------------------------------------------------------------------------------------
@@ -131,13 +132,25 @@ class Spool:
             self._publish()
 
     def entries(self) -> list[Entry]:
-        """Queued clips, oldest first."""
+        """Queued clips, oldest first. Manifests are parsed once and cached by file name (a listing
+        per call keeps it right when another process enqueues), so a deep queue stays cheap."""
+        names = sorted(n for n in os.listdir(self.queue_dir) if n.endswith(".json"))
         out = []
-        for path in sorted(self.queue_dir.glob("*.json")):
-            try:
-                out.append(Entry.from_manifest(json.loads(path.read_text())))
-            except (OSError, ValueError, KeyError, TypeError):
-                log.error("unreadable manifest left in place", extra={"manifest": path.name})
+        with self._lock:
+            for name in names:
+                entry = self._cache.get(name)
+                if entry is None:
+                    try:
+                        entry = Entry.from_manifest(json.loads((self.queue_dir / name).read_text()))
+                    except FileNotFoundError:
+                        continue
+                    except (OSError, ValueError, KeyError, TypeError):
+                        log.error("unreadable manifest left in place", extra={"manifest": name})
+                        continue
+                    self._cache[name] = entry
+                out.append(entry)
+            for gone in set(self._cache) - set(names):
+                del self._cache[gone]
         return out
 
     def depth(self) -> tuple[int, int]:
