@@ -51,6 +51,7 @@ class FcStack:
     record_dir: Path
     runtime: FCRuntime
     oss_thread: ServerThread
+    admin_token: str = ADMIN
 
     def bucket(self) -> oss2.Bucket:
         ak, secret = self.ram.operator_key()
@@ -69,6 +70,12 @@ class FcStack:
 
 def fc_env(record_dir: Path) -> dict[str, str]:
     return {"FCAPP_BUCKET": BUCKET, "FCAPP_RECORD_DIR": str(record_dir)}
+
+
+@pytest.fixture()
+def fc_wait() -> Callable[..., Any]:
+    """`fc_wait(predicate, timeout=20, what=...)`: poll until truthy."""
+    return fc_wait_for
 
 
 @pytest.fixture(scope="module")

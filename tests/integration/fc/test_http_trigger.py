@@ -77,7 +77,8 @@ def test_handler_exception_is_a_clean_502(fc_stack: Any, caplog: pytest.LogCaptu
     assert "RuntimeError" in body["ErrorMessage"]
     assert "secret detail" not in r.text and "Traceback" not in r.text and "app.py" not in r.text
     # the traceback goes to the runtime's log instead
-    logged = [rec for rec in caplog.records if getattr(rec, "request_id", None) == r.headers["x-fc-request-id"]]
+    rid = r.headers["x-fc-request-id"]
+    logged = [rec for rec in caplog.records if getattr(rec, "request_id", None) == rid]
     assert any("app.py" in (getattr(rec, "stack", None) or "") for rec in logged)
     # the instance survives a handled exception
     assert requests.get(_echo(fc_stack) + "/text", timeout=10).status_code == 200
@@ -113,6 +114,7 @@ def test_auth_type_function(fc_stack: Any) -> None:
     # an STS session of a role works too (the signature is checked with the session's secret)
     creds = fc_stack.ram.issue_session(fc_stack.ram.role_arn("vigil-indexer-fn"), "caller", 900, None, None,
                                        "fc.aliyuncs.com")
-    headers = _fc_signed("POST", "/y", creds.access_key_id, creds.access_key_secret, token=creds.security_token)
+    headers = _fc_signed("POST", "/y", creds.access_key_id, creds.access_key_secret,
+                         token=creds.security_token)
     r = requests.post(base + "/y", headers=headers, timeout=10)
     assert r.status_code == 200, r.text

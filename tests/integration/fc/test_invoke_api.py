@@ -11,8 +11,6 @@ import pytest
 import requests
 from fc2.fc_exceptions import FcError
 
-from .conftest import ADMIN, fc_wait_for  # type: ignore[import-not-found]
-
 pytestmark = pytest.mark.integration
 
 
@@ -105,11 +103,11 @@ def test_credentials_belong_to_the_function_role(fc_stack: Any) -> None:
     assert principal.secret == creds["access_key_secret"]
 
 
-def test_async_invoke_goes_through_queue(fc_stack: Any) -> None:
+def test_async_invoke_goes_through_queue(fc_stack: Any, fc_wait: Any) -> None:
     resp = _client(fc_stack).invoke_function("fcapp", "fcapp-recorder", payload=b'{"async": 1}',
                                              headers={"x-fc-invocation-type": "Async"})
     request_id = resp.headers["x-fc-request-id"]
-    rec = fc_wait_for(lambda: [r for r in fc_stack.records("recorder") if r["request_id"] == request_id],
+    rec = fc_wait(lambda: [r for r in fc_stack.records("recorder") if r["request_id"] == request_id],
                       what="async invocation")
     assert json.loads(rec[0]["payload"]) == {"async": 1}
 
@@ -117,7 +115,7 @@ def test_async_invoke_goes_through_queue(fc_stack: Any) -> None:
 def test_admin_paths_need_the_admin_token(fc_stack: Any) -> None:
     url = fc_stack.runtime.api_endpoint + "/_localcloud/fc/dead-letters"
     assert requests.get(url, timeout=10).status_code == 403
-    r = requests.get(url, headers={"X-Localcloud-Admin": ADMIN}, timeout=10)
+    r = requests.get(url, headers={"X-Localcloud-Admin": fc_stack.admin_token}, timeout=10)
     assert r.status_code == 200 and isinstance(r.json()["deadLetters"], list)
-    r = requests.post(url + "/nope/replay", headers={"X-Localcloud-Admin": ADMIN}, timeout=10)
+    r = requests.post(url + "/nope/replay", headers={"X-Localcloud-Admin": fc_stack.admin_token}, timeout=10)
     assert r.status_code == 404
