@@ -328,6 +328,16 @@ class StaticTokens:
     def token(self) -> Token:
         return self._token
 
+    def server_now(self) -> float:
+        return time.time()
+
+    def token_credentials(self) -> Any:
+        """The key as an `oss2.credentials.Credentials`."""
+        from oss2.credentials import Credentials
+
+        t = self._token
+        return Credentials(t.access_key_id, t.access_key_secret, t.security_token)
+
     def current(self) -> Token | None:
         return self._token
 

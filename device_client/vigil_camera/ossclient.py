@@ -12,10 +12,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import oss2
 from oss2.credentials import Credentials, CredentialsProvider
+from oss2.headers import OSS_SECURITY_TOKEN
 
 from . import logs
 from .backoff import Backoff
@@ -43,6 +44,24 @@ class DeviceCredentialsProvider(CredentialsProvider):  # type: ignore[misc]
     def last_token(self) -> Token | None:
         """The token that signed this thread's latest request."""
         return getattr(self._local, "token", None)
+
+
+class SkewCorrectedAuth(oss2.ProviderAuth):  # type: ignore[misc]
+    """`oss2.ProviderAuth` whose `Date` is the device clock corrected by the skew learned from the
+    token service: a camera whose clock is off by more than OSS's 15 minutes still signs valid
+    requests. Same string to sign as oss2's V1 signer (its signature routine is reused)."""
+
+    def __init__(self, provider: DeviceCredentialsProvider, now: Callable[[], float]) -> None:
+        super().__init__(provider)
+        self._now = now
+
+    def _sign_request(self, req: Any, bucket_name: str, key: str) -> None:
+        credentials = self.credentials_provider.get_credentials()
+        if credentials.get_security_token():
+            req.headers[OSS_SECURITY_TOKEN] = credentials.get_security_token()
+        req.headers["date"] = oss2.utils.http_date(self._now())
+        signature = self._ProviderAuth__make_signature(req, bucket_name, key, credentials)
+        req.headers["authorization"] = f"OSS {credentials.get_access_key_id()}:{signature}"
 
 
 def is_auth_error(exc: BaseException) -> bool:
@@ -84,7 +103,7 @@ class DeviceOss:
         target = (self.endpoint or tok.endpoint, tok.bucket)
         with self._lock:
             if self._bucket is None or self._bucket_for != target:
-                auth = oss2.ProviderAuth(self.credentials)
+                auth = SkewCorrectedAuth(self.credentials, self.tokens.server_now)
                 self._bucket = oss2.Bucket(auth, target[0], tok.bucket, session=self._session,
                                            connect_timeout=self.timeout, enable_crc=True,
                                            region=tok.region or None)

@@ -322,3 +322,13 @@ def test_lost_response_to_the_final_write_counts_as_stored(lost, dc_device, dc_p
     assert len(sent) == 1 and '"existed": true' in sent[0]
     prefix = f"videos/{dc_device.device_id}/"
     assert list(oss2.MultipartUploadIterator(cloud.bucket(), prefix=prefix)) == []
+
+
+def test_camera_clock_an_hour_off_still_uploads(dc_device, cloud, tmp_path):
+    tokens = dc_device.provider(wall_clock=lambda: time.time() - 3600)   # a camera with a wrong clock
+    oss = DeviceOss(tokens)
+    clip = _clip(tmp_path / "src", "20261128T190000000Z-1.ts", 5000)
+    key = clip_info(clip).key(dc_device.device_id)
+    ClipUploader(oss).upload_file(clip, key)                      # stale_timestamp → skew learned
+    assert abs(tokens.skew - 3600) < 5
+    assert _stored(cloud, key) == (5000, crc64_file(clip))        # OSS accepted the corrected Date

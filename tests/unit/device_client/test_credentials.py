@@ -169,3 +169,24 @@ def test_describe_never_shows_secrets(dc_token_server, dc_token_body):
     tok = TokenProvider(url, "cam-001", "secret").token()
     shown = repr(tok) + str(tok.describe())
     assert "sek" not in shown and "tok" * 10 not in shown
+
+
+def test_oss_requests_are_dated_with_the_corrected_clock():
+    import oss2
+    from vigil_camera.credentials import StaticTokens
+    from vigil_camera.ossclient import DeviceCredentialsProvider, SkewCorrectedAuth
+
+    tokens = StaticTokens("STS.abc", "secret", endpoint="http://127.0.0.1:1", bucket="b",
+                          security_token="tok")
+    auth = SkewCorrectedAuth(DeviceCredentialsProvider(tokens), lambda: 1795860000.0)   # type: ignore[arg-type]
+    req = oss2.http.Request("PUT", "http://127.0.0.1:1/b/k", headers={"Content-Type": "video/mp2t"})
+    auth._sign_request(req, "b", "k")
+    assert req.headers["date"] == "Sat, 28 Nov 2026 10:00:00 GMT"
+    assert req.headers["x-oss-security-token"] == "tok"
+    assert req.headers["authorization"].startswith("OSS STS.abc:")
+    plain = oss2.ProviderAuth(DeviceCredentialsProvider(tokens))   # type: ignore[arg-type]
+    req2 = oss2.http.Request("PUT", "http://127.0.0.1:1/b/k", headers={"Content-Type": "video/mp2t"})
+    plain._sign_request(req2, "b", "k")
+    req2.headers["date"] = req.headers["date"]
+    plain_sig = plain._ProviderAuth__make_signature(req2, "b", "k", tokens.token_credentials())
+    assert req.headers["authorization"] == f"OSS STS.abc:{plain_sig}"    # same string to sign as oss2
