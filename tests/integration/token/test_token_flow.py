@@ -112,9 +112,15 @@ def test_recordings_are_write_once_for_devices(token_client: Any) -> None:
     key = f"videos/{device.device_id}/2026/11/28/140000000Z-1.ts"
     bucket.put_object(key, b"original")
     _exists(lambda: bucket.put_object(key, b"tampered"))
-    upload_id = bucket.init_multipart_upload(key).upload_id
-    part = bucket.upload_part(key, upload_id, 1, b"tampered")
-    _exists(lambda: bucket.complete_multipart_upload(key, upload_id, [oss2.models.PartInfo(1, part.etag)]))
+    # a multipart overwrite is refused too: at initiate (as localcloud does) or at the latest at complete
+    def multipart_overwrite() -> None:
+        upload_id = bucket.init_multipart_upload(key).upload_id
+        part = bucket.upload_part(key, upload_id, 1, b"tampered")
+        bucket.complete_multipart_upload(key, upload_id, [oss2.models.PartInfo(1, part.etag)])
+
+    _exists(multipart_overwrite)
+    with pytest.raises(oss2.exceptions.ObjectNotAppendable):  # a recording cannot be extended either
+        bucket.append_object(key, len(b"original"), b"tampered")
     assert token_client.cloud.bucket().get_object(key).read() == b"original"
     live = f"live/{device.device_id}/index.m3u8"  # live playlists are rewritten, so live/ is not protected
     bucket.put_object(live, b"#EXTM3U 1")
