@@ -50,10 +50,12 @@ def string_to_sign(method: str, path: str, timestamp: str, nonce: str, body: byt
 
 
 def sign(secret: str, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
-    return hmac.new(secret.encode(), string_to_sign(method, path, timestamp, nonce, body), hashlib.sha256).hexdigest()
+    message = string_to_sign(method, path, timestamp, nonce, body)
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def verify(secret: str, signature: str, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> bool:
+def verify(secret: str, signature: str, method: str, path: str, timestamp: str, nonce: str,
+           body: bytes) -> bool:
     """Constant-time check of a request signature."""
     expected = sign(secret, method, path, timestamp, nonce, body)
     return hmac.compare_digest(expected.encode(), signature.strip().lower().encode())
