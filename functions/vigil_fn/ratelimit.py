@@ -5,12 +5,15 @@ Choice: a fixed one-minute window with numbered slots. A granted request claims 
 `x-oss-forbid-overwrite: true`; OSS makes each slot claimable exactly once, so two instances can
 never both get slot N, and a device gets at most `limit` tokens per window however many instances
 serve it. The slots live beside the nonces on purpose: `rl-` can never be a nonce (nonces are hex),
-the token role already may write `_system/nonces/` (no extra RAM grant, no List permission), and the
-nonce lifecycle rule deletes them after a day.
+the token role already may write (and list) `_system/nonces/`, and the nonce lifecycle rule deletes
+them after a day. Slot numbers are zero-padded so keys sort in slot order.
 
-Each instance remembers the next slot to try per device and window, so a steady device costs one
-PutObject per token; after a cold start or a race it walks forward from there. A window that is full
-is remembered too, so a client hammering a limited device costs no further OSS calls.
+Each instance remembers the next slot to try per device and window, so a device served by one
+instance costs one PutObject per token. When another instance took slots meanwhile, the claim
+fails once and one prefix listing (`start-after` the failed slot) finds the highest taken slot, so
+a device spread over many instances costs at most a few calls, not a walk over every slot. Without
+List permission it falls back to walking forward. A full window is remembered, so a client
+hammering a limited device costs no further OSS calls.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from vigil_camera.protocol import validate_device_id
 from .nonces import put_new
 
 WINDOW_SECONDS = 60
+MAX_LIMIT = 999_999  # slot numbers are padded to six digits
 
 
 @dataclass(frozen=True)
@@ -36,14 +40,18 @@ class Decision:
 
 
 def slot_key(device_id: str, window: int, slot: int) -> str:
-    return f"{SYSTEM}nonces/{validate_device_id(device_id)}/rl-{window}-{slot}"
+    return f"{slot_prefix(device_id, window)}{slot:06d}"
+
+
+def slot_prefix(device_id: str, window: int) -> str:
+    return f"{SYSTEM}nonces/{validate_device_id(device_id)}/rl-{window}-"
 
 
 class RateLimiter:
     def __init__(self, bucket: oss2.Bucket, limit_per_window: int,
                  window_seconds: int = WINDOW_SECONDS) -> None:
-        if limit_per_window < 1:
-            raise ValueError("the rate limit must be at least 1 per window")
+        if not 1 <= limit_per_window <= MAX_LIMIT:
+            raise ValueError(f"the rate limit must be between 1 and {MAX_LIMIT} per window")
         self.bucket = bucket
         self.limit = limit_per_window
         self.window_seconds = window_seconds
@@ -60,12 +68,32 @@ class RateLimiter:
             slot = 0
         while slot < self.limit:
             if not put_new(self.bucket, slot_key(device_id, window, slot), b""):
-                slot += 1
+                slot = max(slot + 1, self._highest_taken(device_id, window, slot) + 1)
                 continue
             self._remember(device_id, window, slot + 1)
             return Decision(True, 0, slot)
         self._remember(device_id, window, slot)
         return Decision(False, retry_after)
+
+    def _highest_taken(self, device_id: str, window: int, after: int) -> int:
+        """The highest slot taken after `after` in this window (`after` if none, or no List right)."""
+        highest = after
+        prefix = slot_prefix(device_id, window)
+        start_after = slot_key(device_id, window, after)
+        token = ""
+        try:
+            while True:
+                page = self.bucket.list_objects_v2(prefix=prefix, start_after=start_after,
+                                                   continuation_token=token, max_keys=1000)
+                for info in page.object_list:
+                    tail = info.key[len(prefix):]
+                    if tail.isdigit():
+                        highest = max(highest, int(tail))
+                if not page.is_truncated:
+                    return highest
+                token = page.next_continuation_token
+        except oss2.exceptions.AccessDenied:
+            return highest
 
     def _remember(self, device_id: str, window: int, next_slot: int) -> None:
         with self._lock:

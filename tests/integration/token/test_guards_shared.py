@@ -6,6 +6,7 @@ import secrets
 import threading
 from typing import Any
 
+import oss2
 import pytest
 from vigil_fn.nonces import NonceStore
 from vigil_fn.ratelimit import RateLimiter
@@ -49,3 +50,33 @@ def test_rate_limit_is_exact_across_instances(parity_cloud: Any) -> None:
     # the next window starts afresh; another device is independent
     assert limiters[0].acquire("cam-burst", now + 60).allowed
     assert limiters[1].acquire("cam-other", now).allowed
+
+
+class CountingBucket(oss2.Bucket):
+    """The real oss2 Bucket, counting the requests it sends (to check the limiter's call budget)."""
+
+    puts = 0
+    lists = 0
+
+    def put_object(self, *args: Any, **kwargs: Any) -> Any:
+        self.puts += 1
+        return super().put_object(*args, **kwargs)
+
+    def list_objects_v2(self, *args: Any, **kwargs: Any) -> Any:
+        self.lists += 1
+        return super().list_objects_v2(*args, **kwargs)
+
+
+def test_stale_instance_jumps_to_the_free_slot_with_one_listing(parity_cloud: Any) -> None:
+    info = parity_cloud.info
+    busy = RateLimiter(parity_cloud.operator_bucket(), limit_per_window=100)
+    now = 1_800_000_070.0
+    for _ in range(30):
+        assert busy.acquire("cam-spread", now).allowed
+    counting = CountingBucket(oss2.Auth(info.access_key_id, info.access_key_secret), info.oss_endpoint,
+                              info.bucket)
+    stale = RateLimiter(counting, limit_per_window=100)
+    decision = stale.acquire("cam-spread", now)
+    assert decision.allowed and decision.slot == 30
+    assert (counting.puts, counting.lists) == (2, 1)  # failed claim of 0, one listing, claim of 30
+    assert stale.acquire("cam-spread", now).slot == 31 and counting.puts == 3  # warm: one PUT
