@@ -251,7 +251,7 @@ class TokenFunction:
             read_device_id(event)  # strictly first, even before the instance is wired
             try:
                 service = self.service(event.context)
-            except RuntimeError:
+            except (RuntimeError, ValueError):
                 log.exception("token function misconfigured", extra={"request_id": event.request_id})
                 raise ApiError(500, "misconfigured",
                                "the token function is not configured; see its log") from None

@@ -101,3 +101,17 @@ def test_ttl_refusals(body: object) -> None:
     with pytest.raises(ApiError) as info:
         parse_ttl(body, Settings.from_env({}))
     assert info.value.code == "bad_request"
+
+
+def test_misconfigured_function_is_a_json_500() -> None:
+    fn = TokenFunction(Settings.from_env({"VIGIL_MASTER_KEY": "k", "VIGIL_TOKEN_RATE_PER_MINUTE": "0"}))
+
+    class Ctx:
+        request_id = "r-9"
+        credentials = type("C", (), {"access_key_id": "a", "access_key_secret": "b", "security_token": "c"})()
+
+    from vigil_camera import protocol
+
+    headers = protocol.signed_headers("cam-1", "0" * 64, "POST", "/v1/token", b"{}", 1_800_000_000)
+    resp = fn.handle(fc_event("POST", "/v1/token", b"{}", headers), Ctx())
+    assert resp["statusCode"] == 500 and json.loads(resp["body"])["error"]["code"] == "misconfigured"
