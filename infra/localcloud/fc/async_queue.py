@@ -15,7 +15,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,17 +103,38 @@ class AsyncQueue:
     # -- producing -----------------------------------------------------------------------------
     def enqueue(self, function: str, payload: bytes, source: str, request_id: str | None = None) -> str:
         """Durably queue one invocation; returns the task id (also its request id if none given)."""
-        if function not in self._policies:
-            raise KeyError(function)
-        task_id = new_task_id()
-        doc = {"id": task_id, "function": function, "payload_b64": base64.b64encode(payload).decode(),
-               "attempts": 0, "source": source, "request_id": request_id or task_id,
-               "created": self._now(), "errors": []}
-        _write_json(self._pending_path(function, task_id), doc, durable=True)
+        return self.enqueue_many([(function, payload, source, request_id)])[0]
+
+    def enqueue_many(self, items: Sequence[tuple[str, bytes, str, str | None]]) -> list[str]:
+        """Queue a batch with one sync pass (group commit): all durable when this returns."""
+        staged: list[tuple[str, str, Path, Path]] = []
+        for function, payload, source, request_id in items:
+            if function not in self._policies:
+                raise KeyError(function)
+            task_id = new_task_id()
+            doc = {"id": task_id, "function": function, "payload_b64": base64.b64encode(payload).decode(),
+                   "attempts": 0, "source": source, "request_id": request_id or task_id,
+                   "created": self._now(), "errors": []}
+            path = self._pending_path(function, task_id)
+            tmp = path.with_name(f".{path.name}.tmp")
+            with open(tmp, "w") as f:
+                json.dump(doc, f, separators=(",", ":"))
+            staged.append((function, task_id, tmp, path))
+        for _, _, tmp, _ in staged:
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        for _, _, tmp, path in staged:
+            os.replace(tmp, path)
+        for folder in {path.parent for _, _, _, path in staged}:
+            _fsync_dir(folder)
         with self._cond:
-            heapq.heappush(self._heaps[function], (0.0, task_id))
+            for function, task_id, _, _ in staged:
+                heapq.heappush(self._heaps[function], (0.0, task_id))
             self._cond.notify_all()
-        return task_id
+        return [task_id for _, task_id, _, _ in staged]
 
     def pending(self, function: str | None = None) -> list[str]:
         fns = [function] if function else list(self._policies)

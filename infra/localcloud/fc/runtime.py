@@ -99,8 +99,9 @@ class FCRuntime:
                 self.function_urls[fn.name] = f"http://{self.host}:{server.port}"
         for fn in self.spec.functions:
             if fn.oss_triggers:
-                handler = oss_trigger.subscriber(fn, self.queue.enqueue)
-                self._subs.append(self.outbox.subscribe(oss_trigger.subscription_name(fn), handler))
+                cursor = self.data_dir / "oss-cursors" / f"{fn.name}.json"
+                poller = oss_trigger.OssPoller(self.outbox, fn, self.queue.enqueue_many, cursor)
+                self._subs.append(poller.start())
         log.info("fc runtime up", extra={"api": self.api_endpoint, "functions": self.function_urls,
                                          "spec": str(self.spec_path)})
         return self
