@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from localcloud.common import logs
 from localcloud.common.clock import Clock
 from localcloud.common.httpserver import Handler, Server, new_request_id
 from localcloud.fc import fc_auth
@@ -26,6 +27,7 @@ _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/java
                "application/x-www-form-urlencoded", "+json", "+xml")
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"}
 
+log = logs.get("localcloud.fc.http")
 Invoke = Callable[[str, bytes, str, str], Outcome]
 
 
@@ -109,19 +111,28 @@ class HttpTriggerHandler(Handler):
     server: Server
 
     def _handle(self) -> None:
-        app: HttpTriggerApp = self.server.app
+        start = time.monotonic()
         request_id = new_request_id()
+        status = self._serve(request_id)
+        app: HttpTriggerApp = self.server.app
+        log.info("http trigger", extra={"request_id": request_id, "function": app.fn.name,
+                                        "method": self.command, "status": status,
+                                        "duration_ms": round((time.monotonic() - start) * 1000, 2)})
+
+    def _serve(self, request_id: str) -> int:
+        """Answer one request; returns the HTTP status sent."""
+        app: HttpTriggerApp = self.server.app
         try:
             body = read_body(self)
         except BodyError as exc:
             self.close_connection = True
             fc_error(self, 400, "InvalidArgument", str(exc), request_id)
-            return
+            return 400
         if self.command not in app.trigger.methods:
             allowed = ", ".join(app.trigger.methods)
             message = f"method {self.command} is not allowed ({allowed})"
             fc_error(self, 405, "MethodNotAllowed", message, request_id)
-            return
+            return 405
         if app.trigger.auth_type == "function":
             parts = urlsplit(self.path)
             try:
@@ -129,7 +140,7 @@ class HttpTriggerHandler(Handler):
                                parse_qsl(parts.query, keep_blank_values=True), app.clock.now())
             except fc_auth.FcAuthError as exc:
                 fc_error(self, exc.status, exc.code, exc.message, request_id)
-                return
+                return exc.status
         event = build_event(self.command, self.path, list(self.headers.items()), body,
                             source_ip=self.client_address[0], account_id=app.account_id,
                             request_id=request_id, now=app.clock.now(), protocol=self.request_version)
@@ -139,15 +150,17 @@ class HttpTriggerHandler(Handler):
             error_type = (outcome.error or {}).get("errorType", "Error")
             message = (f"function timed out after {app.fn.timeout_s} seconds" if timed_out
                        else f"the function failed ({error_type}); see the log of request {request_id}")
-            fc_error(self, 504 if timed_out else 502,
-                     "FunctionTimeout" if timed_out else "FunctionUnhandledError", message, request_id)
-            return
+            status = 504 if timed_out else 502
+            code = "FunctionTimeout" if timed_out else "FunctionUnhandledError"
+            fc_error(self, status, code, message, request_id)
+            return status
         try:
             status, headers, payload = map_response(outcome.value)
         except (TypeError, ValueError):
             fc_error(self, 502, "InvalidFunctionResponse", "the function returned a response FC cannot map",
                      request_id)
-            return
+            return 502
         reply(self, status, payload, headers + [("x-fc-request-id", request_id)], content_type=None)
+        return status
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _handle

@@ -199,7 +199,10 @@ class FunctionPool:
         except RuntimeError as exc:
             return Outcome(False, error={"errorMessage": str(exc), "errorType": "InstanceStartFailed",
                                          "stackTrace": []}, kind="Crashed")
-        outcome = inst.invoke(request_id, payload, creds, float(self.fn.timeout_s))
+        timeout = float(self.fn.timeout_s)
+        if inst.invocations == 0 and self.fn.initializer:  # the initializer has its own budget
+            timeout += self.fn.initializer_timeout_s
+        outcome = inst.invoke(request_id, payload, creds, timeout)
         outcome.log_tail = inst.log_tail()
         self._release(inst)
         return outcome
@@ -209,8 +212,11 @@ class FunctionPool:
             self._closed = True
             idle, self._idle = self._idle, []
             self._cond.notify_all()
-        for inst in idle:
-            inst.stop()
+        stoppers = [threading.Thread(target=inst.stop, daemon=True) for inst in idle]
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join(5)
 
 
 def worker_env(base: dict[str, str], fn: FunctionSpec) -> dict[str, str]:

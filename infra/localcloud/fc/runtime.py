@@ -110,13 +110,16 @@ class FCRuntime:
         for sub in self._subs:
             sub.stop()
         self._subs.clear()
-        for thread in reversed(self._threads):
-            thread.stop()
-        self._threads.clear()
+        # Listeners, dispatchers and pools stop side by side (each waits on its own poll interval).
+        jobs = [t.stop for t in self._threads] + [p.stop for p in self._pools.values()]
         if self.queue is not None:
-            self.queue.stop()
-        for pool in self._pools.values():
-            pool.stop()
+            jobs.append(self.queue.stop)
+        stoppers = [threading.Thread(target=job, daemon=True) for job in jobs]
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join(15)
+        self._threads.clear()
 
     def _env_factory(self, fn: spec.FunctionSpec) -> Any:
         def make() -> dict[str, str]:

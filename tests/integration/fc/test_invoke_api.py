@@ -119,3 +119,17 @@ def test_admin_paths_need_the_admin_token(fc_stack: Any) -> None:
     assert r.status_code == 200 and isinstance(r.json()["deadLetters"], list)
     r = requests.post(url + "/nope/replay", headers={"X-Localcloud-Admin": fc_stack.admin_token}, timeout=10)
     assert r.status_code == 404
+
+
+def test_credentials_are_refreshed_before_expiry(fc_stack: Any) -> None:
+    url = fc_stack.runtime.function_urls["fcapp-echo"] + "/c"
+    before = requests.get(url, timeout=10).json()["credentials"]
+    fc_stack.clock.advance(3600 - 120)  # inside the refresh window of a one-hour session
+    try:
+        after = requests.get(url, timeout=10).json()["credentials"]
+        assert after["access_key_id"] != before["access_key_id"]
+        principal = fc_stack.ram.resolve(after["access_key_id"], after["security_token"])
+        assert principal.role_arn == fc_stack.ram.role_arn("vigil-indexer-fn")
+        assert principal.expiration > fc_stack.clock.now() + 3000
+    finally:
+        fc_stack.clock.set_offset(0)
