@@ -155,6 +155,7 @@ def test_token_throughput_and_latency(bench_stack: Any) -> None:
     print(f"\ntoken service bench ({DEVICES} devices; `vigil local up` in a child process: OSS, STS, "
           f"FC runtime with up to 4 token instances; {os.cpu_count()} CPUs shared with the clients)")
     seq = _line("POST /v1/token sequential", *_run(token_request, SEQUENTIAL, 1))
+    _line("POST /v1/token 4 concurrent", *_run(token_request, 600, 4))  # = the instance cap
     conc = _line(f"POST /v1/token {CONCURRENT_CLIENTS} concurrent", *_run(token_request, CONCURRENT_TOTAL,
                                                                            CONCURRENT_CLIENTS))
     peer = _line("peer: AssumeRole via SDK sequential", *_run(assume, PEER_CALLS, 1))
