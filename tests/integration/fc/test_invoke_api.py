@@ -133,3 +133,12 @@ def test_credentials_are_refreshed_before_expiry(fc_stack: Any) -> None:
         assert principal.expiration > fc_stack.clock.now() + 3000
     finally:
         fc_stack.clock.set_offset(0)
+
+
+def test_failing_initializer_blocks_the_handler(fc_stack: Any) -> None:
+    client = _client(fc_stack)
+    for _ in range(2):  # not marked initialized after a failure: it is tried again
+        with pytest.raises(FcError) as info:
+            client.invoke_function("fcapp", "fcapp-initfail", payload=_http_event("/text"))
+        doc = json.loads(info.value.message)
+        assert doc["errorType"] == "OSError" and doc["initializer"] is True
