@@ -118,3 +118,21 @@ def test_auth_type_function(fc_stack: Any) -> None:
                          token=creds.security_token)
     r = requests.post(base + "/y", headers=headers, timeout=10)
     assert r.status_code == 200, r.text
+
+
+def test_handler_print_goes_to_the_runtime_log(fc_stack: Any, fc_wait: Any,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO")
+    r = requests.get(_echo(fc_stack) + "/text", timeout=10)
+    rid = r.headers["x-fc-request-id"]
+    assert r.text == "plain text"  # the print did not leak into the response
+
+    def printed() -> list[Any]:
+        return [rec for rec in caplog.records
+                if getattr(rec, "source", None) == "function" and f"echo invoked {rid}" in rec.getMessage()]
+
+    lines = fc_wait(printed, what="function print in the log")
+    assert lines[0].function == "fcapp-echo"
+    access = [vars(rec) for rec in caplog.records
+              if rec.getMessage() == "http trigger" and getattr(rec, "request_id", None) == rid]
+    assert access and access[0]["status"] == 200 and access[0]["duration_ms"] >= 0
