@@ -133,6 +133,10 @@ def test_handler_print_goes_to_the_runtime_log(fc_stack: Any, fc_wait: Any,
 
     lines = fc_wait(printed, what="function print in the log")
     assert lines[0].function == "fcapp-echo"
-    access = [vars(rec) for rec in caplog.records
-              if rec.getMessage() == "http trigger" and getattr(rec, "request_id", None) == rid]
-    assert access and access[0]["status"] == 200 and access[0]["duration_ms"] >= 0
+
+    def access() -> list[dict[str, Any]]:  # written just after the response is sent
+        return [vars(rec) for rec in caplog.records
+                if rec.getMessage() == "http trigger" and getattr(rec, "request_id", None) == rid]
+
+    line = fc_wait(access, what="access log line")[0]
+    assert line["status"] == 200 and line["duration_ms"] >= 0
