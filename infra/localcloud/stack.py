@@ -158,6 +158,7 @@ class LocalCloud:
                 api_port=self._port(2),
                 function_ports=self._port(3) or None,
                 env=env,
+                admin_token=admin_token,
             )
             self._runtime.start()
             fc_endpoint = self._runtime.api_endpoint
