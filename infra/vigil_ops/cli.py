@@ -7,11 +7,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import bucket_setup, devices_cmd, local_cmd, ram_cmd, token_cmd
+from . import bucket_setup, demo_cmd, devices_cmd, local_cmd, ram_cmd, token_cmd
 
 # One line per command group; a group's module adds its subcommands and sets `func` on each.
 COMMAND_MODULES = [
     local_cmd,
+    demo_cmd,
     ram_cmd,
     devices_cmd,
     token_cmd,
