@@ -9,7 +9,6 @@ ratio localcloud/moto (target ≥ 2x), and localcloud's peak RSS while one clien
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -33,14 +32,15 @@ BYTES_PER_CASE = 128 * MB  # per size/concurrency case and direction
 BIG = 1024 * MB
 
 
-def _moto_child(conn) -> None:  # runs in a child process
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    conn.send(server.get_host_and_port()[1])
-    conn.recv()  # wait for stop
-    server.stop()
+MOTO_CHILD = """
+import sys
+from moto.server import ThreadedMotoServer
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+print(server.get_host_and_port()[1], flush=True)
+sys.stdin.read()  # runs until the parent closes stdin
+server.stop()
+"""
 
 
 @pytest.fixture(scope="module")
@@ -72,18 +72,19 @@ def localcloud_proc(
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe()
-    proc = ctx.Process(target=_moto_child, args=(child,), daemon=True)
-    proc.start()
-    port = parent.recv()
+    """moto's S3 server in its own process (like localcloud's), started from a -c snippet."""
+    proc = subprocess.Popen([sys.executable, "-c", MOTO_CHILD], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdin is not None
+    port = int(proc.stdout.readline())
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        parent.send("stop")
-        proc.join(timeout=10)
-        if proc.is_alive():
-            proc.terminate()
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def _run(workers: int, ops: int, fn: Callable[[int, int], None]) -> tuple[float, int]:
