@@ -92,3 +92,59 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CloudHandle]:
         yield handle
     finally:
         handle.stack.stop()
+
+
+def encode_clip(fmt: str = "mpegts", *, seconds: float = 2.0, fps: int = 25, width: int = 320, height: int = 240,
+                options: dict[str, str] | None = None) -> bytes:
+    """Real H.264 video in a container (`mpegts` or `mp4`), encoded with PyAV, as bytes."""
+    import tempfile
+
+    import av
+    import numpy as np
+
+    # a real file: faststart rewrites the file to move moov to the front, which a BytesIO cannot do
+    tmp = tempfile.NamedTemporaryFile(suffix=".ts" if fmt == "mpegts" else f".{fmt}", delete=False)
+    tmp.close()
+    with av.open(tmp.name, "w", format=fmt, options=options or {}) as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"g": str(fps), "preset": "ultrafast"}
+        for i in range(int(seconds * fps)):
+            img = np.zeros((height, width, 3), dtype=np.uint8)
+            img[:, (i * 4) % width:, 0] = 200
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    path = Path(tmp.name)
+    try:
+        return path.read_bytes()
+    finally:
+        path.unlink()
+
+
+def decoded_facts(data: bytes) -> tuple[int, int, float]:
+    """(width, height, duration in ms) of a clip as PyAV decodes it: frames × frame duration."""
+    import io
+
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(stream))
+        rate = float(stream.average_rate or stream.guessed_rate or 25)
+        return stream.codec_context.width, stream.codec_context.height, frames * 1000.0 / rate
+
+
+@pytest.fixture(scope="session")
+def ts_clip() -> bytes:
+    return encode_clip("mpegts")
+
+
+@pytest.fixture(scope="session")
+def media() -> Any:
+    """The clip helpers above, for test modules (conftest is not importable under importlib mode)."""
+    import types
+
+    return types.SimpleNamespace(encode_clip=encode_clip, decoded_facts=decoded_facts)

@@ -55,6 +55,7 @@ class OpsSettings:
     token_url: str
     functions: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    fc_endpoint: str = ""  # the FC invoke API (fc2); localcloud's from stack.json, the cloud's from env
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None) -> OpsSettings:
@@ -88,6 +89,7 @@ class OpsSettings:
             token_url=token_url(token_base) if token_base else "",
             functions=functions,
             source=str(data_dir / "stack.json") if stack else "environment",
+            fc_endpoint=e.get("VIGIL_FC_ENDPOINT") or stack.get("fc_endpoint") or "",
         )
 
     def require(self, *names: str) -> OpsSettings:

@@ -1,0 +1,23 @@
+"""FC entry point of the indexer (OSS trigger): parse at the edge, index each record, log the outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vigil_fn import logging as vlog
+from vigil_fn.clients import FunctionCredentials, oss_bucket
+from vigil_fn.config import Settings
+from vigil_fn.events import parse_oss_event
+from vigil_fn.indexer.service import index_record
+
+SETTINGS = Settings.from_env()
+vlog.setup(SETTINGS.log_level)
+log = vlog.get_logger("vigil.indexer")
+
+
+def handler(event: bytes, context: Any) -> dict[str, Any]:
+    bucket = oss_bucket(SETTINGS, FunctionCredentials.from_context(context))
+    outcomes = [index_record(bucket, record) for record in parse_oss_event(event)]
+    for o in outcomes:
+        log.info("index", extra={"request_id": getattr(context, "request_id", ""), **o.__dict__})
+    return {"indexed": [o.__dict__ for o in outcomes]}

@@ -1,0 +1,1 @@
+"""The indexer: media probes, the per-day index log, summaries and the timeline reader."""

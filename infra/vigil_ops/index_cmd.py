@@ -1,0 +1,158 @@
+"""`vigil index backfill|verify|rebuild`: operator tools for the recording index.
+
+`backfill` sends existing clips to the indexer function through the `fc2` SDK (Async invocations,
+exactly as against the cloud); `verify` compares the index with the bucket; `rebuild` rewrites one
+day's log from the bucket (the indexer's own code builds every entry).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timezone
+from typing import Any
+
+import oss2
+from tqdm import tqdm
+from vigil_camera.keys import VIDEOS, ClipKey, day_prefix, index_key, parse_clip_key, videos_prefix
+from vigil_fn.events import OssEventRecord
+from vigil_fn.indexer.log import fold, read_entries
+from vigil_fn.indexer.service import index_record
+
+from .settings import OpsSettings, SettingsError
+
+INDEXER_FUNCTION = "vigil-indexer"
+SERVICE = "vigil"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("index", help="backfill, verify or rebuild the recording index")
+    s = p.add_subparsers(dest="index_command", metavar="COMMAND")
+    s.required = True
+    b = s.add_parser("backfill", help="send existing clips to the indexer function (fc2, Async)")
+    b.add_argument("--device", help="only this device")
+    b.add_argument("--since", type=date.fromisoformat, help="only clips on or after this day (YYYY-MM-DD)")
+    b.add_argument("--function", default=INDEXER_FUNCTION, help="indexer function name (default %(default)s)")
+    b.set_defaults(func=_guard(run_backfill))
+    v = s.add_parser("verify", help="compare the index with the bucket: missing and stale entries")
+    v.add_argument("--device", help="only this device")
+    v.add_argument("--since", type=date.fromisoformat, help="only days on or after this day")
+    v.add_argument("--json", action="store_true", help="print the report as JSON")
+    v.set_defaults(func=_guard(run_verify))
+    r = s.add_parser("rebuild", help="rewrite one day's log from the bucket")
+    r.add_argument("--device", required=True)
+    r.add_argument("--day", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
+    r.set_defaults(func=_guard(run_rebuild))
+
+
+def _guard(fn: Any) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return int(fn(args))
+        except (SettingsError, ValueError) as exc:
+            print(f"vigil index {args.index_command}: {exc}", file=sys.stderr)
+            return 2
+        except oss2.exceptions.OssError as exc:
+            print(f"vigil index {args.index_command}: OSS refused: {exc.code} {exc.message}", file=sys.stderr)
+            return 1
+    return run
+
+
+def iter_clips(bucket: oss2.Bucket, device: str | None, since: date | None) -> Iterator[tuple[ClipKey, Any]]:
+    prefix = videos_prefix(device) if device else VIDEOS
+    for info in oss2.ObjectIteratorV2(bucket, prefix=prefix):
+        clip = parse_clip_key(info.key)
+        if clip is None or (since and clip.day < since):
+            continue
+        yield clip, info
+
+
+def synthetic_record(bucket_name: str, info: Any) -> dict[str, Any]:
+    """The OSS event FC would have delivered for an existing object (event time = its Last-Modified)."""
+    when = datetime.fromtimestamp(info.last_modified, tz=timezone.utc)
+    return {
+        "eventName": "ObjectCreated:PutObject", "eventSource": "acs:oss", "eventVersion": "1.0",
+        "eventTime": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "oss": {"bucket": {"name": bucket_name}, "object": {"key": info.key, "size": info.size,
+                                                            "eTag": info.etag.strip('"')}},
+        "responseElements": {"requestId": "backfill"},
+    }
+
+
+def run_backfill(args: argparse.Namespace) -> int:
+    import fc2
+
+    settings = OpsSettings.load().require("fc_endpoint")
+    bucket = settings.bucket_client()
+    client = fc2.Client(endpoint=settings.fc_endpoint, accessKeyID=settings.access_key_id,
+                        accessKeySecret=settings.access_key_secret)
+    clips = list(iter_clips(bucket, args.device, args.since))
+    for _, info in tqdm(clips, desc="backfill", unit="clip", file=sys.stderr):
+        payload = json.dumps({"events": [synthetic_record(settings.bucket, info)]})
+        client.invoke_function(SERVICE, args.function, payload=payload,
+                               headers={"x-fc-invocation-type": "Async"})
+    print(f"sent {len(clips)} clip(s) to {args.function}")
+    return 0
+
+
+def verify(bucket: oss2.Bucket, device: str | None, since: date | None) -> dict[str, list[str]]:
+    """Clips in the bucket missing from the index, and index entries whose object is gone or changed."""
+    in_bucket: dict[tuple[str, date], dict[str, str]] = {}
+    for clip, info in iter_clips(bucket, device, since):
+        in_bucket.setdefault((clip.device_id, clip.day), {})[info.key] = info.etag.strip('"').upper()
+    report: dict[str, list[str]] = {"missing": [], "stale": []}
+    days = set(in_bucket)
+    prefix = f"index/{device}/" if device else "index/"
+    for info in oss2.ObjectIteratorV2(bucket, prefix=prefix):
+        parts = info.key.split("/")
+        if len(parts) == 3 and parts[2].endswith(".jsonl"):
+            try:
+                day = date.fromisoformat(parts[2][:-6])
+            except ValueError:
+                continue
+            if not since or day >= since:
+                days.add((parts[1], day))
+    for dev, day in sorted(days):
+        indexed = {c.key: c.etag for c in fold(read_entries(bucket, index_key(dev, day))[0])}
+        objects = in_bucket.get((dev, day), {})
+        report["missing"] += sorted(k for k in objects if k not in indexed)
+        report["stale"] += sorted(k for k, etag in indexed.items() if objects.get(k) not in (etag, None) or
+                                  k not in objects)
+    return report
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    report = verify(OpsSettings.load().bucket_client(), args.device, args.since)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"missing from the index: {len(report['missing'])}")
+        for key in report["missing"]:
+            print(f"  {key}")
+        print(f"stale index entries: {len(report['stale'])}")
+        for key in report["stale"]:
+            print(f"  {key}")
+    return 1 if report["missing"] or report["stale"] else 0
+
+
+def rebuild(bucket: oss2.Bucket, device: str, day: date) -> int:
+    """Replace a day's log with entries for the clips the bucket holds now; returns how many."""
+    infos = [info for info in oss2.ObjectIteratorV2(bucket, prefix=day_prefix(device, day))
+             if parse_clip_key(info.key)]
+    log_key = index_key(device, day)
+    bucket.delete_object(log_key)
+    now = int(time.time() * 1000)
+    for info in tqdm(infos, desc="rebuild", unit="clip", file=sys.stderr):
+        record = OssEventRecord("ObjectCreated:PutObject", bucket.bucket_name, info.key, info.size,
+                                info.etag.strip('"').upper(), now, "rebuild")
+        index_record(bucket, record, update_summary=False)
+    return len(infos)
+
+
+def run_rebuild(args: argparse.Namespace) -> int:
+    count = rebuild(OpsSettings.load().bucket_client(), args.device, args.day)
+    print(f"rebuilt {index_key(args.device, args.day)} from {count} clip(s)")
+    return 0
