@@ -88,6 +88,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
         rt.spool.drain(rt.uploader, concurrency=rt.settings.concurrency, progress=bar.update,
                        stop=_stop_event())
     snap = rt.spool.status.snapshot()
+    snap["queue_depth"] = rt.spool.depth()[0]  # the spool itself, not the counter a drain thread last set
     print(json.dumps({k: snap[k] for k in ("uploaded", "uploaded_bytes", "queue_depth", "last_error")}))
     return 0 if snap["queue_depth"] == 0 else 1
 
@@ -188,6 +189,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     _run_with_uploader(rt, stop, produce)
     snap = rt.spool.status.snapshot()
+    snap["queue_depth"] = rt.spool.depth()[0]  # the spool itself, not the counter a drain thread last set
     print(json.dumps({"clips": made[0], "uploaded": snap["uploaded"], "queue_depth": snap["queue_depth"]}))
     return 0 if snap["queue_depth"] == 0 else 1
 
