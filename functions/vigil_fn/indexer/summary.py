@@ -1,7 +1,8 @@
 """`index/<device>/_summary.json`: last clip, clips and bytes on the device's latest day.
 
 Derived data, so updates cannot be lost: a writer folds the day log, writes the summary, then checks
-that the log has not grown meanwhile; if it has, it folds again. The last writer therefore always
+that the log has not grown meanwhile, or that the stored summary already covers the new length (a
+later writer wrote it); if neither, it folds again. The last writer therefore always
 wrote a summary of the whole log (`log_length` says which length it describes).
 """
 
@@ -58,5 +59,8 @@ def refresh_summary(bucket: oss2.Bucket, device_id: str, day: date) -> dict[str,
         except oss2.exceptions.NoSuchKey:
             now_length = 0
         if now_length == length:
+            break
+        latest = read_summary(bucket, device_id)  # a later writer may already have covered the new length
+        if latest and latest.get("day") == doc["day"] and int(latest.get("log_length") or -1) >= now_length:
             break
     return doc
