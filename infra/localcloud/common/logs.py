@@ -1,31 +1,18 @@
-"""Structured logs: one JSON object a line on stderr, with the request id when there is one."""
+"""Structured logs: one JSON object a line on stderr, with the request id when there is one.
+
+The formatter is the device client's (`vigil_camera.logs`): one implementation, secret-looking
+fields masked everywhere.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-import time
 from typing import Any
 
-_RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+from vigil_camera.logs import JsonFormatter
 
-
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        doc: dict[str, Any] = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
-        for key, value in vars(record).items():
-            if key not in _RESERVED and not key.startswith("_"):
-                doc[key] = value
-        if record.exc_info:
-            doc["exc"] = self.formatException(record.exc_info)
-        return json.dumps(doc, default=str, separators=(",", ":"))
+__all__ = ["JsonFormatter", "get", "setup"]
 
 
 def setup(level: str = "INFO", stream: Any = None) -> None:
