@@ -7,6 +7,7 @@ import http.client
 import json
 import logging
 import socket
+import time
 
 import oss2
 import pytest
@@ -190,6 +191,10 @@ def test_access_log_is_json_without_secrets(oss_env, oss_key):
     try:
         creds = oss_env.sts()
         oss_env.sts_bucket(creds).put_object(oss_key, b"logged")
+        # the access line is written after the response has gone out: wait for it
+        deadline = time.monotonic() + 10
+        while not any(oss_key in line for line in capture.lines) and time.monotonic() < deadline:
+            time.sleep(0.02)
     finally:
         logger.removeHandler(capture)
         logger.setLevel(old)
