@@ -7,7 +7,7 @@ from typing import Any
 from vigil_fn import logging as vlog
 from vigil_fn.clients import FunctionCredentials, oss_bucket
 from vigil_fn.config import Settings
-from vigil_fn.events import parse_oss_event
+from vigil_fn.events import EventError, parse_oss_event
 from vigil_fn.indexer.service import index_record
 
 SETTINGS = Settings.from_env()
@@ -16,8 +16,13 @@ log = vlog.get_logger("vigil.indexer")
 
 
 def handler(event: bytes, context: Any) -> dict[str, Any]:
+    try:
+        records = parse_oss_event(event)
+    except EventError as exc:  # retrying cannot fix a malformed payload: record it once, do not raise
+        log.warning("rejected event", extra={"request_id": getattr(context, "request_id", ""), "reason": str(exc)})
+        return {"indexed": [], "rejected": str(exc)}
     bucket = oss_bucket(SETTINGS, FunctionCredentials.from_context(context))
-    outcomes = [index_record(bucket, record) for record in parse_oss_event(event)]
+    outcomes = [index_record(bucket, record) for record in records]
     for o in outcomes:
         log.info("index", extra={"request_id": getattr(context, "request_id", ""), **o.__dict__})
     return {"indexed": [o.__dict__ for o in outcomes]}

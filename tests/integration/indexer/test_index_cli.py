@@ -63,3 +63,15 @@ def test_rebuild_rewrites_a_day_from_the_bucket(cloud: Any, ts_clip: bytes, ops_
 def test_bad_arguments_are_clear_errors(ops_env: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["index", "verify", "--device", "BAD*ID"]) == 2
     assert "device id" in capsys.readouterr().err
+
+
+def test_malformed_event_is_rejected_once_not_retried(cloud: Any) -> None:
+    import json
+
+    import fc2
+
+    client = fc2.Client(endpoint=cloud.fc_endpoint, accessKeyID=cloud.access_key_id,
+                        accessKeySecret=cloud.access_key_secret)
+    resp = client.invoke_function("vigil", "vigil-indexer", payload=b'{"not": "an oss event"}')
+    body = json.loads(resp.data)
+    assert body["indexed"] == [] and "events" in body["rejected"]
