@@ -68,14 +68,19 @@ def read_entries(bucket: oss2.Bucket, log_key: str) -> tuple[list[dict[str, Any]
         data = bucket.get_object(log_key).read()
     except oss2.exceptions.NoSuchKey:
         return [], 0
-    entries = []
-    for line in data.splitlines():
-        try:
-            doc = json.loads(line)
-        except ValueError:
-            continue  # a torn line can only be the result of a bug elsewhere: skip, never fail the day
-        if isinstance(doc, dict) and isinstance(doc.get("key"), str):
-            entries.append(doc)
+    lines = [line for line in data.splitlines() if line.strip()]
+    try:  # one parse of the whole day is several times faster than a parse per line
+        docs = json.loads(b"[" + b",".join(lines) + b"]")
+        if len(docs) != len(lines):  # torn lines that joined into other values: parse one by one
+            raise ValueError("line count mismatch")
+    except ValueError:
+        docs = []
+        for line in lines:
+            try:
+                docs.append(json.loads(line))
+            except ValueError:
+                continue  # a torn line can only come from a bug elsewhere: skip it, never fail the day
+    entries = [d for d in docs if isinstance(d, dict) and isinstance(d.get("key"), str)]
     return entries, len(data)
 
 

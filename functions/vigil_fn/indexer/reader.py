@@ -34,7 +34,8 @@ def timeline(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetime
         return []
     clips: list[Clip] = []
     day = start.astimezone(timezone.utc).date() - timedelta(days=1)  # a clip may start the day before
-    while day <= end.astimezone(timezone.utc).date():
+    last_day = (end - timedelta(milliseconds=1)).astimezone(timezone.utc).date()  # end is exclusive
+    while day <= last_day:
         clips.extend(c for c in day_clips(bucket, device_id, day) if c.end > lo and c.start < hi)
         day += timedelta(days=1)
     clips.sort(key=lambda c: (c.start, c.key))

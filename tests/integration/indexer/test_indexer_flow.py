@@ -178,3 +178,11 @@ def test_indexer_role_cannot_touch_devices_or_registry(indexer_bucket: oss2.Buck
         indexer_bucket.put_object("videos/cam-1/2026/11/28/120000000Z-1.ts", b"x")
     with pytest.raises(oss2.exceptions.AccessDenied):
         indexer_bucket.get_object("_system/devices/cam-1.json")
+
+
+def test_torn_lines_never_merge_into_an_entry(cloud: Any) -> None:
+    bucket = cloud.bucket()
+    bucket.put_object("index/torn-test/2026-01-01.jsonl",
+                      b'{"op":"create","key":"x"\n"y":1}\n{"op":"create","key":"ok"}\n\n')
+    entries, length = read_entries(bucket, "index/torn-test/2026-01-01.jsonl")
+    assert [e["key"] for e in entries] == ["ok"] and length > 0

@@ -98,3 +98,4 @@ def test_ts_probe_on_packet_shaped_noise(seeds: list[int]) -> None:
         probe_ts(data, data[-1000:])
     except MediaError:
         pass
+
