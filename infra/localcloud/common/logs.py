@@ -1,32 +1,11 @@
 """Structured logs: one JSON object a line on stderr, with the request id when there is one.
 
-The formatter is the device client's (`vigil_camera.logs`): one implementation, secret-looking
-fields masked everywhere.
+localcloud uses the device client's logging (`vigil_camera.logs`): one formatter and one setup for
+the whole project, secret-looking fields masked and oss2's signed-header debug lines held back.
 """
 
 from __future__ import annotations
 
-import logging
-import sys
-from typing import Any
-
-from vigil_camera.logs import JsonFormatter
+from vigil_camera.logs import JsonFormatter, get, setup
 
 __all__ = ["JsonFormatter", "get", "setup"]
-
-
-def setup(level: str = "INFO", stream: Any = None) -> None:
-    """Route every logger to one JSON handler (idempotent)."""
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_vigil_json", False):
-            root.removeHandler(handler)
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    handler._vigil_json = True  # type: ignore[attr-defined]
-    root.addHandler(handler)
-    root.setLevel(level.upper())
-
-
-def get(name: str) -> logging.Logger:
-    return logging.getLogger(name)
