@@ -33,7 +33,8 @@ from .backoff import Backoff
 from .protocol import signed_headers, validate_device_id
 
 TOKEN_PATH = "/v1/token"  # noqa: S105 - a URL path, not a secret
-RETRYABLE_CODES = {"rate_limited", "sts_unavailable", "internal_error", "service_unavailable"}
+RETRYABLE_CODES = {"rate_limited", "sts_busy", "sts_unavailable", "internal_error", "service_unavailable"}
+USABLE_MARGIN = 5.0  # seconds: a token this close to expiry is no longer handed out
 log = logs.get("vigil_camera.credentials")
 
 
@@ -113,6 +114,16 @@ def parse_time(value: Any) -> float:
     raise ValueError(f"not a time: {value!r}")
 
 
+def refresh_time(fetched: float, life: float, fraction: float, jitter: float, rng: random.Random) -> float:
+    """When a token fetched at `fetched` (monotonic) and living `life` seconds is refreshed:
+    at `fraction` ± `jitter` of its life (uniform, one `rng` draw), kept within 5..95 %.
+
+    The one place the schedule is computed — `TokenProvider` and the fleet simulator
+    (`vigil_ops.sim`) both call it, so the simulation refreshes exactly when a camera would."""
+    drawn = fraction + rng.uniform(-jitter, jitter)
+    return fetched + life * max(0.05, min(drawn, 0.95))
+
+
 def _retry_after(headers: Any) -> float | None:
     value = headers.get("Retry-After") if headers is not None else None
     if not value:
@@ -153,11 +164,12 @@ class TokenProvider:
         self.refresh_fraction = refresh_fraction
         self.refresh_jitter = refresh_jitter
         self.max_wait = max_wait
-        self.backoff = backoff or Backoff(base=0.5, cap=60.0)
+        self._rng = rng or random.Random()
+        # the backoff draws from the same source, so one seed fixes the whole schedule
+        self.backoff = backoff or Backoff(base=0.5, cap=60.0, rng=self._rng)
         self._wall = wall_clock
         self._mono = monotonic
         self._sleep = sleep
-        self._rng = rng or random.Random()
         self._lock = threading.Lock()
         self._token: Token | None = None
         self._stale: str | None = None        # access key id OSS refused
@@ -202,7 +214,7 @@ class TokenProvider:
 
     def _usable(self, tok: Token | None) -> bool:
         """Still valid on the server's clock (with a small margin), and not refused by OSS."""
-        return tok is not None and tok.access_key_id != self._stale and tok.expires_in(self._mono()) > 5.0
+        return tok is not None and tok.access_key_id != self._stale and tok.expires_in(self._mono()) > USABLE_MARGIN
 
     def _refresh_locked(self) -> Token:
         deadline = self._mono() + self.max_wait
@@ -291,7 +303,6 @@ class TokenProvider:
             expiration = parse_time(creds["expiration"])
             issued = parsed_server_time if parsed_server_time is not None else self.server_now()
             life = max(0.0, expiration - issued)
-            fraction = self.refresh_fraction + self._rng.uniform(-self.refresh_jitter, self.refresh_jitter)
             fetched = (sent_mono + received_mono) / 2.0
             prefixes = doc.get("prefixes") or {}
             self.fetches += 1
@@ -306,7 +317,7 @@ class TokenProvider:
                 region=str(doc.get("region", "")),
                 prefixes={str(k): str(v) for k, v in prefixes.items()},
                 fetched_at=fetched,
-                refresh_at=fetched + life * max(0.05, min(fraction, 0.95)),
+                refresh_at=refresh_time(fetched, life, self.refresh_fraction, self.refresh_jitter, self._rng),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise TokenError("bad_response", f"malformed token response: {type(exc).__name__}",

@@ -25,6 +25,10 @@ class Settings:
     token_rate_per_minute: int
     clock_skew_seconds: int
     log_level: str
+    # the account's STS AssumeRole budget for this function, shared by at most `token_max_instances`
+    # instances (= s.yaml concurrencyConfig.reservedConcurrency); see docs/scale.md
+    sts_calls_per_second: float = 80.0
+    token_max_instances: int = 100
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -44,4 +48,11 @@ class Settings:
             token_rate_per_minute=int(e.get("VIGIL_TOKEN_RATE_PER_MINUTE", "10")),
             clock_skew_seconds=int(e.get("VIGIL_CLOCK_SKEW_SECONDS", "300")),
             log_level=e.get("VIGIL_LOG_LEVEL", "INFO"),
+            sts_calls_per_second=float(e.get("VIGIL_STS_CALLS_PER_SECOND", "80")),
+            token_max_instances=int(e.get("VIGIL_TOKEN_MAX_INSTANCES", "100")),
         )
+
+    @property
+    def sts_rate_per_instance(self) -> float:
+        """One instance's share of the STS budget, so that all instances together stay within it."""
+        return self.sts_calls_per_second / max(1, self.token_max_instances)

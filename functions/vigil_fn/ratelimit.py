@@ -100,3 +100,62 @@ class RateLimiter:
             if len(self._next) > 10_000:  # bound the memory of a long-lived instance
                 self._next.clear()
             self._next[device_id] = (window, next_slot)
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What `StsBudget` decided for one token request."""
+
+    allowed: bool
+    wait: float = 0.0        # seconds to hold the request before calling STS (when allowed)
+    retry_after: int = 0     # seconds the device is told to come back after (when shed)
+
+
+class StsBudget:
+    """This instance's share of the account's STS AssumeRole quota, as a virtual schedule (GCRA).
+
+    Why: STS answers `Throttling` above ~100 AssumeRole calls a second per account, and a fleet
+    whose tokens expired together (an outage of this function) would ask all at once. Each
+    instance may call STS at most `rate` times a second; FC caps the function's instances
+    (s.yaml `concurrencyConfig.reservedConcurrency`), so the account never sees more than
+    instances × rate — without any shared state. A request that can be served within `max_wait`
+    holds its slot and waits; beyond that it is shed with 429 and a Retry-After that books it a
+    later slot, so a herd comes back spread at the rate STS can serve, not together.
+
+    Pure: the caller passes `now` (wall time in the function, virtual time in the simulator).
+    """
+
+    def __init__(self, rate: float, max_wait: float = 2.0, max_retry_after: int = 900) -> None:
+        if rate <= 0:
+            raise ValueError("the STS budget must be a positive number of calls per second")
+        self.rate = rate
+        self.interval = 1.0 / rate
+        self.max_wait = max_wait
+        self.max_retry_after = max_retry_after
+        self._next_free = 0.0    # when the next STS call may start
+        self._promised = 0.0     # the last retry slot handed out to a shed request
+        self._lock = threading.Lock()
+
+    def would_shed(self, now: float) -> bool:
+        """A cheap look before any I/O: is there no slot within `max_wait`? (Takes nothing.)"""
+        return self._next_free - now > self.max_wait
+
+    def acquire(self, now: float) -> Admission:
+        """Take the next STS slot, or shed with a Retry-After booked behind earlier ones."""
+        with self._lock:
+            start = max(now, self._next_free)
+            if start - now <= self.max_wait:
+                self._next_free = start + self.interval
+                return Admission(True, start - now)
+            return Admission(False, retry_after=self._book(now))
+
+    def shed(self, now: float) -> Admission:
+        """Refuse without taking a slot (after `would_shed`), booking a retry slot."""
+        with self._lock:
+            return Admission(False, retry_after=self._book(now))
+
+    def _book(self, now: float) -> int:
+        # retry slots follow the admission schedule at the same rate; unused ones lapse
+        slot = max(self._promised, self._next_free) + self.interval
+        self._promised = min(slot, now + self.max_retry_after)
+        return max(1, min(self.max_retry_after, math.ceil(self._promised - now)))

@@ -3,6 +3,7 @@
 Order of checks (each refusal is `{"error": {"code", "message"}}`):
  1. `X-Vigil-Device` is a valid id — before anything else touches it      400 bad_request
  2. body ≤ 4 KiB, headers well-formed                                        413 payload_too_large / 400
+    and this instance's STS budget has a slot soon (a look, no I/O)          429 sts_busy + Retry-After
  3. the device is registered                                                  401 unknown_device
     and enabled                                                               403 device_disabled
  4. the HMAC signature (constant time) with the record's key version          401 bad_signature
@@ -10,6 +11,7 @@ Order of checks (each refusal is `{"error": {"code", "message"}}`):
  6. the JSON body and its `ttl` (900..token_ttl_max)                          400 bad_request
  7. the nonce was never used (OSS forbid-overwrite)                           409 replayed_nonce
  8. the per-device rate limit (shared across instances)                       429 rate_limited + Retry-After
+    then a slot of the STS budget (waits ≤ 2 s for it, else sheds)           429 sts_busy + Retry-After
  9. STS AssumeRole(upload role, device session policy, ttl)                   503 sts_unavailable
 Registry / nonce / limiter storage failures answer 503 service_unavailable. Every error of /v1/token carries
 `server_time` inside `error`, so a device can correct its clock from any answer.
@@ -37,7 +39,7 @@ from .http import ApiError, HttpEvent, Response, Router, bad_request, json_respo
 from .logging import get_logger, setup
 from .nonces import NonceStore
 from .policy import device_upload_policy
-from .ratelimit import RateLimiter
+from .ratelimit import Admission, RateLimiter, StsBudget
 from .sts_client import IssuedCredentials, StsUnavailable, cached_client
 
 log = get_logger("vigil.token")
@@ -48,6 +50,7 @@ MIN_TTL = 900
 OPENAPI_FILE = Path(__file__).resolve().parent / "openapi" / "token.json"
 _TIMESTAMP_RE = re.compile(r"[0-9]{1,12}")
 _UNAUTHORIZED = {"WWW-Authenticate": protocol.AUTH_SCHEME}
+STS_RETRY_AFTER = 5  # seconds a device is told to wait when STS itself refused
 
 Issuer = Callable[[str, dict[str, Any], int], IssuedCredentials]
 
@@ -125,6 +128,19 @@ def parse_body(event: HttpEvent) -> Any:
         raise bad_request("the body is not valid JSON") from None
 
 
+def sts_busy(admission: Admission) -> ApiError:
+    """The shedding answer: this instance's STS budget is taken; come back at the booked time."""
+    return ApiError(429, "sts_busy", "too many cameras are asking for tokens right now; retry later",
+                    headers={"Retry-After": str(admission.retry_after)},
+                    extra={"retry_after": admission.retry_after})
+
+
+def sts_unavailable() -> ApiError:
+    """STS refused (Throttling, or down): a short, fixed Retry-After."""
+    return ApiError(503, "sts_unavailable", "the token service could not get credentials from STS; "
+                    "retry later", headers={"Retry-After": str(STS_RETRY_AFTER)})
+
+
 def token_response(settings: Settings, device_id: str, creds: IssuedCredentials,
                    now: float) -> dict[str, Any]:
     return {
@@ -141,13 +157,16 @@ class TokenService:
     """The token endpoint over its collaborators (registry, nonces, limiter, STS issuer)."""
 
     def __init__(self, settings: Settings, registry: Registry, nonces: NonceStore, limiter: RateLimiter,
-                 issuer: Issuer, clock: Callable[[], float] = time.time) -> None:
+                 issuer: Issuer, clock: Callable[[], float] = time.time,
+                 sts_budget: StsBudget | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = settings
         self.registry = registry
         self.nonces = nonces
         self.limiter = limiter
         self.issuer = issuer
         self.clock = clock
+        self.sts_budget = sts_budget
+        self.sleep = sleep
 
     def issue(self, event: HttpEvent) -> Response:
         device_id = read_device_id(event)
@@ -161,6 +180,9 @@ class TokenService:
 
     def _issue(self, event: HttpEvent, device_id: str) -> Response:
         req = read_signed_request(event, device_id)
+        budget = self.sts_budget
+        if budget is not None and budget.would_shed(self.clock()):
+            raise sts_busy(budget.shed(self.clock()))   # before any OSS call: shedding stays cheap
         record = self._storage(lambda: self.registry.get(device_id))
         if record is None:
             raise ApiError(401, "unknown_device", "this device is not registered", headers=_UNAUTHORIZED)
@@ -183,14 +205,19 @@ class TokenService:
                            f"{self.limiter.window_seconds} s per device",
                            headers={"Retry-After": str(decision.retry_after)},
                            extra={"retry_after": decision.retry_after})
+        if budget is not None:
+            admission = budget.acquire(self.clock())
+            if not admission.allowed:
+                raise sts_busy(admission)
+            if admission.wait > 0:
+                self.sleep(admission.wait)
         started = time.perf_counter()
         try:
             creds = self.issuer(device_id, device_upload_policy(self.settings.bucket, device_id), ttl)
         except StsUnavailable as exc:
             log.error("sts refused", extra={"device_id": device_id, "sts_code": exc.code,
                                             "request_id": event.request_id})
-            raise ApiError(503, "sts_unavailable", "the token service could not get credentials from STS; "
-                           "retry later", headers={"Retry-After": "5"}) from None
+            raise sts_unavailable() from None
         sts_ms = round((time.perf_counter() - started) * 1000, 2)
         log.info("token issued", extra={"device_id": device_id, "ttl": ttl, "request_id": event.request_id,
                                         "expiration": creds.expiration, "key_version": record.key_version,
@@ -208,7 +235,8 @@ class TokenService:
                            headers={"Retry-After": "5"}) from None
 
 
-def build_service(settings: Settings, creds: FunctionCredentials) -> TokenService:
+def build_service(settings: Settings, creds: FunctionCredentials,
+                  sts_budget: StsBudget | None = None) -> TokenService:
     """Wire the service from settings and the function's own credentials (clients cached per instance)."""
     if not settings.master_key:
         raise RuntimeError("VIGIL_MASTER_KEY is not configured")
@@ -220,7 +248,7 @@ def build_service(settings: Settings, creds: FunctionCredentials) -> TokenServic
         return sts.assume_role(settings.upload_role_arn, device_id, policy, ttl)
 
     return TokenService(settings, Registry(bucket), NonceStore(bucket),
-                        RateLimiter(bucket, settings.token_rate_per_minute), issuer)
+                        RateLimiter(bucket, settings.token_rate_per_minute), issuer, sts_budget=sts_budget)
 
 
 class TokenFunction:
@@ -231,6 +259,8 @@ class TokenFunction:
         setup(self.settings.log_level)
         self._lock = threading.Lock()
         self._service: tuple[FunctionCredentials, TokenService] | None = None
+        # per instance, and kept across credential rotations (a new service must not reset it)
+        self.sts_budget = StsBudget(self.settings.sts_rate_per_instance)
         self.router = Router()
         self.router.add("POST", TOKEN_PATH, self._token)
         self.router.add("GET", "/v1/health", health)
@@ -243,7 +273,7 @@ class TokenFunction:
         creds = FunctionCredentials.from_context(context)
         with self._lock:
             if self._service is None or self._service[0] != creds:
-                self._service = (creds, build_service(self.settings, creds))
+                self._service = (creds, build_service(self.settings, creds, self.sts_budget))
             return self._service[1]
 
     def _token(self, event: HttpEvent) -> Response:

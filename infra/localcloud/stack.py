@@ -106,6 +106,7 @@ class LocalCloud:
         return 0 if self.port == 0 else self.port + offset
 
     def start(self) -> StackInfo:
+        from .fc.runtime import DEFAULT_MAX_INSTANCES as FC_MAX_INSTANCES
         from .fc.runtime import FCRuntime
         from .oss.model.store import Store
         from .oss.protocol.server import make_server as make_oss_server
@@ -146,6 +147,8 @@ class LocalCloud:
                 "VIGIL_STS_ENDPOINT": sts_endpoint,
                 "VIGIL_MASTER_KEY": master_key,
                 "VIGIL_UPLOAD_ROLE_ARN": f"acs:ram::{self.account_id}:role/vigil-device-upload",
+                # the token function splits its STS budget over this many instances (docs/scale.md)
+                "VIGIL_TOKEN_MAX_INSTANCES": str(FC_MAX_INSTANCES),
                 **self.extra_env,
             }
             self._runtime = FCRuntime(

@@ -47,7 +47,8 @@ def bench_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """`vigil local up` in its own process, as a user runs it: the servers do not share the GIL with
     the 16 client threads of this benchmark."""
     data = tmp_path_factory.mktemp("benchcloud")
-    env = {**os.environ, "VIGIL_TOKEN_RATE_PER_MINUTE": "100000", "VIGIL_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "VIGIL_TOKEN_RATE_PER_MINUTE": "100000",
+           "VIGIL_STS_CALLS_PER_SECOND": "100000", "VIGIL_LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen([sys.executable, "-m", "vigil_ops.cli", "local", "up", "--port", "0", "--json",
                              "--data", str(data)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             env=env, text=True)
