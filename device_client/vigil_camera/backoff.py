@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(slots=True)   # small: a fleet simulation holds one per camera
 class Backoff:
     """Delay n is uniform in [base * 2**n * (1 - jitter), base * 2**n], capped at `cap`.
 

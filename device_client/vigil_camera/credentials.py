@@ -35,6 +35,8 @@ from .protocol import signed_headers, validate_device_id
 TOKEN_PATH = "/v1/token"  # noqa: S105 - a URL path, not a secret
 RETRYABLE_CODES = {"rate_limited", "sts_busy", "sts_unavailable", "internal_error", "service_unavailable"}
 USABLE_MARGIN = 5.0  # seconds: a token this close to expiry is no longer handed out
+REFRESH_FRACTION = 0.8   # refresh at 80 % of a token's life ...
+REFRESH_JITTER = 0.05    # ... ± 5 % (uniform), so a fleet spreads out
 log = logs.get("vigil_camera.credentials")
 
 
@@ -124,6 +126,11 @@ def refresh_time(fetched: float, life: float, fraction: float, jitter: float, rn
     return fetched + life * max(0.05, min(drawn, 0.95))
 
 
+def token_backoff(rng: random.Random) -> Backoff:
+    """The provider's backoff towards the token service: full jitter from 0.5 s, capped at 60 s."""
+    return Backoff(base=0.5, cap=60.0, rng=rng)
+
+
 def _retry_after(headers: Any) -> float | None:
     value = headers.get("Retry-After") if headers is not None else None
     if not value:
@@ -145,8 +152,8 @@ class TokenProvider:
         *,
         session: requests.Session | None = None,
         timeout: float = 10.0,
-        refresh_fraction: float = 0.8,
-        refresh_jitter: float = 0.05,
+        refresh_fraction: float = REFRESH_FRACTION,
+        refresh_jitter: float = REFRESH_JITTER,
         max_wait: float = 30.0,
         backoff: Backoff | None = None,
         wall_clock: Callable[[], float] = time.time,
@@ -166,7 +173,7 @@ class TokenProvider:
         self.max_wait = max_wait
         self._rng = rng or random.Random()
         # the backoff draws from the same source, so one seed fixes the whole schedule
-        self.backoff = backoff or Backoff(base=0.5, cap=60.0, rng=self._rng)
+        self.backoff = backoff or token_backoff(self._rng)
         self._wall = wall_clock
         self._mono = monotonic
         self._sleep = sleep

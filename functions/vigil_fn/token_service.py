@@ -141,6 +141,22 @@ def sts_unavailable() -> ApiError:
                     "retry later", headers={"Retry-After": str(STS_RETRY_AFTER)})
 
 
+def shed_early(budget: StsBudget | None, now: float) -> None:
+    """Step 2b: raise `sts_busy` when this instance has no STS slot soon — a look, before any I/O."""
+    if budget is not None and budget.would_shed(now):
+        raise sts_busy(budget.shed(now))
+
+
+def take_sts_slot(budget: StsBudget | None, now: float) -> float:
+    """Step 8b: take an STS slot; the seconds to wait for it, or raise `sts_busy`."""
+    if budget is None:
+        return 0.0
+    admission = budget.acquire(now)
+    if not admission.allowed:
+        raise sts_busy(admission)
+    return admission.wait
+
+
 def token_response(settings: Settings, device_id: str, creds: IssuedCredentials,
                    now: float) -> dict[str, Any]:
     return {
@@ -180,9 +196,7 @@ class TokenService:
 
     def _issue(self, event: HttpEvent, device_id: str) -> Response:
         req = read_signed_request(event, device_id)
-        budget = self.sts_budget
-        if budget is not None and budget.would_shed(self.clock()):
-            raise sts_busy(budget.shed(self.clock()))   # before any OSS call: shedding stays cheap
+        shed_early(self.sts_budget, self.clock())   # before any OSS call: shedding stays cheap
         record = self._storage(lambda: self.registry.get(device_id))
         if record is None:
             raise ApiError(401, "unknown_device", "this device is not registered", headers=_UNAUTHORIZED)
@@ -205,12 +219,9 @@ class TokenService:
                            f"{self.limiter.window_seconds} s per device",
                            headers={"Retry-After": str(decision.retry_after)},
                            extra={"retry_after": decision.retry_after})
-        if budget is not None:
-            admission = budget.acquire(self.clock())
-            if not admission.allowed:
-                raise sts_busy(admission)
-            if admission.wait > 0:
-                self.sleep(admission.wait)
+        wait = take_sts_slot(self.sts_budget, self.clock())
+        if wait > 0:
+            self.sleep(wait)
         started = time.perf_counter()
         try:
             creds = self.issuer(device_id, device_upload_policy(self.settings.bucket, device_id), ttl)
