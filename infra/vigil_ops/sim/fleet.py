@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from vigil_camera.credentials import REFRESH_FRACTION, REFRESH_JITTER, TokenError, refresh_time
+from vigil_camera.credentials import REFRESH_FRACTION, REFRESH_JITTER, TokenError
 
 from .camera import NO_TOKEN, Camera
 from .cloud import Answer, Sts, Timing, TokenFunctionFleet
@@ -181,12 +181,16 @@ class Fleet:
         self.at(when, SEND, len(self.cameras) - 1)
 
     def _warm(self) -> None:
-        """A camera that has been running: it holds a token of uniformly random age, refresh pending."""
+        """A camera that has been running a long time: where it stands in its refresh cycle is drawn
+        from the stationary distribution (a length-biased cycle, a uniform point in it), so a
+        steady-state run starts steady instead of ringing at the cycle length."""
         cam = Camera(self.rng, 0.0)
         life = float(self.c.ttl)
-        fetched = -self.world.random() * life * (REFRESH_FRACTION - REFRESH_JITTER)
-        cam.expiry = fetched + life
-        cam.refresh_at = refresh_time(fetched, life, REFRESH_FRACTION, REFRESH_JITTER, self.world)
+        low = life * (REFRESH_FRACTION - REFRESH_JITTER)
+        high = life * (REFRESH_FRACTION + REFRESH_JITTER)
+        cycle = math.sqrt(low * low + self.world.random() * (high * high - low * low))
+        cam.refresh_at = self.world.random() * cycle
+        cam.expiry = cam.refresh_at - cycle + life
         self.cameras.append(cam)
         self.at(cam.refresh_at, SEND, len(self.cameras) - 1)
 
@@ -272,6 +276,9 @@ class Fleet:
             count += delta
             series.append(count)
         r.without_token = series
+        seconds = self.c.seconds
+        r.sts_per_second = self.sts.asked[:seconds]
+        r.sts_throttled_per_second = self.sts.throttled[:seconds]
         r.fc_throttled = self.fn.fc_throttled
         r.shed = self.fn.shed
         r.unreachable = self.fn.unreachable

@@ -38,6 +38,7 @@ def plot(result: FleetResult, path: Path, title: str) -> Path:
     top.set_title(title, fontsize=10)
     without = smooth(result.without_token, window)
     bottom.fill_between(hours[:len(without)], without[:len(hours)], color="#fdae6b", step="post")
+    bottom.set_ylim(0, max(1.0, max(without, default=0.0)) * 1.1)
     bottom.set_ylabel("cameras without\na usable token")
     bottom.set_xlabel("simulated hours")
     if c.outage:

@@ -56,6 +56,8 @@ SCENARIOS: list[Scenario] = [
              lambda n, s: FleetConfig(n, 1 * H, 5, s, outage_start=2 * H, outage_minutes=60)),
     Scenario("outage-4h", "60-minute token-function outage, 4 h tokens",
              lambda n, s: FleetConfig(n, 4 * H, 5, s, outage_start=2 * H, outage_minutes=60)),
+    Scenario("outage-4h-shed", "60-minute outage, 4 h tokens, instances queue only 0.5 s (more 429 sts_busy)",
+             lambda n, s: FleetConfig(n, 4 * H, 5, s, outage_start=2 * H, outage_minutes=60, max_wait=0.5)),
     Scenario("outage-12h", "60-minute token-function outage, 12 h tokens",
              lambda n, s: FleetConfig(n, 12 * H, 5, s, outage_start=2 * H, outage_minutes=60)),
     Scenario("reboot-4h", "region-wide reboot (all within 5 min), 4 h tokens",
