@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -104,11 +105,14 @@ def run_report(args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = []
     for scenario in tqdm(chosen, desc="scenarios", unit="run", file=sys.stderr, disable=None):
         config = scaled(scenario.config(args.cameras, args.seed))
+        started = time.perf_counter()
         result = _run(config, scenario.name)
+        wall = time.perf_counter() - started
         checks = targets(result)
         plot(result, args.out / f"{scenario.name}.png", scenario.title)
         rows.append({"scenario": scenario.name, **result.summary(), "targets": verdict(checks),
-                     "targets_met": all(checks.values()), "config": config.describe()})
+                     "targets_met": all(checks.values()), "wall_seconds": round(wall, 1),
+                     "config": config.describe()})
     rows = _merge(args.out / "results.json", rows)
     (args.out / "results.json").write_text(json.dumps(rows, indent=1) + "\n")
     (args.out / "table.md").write_text(table(rows) + "\n")

@@ -130,6 +130,7 @@ class FleetResult:
             "unreachable": self.unreachable,
             "refused": self.refused,
             "max_without_token_s": round(self.max_gap, 1),
+            "most_cameras_without_token": max(self.without_token, default=0),
             "recovery_s": None if recovery is None else round(recovery, 1),
             "cameras_without_token_at_end": self.open_gaps,
             "spool_peak_mib": round(self.spool_peak_mib, 1),
