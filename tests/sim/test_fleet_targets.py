@@ -92,3 +92,18 @@ def test_cli_refuses_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sim", "fleet", "--cameras", "0"]) == 2
     assert main(["sim", "fleet", "--ttl", "60"]) == 2
     assert "--ttl" in capsys.readouterr().err
+
+
+def test_cli_report_writes_plots_results_and_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "scale"
+    assert main(["sim", "report", "--out", str(out), "--cameras", "1000", "--only", "steady-12h"]) == 0
+    assert main(["sim", "report", "--out", str(out), "--cameras", "1000", "--only", "outage-12h"]) == 0
+    rows = json.loads((out / "results.json").read_text())
+    # a second run with --only keeps the earlier rows, in the order of the scenario list
+    assert [r["scenario"] for r in rows] == ["steady-12h", "outage-12h"]
+    assert all(r["targets_met"] for r in rows) and rows[0]["cameras"] == 1000
+    assert (out / "steady-12h.png").read_bytes()[:4] == b"\x89PNG"
+    table = (out / "table.md").read_text()
+    assert sum(line.startswith("| ") for line in table.splitlines()) == 3   # header + two rows
+    assert "outage-12h" in table and "steady-12h" in table
+    capsys.readouterr()
