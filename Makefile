@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DATA ?= .vigil/local
 PYTEST_ARGS ?=
 
-.PHONY: help venv s-cli lint typecheck test test-fast bench demo deploy-check clean
+.PHONY: help venv s-cli lint typecheck test test-fast bench chaos demo deploy-check clean
 
 help:  ## this list
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -45,6 +45,10 @@ test-fast: venv  ## pytest only
 
 bench: venv  ## benchmarks: figures and ratios against a peer in the same run
 	$(BIN)/pytest -m bench -s -p no:randomly tests/bench $(PYTEST_ARGS)
+
+CHAOS_ARGS ?= --cameras 6 --minutes 10
+chaos: venv  ## whole-stack fault scenario (seeded; CHAOS_ARGS='--seed N --cameras N --minutes M'); report in .vigil/chaos
+	$(BIN)/python tests/chaos/run.py $(CHAOS_ARGS)
 
 demo: venv  ## the whole local stack on $(DATA) with simulated cameras; Ctrl-C stops it
 	$(BIN)/vigil demo --data $(DATA)
