@@ -122,7 +122,7 @@ class StsBudget:
     holds its slot and waits; beyond that it is shed with 429 and a Retry-After that books it a
     later slot, so a herd comes back spread at the rate STS can serve, not together.
 
-    Pure: the caller passes `now` (wall time in the function, virtual time in the simulator).
+    Pure: the caller passes `now` (monotonic seconds in the function, virtual time in the simulator).
     """
 
     def __init__(self, rate: float, max_wait: float = 2.0, max_retry_after: int = 900) -> None:

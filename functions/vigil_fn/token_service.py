@@ -174,15 +174,17 @@ class TokenService:
 
     def __init__(self, settings: Settings, registry: Registry, nonces: NonceStore, limiter: RateLimiter,
                  issuer: Issuer, clock: Callable[[], float] = time.time,
-                 sts_budget: StsBudget | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+                 sts_budget: StsBudget | None = None, sleep: Callable[[float], None] = time.sleep,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.registry = registry
         self.nonces = nonces
         self.limiter = limiter
         self.issuer = issuer
         self.clock = clock
-        self.sts_budget = sts_budget
+        self.sts_budget = sts_budget     # scheduled on `monotonic`: a wall-clock step must not stall it
         self.sleep = sleep
+        self.monotonic = monotonic
 
     def issue(self, event: HttpEvent) -> Response:
         device_id = read_device_id(event)
@@ -196,7 +198,7 @@ class TokenService:
 
     def _issue(self, event: HttpEvent, device_id: str) -> Response:
         req = read_signed_request(event, device_id)
-        shed_early(self.sts_budget, self.clock())   # before any OSS call: shedding stays cheap
+        shed_early(self.sts_budget, self.monotonic())   # before any OSS call: shedding stays cheap
         record = self._storage(lambda: self.registry.get(device_id))
         if record is None:
             raise ApiError(401, "unknown_device", "this device is not registered", headers=_UNAUTHORIZED)
@@ -219,7 +221,7 @@ class TokenService:
                            f"{self.limiter.window_seconds} s per device",
                            headers={"Retry-After": str(decision.retry_after)},
                            extra={"retry_after": decision.retry_after})
-        wait = take_sts_slot(self.sts_budget, self.clock())
+        wait = take_sts_slot(self.sts_budget, self.monotonic())
         if wait > 0:
             self.sleep(wait)
         started = time.perf_counter()
