@@ -9,12 +9,11 @@ from urllib.parse import quote
 from localcloud.oss.errors import OSSError
 from localcloud.oss.model import events
 from localcloud.oss.model.types import MAX_OBJECT_SIZE
-from localcloud.oss.protocol import actions, objectio, xml
+from localcloud.oss.protocol import actions, objectio, policy_ops, xml
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.request import BodyReader
 from localcloud.oss.protocol.responses import Response, http_date, iso_date, xml_response
 from localcloud.oss.protocol.routing import validate_key
-from localcloud.ram import policy
 
 MAX_DELETE_BODY = 2 * 1024 * 1024
 MAX_DELETE_KEYS = 1000
@@ -145,10 +144,11 @@ def delete_multiple(call: Call) -> Response:
     keys = xml.texts(root, "Object/Key")
     if not keys or len(keys) > MAX_DELETE_KEYS:
         raise xml.malformed("Delete holds 1 to 1000 Object elements.")
+    doc = policy_ops.stored_policy(call.store, call.bucket)
     for key in keys:
         validate_key(key)
         check = actions.object_check("oss:DeleteObject", call.bucket, key, call.context)
-        if policy.evaluate(call.principal, check.action, check.resource, check.context) != "Allow":
+        if not policy_ops.allows(call, check, doc):
             raise OSSError("AccessDenied", "Access denied by authorizer's policy.", 403)
     for key in dict.fromkeys(keys):
         call.store.delete_object(call.bucket, key, event_name=events.DELETE_MULTIPLE, **call.writer)
