@@ -50,6 +50,7 @@ _TIMESTAMP_RE = re.compile(r"[0-9]{1,12}")
 _UNAUTHORIZED = {"WWW-Authenticate": protocol.AUTH_SCHEME}
 
 Issuer = Callable[[str, dict[str, Any], int], IssuedCredentials]
+"""(RoleSessionName — the device's `record.session_name`, which revocation denies —, policy, ttl)."""
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ class TokenService:
                            extra={"retry_after": decision.retry_after})
         started = time.perf_counter()
         try:
-            creds = self.issuer(device_id, device_upload_policy(self.settings.bucket, device_id), ttl)
+            creds = self.issuer(record.session_name, device_upload_policy(self.settings.bucket, device_id), ttl)
         except StsUnavailable as exc:
             log.error("sts refused", extra={"device_id": device_id, "sts_code": exc.code,
                                             "request_id": event.request_id})
@@ -216,8 +217,8 @@ def build_service(settings: Settings, creds: FunctionCredentials) -> TokenServic
     sts = cached_client(creds.access_key_id, creds.access_key_secret, creds.security_token,
                         settings.region, settings.sts_endpoint)
 
-    def issuer(device_id: str, policy: dict[str, Any], ttl: int) -> IssuedCredentials:
-        return sts.assume_role(settings.upload_role_arn, device_id, policy, ttl)
+    def issuer(session: str, policy: dict[str, Any], ttl: int) -> IssuedCredentials:
+        return sts.assume_role(settings.upload_role_arn, session, policy, ttl)
 
     return TokenService(settings, Registry(bucket), NonceStore(bucket),
                         RateLimiter(bucket, settings.token_rate_per_minute), issuer)

@@ -2,7 +2,9 @@
 
 Records live at `_system/devices/<id>.json` and are written with the operator's key. A device's
 secret is never stored: it is HMAC(master key, "<id>:<key version>"), printed once by `add` and
-`rotate` (which bumps the version, so the old secret stops working at once).
+`rotate` (which bumps the version, so the old secret stops working at once). `disable`, `rotate`
+and `remove` also revoke the device's outstanding STS tokens (a bucket-policy deny on its session,
+`vigil_fn.revocation`), and say until when the deny holds.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from typing import Any
 import oss2
 from tqdm import tqdm
 from vigil_camera.protocol import device_secret, validate_device_id
+from vigil_fn.config import Settings
 from vigil_fn.devices import DeviceRecord, Registry, RegistryError
+from vigil_fn.revocation import RevocationError, Revoker
 
 from .settings import OpsSettings, SettingsError
 
@@ -88,7 +92,9 @@ def _context(args: argparse.Namespace, need_master: bool = False) -> tuple[OpsSe
         settings = OpsSettings.load()
         if need_master:
             settings.require("master_key")
-        return settings, Registry(settings.bucket_client()), device_id
+        bucket = settings.bucket_client()
+        revoker = Revoker(bucket, settings.upload_role_arn, Settings.from_env().token_ttl_max)
+        return settings, Registry(bucket, revoker), device_id
     except SettingsError as exc:
         raise CommandError(str(exc), 2) from None
 
@@ -103,6 +109,10 @@ def _guard(fn: Any) -> Any:
             return exc.status
         except RegistryError as exc:
             print(f"vigil devices {args.devices_command}: {exc}", file=sys.stderr)
+            return 1
+        except RevocationError as exc:
+            print(f"vigil devices {args.devices_command}: the record is changed (no new tokens), but the "
+                  f"outstanding token could not be revoked: {exc}", file=sys.stderr)
             return 1
         except oss2.exceptions.OssError as exc:
             print(f"vigil devices {args.devices_command}: OSS refused: {exc.code} {exc.message}",
@@ -150,10 +160,19 @@ def run_add(args: argparse.Namespace) -> int:
     return _emit_secret(args, settings, record, "added")
 
 
+def _report_revocation(registry: Registry) -> None:
+    done = registry.last_revocation
+    if done is not None:
+        print(f"outstanding tokens (session {done.session}) denied until {done.until} "
+              f"({done.denies} denies, {done.policy_bytes} of 16384 policy bytes)", file=sys.stderr)
+
+
 @_guard
 def run_rotate(args: argparse.Namespace) -> int:
     settings, registry, device_id = _context(args, need_master=True)
-    return _emit_secret(args, settings, registry.rotate(device_id), "rotated")
+    status = _emit_secret(args, settings, registry.rotate(device_id), "rotated")
+    _report_revocation(registry)
+    return status
 
 
 @_guard
@@ -161,6 +180,7 @@ def run_status(args: argparse.Namespace) -> int:
     _, registry, device_id = _context(args)
     record = registry.update(device_id, status=args.status)
     print(f"device {record.device_id} {record.status}")
+    _report_revocation(registry)
     return 0
 
 
@@ -176,6 +196,7 @@ def run_remove(args: argparse.Namespace) -> int:
     _, registry, device_id = _context(args)
     registry.delete(device_id)
     print(f"device {device_id} removed (its recordings stay until retention deletes them)")
+    _report_revocation(registry)
     return 0
 
 

@@ -1,0 +1,244 @@
+"""Revoking a camera's outstanding STS tokens at once: a bucket-policy Deny on its role session.
+
+STS tokens cannot be revoked, and a camera's token lives up to `token_ttl_max` (1 h). OSS checks
+the bucket policy on every request, and a bucket-policy principal can name one assumed-role
+session (`arn:sts::<account>:assumed-role/<role>/<session>`), so disabling, rotating or removing a
+camera adds a Deny for the session name its tokens carry. The Deny holds a
+`DateLessThan acs:CurrentTime` condition set past the last moment any token issued before the
+revocation can be valid: it stops applying by itself, and is pruned from the document by the next
+revocation (or `prune()`), which keeps the policy within OSS's 16 KB.
+
+Session names carry an epoch (`session_name`): the registry bumps a device's `session_epoch` when
+it revokes it, so a re-enabled or rotated camera gets tokens under a new name at once, while the
+old name stays denied. A removed and re-added camera gets a new epoch at creation.
+
+Capacity: denies that expire in the same 10 minutes share one statement (one principal each, ~90
+bytes), so about 175 denies of 24-character ids fit; at the limit the oldest statements are merged
+into one (the merged deny lasts as long as its latest member — harmless, since a denied name is
+never issued again). When even that cannot
+fit, `RevocationFull` is raised: the device record is already disabled (no new tokens), and the
+caller learns that its outstanding token stays valid until it expires.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import oss2
+
+from .logging import get_logger
+
+log = get_logger("vigil.revocation")
+
+MAX_POLICY_BYTES = 16 * 1024
+CLOCK_GRACE_SECONDS = 120
+"""Added to the token life: the token function's clock, STS's and OSS's may disagree a little."""
+MAX_SESSION_NAME = 64
+_ROLE_ARN_RE = re.compile(r"acs:ram::([0-9]+):role/([A-Za-z0-9.@\-_]+)")
+_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+class RevocationError(Exception):
+    """The deny could not be recorded (storage refused, or concurrent writers kept racing)."""
+
+
+class RevocationFull(RevocationError):
+    """The bucket policy cannot hold one more deny, even with pending denies merged."""
+
+
+def _base36(n: int) -> str:
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = _ALPHABET[r] + out
+        if n == 0:
+            return out
+
+
+def session_name(device_id: str, epoch: int) -> str:
+    """The RoleSessionName of a device's tokens in `epoch` (0: records older than epochs → the id)."""
+    if epoch <= 0:
+        return device_id
+    suffix = "." + _base36(epoch)
+    if len(device_id) + len(suffix) <= MAX_SESSION_NAME:
+        return device_id + suffix
+    digest = hashlib.sha256(device_id.encode()).hexdigest()[:8]  # long ids: a unique, shorter stem
+    return device_id[: MAX_SESSION_NAME - len(suffix) - 9] + "_" + digest + suffix
+
+
+def new_epoch(previous: int = 0, now: float | None = None) -> int:
+    """A fresh epoch (unix ms), strictly greater than `previous`."""
+    return max(int((time.time() if now is None else now) * 1000), previous + 1)
+
+
+BUCKET_SECONDS = 600
+"""Deny expiries are rounded up to this: denies ending in the same 10 minutes share a statement (a
+denied session name is never issued again, so a deny that outlives its tokens a little costs nothing)."""
+
+
+def _iso_until(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(math.ceil(ts / BUCKET_SECONDS) * BUCKET_SECONDS))
+
+
+def _parse_iso(text: str) -> float:
+    return float(calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ")))
+
+
+@dataclass(frozen=True)
+class Revoked:
+    """What a revocation recorded: the denied session, until when, and how full the policy is."""
+
+    session: str
+    until: str
+    denies: int
+    policy_bytes: int
+
+
+class Revoker:
+    """Adds and prunes session denies in the bucket policy through an `oss2.Bucket`."""
+
+    def __init__(self, bucket: oss2.Bucket, upload_role_arn: str, max_token_life: int,
+                 clock: Callable[[], float] = time.time, limit: int = MAX_POLICY_BYTES) -> None:
+        m = _ROLE_ARN_RE.fullmatch(upload_role_arn)
+        if m is None:
+            raise ValueError(f"upload role ARN must be acs:ram::<account>:role/<name>, got {upload_role_arn!r}")
+        self.bucket = bucket
+        self.account_id, self.role_name = m.group(1), m.group(2).lower()
+        self.max_token_life = max_token_life
+        self.clock = clock
+        self.limit = limit
+
+    # -- the document ---------------------------------------------------------------------------
+
+    def principal(self, session: str) -> str:
+        return f"arn:sts::{self.account_id}:assumed-role/{self.role_name}/{session}"
+
+    def _resource(self) -> str:
+        return f"acs:oss:*:*:{self.bucket.bucket_name}/*"
+
+    def _is_ours(self, stmt: Any) -> bool:
+        prefix = self.principal("")
+        return (isinstance(stmt, dict) and stmt.get("Effect") == "Deny" and stmt.get("Action") == ["oss:*"]
+                and stmt.get("Resource") == [self._resource()]
+                and isinstance(stmt.get("Principal"), list)
+                and all(isinstance(p, str) and p.startswith(prefix) for p in stmt["Principal"])
+                and isinstance(_until(stmt), str))
+
+    def _statement(self, principals: list[str], until: str) -> dict[str, Any]:
+        return {"Effect": "Deny", "Action": ["oss:*"], "Principal": principals, "Resource": [self._resource()],
+                "Condition": {"DateLessThan": {"acs:CurrentTime": until}}}
+
+    def load(self) -> dict[str, Any] | None:
+        try:
+            text = self.bucket.get_bucket_policy().policy
+        except oss2.exceptions.NoSuchBucketPolicy:
+            return None
+        try:
+            doc = json.loads(text)
+        except ValueError as exc:
+            raise RevocationError("the bucket policy is not JSON") from exc
+        return doc if isinstance(doc, dict) else None
+
+    def denies(self) -> list[tuple[str, str]]:
+        """(session principal, until) of every deny in the policy, expired ones included."""
+        doc = self.load() or {}
+        return [(p, str(_until(s))) for s in doc.get("Statement", []) if self._is_ours(s) for p in s["Principal"]]
+
+    # -- changes ---------------------------------------------------------------------------------
+
+    def revoke(self, device_id: str, epoch: int) -> Revoked:
+        """Deny the device's sessions of `epoch` until no token issued now can be valid."""
+        session = session_name(device_id, epoch)
+        principal = self.principal(session)
+        until = _iso_until(self.clock() + self.max_token_life + CLOCK_GRACE_SECONDS)
+        for attempt in range(6):
+            doc = self.load()
+            statements = self._pruned(doc)
+            self._add(statements, principal, until)
+            text = self._fit(statements)
+            assert text is not None  # it holds the deny just added
+            self._write(text)
+            if principal in {p for p, _ in self.denies()}:  # a concurrent writer may have replaced ours
+                count = sum(len(s["Principal"]) for s in json.loads(text)["Statement"] if self._is_ours(s))
+                log.info("session revoked", extra={"device_id": device_id, "until": until, "denies": count,
+                                                   "policy_bytes": len(text), "attempt": attempt})
+                return Revoked(session, until, count, len(text))
+            time.sleep(0.05 * (attempt + 1))
+        raise RevocationError("the bucket policy kept changing under us; the deny was not recorded")
+
+    def prune(self) -> int:
+        """Drop expired denies (deleting the policy when nothing is left); returns how many went."""
+        doc = self.load()
+        if doc is None:
+            return 0
+        before = sum(len(s["Principal"]) for s in doc.get("Statement", []) if self._is_ours(s))
+        statements = self._pruned(doc)
+        after = sum(len(s["Principal"]) for s in statements if self._is_ours(s))
+        if after != before:
+            self._write(self._fit(statements))
+        return before - after
+
+    def _pruned(self, doc: dict[str, Any] | None) -> list[dict[str, Any]]:
+        now = self.clock()
+        kept = []
+        for stmt in (doc or {}).get("Statement", []):
+            if self._is_ours(stmt) and _parse_iso(str(_until(stmt))) <= now:
+                continue
+            kept.append(stmt)
+        return kept
+
+    def _add(self, statements: list[dict[str, Any]], principal: str, until: str) -> None:
+        for stmt in statements:
+            if self._is_ours(stmt) and principal in stmt["Principal"] and str(_until(stmt)) >= until:
+                return
+        for stmt in statements:
+            if self._is_ours(stmt) and _until(stmt) == until:
+                stmt["Principal"] = [*stmt["Principal"], principal]
+                return
+        statements.append(self._statement([principal], until))
+
+    def _fit(self, statements: list[dict[str, Any]]) -> str | None:
+        """The document text within the limit (None: no statement left), merging our oldest
+        statements when needed."""
+        while True:
+            text = _dump(statements)
+            if text is None or len(text) <= self.limit:
+                return text
+            ours = sorted((s for s in statements if self._is_ours(s)), key=lambda s: str(_until(s)))
+            if len(ours) < 2:
+                raise RevocationFull(f"the bucket policy would be {len(text)} bytes (limit {self.limit}); "
+                                     "outstanding tokens of this device stay valid until they expire")
+            first, second = ours[0], ours[1]
+            merged = self._statement(sorted(set(first["Principal"]) | set(second["Principal"])),
+                                     max(str(_until(first)), str(_until(second))))
+            statements[:] = [s for s in statements if s is not first and s is not second] + [merged]
+
+    def _write(self, text: str | None) -> None:
+        try:
+            if text is None:
+                self.bucket.delete_bucket_policy()
+            else:
+                self.bucket.put_bucket_policy(text)
+        except oss2.exceptions.OssError as exc:
+            raise RevocationError(f"OSS refused the bucket policy: {exc.code}") from exc
+
+
+def _until(stmt: dict[str, Any]) -> Any:
+    cond = stmt.get("Condition")
+    if not isinstance(cond, dict) or not isinstance(cond.get("DateLessThan"), dict):
+        return None
+    return cond["DateLessThan"].get("acs:CurrentTime")
+
+
+def _dump(statements: list[dict[str, Any]]) -> str | None:
+    if not statements:
+        return None
+    return json.dumps({"Version": "1", "Statement": statements}, separators=(",", ":"))
