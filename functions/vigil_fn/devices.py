@@ -23,6 +23,7 @@ import oss2
 from vigil_camera.keys import SYSTEM, device_record_key
 from vigil_camera.protocol import validate_device_id
 
+from . import safejson
 from .nonces import put_new
 from .revocation import Revoked, Revoker, new_epoch, session_name
 
@@ -80,7 +81,7 @@ class DeviceRecord:
     @classmethod
     def from_json(cls, data: bytes) -> DeviceRecord:
         try:
-            doc = json.loads(data)
+            doc = safejson.loads(data)
             if not isinstance(doc, dict):
                 raise ValueError("record is not an object")
             fields = {k: doc[k] for k in cls.__dataclass_fields__ if k in doc}

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import safejson
 from .logging import get_logger
 
 log = get_logger("vigil.http")
@@ -56,10 +57,14 @@ class Headers(Mapping[str, str]):
 
     def __init__(self, raw: Mapping[str, Any] | None = None) -> None:
         self._items: dict[str, str] = {}
+        self.duplicates: list[str] = []  # names sent more than once under different spellings
         for name, value in (raw or {}).items():
             if isinstance(value, list):  # some gateways hand repeated headers as lists
                 value = ", ".join(str(v) for v in value)
-            self._items[str(name).lower()] = str(value)
+            key = str(name).lower()
+            if key in self._items:
+                self.duplicates.append(key)
+            self._items[key] = str(value)
 
     def __getitem__(self, name: str) -> str:
         return self._items[name.lower()]
@@ -99,9 +104,9 @@ class HttpEvent:
             doc = bytes(event).decode("utf-8", errors="replace")
         if isinstance(doc, str):
             try:
-                doc = json.loads(doc)
+                doc = safejson.loads(doc)
             except ValueError as exc:
-                raise bad_request("the HTTP event is not JSON") from exc
+                raise bad_request(f"the HTTP event is not acceptable JSON ({exc})") from None
         if not isinstance(doc, Mapping):
             raise bad_request("the HTTP event is not a JSON object")
         ctx = doc.get("requestContext")
@@ -116,6 +121,9 @@ class HttpEvent:
         query = doc.get("queryParameters") or {}
         if not isinstance(headers, Mapping) or not isinstance(query, Mapping):
             raise bad_request("headers and queryParameters must be objects")
+        parsed_headers = Headers(headers)
+        if parsed_headers.duplicates:  # `X-Vigil-Device` and `x-vigil-device`: which one is meant?
+            raise bad_request(f"header {parsed_headers.duplicates[0][:64]} is sent more than once")
         body = _decode_body(doc.get("body"), bool(doc.get("isBase64Encoded")))
         request_id = (
             ctx.get("requestId")
@@ -125,7 +133,7 @@ class HttpEvent:
         return cls(
             method=method,
             path=path,
-            headers=Headers(headers),
+            headers=parsed_headers,
             query={str(k): str(v) for k, v in query.items()},
             body=body,
             request_id=str(request_id),
@@ -141,9 +149,9 @@ class HttpEvent:
         if not self.body.strip():
             return None
         try:
-            return json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise bad_request("the body is not valid JSON") from exc
+            return safejson.loads(self.body)
+        except ValueError as exc:
+            raise bad_request(f"the body is not acceptable JSON ({exc})") from None
 
 
 def _decode_body(body: Any, is_base64: bool) -> bytes:
