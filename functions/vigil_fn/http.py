@@ -180,10 +180,16 @@ def json_response(status: int, doc: Any, headers: Mapping[str, str] | None = Non
 
 
 class Router:
-    """Exact-path routing with 404 / 405 answers; handlers receive the parsed `HttpEvent`."""
+    """Exact-path routing with 404 / 405 answers; handlers receive the parsed `HttpEvent`.
 
-    def __init__(self) -> None:
+    `error_extra` (optional) adds fields to the `error` object of every refusal, including those
+    raised before routing (a malformed event, a header sent twice): the token API promises
+    `server_time` in all of them.
+    """
+
+    def __init__(self, error_extra: Callable[[], Mapping[str, Any]] | None = None) -> None:
         self._routes: dict[str, dict[str, Handler]] = {}
+        self._error_extra = error_extra
 
     def route(self, method: str, path: str) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
@@ -218,13 +224,18 @@ class Router:
             is_head = http_event.method == "HEAD"
             response = self.resolve(http_event.method, http_event.path)(http_event)
         except ApiError as err:
-            response = err.to_response()
+            response = self._refusal(err)
         except Exception:  # noqa: BLE001 - the client gets a 500, the log gets the traceback
             log.exception("unhandled error", extra={"request_id": request_id})
-            response = ApiError(500, "internal_error", "internal error; see the function log").to_response()
+            response = self._refusal(ApiError(500, "internal_error", "internal error; see the function log"))
         if request_id:
             response.setdefault("headers", {})["X-Vigil-Request-Id"] = request_id
         if is_head:
             response["body"] = ""
         return response
+
+    def _refusal(self, err: ApiError) -> Response:
+        for name, value in (self._error_extra() if self._error_extra else {}).items():
+            err.extra.setdefault(name, value)
+        return err.to_response()
 

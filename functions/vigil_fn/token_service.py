@@ -240,7 +240,7 @@ class TokenFunction:
         setup(self.settings.log_level)
         self._lock = threading.Lock()
         self._service: tuple[FunctionCredentials, TokenService] | None = None
-        self.router = Router()
+        self.router = Router(error_extra=lambda: {"server_time": int(time.time())})
         self.router.add("POST", TOKEN_PATH, self._token)
         for method in OTHER_METHODS:
             self.router.add(method, TOKEN_PATH, method_not_allowed)

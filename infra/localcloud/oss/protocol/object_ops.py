@@ -7,7 +7,7 @@ import hashlib
 from urllib.parse import quote
 
 from localcloud.oss.errors import OSSError
-from localcloud.oss.model import events
+from localcloud.oss.model import events, overwrite
 from localcloud.oss.model.types import MAX_OBJECT_SIZE
 from localcloud.oss.protocol import actions, objectio, policy_ops, xml
 from localcloud.oss.protocol.context import Call
@@ -89,6 +89,7 @@ def append_object(call: Call) -> Response:
     raw = call.req.params.get("position", "")
     if not raw.isdigit():
         raise OSSError("InvalidArgument", "position must be a non-negative integer.", 400)
+    _refuse_protected_append(call)
     body, length = body_and_length(call)
     info = call.store.append_object(
         call.bucket, call.key, int(raw), body, length, objectio.object_headers(call.req.headers),
@@ -98,6 +99,28 @@ def append_object(call: Call) -> Response:
     headers["x-oss-next-append-position"] = str(info.next_append_position if info.next_append_position
                                                 is not None else info.size)
     return Response(200, headers)
+
+
+def _refuse_protected_append(call: Call) -> None:
+    """An appendable object can be extended later, so a key an OverwriteConfig rule protects from
+    this writer cannot be appended to at all, not even created by an append (localcloud's reading
+    of OverwriteConfig; Vigil's recordings under `videos/` are write-once, issue #13 hole 8)."""
+    try:
+        config = call.store.get_config(call.bucket, "overwrite")
+    except OSSError:
+        return
+    if overwrite.forbidding_rule(config, call.key, call.principal.arn) is not None:
+        raise OSSError("FileAlreadyExists" if _exists(call) else "AccessDenied",
+                       "This key is protected by an overwrite rule: appends are not allowed.",
+                       409 if _exists(call) else 403)
+
+
+def _exists(call: Call) -> bool:
+    try:
+        call.store.head_object(call.bucket, call.key)
+    except OSSError:
+        return False
+    return True
 
 
 def copy_object(call: Call) -> Response:

@@ -18,6 +18,9 @@ access_log = logs.get("localcloud.oss.access")
 
 DRAIN_LIMIT = 64 * 1024 * 1024
 """Unread request bodies up to this size are drained to keep the connection; larger ones close it."""
+BODYLESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+BODY_WAIT_SECONDS = 2.0
+"""How long a body-less method's promised body may take to arrive before the request is refused."""
 
 
 def _header_text(value: str) -> str:
@@ -66,6 +69,8 @@ class OSSRequestHandler(Handler):
                 except ValueError as exc:
                     raise OSSError("InvalidArgument", "Content-Length is not valid.", 400) from exc
                 body = LengthReader(self.rfile, content_length)  # type: ignore[arg-type]
+            if self.command in BODYLESS and content_length:
+                self._take_promised_body(body, content_length)
             rt = route(self.path, headers.get("host"))
         except OSSError as err:
             response = error_response(err, request_id, head=self.command == "HEAD")
@@ -96,6 +101,23 @@ class OSSRequestHandler(Handler):
                 "client": self.client_address[0],
             },
         )
+
+    def _take_promised_body(self, body: BodyReader, length: int) -> None:
+        """A GET/HEAD/DELETE/OPTIONS that declares a body: read it now, before answering. Draining it
+        after the answer would wait for bytes that may never come and then eat the start of the
+        client's next request (answered HTTP/0.9-style). Too big or too slow → refuse and close."""
+        if length > 1024 * 1024:
+            self.close_connection = True
+            raise OSSError("InvalidArgument", "This request must not carry a body.", 400)
+        self.connection.settimeout(BODY_WAIT_SECONDS)
+        try:
+            body.drain(length)
+        except (OSError, OSSError) as exc:
+            self.close_connection = True
+            raise OSSError("RequestTimeout", "Your socket connection to the server was not read from or "
+                           "written to within the timeout period.", 400) from exc
+        finally:
+            self.connection.settimeout(self.timeout)
 
     def _write(self, response: Response, request_id: str) -> int:
         """Status, headers and body; returns body bytes sent."""

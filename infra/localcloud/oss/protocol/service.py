@@ -104,7 +104,7 @@ class OSSService:
         operation = actions.identify(req.method, req.route, req.headers)
         if operation == "Preflight":
             return self._preflight(req)
-        principal = authn.authenticate(req, self.ram, self.clock)
+        principal = authn.authenticate(req, self.ram, self.clock, self.region)
         if principal is None:
             raise access_denied("You have no right to access this object because of bucket acl.")
         req.extras["principal"] = principal.arn
