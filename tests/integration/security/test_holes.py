@@ -19,6 +19,8 @@ from vigil_camera import protocol
 from vigil_camera.keys import parse_clip_key
 from vigil_fn.events import parse_oss_event
 
+from .conftest import wait_until
+
 pytestmark = pytest.mark.integration
 
 DAY = "2026/12/01"
@@ -77,32 +79,54 @@ def test_hole2_deep_json_is_a_400_everywhere(cloud: Any, cameras: Any) -> None:
     assert json.loads(indexer.data)["indexed"] == [] and "Traceback" not in indexer.data.decode()
 
 
-def test_hole3_only_ascii_digits_make_a_clip_key() -> None:
-    assert parse_clip_key(f"videos/cam-i/{DAY}/101112345Z-1.ts") is not None
-    for key in ("videos/cam-i/２０２６/１２/０１/１０１１１２３４５Z-１.ts", f"videos/cam-i/{DAY}/101112345Z-١٢.ts",
-                f"videos/cam-i/{DAY}/101112345Z-01.ts"):
-        assert parse_clip_key(key) is None, key
+def _event_of(cloud: Any, key: str, write: Any) -> dict[str, Any]:
+    """The OSS event record the stack emits for `write()` on `key` (what the OSS trigger delivers)."""
+    outbox = cloud.stack.store.outbox
+    after = outbox.last_seq
+    write()
+
+    def found() -> dict[str, Any] | None:
+        return next((e for _, e in outbox.read(after_seq=after, limit=1000) if e["oss"]["object"]["key"] == key),
+                    None)
+
+    return dict(wait_until(found, 10.0, f"the event of {key}"))
 
 
-@pytest.mark.parametrize("key", [f"videos/cam-i/{DAY}/%30%32%30%33%30%30%30%30%30Z-18.ts",
-                                 f"videos/cam-i/{DAY}/020300000Z-18+1.ts", f"videos/cam-i/{DAY}/0203 0000Z-18.ts",
-                                 "videos/cam-i/a%2Fb%25.ts"])
-def test_hole4_event_keys_are_taken_as_oss_stored_them(cloud: Any, key: str) -> None:
-    """The junk twin is a different key, with or without encoding tricks; it never parses as a clip."""
-    operator = cloud.bucket()
-    seen = []
-    sub = cloud.stack.store.outbox.subscribe(f"sec-hole4-{abs(hash(key))}", seen.append, start="latest")
-    try:
-        operator.put_object(key, b"junk")
-        deadline = time.monotonic() + 10
-        while not any(e["oss"]["object"]["key"] == key for e in seen) and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        sub.stop()
-    event = next(e for e in seen if e["oss"]["object"]["key"] == key)
-    (record,) = parse_oss_event(json.dumps({"events": [event]}))
-    assert record.key == key and parse_clip_key(record.key) is None
-    operator.delete_object(key)
+def _index(cloud: Any, event: dict[str, Any]) -> dict[str, Any]:
+    """Run the indexer on one event, synchronously, through the FC invoke API (operator's fc2)."""
+    resp = _fc(cloud).invoke_function("vigil", "vigil-indexer", payload=json.dumps({"events": [event]}))
+    (outcome,) = json.loads(resp.data)["indexed"]
+    return dict(outcome)
+
+
+@pytest.mark.parametrize("name", ["２０２６/１２/０１/１０１１１２３４５Z-１.ts", f"{DAY}/101112345Z-١٢.ts",
+                                  f"{DAY}/101112345Z-01.ts"])
+def test_hole3_only_ascii_digits_make_a_clip_key(cloud: Any, cameras: Any, ts_clip: bytes, name: str) -> None:
+    camera = cameras.provision()
+    bucket = cameras.bucket(cameras.token(camera))
+    key = f"videos/{camera.device_id}/{name}"
+    event = _event_of(cloud, key, lambda: bucket.put_object(key, ts_clip))
+    outcome = _index(cloud, event)
+    assert outcome["result"] == "rejected" and parse_clip_key(key) is None, outcome
+    assert parse_clip_key(f"videos/{camera.device_id}/{DAY}/101112345Z-1.ts") is not None
+
+
+@pytest.mark.parametrize("name", ["%30%32%30%33%30%30%30%30%30Z-18.ts", "020300000Z-18+1.ts",
+                                  "0203 0000Z-18.ts", "a%2Fb%25.ts"])
+def test_hole4_event_keys_are_taken_as_oss_stored_them(cloud: Any, cameras: Any, ts_clip: bytes,
+                                                       name: str) -> None:
+    """A junk twin next to a real clip is its own key — with `%`, `+` or spaces — and is never a clip,
+    so it cannot replace the real clip's timeline entry."""
+    camera = cameras.provision()
+    bucket = cameras.bucket(cameras.token(camera))
+    real = f"videos/{camera.device_id}/{DAY}/020300000Z-18.ts"
+    twin = f"videos/{camera.device_id}/{DAY}/{name}"
+    real_event = _event_of(cloud, real, lambda: bucket.put_object(real, ts_clip))
+    assert _index(cloud, real_event)["result"] == "indexed"
+    twin_event = _event_of(cloud, twin, lambda: bucket.put_object(twin, b"junk" * 750))
+    (record,) = parse_oss_event(json.dumps({"events": [twin_event]}))
+    assert record.key == twin
+    assert _index(cloud, twin_event)["result"] == "rejected"
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "OPTIONS"])
@@ -203,3 +227,20 @@ def _read_response(sock: socket.socket) -> bytes:
             break
         rest += chunk
     return head + b"\r\n\r\n" + rest
+
+
+def test_sts_refuses_a_deeply_nested_session_policy(cloud: Any) -> None:
+    from aliyunsdkcore.acs_exception.exceptions import ServerException
+    from aliyunsdkcore.client import AcsClient
+    from aliyunsdksts.request.v20150401.AssumeRoleRequest import AssumeRoleRequest
+
+    client = AcsClient(cloud.access_key_id, cloud.access_key_secret, cloud.region, timeout=10)
+    req = AssumeRoleRequest()
+    req.set_endpoint(cloud.sts_endpoint.split("://", 1)[1])
+    req.set_protocol_type("http")
+    req.set_RoleArn(f"acs:ram::{cloud.account_id}:role/vigil-operator-token")
+    req.set_RoleSessionName("deep-policy")
+    req.set_Policy(DEEP.decode())
+    with pytest.raises(ServerException) as info:
+        client.do_action_with_exception(req)
+    assert (info.value.get_http_status(), info.value.get_error_code()) == (400, "InvalidParameter.PolicyGrammar")

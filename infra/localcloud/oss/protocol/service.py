@@ -177,7 +177,7 @@ class OSSService:
                 self.clock.set_offset(float(doc["offset"]))
             else:
                 raise ValueError("need advance or offset")
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, RecursionError) as exc:
             message = f'body must be {{"advance": s}} or {{"offset": s}}: {exc}'
             return _json(400, {"error": {"code": "InvalidArgument", "message": message}})
         log.info("clock moved", extra={"request_id": req.request_id, "offset": self.clock.offset})
