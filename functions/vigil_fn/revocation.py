@@ -147,6 +147,13 @@ class Revoker:
             raise RevocationError("the bucket policy is not JSON") from exc
         return doc if isinstance(doc, dict) else None
 
+    def policy_bytes(self) -> int:
+        """The size of the bucket policy document (0 without one)."""
+        try:
+            return len(self.bucket.get_bucket_policy().policy.encode())
+        except oss2.exceptions.NoSuchBucketPolicy:
+            return 0
+
     def denies(self) -> list[tuple[str, str]]:
         """(session principal, until) of every deny in the policy, expired ones included."""
         doc = self.load() or {}

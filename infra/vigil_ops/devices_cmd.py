@@ -48,7 +48,7 @@ def register(sub: Any) -> None:
     _id(show)
     show.set_defaults(func=run_show)
 
-    for name, status, text in (("disable", "disabled", "refuse new tokens for a device at once"),
+    for name, status, text in (("disable", "disabled", "refuse new tokens and revoke the outstanding one"),
                                ("enable", "enabled", "allow a disabled device again")):
         p = dsub.add_parser(name, help=text)
         _id(p)
@@ -62,6 +62,14 @@ def register(sub: Any) -> None:
     remove = dsub.add_parser("remove", help="delete a device's record (its recordings stay)")
     _id(remove)
     remove.set_defaults(func=run_remove)
+
+    revs = dsub.add_parser("revocations", help="the session denies in the bucket policy (and prune expired ones)",
+                           description="Lists the bucket-policy denies that shut revoked devices' outstanding "
+                                       "tokens out, with how full the 16 KB policy is. Expired denies no longer "
+                                       "apply (their condition lapsed); --prune removes them from the document.")
+    revs.add_argument("--prune", action="store_true", help="remove expired denies (default: only list)")
+    revs.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    revs.set_defaults(func=run_revocations)
 
 
 def _id(p: argparse.ArgumentParser) -> None:
@@ -197,6 +205,23 @@ def run_remove(args: argparse.Namespace) -> int:
     registry.delete(device_id)
     print(f"device {device_id} removed (its recordings stay until retention deletes them)")
     _report_revocation(registry)
+    return 0
+
+
+@_guard
+def run_revocations(args: argparse.Namespace) -> int:
+    _, registry, _ = _context(args)
+    pruned = registry.prune_revocations() if args.prune else 0
+    denies = registry.revoker.denies()
+    size = registry.revoker.policy_bytes()
+    if args.json:
+        print(json.dumps({"denies": [{"principal": p, "until": u} for p, u in denies], "pruned": pruned,
+                          "policy_bytes": size, "limit_bytes": registry.revoker.limit}))
+        return 0
+    for principal, until in denies:
+        print(f"{until}  {principal}")
+    print(f"{len(denies)} denies, {size} of {registry.revoker.limit} policy bytes"
+          + (f"; {pruned} expired removed" if args.prune else ""))
     return 0
 
 

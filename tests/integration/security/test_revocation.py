@@ -9,6 +9,7 @@ and a re-enabled camera gets a working token at once (its sessions carry a new e
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import oss2
@@ -148,3 +149,25 @@ def test_only_the_api_role_may_write_the_bucket_policy(cloud: Any, role: str, ma
     else:
         with pytest.raises(oss2.exceptions.AccessDenied):
             revoker.revoke("sec-api-probe", 1)
+
+
+def test_the_cli_revokes_and_lists_denies(cloud: Any, cameras: Any, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from vigil_ops.cli import main
+
+    monkeypatch.setenv("VIGIL_LOCAL_DATA", str(cloud.data_dir))
+    for name in ("VIGIL_OSS_ENDPOINT", "VIGIL_BUCKET", "VIGIL_MASTER_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID",
+                 "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "VIGIL_TOKEN_URL", "VIGIL_UPLOAD_ROLE_ARN"):
+        monkeypatch.delenv(name, raising=False)
+    camera = cameras.provision()
+    stolen = cameras.bucket(cameras.token(camera))
+    session = cameras.registry.require(camera.device_id).session_name
+    assert main(["devices", "disable", camera.device_id]) == 0
+    _, err = capsys.readouterr()
+    assert f"session {session}) denied until" in err
+    d = camera.device_id
+    wait_until(lambda: _refused(lambda: stolen.put_object(f"videos/{d}/{DAY}/1.ts", b"x")), 5.0, "the CLI deny")
+    assert main(["devices", "revocations", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert any(item["principal"].endswith("/" + session) for item in listed["denies"])
+    assert 0 < listed["policy_bytes"] <= listed["limit_bytes"] == 16 * 1024
