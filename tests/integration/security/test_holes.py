@@ -178,9 +178,14 @@ def test_hole8_devices_cannot_append_under_videos(cameras: Any, cloud: Any) -> N
         bucket.append_object(f"videos/{d}/{DAY}/100000000Z-1.ts", 0, b"x")
     assert info.value.status == 403
     bucket.put_object(f"videos/{d}/{DAY}/100100000Z-2.ts", b"clip", headers={"x-oss-forbid-overwrite": "true"})
-    with pytest.raises(oss2.exceptions.OssError) as info:
+    with pytest.raises(oss2.exceptions.ObjectNotAppendable):
         bucket.append_object(f"videos/{d}/{DAY}/100100000Z-2.ts", 4, b"more")
-    assert info.value.status == 409
+    appendable = f"videos/{d}/{DAY}/100200000Z-3.ts"  # made appendable by someone else (the operator)
+    grown = cloud.bucket().append_object(appendable, 0, b"seg1")
+    with pytest.raises(oss2.exceptions.OssError) as info:
+        bucket.append_object(appendable, grown.next_position, b"seg2")
+    assert (info.value.status, info.value.code) == (409, "FileAlreadyExists")
+    assert cloud.bucket().get_object(appendable).read() == b"seg1"
     first = bucket.append_object(f"live/{d}/{DAY}/10.ts", 0, b"seg1")  # live/ stays appendable
     bucket.append_object(f"live/{d}/{DAY}/10.ts", first.next_position, b"seg2")
     assert cloud.bucket().get_object(f"live/{d}/{DAY}/10.ts").read() == b"seg1seg2"

@@ -109,18 +109,17 @@ def _refuse_protected_append(call: Call) -> None:
         config = call.store.get_config(call.bucket, "overwrite")
     except OSSError:
         return
-    if overwrite.forbidding_rule(config, call.key, call.principal.arn) is not None:
-        raise OSSError("FileAlreadyExists" if _exists(call) else "AccessDenied",
-                       "This key is protected by an overwrite rule: appends are not allowed.",
-                       409 if _exists(call) else 403)
-
-
-def _exists(call: Call) -> bool:
+    if overwrite.forbidding_rule(config, call.key, call.principal.arn) is None:
+        return
     try:
-        call.store.head_object(call.bucket, call.key)
+        existing = call.store.head_object(call.bucket, call.key)
     except OSSError:
-        return False
-    return True
+        raise OSSError("AccessDenied", "This key is protected by an overwrite rule: appends are not allowed.",
+                       403) from None
+    if existing.object_type == "Appendable":
+        raise OSSError("FileAlreadyExists", "This key is protected by an overwrite rule: appends are not "
+                       "allowed.", 409)
+    # a Normal or Multipart object: the store answers 409 ObjectNotAppendable, as OSS does
 
 
 def copy_object(call: Call) -> Response:
