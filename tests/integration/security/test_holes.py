@@ -249,3 +249,17 @@ def test_sts_refuses_a_deeply_nested_session_policy(cloud: Any) -> None:
     with pytest.raises(ServerException) as info:
         client.do_action_with_exception(req)
     assert (info.value.get_http_status(), info.value.get_error_code()) == (400, "InvalidParameter.PolicyGrammar")
+
+
+def test_a_stalled_upload_body_times_out_and_leaves_nothing(cloud: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from localcloud.oss.protocol import server
+
+    monkeypatch.setattr(server, "BODY_IDLE_SECONDS", 1.0)
+    key = "sec/stalled-upload.bin"
+    url = urlsplit(cloud.bucket().sign_url("PUT", key, 60))
+    with socket.create_connection((url.hostname, url.port), timeout=15) as sock:
+        sock.sendall(f"PUT {url.path}?{url.query} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+                     "Content-Length: 100\r\n\r\n0123456789".encode())
+        answer = _read_response(sock)
+    assert answer.startswith(b"HTTP/1.1 400") and b"RequestTimeout" in answer, answer[:300]
+    assert not cloud.bucket().object_exists(key)

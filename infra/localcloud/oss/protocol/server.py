@@ -21,6 +21,9 @@ DRAIN_LIMIT = 64 * 1024 * 1024
 BODYLESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 BODY_WAIT_SECONDS = 2.0
 """How long a body-less method's promised body may take to arrive before the request is refused."""
+BODY_IDLE_SECONDS = 60.0
+"""While a request is handled, a body that stalls this long fails it with 400 RequestTimeout (as OSS
+does) instead of holding a server thread forever; idle keep-alive connections are not affected."""
 
 
 def _header_text(value: str) -> str:
@@ -81,17 +84,24 @@ class OSSRequestHandler(Handler):
                 content_length=content_length, client_ip=self.client_address[0], request_id=request_id,
                 chunked=chunked,
             )
-            response = service.handle(req)
+            self.connection.settimeout(BODY_IDLE_SECONDS)
+            try:
+                response = service.handle(req)
+            finally:
+                self.connection.settimeout(self.timeout)
         if content_length is not None and content_length > DRAIN_LIMIT and body.consumed == 0 \
                 and response.status >= 400:
             self.close_connection = True  # do not read gigabytes we refused
         sent = self._write(response, request_id)
         if not self.close_connection:
             try:
+                self.connection.settimeout(BODY_IDLE_SECONDS)
                 if not body.drain(DRAIN_LIMIT):
                     self.close_connection = True
             except (OSError, OSSError):
                 self.close_connection = True
+            finally:
+                self.connection.settimeout(self.timeout)
         access_log.info(
             "request",
             extra={
