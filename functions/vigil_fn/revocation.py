@@ -6,7 +6,9 @@ session (`arn:sts::<account>:assumed-role/<role>/<session>`), so disabling, rota
 camera adds a Deny for the session name its tokens carry. The Deny holds a
 `DateLessThan acs:CurrentTime` condition set past the last moment any token issued before the
 revocation can be valid: it stops applying by itself, and is pruned from the document by the next
-revocation (or `prune()`), which keeps the policy within OSS's 16 KB.
+revocation (or `prune()`), which keeps the policy within OSS's 16 KB. Each revocation is recorded
+create-only in a journal (`_system/revocations/<until>/<session>`) before the policy is rebuilt
+from it, so concurrent revocations cannot lose one another's deny (`Revoker.sync`).
 
 Session names carry an epoch (`session_name`): the registry bumps a device's `session_epoch` when
 it revokes it, so a re-enabled or rotated camera gets tokens under a new name at once, while the
@@ -35,6 +37,7 @@ from typing import Any
 import oss2
 
 from .logging import get_logger
+from .nonces import put_new
 
 log = get_logger("vigil.revocation")
 
@@ -42,6 +45,9 @@ MAX_POLICY_BYTES = 16 * 1024
 CLOCK_GRACE_SECONDS = 120
 """Added to the token life: the token function's clock, STS's and OSS's may disagree a little."""
 MAX_SESSION_NAME = 64
+JOURNAL = "_system/revocations/"
+"""One create-only object per revocation, `<until>/<session name>`: the record of what must stay
+denied until when, from which the policy is (re)built."""
 _ROLE_ARN_RE = re.compile(r"acs:ram::([0-9]+):role/([A-Za-z0-9.@\-_]+)")
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -86,6 +92,10 @@ denied session name is never issued again, so a deny that outlives its tokens a 
 
 def _iso_until(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(math.ceil(ts / BUCKET_SECONDS) * BUCKET_SECONDS))
+
+
+def _iso(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
 def _parse_iso(text: str) -> float:
@@ -162,55 +172,78 @@ class Revoker:
     # -- changes ---------------------------------------------------------------------------------
 
     def revoke(self, device_id: str, epoch: int) -> Revoked:
-        """Deny the device's sessions of `epoch` until no token issued now can be valid."""
+        """Deny the device's sessions of `epoch` until no token issued now can be valid.
+
+        The revocation is first recorded create-only in the journal (`_system/revocations/`), then
+        the policy is brought up to the journal (`sync`); a concurrent revocation can therefore
+        delay a deny by a retry, never lose it."""
         session = session_name(device_id, epoch)
-        principal = self.principal(session)
         until = _iso_until(self.clock() + self.max_token_life + CLOCK_GRACE_SECONDS)
-        for attempt in range(6):
+        key = f"{JOURNAL}{until}/{session}"
+        try:
+            put_new(self.bucket, key, json.dumps({"device_id": device_id, "session": session,
+                                                  "revoked_at": _iso(self.clock()), "until": until}).encode(),
+                    {"Content-Type": "application/json"})
+        except oss2.exceptions.OssError as exc:
+            raise RevocationError(f"OSS refused the revocation record: {exc.code}") from exc
+        denies, size = self.sync()
+        log.info("session revoked", extra={"device_id": device_id, "until": until, "denies": denies,
+                                           "policy_bytes": size})
+        return Revoked(session, until, denies, size)
+
+    def sync(self) -> tuple[int, int]:
+        """Make the policy deny exactly the journal's live sessions; returns (denies, policy bytes).
+
+        Writers read-modify-write one document, and OSS has no conditional PutBucketPolicy, so every
+        writer re-reads after its write and writes again until the policy holds every live journal
+        entry: the last write is always followed by such a check."""
+        for attempt in range(12):
+            live, expired = self._journal()
             doc = self.load()
-            statements = self._pruned(doc)
-            self._add(statements, principal, until)
-            text = self._fit(statements)
-            assert text is not None  # it holds the deny just added
-            self._write(text)
-            if principal in {p for p, _ in self.denies()}:  # a concurrent writer may have replaced ours
-                count = sum(len(s["Principal"]) for s in json.loads(text)["Statement"] if self._is_ours(s))
-                log.info("session revoked", extra={"device_id": device_id, "until": until, "denies": count,
-                                                   "policy_bytes": len(text), "attempt": attempt})
-                return Revoked(session, until, count, len(text))
-            time.sleep(0.05 * (attempt + 1))
-        raise RevocationError("the bucket policy kept changing under us; the deny was not recorded")
+            statements = (doc or {}).get("Statement", [])
+            have = {p for s in statements if self._is_ours(s) for p in s["Principal"]}
+            stale = any(self._is_ours(s) and _parse_iso(str(_until(s))) <= self.clock() for s in statements)
+            if have >= {self.principal(sess) for sess, _ in live} and not stale:
+                self._forget(expired)
+                return len(have), len(_dump(statements) or "")
+            others = [s for s in statements if not self._is_ours(s)]
+            by_until: dict[str, list[str]] = {}
+            for sess, until in live:
+                by_until.setdefault(until, []).append(self.principal(sess))
+            ours = [self._statement(sorted(ps), until) for until, ps in sorted(by_until.items())]
+            self._write(self._fit(others + ours))
+            if attempt:
+                time.sleep(min(0.5, 0.02 * 2 ** attempt))
+        raise RevocationError("the bucket policy kept changing under us; retry the revocation")
 
     def prune(self) -> int:
         """Drop expired denies (deleting the policy when nothing is left); returns how many went."""
-        doc = self.load()
-        if doc is None:
-            return 0
-        before = sum(len(s["Principal"]) for s in doc.get("Statement", []) if self._is_ours(s))
-        statements = self._pruned(doc)
-        after = sum(len(s["Principal"]) for s in statements if self._is_ours(s))
-        if after != before:
-            self._write(self._fit(statements))
-        return before - after
+        before = len(self.denies())
+        after, _ = self.sync()
+        return max(0, before - after)
 
-    def _pruned(self, doc: dict[str, Any] | None) -> list[dict[str, Any]]:
+    def _journal(self) -> tuple[list[tuple[str, str]], list[str]]:
+        """(session, until) of live journal entries, and the keys of expired ones."""
         now = self.clock()
-        kept = []
-        for stmt in (doc or {}).get("Statement", []):
-            if self._is_ours(stmt) and _parse_iso(str(_until(stmt))) <= now:
+        live, expired = [], []
+        for info in oss2.ObjectIteratorV2(self.bucket, prefix=JOURNAL):
+            until, _, sess = info.key[len(JOURNAL):].partition("/")
+            try:
+                ends = _parse_iso(until)
+            except ValueError:
                 continue
-            kept.append(stmt)
-        return kept
+            if ends <= now:
+                expired.append(info.key)
+            elif sess:
+                live.append((sess, until))
+        return live, expired
 
-    def _add(self, statements: list[dict[str, Any]], principal: str, until: str) -> None:
-        for stmt in statements:
-            if self._is_ours(stmt) and principal in stmt["Principal"] and str(_until(stmt)) >= until:
-                return
-        for stmt in statements:
-            if self._is_ours(stmt) and _until(stmt) == until:
-                stmt["Principal"] = [*stmt["Principal"], principal]
-                return
-        statements.append(self._statement([principal], until))
+    def _forget(self, keys: list[str]) -> None:
+        for key in keys:
+            try:
+                self.bucket.delete_object(key)
+            except oss2.exceptions.OssError:
+                log.warning("could not delete an expired revocation record", extra={"key": key})
 
     def _fit(self, statements: list[dict[str, Any]]) -> str | None:
         """The document text within the limit (None: no statement left), merging our oldest
