@@ -85,13 +85,13 @@ def new_epoch(previous: int = 0, now: float | None = None) -> int:
     return max(int((time.time() if now is None else now) * 1000), previous + 1)
 
 
-BUCKET_SECONDS = 600
+EXPIRY_STEP_SECONDS = 600
 """Deny expiries are rounded up to this: denies ending in the same 10 minutes share a statement (a
 denied session name is never issued again, so a deny that outlives its tokens a little costs nothing)."""
 
 
 def _iso_until(ts: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(math.ceil(ts / BUCKET_SECONDS) * BUCKET_SECONDS))
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(math.ceil(ts / EXPIRY_STEP_SECONDS) * EXPIRY_STEP_SECONDS))
 
 
 def _iso(ts: float) -> str:
