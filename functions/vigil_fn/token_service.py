@@ -203,6 +203,7 @@ class TokenService:
         sts_ms = round((time.perf_counter() - started) * 1000, 2)
         log.info("token issued", extra={"device_id": device_id, "ttl": ttl, "request_id": event.request_id,
                                         "expiration": creds.expiration, "key_version": record.key_version,
+                                        "session": record.session_name,
                                         "sts_ms": sts_ms})
         return json_response(200, token_response(self.settings, device_id, creds, now))
 
