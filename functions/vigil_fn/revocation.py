@@ -14,10 +14,10 @@ Session names carry an epoch (`session_name`): the registry bumps a device's `se
 it revokes it, so a re-enabled or rotated camera gets tokens under a new name at once, while the
 old name stays denied. A removed and re-added camera gets a new epoch at creation.
 
-Capacity: denies that expire in the same 10 minutes share one statement (one principal each, ~90
-bytes), so about 175 denies of 24-character ids fit; at the limit the oldest statements are merged
-into one (the merged deny lasts as long as its latest member — harmless, since a denied name is
-never issued again). When even that cannot
+Capacity: denies that expire in the same 10 minutes share statements (one principal each, ~90
+bytes; OSS caps a statement at 4095 bytes and the policy at 16 KB), so about 170 denies of
+24-character ids fit; at the limit the earliest expiries are merged into later ones (a merged deny
+lasts as long as its latest member — harmless, since a denied name is never issued again). When even that cannot
 fit, `RevocationFull` is raised: the device record is already disabled (no new tokens), and the
 caller learns that its outstanding token stays valid until it expires.
 """
@@ -42,6 +42,8 @@ from .nonces import put_new
 log = get_logger("vigil.revocation")
 
 MAX_POLICY_BYTES = 16 * 1024
+MAX_STATEMENT_BYTES = 4095
+"""OSS refuses a bucket policy with an item (a statement) over 4095 bytes (EC 0030-00000003)."""
 CLOCK_GRACE_SECONDS = 120
 """Added to the token life: the token function's clock, STS's and OSS's may disagree a little."""
 MAX_SESSION_NAME = 64
@@ -210,8 +212,7 @@ class Revoker:
             by_until: dict[str, list[str]] = {}
             for sess, until in live:
                 by_until.setdefault(until, []).append(self.principal(sess))
-            ours = [self._statement(sorted(ps), until) for until, ps in sorted(by_until.items())]
-            self._write(self._fit(others + ours))
+            self._write(self._fit(others, by_until))
             if attempt:
                 time.sleep(min(0.5, 0.02 * 2 ** attempt))
         raise RevocationError("the bucket policy kept changing under us; retry the revocation")
@@ -245,21 +246,33 @@ class Revoker:
             except oss2.exceptions.OssError:
                 log.warning("could not delete an expired revocation record", extra={"key": key})
 
-    def _fit(self, statements: list[dict[str, Any]]) -> str | None:
-        """The document text within the limit (None: no statement left), merging our oldest
-        statements when needed."""
+    def _render(self, groups: dict[str, list[str]]) -> list[dict[str, Any]]:
+        """One statement per expiry, split so that none exceeds OSS's 4095 bytes per statement."""
+        out = []
+        for until, principals in sorted(groups.items()):
+            chunk: list[str] = []
+            for principal in sorted(set(principals)):
+                if chunk and _size(self._statement([*chunk, principal], until)) > MAX_STATEMENT_BYTES:
+                    out.append(self._statement(chunk, until))
+                    chunk = []
+                chunk.append(principal)
+            if chunk:
+                out.append(self._statement(chunk, until))
+        return out
+
+    def _fit(self, others: list[dict[str, Any]], groups: dict[str, list[str]]) -> str | None:
+        """The document text within the limit (None: no statement left). At the limit the two
+        earliest expiries are merged into the later one, which packs their statements tighter."""
+        groups = {until: list(ps) for until, ps in groups.items()}
         while True:
-            text = _dump(statements)
-            if text is None or len(text) <= self.limit:
+            text = _dump(others + self._render(groups))
+            if text is None or len(text.encode()) <= self.limit:
                 return text
-            ours = sorted((s for s in statements if self._is_ours(s)), key=lambda s: str(_until(s)))
-            if len(ours) < 2:
+            if len(groups) < 2:
                 raise RevocationFull(f"the bucket policy would be {len(text)} bytes (limit {self.limit}); "
                                      "outstanding tokens of this device stay valid until they expire")
-            first, second = ours[0], ours[1]
-            merged = self._statement(sorted(set(first["Principal"]) | set(second["Principal"])),
-                                     max(str(_until(first)), str(_until(second))))
-            statements[:] = [s for s in statements if s is not first and s is not second] + [merged]
+            first, second = sorted(groups)[:2]
+            groups[second] = groups.pop(first) + groups[second]
 
     def _write(self, text: str | None) -> None:
         try:
@@ -276,6 +289,10 @@ def _until(stmt: dict[str, Any]) -> Any:
     if not isinstance(cond, dict) or not isinstance(cond.get("DateLessThan"), dict):
         return None
     return cond["DateLessThan"].get("acs:CurrentTime")
+
+
+def _size(stmt: dict[str, Any]) -> int:
+    return len(json.dumps(stmt, separators=(",", ":")).encode())
 
 
 def _dump(statements: list[dict[str, Any]]) -> str | None:

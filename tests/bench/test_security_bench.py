@@ -1,5 +1,5 @@
-"""What a full revocation policy costs every request (`make bench`): small PutObjects by a camera's
-STS session on a bucket whose 16 KB bucket policy holds the most denies it can (175), vs the same
+"""What a full revocation policy costs every request (`make bench`): small PutObjects (operator key)
+on a bucket whose 16 KB bucket policy holds the most denies it can (168), vs the same
 PutObjects on a bucket without a policy, in the same run."""
 
 from __future__ import annotations

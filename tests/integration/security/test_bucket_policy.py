@@ -81,23 +81,37 @@ def test_grammar_errors_are_400(side_bucket: Any, bad: dict[str, Any]) -> None:
         (400, "InvalidPolicyDocument")
 
 
-def test_sixteen_kilobytes_is_the_limit(cloud: Any, side_bucket: Any) -> None:
-    resource = f"acs:oss:*:*:{side_bucket.bucket_name}/x/*"
+def _statement(cloud: Any, bucket: str, principals: range, pad: int = 0) -> dict[str, Any]:
+    names = [f"arn:sts::{cloud.account_id}:assumed-role/vigil-device-upload/cam-{i:05d}" for i in principals]
+    return {"Effect": "Deny", "Action": ["oss:PutObject"], "Principal": names,
+            "Resource": [f"acs:oss:*:*:{bucket}/x/*"], "Sid": "p" * pad}
 
-    def doc(principals: int, pad: int) -> str:
-        names = [f"arn:sts::{cloud.account_id}:assumed-role/vigil-device-upload/cam-{i:05d}"
-                 for i in range(principals)]
-        stmt = {"Effect": "Deny", "Action": ["oss:PutObject"], "Principal": names, "Resource": [resource],
-                "Sid": "p" * pad}
-        return json.dumps({"Version": "1", "Statement": [stmt]}, separators=(",", ":"))
 
-    base = doc(200, 0)
-    fits = doc(200, 16 * 1024 - len(base))
-    assert len(fits) == 16 * 1024
-    side_bucket.put_bucket_policy(fits)
-    too_big = doc(200, 16 * 1024 - len(base) + 1)
-    assert _status_code(lambda: side_bucket.put_bucket_policy(too_big)) == (400, "InvalidPolicyDocument")
-    assert json.loads(side_bucket.get_bucket_policy().policy) == json.loads(fits)  # the old one stays
+def _compact(doc: Any) -> str:
+    return json.dumps(doc, separators=(",", ":"))
+
+
+def _padded(cloud: Any, bucket: str, start: int, size: int) -> dict[str, Any]:
+    """A statement of exactly `size` bytes (compact JSON)."""
+    stmt = _statement(cloud, bucket, range(start, start + 40))
+    stmt["Sid"] = "p" * (size - len(_compact(stmt)))
+    assert len(_compact(stmt)) == size
+    return stmt
+
+
+def test_sixteen_kilobytes_per_policy_and_4095_bytes_per_statement(cloud: Any, side_bucket: Any) -> None:
+    name = side_bucket.bucket_name
+    overhead = len(_compact({"Version": "1", "Statement": [{}, {}, {}, {}]})) - 8
+    last = 16 * 1024 - overhead - 3 * 4095
+    fits = {"Version": "1", "Statement": [_padded(cloud, name, 40 * i, 4095) for i in range(3)]
+            + [_padded(cloud, name, 120, last)]}
+    assert len(_compact(fits)) == 16 * 1024
+    side_bucket.put_bucket_policy(_compact(fits))
+    too_big = {"Version": "1", "Statement": fits["Statement"][:3] + [_padded(cloud, name, 120, last + 1)]}
+    assert _status_code(lambda: side_bucket.put_bucket_policy(_compact(too_big))) == (400, "InvalidPolicyDocument")
+    one_big = {"Version": "1", "Statement": [_padded(cloud, name, 0, 4096)]}
+    assert _status_code(lambda: side_bucket.put_bucket_policy(_compact(one_big))) == (400, "InvalidPolicyDocument")
+    assert json.loads(side_bucket.get_bucket_policy().policy) == fits  # the refused ones changed nothing
 
 
 def test_bucket_policy_allows_a_named_session_and_nobody_else(cloud: Any, cameras: Any, side_bucket: Any) -> None:

@@ -10,7 +10,8 @@ A bucket policy is a RAM-style document with a `Principal` in every statement::
 Action, Resource and Condition mean what they mean in RAM policies (`localcloud.ram.policy`
 compiles them; the same condition operators and keys). `Principal` may be a string or a list; an
 empty list means `*`; `*` wildcards are allowed in a principal (a role's sessions: `.../<role>/*`).
-Every resource must lie in the bucket the policy is attached to.
+Every resource must lie in the bucket the policy is attached to. Size limits as on OSS: 16 KB for
+the document, 4095 bytes for one statement.
 
 Evaluation (`combine`): an explicit Deny in the bucket policy or in RAM wins; otherwise an Allow
 from either grants. So a bucket policy can open the bucket to a principal it names, and a Deny
@@ -38,7 +39,10 @@ if TYPE_CHECKING:
     from ...ram.model import Principal
 
 MAX_POLICY_BYTES = 16 * 1024
-"""The largest policy document OSS accepts (16 KB, measured on the JSON text as sent)."""
+"""The largest policy document OSS accepts (16 KB, measured on the JSON text as sent; EC 0030-00000001)."""
+MAX_STATEMENT_BYTES = 4095
+"""The largest single item OSS accepts in a policy, in practice a statement (EC 0030-00000003);
+localcloud measures each statement serialised compactly."""
 
 _STATEMENT_FIELDS = {"Effect", "Action", "NotAction", "Resource", "NotResource", "Condition", "Principal",
                      "Sid"}
@@ -95,6 +99,9 @@ def validate(doc: Any) -> dict[str, Any]:
             raise invalid(f"unknown statement field(s) {', '.join(sorted(extra))}")
         if "Principal" not in stmt:
             raise invalid("every statement of a bucket policy needs a Principal")
+        size = len(json.dumps(stmt, separators=(",", ":"), ensure_ascii=False).encode())
+        if size > MAX_STATEMENT_BYTES:
+            raise invalid(f"a statement is {size} bytes; at most {MAX_STATEMENT_BYTES} are allowed")
         _principals(stmt)
         out.append(dict(stmt))
     try:
@@ -131,7 +138,7 @@ def _compile_ram_part(statements: list[dict[str, Any]]) -> list[ram_policy.Compi
 
 
 class _Principals:
-    """A statement's principals: `*`, exact names (a set lookup: a revocation policy holds ~175) and
+    """A statement's principals: `*`, exact names (a set lookup: a revocation policy holds ~170) and
     wildcard patterns (one regex), compared case-insensitively."""
 
     def __init__(self, names: list[str]) -> None:
