@@ -36,6 +36,7 @@ SESSION = f"arn:sts::{ACCT}:assumed-role/vigil-device-upload/cam-1.k0"
     ((), _doc("Allow", SESSION), "Allow"),                                 # bucket policy grants alone
     ((DENY_PUT,), _doc("Allow", SESSION), "ExplicitDeny"),                 # RAM deny wins
     ((), _doc("Allow", "*", "oss:GetObject"), "ImplicitDeny"),             # other action
+    ((ALLOW_PUT,), _doc("Deny", SESSION.replace("cam-1.k0", "CAM-1.k0")), "Allow"),  # names are case-sensitive
 ])
 def test_evaluation_order(ram: tuple[dict[str, Any], ...], doc: dict[str, Any] | None, expected: str) -> None:
     assert bucket_policy.combine(_session(ram), doc, "oss:PutObject", OBJ, {}, "cn-hangzhou", ACCT) == expected

@@ -9,7 +9,8 @@ A bucket policy is a RAM-style document with a `Principal` in every statement::
 
 Action, Resource and Condition mean what they mean in RAM policies (`localcloud.ram.policy`
 compiles them; the same condition operators and keys). `Principal` may be a string or a list; an
-empty list means `*`; `*` wildcards are allowed in a principal (a role's sessions: `.../<role>/*`).
+empty list means `*`; `*` wildcards are allowed in a principal (a role's sessions: `.../<role>/*`);
+role and session names are compared case-sensitively, as OSS documents.
 Every resource must lie in the bucket the policy is attached to. Size limits as on OSS: 16 KB for
 the document, 4095 bytes for one statement.
 
@@ -139,22 +140,21 @@ def _compile_ram_part(statements: list[dict[str, Any]]) -> list[ram_policy.Compi
 
 class _Principals:
     """A statement's principals: `*`, exact names (a set lookup: a revocation policy holds ~170) and
-    wildcard patterns (one regex), compared case-insensitively."""
+    wildcard patterns (one regex). Case-sensitive: OSS compares role and session names exactly."""
 
     def __init__(self, names: list[str]) -> None:
         self.any = "*" in names
-        self.exact = frozenset(n.lower() for n in names if "*" not in n and "?" not in n)
-        wild = ["".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in n.lower())
+        self.exact = frozenset(n for n in names if "*" not in n and "?" not in n)
+        wild = ["".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in n)
                 for n in names if n != "*" and ("*" in n or "?" in n)]
         self.regex = re.compile("(?:" + "|".join(wild) + ")", re.DOTALL) if wild else None
 
     def name(self, identities: tuple[str, ...]) -> bool:
         if self.any:
             return True
-        folded = [i.lower() for i in identities]
-        if any(i in self.exact for i in folded):
+        if any(i in self.exact for i in identities):
             return True
-        return self.regex is not None and any(self.regex.fullmatch(i) for i in folded)
+        return self.regex is not None and any(self.regex.fullmatch(i) for i in identities)
 
 
 @dataclass(frozen=True)
