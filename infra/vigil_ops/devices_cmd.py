@@ -2,7 +2,9 @@
 
 Records live at `_system/devices/<id>.json` and are written with the operator's key. A device's
 secret is never stored: it is HMAC(master key, "<id>:<key version>"), printed once by `add` and
-`rotate` (which bumps the version, so the old secret stops working at once).
+`rotate` (which bumps the version, so the old secret stops working at once). `disable`, `rotate`
+and `remove` also revoke the device's outstanding STS tokens (a bucket-policy deny on its session,
+`vigil_fn.revocation`), and say until when the deny holds.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from typing import Any
 import oss2
 from tqdm import tqdm
 from vigil_camera.protocol import device_secret, validate_device_id
+from vigil_fn.config import Settings
 from vigil_fn.devices import DeviceRecord, Registry, RegistryError
+from vigil_fn.revocation import RevocationError, Revoker
 
 from .settings import OpsSettings, SettingsError
 
@@ -44,7 +48,7 @@ def register(sub: Any) -> None:
     _id(show)
     show.set_defaults(func=run_show)
 
-    for name, status, text in (("disable", "disabled", "refuse new tokens for a device at once"),
+    for name, status, text in (("disable", "disabled", "refuse new tokens and revoke the outstanding one"),
                                ("enable", "enabled", "allow a disabled device again")):
         p = dsub.add_parser(name, help=text)
         _id(p)
@@ -58,6 +62,14 @@ def register(sub: Any) -> None:
     remove = dsub.add_parser("remove", help="delete a device's record (its recordings stay)")
     _id(remove)
     remove.set_defaults(func=run_remove)
+
+    revs = dsub.add_parser("revocations", help="the session denies in the bucket policy (and prune expired ones)",
+                           description="Lists the bucket-policy denies that shut revoked devices' outstanding "
+                                       "tokens out, with how full the 16 KB policy is. Expired denies no longer "
+                                       "apply (their condition lapsed); --prune removes them from the document.")
+    revs.add_argument("--prune", action="store_true", help="remove expired denies (default: only list)")
+    revs.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    revs.set_defaults(func=run_revocations)
 
 
 def _id(p: argparse.ArgumentParser) -> None:
@@ -88,7 +100,9 @@ def _context(args: argparse.Namespace, need_master: bool = False) -> tuple[OpsSe
         settings = OpsSettings.load()
         if need_master:
             settings.require("master_key")
-        return settings, Registry(settings.bucket_client()), device_id
+        bucket = settings.bucket_client()
+        revoker = Revoker(bucket, settings.upload_role_arn, Settings.from_env().token_ttl_max)
+        return settings, Registry(bucket, revoker), device_id
     except SettingsError as exc:
         raise CommandError(str(exc), 2) from None
 
@@ -103,6 +117,10 @@ def _guard(fn: Any) -> Any:
             return exc.status
         except RegistryError as exc:
             print(f"vigil devices {args.devices_command}: {exc}", file=sys.stderr)
+            return 1
+        except RevocationError as exc:
+            print(f"vigil devices {args.devices_command}: the record is changed (no new tokens), but the "
+                  f"outstanding token could not be revoked: {exc}", file=sys.stderr)
             return 1
         except oss2.exceptions.OssError as exc:
             print(f"vigil devices {args.devices_command}: OSS refused: {exc.code} {exc.message}",
@@ -150,10 +168,19 @@ def run_add(args: argparse.Namespace) -> int:
     return _emit_secret(args, settings, record, "added")
 
 
+def _report_revocation(registry: Registry) -> None:
+    done = registry.last_revocation
+    if done is not None:
+        print(f"outstanding tokens (session {done.session}) denied until {done.until} "
+              f"({done.denies} denies, {done.policy_bytes} of 16384 policy bytes)", file=sys.stderr)
+
+
 @_guard
 def run_rotate(args: argparse.Namespace) -> int:
     settings, registry, device_id = _context(args, need_master=True)
-    return _emit_secret(args, settings, registry.rotate(device_id), "rotated")
+    status = _emit_secret(args, settings, registry.rotate(device_id), "rotated")
+    _report_revocation(registry)
+    return status
 
 
 @_guard
@@ -161,6 +188,7 @@ def run_status(args: argparse.Namespace) -> int:
     _, registry, device_id = _context(args)
     record = registry.update(device_id, status=args.status)
     print(f"device {record.device_id} {record.status}")
+    _report_revocation(registry)
     return 0
 
 
@@ -176,6 +204,24 @@ def run_remove(args: argparse.Namespace) -> int:
     _, registry, device_id = _context(args)
     registry.delete(device_id)
     print(f"device {device_id} removed (its recordings stay until retention deletes them)")
+    _report_revocation(registry)
+    return 0
+
+
+@_guard
+def run_revocations(args: argparse.Namespace) -> int:
+    _, registry, _ = _context(args)
+    pruned = registry.prune_revocations() if args.prune else 0
+    denies = registry.revoker.denies()
+    size = registry.revoker.policy_bytes()
+    if args.json:
+        print(json.dumps({"denies": [{"principal": p, "until": u} for p, u in denies], "pruned": pruned,
+                          "policy_bytes": size, "limit_bytes": registry.revoker.limit}))
+        return 0
+    for principal, until in denies:
+        print(f"{until}  {principal}")
+    print(f"{len(denies)} denies, {size} of {registry.revoker.limit} policy bytes"
+          + (f"; {pruned} expired removed" if args.prune else ""))
     return 0
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import OSSError
-from . import lifecycle, overwrite
+from . import bucket_policy, lifecycle, overwrite
 
 _METHODS = {"GET", "PUT", "POST", "DELETE", "HEAD"}
 
@@ -53,6 +53,7 @@ KINDS: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], OSSError]] = 
         "NoSuchCORSConfiguration", "The CORS configuration does not exist.", 404)),
     "overwrite": (overwrite.validate, OSSError(
         "NoSuchOverwriteConfiguration", "The overwrite configuration does not exist.", 404)),
+    "policy": (bucket_policy.validate, bucket_policy.missing()),
 }
 
 

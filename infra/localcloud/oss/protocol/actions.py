@@ -26,7 +26,8 @@ class Check:
 
 
 # (scope, method, sub-resource or "") → operation; scope is "service", "bucket" or "object".
-_BUCKET_CONFIG = {"lifecycle": "Lifecycle", "cors": "Cors", "overwriteConfig": "OverwriteConfig"}
+_BUCKET_CONFIG = {"lifecycle": "Lifecycle", "cors": "Cors", "overwriteConfig": "OverwriteConfig",
+                  "policy": "Policy"}
 _VERB = {"PUT": "Put", "GET": "Get", "DELETE": "Delete"}
 
 # operation → RAM action (object ops use the object ARN, bucket ops the bucket ARN)
@@ -102,7 +103,7 @@ def _bucket_op(method: str, params: Mapping[str, str]) -> str:
 # Bucket sub-resources localcloud does not serve: answering them as a plain listing or a
 # CreateBucket would be a lie.
 _UNSERVED = frozenset(
-    "acl policy website referer logging tagging encryption versioning versions replication "
+    "acl website referer logging tagging encryption versioning versions replication "
     "inventory worm stat qos requestPayment transferAcceleration".split()
 )
 

@@ -78,17 +78,27 @@ def _v1_date(headers: Mapping[str, str]) -> str:
     return headers.get("x-oss-date") or headers.get("date", "")
 
 
-def authenticate(req: Request, ram: Resolver, clock: Clock) -> Principal | None:
-    """The principal that signed `req`, or None for an anonymous request."""
+def _check_region(cred: auth_v4.Credential, region: str | None) -> None:
+    """A V4 signature is scoped to one region; OSS refuses one made for another."""
+    if region is not None and cred.region != region:
+        raise OSSError("InvalidArgument", f"Invalid signing region in Authorization header: {cred.region[:64]} "
+                       f"(this endpoint is {region}).", 400)
+
+
+def authenticate(req: Request, ram: Resolver, clock: Clock, region: str | None = None) -> Principal | None:
+    """The principal that signed `req`, or None for an anonymous request (V4 scopes must name
+    `region` when it is given)."""
     authorization = req.header("authorization")
     route = req.route
     if authorization:
         if authorization.startswith(auth_v4.ALGORITHM + " "):
+            _check_region(auth_v4.parse_authorization(authorization).credential, region)
             return _header_v4(req, authorization, ram, clock)
         if authorization.startswith("OSS "):
             return _header_v1(req, authorization, ram, clock)
         raise OSSError("InvalidArgument", "Authorization header is invalid.", 400)
     if presign.is_v4(route.params):
+        _check_region(presign.parse_v4(req.params).credential, region)
         return _presigned_v4(req, ram, clock)
     if presign.is_v1(route.params):
         return _presigned_v1(req, ram, clock)

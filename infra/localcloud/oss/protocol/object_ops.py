@@ -7,14 +7,13 @@ import hashlib
 from urllib.parse import quote
 
 from localcloud.oss.errors import OSSError
-from localcloud.oss.model import events
+from localcloud.oss.model import events, overwrite
 from localcloud.oss.model.types import MAX_OBJECT_SIZE
-from localcloud.oss.protocol import actions, objectio, xml
+from localcloud.oss.protocol import actions, objectio, policy_ops, xml
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.request import BodyReader
 from localcloud.oss.protocol.responses import Response, http_date, iso_date, xml_response
 from localcloud.oss.protocol.routing import validate_key
-from localcloud.ram import policy
 
 MAX_DELETE_BODY = 2 * 1024 * 1024
 MAX_DELETE_KEYS = 1000
@@ -90,6 +89,7 @@ def append_object(call: Call) -> Response:
     raw = call.req.params.get("position", "")
     if not raw.isdigit():
         raise OSSError("InvalidArgument", "position must be a non-negative integer.", 400)
+    _refuse_protected_append(call)
     body, length = body_and_length(call)
     info = call.store.append_object(
         call.bucket, call.key, int(raw), body, length, objectio.object_headers(call.req.headers),
@@ -99,6 +99,27 @@ def append_object(call: Call) -> Response:
     headers["x-oss-next-append-position"] = str(info.next_append_position if info.next_append_position
                                                 is not None else info.size)
     return Response(200, headers)
+
+
+def _refuse_protected_append(call: Call) -> None:
+    """An appendable object can be extended later, so a key an OverwriteConfig rule protects from
+    this writer cannot be appended to at all, not even created by an append (localcloud's reading
+    of OverwriteConfig; Vigil's recordings under `videos/` are write-once, issue #13 hole 8)."""
+    try:
+        config = call.store.get_config(call.bucket, "overwrite")
+    except OSSError:
+        return
+    if overwrite.forbidding_rule(config, call.key, call.principal.arn) is None:
+        return
+    try:
+        existing = call.store.head_object(call.bucket, call.key)
+    except OSSError:
+        raise OSSError("AccessDenied", "This key is protected by an overwrite rule: appends are not allowed.",
+                       403) from None
+    if existing.object_type == "Appendable":
+        raise OSSError("FileAlreadyExists", "This key is protected by an overwrite rule: appends are not "
+                       "allowed.", 409)
+    # a Normal or Multipart object: the store answers 409 ObjectNotAppendable, as OSS does
 
 
 def copy_object(call: Call) -> Response:
@@ -145,10 +166,11 @@ def delete_multiple(call: Call) -> Response:
     keys = xml.texts(root, "Object/Key")
     if not keys or len(keys) > MAX_DELETE_KEYS:
         raise xml.malformed("Delete holds 1 to 1000 Object elements.")
+    doc = policy_ops.stored_policy(call.store, call.bucket)
     for key in keys:
         validate_key(key)
         check = actions.object_check("oss:DeleteObject", call.bucket, key, call.context)
-        if policy.evaluate(call.principal, check.action, check.resource, check.context) != "Allow":
+        if not policy_ops.allows(call, check, doc):
             raise OSSError("AccessDenied", "Access denied by authorizer's policy.", 403)
     for key in dict.fromkeys(keys):
         call.store.delete_object(call.bucket, key, event_name=events.DELETE_MULTIPLE, **call.writer)
