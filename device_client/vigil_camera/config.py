@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .protocol import validate_device_id
+from .protocol import token_base_url, validate_device_id
 
 ENV = {"token_url": "VIGIL_TOKEN_URL", "device_id": "VIGIL_DEVICE_ID",
        "device_secret": "VIGIL_DEVICE_SECRET", "spool_dir": "VIGIL_SPOOL_DIR"}
@@ -85,6 +85,7 @@ def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> Sett
         value = env.get(ENV[name]) or doc.get(name)
         if value:
             setattr(settings, name, str(value))
+    settings.token_url = token_base_url(settings.token_url)
     for name in ("max_spool_bytes", "concurrency", "part_size", "multipart_threshold"):
         if doc.get(name) is not None:
             setattr(settings, name, int(doc[name]))

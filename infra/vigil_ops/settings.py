@@ -16,7 +16,7 @@ Resolution, field by field (later wins):
    | `VIGIL_MASTER_KEY`, `VIGIL_MASTER_KEY_FILE` | the device master key (text, as the function gets it) |
    | `VIGIL_UPLOAD_ROLE_ARN`               | the device upload role                          |
    | `VIGIL_OPERATOR_TOKEN_ROLE_ARN`       | role assumed for `vigil token get/from-policy`  |
-   | `VIGIL_TOKEN_URL`                     | the token function's base URL (device configs)  |
+   | `VIGIL_TOKEN_URL`                     | the token function's base URL (device configs) |
 
 The master key is used as the bytes of its text, exactly as the token function reads
 `VIGIL_MASTER_KEY` (`Settings.master_key = value.encode()`), so both derive the same device secrets.
@@ -30,6 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from vigil_camera.protocol import token_base_url
 
 DEFAULT_DATA = ".vigil/local"
 DEFAULT_ACCOUNT_ID = "1000000000000000"
@@ -86,7 +88,7 @@ class OpsSettings:
                              or f"acs:ram::{account_id}:role/vigil-device-upload"),
             operator_token_role_arn=e.get("VIGIL_OPERATOR_TOKEN_ROLE_ARN")
             or f"acs:ram::{account_id}:role/vigil-operator-token",
-            token_url=token_url(token_base) if token_base else "",
+            token_url=token_base_url(token_base) if token_base else "",
             functions=functions,
             source=str(data_dir / "stack.json") if stack else "environment",
             fc_endpoint=e.get("VIGIL_FC_ENDPOINT") or stack.get("fc_endpoint") or "",
@@ -109,12 +111,6 @@ class OpsSettings:
         self.require("oss_endpoint", "bucket", "access_key_id", "access_key_secret")
         return oss2.Bucket(oss2.Auth(self.access_key_id, self.access_key_secret), self.oss_endpoint,
                            self.bucket, region=self.region)
-
-
-def token_url(base: str) -> str:
-    """The full token URL from a function's base URL (idempotent)."""
-    base = base.rstrip("/")
-    return base if base.endswith("/v1/token") else base + "/v1/token"
 
 
 def _read_stack(path: Path) -> dict[str, Any]:
