@@ -6,6 +6,7 @@ PYTHON ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.1
 VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= .vigil/local
+PORT ?= 9000
 PYTEST_ARGS ?=
 
 .PHONY: help venv lint typecheck test test-fast bench demo clean
@@ -37,8 +38,8 @@ test-fast: venv  ## pytest only
 bench: venv  ## benchmarks: figures and ratios against a peer in the same run
 	$(BIN)/pytest -m bench -s -p no:randomly tests/bench $(PYTEST_ARGS)
 
-demo: venv  ## the whole local stack on $(DATA) with simulated cameras; Ctrl-C stops it
-	$(BIN)/vigil demo --data $(DATA)
+demo: venv  ## local stack + simulated cameras on DATA=.vigil/local, ports from PORT=9000; Ctrl-C stops it
+	$(BIN)/vigil demo --data $(DATA) --port $(PORT)
 
 clean:  ## remove the venv and local data
 	rm -rf $(VENV) .vigil .pytest_cache .mypy_cache .ruff_cache

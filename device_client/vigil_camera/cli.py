@@ -195,15 +195,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from .status import read_status
+    from .status import spool_status
 
-    settings = _settings(args)
-    spool = settings.spool_path
-    doc = read_status(spool / "status.json")
-    queue = spool / "queue"
-    manifests = list(queue.glob("*.json")) if queue.is_dir() else []
-    doc["queue_depth_now"] = len(manifests)
-    doc["spool_dir"] = str(spool)
+    settings = _settings(args).require()
+    doc = spool_status(settings.spool_path)
     doc["device_id"] = settings.device_id
     print(json.dumps(doc, indent=2, sort_keys=True))
     return 0

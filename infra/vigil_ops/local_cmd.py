@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
+import socket
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 DEFAULT_DATA = os.environ.get("VIGIL_LOCAL_DATA", ".vigil/local")
 
@@ -17,9 +19,10 @@ def add_stack_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default=DEFAULT_DATA, help="data folder; survives restarts (default %(default)s)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
     p.add_argument("--port", type=int, default=9000,
-                   help="OSS port; STS is PORT+1, the FC API PORT+2, functions PORT+3...; 0 picks free ports")
+                   help="OSS port; STS is PORT+1, the FC API PORT+2, functions PORT+3...; "
+                        "0 picks free ports (default %(default)s)")
     p.add_argument("--bucket", default="vigil-local", help="bucket to create (default %(default)s)")
-    p.add_argument("--spec", default=None, help="s.yaml to run (default: the repository's)")
+    p.add_argument("--spec", default=None, help="s.yaml to run (default: the repository's s.yaml)")
 
 
 def register(sub: Any) -> None:
@@ -34,14 +37,45 @@ def register(sub: Any) -> None:
     up.set_defaults(func=run_up)
 
 
-def start_stack(args: argparse.Namespace) -> Any:
+def start_stack(args: argparse.Namespace, log_stream: TextIO | None = None) -> Any:
+    """The stack for `args` (not started yet); its JSON logs go to `log_stream` (default stderr)."""
     from localcloud.common import logs
     from localcloud.stack import DEFAULT_SPEC, LocalCloud
 
-    logs.setup(os.environ.get("VIGIL_LOG_LEVEL", "INFO"))
+    logs.setup(os.environ.get("VIGIL_LOG_LEVEL", "INFO"), stream=log_stream)
     spec = Path(args.spec) if args.spec else DEFAULT_SPEC
     cloud = LocalCloud(Path(args.data), host=args.host, port=args.port, bucket=args.bucket, spec_path=spec)
     return cloud
+
+
+class PortInUse(Exception):
+    """A port the stack needs is taken; the message names it and the way out."""
+
+
+def busy_port(host: str, first: int, count: int = 10) -> int:
+    """The first of `first`..`first+count-1` that cannot be bound on `host` (else `first`)."""
+    for port in range(first, first + count):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                return port
+    return first
+
+
+def start_cloud(cloud: Any, args: argparse.Namespace, command: str) -> Any:
+    """`cloud.start()`, with "address already in use" turned into `PortInUse` (a message, not a traceback)."""
+    try:
+        return cloud.start()
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE or args.port == 0:
+            raise
+        port = busy_port(args.host, args.port)
+        raise PortInUse(
+            f"vigil {command}: port {port} on {args.host} is already in use (is another `vigil demo` or "
+            f"`vigil local up` running?). The stack uses ports {args.port}, {args.port}+1, ...; pick others "
+            f"with `make demo PORT=9100` or `vigil {command} --port 9100` (`--port 0` picks free ports)."
+        ) from None
 
 
 def wait_for_signal() -> None:
@@ -57,21 +91,33 @@ def wait_for_signal() -> None:
         pass
 
 
+def stack_lines(info: Any) -> list[str]:
+    """The stack's part of a banner: endpoints, functions, where the operator key is."""
+    lines = [
+        "Vigil localcloud is up.",
+        f"  OSS endpoint    {info.oss_endpoint}   (bucket {info.bucket}, region {info.region})",
+        f"  STS endpoint    {info.sts_endpoint}",
+        f"  FC invoke API   {info.fc_endpoint}",
+    ]
+    lines += [f"  function        {name:<16} {url}" for name, url in sorted(info.functions.items())]
+    lines += [f"  operator key    {info.access_key_id} (secret in {info.data_dir}/stack.json)",
+              f"  data folder     {info.data_dir}"]
+    return lines
+
+
 def print_summary(info: Any, out: Any = sys.stdout) -> None:
-    print("Vigil localcloud is up.", file=out)
-    print(f"  OSS endpoint    {info.oss_endpoint}   (bucket {info.bucket}, region {info.region})", file=out)
-    print(f"  STS endpoint    {info.sts_endpoint}", file=out)
-    print(f"  FC invoke API   {info.fc_endpoint}", file=out)
-    for name, url in sorted(info.functions.items()):
-        print(f"  function        {name:<16} {url}", file=out)
-    print(f"  operator key    {info.access_key_id} (secret in {info.data_dir}/stack.json)", file=out)
-    print(f"  data folder     {info.data_dir}", file=out)
+    for line in stack_lines(info):
+        print(line, file=out)
 
 
 def run_up(args: argparse.Namespace) -> int:
     cloud = start_stack(args)
     try:
-        info = cloud.start()
+        try:
+            info = start_cloud(cloud, args, "local up")
+        except PortInUse as exc:
+            print(exc, file=sys.stderr)
+            return 2
         if args.json:
             sys.stdout.write(info.to_json() + "\n")
         else:

@@ -113,6 +113,27 @@ class OpsSettings:
                            self.bucket, region=self.region)
 
 
+def describe_oss_error(exc: Exception, settings: OpsSettings | None = None) -> str:
+    """One line for an oss2 error: "not running / unreachable, and how to start it" when nothing
+    answered (oss2's RequestError has an empty code and message), else OSS's code and message."""
+    import oss2
+
+    if not isinstance(exc, oss2.exceptions.RequestError):
+        code, message = getattr(exc, "code", ""), getattr(exc, "message", "")
+        return f"OSS refused: {code} {message}".strip()
+    if settings is None:
+        try:
+            settings = OpsSettings.load()
+        except SettingsError:
+            settings = None
+    endpoint = settings.oss_endpoint if settings else "the configured endpoint"
+    if settings is not None and settings.source.endswith("stack.json") and "VIGIL_OSS_ENDPOINT" not in os.environ:
+        return (f"the local stack is not running: nothing answers at {endpoint} (from {settings.source}). "
+                "Start it with `make demo` or `vigil local up` (another data folder: set VIGIL_LOCAL_DATA).")
+    return (f"cannot reach OSS at {endpoint}. Check VIGIL_OSS_ENDPOINT, or start a local stack with "
+            "`make demo` / `vigil local up`.")
+
+
 def _read_stack(path: Path) -> dict[str, Any]:
     try:
         doc = json.loads(path.read_text())
