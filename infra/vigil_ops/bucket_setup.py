@@ -191,14 +191,15 @@ def register(sub: Any) -> None:
         description="Apply Vigil's lifecycle rules, viewer CORS and the OverwriteConfig that makes "
                     "recordings under videos/ write-once for camera sessions. Idempotent. The target "
                     "comes from the local stack or the VIGIL_* / ALIBABA_CLOUD_* variables.")
-    setup.add_argument("--retention-days", type=int, default=30, help="keep videos/live/index this long")
+    setup.add_argument("--retention-days", type=int, default=30,
+                       help="days to keep videos/, live/ and index/ (default %(default)s)")
     setup.add_argument("--cors-origin", action="append", default=None,
                        help="viewer origin allowed to fetch segments (repeatable; default '*')")
     setup.set_defaults(func=run_setup)
 
 
 def run_setup(args: argparse.Namespace) -> int:
-    from .settings import OpsSettings, SettingsError
+    from .settings import OpsSettings, SettingsError, describe_oss_error
 
     try:
         ops = OpsSettings.load()
@@ -211,7 +212,7 @@ def run_setup(args: argparse.Namespace) -> int:
     try:
         apply_bucket_setup(bucket, settings)
     except oss2.exceptions.OssError as exc:
-        print(f"vigil bucket setup: OSS refused: {exc.code} {exc.message}", file=sys.stderr)
+        print(f"vigil bucket setup: {describe_oss_error(exc, ops)}", file=sys.stderr)
         return 1
     print(f"bucket {ops.bucket}: lifecycle ({settings.retention_days} days), CORS, "
           f"write-once {', '.join(settings.protected_prefixes)} for {settings.upload_role_name} sessions")
