@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,6 +35,16 @@ def default_spool_dir() -> Path:
 
 class ConfigError(Exception):
     pass
+
+
+SECRET_RE = re.compile(r"[0-9a-f]{64}")
+
+
+def validate_secret(secret: str) -> str:
+    """A device secret is the hex HMAC-SHA256 that `vigil devices add` prints: 64 hex characters."""
+    if not SECRET_RE.fullmatch(secret.strip().lower()):
+        raise ConfigError("device secret must be the 64 hex characters `vigil devices add` printed")
+    return secret.strip().lower()
 
 
 @dataclass

@@ -36,7 +36,8 @@ def register(sub: Any) -> None:
     render.add_argument("--account-id", required=True, help="Alibaba Cloud account id (digits)")
     render.add_argument("--bucket", required=True, help="the Vigil recordings bucket")
     render.add_argument("--out", type=Path, default=None,
-                        help="write policies/<name>.json, roles/<name>.trust.json and create-ram.sh here")
+                        help="write policies/<name>.json, roles/<name>.trust.json and create-ram.sh here "
+                             "(default: print them)")
     render.add_argument("--ram-dir", type=Path, default=DEFAULT_RAM_DIR,
                         help="source documents (default: %(default)s)")
     render.set_defaults(func=run_render)
