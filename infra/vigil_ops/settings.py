@@ -121,16 +121,22 @@ def describe_oss_error(exc: Exception, settings: OpsSettings | None = None) -> s
     if not isinstance(exc, oss2.exceptions.RequestError):
         code, message = getattr(exc, "code", ""), getattr(exc, "message", "")
         return f"OSS refused: {code} {message}".strip()
+    return not_answering("OSS", "oss_endpoint", "VIGIL_OSS_ENDPOINT", settings)
+
+
+def not_answering(service: str, field_name: str, variable: str, settings: OpsSettings | None = None) -> str:
+    """Nothing answered at `service`'s endpoint: say whether that is the local stack (and how to
+    start it) or a configured cloud endpoint (and what to check)."""
     if settings is None:
         try:
             settings = OpsSettings.load()
         except SettingsError:
             settings = None
-    endpoint = settings.oss_endpoint if settings else "the configured endpoint"
-    if settings is not None and settings.source.endswith("stack.json") and "VIGIL_OSS_ENDPOINT" not in os.environ:
+    endpoint = (getattr(settings, field_name, "") if settings else "") or "the configured endpoint"
+    if settings is not None and settings.source != "environment" and variable not in os.environ:
         return (f"the local stack is not running: nothing answers at {endpoint} (from {settings.source}). "
                 "Start it with `make demo` or `vigil local up` (another data folder: set VIGIL_LOCAL_DATA).")
-    return (f"cannot reach OSS at {endpoint}. Check VIGIL_OSS_ENDPOINT, or start a local stack with "
+    return (f"cannot reach {service} at {endpoint}. Check {variable}, or start a local stack with "
             "`make demo` / `vigil local up`.")
 
 

@@ -69,7 +69,8 @@ def _stopped_stack(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("argv", [("devices", "list"), ("devices", "show", "cam-lobby"),
                                   ("index", "verify"), ("index", "rebuild", "--device", "cam-a", "--day",
-                                                        "2026-11-28"), ("bucket", "setup")])
+                                                        "2026-11-28"), ("bucket", "setup"),
+                                  ("token", "get", "/videos/cam-a/*", "--mode", "r")])
 def test_stack_not_running_says_so_and_how_to_start_it(vigil: Any, tmp_path: Path, argv: tuple[str, ...]) -> None:
     """Item 6: not `OSS refused:  ` with an empty reason."""
     data = _stopped_stack(tmp_path)

@@ -44,5 +44,5 @@ def test_vanished_folder_backs_off_then_recovers(tmp_path: Path, caplog: pytest.
     # ok (1 s), then gone: 1, 2, 4, 8 s, then back: the normal interval again
     assert stop.waits == [1.0, 1.0, 2.0, 4.0, 8.0, 1.0, 1.0]
     retries = [r for r in caplog.records if r.getMessage() == "watch folder unavailable, retrying"]
-    assert len(retries) == 4 and [getattr(r, "retry_in") for r in retries] == [1.0, 2.0, 4.0, 8.0]
+    assert len(retries) == 4 and [r.__dict__["retry_in"] for r in retries] == [1.0, 2.0, 4.0, 8.0]
     assert any(r.getMessage() == "watch folder back" for r in caplog.records)
