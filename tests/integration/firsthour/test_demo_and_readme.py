@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -117,31 +118,48 @@ def test_terminal_shows_banner_and_live_status_and_logs_go_to_files(demo: Demo) 
     assert not demo.err.read_text().strip()
 
 
+def readme_camera_commands() -> list[list[str]]:
+    """The command lines of the README's camera section, exactly as written (comments dropped)."""
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("## Cameras"):]
+    block = section.split("```")[1]
+    return [shlex.split(line.split("#", 1)[0]) for line in block.strip().splitlines() if line.strip()]
+
+
 def test_readme_top_to_bottom(demo: Demo, media: Any) -> None:
-    """demo → `vigil devices add cam-front --config-out cam-front.json` → upload → indexed."""
+    """With the demo up, run the README's camera section line by line: add a camera, upload a clip,
+    its status, and `index verify` until the clip is indexed."""
     work = demo.home / "readme"
     work.mkdir()
-    res = _cli("vigil", "devices", "add", "cam-front", "--config-out", "cam-front.json", cwd=work, env=demo.env)
+    commands = readme_camera_commands()
+    tools = [c[0] for c in commands]
+    assert tools == [".venv/bin/vigil", ".venv/bin/vigil-camera", ".venv/bin/vigil-camera", ".venv/bin/vigil"]
+    assert commands[0][1:3] == ["devices", "add"] and commands[1][3] == "upload" and commands[3][1:3] == [
+        "index", "verify"]
+    clip_name = commands[1][4]
+    (work / clip_name).write_bytes(media.encode_clip("mpegts", seconds=1.0, width=160, height=120))
+
+    def run(argv: list[str]) -> Any:
+        return _cli(Path(argv[0]).name, *argv[1:], cwd=work, env=demo.env)
+
+    res = run(commands[0])
     assert res.returncode == 0, res.stderr
     assert "secret:" in res.stdout
-    res = _cli("vigil", "devices", "list", cwd=work, env=demo.env)
-    assert res.returncode == 0 and "cam-front" in res.stdout and "cam-lobby" in res.stdout
-
-    clip = work / "20261128T140000000Z-1.ts"
-    clip.write_bytes(media.encode_clip("mpegts", seconds=1.0, width=160, height=120))
-    res = _cli("vigil-camera", "--config", "cam-front.json", "upload", clip.name, cwd=work, env=demo.env)
+    res = run(commands[1])
     assert res.returncode == 0, res.stderr
     summary = json.loads(res.stdout.splitlines()[-1])
     assert summary["uploaded"] == 1 and summary["queue_depth"] == 0 and summary["last_error"] is None
-
-    res = _cli("vigil-camera", "--config", "cam-front.json", "status", cwd=work, env=demo.env)
+    res = run(commands[2])
     assert res.returncode == 0 and json.loads(res.stdout)["uploaded"] == 1
 
     def indexed() -> bool:
-        r = _cli("vigil", "index", "verify", "--device", "cam-front", "--json", cwd=work, env=demo.env)
+        r = run([*commands[3], "--json"])
         return r.returncode == 0 and json.loads(r.stdout) == {"missing": [], "stale": []}
 
     _wait("the clip in the index", indexed, 120, 1.0)
+    device = commands[0][3]
+    res = _cli("vigil", "devices", "list", cwd=work, env=demo.env)
+    assert res.returncode == 0 and device in res.stdout and "cam-lobby" in res.stdout
 
 
 def test_a_second_demo_on_the_same_port_gets_a_clear_message(tmp_path: Path) -> None:
