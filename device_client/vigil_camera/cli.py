@@ -40,6 +40,23 @@ class Runtime:
         self.uploader = ClipUploader(self.oss, multipart_threshold=settings.multipart_threshold,
                                      part_size=settings.part_size)
 
+    def preflight(self) -> Runtime:
+        """Long-running commands ask for one token first: a refusal (wrong URL, unknown or disabled
+        device, bad secret) is a mistake to report now, not a retry loop forever. A service that is
+        merely down is fine — the camera records and uploads when it is back."""
+        from .credentials import TokenError
+
+        try:
+            self.tokens.fetch_once()
+        except TokenError as exc:
+            if not exc.retryable:
+                from .protocol import TOKEN_PATH
+
+                where = f"POST {self.tokens.token_url}{TOKEN_PATH}"
+                raise TokenError(exc.code, f"{exc.message or 'refused'} ({where})", exc.status) from None
+            log.warning("token service not reachable yet; recording anyway", extra={"code": exc.code})
+        return self
+
 
 def _stop_event() -> threading.Event:
     stop = threading.Event()
@@ -131,7 +148,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     folder = Path(args.dir)
     if not folder.is_dir():
         raise FileNotFoundError(f"watch folder {folder} does not exist or is not a folder")
-    rt = Runtime(_settings(args))
+    rt = Runtime(_settings(args)).preflight()
     stop = _stop_event()
     watcher = FolderWatcher(Path(args.dir), rt.spool, rt.settings.device_id, min_age=args.min_age)
     worker = threading.Thread(target=rt.spool.drain, kwargs={
@@ -163,7 +180,7 @@ def _clip_sink(rt: Runtime, live: bool) -> Callable[[Any], None]:
 def cmd_record(args: argparse.Namespace) -> int:
     from . import media
 
-    rt = Runtime(_settings(args))
+    rt = Runtime(_settings(args)).preflight()
     stop = _stop_event()
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="vigil-record-"))
     sink = _Counting(_clip_sink(rt, args.live))
@@ -214,7 +231,7 @@ def _resolution(text: str) -> tuple[int, int]:
 def cmd_simulate(args: argparse.Namespace) -> int:
     from . import media
 
-    rt = Runtime(_settings(args))
+    rt = Runtime(_settings(args)).preflight()
     stop = _stop_event()
     w, h = _resolution(args.resolution)
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="vigil-sim-"))
@@ -348,6 +365,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .credentials import TokenError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     logs.setup(args.log_level)
@@ -356,6 +375,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except cfg.ConfigError as exc:
         print(json.dumps({"error": {"code": "config", "message": str(exc)}}), file=sys.stderr)
         return 2
+    except TokenError as exc:
+        print(json.dumps({"error": {"code": exc.code, "message": exc.message, "status": exc.status}}),
+              file=sys.stderr)
+        return 1
     except (FileNotFoundError, ValueError, argparse.ArgumentTypeError) as exc:
         print(json.dumps({"error": {"code": "bad_input", "message": str(exc)}}), file=sys.stderr)
         return 2

@@ -126,3 +126,19 @@ def test_vigil_into_a_closed_pipe_ends_quietly(cloud: Any) -> None:
     err = proc.stderr.read().decode()
     proc.wait(timeout=120)
     assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+@pytest.mark.parametrize("case", ["wrong_url", "disabled"])
+def test_long_running_commands_report_a_refusal_at_once(cloud: Any, device: dict[str, str], tmp_path: Path,
+                                                        case: str) -> None:
+    """Item 1's second half: `simulate` with a config the token service refuses retried forever."""
+    if case == "wrong_url":
+        device["VIGIL_TOKEN_URL"] = device["VIGIL_TOKEN_URL"].rstrip("/") + "/nope"
+    else:
+        Registry(cloud.bucket()).update(device["VIGIL_DEVICE_ID"], status="disabled")
+    res = camera("simulate", "--fps", "5", "--resolution", "160x120", "--clip-seconds", "1", "--count", "2",
+                 "--fast", "--work-dir", str(tmp_path / "w"), env=_env(**device), timeout=90)
+    assert res.returncode == 1
+    err = _error(res)
+    assert err["code"] == {"wrong_url": "not_found", "disabled": "device_disabled"}[case]
+    assert "/v1/token" in err["message"]
