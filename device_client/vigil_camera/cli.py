@@ -385,12 +385,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        return _reader_left()
+        return reader_left()
 
 
-def _reader_left() -> int:
-    """`vigil-camera … | head`: the reader went away. Point stdout at /dev/null so the interpreter's final
-    flush cannot raise again, and exit quietly with the shell's SIGPIPE status."""
+def reader_left() -> int:
+    """`vigil-camera … | head` (and `vigil … | head`): the reader went away. Point stdout at
+    /dev/null so the interpreter's final flush cannot raise again; exit with the shell's SIGPIPE status."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     return 141

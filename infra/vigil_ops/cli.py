@@ -4,9 +4,10 @@ exposes `register(subparsers)`; this module only assembles them."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
+
+from vigil_camera.cli import reader_left
 
 from . import bucket_setup, demo_cmd, devices_cmd, index_cmd, local_cmd, ram_cmd, token_cmd
 
@@ -46,15 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        return _reader_left()
-
-
-def _reader_left() -> int:
-    """`vigil … | head`: the reader went away. Point stdout at /dev/null so the interpreter's final
-    flush cannot raise again, and exit quietly with the shell's SIGPIPE status."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    return 141
+        return reader_left()
 
 
 if __name__ == "__main__":

@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from .demo_status import Camera, LiveStatus
-from .local_cmd import PortInUse, add_stack_arguments, stack_lines, start_cloud, start_stack, wait_for_signal
+from .local_cmd import (
+    add_stack_arguments,
+    explains_port_in_use,
+    stack_lines,
+    start_cloud,
+    start_stack,
+    wait_for_signal,
+)
 
 DEMO_DEVICES = ("cam-lobby", "cam-garage")
 STATUS_INTERVAL = 2.0
@@ -107,6 +114,7 @@ def stop_cameras(cameras: list[Camera]) -> None:
             cam.proc.kill()
 
 
+@explains_port_in_use
 def run_demo(args: argparse.Namespace) -> int:
     data_dir = Path(args.data).resolve()
     log_dir = data_dir / "logs"
@@ -115,11 +123,7 @@ def run_demo(args: argparse.Namespace) -> int:
     with open(log_dir / "localcloud.log", "a", buffering=1) as service_log:
         cloud = start_stack(args, log_stream=service_log)
         try:
-            try:
-                info = start_cloud(cloud, args, "demo")
-            except PortInUse as exc:
-                print(exc, file=sys.stderr)
-                return 2
+            info = start_cloud(cloud, args, "demo")
             names = list(DEMO_DEVICES) + [f"cam-{i:02d}" for i in range(len(DEMO_DEVICES), args.cameras)]
             configs = provision(info, data_dir, names[: args.cameras])
             cameras = [start_camera(args, device_id, config, log_dir) for device_id, config in configs.items()]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import errno
+import functools
 import os
 import signal
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -110,14 +112,23 @@ def print_summary(info: Any, out: Any = sys.stdout) -> None:
         print(line, file=out)
 
 
-def run_up(args: argparse.Namespace) -> int:
-    cloud = start_stack(args)
-    try:
+def explains_port_in_use(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A command that starts the stack: a taken port is its one-line message and exit 2."""
+    @functools.wraps(run)
+    def wrapper(args: argparse.Namespace) -> int:
         try:
-            info = start_cloud(cloud, args, "local up")
+            return run(args)
         except PortInUse as exc:
             print(exc, file=sys.stderr)
             return 2
+    return wrapper
+
+
+@explains_port_in_use
+def run_up(args: argparse.Namespace) -> int:
+    cloud = start_stack(args)
+    try:
+        info = start_cloud(cloud, args, "local up")
         if args.json:
             sys.stdout.write(info.to_json() + "\n")
         else:
