@@ -22,6 +22,7 @@ from typing import Any
 from .demo_status import Camera, LiveStatus
 from .local_cmd import (
     add_stack_arguments,
+    data_folder_lock,
     explains_port_in_use,
     stack_lines,
     start_cloud,
@@ -116,6 +117,11 @@ def stop_cameras(cameras: list[Camera]) -> None:
 
 @explains_port_in_use
 def run_demo(args: argparse.Namespace) -> int:
+    with data_folder_lock(Path(args.data).resolve(), "demo"):
+        return _run_demo(args)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
     data_dir = Path(args.data).resolve()
     log_dir = data_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
+import fcntl
 import functools
 import os
 import signal
 import socket
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -51,7 +53,7 @@ def start_stack(args: argparse.Namespace, log_stream: TextIO | None = None) -> A
 
 
 class PortInUse(Exception):
-    """A port the stack needs is taken; the message names it and the way out."""
+    """A port (or the data folder) the stack needs is taken; the message names it and the way out."""
 
 
 def busy_port(host: str, first: int, count: int = 10) -> int:
@@ -65,8 +67,33 @@ def busy_port(host: str, first: int, count: int = 10) -> int:
     return first
 
 
+@contextlib.contextmanager
+def data_folder_lock(data_dir: Path, command: str) -> Iterator[None]:
+    """Hold `<data>/stack.lock` while a stack runs on it: two stacks on one data folder would clean
+    each other's temporary files and replay each other's pending writes. An flock dies with its
+    process (also on kill -9), so a stale file never blocks a restart."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(data_dir / "stack.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            raise PortInUse(
+                f"vigil {command}: data folder {data_dir} is in use by another `vigil demo` or `vigil local up` "
+                f"(pid {owner}). Stop that one (Ctrl-C in its terminal), or run another with its own folder and "
+                f"ports: `make demo DATA=.vigil/second PORT=9100` or `vigil {command} --data DIR --port 9100`."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)   # releases the lock
+
+
 def start_cloud(cloud: Any, args: argparse.Namespace, command: str) -> Any:
-    """`cloud.start()`, with "address already in use" turned into `PortInUse` (a message, not a traceback)."""
+    """`cloud.start()`, with "address already in use" turned into `PortInUse` (a message, not a
+    traceback). Run it inside `data_folder_lock`."""
     try:
         return cloud.start()
     except OSError as exc:
@@ -126,6 +153,11 @@ def explains_port_in_use(run: Callable[[argparse.Namespace], int]) -> Callable[[
 
 @explains_port_in_use
 def run_up(args: argparse.Namespace) -> int:
+    with data_folder_lock(Path(args.data).resolve(), "local up"):
+        return _run_up(args)
+
+
+def _run_up(args: argparse.Namespace) -> int:
     cloud = start_stack(args)
     try:
         info = start_cloud(cloud, args, "local up")

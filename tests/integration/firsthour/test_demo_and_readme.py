@@ -176,6 +176,17 @@ def test_a_second_demo_on_the_same_port_gets_a_clear_message(tmp_path: Path) -> 
             assert "make demo PORT=" in res.stderr and "--port" in res.stderr
 
 
+def test_a_second_demo_on_the_same_data_folder_is_refused(demo: Demo) -> None:
+    """Item 7: following "use another port" must not start a second stack on the running one's data
+    (it would clean its temporary files and replay its pending writes): one message, both ways out."""
+    stack_json = (demo.data / "stack.json").read_text()
+    res = _cli("vigil", "demo", "--data", str(demo.data), "--port", "0", cwd=demo.home, env=demo.env)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert f"data folder {demo.data} is in use" in res.stderr and f"pid {demo.proc.pid}" in res.stderr
+    assert "DATA=" in res.stderr and "PORT=" in res.stderr
+    assert (demo.data / "stack.json").read_text() == stack_json and demo.proc.poll() is None
+
+
 def test_make_demo_takes_port_and_data() -> None:
     """Item 7: `make demo PORT=…` reaches `vigil demo --port …`; item 11: `make help` shows no `$(…)`."""
     res = subprocess.run(["make", "-n", "-C", str(REPO), "demo", "PORT=9100", "DATA=/tmp/somewhere"],
