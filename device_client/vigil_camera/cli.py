@@ -40,21 +40,32 @@ class Runtime:
         self.uploader = ClipUploader(self.oss, multipart_threshold=settings.multipart_threshold,
                                      part_size=settings.part_size)
 
-    def preflight(self) -> Runtime:
-        """Long-running commands ask for one token first: a refusal (wrong URL, unknown or disabled
-        device, bad secret) is a mistake to report now, not a retry loop forever. A service that is
-        merely down is fine — the camera records and uploads when it is back."""
+    def preflight(self, *, one_shot: bool = False) -> Runtime:
+        """Ask for a token before any work, so a mistake is reported now, not retried forever.
+
+        A refusal (wrong URL, unknown or disabled device, bad secret) always ends the command. A
+        service that does not answer ends a one-shot `upload` after the provider's wait (nothing is
+        queued then); a long-running camera (watch, record, simulate) records anyway and uploads
+        when the service is back."""
         from .credentials import TokenError
+        from .protocol import TOKEN_PATH
 
         try:
-            self.tokens.fetch_once()
+            if one_shot:
+                self.tokens.token()          # waits out a short outage; the token is then cached
+            else:
+                self.tokens.fetch_once()     # one request: a camera must not wait to start recording
         except TokenError as exc:
-            if not exc.retryable:
-                from .protocol import TOKEN_PATH
-
-                where = f"POST {self.tokens.token_url}{TOKEN_PATH}"
-                raise TokenError(exc.code, f"{exc.message or 'refused'} ({where})", exc.status) from None
-            log.warning("token service not reachable yet; recording anyway", extra={"code": exc.code})
+            if exc.retryable and not one_shot:
+                log.warning("token service not reachable yet; recording anyway", extra={"code": exc.code})
+                return self
+            where = f"POST {self.tokens.token_url}{TOKEN_PATH}"
+            if exc.status == 0:
+                message = (f"no answer from the token service ({where}: {exc.message}); is it running? "
+                           "For the local stack: `make demo` or `vigil local up`")
+            else:
+                message = f"{exc.message or 'refused'} ({where})"
+            raise TokenError(exc.code, message, exc.status) from None
         return self
 
 
@@ -105,6 +116,8 @@ def cmd_upload(args: argparse.Namespace) -> int:
     from .clipinfo import clip_info
 
     rt = Runtime(_settings(args))
+    rt.tokens.max_wait = args.wait
+    rt.preflight(one_shot=True)
     failures_before = rt.spool.status.snapshot()["failures"]
     total = 0
     for name in args.files:
@@ -311,6 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE",
                    help="clip files (.ts/.mp4); the start time comes from the name, e.g. 20261128T140000000Z-1.ts")
     p.add_argument("--key", help="explicit object key, one file only (default: from the file name)")
+    p.add_argument("--wait", type=float, default=30.0,
+                   help="seconds to wait for the token service before giving up (default %(default)s)")
     p.set_defaults(func=cmd_upload)
 
     p = sub.add_parser("watch", help="upload finished clips appearing in a folder",

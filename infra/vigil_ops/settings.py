@@ -98,10 +98,12 @@ class OpsSettings:
         """Fail with one clear message naming what is missing (instead of a confusing SDK error)."""
         missing = [n for n in names if not getattr(self, n)]
         if missing:
+            where = ("" if self.source != "environment" else
+                     f"no local stack in {os.environ.get('VIGIL_LOCAL_DATA') or DEFAULT_DATA} (no stack.json). ")
             raise SettingsError(
-                f"missing {', '.join(missing)}: start a local stack (`vigil local up`, or set "
-                "VIGIL_LOCAL_DATA to its data folder) or set the VIGIL_* / ALIBABA_CLOUD_* variables "
-                "(see `vigil devices --help`)")
+                f"{where}Missing {', '.join(missing)}: start a local stack with `make demo` or `vigil local up` "
+                "(another data folder: set VIGIL_LOCAL_DATA), or set the VIGIL_* / ALIBABA_CLOUD_* variables "
+                "for the cloud (see README, 'How the CLI finds its target')")
         return self
 
     def bucket_client(self) -> Any:

@@ -142,3 +142,22 @@ def test_long_running_commands_report_a_refusal_at_once(cloud: Any, device: dict
     err = _error(res)
     assert err["code"] == {"wrong_url": "not_found", "disabled": "device_disabled"}[case]
     assert "/v1/token" in err["message"]
+
+
+def test_upload_with_no_token_service_says_so(device: dict[str, str], tmp_path: Path) -> None:
+    """A one-shot upload while nothing answers (stack not started): a message, nothing queued —
+    not warnings forever."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        device["VIGIL_TOKEN_URL"] = f"http://127.0.0.1:{s.getsockname()[1]}"
+    clip = tmp_path / "20261128T160000000Z-1.ts"
+    clip.write_bytes(os.urandom(1000))
+    res = camera("upload", str(clip), "--wait", "1", env=_env(**device), timeout=90)
+    assert res.returncode == 1 and res.stdout == ""
+    err = _error(res)
+    assert "no answer from the token service" in err["message"] and device["VIGIL_TOKEN_URL"] in err["message"]
+    assert "make demo" in err["message"]
+    assert not list((Path(device["VIGIL_SPOOL_DIR"]) / "queue").glob("*.json"))   # nothing left behind
+    assert clip.exists()

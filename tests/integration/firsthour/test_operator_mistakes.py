@@ -101,3 +101,9 @@ def test_ram_render_errors_name_the_command(vigil: Any, tmp_path: Path) -> None:
     """Item 11: `vigil ram render: …` like every other command, not `error: …`."""
     code, _, err = vigil("ram", "render", "--account-id", "abc", "--bucket", "b-b-b", data=tmp_path)
     assert code == 2 and err.startswith("vigil ram render: ")
+
+
+def test_no_stack_at_all_says_where_it_looked(vigil: Any, tmp_path: Path) -> None:
+    """Before the first `make demo`: which folder was searched and how to start a stack."""
+    code, _, err = vigil("devices", "list", data=tmp_path / "never-started")
+    assert code == 2 and f"no local stack in {tmp_path / 'never-started'}" in err and "make demo" in err
