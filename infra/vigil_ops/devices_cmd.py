@@ -144,7 +144,21 @@ def _config_target(args: argparse.Namespace, settings: OpsSettings) -> tuple[Pat
         raise CommandError(f"--config-out: folder {folder} does not exist (create it first); nothing was changed", 2)
     if not os.access(folder, os.W_OK | os.X_OK):
         raise CommandError(f"--config-out: folder {folder} is not writable; nothing was changed", 2)
+    other = _config_owner(path)
+    if other is not None and other != args.device_id:
+        raise CommandError(f"--config-out: {path} holds the config of device {other}; writing {args.device_id}'s "
+                           "would lose that camera's secret. Choose another file; nothing was changed", 2)
     return path, url
+
+
+def _config_owner(path: Path) -> str | None:
+    """The device id in an existing camera config (None when there is no readable one)."""
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    owner = doc.get("device_id") if isinstance(doc, dict) else None
+    return str(owner) if owner else None
 
 
 def _emit_secret(args: argparse.Namespace, settings: OpsSettings, record: DeviceRecord, verb: str,

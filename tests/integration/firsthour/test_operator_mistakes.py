@@ -45,6 +45,18 @@ def test_config_out_into_a_missing_folder_changes_nothing(vigil: Any, cloud: Any
     assert json.loads((tmp_path / "cam.json").read_text())["device_id"] == device
 
 
+def test_config_out_never_overwrites_another_cameras_config(vigil: Any, cloud: Any, tmp_path: Path) -> None:
+    first, second = (f"cam-{secrets.token_hex(4)}" for _ in range(2))
+    config = tmp_path / "cam.json"
+    assert vigil("devices", "add", first, "--config-out", str(config), data=cloud.data_dir)[0] == 0
+    code, _, err = vigil("devices", "add", second, "--config-out", str(config), data=cloud.data_dir)
+    assert code == 2 and f"holds the config of device {first}" in err
+    assert json.loads(config.read_text())["device_id"] == first
+    assert vigil("devices", "show", second, data=cloud.data_dir)[0] == 1        # not registered
+    code, out, _ = vigil("devices", "rotate", first, "--config-out", str(config), data=cloud.data_dir)
+    assert code == 0 and json.loads(config.read_text())["device_secret"] == device_secret(cloud.master_key, first, 2)
+
+
 def test_rotate_checks_config_out_before_rotating(vigil: Any, cloud: Any, tmp_path: Path) -> None:
     device = f"cam-{secrets.token_hex(4)}"
     assert vigil("devices", "add", device, data=cloud.data_dir)[0] == 0
