@@ -184,7 +184,8 @@ class LocalCloud:
         return self.info
 
     def _ensure_bucket(self, endpoint: str, ak: str, secret: str) -> None:
-        """Create the bucket on first start and (re)apply the deployment's bucket settings."""
+        """Create the bucket on first start; give it the deployment's bucket settings where it has
+        none (what an operator set with `vigil bucket setup` is kept across restarts)."""
         import oss2
 
         bucket = oss2.Bucket(oss2.Auth(ak, secret), endpoint, self.bucket_name)
@@ -193,10 +194,10 @@ class LocalCloud:
         except oss2.exceptions.NoSuchBucket:
             bucket.create_bucket()
         try:
-            from vigil_ops.bucket_setup import apply_bucket_setup
+            from vigil_ops.bucket_setup import apply_bucket_defaults
         except ImportError:  # the operator package is optional for a bare localcloud
             return
-        apply_bucket_setup(bucket, account_id=self.account_id)
+        apply_bucket_defaults(bucket, account_id=self.account_id)
 
     def stop(self) -> None:
         if self._runtime is not None:

@@ -18,12 +18,12 @@ from typing import Any
 
 import oss2
 from tqdm import tqdm
-from vigil_camera.protocol import device_secret, validate_device_id
+from vigil_camera.protocol import device_secret, token_base_url, validate_device_id
 from vigil_fn.config import Settings
 from vigil_fn.devices import DeviceRecord, Registry, RegistryError
 from vigil_fn.revocation import RevocationError, Revoker
 
-from .settings import OpsSettings, SettingsError
+from .settings import OpsSettings, SettingsError, describe_oss_error
 
 
 def register(sub: Any) -> None:
@@ -35,13 +35,13 @@ def register(sub: Any) -> None:
 
     add = dsub.add_parser("add", help="register a device and print its secret once")
     _id(add)
-    add.add_argument("--name", default="", help="human-readable name")
-    add.add_argument("--notes", default="", help="free-text notes")
+    add.add_argument("--name", default="", help="human-readable name (default: none)")
+    add.add_argument("--notes", default="", help="free-text notes (default: none)")
     _secret_outputs(add)
     add.set_defaults(func=run_add)
 
     lst = dsub.add_parser("list", help="all devices (table, or --json)")
-    lst.add_argument("--json", action="store_true", help="one JSON array of records")
+    lst.add_argument("--json", action="store_true", help="one JSON array of records (default: a table)")
     lst.set_defaults(func=run_list)
 
     show = dsub.add_parser("show", help="one device's record (JSON)")
@@ -77,10 +77,14 @@ def _id(p: argparse.ArgumentParser) -> None:
 
 
 def _secret_outputs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help='print {"device_id", "secret", "key_version"}')
+    p.add_argument("--json", action="store_true",
+                   help='print {"device_id", "secret", "key_version"} (default: text)')
     p.add_argument("--config-out", metavar="FILE", default=None,
-                   help="write a vigil-camera config (token_url, device_id, device_secret), mode 0600")
-    p.add_argument("--token-url", default=None, help="token URL for --config-out (default: from settings)")
+                   help="also write a vigil-camera config (token_url, device_id, device_secret), mode 0600; "
+                        "checked before anything is registered (default: none)")
+    p.add_argument("--token-url", default=None,
+                   help="the token function's base URL for --config-out (default: the local stack's, "
+                        "or VIGIL_TOKEN_URL)")
 
 
 class CommandError(Exception):
@@ -123,29 +127,63 @@ def _guard(fn: Any) -> Any:
                   f"outstanding token could not be revoked: {exc}", file=sys.stderr)
             return 1
         except oss2.exceptions.OssError as exc:
-            print(f"vigil devices {args.devices_command}: OSS refused: {exc.code} {exc.message}",
-                  file=sys.stderr)
+            print(f"vigil devices {args.devices_command}: {describe_oss_error(exc)}", file=sys.stderr)
             return 1
     run.__doc__ = fn.__doc__
     return run
 
 
-def write_device_config(path: Path, token_url: str, device_id: str, secret: str) -> None:
+def write_device_config(path: Path, token_url: str, device_id: str, secret: str,
+                        spool_dir: Path | None = None) -> None:
     """The vigil-camera config file, private to its owner (0600 even if it existed)."""
+    doc = {"token_url": token_base_url(token_url), "device_id": device_id, "device_secret": secret}
+    if spool_dir is not None:
+        doc["spool_dir"] = str(spool_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(fd, 0o600)
     with os.fdopen(fd, "w") as f:
-        json.dump({"token_url": token_url, "device_id": device_id, "device_secret": secret}, f, indent=2)
+        json.dump(doc, f, indent=2)
         f.write("\n")
 
 
-def _emit_secret(args: argparse.Namespace, settings: OpsSettings, record: DeviceRecord, verb: str) -> int:
+def _config_target(args: argparse.Namespace, settings: OpsSettings) -> tuple[Path, str] | None:
+    """Check --config-out and the token URL BEFORE the registry changes: a device must never end up
+    registered with its secret unshown because the config file could not be written."""
+    if not args.config_out:
+        return None
+    url = args.token_url or settings.token_url
+    if not url:
+        raise CommandError("--config-out needs the token URL: pass --token-url or set VIGIL_TOKEN_URL", 2)
+    path = Path(args.config_out)
+    folder = path.parent
+    if path.is_dir():
+        raise CommandError(f"--config-out {path} is a folder; give a file name, e.g. {path}/camera.json", 2)
+    if not folder.is_dir():
+        raise CommandError(f"--config-out: folder {folder} does not exist (create it first); nothing was changed", 2)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(f"--config-out: folder {folder} is not writable; nothing was changed", 2)
+    other = _config_owner(path)
+    if other is not None and other != args.device_id:
+        raise CommandError(f"--config-out: {path} holds the config of device {other}; writing {args.device_id}'s "
+                           "would lose that camera's secret. Choose another file; nothing was changed", 2)
+    return path, url
+
+
+def _config_owner(path: Path) -> str | None:
+    """The device id in an existing camera config (None when there is no readable one)."""
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    owner = doc.get("device_id") if isinstance(doc, dict) else None
+    return str(owner) if owner else None
+
+
+def _emit_secret(args: argparse.Namespace, settings: OpsSettings, record: DeviceRecord, verb: str,
+                 target: tuple[Path, str] | None) -> int:
     secret = device_secret(settings.master_key, record.device_id, record.key_version)
-    if args.config_out:
-        url = args.token_url or settings.token_url
-        if not url:
-            raise CommandError("--config-out needs the token URL: pass --token-url or set VIGIL_TOKEN_URL", 2)
-        write_device_config(Path(args.config_out), url, record.device_id, secret)
+    if target is not None:
+        write_device_config(target[0], target[1], record.device_id, secret)
     if args.json:
         print(json.dumps({"device_id": record.device_id, "secret": secret,
                           "key_version": record.key_version}))
@@ -164,8 +202,14 @@ def run_add(args: argparse.Namespace) -> int:
         record = DeviceRecord(device_id, name=args.name, notes=args.notes)
     except ValueError as exc:
         raise CommandError(str(exc), 2) from None
+    target = _config_target(args, settings)
     record = registry.create(record)
-    return _emit_secret(args, settings, record, "added")
+    try:
+        return _emit_secret(args, settings, record, "added", target)
+    except OSError as exc:  # the config could not be written after all: undo, so `add` can be re-run
+        registry.delete(device_id)
+        raise CommandError(f"could not write {args.config_out}: {exc.strerror}; device {device_id} was "
+                           "not registered", 1) from None
 
 
 def _report_revocation(registry: Registry) -> None:
@@ -178,9 +222,15 @@ def _report_revocation(registry: Registry) -> None:
 @_guard
 def run_rotate(args: argparse.Namespace) -> int:
     settings, registry, device_id = _context(args, need_master=True)
-    status = _emit_secret(args, settings, registry.rotate(device_id), "rotated")
+    target = _config_target(args, settings)
+    record = registry.rotate(device_id)
     _report_revocation(registry)
-    return status
+    try:
+        return _emit_secret(args, settings, record, "rotated", target)
+    except OSError as exc:  # the key is already rotated: show the new secret rather than lose it
+        _emit_secret(args, settings, record, "rotated", None)
+        raise CommandError(f"could not write {args.config_out}: {exc.strerror} (the new secret is above)",
+                           1) from None
 
 
 @_guard
