@@ -76,9 +76,15 @@ def info_from_meta(bucket: str, meta: dict[str, Any]) -> ObjectInfo:
         object_type=kind,
         headers=ObjectHeaders.from_dict(meta.get("headers") or {}),
         next_append_position=int(meta["size"]) if kind == "Appendable" else None,
+        extent_dir=str(meta.get("extent_dir", "")),
+        extents=int(meta.get("extents", 0)),
     )
 
 
 def meta_of(info: ObjectInfo) -> dict[str, Any]:
-    return {"key": info.key, "size": info.size, "etag": info.etag, "crc64": info.crc64,
+    meta = {"key": info.key, "size": info.size, "etag": info.etag, "crc64": info.crc64,
             "lm": info.last_modified, "type": info.object_type, "headers": info.headers.to_dict()}
+    if info.extent_dir:
+        meta["extent_dir"] = info.extent_dir
+        meta["extents"] = info.extents
+    return meta

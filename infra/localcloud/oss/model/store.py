@@ -35,11 +35,12 @@ from localcloud.common import logs
 from localcloud.common.clock import Clock
 
 from ..errors import OSSError, invalid_argument, no_such_bucket, no_such_key
-from . import configs, events, fsutil, lifecycle, overwrite, records
+from . import configs, events, extents, fsutil, lifecycle, overwrite, records
 from .crc import crc64_combine
 from .keyindex import KeyIndex
 from .multipart import Uploads, combined_crc, multipart_etag
 from .objects import (
+    CorruptObject,
     ObjectReader,
     bad_digest,
     encode_prefix,
@@ -168,6 +169,9 @@ class Store:
                 if "pending" in meta:
                     self._unfinished.append((b, obj, meta, False))
         b.index.load(infos)
+        dropped = extents.collect(path, (i.extent_dir for i in infos if i.extent_dir))
+        if dropped:
+            log.info("removed orphaned extents", extra={"bucket": info.name, "count": dropped})
         (path / "trash").mkdir(exist_ok=True)
         for grave in (path / "trash").iterdir():
             meta = records.read_meta(grave)
@@ -220,6 +224,7 @@ class Store:
             (staging / "config").mkdir()
             (staging / "uploads").mkdir()
             (staging / "trash").mkdir()
+            (staging / extents.FOLDER).mkdir()
             objects = staging / "objects"
             objects.mkdir()
             for i in range(256):
@@ -357,6 +362,8 @@ class Store:
             # the live event has the exact delta; the header's guess only serves crash recovery
             intent = dict(intent, delta=info.size - (old.size if old else 0))
             self._publish(b, final, info.key, info.size, info.etag, intent)
+            if old is not None and old.extent_dir and old.extent_dir != info.extent_dir:
+                extents.remove(b.path, old.extent_dir)
         return info
 
     def _new_file(self) -> tuple[Path, int]:
@@ -364,17 +371,22 @@ class Store:
         return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
 
     def _write_object(self, b: _Bucket, key: str, kind: ObjectType, headers: ObjectHeaders,
-                      fill: Any, forbid_overwrite: bool, caller: Caller, event_name: str) -> ObjectInfo:
+                      fill: Any, forbid_overwrite: bool, caller: Caller, event_name: str,
+                      extent_dir: str = "", extent_count: int = 0) -> ObjectInfo:
         """Create a temp object file, let `fill(fd, data_offset)` write the data and return
-        (size, etag, crc64), then header + fsync + commit. Nothing is visible on failure."""
-        base = {"key": key, "type": kind, "headers": headers.to_dict()}
+        (size, etag, crc64), then header + fsync + commit. Nothing is visible on failure.
+        With `extent_dir` the data is that extent folder's files and `fill` writes nothing."""
+        base: dict[str, Any] = {"key": key, "type": kind, "headers": headers.to_dict()}
+        if extent_dir:
+            base.update(extent_dir=extent_dir, extents=extent_count)
         slot = slot_size_for(base)
         offset = 16 + 2 * slot
         tmp, fd = self._new_file()
         try:
             size, etag, crc = fill(fd, offset)
             info = ObjectInfo(b.info.name, key, size, etag, crc, self.clock.now(), kind, headers,
-                              size if kind == "Appendable" else None)
+                              size if kind == "Appendable" else None, extent_dir=extent_dir,
+                              extents=extent_count)
             old = b.index.get(key)
             intent = self._intent(event_name, size - (old.size if old else 0), caller)
             os.pwrite(fd, encode_prefix(dict(records.meta_of(info), pending=intent), slot), 0)
@@ -427,17 +439,56 @@ class Store:
         does not change the bytes it returns (reads are bounded by info.size).
         """
         b = self._bucket(bucket)
-        with self._key_lock(bucket, key):
+        # Without the key lock: open what the path holds, and keep it if its header is the version
+        # the index names (a rename swaps versions atomically; a mismatch means a commit is in
+        # flight, so look again). Writers never wait for readers, nor readers for an fsync.
+        for _ in range(8):
             info = b.index.get(key)
             if info is None:
                 raise no_such_key(key)
-            fd = os.open(b.object_path(key), os.O_RDONLY)
-            try:
-                header = read_header(fd)
-            except BaseException:
+            reader = self._open_version(b, info)
+            if reader is not None:
+                return info, reader
+        with self._key_lock(bucket, key):  # a key rewritten without pause: take turns
+            info = b.index.get(key)
+            if info is None:
+                raise no_such_key(key)
+            reader = self._open_version(b, info)
+        if reader is None:
+            raise OSSError("InternalError", "The object file does not match its index entry.", 500)
+        return info, reader
+
+    @staticmethod
+    def _open_version(b: _Bucket, info: ObjectInfo) -> ObjectReader | None:
+        """A reader of exactly the version `info`, or None when the file holds another one."""
+        try:
+            fd = os.open(b.object_path(info.key), os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            header = read_header(fd)
+            meta = header.meta
+            if meta.get("etag") != info.etag or float(meta.get("lm", -1)) != info.last_modified:
                 os.close(fd)
-                raise
-        return info, ObjectReader(fd, header.data_offset, info.size)
+                return None
+            if not info.extent_dir:
+                return ObjectReader.single(fd, header.data_offset, info.size)
+            os.close(fd)
+            fd = -1
+            spans = extents.open_spans(b.path, info.extent_dir, info.extents)
+        except (CorruptObject, FileNotFoundError):
+            if fd >= 0:
+                os.close(fd)
+            return None
+        except BaseException:
+            if fd >= 0:
+                os.close(fd)
+            raise
+        reader = ObjectReader(spans)
+        if reader.size != info.size:
+            reader.close()
+            raise OSSError("InternalError", "The object's extents do not add up to its size.", 500)
+        return reader
 
     def append_object(self, bucket: str, key: str, position: int, body: BinaryIO, length: int | None,
                       headers: ObjectHeaders | None = None, principal_arn: str = "", request_id: str = "",
@@ -597,6 +648,7 @@ class Store:
             b.index.remove(key)
             self.outbox.append(self._event(b.info.name, key, 0, old.etag, intent), intent["eid"])
             grave.unlink(missing_ok=True)
+            extents.remove(b.path, old.extent_dir)
             return old
 
     def list_objects(self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "",
@@ -640,7 +692,7 @@ class Store:
 
         400 InvalidPart / InvalidPartOrder / EntityTooSmall / MalformedXML, 404 NoSuchUpload,
         409 FileAlreadyExists. ETag "<HEX md5 of part md5s>-<N>"; CRC64 combined from the parts.
-        The parts are copied file to file in the kernel: memory does not grow with the size.
+        The parts become the object's extents (hard links, see extents.py): no byte is copied.
         """
         b = self._bucket(bucket)
         caller = Caller(principal_arn, principal_id, request_id, source_ip)
@@ -650,20 +702,18 @@ class Store:
             chosen = b.uploads.select(up, parts, complete_all)
             etag = multipart_etag([p.md5 for p in chosen])
             crc = combined_crc(chosen)
-
-            def fill(fd: int, offset: int) -> tuple[int, str, int]:
-                pos = offset
-                for part in chosen:
-                    src = os.open(part.path, os.O_RDONLY)
-                    try:
-                        fsutil.copy_range(src, 0, fd, pos, part.info.size)
-                    finally:
-                        os.close(src)
-                    pos += part.info.size
-                return pos - offset, etag, crc
-
-            info = self._write_object(b, key, "Multipart", up.info.headers, fill, forbid_overwrite, caller,
-                                      events.COMPLETE)
+            total = sum(p.info.size for p in chosen)
+            if total > MAX_OBJECT_SIZE * 10000:
+                raise OSSError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.", 400)
+            self._check_overwrite(b, key, b.index.get(key), forbid_overwrite, principal_arn)  # fail fast
+            extent_id = extents.assemble(b.path, self.tmp_dir, [p.path for p in chosen])
+            try:
+                info = self._write_object(b, key, "Multipart", up.info.headers,
+                                          lambda fd, offset: (total, etag, crc), forbid_overwrite, caller,
+                                          events.COMPLETE, extent_dir=extent_id, extent_count=len(chosen))
+            except BaseException:
+                extents.remove(b.path, extent_id)
+                raise
             b.uploads.finish(up)
             return info
 

@@ -68,6 +68,10 @@ class ObjectInfo:
     headers: ObjectHeaders
     next_append_position: int | None = None
     storage_class: str = "Standard"
+    extent_dir: str = ""
+    """Multipart objects: the folder (under the bucket's `extents/`) holding their parts as the
+    object's data, in order (`extents` files named 00000, 00001, ...); "" = data in the object file."""
+    extents: int = 0
 
 
 @dataclass(frozen=True)

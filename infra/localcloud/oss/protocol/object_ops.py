@@ -14,6 +14,7 @@ from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.request import BodyReader
 from localcloud.oss.protocol.responses import Response, http_date, iso_date, xml_response
 from localcloud.oss.protocol.routing import validate_key
+from localcloud.oss.protocol.zerocopy import FileBody
 from localcloud.ram import policy
 
 MAX_DELETE_BODY = 2 * 1024 * 1024
@@ -65,7 +66,7 @@ def _read(call: Call, head: bool) -> Response:
     except BaseException:
         reader.close()
         raise
-    return Response(status, headers, stream=objectio.stream(reader, start, length), length=length)
+    return Response(status, headers, stream=FileBody(reader, start, length), length=length)  # type: ignore[arg-type]
 
 
 def get_object(call: Call) -> Response:

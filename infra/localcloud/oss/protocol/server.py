@@ -123,7 +123,10 @@ class OSSRequestHandler(Handler):
         try:
             if no_body:
                 return 0
-            if response.stream is not None:
+            send_to = getattr(response.stream, "send_to", None)
+            if send_to is not None:  # a file body: sendfile (see zerocopy.py)
+                sent = send_to(self.connection)
+            elif response.stream is not None:
                 for chunk in response.stream:
                     self.wfile.write(chunk)
                     sent += len(chunk)
