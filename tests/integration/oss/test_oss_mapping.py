@@ -88,7 +88,22 @@ CTX = {"acs:SourceIp": "127.0.0.1"}
             "CopyObject",
             [("oss:GetObject", "acs:oss:*:*:src/a/b"), ("oss:PutObject", "acs:oss:*:*:b/k")],
         ),
-        ("PUT", "/b/k?acl", {}, "NotImplemented", []),
+        ("PUT", "/b/k?acl", {}, "PutObjectAcl", [("oss:PutObjectAcl", "acs:oss:*:*:b/k")]),
+        ("PUT", "/b/k?tagging", {}, "PutObjectTagging", [("oss:PutObjectTagging", "acs:oss:*:*:b/k")]),
+        ("GET", "/b/?tagging", {}, "GetBucketTags", [("oss:GetBucketTagging", "acs:oss:*:*:b")]),
+        ("GET", "/b/?stat", {}, "GetBucketStat", [("oss:GetBucketStat", "acs:oss:*:*:b")]),
+        ("PUT", "/b/k?symlink", {}, "PutSymlink", [("oss:PutObject", "acs:oss:*:*:b/k")]),
+        ("POST", "/b/k?restore", {}, "RestoreObject", [("oss:RestoreObject", "acs:oss:*:*:b/k")]),
+        (
+            "PUT",
+            "/b/k?partNumber=1&uploadId=u",
+            {"x-oss-copy-source": "/src/s"},
+            "UploadPartCopy",
+            [("oss:GetObject", "acs:oss:*:*:src/s"), ("oss:PutObject", "acs:oss:*:*:b/k")],
+        ),
+        ("PUT", "/b/k?live", {}, "NotImplemented", []),
+        ("GET", "/b/k?x-oss-process=image/resize,w_10", {}, "NotImplemented", []),
+        ("POST", "/b/k?tagging", {}, "NotImplemented", []),
     ],
 )
 def test_operation_and_checks(method, target, headers, op, expected):

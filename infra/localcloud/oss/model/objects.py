@@ -61,11 +61,16 @@ PENDING_RESERVE = 3 * 6 * 128 + 256
 (at most 6 bytes each once JSON-escaped) plus the fixed fields."""
 
 
+ATTR_RESERVE = 4096
+"""Room for attributes set after the write (tags, ACL, storage class, restore) without rewriting
+the file; larger changes rebuild the header (Store.update_object)."""
+
+
 def slot_size_for(meta: dict[str, Any]) -> int:
     """A slot big enough for this metadata after any number of appends (numbers at their widest)."""
     widest = dict(meta, size=10**13, crc64=2**64 - 1, lm=9999999999.999999, etag="F" * 40)
     widest.pop("pending", None)
-    need = _SLOT.size + len(_dump(widest)) + 256 + PENDING_RESERVE
+    need = _SLOT.size + len(_dump(widest)) + 256 + PENDING_RESERVE + ATTR_RESERVE
     return (need + 4095) // 4096 * 4096
 
 

@@ -6,10 +6,10 @@ import base64
 import hashlib
 from urllib.parse import quote
 
-from localcloud.oss.errors import OSSError
+from localcloud.oss.errors import OSSError, invalid_argument
 from localcloud.oss.model import events
 from localcloud.oss.model.types import MAX_OBJECT_SIZE
-from localcloud.oss.protocol import actions, objectio, xml
+from localcloud.oss.protocol import actions, attr_ops, objectio, xml
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.request import BodyReader
 from localcloud.oss.protocol.responses import Response, http_date, iso_date, xml_response
@@ -42,17 +42,26 @@ def put_object(call: Call) -> Response:
     info = call.store.put_object(
         call.bucket, call.key, body, length, objectio.object_headers(call.req.headers),
         forbid_overwrite(call), objectio.content_md5(call.req.headers), **call.writer,
+        attrs=attr_ops.write_attrs(call),
     )
     return Response(200, objectio.write_headers(info))
 
 
 def _read(call: Call, head: bool) -> Response:
-    info, reader = call.store.open_object(call.bucket, call.key)
+    link = call.store.head_object(call.bucket, call.key)
+    target = attr_ops.resolve(call, link)
+    now = call.clock.now()
+    if not head:
+        attr_ops.check_readable(target, now)
+    info, reader = call.store.open_object(call.bucket, target.key)
     try:
         if not objectio.check_conditions(info, call.req.headers):
             reader.close()
             return Response(304, {"ETag": f'"{info.etag}"', "Last-Modified": http_date(info.last_modified)})
         headers = objectio.read_headers(info, call.req.params)
+        headers.update(attr_ops.read_attr_headers(info, now))
+        if link.object_type == "Symlink":
+            headers["x-oss-object-type"] = "Symlink"
         span = objectio.parse_range(call.req.header("range"), info.size)
         if span is None:
             start, length, status = 0, info.size, 200
@@ -90,7 +99,7 @@ def get_object_meta(call: Call) -> Response:
 def append_object(call: Call) -> Response:
     raw = call.req.params.get("position", "")
     if not raw.isdigit():
-        raise OSSError("InvalidArgument", "position must be a non-negative integer.", 400)
+        raise invalid_argument("position must be a non-negative integer.", "position", raw)
     body, length = body_and_length(call)
     info = call.store.append_object(
         call.bucket, call.key, int(raw), body, length, objectio.object_headers(call.req.headers),
@@ -106,11 +115,14 @@ def copy_object(call: Call) -> Response:
     src_bucket, src_key = actions.parse_copy_source(call.req.header("x-oss-copy-source"))
     directive = call.req.header("x-oss-metadata-directive", "COPY").upper()
     if directive not in ("COPY", "REPLACE"):
-        raise OSSError("InvalidArgument", "x-oss-metadata-directive must be COPY or REPLACE.", 400)
+        raise invalid_argument("x-oss-metadata-directive must be COPY or REPLACE.", "x-oss-metadata-directive",
+                               directive)
     _copy_conditions(call, src_bucket, src_key)
     headers = objectio.object_headers(call.req.headers) if directive == "REPLACE" else None
+    attr_ops.check_readable(call.store.head_object(src_bucket, src_key), call.clock.now())
     info = call.store.copy_object(
-        src_bucket, src_key, call.bucket, call.key, headers, forbid_overwrite(call), **call.writer
+        src_bucket, src_key, call.bucket, call.key, headers, forbid_overwrite(call), **call.writer,
+        attrs=attr_ops.copy_attrs(call),
     )
     root = xml.element("CopyObjectResult")
     xml.sub(root, "ETag", f'"{info.etag}"')

@@ -35,7 +35,8 @@ def object_headers(headers: Mapping[str, str]) -> ObjectHeaders:
     """The stored metadata a PUT / initiate / append carries."""
     meta = {k[len(META_PREFIX) :]: v for k, v in headers.items() if k.startswith(META_PREFIX)}
     if sum(len(k) + len(v) for k, v in meta.items()) > MAX_META_BYTES:
-        raise OSSError("InvalidArgument", "User metadata must not exceed 8 KB.", 400)
+        raise OSSError("InvalidArgument", "User metadata must not exceed 8 KB.", 400,
+                       extra={"ArgumentName": "x-oss-meta-*", "ArgumentValue": ""})
     return ObjectHeaders(
         content_type=headers.get("content-type") or "application/octet-stream",
         content_disposition=headers.get("content-disposition") or None,

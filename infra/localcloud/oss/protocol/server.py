@@ -64,7 +64,8 @@ class OSSRequestHandler(Handler):
                     if content_length < 0:
                         raise ValueError
                 except ValueError as exc:
-                    raise OSSError("InvalidArgument", "Content-Length is not valid.", 400) from exc
+                    raise OSSError("InvalidArgument", "Content-Length is not valid.", 400, extra={
+                        "ArgumentName": "Content-Length", "ArgumentValue": headers["content-length"]}) from exc
                 body = LengthReader(self.rfile, content_length)  # type: ignore[arg-type]
             rt = route(self.path, headers.get("host"))
         except OSSError as err:

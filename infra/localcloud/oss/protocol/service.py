@@ -15,7 +15,7 @@ from typing import Any
 from localcloud.common import logs
 from localcloud.common.clock import Clock
 from localcloud.oss.errors import OSSError
-from localcloud.oss.protocol import actions, authn, bucket_ops, cors, multipart_ops, object_ops
+from localcloud.oss.protocol import actions, attr_ops, authn, bucket_ops, cors, multipart_ops, object_ops
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.request import Request
 from localcloud.oss.protocol.responses import Response, error_response
@@ -53,6 +53,16 @@ HANDLERS: dict[str, Handler] = {
     "AbortMultipartUpload": multipart_ops.abort,
     "ListParts": multipart_ops.list_parts,
 }
+HANDLERS.update({
+    "PutObjectTagging": attr_ops.put_object_tagging, "GetObjectTagging": attr_ops.get_object_tagging,
+    "DeleteObjectTagging": attr_ops.delete_object_tagging, "PutObjectAcl": attr_ops.put_object_acl,
+    "GetObjectAcl": attr_ops.get_object_acl, "PutSymlink": attr_ops.put_symlink,
+    "GetSymlink": attr_ops.get_symlink, "RestoreObject": attr_ops.restore_object,
+    "UploadPartCopy": attr_ops.upload_part_copy, "PutBucketTags": attr_ops.put_bucket_tags,
+    "GetBucketTags": attr_ops.get_bucket_tags, "DeleteBucketTags": attr_ops.delete_bucket_tags,
+    "PutBucketAcl": attr_ops.put_bucket_acl, "GetBucketAcl": attr_ops.get_bucket_acl,
+    "GetBucketStat": attr_ops.bucket_stat,
+})
 for _name, _kind in (("Lifecycle", "lifecycle"), ("Cors", "cors"), ("OverwriteConfig", "overwrite")):
     HANDLERS[f"PutBucket{_name}"] = bucket_ops.put_config(_kind)
     HANDLERS[f"GetBucket{_name}"] = bucket_ops.get_config(_kind)
