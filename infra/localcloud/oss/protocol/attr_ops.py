@@ -293,7 +293,7 @@ def upload_part_copy(call: Call) -> Response:
     root = xml.element("CopyPartResult")
     xml.sub(root, "LastModified", iso_date(part.last_modified))
     xml.sub(root, "ETag", f'"{part.etag}"')
-    return xml_response(root, headers={"x-oss-hash-crc64ecma": str(part.crc64)})
+    return xml_response(root, headers={"ETag": f'"{part.etag}"', "x-oss-hash-crc64ecma": str(part.crc64)})
 
 
 class _Limited:

@@ -66,6 +66,8 @@ def error_document(err: OSSError, request_id: str) -> bytes:
     xml.sub(root, "HostId", HOST_ID)
     for name, value in err.extra.items():
         xml.sub(root, name, value)
+    if "x-oss-ec" in err.headers:  # a documented error code: OSS repeats it in the body
+        xml.sub(root, "EC", err.headers["x-oss-ec"])
     return xml.dumps(root)
 
 

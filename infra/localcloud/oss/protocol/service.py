@@ -15,7 +15,7 @@ from typing import Any
 from localcloud.common import logs
 from localcloud.common.clock import Clock
 from localcloud.oss.errors import OSSError
-from localcloud.oss.protocol import actions, attr_ops, authn, bucket_ops, cors, multipart_ops, object_ops
+from localcloud.oss.protocol import acl, actions, attr_ops, authn, bucket_ops, cors, multipart_ops, object_ops
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.request import Request
 from localcloud.oss.protocol.responses import Response, error_response
@@ -114,8 +114,8 @@ class OSSService:
         if operation == "Preflight":
             return self._preflight(req)
         principal = authn.authenticate(req, self.ram, self.clock)
-        if principal is None:
-            raise access_denied("You have no right to access this object because of bucket acl.")
+        if principal is None:  # anonymous: an ACL may grant it (acl.py)
+            principal = acl.anonymous(operation, req.route, self.store)
         req.extras["principal"] = principal.arn
         if operation == actions.NOT_IMPLEMENTED:
             raise OSSError("NotImplemented", "localcloud does not implement this operation.", 501)
