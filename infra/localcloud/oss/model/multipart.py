@@ -231,6 +231,9 @@ class Uploads:
         prefixes: list[str] = []
         last_key, last_id = "", ""
         for u in ups:
+            if delimiter and key_marker.endswith(delimiter) and u.key.startswith(key_marker) \
+                    and u.key.find(delimiter, len(prefix)) == len(key_marker) - len(delimiter):
+                continue  # rolled up into the common prefix the previous page ended with
             if upload_id_marker and key_marker:
                 if (u.key, u.upload_id) <= (key_marker, upload_id_marker):
                     continue

@@ -153,9 +153,9 @@ def delete_multiple(call: Call) -> Response:
     body = call.req.read_small(MAX_DELETE_BODY)
     if base64.b64encode(hashlib.md5(body).digest()).decode() != md5:  # noqa: S324 - protocol checksum
         raise objectio.invalid_digest()
-    root = xml.parse(body, "Delete")
+    root = xml.parse_lenient(body, "Delete")
     quiet = (xml.text(root, "Quiet", "false") or "false").strip().lower() == "true"
-    keys = xml.texts(root, "Object/Key")
+    keys = [xml.restore(k) for k in xml.texts(root, "Object/Key")]
     if not keys or len(keys) > MAX_DELETE_KEYS:
         raise xml.malformed("Delete holds 1 to 1000 Object elements.")
     for key in keys:
