@@ -815,21 +815,34 @@ class Store:
 
     # -- lifecycle --------------------------------------------------------------------------
     def sweep_lifecycle(self) -> int:
-        """Apply every bucket's enabled lifecycle rules at clock.now(); -> objects expired +
-        uploads aborted. Expirations emit ObjectRemoved:DeleteObject (principal "lifecycle")."""
+        """Apply every bucket's enabled lifecycle rules at clock.now(); -> objects expired or
+        transitioned + uploads aborted. A rule scopes objects by prefix, tags, size and its Not
+        (lifecycle.matches). Expirations emit ObjectRemoved:DeleteObject (principal "lifecycle");
+        transitions change the storage class in place (data, ETag and Last-Modified stay)."""
         now = self.clock.now()
         done = 0
         caller = Caller(principal_id="lifecycle", request_id="", source_ip="127.0.0.1")
         for b in list(self._buckets.values()):
             for rule in lifecycle.active_rules(b.configs.get("lifecycle")):
                 expiration = rule.get("expiration")
-                if expiration:
-                    for info in b.index.snapshot(rule["prefix"]):
-                        if lifecycle.is_due(expiration, info.last_modified, now):
-                            def due(cur: ObjectInfo, action: dict[str, Any] = expiration) -> bool:
-                                return lifecycle.is_due(action, cur.last_modified, now)
-                            if self._delete(b, info.key, caller, events.LIFECYCLE_EXPIRE, due) is not None:
-                                done += 1
+                for info in b.index.snapshot(rule["prefix"]):
+                    if not lifecycle.matches(rule, info.key, info.size, info.tags):
+                        continue
+                    if expiration and lifecycle.is_due(expiration, info.last_modified, now):
+                        def due(cur: ObjectInfo, action: dict[str, Any] = expiration,
+                                r: dict[str, Any] = rule) -> bool:
+                            return lifecycle.is_due(action, cur.last_modified, now) and \
+                                lifecycle.matches(r, cur.key, cur.size, cur.tags)
+                        if self._delete(b, info.key, caller, events.LIFECYCLE_EXPIRE, due) is not None:
+                            done += 1
+                        continue
+                    target = lifecycle.due_transition(rule, info.storage_class, info.last_modified, now)
+                    if target is not None and info.object_type != "Symlink":
+                        try:
+                            self.update_object(b.info.name, info.key, storage_class=target)
+                            done += 1
+                        except OSSError:
+                            pass  # deleted meanwhile
                 abort = rule.get("abort_multipart_upload")
                 if abort:
                     for up in b.uploads.all():

@@ -142,6 +142,8 @@ _MISSING = {
 def put_config(kind: str) -> Callable[[Call], Response]:
     def handler(call: Call) -> Response:
         doc = _PARSERS[kind](call.req.read_small(MAX_CONFIG_BYTES))
+        if kind == "lifecycle":  # read by the validation, not stored
+            doc["allow_same_action_overlap"] = call.req.header("x-oss-allow-same-action-overlap").lower() == "true"
         call.store.put_config(call.bucket, kind, doc)
         return Response(200)
 
