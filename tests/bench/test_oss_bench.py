@@ -244,11 +244,24 @@ def _loopback_floor(folder: Path, size: int, conc: int, total: int) -> float:
 # -- the cases -----------------------------------------------------------------------------------
 
 Row = tuple[int, int, str, str, float, float]  # size MB, conc, op, client kind, localcloud, moto
+REPEAT = int(os.environ.get("OSS_BENCH_REPEAT", "3"))
+"""Each figure is the best of this many rounds, localcloud and moto alternating: the machine is
+shared, and the best round is the one least disturbed by others."""
+
+
+def _best(conc: int, ops: int, fns: list[Callable[[int, int], None]]) -> list[float]:
+    """Seconds of the fastest of REPEAT rounds of each fn; the fns' rounds interleave."""
+    best = [float("inf")] * len(fns)
+    for _ in range(REPEAT):
+        for i, fn in enumerate(fns):
+            best[i] = min(best[i], _run(conc, ops, fn)[0])
+    return best
 
 
 def _case(info: dict[str, str], moto: str, oss: list, s3: list, size: int, conc: int) -> list[Row]:
     payload = os.urandom(size)
     ops = max(conc, BYTES_PER_CASE // size)
+    per = max(1, ops // conc)
     key = f"bench/{size}/{conc}"
 
     def oss_put(w: int, i: int) -> None:
@@ -263,12 +276,9 @@ def _case(info: dict[str, str], moto: str, oss: list, s3: list, size: int, conc:
     def s3_get(w: int, i: int) -> None:
         assert len(s3[w].get_object(Bucket="bench", Key=f"{key}/{w}/{i}")["Body"].read()) == size
 
-    t_lp, n = _run(conc, ops, oss_put)
-    t_lg, _ = _run(conc, ops, oss_get)
-    t_mp, _ = _run(conc, ops, s3_put)
-    t_mg, _ = _run(conc, ops, s3_get)
+    t_lp, t_mp = _best(conc, ops, [oss_put, s3_put])
+    t_lg, t_mg = _best(conc, ops, [oss_get, s3_get])
 
-    per = max(1, ops // conc)
     names = [(w, i) for w in range(conc) for i in range(per)]
     lc_put = {k: oss[0].sign_url("PUT", f"{key}/raw/{k[0]}/{k[1]}", 3600) for k in names}
     lc_get = {k: oss[0].sign_url("GET", f"{key}/raw/{k[0]}/{k[1]}", 3600) for k in names}
@@ -278,14 +288,14 @@ def _case(info: dict[str, str], moto: str, oss: list, s3: list, size: int, conc:
         "Bucket": "bench", "Key": f"{key}/raw/{k[0]}/{k[1]}"}, ExpiresIn=3600) for k in names}
     raw_lc, raw_moto = RawClient(info["endpoint"], conc, size), RawClient(moto, conc, size)
     try:
-        t_rlp, _ = _run(conc, ops, lambda w, i: raw_lc.put(w, lc_put[(w, i)], payload))
-        t_rlg, _ = _run(conc, ops, lambda w, i: raw_lc.get(w, lc_get[(w, i)], size))
-        t_rmp, _ = _run(conc, ops, lambda w, i: raw_moto.put(w, s3_put_url[(w, i)], payload))
-        t_rmg, _ = _run(conc, ops, lambda w, i: raw_moto.get(w, s3_get_url[(w, i)], size))
+        t_rlp, t_rmp = _best(conc, ops, [lambda w, i: raw_lc.put(w, lc_put[(w, i)], payload),
+                                         lambda w, i: raw_moto.put(w, s3_put_url[(w, i)], payload)])
+        t_rlg, t_rmg = _best(conc, ops, [lambda w, i: raw_lc.get(w, lc_get[(w, i)], size),
+                                         lambda w, i: raw_moto.get(w, s3_get_url[(w, i)], size)])
     finally:
         raw_lc.close()
         raw_moto.close()
-    total = n * size
+    total = per * conc * size
     return [
         (size // MB, conc, "PUT", "sdk", _mbps(total, t_lp), _mbps(total, t_mp)),
         (size // MB, conc, "GET", "sdk", _mbps(total, t_lg), _mbps(total, t_mg)),
@@ -302,10 +312,11 @@ def test_throughput_vs_moto_and_floors(localcloud_proc, moto_endpoint, data_dir)
     for size in SIZES:
         for conc in CONCURRENCY:
             rows.extend(_case(info, moto_endpoint, oss, s3, size, conc))
-    dd_mbs, cp_mbs = _disk_floor(data_dir, BYTES_PER_CASE)
-    loop = {(size, conc): _loopback_floor(data_dir, size, conc, BYTES_PER_CASE)
+    floors = [_disk_floor(data_dir, BYTES_PER_CASE) for _ in range(REPEAT)]
+    dd_mbs, cp_mbs = max(f[0] for f in floors), max(f[1] for f in floors)
+    loop = {(size, conc): max(_loopback_floor(data_dir, size, conc, BYTES_PER_CASE) for _ in range(REPEAT))
             for size in SIZES for conc in CONCURRENCY}
-    print("\nOSS throughput, MB/s: localcloud vs moto S3, same client work "
+    print(f"\nOSS throughput, MB/s (best of {REPEAT} rounds): localcloud vs moto S3, same client work "
           "(sdk = oss2 / boto3, client checksums off; raw = http.client over presigned URLs)")
     print(f"floors: disk dd conv=fsync {dd_mbs:.0f} MB/s, cp {cp_mbs:.0f} MB/s; loopback sendfile per case below")
     print(f"{'size':>5} {'conc':>4} {'op':>4} {'client':>6} {'localcloud':>11} {'moto':>9} {'vs moto':>8} "

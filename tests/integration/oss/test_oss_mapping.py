@@ -104,6 +104,8 @@ CTX = {"acs:SourceIp": "127.0.0.1"}
         ("PUT", "/b/k?live", {}, "NotImplemented", []),
         ("GET", "/b/k?x-oss-process=image/resize,w_10", {}, "NotImplemented", []),
         ("POST", "/b/k?tagging", {}, "NotImplemented", []),
+        ("PUT", "/b/k", {"x-oss-callback": "e30="}, "NotImplemented", []),
+        ("PUT", "/b/k", {"x-oss-server-side-encryption": "AES256"}, "NotImplemented", []),
     ],
 )
 def test_operation_and_checks(method, target, headers, op, expected):

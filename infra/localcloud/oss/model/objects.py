@@ -176,7 +176,7 @@ class _Digest:
         self.md5 = hashlib.md5(usedforsecurity=False)
         self.crc = 0
 
-    def feed(self, chunk: bytes, pos: int) -> None:
+    def feed(self, chunk: bytes | memoryview, pos: int) -> None:
         self.crc = crc64(chunk, self.crc)
         self.md5.update(chunk)
         _write_all(self.fd, chunk, pos)
@@ -192,11 +192,21 @@ def stream_into(fd: int, body: Readable, length: int | None, limit: int, offset:
         raise _too_large()
     pipe = _Digest(fd)
     size = 0
+    # One buffer per upload, filled in place: no 1 MiB allocation (and its page faults) per chunk.
+    readinto = getattr(body, "readinto", None)
+    if readinto is not None and getattr(type(body), "readinto", None) is io.RawIOBase.readinto:
+        readinto = None  # a RawIOBase that only implements read()
+    view = memoryview(bytearray(CHUNK)) if readinto is not None else None
     # Reserving the blocks up front makes the writes ~5x cheaper on ext4 than growing the file.
     reserved = _reserve(fd, offset, length) if length else 0
     while length is None or size < length:
         want = CHUNK if length is None else min(CHUNK, length - size)
-        chunk = body.read(want)
+        chunk: bytes | memoryview
+        if view is not None:
+            got = readinto(view[:want])  # type: ignore[misc]
+            chunk = view[:got or 0]
+        else:
+            chunk = body.read(want)
         if not chunk:
             if length is not None:
                 raise OSSError("IncompleteBody", "You did not provide the number of bytes "

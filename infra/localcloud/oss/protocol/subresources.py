@@ -60,7 +60,14 @@ RAM_ACTIONS: dict[str, str] = {
 }
 
 
+# Request headers asking for behaviour localcloud cannot give: an upload callback (OSS calls the
+# application's server after the write) and server-side encryption (stored and reported per object).
+UNSERVED_HEADERS = ("x-oss-callback", "x-oss-server-side-encryption", "x-oss-server-side-data-encryption")
+
+
 def object_op(method: str, params: Mapping[str, str], headers: Mapping[str, str]) -> str | None:
+    if method in ("PUT", "POST") and any(h in headers for h in UNSERVED_HEADERS):
+        return NOT_IMPLEMENTED
     for (verb, sub), operation in _OBJECT.items():
         if method == verb and sub in params:
             return operation
