@@ -193,6 +193,8 @@ def test_symlinks(oss_bucket, oss_key) -> None:
     with pytest.raises(oss2.exceptions.OssError) as info:
         oss_bucket.get_symlink(oss_key)
     assert info.value.code == "NotSymlink"
+    oss_bucket.copy_object(oss_bucket.bucket_name, link, oss_key + ".copy")  # copies the target's bytes
+    assert oss_bucket.get_object(oss_key + ".copy").read() == b"target bytes"
     oss_bucket.delete_object(oss_key)
     with pytest.raises(oss2.exceptions.OssError) as info:
         oss_bucket.get_object(link)

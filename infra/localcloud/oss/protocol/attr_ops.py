@@ -233,7 +233,7 @@ def resolve(call: Call, info: ObjectInfo) -> ObjectInfo:
     if info.object_type != "Symlink":
         return info
     try:
-        return call.store.head_object(call.bucket, info.symlink_target)  # type: ignore[no-any-return]
+        return call.store.head_object(info.bucket, info.symlink_target)  # type: ignore[no-any-return]
     except OSSError as err:
         if err.code == "NoSuchKey":
             raise OSSError("SymlinkTargetNotExist", "The symlink target object does not exist", 404,
@@ -276,7 +276,8 @@ def upload_part_copy(call: Call) -> Response:
     if not raw.isdigit() or not 1 <= int(raw) <= 10000:
         raise invalid_argument("partNumber must be an integer between 1 and 10000.", "partNumber", raw)
     upload_id = call.req.params.get("uploadId", "")
-    src = call.store.head_object(src_bucket, src_key)
+    src = resolve(call, call.store.head_object(src_bucket, src_key))
+    src_key = src.key
     check_readable(src, call.clock.now())
     wanted = call.req.header("x-oss-copy-source-range")
     span = objectio.parse_range(wanted, src.size) if wanted else None

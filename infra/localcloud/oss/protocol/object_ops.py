@@ -117,9 +117,11 @@ def copy_object(call: Call) -> Response:
     if directive not in ("COPY", "REPLACE"):
         raise invalid_argument("x-oss-metadata-directive must be COPY or REPLACE.", "x-oss-metadata-directive",
                                directive)
+    source = attr_ops.resolve(call, call.store.head_object(src_bucket, src_key))  # a symlink copies its target
+    src_key = source.key
     _copy_conditions(call, src_bucket, src_key)
     headers = objectio.object_headers(call.req.headers) if directive == "REPLACE" else None
-    attr_ops.check_readable(call.store.head_object(src_bucket, src_key), call.clock.now())
+    attr_ops.check_readable(source, call.clock.now())
     info = call.store.copy_object(
         src_bucket, src_key, call.bucket, call.key, headers, forbid_overwrite(call), **call.writer,
         attrs=attr_ops.copy_attrs(call),
