@@ -172,6 +172,15 @@ def test_acls_decide_anonymous_access(oss_env) -> None:
     assert info.value.code == "InvalidArgument"
 
 
+def test_bad_bucket_acl_creates_nothing(oss_env) -> None:
+    bucket = oss_env.bucket(f"attr-{uuid.uuid4().hex[:10]}")
+    with pytest.raises(oss2.exceptions.OssError) as info:
+        bucket.create_bucket(permission="everyone")
+    assert (info.value.code, info.value.details["ArgumentName"]) == ("InvalidArgument", "x-oss-acl")
+    with pytest.raises(oss2.exceptions.NoSuchBucket):
+        bucket.get_bucket_info()
+
+
 def test_private_is_the_default_and_anonymous_is_refused(oss_env, oss_bucket, oss_key) -> None:
     oss_bucket.put_object(oss_key, b"x")
     assert oss_bucket.get_bucket_acl().acl == "private"

@@ -216,6 +216,7 @@ class Store:
         if not isinstance(name, str) or not BUCKET_NAME_RE.match(name):
             raise OSSError("InvalidBucketName", "The specified bucket is not valid.", 400,
                            extra={"BucketName": str(name)})
+        acl_doc = configs.validate("acl", {"acl": acl}) if acl is not None else None
         with self._lock:
             if name in self._buckets:
                 raise OSSError("BucketAlreadyExists", "The requested bucket name is not available.", 409,
@@ -235,9 +236,8 @@ class Store:
             fsutil.write_json_atomic(staging / "bucket.json", {
                 "name": name, "created": info.created, "region": info.region, "location": info.location,
                 "storage_class": info.storage_class, "redundancy": info.redundancy}, self.tmp_dir)
-            if acl is not None:
-                fsutil.write_json_atomic(staging / "config" / "acl.json", configs.validate("acl", {"acl": acl}),
-                                         self.tmp_dir)
+            if acl_doc is not None:
+                fsutil.write_json_atomic(staging / "config" / "acl.json", acl_doc, self.tmp_dir)
             for d in (objects, staging):
                 fsutil.fsync_dir(d)
             os.rename(staging, self.buckets_dir / name)
@@ -245,8 +245,8 @@ class Store:
             path = self.buckets_dir / name
             uploads = Uploads(name, path / "uploads", self.tmp_dir)
             bucket = _Bucket(info, path, KeyIndex(), uploads)
-            if acl is not None:
-                bucket.configs["acl"] = configs.validate("acl", {"acl": acl})
+            if acl_doc is not None:
+                bucket.configs["acl"] = acl_doc
             self._buckets[name] = bucket
             return info
 
