@@ -311,3 +311,14 @@ class _Limited:
         data: bytes = self._reader.read(n)
         self._left -= len(data)
         return data
+
+
+HANDLERS: dict[str, Any] = {
+    "PutObjectTagging": put_object_tagging, "GetObjectTagging": get_object_tagging,
+    "DeleteObjectTagging": delete_object_tagging, "PutObjectAcl": put_object_acl,
+    "GetObjectAcl": get_object_acl, "PutSymlink": put_symlink, "GetSymlink": get_symlink,
+    "RestoreObject": restore_object, "UploadPartCopy": upload_part_copy,
+    "PutBucketTags": put_bucket_tags, "GetBucketTags": get_bucket_tags, "DeleteBucketTags": delete_bucket_tags,
+    "PutBucketAcl": put_bucket_acl, "GetBucketAcl": get_bucket_acl, "GetBucketStat": bucket_stat,
+}
+"""operation (see subresources.py) → handler."""

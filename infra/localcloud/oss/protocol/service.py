@@ -53,16 +53,7 @@ HANDLERS: dict[str, Handler] = {
     "AbortMultipartUpload": multipart_ops.abort,
     "ListParts": multipart_ops.list_parts,
 }
-HANDLERS.update({
-    "PutObjectTagging": attr_ops.put_object_tagging, "GetObjectTagging": attr_ops.get_object_tagging,
-    "DeleteObjectTagging": attr_ops.delete_object_tagging, "PutObjectAcl": attr_ops.put_object_acl,
-    "GetObjectAcl": attr_ops.get_object_acl, "PutSymlink": attr_ops.put_symlink,
-    "GetSymlink": attr_ops.get_symlink, "RestoreObject": attr_ops.restore_object,
-    "UploadPartCopy": attr_ops.upload_part_copy, "PutBucketTags": attr_ops.put_bucket_tags,
-    "GetBucketTags": attr_ops.get_bucket_tags, "DeleteBucketTags": attr_ops.delete_bucket_tags,
-    "PutBucketAcl": attr_ops.put_bucket_acl, "GetBucketAcl": attr_ops.get_bucket_acl,
-    "GetBucketStat": attr_ops.bucket_stat,
-})
+HANDLERS.update(attr_ops.HANDLERS)
 for _name, _kind in (("Lifecycle", "lifecycle"), ("Cors", "cors"), ("OverwriteConfig", "overwrite")):
     HANDLERS[f"PutBucket{_name}"] = bucket_ops.put_config(_kind)
     HANDLERS[f"GetBucket{_name}"] = bucket_ops.get_config(_kind)
