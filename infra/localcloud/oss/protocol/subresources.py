@@ -36,7 +36,7 @@ _BUCKET: dict[tuple[str, str], str] = {
 # serve: LiveChannel, image/video processing, versioning, callbacks' async forms, selects.
 UNSERVED_OBJECT = frozenset(
     "live comp vod status startTime endTime x-oss-process x-oss-async-process versionId versions "
-    "objectInfo link group style styleName x-oss-write-get-object-response select meta "
+    "objectInfo link group style styleName x-oss-write-get-object-response "
     "cors lifecycle logging website referer policy encryption versioning replication inventory worm "
     "qos stat bucketInfo location".split()
 )
