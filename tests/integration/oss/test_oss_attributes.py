@@ -219,6 +219,10 @@ def test_upload_part_copy_assembles_ranges_of_another_object(oss_bucket, oss_key
     second = oss_bucket.upload_part_copy(oss_bucket.bucket_name, oss_key, (200_000, None), dest, up, 2)
     oss_bucket.complete_multipart_upload(dest, up, [PartInfo(1, first.etag), PartInfo(2, second.etag)])
     assert oss_bucket.get_object(dest).read() == data
+    with pytest.raises(oss2.exceptions.PreconditionFailed):
+        oss_bucket.upload_part_copy(oss_bucket.bucket_name, oss_key, (0, 99), dest,
+                                    oss_bucket.init_multipart_upload(dest).upload_id, 1,
+                                    headers={"x-oss-copy-source-if-match": '"0000"'})
     with pytest.raises(oss2.exceptions.NoSuchKey):
         oss_bucket.upload_part_copy(oss_bucket.bucket_name, oss_key + ".none", None, dest,
                                     oss_bucket.init_multipart_upload(dest).upload_id, 1)

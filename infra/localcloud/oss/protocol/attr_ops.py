@@ -279,6 +279,10 @@ def upload_part_copy(call: Call) -> Response:
     src = resolve(call, call.store.head_object(src_bucket, src_key))
     src_key = src.key
     check_readable(src, call.clock.now())
+    conditions = {n: call.req.header("x-oss-copy-source-" + n)
+                  for n in ("if-match", "if-none-match", "if-modified-since", "if-unmodified-since")}
+    if not objectio.check_conditions(src, {n: v for n, v in conditions.items() if v}):
+        raise objectio.precondition_failed()  # a copy has nothing to answer 304 with
     wanted = call.req.header("x-oss-copy-source-range")
     span = objectio.parse_range(wanted, src.size) if wanted else None
     if wanted and span is None and src.size:
