@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,22 @@ class StackInfo:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
+
+
+BUCKET_SETUP_GROUP = "localcloud.bucket_setup"
+
+
+def bucket_setup_hooks() -> list[Callable[..., None]]:
+    """`hook(bucket, account_id=...)` callables installed packages register under the
+    `localcloud.bucket_setup` entry-point group (Vigil registers its bucket settings there), so
+    the emulator applies a product's settings without importing the product."""
+    hooks = []
+    for entry in entry_points(group=BUCKET_SETUP_GROUP):
+        try:
+            hooks.append(entry.load())
+        except ImportError:  # registered by a package that is not importable here
+            log.warning("bucket setup hook not loadable", extra={"hook": entry.value})
+    return hooks
 
 
 def _read_or_create_secret(path: Path, nbytes: int = 32) -> str:
@@ -193,11 +211,8 @@ class LocalCloud:
             bucket.get_bucket_info()
         except oss2.exceptions.NoSuchBucket:
             bucket.create_bucket()
-        try:
-            from vigil_ops.bucket_setup import apply_bucket_defaults
-        except ImportError:  # the operator package is optional for a bare localcloud
-            return
-        apply_bucket_defaults(bucket, account_id=self.account_id)
+        for hook in bucket_setup_hooks():
+            hook(bucket, account_id=self.account_id)
 
     def stop(self) -> None:
         if self._runtime is not None:

@@ -67,6 +67,18 @@ class LengthReader(BodyReader):
         self.consumed += len(data)
         return data
 
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        """Straight from the socket into the caller's buffer (uploads reuse one buffer)."""
+        if self._left <= 0:
+            return 0
+        view = memoryview(buffer)[: self._left]
+        got = self._stream.readinto(view)  # type: ignore[attr-defined]
+        if not got:
+            raise OSSError("IncompleteBody", "The request body is shorter than its Content-Length.", 400)
+        self._left -= got
+        self.consumed += got
+        return int(got)
+
 
 class ChunkedReader(BodyReader):
     """Decodes HTTP/1.1 chunked transfer coding, a chunk at a time."""

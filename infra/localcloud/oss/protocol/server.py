@@ -70,7 +70,8 @@ class OSSRequestHandler(Handler):
                     if content_length < 0:
                         raise ValueError
                 except ValueError as exc:
-                    raise OSSError("InvalidArgument", "Content-Length is not valid.", 400) from exc
+                    raise OSSError("InvalidArgument", "Content-Length is not valid.", 400, extra={
+                        "ArgumentName": "Content-Length", "ArgumentValue": headers["content-length"]}) from exc
                 body = LengthReader(self.rfile, content_length)  # type: ignore[arg-type]
             if self.command in BODYLESS and content_length:
                 self._take_promised_body(body, content_length)
@@ -155,7 +156,10 @@ class OSSRequestHandler(Handler):
         try:
             if no_body:
                 return 0
-            if response.stream is not None:
+            send_to = getattr(response.stream, "send_to", None)
+            if send_to is not None:  # a file body: sendfile (see zerocopy.py)
+                sent = send_to(self.connection)
+            elif response.stream is not None:
                 for chunk in response.stream:
                     self.wfile.write(chunk)
                     sent += len(chunk)

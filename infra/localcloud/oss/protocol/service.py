@@ -15,7 +15,17 @@ from typing import Any
 from localcloud.common import logs
 from localcloud.common.clock import Clock
 from localcloud.oss.errors import OSSError
-from localcloud.oss.protocol import actions, authn, bucket_ops, cors, multipart_ops, object_ops, policy_ops
+from localcloud.oss.protocol import (
+    acl,
+    actions,
+    attr_ops,
+    authn,
+    bucket_ops,
+    cors,
+    multipart_ops,
+    object_ops,
+    policy_ops,
+)
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.request import Request
 from localcloud.oss.protocol.responses import Response, error_response
@@ -52,6 +62,7 @@ HANDLERS: dict[str, Handler] = {
     "AbortMultipartUpload": multipart_ops.abort,
     "ListParts": multipart_ops.list_parts,
 }
+HANDLERS.update(attr_ops.HANDLERS)
 for _name, _kind in (("Lifecycle", "lifecycle"), ("Cors", "cors"), ("OverwriteConfig", "overwrite")):
     HANDLERS[f"PutBucket{_name}"] = bucket_ops.put_config(_kind)
     HANDLERS[f"GetBucket{_name}"] = bucket_ops.get_config(_kind)
@@ -105,8 +116,8 @@ class OSSService:
         if operation == "Preflight":
             return self._preflight(req)
         principal = authn.authenticate(req, self.ram, self.clock, self.region)
-        if principal is None:
-            raise access_denied("You have no right to access this object because of bucket acl.")
+        if principal is None:  # anonymous: an ACL may grant it (acl.py)
+            principal = acl.anonymous(operation, req.route, self.store)
         req.extras["principal"] = principal.arn
         if operation == actions.NOT_IMPLEMENTED:
             raise OSSError("NotImplemented", "localcloud does not implement this operation.", 501)
