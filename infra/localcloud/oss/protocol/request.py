@@ -72,7 +72,10 @@ class LengthReader(BodyReader):
         if self._left <= 0:
             return 0
         view = memoryview(buffer)[: self._left]
-        got = self._stream.readinto(view)  # type: ignore[attr-defined]
+        try:
+            got = self._stream.readinto(view)  # type: ignore[attr-defined]
+        except TimeoutError:  # a body that stalls: refuse it (nothing is written) and free the thread
+            raise timed_out() from None
         if not got:
             raise OSSError("IncompleteBody", "The request body is shorter than its Content-Length.", 400)
         self._left -= got
