@@ -6,6 +6,7 @@ PYTHON ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.1
 VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= .vigil/local
+PORT ?= 9000
 PYTEST_ARGS ?=
 
 .PHONY: help venv s-cli lint typecheck test test-fast bench chaos demo deploy-check clean
@@ -50,8 +51,8 @@ CHAOS_ARGS ?= --cameras 6 --minutes 10
 chaos: venv  ## whole-stack fault scenario (seeded; CHAOS_ARGS='--seed N --cameras N --minutes M'); report in .vigil/chaos
 	$(BIN)/python tests/chaos/run.py $(CHAOS_ARGS)
 
-demo: venv  ## the whole local stack on $(DATA) with simulated cameras; Ctrl-C stops it
-	$(BIN)/vigil demo --data $(DATA)
+demo: venv  ## local stack + simulated cameras on DATA=.vigil/local, ports from PORT=9000; Ctrl-C stops it
+	$(BIN)/vigil demo --data $(DATA) --port $(PORT)
 
 deploy-check: venv s-cli  ## s preview + fc3 schema + localcloud parity + the code package each function ships
 	$(BIN)/vigil deploy check

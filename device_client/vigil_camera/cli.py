@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import tempfile
@@ -39,6 +40,34 @@ class Runtime:
         self.uploader = ClipUploader(self.oss, multipart_threshold=settings.multipart_threshold,
                                      part_size=settings.part_size)
 
+    def preflight(self, *, one_shot: bool = False) -> Runtime:
+        """Ask for a token before any work, so a mistake is reported now, not retried forever.
+
+        A refusal (wrong URL, unknown or disabled device, bad secret) always ends the command. A
+        service that does not answer ends a one-shot `upload` after the provider's wait (nothing is
+        queued then); a long-running camera (watch, record, simulate) records anyway and uploads
+        when the service is back."""
+        from .credentials import TokenError
+        from .protocol import TOKEN_PATH
+
+        try:
+            if one_shot:
+                self.tokens.token()          # waits out a short outage; the token is then cached
+            else:
+                self.tokens.fetch_once()     # one request: a camera must not wait to start recording
+        except TokenError as exc:
+            if exc.retryable and not one_shot:
+                log.warning("token service not reachable yet; recording anyway", extra={"code": exc.code})
+                return self
+            where = f"POST {self.tokens.token_url}{TOKEN_PATH}"
+            if exc.status == 0:
+                message = (f"no answer from the token service ({where}: {exc.message}); is it running? "
+                           "For the local stack: `make demo` or `vigil local up`")
+            else:
+                message = f"{exc.message or 'refused'} ({where})"
+            raise TokenError(exc.code, message, exc.status) from None
+        return self
+
 
 def _stop_event() -> threading.Event:
     stop = threading.Event()
@@ -52,13 +81,24 @@ def _stop_event() -> threading.Event:
 
 
 def _settings(args: argparse.Namespace) -> cfg.Settings:
-    return cfg.load(Path(args.config) if args.config else None)
+    path = Path(args.config) if args.config else None
+    settings = cfg.load(path)
+    if path is not None and not path.exists():
+        try:
+            settings.require()   # the environment may carry everything; then no file is needed
+        except cfg.ConfigError:
+            raise cfg.ConfigError(
+                f"config file {path} does not exist: write it with `vigil devices add ID --config-out {path}` "
+                f"or `vigil-camera --config {path} configure ...`") from None
+    return settings
 
 
 # -- commands ---------------------------------------------------------------------------------------
 def cmd_configure(args: argparse.Namespace) -> int:
     path = Path(args.config) if args.config else cfg.default_config_path()
     current = cfg.load(path, env={})
+    if args.device_secret:
+        args.device_secret = cfg.validate_secret(args.device_secret)
     for name in ("token_url", "device_id", "device_secret", "spool_dir"):
         value = getattr(args, name)
         if value:
@@ -76,6 +116,9 @@ def cmd_upload(args: argparse.Namespace) -> int:
     from .clipinfo import clip_info
 
     rt = Runtime(_settings(args))
+    rt.tokens.max_wait = args.wait
+    rt.preflight(one_shot=True)
+    failures_before = rt.spool.status.snapshot()["failures"]
     total = 0
     for name in args.files:
         path = Path(name)
@@ -89,6 +132,8 @@ def cmd_upload(args: argparse.Namespace) -> int:
                        stop=_stop_event())
     snap = rt.spool.status.snapshot()
     snap["queue_depth"] = rt.spool.depth()[0]  # the spool itself, not the counter a drain thread last set
+    if snap["failures"] == failures_before:
+        snap["last_error"] = None   # an error from an earlier run is history, not this upload's outcome
     print(json.dumps({k: snap[k] for k in ("uploaded", "uploaded_bytes", "queue_depth", "last_error")}))
     return 0 if snap["queue_depth"] == 0 else 1
 
@@ -113,7 +158,10 @@ def _run_with_uploader(rt: Runtime, stop: threading.Event, producer: Callable[[]
 def cmd_watch(args: argparse.Namespace) -> int:
     from .watch import FolderWatcher
 
-    rt = Runtime(_settings(args))
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"watch folder {folder} does not exist or is not a folder")
+    rt = Runtime(_settings(args)).preflight()
     stop = _stop_event()
     watcher = FolderWatcher(Path(args.dir), rt.spool, rt.settings.device_id, min_age=args.min_age)
     worker = threading.Thread(target=rt.spool.drain, kwargs={
@@ -145,10 +193,10 @@ def _clip_sink(rt: Runtime, live: bool) -> Callable[[Any], None]:
 def cmd_record(args: argparse.Namespace) -> int:
     from . import media
 
-    rt = Runtime(_settings(args))
+    rt = Runtime(_settings(args)).preflight()
     stop = _stop_event()
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="vigil-record-"))
-    sink = _clip_sink(rt, args.live)
+    sink = _Counting(_clip_sink(rt, args.live))
 
     def produce() -> None:
         if args.source == "testsrc":
@@ -159,7 +207,28 @@ def cmd_record(args: argparse.Namespace) -> int:
             media.record(args.source, work, sink, clip_seconds=args.clip_seconds, stop=stop.is_set,
                          max_seconds=args.duration)
 
-    return _run_with_uploader(rt, stop, produce)
+    _run_with_uploader(rt, stop, produce)
+    return _summary(rt, sink.clips)
+
+
+class _Counting:
+    """A clip sink that counts the clips it was handed (for the summary line)."""
+
+    def __init__(self, sink: Callable[[Any], None]) -> None:
+        self.sink = sink
+        self.clips = 0
+
+    def __call__(self, clip: Any) -> None:
+        self.sink(clip)
+        self.clips += 1
+
+
+def _summary(rt: Runtime, clips: int) -> int:
+    """The one JSON line `record` / `simulate` end with; exit 1 if clips are still queued."""
+    snap = rt.spool.status.snapshot()
+    snap["queue_depth"] = rt.spool.depth()[0]  # the spool itself, not the counter a drain thread last set
+    print(json.dumps({"clips": clips, "uploaded": snap["uploaded"], "queue_depth": snap["queue_depth"]}))
+    return 0 if snap["queue_depth"] == 0 else 1
 
 
 def _resolution(text: str) -> tuple[int, int]:
@@ -175,7 +244,7 @@ def _resolution(text: str) -> tuple[int, int]:
 def cmd_simulate(args: argparse.Namespace) -> int:
     from . import media
 
-    rt = Runtime(_settings(args))
+    rt = Runtime(_settings(args)).preflight()
     stop = _stop_event()
     w, h = _resolution(args.resolution)
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="vigil-sim-"))
@@ -188,22 +257,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                                  stop=stop.is_set)
 
     _run_with_uploader(rt, stop, produce)
-    snap = rt.spool.status.snapshot()
-    snap["queue_depth"] = rt.spool.depth()[0]  # the spool itself, not the counter a drain thread last set
-    print(json.dumps({"clips": made[0], "uploaded": snap["uploaded"], "queue_depth": snap["queue_depth"]}))
-    return 0 if snap["queue_depth"] == 0 else 1
+    return _summary(rt, made[0])
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from .status import read_status
+    from .status import spool_status
 
-    settings = _settings(args)
-    spool = settings.spool_path
-    doc = read_status(spool / "status.json")
-    queue = spool / "queue"
-    manifests = list(queue.glob("*.json")) if queue.is_dir() else []
-    doc["queue_depth_now"] = len(manifests)
-    doc["spool_dir"] = str(spool)
+    settings = _settings(args).require()
+    doc = spool_status(settings.spool_path)
     doc["device_id"] = settings.device_id
     print(json.dumps(doc, indent=2, sort_keys=True))
     return 0
@@ -217,8 +278,9 @@ def cmd_token(args: argparse.Namespace) -> int:
                              max_wait=args.wait)
     try:
         tok = provider.token()
-    except TokenError as exc:
-        print(json.dumps({"error": {"code": exc.code, "message": exc.message, "status": exc.status}}))
+    except TokenError as exc:  # errors are one JSON line on stderr, like every other command's
+        print(json.dumps({"error": {"code": exc.code, "message": exc.message, "status": exc.status}}),
+              file=sys.stderr)
         return 1
     doc = tok.describe()
     doc["clock_skew_seconds"] = round(provider.skew, 3)
@@ -230,74 +292,96 @@ def cmd_token(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vigil-camera",
                                      description="Vigil camera client: upload recordings to OSS "
-                                                 "with a device token.")
-    parser.add_argument("--config", help="config file (default ~/.config/vigil-camera/config.json)")
-    parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING (default), ERROR")
+                                                 "with a device token. Settings come from the config file, "
+                                                 "overridden by VIGIL_TOKEN_URL, VIGIL_DEVICE_ID, "
+                                                 "VIGIL_DEVICE_SECRET, VIGIL_SPOOL_DIR.")
+    parser.add_argument("--config", metavar="FILE",
+                        help="config file, as `vigil devices add --config-out` writes it "
+                             "(default ~/.config/vigil-camera/config.json)")
+    parser.add_argument("--log-level", default="WARNING",
+                        help="JSON log lines on stderr at DEBUG, INFO, WARNING or ERROR (default %(default)s)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
     p = sub.add_parser("configure", help="write the config file (0600)",
-                       description="Write token URL, device id, secret and spool folder to the config file.")
-    p.add_argument("--token-url", dest="token_url")
-    p.add_argument("--device-id", dest="device_id")
-    p.add_argument("--device-secret", dest="device_secret")
-    p.add_argument("--spool-dir", dest="spool_dir")
-    p.add_argument("--max-spool-mb", type=float, help="spool disk budget; oldest clips are dropped beyond it")
+                       description="Write token URL, device id, secret and spool folder to the config file "
+                                   "(--config). Options not given keep their value from the file.")
+    p.add_argument("--token-url", dest="token_url", metavar="URL",
+                   help="the token function's base URL (default: keep the file's)")
+    p.add_argument("--device-id", dest="device_id", metavar="ID",
+                   help="device id, ^[a-z0-9][a-z0-9-]{2,62}$ (default: keep the file's)")
+    p.add_argument("--device-secret", dest="device_secret", metavar="HEX",
+                   help="the 64 hex characters `vigil devices add` printed (default: keep the file's)")
+    p.add_argument("--spool-dir", dest="spool_dir", metavar="DIR",
+                   help="where clips wait for upload (default ~/.local/state/vigil-camera/spool)")
+    p.add_argument("--max-spool-mb", type=float, metavar="MB",
+                   help="spool disk budget; oldest clips are dropped beyond it (default: unlimited)")
     p.set_defaults(func=cmd_configure)
 
     p = sub.add_parser("upload", help="upload clip files (through the spool)",
-                       description="Queue the files (kept in place) and upload them, with a progress bar.")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--key", help="explicit object key (one file only)")
+                       description="Queue the files (kept in place) and upload them, with a progress bar. "
+                                   "Ends with one JSON line; exit 1 if something is left queued.")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="clip files (.ts/.mp4); the start time comes from the name, e.g. 20261128T140000000Z-1.ts")
+    p.add_argument("--key", help="explicit object key, one file only (default: from the file name)")
+    p.add_argument("--wait", type=float, default=30.0,
+                   help="seconds to wait for the token service before giving up (default %(default)s)")
     p.set_defaults(func=cmd_upload)
 
     p = sub.add_parser("watch", help="upload finished clips appearing in a folder",
                        description="Move finished *.ts/*.mp4 clips (stable size, older than --min-age) "
                                    "into the spool and upload them until interrupted.")
-    p.add_argument("dir")
-    p.add_argument("--interval", type=float, default=1.0, help="seconds between scans")
-    p.add_argument("--min-age", type=float, default=2.0, help="seconds a clip must be untouched")
+    p.add_argument("dir", metavar="DIR", help="the folder the camera writes clips into (must exist)")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between scans (default %(default)s)")
+    p.add_argument("--min-age", type=float, default=2.0,
+                   help="seconds a clip must be untouched before upload (default %(default)s)")
     p.set_defaults(func=cmd_watch)
 
     p = sub.add_parser("record", help="record a source (rtsp://..., a file, or testsrc) into clips",
                        description="Remux the source's video into MPEG-TS clips cut on keyframes "
-                                   "(no re-encoding) and upload them through the spool.")
-    p.add_argument("source")
-    p.add_argument("--clip-seconds", type=float, default=10.0)
-    p.add_argument("--duration", type=float, help="stop after this many seconds of media")
-    p.add_argument("--fps", type=int, default=15, help="testsrc only")
-    p.add_argument("--resolution", default="640x360", help="testsrc only")
+                                   "(no re-encoding) and upload them through the spool. Ends with one JSON line.")
+    p.add_argument("source", metavar="SOURCE",
+                   help="what to record: an rtsp:// URL, a video file, or testsrc (a synthetic pattern)")
+    p.add_argument("--clip-seconds", type=float, default=10.0, help="clip length in seconds (default %(default)s)")
+    p.add_argument("--duration", type=float, help="stop after this many seconds of media (default: until Ctrl-C)")
+    p.add_argument("--fps", type=int, default=15, help="frames per second, testsrc only (default %(default)s)")
+    p.add_argument("--resolution", default="640x360", help="WxH, testsrc only (default %(default)s)")
     p.add_argument("--live", action="store_true", help="also append to live/<id>/<YYYY>/<MM>/<DD>/<HH>.ts")
-    p.add_argument("--work-dir", help="where clips are cut before entering the spool")
+    p.add_argument("--work-dir", metavar="DIR",
+                   help="where clips are cut before entering the spool (default: a new temporary folder)")
     p.set_defaults(func=cmd_record)
 
     p = sub.add_parser("simulate", help="a synthetic camera: H.264 test pattern with the time drawn in",
                        description="Encode a moving test pattern with the wall-clock time drawn into "
                                    "each frame as H.264 MPEG-TS clips and upload them through the spool.")
-    p.add_argument("--fps", type=int, default=15)
-    p.add_argument("--resolution", default="640x360")
-    p.add_argument("--clip-seconds", type=float, default=4.0)
-    p.add_argument("--count", type=int, help="number of clips")
-    p.add_argument("--duration", type=float, help="seconds of video")
+    p.add_argument("--fps", type=int, default=15, help="frames per second (default %(default)s)")
+    p.add_argument("--resolution", default="640x360", help="frame size WxH, even numbers (default %(default)s)")
+    p.add_argument("--clip-seconds", type=float, default=4.0, help="clip length in seconds (default %(default)s)")
+    p.add_argument("--count", type=int, help="stop after this many clips (default: until Ctrl-C or --duration)")
+    p.add_argument("--duration", type=float, help="stop after this many seconds of video (default: until Ctrl-C)")
     p.add_argument("--fast", action="store_true", help="encode as fast as possible instead of in real time")
     p.add_argument("--live", action="store_true", help="also append to the hourly live object")
-    p.add_argument("--work-dir")
+    p.add_argument("--work-dir", metavar="DIR",
+                   help="where clips are written before entering the spool (default: a new temporary folder)")
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("status", help="show the uploader's counters and queue",
                        description="Print status.json of the spool (uploaded, bytes, retries, queue, "
-                                   "dropped, last success, last error).")
+                                   "dropped, last success, last error) and the queue on disk now.")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("token", help="fetch a token and show its expiry and prefixes (debug)",
                        description="Fetch a token; shows expiry, bucket, endpoint and prefixes — "
-                                   "never the secret.")
-    p.add_argument("--wait", type=float, default=10.0, help="seconds to wait for the token service")
+                                   "never the secret. Errors are one JSON line on stderr.")
+    p.add_argument("--wait", type=float, default=10.0,
+                   help="seconds to wait for the token service (default %(default)s)")
     p.set_defaults(func=cmd_token)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .credentials import TokenError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     logs.setup(args.log_level)
@@ -306,11 +390,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except cfg.ConfigError as exc:
         print(json.dumps({"error": {"code": "config", "message": str(exc)}}), file=sys.stderr)
         return 2
+    except TokenError as exc:
+        print(json.dumps({"error": {"code": exc.code, "message": exc.message, "status": exc.status}}),
+              file=sys.stderr)
+        return 1
     except (FileNotFoundError, ValueError, argparse.ArgumentTypeError) as exc:
         print(json.dumps({"error": {"code": "bad_input", "message": str(exc)}}), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return reader_left()
+
+
+def reader_left() -> int:
+    """`vigil-camera … | head` (and `vigil … | head`): the reader went away. Point stdout at
+    /dev/null so the interpreter's final flush cannot raise again; exit with the shell's SIGPIPE status."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141
 
 
 if __name__ == "__main__":

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .protocol import validate_device_id
+from .protocol import token_base_url, validate_device_id
 
 ENV = {"token_url": "VIGIL_TOKEN_URL", "device_id": "VIGIL_DEVICE_ID",
        "device_secret": "VIGIL_DEVICE_SECRET", "spool_dir": "VIGIL_SPOOL_DIR"}
@@ -34,6 +35,16 @@ def default_spool_dir() -> Path:
 
 class ConfigError(Exception):
     pass
+
+
+SECRET_RE = re.compile(r"[0-9a-f]{64}")
+
+
+def validate_secret(secret: str) -> str:
+    """A device secret is the hex HMAC-SHA256 that `vigil devices add` prints: 64 hex characters."""
+    if not SECRET_RE.fullmatch(secret.strip().lower()):
+        raise ConfigError("device secret must be the 64 hex characters `vigil devices add` printed")
+    return secret.strip().lower()
 
 
 @dataclass
@@ -85,6 +96,7 @@ def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> Sett
         value = env.get(ENV[name]) or doc.get(name)
         if value:
             setattr(settings, name, str(value))
+    settings.token_url = token_base_url(settings.token_url)
     for name in ("max_spool_bytes", "concurrency", "part_size", "multipart_threshold"):
         if doc.get(name) is not None:
             setattr(settings, name, int(doc[name]))

@@ -30,9 +30,8 @@ import requests
 
 from . import logs
 from .backoff import Backoff
-from .protocol import signed_headers, validate_device_id
+from .protocol import TOKEN_PATH, signed_headers, token_base_url, validate_device_id
 
-TOKEN_PATH = "/v1/token"  # noqa: S105 - a URL path, not a secret
 RETRYABLE_CODES = {"rate_limited", "sts_busy", "sts_unavailable", "internal_error", "service_unavailable"}
 USABLE_MARGIN = 5.0  # seconds: a token this close to expiry is no longer handed out
 REFRESH_FRACTION = 0.8   # refresh at 80 % of a token's life ...
@@ -162,7 +161,7 @@ class TokenProvider:
         rng: random.Random | None = None,
         ttl: int | None = None,
     ) -> None:
-        self.token_url = token_url.rstrip("/")
+        self.token_url = token_base_url(token_url)
         self.device_id = validate_device_id(device_id)
         self._secret = device_secret
         self._session = session or requests.Session()

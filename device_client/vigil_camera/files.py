@@ -25,7 +25,7 @@ from oss2.models import PartInfo
 from . import logs
 from .backoff import Backoff
 from .crc import crc64_bytes, crc64_combine
-from .ossclient import FORBID_OVERWRITE, DeviceOss, is_transient
+from .ossclient import DeviceOss, content_type_for, is_transient, upload_headers
 from .upload import MiB, UploadError
 
 log = logs.get("vigil_camera.files")
@@ -63,7 +63,7 @@ class OssFile(io.RawIOBase):
         self.key = key
         self.mode = mode
         self.part_size = part_size
-        self.headers = dict(FORBID_OVERWRITE) if forbid_overwrite else {}
+        self.headers = upload_headers(key, forbid_overwrite=forbid_overwrite)
         self._buf = bytearray()
         self._pos = 0
         self._upload_id: str | None = None
@@ -210,7 +210,8 @@ class OssFile(io.RawIOBase):
             init_crc = self._append_crc if position == self.append_position else None
 
             def op(bucket: oss2.Bucket, position: int = position, init_crc: int | None = init_crc) -> Any:
-                return bucket.append_object(self.key, position, data, init_crc=init_crc)
+                return bucket.append_object(self.key, position, data, init_crc=init_crc,
+                                            headers={"Content-Type": content_type_for(self.key)})
 
             try:
                 result = self.oss.call(op, "append_object", retry_transient=False)

@@ -14,9 +14,11 @@ INDEX = "index/"
 SYSTEM = "_system/"
 CLIP_EXTENSIONS = ("ts", "mp4")
 
+# ASCII only: `\d` would also match other scripts' digits (`２０２６`, `١٢`), which int() accepts.
 _CLIP_RE = re.compile(
-    r"videos/(?P<device>[a-z0-9][a-z0-9-]{2,62})/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/"
-    r"(?P<hh>\d{2})(?P<mi>\d{2})(?P<ss>\d{2})(?P<ms>\d{3})Z-(?P<seq>\d{1,12})\.(?P<ext>ts|mp4)"
+    r"videos/(?P<device>[a-z0-9][a-z0-9-]{2,62})/(?P<y>[0-9]{4})/(?P<m>[0-9]{2})/(?P<d>[0-9]{2})/"
+    r"(?P<hh>[0-9]{2})(?P<mi>[0-9]{2})(?P<ss>[0-9]{2})(?P<ms>[0-9]{3})Z-(?P<seq>[0-9]{1,12})\.(?P<ext>ts|mp4)",
+    re.ASCII,
 )
 
 
@@ -63,7 +65,8 @@ def clip_key(device_id: str, start: datetime, seq: int, ext: str) -> str:
 
 
 def parse_clip_key(key: str) -> ClipKey | None:
-    """The parts of a clip key, or None for anything outside the layout."""
+    """The parts of a clip key, or None for anything outside the layout — including keys that parse
+    but are not what `clip_key` builds (`Z-007.ts`): one clip, one key, so no twin can shadow it."""
     m = _CLIP_RE.fullmatch(key)
     if not m:
         return None
@@ -74,7 +77,8 @@ def parse_clip_key(key: str) -> ClipKey | None:
         )
     except ValueError:
         return None
-    return ClipKey(m["device"], start, int(m["seq"]), m["ext"])
+    clip = ClipKey(m["device"], start, int(m["seq"]), m["ext"])
+    return clip if clip.key == key else None
 
 
 def day_prefix(device_id: str, day: date) -> str:

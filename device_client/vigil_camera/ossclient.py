@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
 import oss2
@@ -31,7 +32,22 @@ T = TypeVar("T")
 AUTH_ERROR_CODES = frozenset({"SecurityTokenExpired", "InvalidAccessKeyId", "InvalidSecurityToken"})
 DENIAL_RECHECK_S = 30.0
 FORBID_OVERWRITE = {"x-oss-forbid-overwrite": "true"}
+CONTENT_TYPES = {".ts": "video/mp2t", ".mp4": "video/mp4"}
 log = logs.get("vigil_camera.oss")
+
+
+def content_type_for(key: str) -> str:
+    """The Content-Type a recording is stored with. Always sent explicitly: left alone, oss2 guesses
+    from the extension and `.ts` becomes `text/vnd.trolltech.linguist`, which players refuse."""
+    return CONTENT_TYPES.get(PurePosixPath(key).suffix.lower(), "application/octet-stream")
+
+
+def upload_headers(key: str, *, forbid_overwrite: bool = True) -> dict[str, str]:
+    """Headers of every request that creates an object (PUT, initiate multipart, append)."""
+    headers = {"Content-Type": content_type_for(key)}
+    if forbid_overwrite:
+        headers.update(FORBID_OVERWRITE)
+    return headers
 
 
 class DeviceCredentialsProvider(CredentialsProvider):  # type: ignore[misc]

@@ -20,6 +20,7 @@ HEADER_DEVICE = "X-Vigil-Device"
 HEADER_TIMESTAMP = "X-Vigil-Timestamp"
 HEADER_NONCE = "X-Vigil-Nonce"
 HEADER_AUTHORIZATION = "Authorization"
+TOKEN_PATH = "/v1/token"  # noqa: S105 - the token function's route (and the PATH signed), not a secret
 
 
 def validate_device_id(device_id: object) -> str:
@@ -88,3 +89,16 @@ def signed_headers(device_id: str, secret: str, method: str, path: str, body: by
         HEADER_AUTHORIZATION: authorization_header(sign(secret, method, path, ts, nonce, body)),
         "Content-Type": "application/json",
     }
+
+
+def token_base_url(url: str) -> str:
+    """The token function's base URL, as device configs hold it: requests go to `base + TOKEN_PATH`.
+
+    The one definition both the operator CLI (which writes configs) and the client (which reads
+    them) use. A URL that already ends in `/v1/token` is accepted and trimmed, so a config written
+    either way reaches `POST <base>/v1/token` — never `/v1/token/v1/token`.
+    """
+    base = url.strip().rstrip("/")
+    if base.endswith(TOKEN_PATH):
+        base = base[: -len(TOKEN_PATH)].rstrip("/")
+    return base

@@ -112,3 +112,14 @@ def read_status(path: Path) -> dict[str, Any]:
         return doc if isinstance(doc, dict) else {}
     except (OSError, ValueError):
         return {}
+
+
+def spool_status(spool: Path) -> dict[str, Any]:
+    """What `vigil-camera status` shows for a spool folder: status.json plus the queue as it is on
+    disk now (the counters are written by the uploader; the queue is counted afresh)."""
+    doc: dict[str, Any] = dict.fromkeys(COUNTERS, 0)  # nothing ran yet: zeros, not missing fields
+    doc.update(read_status(spool / "status.json"))
+    queue = spool / "queue"
+    doc["queue_depth_now"] = len(list(queue.glob("*.json"))) if queue.is_dir() else 0
+    doc["spool_dir"] = str(spool)
+    return doc

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import logs
+from .backoff import Backoff
 from .clipinfo import clip_info
 from .keys import CLIP_EXTENSIONS
 from .spool import Spool
@@ -106,10 +107,20 @@ class FolderWatcher:
                 del self._seen[name]
         return queued
 
-    def run(self, stop: threading.Event, interval: float = 1.0) -> None:
+    def run(self, stop: threading.Event, interval: float = 1.0, max_backoff: float = 60.0) -> None:
+        """Poll every `interval` until `stop`. A folder that disappears (an unmounted card, a
+        deleted share) is logged once per retry with a growing delay, and watched again when back."""
+        backoff = Backoff(base=max(interval, 0.1), cap=max_backoff, jitter=0.0)
         while not stop.is_set():
             try:
                 self.poll()
             except OSError as exc:
-                log.error("watch scan failed", extra={"folder": str(self.folder), "error": str(exc)})
+                delay = backoff.next_delay()
+                log.error("watch folder unavailable, retrying", extra={
+                    "folder": str(self.folder), "error": str(exc), "retry_in": round(delay, 2)})
+                stop.wait(delay)
+                continue
+            if backoff.attempt:
+                log.warning("watch folder back", extra={"folder": str(self.folder)})
+                backoff.reset()
             stop.wait(interval)

@@ -4,6 +4,11 @@ A record holds no secret: a device's secret is derived from the master key and t
 `key_version` (`vigil_camera.protocol.device_secret`), so rotating is bumping the version and
 disabling is flipping `status`. The token function only reads records; the operator CLI (and the
 api function) write them. Ids are validated before they reach a key.
+
+Disabling, rotating and removing also revoke the device's outstanding tokens (`revocation.py`): the
+record's `session_epoch` names its STS sessions, the old epoch's sessions get a bucket-policy deny,
+and the record moves to a new epoch so that a re-enabled or rotated device gets working tokens at
+once. Every caller (the `vigil devices` CLI, the api function) goes through these methods.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import oss2
 from vigil_camera.keys import SYSTEM, device_record_key
 from vigil_camera.protocol import validate_device_id
 
+from . import safejson
 from .nonces import put_new
+from .revocation import Revoked, Revoker, new_epoch, session_name
 
 Status = Literal["enabled", "disabled"]
 STATUSES: tuple[str, ...] = ("enabled", "disabled")
@@ -44,6 +51,7 @@ class DeviceRecord:
     created: str = ""
     updated: str = ""
     notes: str = ""
+    session_epoch: int = 0  # names the device's STS sessions (revocation.session_name); 0 = legacy
 
     def __post_init__(self) -> None:
         validate_device_id(self.device_id)
@@ -54,10 +62,18 @@ class DeviceRecord:
             raise ValueError("key_version must be an integer >= 1")
         if len(self.name) > MAX_NAME or len(self.notes) > MAX_NOTES:
             raise ValueError(f"name is limited to {MAX_NAME} and notes to {MAX_NOTES} characters")
+        epoch = self.session_epoch
+        if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+            raise ValueError("session_epoch must be an integer >= 0")
 
     @property
     def enabled(self) -> bool:
         return self.status == "enabled"
+
+    @property
+    def session_name(self) -> str:
+        """The RoleSessionName the token function gives this device's tokens."""
+        return session_name(self.device_id, self.session_epoch)
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True, indent=1).encode()
@@ -65,7 +81,7 @@ class DeviceRecord:
     @classmethod
     def from_json(cls, data: bytes) -> DeviceRecord:
         try:
-            doc = json.loads(data)
+            doc = safejson.loads(data)
             if not isinstance(doc, dict):
                 raise ValueError("record is not an object")
             fields = {k: doc[k] for k in cls.__dataclass_fields__ if k in doc}
@@ -78,10 +94,25 @@ class DeviceRecord:
 
 
 class Registry:
-    """Reads and writes device records through an `oss2.Bucket` (whoever's credentials it carries)."""
+    """Reads and writes device records through an `oss2.Bucket` (whoever's credentials it carries).
 
-    def __init__(self, bucket: oss2.Bucket) -> None:
+    `revoker` records the session denies; by default one built from `Settings.from_env()` (the upload
+    role ARN and the maximum token life), which is what the functions run with.
+    """
+
+    def __init__(self, bucket: oss2.Bucket, revoker: Revoker | None = None) -> None:
         self.bucket = bucket
+        self._revoker = revoker
+        self.last_revocation: Revoked | None = None
+
+    @property
+    def revoker(self) -> Revoker:
+        if self._revoker is None:
+            from .config import Settings
+
+            settings = Settings.from_env()
+            self._revoker = Revoker(self.bucket, settings.upload_role_arn, settings.token_ttl_max)
+        return self._revoker
 
     def get(self, device_id: str) -> DeviceRecord | None:
         key = device_record_key(device_id)
@@ -100,7 +131,8 @@ class Registry:
     def create(self, record: DeviceRecord) -> DeviceRecord:
         """Write a new record; refuses to replace an existing device."""
         now = utc_now_iso()
-        record = replace(record, created=record.created or now, updated=now)
+        record = replace(record, created=record.created or now, updated=now,
+                         session_epoch=record.session_epoch or new_epoch())
         if not put_new(self.bucket, device_record_key(record.device_id), record.to_json(),
                        {"Content-Type": "application/json"}):
             raise RegistryError(f"device {record.device_id} exists already")
@@ -112,15 +144,39 @@ class Registry:
         return record
 
     def update(self, device_id: str, **changes: Any) -> DeviceRecord:
-        return self.save(self.require(device_id).with_changes(**changes))
+        """Change fields; a change to `status="disabled"` revokes the device's outstanding tokens."""
+        record = self.require(device_id)
+        if record.enabled and changes.get("status") == "disabled":
+            changes["session_epoch"] = new_epoch(record.session_epoch)
+            saved = self.save(record.with_changes(**changes))
+            self._revoke(record)
+            return saved
+        return self.save(record.with_changes(**changes))
 
     def rotate(self, device_id: str) -> DeviceRecord:
+        """Bump the key version (the old secret stops working) and revoke tokens issued under it."""
         record = self.require(device_id)
-        return self.save(record.with_changes(key_version=record.key_version + 1))
+        saved = self.save(record.with_changes(key_version=record.key_version + 1,
+                                              session_epoch=new_epoch(record.session_epoch)))
+        if record.enabled:
+            self._revoke(record)
+        return saved
 
     def delete(self, device_id: str) -> None:
-        self.require(device_id)
+        """Remove the record and revoke the device's outstanding tokens (its recordings stay)."""
+        record = self.require(device_id)
         self.bucket.delete_object(device_record_key(device_id))
+        if record.enabled:
+            self._revoke(record)
+
+    def _revoke(self, record: DeviceRecord) -> None:
+        """Deny the sessions of the record's (old) epoch. Raises `RevocationError` after the record
+        change is saved: no new token is issued either way, the caller learns the old one lives on."""
+        self.last_revocation = self.revoker.revoke(record.device_id, record.session_epoch)
+
+    def prune_revocations(self) -> int:
+        """Drop denies no token can need any more; returns how many were dropped."""
+        return self.revoker.prune()
 
     def ids(self) -> Iterator[str]:
         """Device ids in key order (records whose name is not a valid id are skipped)."""

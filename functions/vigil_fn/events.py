@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import unquote
+
+from . import safejson
 
 
 class EventError(ValueError):
@@ -46,10 +46,12 @@ def _record(raw: Any) -> OssEventRecord:
     try:
         oss = raw["oss"]
         obj = oss["object"]
+        # The key exactly as OSS stored it: the trigger delivers it raw, and decoding it here would
+        # let a junk object named `%30%32...Z-18.ts` pose as the clip `020...Z-18.ts` (issue #13).
+        # Vigil's own keys never hold `%`, `+` or spaces, so nothing legitimate needs decoding.
         key = obj["key"]
-        # FC delivers keys as OSS stored them; keys with reserved characters may arrive URL-encoded.
-        if "%" in key:
-            key = unquote(key)
+        if not isinstance(key, str):
+            raise TypeError("oss.object.key must be a string")
         return OssEventRecord(
             event_name=str(raw["eventName"]),
             bucket=str(oss["bucket"]["name"]),
@@ -67,9 +69,9 @@ def parse_oss_event(payload: bytes | str | dict[str, Any]) -> list[OssEventRecor
     """`{"events": [...]}` (bytes, text or already decoded) → records."""
     if isinstance(payload, (bytes, str)):
         try:
-            payload = json.loads(payload)
+            payload = safejson.loads(payload)
         except ValueError as exc:
-            raise EventError("event payload is not JSON") from exc
+            raise EventError(f"event payload is not acceptable JSON ({exc})") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise EventError('event payload has no "events" list')
     return [_record(raw) for raw in payload["events"]]

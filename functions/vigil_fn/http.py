@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import safejson
 from .logging import get_logger
 
 log = get_logger("vigil.http")
@@ -56,10 +57,14 @@ class Headers(Mapping[str, str]):
 
     def __init__(self, raw: Mapping[str, Any] | None = None) -> None:
         self._items: dict[str, str] = {}
+        self.duplicates: list[str] = []  # names sent more than once under different spellings
         for name, value in (raw or {}).items():
             if isinstance(value, list):  # some gateways hand repeated headers as lists
                 value = ", ".join(str(v) for v in value)
-            self._items[str(name).lower()] = str(value)
+            key = str(name).lower()
+            if key in self._items:
+                self.duplicates.append(key)
+            self._items[key] = str(value)
 
     def __getitem__(self, name: str) -> str:
         return self._items[name.lower()]
@@ -99,9 +104,9 @@ class HttpEvent:
             doc = bytes(event).decode("utf-8", errors="replace")
         if isinstance(doc, str):
             try:
-                doc = json.loads(doc)
+                doc = safejson.loads(doc)
             except ValueError as exc:
-                raise bad_request("the HTTP event is not JSON") from exc
+                raise bad_request(f"the HTTP event is not acceptable JSON ({exc})") from None
         if not isinstance(doc, Mapping):
             raise bad_request("the HTTP event is not a JSON object")
         ctx = doc.get("requestContext")
@@ -116,6 +121,9 @@ class HttpEvent:
         query = doc.get("queryParameters") or {}
         if not isinstance(headers, Mapping) or not isinstance(query, Mapping):
             raise bad_request("headers and queryParameters must be objects")
+        parsed_headers = Headers(headers)
+        if parsed_headers.duplicates:  # `X-Vigil-Device` and `x-vigil-device`: which one is meant?
+            raise bad_request(f"header {parsed_headers.duplicates[0][:64]} is sent more than once")
         body = _decode_body(doc.get("body"), bool(doc.get("isBase64Encoded")))
         request_id = (
             ctx.get("requestId")
@@ -125,7 +133,7 @@ class HttpEvent:
         return cls(
             method=method,
             path=path,
-            headers=Headers(headers),
+            headers=parsed_headers,
             query={str(k): str(v) for k, v in query.items()},
             body=body,
             request_id=str(request_id),
@@ -141,9 +149,9 @@ class HttpEvent:
         if not self.body.strip():
             return None
         try:
-            return json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise bad_request("the body is not valid JSON") from exc
+            return safejson.loads(self.body)
+        except ValueError as exc:
+            raise bad_request(f"the body is not acceptable JSON ({exc})") from None
 
 
 def _decode_body(body: Any, is_base64: bool) -> bytes:
@@ -172,10 +180,16 @@ def json_response(status: int, doc: Any, headers: Mapping[str, str] | None = Non
 
 
 class Router:
-    """Exact-path routing with 404 / 405 answers; handlers receive the parsed `HttpEvent`."""
+    """Exact-path routing with 404 / 405 answers; handlers receive the parsed `HttpEvent`.
 
-    def __init__(self) -> None:
+    `error_extra` (optional) adds fields to the `error` object of every refusal, including those
+    raised before routing (a malformed event, a header sent twice): the token API promises
+    `server_time` in all of them.
+    """
+
+    def __init__(self, error_extra: Callable[[], Mapping[str, Any]] | None = None) -> None:
         self._routes: dict[str, dict[str, Handler]] = {}
+        self._error_extra = error_extra
 
     def route(self, method: str, path: str) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
@@ -210,13 +224,18 @@ class Router:
             is_head = http_event.method == "HEAD"
             response = self.resolve(http_event.method, http_event.path)(http_event)
         except ApiError as err:
-            response = err.to_response()
+            response = self._refusal(err)
         except Exception:  # noqa: BLE001 - the client gets a 500, the log gets the traceback
             log.exception("unhandled error", extra={"request_id": request_id})
-            response = ApiError(500, "internal_error", "internal error; see the function log").to_response()
+            response = self._refusal(ApiError(500, "internal_error", "internal error; see the function log"))
         if request_id:
             response.setdefault("headers", {})["X-Vigil-Request-Id"] = request_id
         if is_head:
             response["body"] = ""
         return response
+
+    def _refusal(self, err: ApiError) -> Response:
+        for name, value in (self._error_extra() if self._error_extra else {}).items():
+            err.extra.setdefault(name, value)
+        return err.to_response()
 

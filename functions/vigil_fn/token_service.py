@@ -2,7 +2,7 @@
 
 Order of checks (each refusal is `{"error": {"code", "message"}}`):
  1. `X-Vigil-Device` is a valid id — before anything else touches it      400 bad_request
- 2. body ≤ 4 KiB, headers well-formed                                        413 payload_too_large / 400
+ 2. body ≤ 4 KiB, headers well-formed, Content-Type application/json     413 / 400 / 415 unsupported_media_type
     and this instance's STS budget has a slot soon (a look, no I/O)          429 sts_busy + Retry-After
  3. the device is registered                                                  401 unknown_device
     and enabled                                                               403 device_disabled
@@ -13,8 +13,10 @@ Order of checks (each refusal is `{"error": {"code", "message"}}`):
  8. the per-device rate limit (shared across instances)                       429 rate_limited + Retry-After
     then a slot of the STS budget (waits ≤ 2 s for it, else sheds)           429 sts_busy + Retry-After
  9. STS AssumeRole(upload role, device session policy, ttl)                   503 sts_unavailable
-Registry / nonce / limiter storage failures answer 503 service_unavailable. Every error of /v1/token carries
-`server_time` inside `error`, so a device can correct its clock from any answer.
+Before step 1 the HTTP edge refuses a header sent twice under different spellings (400) and
+other methods on /v1/token (405 method_not_allowed, `Allow: POST`). Registry / nonce / limiter
+storage failures answer 503 service_unavailable. Every error of /v1/token carries `server_time`
+inside `error`, so a device can correct its clock from any answer.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ _UNAUTHORIZED = {"WWW-Authenticate": protocol.AUTH_SCHEME}
 STS_RETRY_AFTER = 5  # seconds a device is told to wait when STS itself refused
 
 Issuer = Callable[[str, dict[str, Any], int], IssuedCredentials]
+"""(RoleSessionName — the device's `record.session_name`, which revocation denies —, policy, ttl)."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,16 @@ def read_device_id(event: HttpEvent) -> str:
         raise bad_request(f"{protocol.HEADER_DEVICE}: {exc}") from None
 
 
+def check_content_type(event: HttpEvent) -> None:
+    """The body is JSON and must say so (`application/json`, parameters such as charset allowed)."""
+    media = (event.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    if media != "application/json":
+        raise ApiError(415, "unsupported_media_type", "send the body as Content-Type: application/json",
+                       headers={"Accept": "application/json"})
+
+
 def read_signed_request(event: HttpEvent, device_id: str) -> SignedRequest:
-    """Step 2: size and header syntax (no I/O yet)."""
+    """Step 2: size, content type and header syntax (no I/O yet)."""
     if len(event.body) > MAX_BODY_BYTES:
         raise ApiError(413, "payload_too_large", f"the body is larger than {MAX_BODY_BYTES} bytes")
     ts_text = (event.headers.get(protocol.HEADER_TIMESTAMP) or "").strip()
@@ -94,6 +105,7 @@ def read_signed_request(event: HttpEvent, device_id: str) -> SignedRequest:
     if signature is None:
         raise bad_request(f"{protocol.HEADER_AUTHORIZATION} must be "
                           f"'{protocol.AUTH_SCHEME} Signature=<64 hex>'")
+    check_content_type(event)
     return SignedRequest(device_id, int(ts_text), ts_text, nonce, signature)
 
 
@@ -122,10 +134,7 @@ def parse_ttl(body: Any, settings: Settings) -> int:
 
 
 def parse_body(event: HttpEvent) -> Any:
-    try:
-        return json.loads(event.body.decode("utf-8")) if event.body.strip() else None
-    except (UnicodeDecodeError, ValueError):
-        raise bad_request("the body is not valid JSON") from None
+    return event.json()
 
 
 def sts_busy(admission: Admission) -> ApiError:
@@ -226,7 +235,7 @@ class TokenService:
             self.sleep(wait)
         started = time.perf_counter()
         try:
-            creds = self.issuer(device_id, device_upload_policy(self.settings.bucket, device_id), ttl)
+            creds = self.issuer(record.session_name, device_upload_policy(self.settings.bucket, device_id), ttl)
         except StsUnavailable as exc:
             log.error("sts refused", extra={"device_id": device_id, "sts_code": exc.code,
                                             "request_id": event.request_id})
@@ -234,6 +243,7 @@ class TokenService:
         sts_ms = round((time.perf_counter() - started) * 1000, 2)
         log.info("token issued", extra={"device_id": device_id, "ttl": ttl, "request_id": event.request_id,
                                         "expiration": creds.expiration, "key_version": record.key_version,
+                                        "session": record.session_name,
                                         "sts_ms": sts_ms})
         return json_response(200, token_response(self.settings, device_id, creds, now))
 
@@ -257,8 +267,8 @@ def build_service(settings: Settings, creds: FunctionCredentials,
     sts = cached_client(creds.access_key_id, creds.access_key_secret, creds.security_token,
                         settings.region, settings.sts_endpoint)
 
-    def issuer(device_id: str, policy: dict[str, Any], ttl: int) -> IssuedCredentials:
-        return sts.assume_role(settings.upload_role_arn, device_id, policy, ttl)
+    def issuer(session: str, policy: dict[str, Any], ttl: int) -> IssuedCredentials:
+        return sts.assume_role(settings.upload_role_arn, session, policy, ttl)
 
     return TokenService(settings, Registry(bucket), NonceStore(bucket),
                         RateLimiter(bucket, settings.token_rate_per_minute), issuer, sts_budget=sts_budget)
@@ -274,8 +284,10 @@ class TokenFunction:
         self._service: tuple[FunctionCredentials, TokenService] | None = None
         # per instance, and kept across credential rotations (a new service must not reset it)
         self.sts_budget = StsBudget(self.settings.sts_rate_per_instance)
-        self.router = Router()
+        self.router = Router(error_extra=lambda: {"server_time": int(time.time())})
         self.router.add("POST", TOKEN_PATH, self._token)
+        for method in OTHER_METHODS:
+            self.router.add(method, TOKEN_PATH, method_not_allowed)
         self.router.add("GET", "/v1/health", health)
         self.router.add("GET", "/v1/openapi.json", openapi)
 
@@ -302,6 +314,17 @@ class TokenFunction:
         except ApiError as err:
             err.extra.setdefault("server_time", int(time.time()))
             raise
+
+
+OTHER_METHODS = ("GET", "PUT", "DELETE", "PATCH", "OPTIONS")
+"""Methods the trigger lets through (s.yaml) only so that they get Vigil's error shape, not FC's."""
+
+
+def method_not_allowed(event: HttpEvent) -> Response:
+    """Any method but POST on /v1/token: the documented error shape, with `server_time` as on every
+    /v1/token error (HEAD is routed here too, as GET, and answers without a body)."""
+    raise ApiError(405, "method_not_allowed", f"{event.method[:16]} is not allowed here; use POST",
+                   headers={"Allow": "POST"}, extra={"server_time": int(time.time())})
 
 
 def health(event: HttpEvent) -> Response:

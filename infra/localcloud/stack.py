@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,22 @@ class StackInfo:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
+
+
+BUCKET_SETUP_GROUP = "localcloud.bucket_setup"
+
+
+def bucket_setup_hooks() -> list[Callable[..., None]]:
+    """`hook(bucket, account_id=...)` callables installed packages register under the
+    `localcloud.bucket_setup` entry-point group (Vigil registers its bucket settings there), so
+    the emulator applies a product's settings without importing the product."""
+    hooks = []
+    for entry in entry_points(group=BUCKET_SETUP_GROUP):
+        try:
+            hooks.append(entry.load())
+        except ImportError:  # registered by a package that is not importable here
+            log.warning("bucket setup hook not loadable", extra={"hook": entry.value})
+    return hooks
 
 
 def _read_or_create_secret(path: Path, nbytes: int = 32) -> str:
@@ -187,7 +205,8 @@ class LocalCloud:
         return self.info
 
     def _ensure_bucket(self, endpoint: str, ak: str, secret: str) -> None:
-        """Create the bucket on first start and (re)apply the deployment's bucket settings."""
+        """Create the bucket on first start; give it the deployment's bucket settings where it has
+        none (what an operator set with `vigil bucket setup` is kept across restarts)."""
         import oss2
 
         bucket = oss2.Bucket(oss2.Auth(ak, secret), endpoint, self.bucket_name)
@@ -195,11 +214,8 @@ class LocalCloud:
             bucket.get_bucket_info()
         except oss2.exceptions.NoSuchBucket:
             bucket.create_bucket()
-        try:
-            from vigil_ops.bucket_setup import apply_bucket_setup
-        except ImportError:  # the operator package is optional for a bare localcloud
-            return
-        apply_bucket_setup(bucket, account_id=self.account_id)
+        for hook in bucket_setup_hooks():
+            hook(bucket, account_id=self.account_id)
 
     def stop(self) -> None:
         if self._runtime is not None:

@@ -1,7 +1,8 @@
 """Bucket settings the deployment relies on: lifecycle, CORS for the viewer, write-once recordings.
 
-`apply_bucket_setup(bucket, settings)` is idempotent (each call replaces the three configs) and is
-what `vigil local up` runs after creating the bucket and `vigil bucket setup` runs against the cloud.
+`apply_bucket_setup(bucket, settings)` is idempotent (each call replaces the three configs): what
+`vigil bucket setup` runs. `apply_bucket_defaults` sets only the configs a bucket lacks: what
+`vigil local up` runs on every start, so an operator's settings survive a restart.
 
 - Lifecycle (architecture §2): `videos/`, `live/` and `index/` expire after the retention period,
   `_system/nonces/` (nonces and rate-limit slots) after a day, incomplete multipart uploads under
@@ -130,8 +131,10 @@ def get_overwrite_config(bucket: oss2.Bucket, region: str | None = None) -> list
     v4 = _v4_bucket(bucket, region)
     try:
         resp = v4._Bucket__do_bucket("GET", params={"overwriteConfig": ""})
-    except oss2.exceptions.NotFound:
-        return []
+    except oss2.exceptions.OssError as exc:  # oss2 has no class for NoSuchOverwriteConfiguration
+        if exc.status == 404:
+            return []
+        raise
     root = ET.fromstring(resp.read())  # noqa: S314 - the operator's own OSS endpoint answering
     return [{
         "id": rule.findtext("ID", ""),
@@ -155,6 +158,28 @@ def apply_bucket_setup(bucket: oss2.Bucket, settings: BucketSettings | None = No
     return settings
 
 
+def apply_bucket_defaults(bucket: oss2.Bucket, *, account_id: str) -> list[str]:
+    """Apply each of the three configs only where the bucket has none (what a restart of the local
+    stack runs): `vigil bucket setup --retention-days 7` must survive `vigil local up`. Returns
+    the names of the configs it set."""
+    settings = BucketSettings(account_id=account_id)
+    applied: list[str] = []
+    try:
+        bucket.get_bucket_lifecycle()
+    except oss2.exceptions.NoSuchLifecycle:
+        bucket.put_bucket_lifecycle(BucketLifecycle(lifecycle_rules(settings)))
+        applied.append("lifecycle")
+    try:
+        bucket.get_bucket_cors()
+    except oss2.exceptions.NoSuchCors:
+        bucket.put_bucket_cors(BucketCors(cors_rules(settings)))
+        applied.append("cors")
+    if not get_overwrite_config(bucket, settings.region):
+        put_overwrite_config(bucket, settings)
+        applied.append("overwrite")
+    return applied
+
+
 # -- `vigil bucket setup` ----------------------------------------------------------------------
 
 def register(sub: Any) -> None:
@@ -166,14 +191,15 @@ def register(sub: Any) -> None:
         description="Apply Vigil's lifecycle rules, viewer CORS and the OverwriteConfig that makes "
                     "recordings under videos/ write-once for camera sessions. Idempotent. The target "
                     "comes from the local stack or the VIGIL_* / ALIBABA_CLOUD_* variables.")
-    setup.add_argument("--retention-days", type=int, default=30, help="keep videos/live/index this long")
+    setup.add_argument("--retention-days", type=int, default=30,
+                       help="days to keep videos/, live/ and index/ (default %(default)s)")
     setup.add_argument("--cors-origin", action="append", default=None,
                        help="viewer origin allowed to fetch segments (repeatable; default '*')")
     setup.set_defaults(func=run_setup)
 
 
 def run_setup(args: argparse.Namespace) -> int:
-    from .settings import OpsSettings, SettingsError
+    from .settings import OpsSettings, SettingsError, describe_oss_error
 
     try:
         ops = OpsSettings.load()
@@ -186,7 +212,7 @@ def run_setup(args: argparse.Namespace) -> int:
     try:
         apply_bucket_setup(bucket, settings)
     except oss2.exceptions.OssError as exc:
-        print(f"vigil bucket setup: OSS refused: {exc.code} {exc.message}", file=sys.stderr)
+        print(f"vigil bucket setup: {describe_oss_error(exc, ops)}", file=sys.stderr)
         return 1
     print(f"bucket {ops.bucket}: lifecycle ({settings.retention_days} days), CORS, "
           f"write-once {', '.join(settings.protected_prefixes)} for {settings.upload_role_name} sessions")

@@ -7,6 +7,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from vigil_camera.cli import reader_left
+
 from . import bucket_setup, demo_cmd, deploy_cmd, devices_cmd, index_cmd, local_cmd, ram_cmd, sim_cmd, token_cmd
 
 # One line per command group; a group's module adds its subcommands and sets `func` on each.
@@ -46,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return reader_left()
 
 
 if __name__ == "__main__":

@@ -1,90 +1,163 @@
 """`vigil demo`: the whole local stack plus simulated cameras uploading through the token function.
 
-What `make demo` runs: localcloud (OSS, STS, RAM, FC runtime for s.yaml), two provisioned devices
-whose configs live in the data folder, and one `vigil-camera simulate` process per device. The
-indexer turns their clips into a timeline; `vigil index` / oss2 can look at it. Ctrl-C stops all.
+What `make demo` runs: localcloud (OSS, STS, RAM, FC runtime for s.yaml), provisioned devices whose
+configs live in `<data>/devices/`, and one `vigil-camera simulate` process per device. The indexer
+turns their clips into a timeline; `vigil index` / oss2 can look at it. Ctrl-C stops all.
+
+The terminal is for a person: the banner (`banner_lines`, one list, so other parts can add a line)
+and a short live status per camera (`demo_status`). Every service's JSON log goes to a file under
+`<data>/logs/` instead: `localcloud.log` (OSS, STS, FC runtime and the functions) and
+`camera-<id>.log` per camera.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
-from .local_cmd import add_stack_arguments, print_summary, start_stack, wait_for_signal
+from .demo_status import Camera, LiveStatus
+from .local_cmd import (
+    add_stack_arguments,
+    data_folder_lock,
+    explains_port_in_use,
+    stack_lines,
+    start_cloud,
+    start_stack,
+    wait_for_signal,
+)
 
 DEMO_DEVICES = ("cam-lobby", "cam-garage")
+STATUS_INTERVAL = 2.0
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("demo", help="run localcloud + functions + simulated cameras; Ctrl-C stops it",
                        description="Start the local stack, provision demo cameras and run simulated "
-                                   "cameras that upload real H.264 clips through the token function.")
+                                   "cameras that upload real H.264 clips through the token function. "
+                                   "Service logs go to DATA/logs/; the terminal shows the endpoints and "
+                                   "a live status per camera.")
     add_stack_arguments(p)
     p.add_argument("--cameras", type=int, default=len(DEMO_DEVICES), help="how many cameras (default %(default)s)")
-    p.add_argument("--clip-seconds", type=int, default=10, help="clip length (default %(default)s)")
-    p.add_argument("--resolution", default="640x360", help="camera resolution (default %(default)s)")
+    p.add_argument("--clip-seconds", type=int, default=10, help="clip length in seconds (default %(default)s)")
+    p.add_argument("--resolution", default="640x360", help="camera resolution WxH (default %(default)s)")
     p.add_argument("--fps", type=int, default=10, help="frames per second (default %(default)s)")
     p.set_defaults(func=run_demo)
 
 
 def provision(info: Any, data_dir: Path, device_ids: list[str]) -> dict[str, Path]:
-    """Register each device (once) and write its vigil-camera config; returns id → config path."""
+    """Register each device (once) and write its vigil-camera config, spool folder included (so
+    `vigil-camera --config <it> status` shows the running camera); returns id → config path."""
     import oss2
     from vigil_camera.protocol import device_secret
     from vigil_fn.devices import DeviceRecord, Registry
+
+    from .devices_cmd import write_device_config
 
     bucket = oss2.Bucket(oss2.Auth(info.access_key_id, info.access_key_secret), info.oss_endpoint, info.bucket)
     registry = Registry(bucket)
     master = Path(info.master_key_file).read_text().strip().encode()
     token_url = info.functions["vigil-token"]
     configs: dict[str, Path] = {}
-    from .devices_cmd import write_device_config
-
     for device_id in device_ids:
         record = registry.get(device_id) or registry.create(DeviceRecord(device_id, name=f"demo {device_id}"))
         path = data_dir / "devices" / f"{device_id}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_device_config(path, token_url, device_id, device_secret(master, device_id, record.key_version))
+        write_device_config(path, token_url, device_id, device_secret(master, device_id, record.key_version),
+                            spool_dir=spool_dir(data_dir, device_id))
         configs[device_id] = path
     return configs
 
 
+def spool_dir(data_dir: Path, device_id: str) -> Path:
+    return data_dir / "spool" / device_id
+
+
+def banner_lines(info: Any, configs: dict[str, Path], data_dir: Path) -> list[str]:
+    """Everything the demo tells a person once it is up (add a line here for a new part)."""
+    first = next(iter(configs.values()), None)
+    lines = stack_lines(info)
+    lines.append(f"  cameras         {', '.join(configs) or '(none)'} (configs in {data_dir}/devices)")
+    lines.append(f"  logs            {data_dir}/logs/ (localcloud.log, camera-<id>.log)")
+    lines.append("Clips land under videos/<camera>/ and the indexer writes index/<camera>/<day>.jsonl.")
+    try_line = "Try:  .venv/bin/vigil devices list"
+    if first is not None:
+        try_line += f"   |   .venv/bin/vigil-camera --config {first} status"
+    lines.append(try_line)
+    lines.append("Press Ctrl-C to stop.")
+    return lines
+
+
+def start_camera(args: argparse.Namespace, device_id: str, config: Path, log_dir: Path) -> Camera:
+    log_file = log_dir / f"camera-{device_id}.log"
+    with open(log_file, "ab") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "vigil_camera.cli", "--config", str(config), "--log-level", "INFO",
+             "simulate", "--fps", str(args.fps), "--resolution", args.resolution,
+             "--clip-seconds", str(args.clip_seconds)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    return Camera(device_id, spool_dir(Path(args.data).resolve(), device_id), log_file, proc)
+
+
+def stop_cameras(cameras: list[Camera]) -> None:
+    for cam in cameras:
+        if cam.proc is not None and cam.proc.poll() is None:
+            cam.proc.terminate()
+    for cam in cameras:
+        if cam.proc is None:
+            continue
+        try:
+            cam.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            cam.proc.kill()
+
+
+@explains_port_in_use
 def run_demo(args: argparse.Namespace) -> int:
-    cloud = start_stack(args)
-    cameras: list[subprocess.Popen[bytes]] = []
+    with data_folder_lock(Path(args.data).resolve(), "demo"):
+        return _run_demo(args)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
     data_dir = Path(args.data).resolve()
+    log_dir = data_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    cameras: list[Camera] = []
+    with open(log_dir / "localcloud.log", "a", buffering=1) as service_log:
+        cloud = start_stack(args, log_stream=service_log)
+        try:
+            info = start_cloud(cloud, args, "demo")
+            names = list(DEMO_DEVICES) + [f"cam-{i:02d}" for i in range(len(DEMO_DEVICES), args.cameras)]
+            configs = provision(info, data_dir, names[: args.cameras])
+            cameras = [start_camera(args, device_id, config, log_dir) for device_id, config in configs.items()]
+            print("\n".join(banner_lines(info, configs, data_dir)))
+            sys.stdout.flush()
+            _show_status_until_signal(cameras)
+        finally:
+            stop_cameras(cameras)
+            cloud.stop()
+    return 0
+
+
+def _show_status_until_signal(cameras: list[Camera]) -> None:
+    status = LiveStatus(cameras, sys.stdout)
+    done = threading.Event()
+
+    def loop() -> None:
+        while not done.is_set():
+            try:
+                status.update()
+            except OSError:  # the terminal went away; the demo keeps running until signalled
+                return
+            done.wait(STATUS_INTERVAL)
+
+    painter = threading.Thread(target=loop, name="demo-status", daemon=True)
+    painter.start()
     try:
-        info = cloud.start()
-        names = list(DEMO_DEVICES) + [f"cam-{i:02d}" for i in range(len(DEMO_DEVICES), args.cameras)]
-        configs = provision(info, data_dir, names[: args.cameras])
-        camera_bin = Path(sys.executable).with_name("vigil-camera")
-        for device_id, config in configs.items():
-            env = dict(os.environ, VIGIL_SPOOL_DIR=str(data_dir / "spool" / device_id))
-            cameras.append(subprocess.Popen(
-                [str(camera_bin), "--config", str(config), "simulate", "--fps", str(args.fps),
-                 "--resolution", args.resolution, "--clip-seconds", str(args.clip_seconds)],
-                env=env, stdout=subprocess.DEVNULL,
-                stderr=open(data_dir / f"camera-{device_id}.log", "ab"),  # noqa: SIM115 - lives with the child
-            ))
-        print_summary(info)
-        print(f"  cameras         {', '.join(configs)} (configs in {data_dir}/devices, logs camera-*.log)")
-        print("Clips land under videos/<camera>/ and the indexer writes index/<camera>/<day>.jsonl.")
-        print("Try:  .venv/bin/vigil devices list   |   .venv/bin/vigil-camera --config "
-              f"{next(iter(configs.values()))} status")
-        print("Press Ctrl-C to stop.")
-        sys.stdout.flush()
         wait_for_signal()
     finally:
-        for proc in cameras:
-            proc.terminate()
-        for proc in cameras:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        cloud.stop()
-    return 0
+        done.set()
+        painter.join(timeout=5)

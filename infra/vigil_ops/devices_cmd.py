@@ -2,7 +2,9 @@
 
 Records live at `_system/devices/<id>.json` and are written with the operator's key. A device's
 secret is never stored: it is HMAC(master key, "<id>:<key version>"), printed once by `add` and
-`rotate` (which bumps the version, so the old secret stops working at once).
+`rotate` (which bumps the version, so the old secret stops working at once). `disable`, `rotate`
+and `remove` also revoke the device's outstanding STS tokens (a bucket-policy deny on its session,
+`vigil_fn.revocation`), and say until when the deny holds.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from typing import Any
 
 import oss2
 from tqdm import tqdm
-from vigil_camera.protocol import device_secret, validate_device_id
+from vigil_camera.protocol import device_secret, token_base_url, validate_device_id
+from vigil_fn.config import Settings
 from vigil_fn.devices import DeviceRecord, Registry, RegistryError
+from vigil_fn.revocation import RevocationError, Revoker
 
-from .settings import OpsSettings, SettingsError
+from .settings import OpsSettings, SettingsError, describe_oss_error
 
 
 def register(sub: Any) -> None:
@@ -31,20 +35,20 @@ def register(sub: Any) -> None:
 
     add = dsub.add_parser("add", help="register a device and print its secret once")
     _id(add)
-    add.add_argument("--name", default="", help="human-readable name")
-    add.add_argument("--notes", default="", help="free-text notes")
+    add.add_argument("--name", default="", help="human-readable name (default: none)")
+    add.add_argument("--notes", default="", help="free-text notes (default: none)")
     _secret_outputs(add)
     add.set_defaults(func=run_add)
 
     lst = dsub.add_parser("list", help="all devices (table, or --json)")
-    lst.add_argument("--json", action="store_true", help="one JSON array of records")
+    lst.add_argument("--json", action="store_true", help="one JSON array of records (default: a table)")
     lst.set_defaults(func=run_list)
 
     show = dsub.add_parser("show", help="one device's record (JSON)")
     _id(show)
     show.set_defaults(func=run_show)
 
-    for name, status, text in (("disable", "disabled", "refuse new tokens for a device at once"),
+    for name, status, text in (("disable", "disabled", "refuse new tokens and revoke the outstanding one"),
                                ("enable", "enabled", "allow a disabled device again")):
         p = dsub.add_parser(name, help=text)
         _id(p)
@@ -59,16 +63,28 @@ def register(sub: Any) -> None:
     _id(remove)
     remove.set_defaults(func=run_remove)
 
+    revs = dsub.add_parser("revocations", help="the session denies in the bucket policy (and prune expired ones)",
+                           description="Lists the bucket-policy denies that shut revoked devices' outstanding "
+                                       "tokens out, with how full the 16 KB policy is. Expired denies no longer "
+                                       "apply (their condition lapsed); --prune removes them from the document.")
+    revs.add_argument("--prune", action="store_true", help="remove expired denies (default: only list)")
+    revs.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    revs.set_defaults(func=run_revocations)
+
 
 def _id(p: argparse.ArgumentParser) -> None:
     p.add_argument("device_id", metavar="ID", help="device id: ^[a-z0-9][a-z0-9-]{2,62}$")
 
 
 def _secret_outputs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help='print {"device_id", "secret", "key_version"}')
+    p.add_argument("--json", action="store_true",
+                   help='print {"device_id", "secret", "key_version"} (default: text)')
     p.add_argument("--config-out", metavar="FILE", default=None,
-                   help="write a vigil-camera config (token_url, device_id, device_secret), mode 0600")
-    p.add_argument("--token-url", default=None, help="token URL for --config-out (default: from settings)")
+                   help="also write a vigil-camera config (token_url, device_id, device_secret), mode 0600; "
+                        "checked before anything is registered (default: none)")
+    p.add_argument("--token-url", default=None,
+                   help="the token function's base URL for --config-out (default: the local stack's, "
+                        "or VIGIL_TOKEN_URL)")
 
 
 class CommandError(Exception):
@@ -88,7 +104,9 @@ def _context(args: argparse.Namespace, need_master: bool = False) -> tuple[OpsSe
         settings = OpsSettings.load()
         if need_master:
             settings.require("master_key")
-        return settings, Registry(settings.bucket_client()), device_id
+        bucket = settings.bucket_client()
+        revoker = Revoker(bucket, settings.upload_role_arn, Settings.from_env().token_ttl_max)
+        return settings, Registry(bucket, revoker), device_id
     except SettingsError as exc:
         raise CommandError(str(exc), 2) from None
 
@@ -104,30 +122,68 @@ def _guard(fn: Any) -> Any:
         except RegistryError as exc:
             print(f"vigil devices {args.devices_command}: {exc}", file=sys.stderr)
             return 1
+        except RevocationError as exc:
+            print(f"vigil devices {args.devices_command}: the record is changed (no new tokens), but the "
+                  f"outstanding token could not be revoked: {exc}", file=sys.stderr)
+            return 1
         except oss2.exceptions.OssError as exc:
-            print(f"vigil devices {args.devices_command}: OSS refused: {exc.code} {exc.message}",
-                  file=sys.stderr)
+            print(f"vigil devices {args.devices_command}: {describe_oss_error(exc)}", file=sys.stderr)
             return 1
     run.__doc__ = fn.__doc__
     return run
 
 
-def write_device_config(path: Path, token_url: str, device_id: str, secret: str) -> None:
+def write_device_config(path: Path, token_url: str, device_id: str, secret: str,
+                        spool_dir: Path | None = None) -> None:
     """The vigil-camera config file, private to its owner (0600 even if it existed)."""
+    doc = {"token_url": token_base_url(token_url), "device_id": device_id, "device_secret": secret}
+    if spool_dir is not None:
+        doc["spool_dir"] = str(spool_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(fd, 0o600)
     with os.fdopen(fd, "w") as f:
-        json.dump({"token_url": token_url, "device_id": device_id, "device_secret": secret}, f, indent=2)
+        json.dump(doc, f, indent=2)
         f.write("\n")
 
 
-def _emit_secret(args: argparse.Namespace, settings: OpsSettings, record: DeviceRecord, verb: str) -> int:
+def _config_target(args: argparse.Namespace, settings: OpsSettings) -> tuple[Path, str] | None:
+    """Check --config-out and the token URL BEFORE the registry changes: a device must never end up
+    registered with its secret unshown because the config file could not be written."""
+    if not args.config_out:
+        return None
+    url = args.token_url or settings.token_url
+    if not url:
+        raise CommandError("--config-out needs the token URL: pass --token-url or set VIGIL_TOKEN_URL", 2)
+    path = Path(args.config_out)
+    folder = path.parent
+    if path.is_dir():
+        raise CommandError(f"--config-out {path} is a folder; give a file name, e.g. {path}/camera.json", 2)
+    if not folder.is_dir():
+        raise CommandError(f"--config-out: folder {folder} does not exist (create it first); nothing was changed", 2)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(f"--config-out: folder {folder} is not writable; nothing was changed", 2)
+    other = _config_owner(path)
+    if other is not None and other != args.device_id:
+        raise CommandError(f"--config-out: {path} holds the config of device {other}; writing {args.device_id}'s "
+                           "would lose that camera's secret. Choose another file; nothing was changed", 2)
+    return path, url
+
+
+def _config_owner(path: Path) -> str | None:
+    """The device id in an existing camera config (None when there is no readable one)."""
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    owner = doc.get("device_id") if isinstance(doc, dict) else None
+    return str(owner) if owner else None
+
+
+def _emit_secret(args: argparse.Namespace, settings: OpsSettings, record: DeviceRecord, verb: str,
+                 target: tuple[Path, str] | None) -> int:
     secret = device_secret(settings.master_key, record.device_id, record.key_version)
-    if args.config_out:
-        url = args.token_url or settings.token_url
-        if not url:
-            raise CommandError("--config-out needs the token URL: pass --token-url or set VIGIL_TOKEN_URL", 2)
-        write_device_config(Path(args.config_out), url, record.device_id, secret)
+    if target is not None:
+        write_device_config(target[0], target[1], record.device_id, secret)
     if args.json:
         print(json.dumps({"device_id": record.device_id, "secret": secret,
                           "key_version": record.key_version}))
@@ -146,14 +202,35 @@ def run_add(args: argparse.Namespace) -> int:
         record = DeviceRecord(device_id, name=args.name, notes=args.notes)
     except ValueError as exc:
         raise CommandError(str(exc), 2) from None
+    target = _config_target(args, settings)
     record = registry.create(record)
-    return _emit_secret(args, settings, record, "added")
+    try:
+        return _emit_secret(args, settings, record, "added", target)
+    except OSError as exc:  # the config could not be written after all: undo, so `add` can be re-run
+        registry.delete(device_id)
+        raise CommandError(f"could not write {args.config_out}: {exc.strerror}; device {device_id} was "
+                           "not registered", 1) from None
+
+
+def _report_revocation(registry: Registry) -> None:
+    done = registry.last_revocation
+    if done is not None:
+        print(f"outstanding tokens (session {done.session}) denied until {done.until} "
+              f"({done.denies} denies, {done.policy_bytes} of 16384 policy bytes)", file=sys.stderr)
 
 
 @_guard
 def run_rotate(args: argparse.Namespace) -> int:
     settings, registry, device_id = _context(args, need_master=True)
-    return _emit_secret(args, settings, registry.rotate(device_id), "rotated")
+    target = _config_target(args, settings)
+    record = registry.rotate(device_id)
+    _report_revocation(registry)
+    try:
+        return _emit_secret(args, settings, record, "rotated", target)
+    except OSError as exc:  # the key is already rotated: show the new secret rather than lose it
+        _emit_secret(args, settings, record, "rotated", None)
+        raise CommandError(f"could not write {args.config_out}: {exc.strerror} (the new secret is above)",
+                           1) from None
 
 
 @_guard
@@ -161,6 +238,7 @@ def run_status(args: argparse.Namespace) -> int:
     _, registry, device_id = _context(args)
     record = registry.update(device_id, status=args.status)
     print(f"device {record.device_id} {record.status}")
+    _report_revocation(registry)
     return 0
 
 
@@ -176,6 +254,24 @@ def run_remove(args: argparse.Namespace) -> int:
     _, registry, device_id = _context(args)
     registry.delete(device_id)
     print(f"device {device_id} removed (its recordings stay until retention deletes them)")
+    _report_revocation(registry)
+    return 0
+
+
+@_guard
+def run_revocations(args: argparse.Namespace) -> int:
+    _, registry, _ = _context(args)
+    pruned = registry.prune_revocations() if args.prune else 0
+    denies = registry.revoker.denies()
+    size = registry.revoker.policy_bytes()
+    if args.json:
+        print(json.dumps({"denies": [{"principal": p, "until": u} for p, u in denies], "pruned": pruned,
+                          "policy_bytes": size, "limit_bytes": registry.revoker.limit}))
+        return 0
+    for principal, until in denies:
+        print(f"{until}  {principal}")
+    print(f"{len(denies)} denies, {size} of {registry.revoker.limit} policy bytes"
+          + (f"; {pruned} expired removed" if args.prune else ""))
     return 0
 
 

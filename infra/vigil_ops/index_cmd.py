@@ -18,11 +18,12 @@ from typing import Any
 import oss2
 from tqdm import tqdm
 from vigil_camera.keys import VIDEOS, ClipKey, day_prefix, index_key, parse_clip_key, videos_prefix
+from vigil_camera.protocol import validate_device_id
 from vigil_fn.events import OssEventRecord
 from vigil_fn.indexer.log import fold, read_entries
 from vigil_fn.indexer.service import index_record
 
-from .settings import OpsSettings, SettingsError
+from .settings import OpsSettings, SettingsError, describe_oss_error
 
 INDEXER_FUNCTION = "vigil-indexer"
 SERVICE = "vigil"
@@ -33,19 +34,29 @@ def register(sub: Any) -> None:
     s = p.add_subparsers(dest="index_command", metavar="COMMAND")
     s.required = True
     b = s.add_parser("backfill", help="send existing clips to the indexer function (fc2, Async)")
-    b.add_argument("--device", help="only this device")
-    b.add_argument("--since", type=date.fromisoformat, help="only clips on or after this day (YYYY-MM-DD)")
+    b.add_argument("--device", help="only this device (default: every device)")
+    b.add_argument("--since", type=day_arg, help="only clips on or after this day, YYYY-MM-DD (default: all)")
     b.add_argument("--function", default=INDEXER_FUNCTION, help="indexer function name (default %(default)s)")
     b.set_defaults(func=_guard(run_backfill))
-    v = s.add_parser("verify", help="compare the index with the bucket: missing and stale entries")
-    v.add_argument("--device", help="only this device")
-    v.add_argument("--since", type=date.fromisoformat, help="only days on or after this day")
-    v.add_argument("--json", action="store_true", help="print the report as JSON")
+    v = s.add_parser("verify", help="compare the index with the bucket: missing and stale entries",
+                     description="Exit 0 when the index matches the bucket, 1 when entries are missing or "
+                                 "stale (or the device does not exist).")
+    v.add_argument("--device", help="only this device (default: every device)")
+    v.add_argument("--since", type=day_arg, help="only days on or after this day, YYYY-MM-DD (default: all)")
+    v.add_argument("--json", action="store_true", help="print the report as JSON (default: text)")
     v.set_defaults(func=_guard(run_verify))
     r = s.add_parser("rebuild", help="rewrite one day's log from the bucket")
-    r.add_argument("--device", required=True)
-    r.add_argument("--day", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
+    r.add_argument("--device", required=True, help="the device whose day to rebuild (required)")
+    r.add_argument("--day", required=True, type=day_arg, help="the UTC day, YYYY-MM-DD (required)")
     r.set_defaults(func=_guard(run_rebuild))
+
+
+def day_arg(text: str) -> date:
+    """argparse type for a day: a message that says the format, not `invalid fromisoformat value`."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day: use YYYY-MM-DD, e.g. 2026-11-28 ({exc})") from None
 
 
 def _guard(fn: Any) -> Any:
@@ -55,8 +66,11 @@ def _guard(fn: Any) -> Any:
         except (SettingsError, ValueError) as exc:
             print(f"vigil index {args.index_command}: {exc}", file=sys.stderr)
             return 2
+        except LookupError as exc:
+            print(f"vigil index {args.index_command}: {exc.args[0]}", file=sys.stderr)
+            return 1
         except oss2.exceptions.OssError as exc:
-            print(f"vigil index {args.index_command}: OSS refused: {exc.code} {exc.message}", file=sys.stderr)
+            print(f"vigil index {args.index_command}: {describe_oss_error(exc)}", file=sys.stderr)
             return 1
     return run
 
@@ -124,8 +138,25 @@ def verify(bucket: oss2.Bucket, device: str | None, since: date | None) -> dict[
     return report
 
 
+def require_device(bucket: oss2.Bucket, device: str) -> None:
+    """A device the registry knows, or one whose recordings are still there (removed devices keep
+    them); anything else is a typo that must not pass as "index is fine"."""
+    from vigil_fn.devices import Registry
+
+    validate_device_id(device)
+    if Registry(bucket).get(device) is not None:
+        return
+    for prefix in (videos_prefix(device), f"index/{device}/"):
+        if bucket.list_objects_v2(prefix=prefix, max_keys=1).object_list:
+            return
+    raise LookupError(f"no such device: {device} (see `vigil devices list`)")
+
+
 def run_verify(args: argparse.Namespace) -> int:
-    report = verify(OpsSettings.load().bucket_client(), args.device, args.since)
+    bucket = OpsSettings.load().bucket_client()
+    if args.device:
+        require_device(bucket, args.device)
+    report = verify(bucket, args.device, args.since)
     if args.json:
         print(json.dumps(report))
     else:

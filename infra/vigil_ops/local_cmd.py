@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import fcntl
+import functools
 import os
 import signal
+import socket
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 DEFAULT_DATA = os.environ.get("VIGIL_LOCAL_DATA", ".vigil/local")
 
@@ -17,9 +23,10 @@ def add_stack_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default=DEFAULT_DATA, help="data folder; survives restarts (default %(default)s)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
     p.add_argument("--port", type=int, default=9000,
-                   help="OSS port; STS is PORT+1, the FC API PORT+2, functions PORT+3...; 0 picks free ports")
+                   help="OSS port; STS is PORT+1, the FC API PORT+2, functions PORT+3...; "
+                        "0 picks free ports (default %(default)s)")
     p.add_argument("--bucket", default="vigil-local", help="bucket to create (default %(default)s)")
-    p.add_argument("--spec", default=None, help="s.yaml to run (default: the repository's)")
+    p.add_argument("--spec", default=None, help="s.yaml to run (default: the repository's s.yaml)")
     p.add_argument("--function-env", action="append", default=[], metavar="KEY=VALUE", type=env_pair,
                    help="extra environment for every function, over the stack's own (repeatable; default none), "
                         "e.g. VIGIL_TOKEN_RATE_PER_MINUTE=60")
@@ -37,11 +44,12 @@ def register(sub: Any) -> None:
     up.set_defaults(func=run_up)
 
 
-def start_stack(args: argparse.Namespace) -> Any:
+def start_stack(args: argparse.Namespace, log_stream: TextIO | None = None) -> Any:
+    """The stack for `args` (not started yet); its JSON logs go to `log_stream` (default stderr)."""
     from localcloud.common import logs
     from localcloud.stack import DEFAULT_SPEC, LocalCloud
 
-    logs.setup(os.environ.get("VIGIL_LOG_LEVEL", "INFO"))
+    logs.setup(os.environ.get("VIGIL_LOG_LEVEL", "INFO"), stream=log_stream)
     spec = Path(args.spec) if args.spec else DEFAULT_SPEC
     cloud = LocalCloud(Path(args.data), host=args.host, port=args.port, bucket=args.bucket, spec_path=spec,
                        extra_env=function_env(getattr(args, "function_env", [])))
@@ -60,6 +68,61 @@ def function_env(pairs: list[tuple[str, str]]) -> dict[str, str]:
     return dict(pairs)
 
 
+class PortInUse(Exception):
+    """A port (or the data folder) the stack needs is taken; the message names it and the way out."""
+
+
+def busy_port(host: str, first: int, count: int = 10) -> int:
+    """The first of `first`..`first+count-1` that cannot be bound on `host` (else `first`)."""
+    for port in range(first, first + count):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                return port
+    return first
+
+
+@contextlib.contextmanager
+def data_folder_lock(data_dir: Path, command: str) -> Iterator[None]:
+    """Hold `<data>/stack.lock` while a stack runs on it: two stacks on one data folder would clean
+    each other's temporary files and replay each other's pending writes. An flock dies with its
+    process (also on kill -9), so a stale file never blocks a restart."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(data_dir / "stack.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            raise PortInUse(
+                f"vigil {command}: data folder {data_dir} is in use by another `vigil demo` or `vigil local up` "
+                f"(pid {owner}). Stop that one (Ctrl-C in its terminal), or run another with its own folder and "
+                f"ports: `make demo DATA=.vigil/second PORT=9100` or `vigil {command} --data DIR --port 9100`."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)   # releases the lock
+
+
+def start_cloud(cloud: Any, args: argparse.Namespace, command: str) -> Any:
+    """`cloud.start()`, with "address already in use" turned into `PortInUse` (a message, not a
+    traceback). Run it inside `data_folder_lock`."""
+    try:
+        return cloud.start()
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE or args.port == 0:
+            raise
+        port = busy_port(args.host, args.port)
+        raise PortInUse(
+            f"vigil {command}: port {port} on {args.host} is already in use (is another `vigil demo` or "
+            f"`vigil local up` running?). The stack uses ports {args.port}, {args.port}+1, ...; pick others "
+            f"with `make demo PORT=9100` or `vigil {command} --port 9100` (`--port 0` picks free ports)."
+        ) from None
+
+
 def wait_for_signal() -> None:
     """Block until SIGINT or SIGTERM."""
     stop = threading.Event()
@@ -73,21 +136,47 @@ def wait_for_signal() -> None:
         pass
 
 
+def stack_lines(info: Any) -> list[str]:
+    """The stack's part of a banner: endpoints, functions, where the operator key is."""
+    lines = [
+        "Vigil localcloud is up.",
+        f"  OSS endpoint    {info.oss_endpoint}   (bucket {info.bucket}, region {info.region})",
+        f"  STS endpoint    {info.sts_endpoint}",
+        f"  FC invoke API   {info.fc_endpoint}",
+    ]
+    lines += [f"  function        {name:<16} {url}" for name, url in sorted(info.functions.items())]
+    lines += [f"  operator key    {info.access_key_id} (secret in {info.data_dir}/stack.json)",
+              f"  data folder     {info.data_dir}"]
+    return lines
+
+
 def print_summary(info: Any, out: Any = sys.stdout) -> None:
-    print("Vigil localcloud is up.", file=out)
-    print(f"  OSS endpoint    {info.oss_endpoint}   (bucket {info.bucket}, region {info.region})", file=out)
-    print(f"  STS endpoint    {info.sts_endpoint}", file=out)
-    print(f"  FC invoke API   {info.fc_endpoint}", file=out)
-    for name, url in sorted(info.functions.items()):
-        print(f"  function        {name:<16} {url}", file=out)
-    print(f"  operator key    {info.access_key_id} (secret in {info.data_dir}/stack.json)", file=out)
-    print(f"  data folder     {info.data_dir}", file=out)
+    for line in stack_lines(info):
+        print(line, file=out)
 
 
+def explains_port_in_use(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A command that starts the stack: a taken port is its one-line message and exit 2."""
+    @functools.wraps(run)
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except PortInUse as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    return wrapper
+
+
+@explains_port_in_use
 def run_up(args: argparse.Namespace) -> int:
+    with data_folder_lock(Path(args.data).resolve(), "local up"):
+        return _run_up(args)
+
+
+def _run_up(args: argparse.Namespace) -> int:
     cloud = start_stack(args)
     try:
-        info = cloud.start()
+        info = start_cloud(cloud, args, "local up")
         if args.json:
             sys.stdout.write(info.to_json() + "\n")
         else:

@@ -36,7 +36,8 @@ def register(sub: Any) -> None:
     render.add_argument("--account-id", required=True, help="Alibaba Cloud account id (digits)")
     render.add_argument("--bucket", required=True, help="the Vigil recordings bucket")
     render.add_argument("--out", type=Path, default=None,
-                        help="write policies/<name>.json, roles/<name>.trust.json and create-ram.sh here")
+                        help="write policies/<name>.json, roles/<name>.trust.json and create-ram.sh here "
+                             "(default: print them)")
     render.add_argument("--ram-dir", type=Path, default=DEFAULT_RAM_DIR,
                         help="source documents (default: %(default)s)")
     render.set_defaults(func=run_render)
@@ -106,15 +107,15 @@ def cli_steps(docs: RamDocs, account_id: str, files: Path | None) -> list[str]:
 def render(ram_dir: Path, account_id: str, bucket: str, out: Path | None, stream: TextIO) -> int:
     """Validate, substitute and emit; returns the process exit code."""
     if not ACCOUNT_RE.match(account_id):
-        print(f"error: --account-id must be the numeric account id, got {account_id!r}", file=sys.stderr)
+        print(f"vigil ram render: --account-id must be the numeric account id, got {account_id!r}", file=sys.stderr)
         return 2
     if not BUCKET_RE.match(bucket):
-        print(f"error: --bucket {bucket!r} is not a valid OSS bucket name", file=sys.stderr)
+        print(f"vigil ram render: --bucket {bucket!r} is not a valid OSS bucket name", file=sys.stderr)
         return 2
     try:
         docs = load_docs(ram_dir, account_id, bucket)
     except (RamConfigError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"vigil ram render: {exc}", file=sys.stderr)
         return 1
     if out is not None:
         (out / "policies").mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ Resolution, field by field (later wins):
    | `VIGIL_MASTER_KEY`, `VIGIL_MASTER_KEY_FILE` | the device master key (text, as the function gets it) |
    | `VIGIL_UPLOAD_ROLE_ARN`               | the device upload role                          |
    | `VIGIL_OPERATOR_TOKEN_ROLE_ARN`       | role assumed for `vigil token get/from-policy`  |
-   | `VIGIL_TOKEN_URL`                     | the token function's base URL (device configs)  |
+   | `VIGIL_TOKEN_URL`                     | the token function's base URL (device configs) |
 
 The master key is used as the bytes of its text, exactly as the token function reads
 `VIGIL_MASTER_KEY` (`Settings.master_key = value.encode()`), so both derive the same device secrets.
@@ -30,6 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from vigil_camera.protocol import token_base_url
 
 DEFAULT_DATA = ".vigil/local"
 DEFAULT_ACCOUNT_ID = "1000000000000000"
@@ -86,7 +88,7 @@ class OpsSettings:
                              or f"acs:ram::{account_id}:role/vigil-device-upload"),
             operator_token_role_arn=e.get("VIGIL_OPERATOR_TOKEN_ROLE_ARN")
             or f"acs:ram::{account_id}:role/vigil-operator-token",
-            token_url=token_url(token_base) if token_base else "",
+            token_url=token_base_url(token_base) if token_base else "",
             functions=functions,
             source=str(data_dir / "stack.json") if stack else "environment",
             fc_endpoint=e.get("VIGIL_FC_ENDPOINT") or stack.get("fc_endpoint") or "",
@@ -96,10 +98,12 @@ class OpsSettings:
         """Fail with one clear message naming what is missing (instead of a confusing SDK error)."""
         missing = [n for n in names if not getattr(self, n)]
         if missing:
+            where = ("" if self.source != "environment" else
+                     f"no local stack in {os.environ.get('VIGIL_LOCAL_DATA') or DEFAULT_DATA} (no stack.json). ")
             raise SettingsError(
-                f"missing {', '.join(missing)}: start a local stack (`vigil local up`, or set "
-                "VIGIL_LOCAL_DATA to its data folder) or set the VIGIL_* / ALIBABA_CLOUD_* variables "
-                "(see `vigil devices --help`)")
+                f"{where}Missing {', '.join(missing)}: start a local stack with `make demo` or `vigil local up` "
+                "(another data folder: set VIGIL_LOCAL_DATA), or set the VIGIL_* / ALIBABA_CLOUD_* variables "
+                "for the cloud (see README, 'How the CLI finds its target')")
         return self
 
     def bucket_client(self) -> Any:
@@ -111,10 +115,31 @@ class OpsSettings:
                            self.bucket, region=self.region)
 
 
-def token_url(base: str) -> str:
-    """The full token URL from a function's base URL (idempotent)."""
-    base = base.rstrip("/")
-    return base if base.endswith("/v1/token") else base + "/v1/token"
+def describe_oss_error(exc: Exception, settings: OpsSettings | None = None) -> str:
+    """One line for an oss2 error: "not running / unreachable, and how to start it" when nothing
+    answered (oss2's RequestError has an empty code and message), else OSS's code and message."""
+    import oss2
+
+    if not isinstance(exc, oss2.exceptions.RequestError):
+        code, message = getattr(exc, "code", ""), getattr(exc, "message", "")
+        return f"OSS refused: {code} {message}".strip()
+    return not_answering("OSS", "oss_endpoint", "VIGIL_OSS_ENDPOINT", settings)
+
+
+def not_answering(service: str, field_name: str, variable: str, settings: OpsSettings | None = None) -> str:
+    """Nothing answered at `service`'s endpoint: say whether that is the local stack (and how to
+    start it) or a configured cloud endpoint (and what to check)."""
+    if settings is None:
+        try:
+            settings = OpsSettings.load()
+        except SettingsError:
+            settings = None
+    endpoint = (getattr(settings, field_name, "") if settings else "") or "the configured endpoint"
+    if settings is not None and settings.source != "environment" and variable not in os.environ:
+        return (f"the local stack is not running: nothing answers at {endpoint} (from {settings.source}). "
+                "Start it with `make demo` or `vigil local up` (another data folder: set VIGIL_LOCAL_DATA).")
+    return (f"cannot reach {service} at {endpoint}. Check {variable}, or start a local stack with "
+            "`make demo` / `vigil local up`.")
 
 
 def _read_stack(path: Path) -> dict[str, Any]:

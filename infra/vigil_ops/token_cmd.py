@@ -11,7 +11,7 @@ from typing import Any
 from vigil_fn.sts_client import StsUnavailable
 
 from .parity import MAX_EXPIRATION, MIN_EXPIRATION, get_token, get_token_from_policy
-from .settings import OpsSettings, SettingsError
+from .settings import OpsSettings, SettingsError, not_answering
 
 
 def register(sub: Any) -> None:
@@ -67,7 +67,11 @@ def _run(name: str, call: Any) -> int:
         print(f"vigil token {name}: {exc}", file=sys.stderr)
         return 2
     except StsUnavailable as exc:
-        print(f"vigil token {name}: STS refused: {exc.code}: {exc.message}", file=sys.stderr)
+        if exc.code == "SDK.HttpError":   # the SDK's "could not connect", not an answer from STS
+            print(f"vigil token {name}: {not_answering('STS', 'sts_endpoint', 'VIGIL_STS_ENDPOINT')}",
+                  file=sys.stderr)
+        else:
+            print(f"vigil token {name}: STS refused: {exc.code}: {exc.message}", file=sys.stderr)
         return 1
     print(json.dumps(token.to_dict(), indent=2))
     return 0

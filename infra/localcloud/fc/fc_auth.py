@@ -13,7 +13,8 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
-from localcloud.ram.model import AuthError, RamModel
+from localcloud.ram import policy
+from localcloud.ram.model import AuthError, Principal, RamModel
 
 MAX_SKEW_S = 900.0
 
@@ -52,6 +53,20 @@ def resources(path: str, query: list[tuple[str, str]]) -> list[str]:
 def verify(ram: RamModel, method: str, headers: Mapping[str, str], path: str,
            query: list[tuple[str, str]], now: float) -> str:
     """Check the signature; returns the caller's principal ARN or raises FcAuthError."""
+    return authenticate(ram, method, headers, path, query, now).arn
+
+
+def authorize(principal: Principal, action: str, resource: str, source_ip: str = "") -> None:
+    """RAM decides, as FC does for every API call: `fc:InvokeFunction` on the function's ARN
+    (`acs:fc:<region>:<account>:functions/<name>`); refused → 403 AccessDenied."""
+    context = {"acs:SourceIp": source_ip} if source_ip else {}
+    if policy.evaluate(principal, action, resource, context) != policy.ALLOW:
+        raise FcAuthError("AccessDenied", f"the caller is not authorized to perform {action} on {resource}")
+
+
+def authenticate(ram: RamModel, method: str, headers: Mapping[str, str], path: str,
+                 query: list[tuple[str, str]], now: float) -> Principal:
+    """Check the signature; returns the caller's principal or raises FcAuthError."""
     lower = {k.lower(): v for k, v in headers.items()}
     auth = lower.get("authorization", "")
     if not auth.startswith("FC ") or ":" not in auth:
@@ -72,6 +87,6 @@ def verify(ram: RamModel, method: str, headers: Mapping[str, str], path: str,
                           exc.message) from exc
     for resource in resources(path, query):
         if hmac.compare_digest(sign(principal.secret, method, headers, resource), signature):
-            return principal.arn
+            return principal
     raise FcAuthError("SignatureNotMatch", "the request signature we calculated does not match the "
                                            "signature you provided")

@@ -136,8 +136,13 @@ class HttpTriggerHandler(Handler):
         if app.trigger.auth_type == "function":
             parts = urlsplit(self.path)
             try:
-                fc_auth.verify(app.ram, self.command, dict(self.headers.items()), unquote(parts.path or "/"),
-                               parse_qsl(parts.query, keep_blank_values=True), app.clock.now())
+                principal = fc_auth.authenticate(app.ram, self.command, dict(self.headers.items()),
+                                                 unquote(parts.path or "/"),
+                                                 parse_qsl(parts.query, keep_blank_values=True), app.clock.now())
+                # as on FC: a signed trigger call also needs fc:InvokeFunction on the function
+                fc_auth.authorize(principal, "fc:InvokeFunction",
+                                  f"acs:fc:{app.fn.region}:{app.account_id}:functions/{app.fn.name}",
+                                  self.client_address[0])
             except fc_auth.FcAuthError as exc:
                 fc_error(self, exc.status, exc.code, exc.message, request_id)
                 return exc.status

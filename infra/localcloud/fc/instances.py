@@ -22,10 +22,14 @@ from typing import Any
 from localcloud.common import logs
 from localcloud.fc.protocol import ChannelClosed, read_frame, write_frame
 from localcloud.fc.spec import FunctionSpec
+from localcloud.fc.worker import END_MARK
 
 log = logs.get("localcloud.fc.function")
 _BOOT_TIMEOUT_S = 30.0
 _TAIL_BYTES = 4096
+_TAIL_WAIT_S = 10.0
+"""How long an answered invocation waits for the log pump to reach its end mark (a handler that
+left a child process holding stdout open may delay it; the answer never waits longer)."""
 
 
 @dataclass
@@ -59,6 +63,8 @@ class Instance:
         self._tail: list[str] = []
         self._tail_lock = threading.Lock()
         self._request_id = ""
+        self._ended: set[str] = set()
+        self._ended_cond = threading.Condition(self._tail_lock)
         self._reader = threading.Thread(target=self._pump_logs, name=f"fc-log-{fn.name}", daemon=True)
         self._reader.start()
         self.invocations = 0
@@ -78,10 +84,25 @@ class Instance:
         assert self.proc.stdout is not None
         for raw in self.proc.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\n")
-            with self._tail_lock:
-                self._tail.append(line)
-            log.info(line, extra={"function": self.fn.name, "request_id": self._request_id,
-                                  "pid": self.proc.pid, "source": "function"})
+            line, mark, ended = line.partition(END_MARK)
+            if line or not mark:
+                with self._tail_lock:
+                    self._tail.append(line)
+                log.info(line, extra={"function": self.fn.name, "request_id": self._request_id,
+                                      "pid": self.proc.pid, "source": "function"})
+            if mark:
+                with self._ended_cond:
+                    self._ended.add(ended)
+                    self._ended_cond.notify_all()
+        with self._ended_cond:  # EOF: nothing more will come, wake any waiter
+            self._ended.add("")
+            self._ended_cond.notify_all()
+
+    def _wait_log_end(self, request_id: str, timeout: float = _TAIL_WAIT_S) -> None:
+        """Block until the pump has read everything the invocation printed (its end mark)."""
+        with self._ended_cond:
+            self._ended_cond.wait_for(lambda: request_id in self._ended or "" in self._ended, timeout)
+            self._ended.discard(request_id)
 
     def _wait_readable(self, timeout: float) -> bool:
         ready, _, _ = select.select([self._from_child], [], [], max(timeout, 0.0))
@@ -92,6 +113,7 @@ class Instance:
         self._request_id = request_id
         with self._tail_lock:
             self._tail.clear()
+            self._ended.intersection_update({""})  # keep an EOF seen
         self.invocations += 1
         start = time.monotonic()
         try:
@@ -103,9 +125,11 @@ class Instance:
                     "errorType": "FunctionTimeout", "stackTrace": []}, kind="TimedOut",
                     duration_ms=(time.monotonic() - start) * 1000)
             status, value = read_frame(self._from_child)
+            self._wait_log_end(request_id)
         except (ChannelClosed, BrokenPipeError, OSError):
             code = self.proc.poll()
             self.kill()
+            self._reader.join(timeout=_TAIL_WAIT_S)  # the crash's last words belong in the tail
             return Outcome(False, error={
                 "errorMessage": f"Process exited unexpectedly before completing request (exit code {code})",
                 "errorType": "ProcessExited", "stackTrace": []}, kind="Crashed",

@@ -1,6 +1,8 @@
 """The FC invoke API (2016-08-15) the `fc2` SDK calls, and the dead-letter admin paths.
 
-`POST /2016-08-15/services/<service>/functions/<function>/invocations`: FC 3.0 has no services,
+`POST /2016-08-15/services/<service>/functions/<function>/invocations`: the signature, then RAM
+decides `fc:InvokeFunction` on `acs:fc:<region>:<account>:functions/<function>` (403 AccessDenied,
+before the function's existence is revealed). FC 3.0 has no services,
 so any service name is accepted (e.g. `vigil`, the s.yaml `name`) and the function is found by
 name. Sync answers the payload (a handler exception: 200 + `x-fc-error-type:
 UnhandledInvocationError` + `{"errorMessage","errorType","stackTrace"}`, as FC does); Async
@@ -35,6 +37,7 @@ class RuntimeApi(Protocol):
     admin_token: str | None
 
     def has_function(self, name: str) -> bool: ...
+    def function_arn(self, name: str) -> str: ...
     def invoke(self, function: str, payload: bytes, request_id: str, source: str) -> Outcome: ...
     def invoke_async(self, function: str, payload: bytes, request_id: str) -> str: ...
     def dead_letters(self, function: str | None = None) -> list[dict[str, Any]]: ...
@@ -65,13 +68,14 @@ class InvokeApiHandler(Handler):
         if self.command != "POST":
             fc_error(self, 405, "MethodNotAllowed", "invocations take POST", request_id)
             return
+        function = m.group(2).split(".")[0]
         try:
-            fc_auth.verify(rt.ram, self.command, dict(self.headers.items()), path,
-                           parse_qsl(parts.query, keep_blank_values=True), rt.clock.now())
+            principal = fc_auth.authenticate(rt.ram, self.command, dict(self.headers.items()), path,
+                                             parse_qsl(parts.query, keep_blank_values=True), rt.clock.now())
+            fc_auth.authorize(principal, "fc:InvokeFunction", rt.function_arn(function), self.client_address[0])
         except fc_auth.FcAuthError as exc:
             fc_error(self, exc.status, exc.code, exc.message, request_id)
             return
-        function = m.group(2).split(".")[0]
         if not rt.has_function(function):
             fc_error(self, 404, "FunctionNotFound", f"function '{function}' does not exist", request_id)
             return

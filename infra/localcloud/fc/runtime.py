@@ -134,6 +134,13 @@ class FCRuntime:
     def has_function(self, name: str) -> bool:
         return name in self._pools
 
+    def function_arn(self, name: str) -> str:
+        """`acs:fc:<region>:<account>:functions/<name>`: what RAM policies name for fc:InvokeFunction."""
+        regions = [fn.region for fn in self.spec.functions if fn.name == name] or \
+            [fn.region for fn in self.spec.functions] or ["cn-hangzhou"]
+        region = regions[0]
+        return f"acs:fc:{region}:{self.ram.account_id}:functions/{name}"
+
     def invoke(self, function: str, payload: bytes, request_id: str, source: str) -> Outcome:
         """One invocation on a warm (or new) instance, with one structured log line."""
         start = time.monotonic()

@@ -19,6 +19,22 @@ from localcloud.fc.context import Credentials, FCContext, FunctionMeta, ServiceM
 from localcloud.fc.protocol import ChannelClosed, read_frame, write_frame
 
 _PLAIN = (bytes, str, dict, list, int, float, bool, type(None))
+END_MARK = "\x1elocalcloud-invocation-end:"
+"""Written to stdout after an invocation, before its answer: everything the invocation printed
+is ahead of it in the pipe, so the runtime's log tail is complete once it has read the mark."""
+
+
+def mark_end(request_id: str) -> None:
+    """Flush what the handler wrote, then the end mark (stderr shares stdout's pipe)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the handler closed it
+            pass
+    try:
+        os.write(1, f"{END_MARK}{request_id}\n".encode())
+    except OSError:
+        pass
 
 
 def error_doc(exc: BaseException) -> dict[str, Any]:
@@ -104,7 +120,9 @@ def main(argv: list[str]) -> int:
             return 0
         if message[0] == "invoke":
             _, request_id, payload, creds = message
-            write_frame(out_fd, worker.invoke(request_id, payload, creds))
+            answer = worker.invoke(request_id, payload, creds)
+            mark_end(request_id)
+            write_frame(out_fd, answer)
         elif message[0] == "stop":
             return 0
 

@@ -25,6 +25,9 @@ class OSSError(Exception):
         self.headers: dict[str, str] = dict(headers or {})
         # Additional <Error> child elements some codes carry (e.g. BucketName, Key, UploadId).
         self.extra: dict[str, str] = dict(extra or {})
+        if code == "InvalidArgument":  # OSS names the argument at fault in every such error
+            self.extra.setdefault("ArgumentName", "")
+            self.extra.setdefault("ArgumentValue", "")
 
     def __repr__(self) -> str:
         return f"OSSError({self.code!r}, {self.message!r}, {self.status})"
@@ -48,5 +51,6 @@ def no_such_upload(upload_id: str) -> OSSError:
     )
 
 
-def invalid_argument(message: str) -> OSSError:
-    return OSSError("InvalidArgument", message, 400)
+def invalid_argument(message: str, name: str = "", value: object = "") -> OSSError:
+    """400 InvalidArgument with the `ArgumentName` / `ArgumentValue` elements OSS sends."""
+    return OSSError("InvalidArgument", message, 400, extra={"ArgumentName": name, "ArgumentValue": str(value)})

@@ -17,11 +17,12 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from ..common.clock import Clock
 from . import policy as policy_mod
 from .loader import MIN_SESSION, RamDocs, RoleDoc, load_docs
+from .principal import Principal  # re-exported: the OSS, STS and FC servers import it from here
 from .tokens import TokenCodec, TokenError, TokenPayload, load_or_create_key, new_sts_access_key_id
 
 MAX_SESSION_POLICY_CHARS = 2048
@@ -48,20 +49,6 @@ class StsError(Exception):
         self.code = code
         self.message = message
         self.status = status
-
-
-@dataclass(frozen=True)
-class Principal:
-    access_key_id: str
-    secret: str
-    arn: str
-    principal_id: str
-    kind: Literal["user", "assumed-role"]
-    policies: tuple[dict[str, Any], ...]
-    session_policy: dict[str, Any] | None
-    expiration: float | None
-    role_arn: str | None = None  # the role of an assumed-role session
-    security_token: str | None = None
 
 
 @dataclass(frozen=True)

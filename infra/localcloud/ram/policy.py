@@ -15,10 +15,9 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-if TYPE_CHECKING:
-    from .model import Principal
+from .principal import Principal
 
 Decision = Literal["Allow", "ExplicitDeny", "ImplicitDeny"]
 

@@ -241,7 +241,7 @@ class STSService:
                                f"{MAX_SESSION_POLICY_CHARS}.", 400)
             try:
                 session_policy = json.loads(raw_policy)
-            except ValueError:
+            except (ValueError, RecursionError):  # 2 KB of `[` nests past the parser's recursion limit
                 raise StsError("InvalidParameter.PolicyGrammar",
                                "The parameter Policy has not passed grammar check: not JSON.", 400) from None
         creds = self.ram.issue_session(

@@ -111,13 +111,14 @@ def test_auth_type_function(fc_stack: Any) -> None:
     r = requests.get(base + "/x?q=1", headers=_fc_signed("GET", "/x", ak, secret, {"q": "1"}), timeout=10)
     assert r.status_code == 200, r.text
     assert r.json()["event"]["queryParameters"] == {"q": "1"}
-    # an STS session of a role works too (the signature is checked with the session's secret)
+    # an STS session is authenticated with the session's secret, then RAM decides fc:InvokeFunction:
+    # the indexer's role has no such permission (issue #13, hole 1)
     creds = fc_stack.ram.issue_session(fc_stack.ram.role_arn("vigil-indexer-fn"), "caller", 900, None, None,
                                        "fc.aliyuncs.com")
     headers = _fc_signed("POST", "/y", creds.access_key_id, creds.access_key_secret,
                          token=creds.security_token)
     r = requests.post(base + "/y", headers=headers, timeout=10)
-    assert r.status_code == 200, r.text
+    assert r.status_code == 403 and r.json()["ErrorCode"] == "AccessDenied", r.text
 
 
 def test_handler_print_goes_to_the_runtime_log(fc_stack: Any, fc_wait: Any,

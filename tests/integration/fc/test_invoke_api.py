@@ -35,12 +35,16 @@ def test_sync_invoke_returns_handler_payload(fc_stack: Any) -> None:
     assert "x-fc-log-result" in resp.headers
 
 
-def test_sync_invoke_with_sts_credentials(fc_stack: Any) -> None:
+def test_sts_credentials_are_authenticated_then_authorized(fc_stack: Any) -> None:
+    """The STS signature is accepted (no InvalidAccessKeyId / SignatureNotMatch), and RAM then decides
+    fc:InvokeFunction: the indexer's role has no such permission, so FC refuses it (issue #13, hole 1)."""
     creds = fc_stack.ram.issue_session(fc_stack.ram.role_arn("vigil-indexer-fn"), "caller", 900, None, None,
                                        "fc.aliyuncs.com")
     client = _client(fc_stack, accessKeyID=creds.access_key_id, accessKeySecret=creds.access_key_secret,
                      securityToken=creds.security_token)
-    assert client.invoke_function("fcapp", "fcapp-echo", payload=_http_event("/text")).data == b"plain text"
+    with pytest.raises(FcError) as info:
+        client.invoke_function("fcapp", "fcapp-echo", payload=_http_event("/text"))
+    assert (info.value.status_code, info.value.err_code) == (403, "AccessDenied")
 
 
 def test_handler_exception_has_fc_error_shape(fc_stack: Any) -> None:

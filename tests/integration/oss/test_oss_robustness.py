@@ -143,9 +143,11 @@ def test_unknown_failure_is_500_with_xml(oss_env, oss_key, monkeypatch):
 
 
 def test_not_implemented_calls(oss_bucket, oss_key):
+    """An unserved sub-resource answers 501 and never acts as the plain call (PUT ?live stored an object)."""
     with pytest.raises(oss2.exceptions.ServerError) as exc:
-        oss_bucket.put_object_acl(oss_key, oss2.OBJECT_ACL_PUBLIC_READ)
+        oss_bucket.create_live_channel(oss_key, oss2.models.LiveChannelInfo(target=oss2.models.LiveChannelInfoTarget()))
     assert exc.value.status == 501 and exc.value.code == "NotImplemented"
+    assert not oss_bucket.object_exists(oss_key)
 
 
 def test_virtual_host_style(oss_env, oss_key):

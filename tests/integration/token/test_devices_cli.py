@@ -42,7 +42,7 @@ def test_device_lifecycle_through_the_cli(vigil: Any, cloud: Any, token_client: 
                      "secret": device_secret(cloud.master_key, device_id, 1)}
     assert stat.S_IMODE(os.stat(config).st_mode) == 0o600
     cfg = json.loads(config.read_text())
-    assert cfg == {"token_url": token_client.base + "/v1/token", "device_id": device_id,
+    assert cfg == {"token_url": token_client.base.rstrip("/"), "device_id": device_id,
                    "device_secret": added["secret"]}
     device = token_client.Device(device_id, added["secret"])
     assert token_client.request(device).status_code == 200

@@ -145,7 +145,8 @@ def test_project_s_yaml_loads(tmp_path: Path) -> None:
     assert token is not None and indexer is not None
     assert token.code_dir == REPO / "functions"
     assert token.role == "acs:ram::77:role/vigil-token-fn"
-    assert token.http_triggers[0].methods == ("GET", "POST")
+    # every method reaches the function, which answers refusals in its own shape (issue #13, hole 5)
+    assert token.http_triggers[0].methods == ("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD")
     assert token.env["VIGIL_MASTER_KEY"] == "k"
     assert [(t.name, t.prefix, t.suffix, t.bucket) for t in indexer.oss_triggers] == [
         ("clips-ts", "videos/", ".ts", "b"),

@@ -7,8 +7,9 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from vigil_camera.protocol import token_base_url
 from vigil_ops.bucket_setup import BucketSettings, cors_rules, lifecycle_rules, overwrite_config_xml
-from vigil_ops.settings import OpsSettings, SettingsError, token_url
+from vigil_ops.settings import OpsSettings, SettingsError
 
 pytestmark = pytest.mark.unit
 
@@ -28,7 +29,7 @@ def test_local_stack_is_the_default(tmp_path: Path) -> None:
     s = OpsSettings.load({"VIGIL_LOCAL_DATA": str(_stack(tmp_path))})
     assert (s.oss_endpoint, s.bucket, s.access_key_id, s.master_key) == (
         "http://127.0.0.1:9000", "vigil-local", "AK", b"deadbeef")
-    assert s.token_url == "http://127.0.0.1:9003/v1/token"
+    assert s.token_url == "http://127.0.0.1:9003"  # the base URL: the client appends /v1/token
     assert s.upload_role_arn == "acs:ram::1234567890123456:role/vigil-device-upload"
     assert s.operator_token_role_arn == "acs:ram::1234567890123456:role/vigil-operator-token"
 
@@ -51,8 +52,9 @@ def test_missing_target_is_a_clear_error(tmp_path: Path) -> None:
         OpsSettings.load({"VIGIL_LOCAL_DATA": str(tmp_path)})
 
 
-def test_token_url_is_idempotent() -> None:
-    assert token_url("http://h:1/") == token_url("http://h:1/v1/token") == "http://h:1/v1/token"
+def test_token_base_url_is_idempotent() -> None:
+    assert token_base_url("http://h:1/") == token_base_url("http://h:1/v1/token/") == "http://h:1"
+    assert token_base_url(token_base_url("https://f.fcapp.run/v1/token")) == "https://f.fcapp.run"
 
 
 def test_bucket_setup_documents() -> None:

@@ -12,7 +12,27 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import OSSError
-from . import lifecycle, overwrite
+from . import bucket_policy, lifecycle, overwrite, tags
+
+ACLS = ("private", "public-read", "public-read-write")
+
+
+def validate_acl(doc: dict[str, Any]) -> dict[str, Any]:
+    """{"acl": "private" | "public-read" | "public-read-write"}."""
+    acl = doc.get("acl")
+    if acl not in ACLS:
+        raise OSSError("InvalidArgument", "no such bucket access control exists", 400,
+                       extra={"ArgumentName": "x-oss-acl", "ArgumentValue": str(acl)})
+    return {"acl": acl}
+
+
+def validate_tagging(doc: dict[str, Any]) -> dict[str, Any]:
+    """{"tags": [[key, value], ...]} within the bucket-tag limits."""
+    raw = doc.get("tags")
+    if not isinstance(raw, list):
+        raise OSSError("MalformedXML", "The XML you provided was not well-formed.", 400)
+    checked = tags.validate_bucket_tags(tuple((str(k), str(v)) for k, v in raw))
+    return {"tags": [list(t) for t in checked]}
 
 _METHODS = {"GET", "PUT", "POST", "DELETE", "HEAD"}
 
@@ -53,6 +73,9 @@ KINDS: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], OSSError]] = 
         "NoSuchCORSConfiguration", "The CORS configuration does not exist.", 404)),
     "overwrite": (overwrite.validate, OSSError(
         "NoSuchOverwriteConfiguration", "The overwrite configuration does not exist.", 404)),
+    "policy": (bucket_policy.validate, bucket_policy.missing()),
+    "acl": (validate_acl, OSSError("NoSuchBucketAcl", "The bucket has the default ACL.", 404)),
+    "tagging": (validate_tagging, OSSError("NoSuchTagSet", "The TagSet does not exist.", 404)),
 }
 
 

@@ -10,6 +10,7 @@ POST = "ObjectCreated:PostObject"
 COPY = "ObjectCreated:CopyObject"
 APPEND = "ObjectCreated:AppendObject"
 COMPLETE = "ObjectCreated:CompleteMultipartUpload"
+PUT_SYMLINK = "ObjectCreated:PutSymlink"
 DELETE = "ObjectRemoved:DeleteObject"
 DELETE_MULTIPLE = "ObjectRemoved:DeleteObjects"
 LIFECYCLE_EXPIRE = DELETE

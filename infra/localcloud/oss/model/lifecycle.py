@@ -3,8 +3,12 @@
 Config dict (what the HTTP layer parses `<LifecycleConfiguration>` into)::
 
     {"rules": [{"id": str, "prefix": str, "status": "Enabled" | "Disabled",
-                "expiration": {"days": int} | {"created_before_date": "YYYY-MM-DD[THH:MM:SS.000Z]"} | None,
-                "abort_multipart_upload": {"days": int} | {"created_before_date": ...} | None}]}
+                "expiration": {"days": int} | {"created_before_date": "YYYY-MM-DD[THH:MM:SS.000Z]"}
+                              | {"date": ...} | None,
+                "transitions": [{"days" | "created_before_date": ..., "storage_class": "IA" | ...}],
+                "abort_multipart_upload": {"days": int} | {"created_before_date": ...} | None,
+                "tags": [[key, value]], "not": {"prefix": str, "tag": [key, value] | None} | None,
+                "size_greater_than": int | None, "size_less_than": int | None}]}
 
 Timing (deliberately simpler than real OSS, documented): an object expires when
 `last_modified + days*86400 <= clock.now()` — exact seconds, where real OSS rounds the object's
@@ -35,20 +39,36 @@ def parse_date(value: str) -> float:
     """`YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS.000Z` (UTC) → unix seconds; raises InvalidArgument."""
     m = _DATE_RE.match(value.strip())
     if not m:
-        raise _bad(f"CreatedBeforeDate {value!r} is not an ISO 8601 date.")
+        raise _bad(f"The date {value!r} is not an ISO 8601 date.")
     y, mo, d, hh, mm, ss = (int(g) if g else 0 for g in m.groups())
     try:
         return float(calendar.timegm((y, mo, d, hh, mm, ss, 0, 0, 0)))
     except (ValueError, OverflowError) as exc:
-        raise _bad(f"CreatedBeforeDate {value!r} is not a valid date.") from exc
+        raise _bad(f"The date {value!r} is not a valid date.") from exc
 
 
-def _action(value: Any, name: str) -> dict[str, Any] | None:
+_KINDS = ("days", "created_before_date", "date")
+TRANSITION_CLASSES = ("IA", "Archive", "ColdArchive", "DeepColdArchive")
+CLASS_ORDER = {"Standard": 0, "IA": 1, "Archive": 2, "ColdArchive": 3, "DeepColdArchive": 4}
+MAX_RULE_TAGS = 10
+
+
+def _malformed() -> OSSError:
+    return OSSError("MalformedXML", "The XML you provided was not well-formed.", 400)
+
+
+def _action(value: Any, name: str, allow_date: bool = False) -> dict[str, Any] | None:
+    """{"days": n} | {"created_before_date": d} | {"date": d} (Expiration only), checked."""
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise OSSError("MalformedXML", "The XML you provided was not well-formed.", 400)
-    if "days" in value and value["days"] is not None:
+        raise _malformed()
+    given = [k for k in _KINDS if value.get(k) is not None and value.get(k) != ""]
+    if len(given) != 1 or (given[0] == "date" and not allow_date):
+        allowed = "Days, CreatedBeforeDate or Date" if allow_date else "Days or CreatedBeforeDate"
+        raise _bad(f"{name} needs exactly one of {allowed}.")
+    kind = given[0]
+    if kind == "days":
         try:
             days = int(value["days"])
         except (TypeError, ValueError) as exc:
@@ -56,25 +76,111 @@ def _action(value: Any, name: str) -> dict[str, Any] | None:
         if days < 1:
             raise _bad(f"{name} Days must be a positive integer.")
         return {"days": days}
-    if value.get("created_before_date"):
-        date = str(value["created_before_date"])
-        parse_date(date)
-        return {"created_before_date": date}
-    raise _bad(f"{name} needs Days or CreatedBeforeDate.")
+    date = str(value[kind])
+    parse_date(date)
+    return {kind: date}
+
+
+def _tags(raw: Any, where: str) -> list[list[str]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise _malformed()
+    pairs = [[str(k), str(v)] for k, v in raw]
+    if len(pairs) > MAX_RULE_TAGS:
+        raise _bad(f"{where} holds at most {MAX_RULE_TAGS} tags.")
+    if len({k for k, _ in pairs}) != len(pairs):
+        raise _bad(f"{where} repeats a tag key.")
+    return pairs
+
+
+def _transitions(raw: Any, expiration: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise _malformed()
+    out = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise _malformed()
+        cls = item.get("storage_class")
+        if cls not in TRANSITION_CLASSES:
+            raise _bad(f"Transition StorageClass must be one of {', '.join(TRANSITION_CLASSES)}.")
+        action = _action(item, "Transition")
+        assert action is not None
+        out.append(dict(action, storage_class=cls))
+    classes = [t["storage_class"] for t in out]
+    if len(set(classes)) != len(classes):
+        raise _bad("A rule transitions to each storage class at most once.")
+    by_days = sorted((t for t in out if "days" in t), key=lambda t: CLASS_ORDER[t["storage_class"]])
+    for colder, warmer in zip(by_days[1:], by_days, strict=False):
+        if colder["days"] <= warmer["days"]:
+            raise _bad(f"Transition to {colder['storage_class']} must come after the transition to "
+                       f"{warmer['storage_class']} (Days {colder['days']} <= {warmer['days']}).")
+    if expiration and "days" in expiration:
+        for t in by_days:
+            if t["days"] >= expiration["days"]:
+                raise _bad(f"Transition Days ({t['days']}) must be less than Expiration Days "
+                           f"({expiration['days']}).")
+    return out
+
+
+def _not(raw: Any, prefix: str) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise _malformed()
+    not_prefix = str(raw.get("prefix") or "")
+    if not not_prefix.startswith(prefix) or (not_prefix == prefix and not raw.get("tag")):
+        raise _bad("The Prefix in Not must start with the rule's Prefix and be longer, or carry a Tag.")
+    tag = raw.get("tag")
+    if tag is not None and (not isinstance(tag, (list, tuple)) or len(tag) != 2):
+        raise _malformed()
+    return {"prefix": not_prefix, "tag": [str(tag[0]), str(tag[1])] if tag else None}
+
+
+def _size(raw: Any, name: str) -> int | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except (TypeError, ValueError) as exc:
+        raise _bad(f"{name} must be an integer.") from exc
+    if value < 0:
+        raise _bad(f"{name} must not be negative.")
+    return value
+
+
+def _check_overlap(rules: list[dict[str, Any]]) -> None:
+    """OSS refuses two rules with the same action whose prefixes overlap (one starts with the
+    other) unless the request carried `x-oss-allow-same-action-overlap: true`."""
+    actions = ("expiration", "transitions", "abort_multipart_upload")
+    for i, a in enumerate(rules):
+        for b in rules[i + 1:]:
+            if not (a["prefix"].startswith(b["prefix"]) or b["prefix"].startswith(a["prefix"])):
+                continue
+            for action in actions:
+                if a.get(action) and b.get(action):
+                    name = {"expiration": "Expiration", "transitions": "Transition",
+                            "abort_multipart_upload": "AbortMultipartUpload"}[action]
+                    raise _bad(f"Overlap for same action type {name} between rules {a['id']!r} and "
+                               f"{b['id']!r}.")
 
 
 def validate(doc: dict[str, Any]) -> dict[str, Any]:
-    """Normalise and check a parsed lifecycle config; raises InvalidArgument / MalformedXML."""
+    """Normalise and check a parsed lifecycle config; raises InvalidArgument / MalformedXML.
+
+    `allow_same_action_overlap` (from the request header) is read, not stored."""
     rules = doc.get("rules")
     if not isinstance(rules, list) or not rules:
-        raise OSSError("MalformedXML", "The XML you provided was not well-formed.", 400)
+        raise _malformed()
     if len(rules) > MAX_RULES:
         raise _bad(f"A lifecycle config holds at most {MAX_RULES} rules.")
     out = []
     seen: set[str] = set()
     for rule in rules:
         if not isinstance(rule, dict):
-            raise OSSError("MalformedXML", "The XML you provided was not well-formed.", 400)
+            raise _malformed()
         rid = str(rule.get("id") or uuid.uuid4())
         if rid in seen:
             raise _bad(f"Duplicate rule id {rid!r}.")
@@ -82,22 +188,70 @@ def validate(doc: dict[str, Any]) -> dict[str, Any]:
         status = rule.get("status")
         if status not in ("Enabled", "Disabled"):
             raise _bad("Status must be Enabled or Disabled.")
-        expiration = _action(rule.get("expiration"), "Expiration")
+        prefix = str(rule.get("prefix") or "")
+        expiration = _action(rule.get("expiration"), "Expiration", allow_date=True)
         abort = _action(rule.get("abort_multipart_upload"), "AbortMultipartUpload")
-        if expiration is None and abort is None:
-            raise _bad("A rule needs Expiration or AbortMultipartUpload.")
-        out.append({"id": rid, "prefix": str(rule.get("prefix") or ""), "status": status,
-                    "expiration": expiration, "abort_multipart_upload": abort})
+        if abort is not None and "date" in abort:
+            raise _bad("AbortMultipartUpload needs Days or CreatedBeforeDate.")
+        transitions = _transitions(rule.get("transitions"), expiration)
+        if expiration is None and abort is None and not transitions:
+            raise _bad("A rule needs Expiration, Transition or AbortMultipartUpload.")
+        tags = _tags(rule.get("tags"), "A rule")
+        if tags and abort is not None:
+            raise _bad("A rule with Tag cannot carry AbortMultipartUpload.")
+        larger = _size(rule.get("size_greater_than"), "ObjectSizeGreaterThan")
+        smaller = _size(rule.get("size_less_than"), "ObjectSizeLessThan")
+        if larger is not None and smaller is not None and smaller <= larger:
+            raise _bad("ObjectSizeLessThan must be greater than ObjectSizeGreaterThan.")
+        out.append({"id": rid, "prefix": prefix, "status": status, "expiration": expiration,
+                    "abort_multipart_upload": abort, "transitions": transitions, "tags": tags,
+                    "not": _not(rule.get("not"), prefix), "size_greater_than": larger,
+                    "size_less_than": smaller})
+    if not doc.get("allow_same_action_overlap"):
+        _check_overlap(out)
     return {"rules": out}
 
 
 def is_due(action: dict[str, Any] | None, since: float, now: float) -> bool:
-    """Does this Expiration / AbortMultipartUpload action apply to a thing dated `since`?"""
+    """Does this Expiration / Transition / AbortMultipartUpload apply to a thing dated `since`?
+
+    Days: `since + days` has passed; CreatedBeforeDate: dated before it; Date: that date has come
+    (everything matching, whatever its age)."""
     if action is None:
         return False
     if "days" in action:
         return since + int(action["days"]) * 86400 <= now
+    if "date" in action:
+        return now >= parse_date(str(action["date"]))
     return since < parse_date(str(action["created_before_date"]))
+
+
+def matches(rule: dict[str, Any], key: str, size: int, tags: tuple[tuple[str, str], ...]) -> bool:
+    """Is an object in a rule's scope: prefix, every rule Tag, size bounds, and not its Not."""
+    if not key.startswith(rule.get("prefix", "")):
+        return False
+    have = dict(tags)
+    if any(have.get(k) != v for k, v in rule.get("tags") or ()):
+        return False
+    larger, smaller = rule.get("size_greater_than"), rule.get("size_less_than")
+    if (larger is not None and size <= larger) or (smaller is not None and size >= smaller):
+        return False
+    excluded = rule.get("not")
+    if excluded and key.startswith(excluded["prefix"]):
+        tag = excluded.get("tag")
+        if tag is None or have.get(tag[0]) == tag[1]:
+            return False
+    return True
+
+
+def due_transition(rule: dict[str, Any], current_class: str, since: float, now: float) -> str | None:
+    """The coldest storage class a due Transition of `rule` moves an object to, if colder than now."""
+    best: str | None = None
+    for t in rule.get("transitions") or ():
+        if is_due(t, since, now) and CLASS_ORDER[t["storage_class"]] > CLASS_ORDER.get(current_class, 0):
+            if best is None or CLASS_ORDER[t["storage_class"]] > CLASS_ORDER[best]:
+                best = t["storage_class"]
+    return best
 
 
 def active_rules(config: dict[str, Any] | None) -> list[dict[str, Any]]:

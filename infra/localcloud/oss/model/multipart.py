@@ -14,9 +14,9 @@ import os
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from localcloud.common import logs
 
@@ -93,8 +93,12 @@ class Uploads:
                 log.warning("dropping a broken upload folder", extra={"upload": folder.name})
                 fsutil.remove_tree_atomic(folder, self.tmp_dir)
                 continue
+            attrs = doc.get("attrs") or {}
             info = UploadInfo(self.bucket, doc["key"], folder.name, float(doc["initiated"]),
-                              ObjectHeaders.from_dict(doc.get("headers") or {}))
+                              ObjectHeaders.from_dict(doc.get("headers") or {}),
+                              storage_class=str(attrs.get("storage_class", "Standard")),
+                              tags=tuple((str(k), str(v)) for k, v in attrs.get("tags") or ()),
+                              acl=str(attrs.get("acl", "default")))
             parts: dict[int, Part] = {}
             for path in folder.iterdir():
                 if path.name == "upload.json":
@@ -124,13 +128,17 @@ class Uploads:
         with self._lock:
             return [u.info for u in self._uploads.values() if not u.done]
 
-    def initiate(self, key: str, headers: ObjectHeaders, now: float) -> UploadInfo:
+    def initiate(self, key: str, headers: ObjectHeaders, now: float,
+                 attrs: dict[str, Any] | None = None) -> UploadInfo:
         upload_id = f"{time.time_ns():016X}{secrets.token_hex(8).upper()}"
         staging = fsutil.temp_path(self.tmp_dir, ".upload")
         staging.mkdir()
-        info = UploadInfo(self.bucket, key, upload_id, now, headers)
+        attrs = dict(attrs or {})
+        info = replace(UploadInfo(self.bucket, key, upload_id, now, headers), **attrs)
+        stored = {"storage_class": info.storage_class, "tags": [list(t) for t in info.tags], "acl": info.acl}
         fsutil.write_json_atomic(staging / "upload.json",
-                                 {"key": key, "initiated": now, "headers": headers.to_dict()}, self.tmp_dir)
+                                 {"key": key, "initiated": now, "headers": headers.to_dict(), "attrs": stored},
+                                 self.tmp_dir)
         os.rename(staging, self.root / upload_id)
         fsutil.fsync_dir(self.root)
         with self._lock:
@@ -223,6 +231,9 @@ class Uploads:
         prefixes: list[str] = []
         last_key, last_id = "", ""
         for u in ups:
+            if delimiter and key_marker.endswith(delimiter) and u.key.startswith(key_marker) \
+                    and u.key.find(delimiter, len(prefix)) == len(key_marker) - len(delimiter):
+                continue  # rolled up into the common prefix the previous page ended with
             if upload_id_marker and key_marker:
                 if (u.key, u.upload_id) <= (key_marker, upload_id_marker):
                     continue

@@ -21,10 +21,7 @@ import io
 import json
 import os
 import struct
-import threading
 import zlib
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -64,11 +61,16 @@ PENDING_RESERVE = 3 * 6 * 128 + 256
 (at most 6 bytes each once JSON-escaped) plus the fixed fields."""
 
 
+ATTR_RESERVE = 4096
+"""Room for attributes set after the write (tags, ACL, storage class, restore) without rewriting
+the file; larger changes rebuild the header (Store.update_object)."""
+
+
 def slot_size_for(meta: dict[str, Any]) -> int:
     """A slot big enough for this metadata after any number of appends (numbers at their widest)."""
     widest = dict(meta, size=10**13, crc64=2**64 - 1, lm=9999999999.999999, etag="F" * 40)
     widest.pop("pending", None)
-    need = _SLOT.size + len(_dump(widest)) + 256 + PENDING_RESERVE
+    need = _SLOT.size + len(_dump(widest)) + 256 + PENDING_RESERVE + ATTR_RESERVE
     return (need + 4095) // 4096 * 4096
 
 
@@ -137,10 +139,6 @@ class StreamResult:
     crc64: int
 
 
-_IO_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="oss-io")
-_PIECE = 256 * 1024
-
-
 def _too_large() -> OSSError:
     return OSSError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.", 400)
 
@@ -165,120 +163,89 @@ def _write_all(fd: int, data: bytes | memoryview, pos: int) -> None:
         view = view[n:]
 
 
-def _started(fn: Callable[..., None], *args: Any) -> Future[None]:
-    """Submit `fn` and wait until the pool thread is about to run it.
+class _Digest:
+    """MD5 and CRC-64 of the bytes written so far, each chunk hashed then written on this thread.
 
-    crcmod never releases the GIL, so a job that had not reached its GIL-free C call before the
-    next CRC starts would wait a whole switch interval (5 ms): the handshake hands it the GIL.
-    """
-    ready = threading.Event()
-
-    def run() -> None:
-        ready.set()
-        fn(*args)
-
-    job = _IO_POOL.submit(run)
-    ready.wait()
-    return job
-
-
-class _Pipeline:
-    """CRC on the calling thread, MD5 (in order) and writes (any order) on pool threads.
-
-    crcmod holds the GIL; hashlib (large buffers) and pwrite release it, so the three overlap.
-    At most two chunks are in flight: memory stays bounded whatever the object size.
+    The request thread does all of its own work: hashlib releases the GIL on large buffers and the
+    CRC runs at memory speed, so concurrent uploads spread over the cores by themselves (a shared
+    pool of hashing threads made them queue behind each other).
     """
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self.md5 = hashlib.md5(usedforsecurity=False)
         self.crc = 0
-        self._md5_job: Future[None] | None = None
-        self._writes: list[Future[None]] = []
-        self._previous: list[Future[None]] = []
 
-    def feed(self, chunk: bytes, pos: int) -> None:
-        if len(chunk) <= _PIECE:
-            self.crc = crc64(chunk, self.crc)
-            self._wait_md5()
-            self.md5.update(chunk)
-            _write_all(self.fd, chunk, pos)
-            return
-        view = memoryview(chunk)
-        for start in range(0, len(chunk), _PIECE):
-            piece = view[start:start + _PIECE]
-            self._writes.append(_started(_write_all, self.fd, piece, pos + start))
-            self._wait_md5()
-            self._md5_job = _started(self.md5.update, piece)
-            self.crc = crc64(piece, self.crc)
-        for job in self._previous:
-            job.result()
-        self._previous, self._writes = self._writes, []
-
-    def _wait_md5(self) -> None:
-        if self._md5_job is not None:
-            job, self._md5_job = self._md5_job, None
-            job.result()
-
-    def finish(self) -> None:
-        """Wait for every job; re-raise the first failure."""
-        jobs = [*self._previous, *self._writes, *([self._md5_job] if self._md5_job else [])]
-        self._previous, self._writes, self._md5_job = [], [], None
-        errors = [job.exception() for job in jobs]
-        for error in errors:
-            if error is not None:
-                raise error
+    def feed(self, chunk: bytes | memoryview, pos: int) -> None:
+        self.crc = crc64(chunk, self.crc)
+        self.md5.update(chunk)
+        _write_all(self.fd, chunk, pos)
 
 
 def stream_into(fd: int, body: Readable, length: int | None, limit: int, offset: int) -> StreamResult:
     """Copy `body` to `fd` at `offset` in chunks of at most 1 MiB, hashing while copying.
 
     `length` None reads to EOF. A body shorter than `length` (the client went away) raises
-    IncompleteBody; more than `limit` bytes raises EntityTooLarge. See `_Pipeline` for how the
-    CRC, MD5 and writes overlap.
+    IncompleteBody; more than `limit` bytes raises EntityTooLarge.
     """
     if length is not None and length > limit:
         raise _too_large()
-    pipe = _Pipeline(fd)
+    pipe = _Digest(fd)
     size = 0
+    # One buffer per upload, filled in place: no 1 MiB allocation (and its page faults) per chunk.
+    readinto = getattr(body, "readinto", None)
+    if readinto is not None and getattr(type(body), "readinto", None) is io.RawIOBase.readinto:
+        readinto = None  # a RawIOBase that only implements read()
+    view = memoryview(bytearray(CHUNK)) if readinto is not None else None
     # Reserving the blocks up front makes the writes ~5x cheaper on ext4 than growing the file.
     reserved = _reserve(fd, offset, length) if length else 0
-    try:
-        while length is None or size < length:
-            want = CHUNK if length is None else min(CHUNK, length - size)
+    while length is None or size < length:
+        want = CHUNK if length is None else min(CHUNK, length - size)
+        chunk: bytes | memoryview
+        if view is not None:
+            got = readinto(view[:want])  # type: ignore[misc]
+            chunk = view[:got or 0]
+        else:
             chunk = body.read(want)
-            if not chunk:
-                if length is not None:
-                    raise OSSError("IncompleteBody", "You did not provide the number of bytes "
-                                   "specified by the Content-Length HTTP header.", 400)
-                break
-            pos = offset + size
-            size += len(chunk)
-            if size > limit:
-                raise _too_large()
-            if length is None and size > reserved:
-                reserved += _reserve(fd, offset + reserved, max(_GROW, size - reserved))
-            pipe.feed(chunk, pos)
-    finally:
-        pipe.finish()  # also on errors: no write may land after the caller closes the fd
+        if not chunk:
+            if length is not None:
+                raise OSSError("IncompleteBody", "You did not provide the number of bytes "
+                               "specified by the Content-Length HTTP header.", 400)
+            break
+        pos = offset + size
+        size += len(chunk)
+        if size > limit:
+            raise _too_large()
+        if length is None and size > reserved:
+            reserved += _reserve(fd, offset + reserved, max(_GROW, size - reserved))
+        pipe.feed(chunk, pos)
     if reserved > size:
         os.ftruncate(fd, offset + size)
     return StreamResult(size, pipe.md5.digest(), pipe.crc)
 
 
+Span = tuple[int, int, int]
+"""(fd, offset in that file, byte count): where a run of an object's bytes lies on disk."""
+
+
 class ObjectReader(io.RawIOBase):
     """A read-only, seekable view of one object version's data (positions are object offsets).
 
-    It owns an fd of that version's file, so a concurrent overwrite or delete does not change
-    what it reads. `fileno()` + `data_offset` + `size` allow `os.sendfile`.
+    The data is one or more spans of open files: the object file itself, or — for an object
+    assembled by CompleteMultipartUpload — its part files, kept as extents instead of being
+    copied. The reader owns those fds, so a concurrent overwrite or delete does not change what
+    it reads; `spans(start, length)` hands them to `os.sendfile`.
     """
 
-    def __init__(self, fd: int, data_offset: int, size: int) -> None:
+    def __init__(self, spans: list[Span]) -> None:
         super().__init__()
-        self._fd = fd
-        self.data_offset = data_offset
-        self.size = size
+        self._spans = spans
+        self.size = sum(count for _, _, count in spans)
         self._pos = 0
+
+    @classmethod
+    def single(cls, fd: int, data_offset: int, size: int) -> ObjectReader:
+        return cls([(fd, data_offset, size)])
 
     def readable(self) -> bool:
         return True
@@ -287,7 +254,7 @@ class ObjectReader(io.RawIOBase):
         return True
 
     def fileno(self) -> int:
-        return self._fd
+        return self._spans[0][0]
 
     def tell(self) -> int:
         return self._pos
@@ -297,12 +264,28 @@ class ObjectReader(io.RawIOBase):
         self._pos = max(0, base + offset)
         return self._pos
 
+    def spans(self, start: int, length: int) -> list[Span]:
+        """The file runs holding object bytes [start, start + length)."""
+        out: list[Span] = []
+        base = 0
+        end = min(start + length, self.size)
+        for fd, offset, count in self._spans:
+            lo, hi = max(start, base), min(end, base + count)
+            if lo < hi:
+                out.append((fd, offset + lo - base, hi - lo))
+            base += count
+            if base >= end:
+                break
+        return out
+
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
-        n = min(len(view), self.size - self._pos)
-        if n <= 0:
-            return 0
-        got = os.preadv(self._fd, [view[:n]], self.data_offset + self._pos)
+        got = 0
+        for fd, offset, count in self.spans(self._pos, len(view)):
+            n = os.preadv(fd, [view[got:got + count]], offset)
+            got += n
+            if n < count:
+                break
         self._pos += got
         return got
 
@@ -312,13 +295,15 @@ class ObjectReader(io.RawIOBase):
         size = max(0, min(size, self.size - self._pos))
         if size == 0:
             return b""
-        data = os.pread(self._fd, size, self.data_offset + self._pos)
+        parts = [os.pread(fd, count, offset) for fd, offset, count in self.spans(self._pos, size)]
+        data = parts[0] if len(parts) == 1 else b"".join(parts)
         self._pos += len(data)
         return data
 
     def close(self) -> None:
         if not self.closed:
             try:
-                os.close(self._fd)
+                for fd in dict.fromkeys(fd for fd, _, _ in self._spans):
+                    os.close(fd)
             finally:
                 super().close()

@@ -76,9 +76,26 @@ def info_from_meta(bucket: str, meta: dict[str, Any]) -> ObjectInfo:
         object_type=kind,
         headers=ObjectHeaders.from_dict(meta.get("headers") or {}),
         next_append_position=int(meta["size"]) if kind == "Appendable" else None,
+        extent_dir=str(meta.get("extent_dir", "")),
+        extents=int(meta.get("extents", 0)),
+        storage_class=str(meta.get("sc", "Standard")),
+        tags=tuple((str(k), str(v)) for k, v in meta.get("tags") or ()),
+        acl=str(meta.get("acl", "default")),
+        symlink_target=str(meta.get("target", "")),
+        restored_until=float(meta.get("restored", 0.0)),
     )
 
 
 def meta_of(info: ObjectInfo) -> dict[str, Any]:
-    return {"key": info.key, "size": info.size, "etag": info.etag, "crc64": info.crc64,
+    meta = {"key": info.key, "size": info.size, "etag": info.etag, "crc64": info.crc64,
             "lm": info.last_modified, "type": info.object_type, "headers": info.headers.to_dict()}
+    if info.extent_dir:
+        meta["extent_dir"] = info.extent_dir
+        meta["extents"] = info.extents
+    for name, value, default in (("sc", info.storage_class, "Standard"), ("acl", info.acl, "default"),
+                                 ("target", info.symlink_target, ""), ("restored", info.restored_until, 0.0)):
+        if value != default:
+            meta[name] = value
+    if info.tags:
+        meta["tags"] = [list(t) for t in info.tags]
+    return meta

@@ -27,7 +27,7 @@ import re
 import threading
 import uuid
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -35,11 +35,12 @@ from localcloud.common import logs
 from localcloud.common.clock import Clock
 
 from ..errors import OSSError, invalid_argument, no_such_bucket, no_such_key
-from . import configs, events, fsutil, lifecycle, overwrite, records
+from . import configs, events, extents, fsutil, lifecycle, overwrite, records
 from .crc import crc64_combine
 from .keyindex import KeyIndex
 from .multipart import Uploads, combined_crc, multipart_etag
 from .objects import (
+    CorruptObject,
     ObjectReader,
     bad_digest,
     encode_prefix,
@@ -154,7 +155,7 @@ class Store:
     def _load_bucket(self, path: Path) -> _Bucket:
         doc = fsutil.read_json(path / "bucket.json")
         info = BucketInfo(doc["name"], float(doc["created"]), doc["region"], doc["location"],
-                          doc.get("storage_class", "Standard"))
+                          doc.get("storage_class", "Standard"), doc.get("redundancy", "LRS"))
         b = _Bucket(info, path, KeyIndex(), Uploads(info.name, path / "uploads", self.tmp_dir))
         for cfg in (path / "config").glob("*.json"):
             b.configs[cfg.stem] = fsutil.read_json(cfg)
@@ -168,6 +169,9 @@ class Store:
                 if "pending" in meta:
                     self._unfinished.append((b, obj, meta, False))
         b.index.load(infos)
+        dropped = extents.collect(path, (i.extent_dir for i in infos if i.extent_dir))
+        if dropped:
+            log.info("removed orphaned extents", extra={"bucket": info.name, "count": dropped})
         (path / "trash").mkdir(exist_ok=True)
         for grave in (path / "trash").iterdir():
             meta = records.read_meta(grave)
@@ -205,35 +209,45 @@ class Store:
             raise no_such_bucket(name)
         return b
 
-    def create_bucket(self, name: str) -> BucketInfo:
-        """Create bucket `name` -> BucketInfo. 400 InvalidBucketName, 409 BucketAlreadyExists."""
+    def create_bucket(self, name: str, storage_class: str = "Standard", redundancy: str = "LRS",
+                      acl: str | None = None) -> BucketInfo:
+        """Create bucket `name` -> BucketInfo. 400 InvalidBucketName, 409 BucketAlreadyExists.
+        `acl` (private / public-read / public-read-write) is stored as the "acl" config."""
         if not isinstance(name, str) or not BUCKET_NAME_RE.match(name):
             raise OSSError("InvalidBucketName", "The specified bucket is not valid.", 400,
                            extra={"BucketName": str(name)})
+        acl_doc = configs.validate("acl", {"acl": acl}) if acl is not None else None
         with self._lock:
             if name in self._buckets:
                 raise OSSError("BucketAlreadyExists", "The requested bucket name is not available.", 409,
                                extra={"BucketName": name})
-            info = BucketInfo(name, self.clock.now(), self.region, f"oss-{self.region}")
+            info = BucketInfo(name, self.clock.now(), self.region, f"oss-{self.region}", storage_class,
+                              redundancy)
             staging = fsutil.temp_path(self.tmp_dir, ".bucket")
             staging.mkdir()
             (staging / "config").mkdir()
             (staging / "uploads").mkdir()
             (staging / "trash").mkdir()
+            (staging / extents.FOLDER).mkdir()
             objects = staging / "objects"
             objects.mkdir()
             for i in range(256):
                 (objects / f"{i:02x}").mkdir()
             fsutil.write_json_atomic(staging / "bucket.json", {
                 "name": name, "created": info.created, "region": info.region, "location": info.location,
-                "storage_class": info.storage_class}, self.tmp_dir)
+                "storage_class": info.storage_class, "redundancy": info.redundancy}, self.tmp_dir)
+            if acl_doc is not None:
+                fsutil.write_json_atomic(staging / "config" / "acl.json", acl_doc, self.tmp_dir)
             for d in (objects, staging):
                 fsutil.fsync_dir(d)
             os.rename(staging, self.buckets_dir / name)
             fsutil.fsync_dir(self.buckets_dir)
             path = self.buckets_dir / name
             uploads = Uploads(name, path / "uploads", self.tmp_dir)
-            self._buckets[name] = _Bucket(info, path, KeyIndex(), uploads)
+            bucket = _Bucket(info, path, KeyIndex(), uploads)
+            if acl_doc is not None:
+                bucket.configs["acl"] = acl_doc
+            self._buckets[name] = bucket
             return info
 
     def delete_bucket(self, name: str) -> None:
@@ -253,6 +267,10 @@ class Store:
     def bucket_info(self, name: str) -> BucketInfo:
         """-> BucketInfo; 404 NoSuchBucket."""
         return self._bucket(name).info
+
+    def bucket_objects(self, name: str) -> list[ObjectInfo]:
+        """Every current object of a bucket (a snapshot, for stats)."""
+        return self._bucket(name).index.snapshot()
 
     def bucket_stats(self, name: str) -> tuple[int, int, int]:
         """(object count, total bytes, multipart upload count) of a bucket."""
@@ -357,6 +375,8 @@ class Store:
             # the live event has the exact delta; the header's guess only serves crash recovery
             intent = dict(intent, delta=info.size - (old.size if old else 0))
             self._publish(b, final, info.key, info.size, info.etag, intent)
+            if old is not None and old.extent_dir and old.extent_dir != info.extent_dir:
+                extents.remove(b.path, old.extent_dir)
         return info
 
     def _new_file(self) -> tuple[Path, int]:
@@ -364,17 +384,21 @@ class Store:
         return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
 
     def _write_object(self, b: _Bucket, key: str, kind: ObjectType, headers: ObjectHeaders,
-                      fill: Any, forbid_overwrite: bool, caller: Caller, event_name: str) -> ObjectInfo:
+                      fill: Any, forbid_overwrite: bool, caller: Caller, event_name: str,
+                      extent_dir: str = "", extent_count: int = 0,
+                      attrs: dict[str, Any] | None = None) -> ObjectInfo:
         """Create a temp object file, let `fill(fd, data_offset)` write the data and return
-        (size, etag, crc64), then header + fsync + commit. Nothing is visible on failure."""
-        base = {"key": key, "type": kind, "headers": headers.to_dict()}
-        slot = slot_size_for(base)
+        (size, etag, crc64), then header + fsync + commit. Nothing is visible on failure.
+        With `extent_dir` the data is that extent folder's files and `fill` writes nothing."""
+        draft = replace(ObjectInfo(b.info.name, key, 0, "", 0, 0.0, kind, headers, extent_dir=extent_dir,
+                                   extents=extent_count), **(attrs or {}))
+        slot = slot_size_for(records.meta_of(draft))
         offset = 16 + 2 * slot
         tmp, fd = self._new_file()
         try:
             size, etag, crc = fill(fd, offset)
-            info = ObjectInfo(b.info.name, key, size, etag, crc, self.clock.now(), kind, headers,
-                              size if kind == "Appendable" else None)
+            info = replace(draft, size=size, etag=etag, crc64=crc, last_modified=self.clock.now(),
+                           next_append_position=size if kind == "Appendable" else None)
             old = b.index.get(key)
             intent = self._intent(event_name, size - (old.size if old else 0), caller)
             os.pwrite(fd, encode_prefix(dict(records.meta_of(info), pending=intent), slot), 0)
@@ -391,7 +415,7 @@ class Store:
     def put_object(self, bucket: str, key: str, body: BinaryIO, length: int | None, headers: ObjectHeaders,
                    forbid_overwrite: bool = False, content_md5: str | None = None, principal_arn: str = "",
                    request_id: str = "", *, event_name: str = events.PUT, principal_id: str = "",
-                   source_ip: str = "127.0.0.1") -> ObjectInfo:
+                   source_ip: str = "127.0.0.1", attrs: dict[str, Any] | None = None) -> ObjectInfo:
         """Store a Normal object from `body` (read in ≤1 MiB chunks; `length` None = to EOF).
 
         400 InvalidObjectName / InvalidDigest / EntityTooLarge / IncompleteBody, 404 NoSuchBucket,
@@ -411,7 +435,62 @@ class Store:
                 raise bad_digest()
             return res.size, res.md5.hex().upper(), res.crc64
 
-        return self._write_object(b, key, "Normal", headers, fill, forbid_overwrite, caller, event_name)
+        return self._write_object(b, key, "Normal", headers, fill, forbid_overwrite, caller, event_name,
+                                  attrs=attrs)
+
+    def put_symlink(self, bucket: str, key: str, target: str, headers: ObjectHeaders,
+                    forbid_overwrite: bool = False, *, attrs: dict[str, Any] | None = None,
+                    **who: str) -> ObjectInfo:
+        """A Symlink object pointing at `target` (which need not exist). ETag: MD5 of the target."""
+        b = self._bucket(bucket)
+        validate_key(key)
+        validate_key(target)
+        caller = Caller(**who)
+        etag = hashlib.md5(target.encode("utf-8"), usedforsecurity=False).hexdigest().upper()
+        return self._write_object(b, key, "Symlink", headers, lambda fd, offset: (0, etag, 0), forbid_overwrite,
+                                  caller, events.PUT_SYMLINK, attrs=dict(attrs or {}, symlink_target=target))
+
+    def update_object(self, bucket: str, key: str, **changes: Any) -> ObjectInfo:
+        """Change attributes of the current version (tags, acl, storage_class, restored_until) in
+        its header, fsynced; the data, ETag and Last-Modified stay. 404 NoSuchKey."""
+        b = self._bucket(bucket)
+        with self._key_lock(bucket, key):
+            info = b.index.get(key)
+            if info is None:
+                raise no_such_key(key)
+            new = replace(info, **changes)
+            path = b.object_path(key)
+            fd = os.open(path, os.O_RDWR)
+            try:
+                header = read_header(fd)
+                meta = records.meta_of(new)
+                if "pending" in header.meta:
+                    meta["pending"] = header.meta["pending"]
+                try:
+                    records.write_slot(fd, header, meta)
+                    os.fdatasync(fd)
+                except ValueError:  # no room left in the slot: a new file with a bigger header
+                    self._rebuild(b, path, fd, header.data_offset, new, meta)
+            finally:
+                os.close(fd)
+            b.index.set(new)
+            return new
+
+    def _rebuild(self, b: _Bucket, path: Path, src: int, data_offset: int, info: ObjectInfo,
+                 meta: dict[str, Any]) -> None:
+        """Copy a version's data under a header with room for `meta`, then rename it in (key lock held)."""
+        slot = slot_size_for(meta)
+        tmp, fd = self._new_file()
+        try:
+            os.pwrite(fd, encode_prefix(meta, slot), 0)
+            if not info.extent_dir and info.size:
+                fsutil.copy_range(src, data_offset, fd, 16 + 2 * slot, info.size)
+            os.fdatasync(fd)
+            os.rename(tmp, path)
+            fsutil.fsync_dir(path.parent)
+        finally:
+            os.close(fd)
+            tmp.unlink(missing_ok=True)
 
     def head_object(self, bucket: str, key: str) -> ObjectInfo:
         """-> ObjectInfo of the current version; 404 NoSuchBucket / NoSuchKey."""
@@ -427,17 +506,56 @@ class Store:
         does not change the bytes it returns (reads are bounded by info.size).
         """
         b = self._bucket(bucket)
-        with self._key_lock(bucket, key):
+        # Without the key lock: open what the path holds, and keep it if its header is the version
+        # the index names (a rename swaps versions atomically; a mismatch means a commit is in
+        # flight, so look again). Writers never wait for readers, nor readers for an fsync.
+        for _ in range(8):
             info = b.index.get(key)
             if info is None:
                 raise no_such_key(key)
-            fd = os.open(b.object_path(key), os.O_RDONLY)
-            try:
-                header = read_header(fd)
-            except BaseException:
+            reader = self._open_version(b, info)
+            if reader is not None:
+                return info, reader
+        with self._key_lock(bucket, key):  # a key rewritten without pause: take turns
+            info = b.index.get(key)
+            if info is None:
+                raise no_such_key(key)
+            reader = self._open_version(b, info)
+        if reader is None:
+            raise OSSError("InternalError", "The object file does not match its index entry.", 500)
+        return info, reader
+
+    @staticmethod
+    def _open_version(b: _Bucket, info: ObjectInfo) -> ObjectReader | None:
+        """A reader of exactly the version `info`, or None when the file holds another one."""
+        try:
+            fd = os.open(b.object_path(info.key), os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            header = read_header(fd)
+            meta = header.meta
+            if meta.get("etag") != info.etag or float(meta.get("lm", -1)) != info.last_modified:
                 os.close(fd)
-                raise
-        return info, ObjectReader(fd, header.data_offset, info.size)
+                return None
+            if not info.extent_dir:
+                return ObjectReader.single(fd, header.data_offset, info.size)
+            os.close(fd)
+            fd = -1
+            spans = extents.open_spans(b.path, info.extent_dir, info.extents)
+        except (CorruptObject, FileNotFoundError):
+            if fd >= 0:
+                os.close(fd)
+            return None
+        except BaseException:
+            if fd >= 0:
+                os.close(fd)
+            raise
+        reader = ObjectReader(spans)
+        if reader.size != info.size:
+            reader.close()
+            raise OSSError("InternalError", "The object's extents do not add up to its size.", 500)
+        return reader
 
     def append_object(self, bucket: str, key: str, position: int, body: BinaryIO, length: int | None,
                       headers: ObjectHeaders | None = None, principal_arn: str = "", request_id: str = "",
@@ -544,7 +662,8 @@ class Store:
 
     def copy_object(self, src_bucket: str, src_key: str, bucket: str, key: str, headers: ObjectHeaders | None,
                     forbid_overwrite: bool = False, principal_arn: str = "", request_id: str = "", *,
-                    principal_id: str = "", source_ip: str = "127.0.0.1") -> ObjectInfo:
+                    principal_id: str = "", source_ip: str = "127.0.0.1",
+                    attrs: dict[str, Any] | None = None) -> ObjectInfo:
         """Copy one version into a Normal object (`headers` None = keep the source's) -> ObjectInfo.
 
         404 NoSuchBucket / NoSuchKey (source), 409 FileAlreadyExists.
@@ -560,8 +679,9 @@ class Store:
                 res = stream_into(fd, reader, src_info.size, MAX_OBJECT_SIZE, offset)
                 return res.size, res.md5.hex().upper(), res.crc64
 
+            keep = {"tags": src_info.tags}
             return self._write_object(b, key, "Normal", headers if headers is not None else src_info.headers,
-                                      fill, forbid_overwrite, caller, events.COPY)
+                                      fill, forbid_overwrite, caller, events.COPY, attrs={**keep, **(attrs or {})})
 
     def delete_object(self, bucket: str, key: str, request_id: str = "", *,
                       event_name: str = events.DELETE, principal_id: str = "", principal_arn: str = "",
@@ -597,6 +717,7 @@ class Store:
             b.index.remove(key)
             self.outbox.append(self._event(b.info.name, key, 0, old.etag, intent), intent["eid"])
             grave.unlink(missing_ok=True)
+            extents.remove(b.path, old.extent_dir)
             return old
 
     def list_objects(self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "",
@@ -608,19 +729,20 @@ class Store:
         """
         b = self._bucket(bucket)
         if not 0 <= max_keys <= MAX_KEYS:
-            raise invalid_argument("max-keys must be between 0 and 1000.")
+            raise invalid_argument("max-keys must be between 0 and 1000.", "max-keys", max_keys)
         if max_keys == 0:
             return Listing([], [], False, None)
         return b.index.list(prefix or "", delimiter or "", start_after or "", max_keys)
 
     # -- multipart --------------------------------------------------------------------------
     def initiate_multipart(self, bucket: str, key: str, headers: ObjectHeaders,
-                           forbid_overwrite: bool = False, principal_arn: str = "") -> UploadInfo:
+                           forbid_overwrite: bool = False, principal_arn: str = "",
+                           attrs: dict[str, Any] | None = None) -> UploadInfo:
         """-> UploadInfo (upload_id: 32 upper hex chars). 409 FileAlreadyExists when forbidden now."""
         b = self._bucket(bucket)
         validate_key(key)
         self._check_overwrite(b, key, b.index.get(key), forbid_overwrite, principal_arn)
-        return b.uploads.initiate(key, headers, self.clock.now())
+        return b.uploads.initiate(key, headers, self.clock.now(), attrs)
 
     def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, body: BinaryIO,
                     length: int | None, content_md5: str | None = None) -> PartInfo:
@@ -629,7 +751,8 @@ class Store:
         b = self._bucket(bucket)
         expected = _decode_md5(content_md5)
         if not 1 <= part_number <= 10000:
-            raise invalid_argument("Part number must be an integer between 1 and 10000, inclusive.")
+            raise invalid_argument("Part number must be an integer between 1 and 10000, inclusive.", "partNumber",
+                                   part_number)
         return b.uploads.upload_part(key, upload_id, part_number, body, length, expected, self.clock.now())
 
     def complete_multipart(self, bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]] | None,
@@ -640,7 +763,7 @@ class Store:
 
         400 InvalidPart / InvalidPartOrder / EntityTooSmall / MalformedXML, 404 NoSuchUpload,
         409 FileAlreadyExists. ETag "<HEX md5 of part md5s>-<N>"; CRC64 combined from the parts.
-        The parts are copied file to file in the kernel: memory does not grow with the size.
+        The parts become the object's extents (hard links, see extents.py): no byte is copied.
         """
         b = self._bucket(bucket)
         caller = Caller(principal_arn, principal_id, request_id, source_ip)
@@ -650,20 +773,20 @@ class Store:
             chosen = b.uploads.select(up, parts, complete_all)
             etag = multipart_etag([p.md5 for p in chosen])
             crc = combined_crc(chosen)
-
-            def fill(fd: int, offset: int) -> tuple[int, str, int]:
-                pos = offset
-                for part in chosen:
-                    src = os.open(part.path, os.O_RDONLY)
-                    try:
-                        fsutil.copy_range(src, 0, fd, pos, part.info.size)
-                    finally:
-                        os.close(src)
-                    pos += part.info.size
-                return pos - offset, etag, crc
-
-            info = self._write_object(b, key, "Multipart", up.info.headers, fill, forbid_overwrite, caller,
-                                      events.COMPLETE)
+            total = sum(p.info.size for p in chosen)
+            if total > MAX_OBJECT_SIZE * 10000:
+                raise OSSError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.", 400)
+            self._check_overwrite(b, key, b.index.get(key), forbid_overwrite, principal_arn)  # fail fast
+            extent_id = extents.assemble(b.path, self.tmp_dir, [p.path for p in chosen])
+            try:
+                info = self._write_object(b, key, "Multipart", up.info.headers,
+                                          lambda fd, offset: (total, etag, crc), forbid_overwrite, caller,
+                                          events.COMPLETE, extent_dir=extent_id, extent_count=len(chosen),
+                                          attrs={"storage_class": up.info.storage_class, "tags": up.info.tags,
+                                                 "acl": up.info.acl})
+            except BaseException:
+                extents.remove(b.path, extent_id)
+                raise
             b.uploads.finish(up)
             return info
 
@@ -676,7 +799,7 @@ class Store:
         """Parts with number > marker, ascending, at most max_parts (1..1000). 404 NoSuchUpload."""
         b = self._bucket(bucket)
         if not 1 <= max_parts <= 1000:
-            raise invalid_argument("max-parts must be between 1 and 1000.")
+            raise invalid_argument("max-parts must be between 1 and 1000.", "max-parts", max_parts)
         info, page, truncated = b.uploads.list_parts(key, upload_id, part_number_marker, max_parts)
         nxt = page[-1].part_number if page else part_number_marker
         return PartListing(info, page, truncated, nxt, part_number_marker, max_parts)
@@ -687,26 +810,39 @@ class Store:
         uploads of keys > key_marker; with upload_id_marker too, also that key's later uploads."""
         b = self._bucket(bucket)
         if not 1 <= max_uploads <= 1000:
-            raise invalid_argument("max-uploads must be between 1 and 1000.")
+            raise invalid_argument("max-uploads must be between 1 and 1000.", "max-uploads", max_uploads)
         return b.uploads.listing(prefix, delimiter, key_marker, upload_id_marker, max_uploads)
 
     # -- lifecycle --------------------------------------------------------------------------
     def sweep_lifecycle(self) -> int:
-        """Apply every bucket's enabled lifecycle rules at clock.now(); -> objects expired +
-        uploads aborted. Expirations emit ObjectRemoved:DeleteObject (principal "lifecycle")."""
+        """Apply every bucket's enabled lifecycle rules at clock.now(); -> objects expired or
+        transitioned + uploads aborted. A rule scopes objects by prefix, tags, size and its Not
+        (lifecycle.matches). Expirations emit ObjectRemoved:DeleteObject (principal "lifecycle");
+        transitions change the storage class in place (data, ETag and Last-Modified stay)."""
         now = self.clock.now()
         done = 0
         caller = Caller(principal_id="lifecycle", request_id="", source_ip="127.0.0.1")
         for b in list(self._buckets.values()):
             for rule in lifecycle.active_rules(b.configs.get("lifecycle")):
                 expiration = rule.get("expiration")
-                if expiration:
-                    for info in b.index.snapshot(rule["prefix"]):
-                        if lifecycle.is_due(expiration, info.last_modified, now):
-                            def due(cur: ObjectInfo, action: dict[str, Any] = expiration) -> bool:
-                                return lifecycle.is_due(action, cur.last_modified, now)
-                            if self._delete(b, info.key, caller, events.LIFECYCLE_EXPIRE, due) is not None:
-                                done += 1
+                for info in b.index.snapshot(rule["prefix"]):
+                    if not lifecycle.matches(rule, info.key, info.size, info.tags):
+                        continue
+                    if expiration and lifecycle.is_due(expiration, info.last_modified, now):
+                        def due(cur: ObjectInfo, action: dict[str, Any] = expiration,
+                                r: dict[str, Any] = rule) -> bool:
+                            return lifecycle.is_due(action, cur.last_modified, now) and \
+                                lifecycle.matches(r, cur.key, cur.size, cur.tags)
+                        if self._delete(b, info.key, caller, events.LIFECYCLE_EXPIRE, due) is not None:
+                            done += 1
+                        continue
+                    target = lifecycle.due_transition(rule, info.storage_class, info.last_modified, now)
+                    if target is not None and info.object_type != "Symlink":
+                        try:
+                            self.update_object(b.info.name, info.key, storage_class=target)
+                            done += 1
+                        except OSSError:
+                            pass  # deleted meanwhile
                 abort = rule.get("abort_multipart_upload")
                 if abort:
                     for up in b.uploads.all():

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-ObjectType = Literal["Normal", "Appendable", "Multipart"]
+ObjectType = Literal["Normal", "Appendable", "Multipart", "Symlink"]
 
 MAX_OBJECT_SIZE = 5 * 1024**3
 """OSS refuses single PUTs, parts and appendable objects above 5 GiB (EntityTooLarge)."""
@@ -68,6 +68,16 @@ class ObjectInfo:
     headers: ObjectHeaders
     next_append_position: int | None = None
     storage_class: str = "Standard"
+    extent_dir: str = ""
+    """Multipart objects: the folder (under the bucket's `extents/`) holding their parts as the
+    object's data, in order (`extents` files named 00000, 00001, ...); "" = data in the object file."""
+    extents: int = 0
+    tags: tuple[tuple[str, str], ...] = ()
+    acl: str = "default"
+    """Object ACL: "default" (the bucket's), "private", "public-read" or "public-read-write"."""
+    symlink_target: str = ""
+    restored_until: float = 0.0
+    """Archive / ColdArchive objects: readable until then (0 = not restored)."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,8 @@ class UploadInfo:
     initiated: float
     headers: ObjectHeaders
     storage_class: str = "Standard"
+    tags: tuple[tuple[str, str], ...] = ()
+    acl: str = "default"
 
 
 @dataclass(frozen=True)
@@ -136,3 +148,4 @@ class BucketInfo:
     region: str
     location: str
     storage_class: str = "Standard"
+    redundancy: str = "LRS"

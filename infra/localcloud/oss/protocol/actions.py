@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from localcloud.oss.errors import OSSError
+from localcloud.oss.protocol import subresources
 from localcloud.oss.protocol.routing import Route, decode_component, validate_key
 
 
@@ -26,7 +27,8 @@ class Check:
 
 
 # (scope, method, sub-resource or "") → operation; scope is "service", "bucket" or "object".
-_BUCKET_CONFIG = {"lifecycle": "Lifecycle", "cors": "Cors", "overwriteConfig": "OverwriteConfig"}
+_BUCKET_CONFIG = {"lifecycle": "Lifecycle", "cors": "Cors", "overwriteConfig": "OverwriteConfig",
+                  "policy": "Policy"}
 _VERB = {"PUT": "Put", "GET": "Get", "DELETE": "Delete"}
 
 # operation → RAM action (object ops use the object ARN, bucket ops the bucket ARN)
@@ -58,6 +60,8 @@ for _kind in _BUCKET_CONFIG.values():
     for _verb in _VERB.values():
         RAM_ACTIONS[f"{_verb}Bucket{_kind}"] = f"oss:{_verb}Bucket{_kind}"
 
+RAM_ACTIONS.update(subresources.RAM_ACTIONS)
+
 NOT_IMPLEMENTED = "NotImplemented"
 
 
@@ -69,8 +73,8 @@ def identify(method: str, route: Route, headers: Mapping[str, str]) -> str:
     if route.is_service:
         return "ListBuckets" if method == "GET" else NOT_IMPLEMENTED
     if not route.is_object:
-        return _bucket_op(method, params)
-    return _object_op(method, params, headers)
+        return subresources.bucket_op(method, params) or _bucket_op(method, params)
+    return subresources.object_op(method, params, headers) or _object_op(method, params, headers)
 
 
 def _bucket_op(method: str, params: Mapping[str, str]) -> str:
@@ -102,7 +106,7 @@ def _bucket_op(method: str, params: Mapping[str, str]) -> str:
 # Bucket sub-resources localcloud does not serve: answering them as a plain listing or a
 # CreateBucket would be a lie.
 _UNSERVED = frozenset(
-    "acl policy website referer logging tagging encryption versioning versions replication "
+    "acl website referer logging tagging encryption versioning versions replication "
     "inventory worm stat qos requestPayment transferAcceleration".split()
 )
 
@@ -180,7 +184,7 @@ def checks(operation: str, route: Route, headers: Mapping[str, str], context: di
     if route.key is None:
         return [Check(action, bucket_arn(route.bucket), context)]
     out = [Check(action, object_arn(route.bucket, route.key), context)]
-    if operation == "CopyObject":
+    if operation in ("CopyObject", "UploadPartCopy"):
         src_bucket, src_key = parse_copy_source(headers.get("x-oss-copy-source", ""))
         out.insert(0, Check("oss:GetObject", object_arn(src_bucket, src_key), context))
     return out

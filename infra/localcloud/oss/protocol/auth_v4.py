@@ -59,6 +59,8 @@ def uri_encode(text: str, keep_slash: bool) -> str:
 
 def parse_credential(value: str) -> Credential:
     parts = value.split("/")
+    if len(parts) == 5 and parts[4] == TERMINATOR and all(parts[:2]) and parts[3] and not parts[2]:
+        raise _invalid("Invalid signing region in Authorization header.")  # OSS's words (EC 0002-00000226)
     if len(parts) != 5 or parts[4] != TERMINATOR or not all(parts[:4]):
         raise _invalid("Invalid credential in Authorization header.")
     return Credential(parts[0], parts[1], parts[2], parts[3])

@@ -1,4 +1,4 @@
-"""Who sent a request: V1/V4 header signatures, V1/V4 presigned URLs, STS security tokens.
+"""Who sent a request: V1/V2/V4 header signatures and presigned URLs, STS security tokens.
 
 Order of checks: parse the credential → resolve the key (and token) through RAM
 (InvalidAccessKeyId / InvalidSecurityToken / SecurityTokenExpired) → presigned expiry →
@@ -19,7 +19,7 @@ from typing import Protocol
 
 from localcloud.common.clock import Clock
 from localcloud.oss.errors import OSSError
-from localcloud.oss.protocol import auth_v1, auth_v4, presign
+from localcloud.oss.protocol import auth_v1, auth_v2, auth_v4, presign
 from localcloud.oss.protocol.request import Request
 from localcloud.oss.protocol.responses import parse_http_date
 from localcloud.ram.model import AuthError, Principal
@@ -78,17 +78,31 @@ def _v1_date(headers: Mapping[str, str]) -> str:
     return headers.get("x-oss-date") or headers.get("date", "")
 
 
-def authenticate(req: Request, ram: Resolver, clock: Clock) -> Principal | None:
-    """The principal that signed `req`, or None for an anonymous request."""
+def _check_region(cred: auth_v4.Credential, region: str | None) -> None:
+    """A V4 signature is scoped to one region; OSS refuses one made for another."""
+    if region is not None and cred.region != region:
+        raise OSSError("InvalidArgument", f"Invalid signing region in Authorization header: {cred.region[:64]} "
+                       f"(this endpoint is {region}).", 400)
+
+
+def authenticate(req: Request, ram: Resolver, clock: Clock, region: str | None = None) -> Principal | None:
+    """The principal that signed `req`, or None for an anonymous request (V4 scopes must name
+    `region` when it is given)."""
     authorization = req.header("authorization")
     route = req.route
     if authorization:
         if authorization.startswith(auth_v4.ALGORITHM + " "):
+            _check_region(auth_v4.parse_authorization(authorization).credential, region)
             return _header_v4(req, authorization, ram, clock)
         if authorization.startswith("OSS "):
             return _header_v1(req, authorization, ram, clock)
+        if authorization.startswith(auth_v2.SCHEME + " "):
+            return auth_v2.authenticate_header(req, authorization, ram, clock)
         raise OSSError("InvalidArgument", "Authorization header is invalid.", 400)
+    if auth_v2.is_presigned(route.params):
+        return auth_v2.authenticate_presigned(req, ram, clock)
     if presign.is_v4(route.params):
+        _check_region(presign.parse_v4(req.params).credential, region)
         return _presigned_v4(req, ram, clock)
     if presign.is_v1(route.params):
         return _presigned_v1(req, ram, clock)

@@ -6,14 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from localcloud.oss.errors import OSSError
+from localcloud.oss.errors import OSSError, invalid_argument
 from localcloud.oss.model.types import BucketInfo
-from localcloud.oss.protocol import configs, cors, listing, xml
+from localcloud.oss.protocol import attr_ops, configs, cors, listing, xml
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.responses import Response, iso_date, xml_response
 from localcloud.oss.protocol.routing import BUCKET_RE
 
 MAX_CONFIG_BYTES = 256 * 1024
+RESOURCE_GROUP = "rg-default-id"
+"""What OSS reports for a bucket in the account's default resource group."""
 
 
 def _endpoints(call: Call, info: BucketInfo) -> tuple[str, str]:
@@ -60,9 +62,15 @@ def put_bucket(call: Call) -> Response:
         raise OSSError("InvalidBucketName", "The specified bucket is not valid.", 400,
                        extra={"BucketName": call.bucket})
     body = call.req.read_small(MAX_CONFIG_BYTES)
+    storage_class, redundancy = "Standard", "LRS"
     if body.strip():
-        xml.parse(body, "CreateBucketConfiguration")
-    call.store.create_bucket(call.bucket)
+        doc = xml.parse(body, "CreateBucketConfiguration")
+        storage_class = attr_ops.storage_class(xml.text(doc, "StorageClass") or "Standard", "StorageClass")
+        redundancy = xml.text(doc, "DataRedundancyType") or "LRS"
+        if redundancy not in ("LRS", "ZRS"):
+            raise invalid_argument("DataRedundancyType must be LRS or ZRS.", "DataRedundancyType", redundancy)
+    acl = call.req.header("x-oss-acl") or None
+    call.store.create_bucket(call.bucket, storage_class, redundancy, acl)
     return Response(200, {"Location": f"/{call.bucket}"})
 
 
@@ -84,7 +92,7 @@ def bucket_info(call: Call) -> Response:
     xml.sub(b, "AccessMonitor", "Disabled")
     xml.sub(b, "CreationDate", iso_date(info.created))
     xml.sub(b, "CrossRegionReplication", "Disabled")
-    xml.sub(b, "DataRedundancyType", "LRS")
+    xml.sub(b, "DataRedundancyType", info.redundancy)
     xml.sub(b, "ExtranetEndpoint", extranet)
     xml.sub(b, "IntranetEndpoint", intranet)
     xml.sub(b, "Location", info.location)
@@ -97,8 +105,11 @@ def bucket_info(call: Call) -> Response:
     xml.sub(owner, "DisplayName", call.account_id)
     xml.sub(owner, "ID", call.account_id)
     acl = xml.sub(b, "AccessControlList")
-    xml.sub(acl, "Grant", "private")
+    xml.sub(acl, "Grant", attr_ops.bucket_acl(call.store, call.bucket))
     xml.sub(b, "Comment", "")
+    xml.sub(b, "ResourceGroupId", RESOURCE_GROUP)
+    sse = xml.sub(b, "ServerSideEncryptionRule")
+    xml.sub(sse, "SSEAlgorithm", "None")  # localcloud stores plain bytes (no SSE)
     return xml_response(root)
 
 
@@ -131,6 +142,8 @@ _MISSING = {
 def put_config(kind: str) -> Callable[[Call], Response]:
     def handler(call: Call) -> Response:
         doc = _PARSERS[kind](call.req.read_small(MAX_CONFIG_BYTES))
+        if kind == "lifecycle":  # read by the validation, not stored
+            doc["allow_same_action_overlap"] = call.req.header("x-oss-allow-same-action-overlap").lower() == "true"
         call.store.put_config(call.bucket, kind, doc)
         return Response(200)
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from localcloud.oss.errors import OSSError
+from localcloud.oss.errors import OSSError, invalid_argument
 from localcloud.oss.model.types import Listing, UploadListing
 from localcloud.oss.protocol import xml
 from localcloud.oss.protocol.responses import iso_date
@@ -20,8 +20,8 @@ from localcloud.oss.protocol.responses import iso_date
 MAX_KEYS = 1000
 
 
-def _bad(message: str) -> OSSError:
-    return OSSError("InvalidArgument", message, 400)
+def _bad(message: str, name: str = "", value: object = "") -> OSSError:
+    return invalid_argument(message, name, value)
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,9 @@ def max_keys(params: Mapping[str, str], name: str = "max-keys", default: int = 1
     try:
         value = int(raw)
     except ValueError as exc:
-        raise _bad(f"{name} must be an integer between 0 and {MAX_KEYS}.") from exc
+        raise _bad(f"{name} must be an integer between 0 and {MAX_KEYS}.", name, raw) from exc
     if value < 0 or value > MAX_KEYS:
-        raise _bad(f"{name} must be an integer between 0 and {MAX_KEYS}.")
+        raise _bad(f"{name} must be an integer between 0 and {MAX_KEYS}.", name, raw)
     return value
 
 
@@ -56,7 +56,7 @@ def encoding(params: Mapping[str, str]) -> bool:
     if value is None or value == "":
         return False
     if value != "url":
-        raise _bad("encoding-type must be url.")
+        raise _bad("encoding-type must be url.", "encoding-type", value)
     return True
 
 
@@ -68,14 +68,14 @@ def decode_token(token: str) -> str:
     try:
         return base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode("utf-8")
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise _bad("The continuation token is not valid.") from exc
+        raise _bad("The continuation token is not valid.", "continuation-token", token) from exc
 
 
 def list_args(params: Mapping[str, str]) -> ListArgs:
     prefix = params.get("prefix", "")
     delimiter = params.get("delimiter", "")
     if len(delimiter) > 1:
-        raise _bad("delimiter must be a single character.")
+        raise _bad("delimiter must be a single character.", "delimiter", delimiter)
     if len(prefix.encode()) > 1023:
         raise _bad("prefix must be at most 1023 bytes.")
     keys = max_keys(params)
@@ -150,7 +150,7 @@ class UploadArgs:
 def upload_args(params: Mapping[str, str]) -> UploadArgs:
     delimiter = params.get("delimiter", "")
     if len(delimiter) > 1:
-        raise _bad("delimiter must be a single character.")
+        raise _bad("delimiter must be a single character.", "delimiter", delimiter)
     return UploadArgs(
         params.get("prefix", ""),
         delimiter,

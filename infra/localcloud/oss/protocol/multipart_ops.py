@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from localcloud.oss.errors import OSSError
-from localcloud.oss.protocol import listing, objectio, xml
+from localcloud.oss.errors import OSSError, invalid_argument
+from localcloud.oss.protocol import attr_ops, listing, objectio, xml
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.object_ops import body_and_length, forbid_overwrite
 from localcloud.oss.protocol.responses import Response, iso_date, xml_response
@@ -15,21 +15,21 @@ MAX_PARTS = 10000
 MAX_COMPLETE_BODY = 2 * 1024 * 1024
 
 
-def _bad(message: str) -> OSSError:
-    return OSSError("InvalidArgument", message, 400)
+def _bad(message: str, name: str = "", value: object = "") -> OSSError:
+    return invalid_argument(message, name, value)
 
 
 def _upload_id(call: Call) -> str:
     upload_id = call.req.params.get("uploadId", "")
     if not upload_id:
-        raise _bad("uploadId must not be empty.")
+        raise _bad("uploadId must not be empty.", "uploadId", upload_id)
     return upload_id
 
 
 def initiate(call: Call) -> Response:
     upload = call.store.initiate_multipart(
         call.bucket, call.key, objectio.object_headers(call.req.headers), forbid_overwrite(call),
-        call.principal.arn,
+        call.principal.arn, attrs=attr_ops.write_attrs(call),
     )
     encode = call.req.params.get("encoding-type") == "url"
     root = xml.element("InitiateMultipartUploadResult")
@@ -44,7 +44,7 @@ def initiate(call: Call) -> Response:
 def upload_part(call: Call) -> Response:
     raw = call.req.params.get("partNumber", "")
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PARTS:
-        raise _bad("partNumber must be an integer between 1 and 10000.")
+        raise _bad("partNumber must be an integer between 1 and 10000.", "partNumber", raw)
     body, length = body_and_length(call)
     part = call.store.upload_part(
         call.bucket, call.key, _upload_id(call), int(raw), body, length,

@@ -6,15 +6,15 @@ import base64
 import hashlib
 from urllib.parse import quote
 
-from localcloud.oss.errors import OSSError
-from localcloud.oss.model import events
+from localcloud.oss.errors import OSSError, invalid_argument
+from localcloud.oss.model import events, overwrite
 from localcloud.oss.model.types import MAX_OBJECT_SIZE
-from localcloud.oss.protocol import actions, objectio, xml
+from localcloud.oss.protocol import actions, attr_ops, objectio, policy_ops, xml
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.request import BodyReader
 from localcloud.oss.protocol.responses import Response, http_date, iso_date, xml_response
 from localcloud.oss.protocol.routing import validate_key
-from localcloud.ram import policy
+from localcloud.oss.protocol.zerocopy import FileBody
 
 MAX_DELETE_BODY = 2 * 1024 * 1024
 MAX_DELETE_KEYS = 1000
@@ -41,17 +41,26 @@ def put_object(call: Call) -> Response:
     info = call.store.put_object(
         call.bucket, call.key, body, length, objectio.object_headers(call.req.headers),
         forbid_overwrite(call), objectio.content_md5(call.req.headers), **call.writer,
+        attrs=attr_ops.write_attrs(call),
     )
     return Response(200, objectio.write_headers(info))
 
 
 def _read(call: Call, head: bool) -> Response:
-    info, reader = call.store.open_object(call.bucket, call.key)
+    link = call.store.head_object(call.bucket, call.key)
+    target = attr_ops.resolve(call, link)
+    now = call.clock.now()
+    if not head:
+        attr_ops.check_readable(target, now)
+    info, reader = call.store.open_object(call.bucket, target.key)
     try:
         if not objectio.check_conditions(info, call.req.headers):
             reader.close()
             return Response(304, {"ETag": f'"{info.etag}"', "Last-Modified": http_date(info.last_modified)})
         headers = objectio.read_headers(info, call.req.params)
+        headers.update(attr_ops.read_attr_headers(info, now))
+        if link.object_type == "Symlink":
+            headers["x-oss-object-type"] = "Symlink"
         span = objectio.parse_range(call.req.header("range"), info.size)
         if span is None:
             start, length, status = 0, info.size, 200
@@ -65,7 +74,7 @@ def _read(call: Call, head: bool) -> Response:
     except BaseException:
         reader.close()
         raise
-    return Response(status, headers, stream=objectio.stream(reader, start, length), length=length)
+    return Response(status, headers, stream=FileBody(reader, start, length), length=length)  # type: ignore[arg-type]
 
 
 def get_object(call: Call) -> Response:
@@ -89,7 +98,8 @@ def get_object_meta(call: Call) -> Response:
 def append_object(call: Call) -> Response:
     raw = call.req.params.get("position", "")
     if not raw.isdigit():
-        raise OSSError("InvalidArgument", "position must be a non-negative integer.", 400)
+        raise invalid_argument("position must be a non-negative integer.", "position", raw)
+    _refuse_protected_append(call)
     body, length = body_and_length(call)
     info = call.store.append_object(
         call.bucket, call.key, int(raw), body, length, objectio.object_headers(call.req.headers),
@@ -101,15 +111,41 @@ def append_object(call: Call) -> Response:
     return Response(200, headers)
 
 
+def _refuse_protected_append(call: Call) -> None:
+    """An appendable object can be extended later, so a key an OverwriteConfig rule protects from
+    this writer cannot be appended to at all, not even created by an append (localcloud's reading
+    of OverwriteConfig; Vigil's recordings under `videos/` are write-once, issue #13 hole 8)."""
+    try:
+        config = call.store.get_config(call.bucket, "overwrite")
+    except OSSError:
+        return
+    if overwrite.forbidding_rule(config, call.key, call.principal.arn) is None:
+        return
+    try:
+        existing = call.store.head_object(call.bucket, call.key)
+    except OSSError:
+        raise OSSError("AccessDenied", "This key is protected by an overwrite rule: appends are not allowed.",
+                       403) from None
+    if existing.object_type == "Appendable":
+        raise OSSError("FileAlreadyExists", "This key is protected by an overwrite rule: appends are not "
+                       "allowed.", 409)
+    # a Normal or Multipart object: the store answers 409 ObjectNotAppendable, as OSS does
+
+
 def copy_object(call: Call) -> Response:
     src_bucket, src_key = actions.parse_copy_source(call.req.header("x-oss-copy-source"))
     directive = call.req.header("x-oss-metadata-directive", "COPY").upper()
     if directive not in ("COPY", "REPLACE"):
-        raise OSSError("InvalidArgument", "x-oss-metadata-directive must be COPY or REPLACE.", 400)
+        raise invalid_argument("x-oss-metadata-directive must be COPY or REPLACE.", "x-oss-metadata-directive",
+                               directive)
+    source = attr_ops.resolve(call, call.store.head_object(src_bucket, src_key))  # a symlink copies its target
+    src_key = source.key
     _copy_conditions(call, src_bucket, src_key)
     headers = objectio.object_headers(call.req.headers) if directive == "REPLACE" else None
+    attr_ops.check_readable(source, call.clock.now())
     info = call.store.copy_object(
-        src_bucket, src_key, call.bucket, call.key, headers, forbid_overwrite(call), **call.writer
+        src_bucket, src_key, call.bucket, call.key, headers, forbid_overwrite(call), **call.writer,
+        attrs=attr_ops.copy_attrs(call),
     )
     root = xml.element("CopyObjectResult")
     xml.sub(root, "ETag", f'"{info.etag}"')
@@ -140,15 +176,16 @@ def delete_multiple(call: Call) -> Response:
     body = call.req.read_small(MAX_DELETE_BODY)
     if base64.b64encode(hashlib.md5(body).digest()).decode() != md5:  # noqa: S324 - protocol checksum
         raise objectio.invalid_digest()
-    root = xml.parse(body, "Delete")
+    root = xml.parse_lenient(body, "Delete")
     quiet = (xml.text(root, "Quiet", "false") or "false").strip().lower() == "true"
-    keys = xml.texts(root, "Object/Key")
+    keys = [xml.restore(k) for k in xml.texts(root, "Object/Key")]
     if not keys or len(keys) > MAX_DELETE_KEYS:
         raise xml.malformed("Delete holds 1 to 1000 Object elements.")
+    doc = policy_ops.stored_policy(call.store, call.bucket)
     for key in keys:
         validate_key(key)
         check = actions.object_check("oss:DeleteObject", call.bucket, key, call.context)
-        if policy.evaluate(call.principal, check.action, check.resource, check.context) != "Allow":
+        if not policy_ops.allows(call, check, doc):
             raise OSSError("AccessDenied", "Access denied by authorizer's policy.", 403)
     for key in dict.fromkeys(keys):
         call.store.delete_object(call.bucket, key, event_name=events.DELETE_MULTIPLE, **call.writer)

@@ -1,5 +1,5 @@
 """Object headers in and out: request headers → `ObjectHeaders`, `ObjectInfo` → response headers,
-conditional requests (If-Match & co.), byte ranges and the streaming of a body in 1 MiB chunks.
+conditional requests (If-Match & co.) and byte ranges (bodies are sent by zerocopy.py).
 """
 
 from __future__ import annotations
@@ -7,13 +7,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator, Mapping
-from typing import BinaryIO
+from collections.abc import Mapping
 
 from localcloud.oss.errors import OSSError
 from localcloud.oss.model.types import MAX_OBJECT_SIZE, ObjectHeaders, ObjectInfo
 from localcloud.oss.protocol.request import BodyReader
-from localcloud.oss.protocol.responses import CHUNK, http_date, parse_http_date
+from localcloud.oss.protocol.responses import http_date, parse_http_date
 
 META_PREFIX = "x-oss-meta-"
 MAX_META_BYTES = 8 * 1024
@@ -36,7 +35,8 @@ def object_headers(headers: Mapping[str, str]) -> ObjectHeaders:
     """The stored metadata a PUT / initiate / append carries."""
     meta = {k[len(META_PREFIX) :]: v for k, v in headers.items() if k.startswith(META_PREFIX)}
     if sum(len(k) + len(v) for k, v in meta.items()) > MAX_META_BYTES:
-        raise OSSError("InvalidArgument", "User metadata must not exceed 8 KB.", 400)
+        raise OSSError("InvalidArgument", "User metadata must not exceed 8 KB.", 400,
+                       extra={"ArgumentName": "x-oss-meta-*", "ArgumentValue": ""})
     return ObjectHeaders(
         content_type=headers.get("content-type") or "application/octet-stream",
         content_disposition=headers.get("content-disposition") or None,
@@ -161,22 +161,6 @@ def parse_range(value: str | None, size: int) -> tuple[int, int] | None:
     if start >= size or end < start:
         return None
     return start, min(end, size - 1)
-
-
-def stream(reader: BinaryIO, start: int, length: int) -> Iterator[bytes]:
-    """`length` bytes of `reader` from `start`, ≤1 MiB at a time; closes the reader at the end."""
-    try:
-        if start:
-            reader.seek(start)
-        left = length
-        while left > 0:
-            chunk = reader.read(min(CHUNK, left))
-            if not chunk:
-                raise OSSError("InternalError", "The object ended before its size.", 500)
-            left -= len(chunk)
-            yield chunk
-    finally:
-        reader.close()
 
 
 class CappedReader(BodyReader):

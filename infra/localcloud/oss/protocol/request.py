@@ -16,6 +16,12 @@ from localcloud.oss.protocol.routing import Route
 _MAX_CHUNK_LINE = 4096
 
 
+def timed_out() -> OSSError:
+    """A body that stopped arriving (the socket read timed out)."""
+    return OSSError("RequestTimeout", "Your socket connection to the server was not read from or written to "
+                    "within the timeout period.", 400)
+
+
 class BodyReader(io.RawIOBase):
     """A readable body; `drain()` discards what the handler did not read (keep-alive needs it)."""
 
@@ -51,12 +57,30 @@ class LengthReader(BodyReader):
         if self._left <= 0:
             return b""
         n = self._left if size is None or size < 0 else min(size, self._left)
-        data = self._stream.read(n)
+        try:
+            data = self._stream.read(n)
+        except TimeoutError:
+            raise timed_out() from None
         if not data:
             raise OSSError("IncompleteBody", "The request body is shorter than its Content-Length.", 400)
         self._left -= len(data)
         self.consumed += len(data)
         return data
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        """Straight from the socket into the caller's buffer (uploads reuse one buffer)."""
+        if self._left <= 0:
+            return 0
+        view = memoryview(buffer)[: self._left]
+        try:
+            got = self._stream.readinto(view)  # type: ignore[attr-defined]
+        except TimeoutError:  # a body that stalls: refuse it (nothing is written) and free the thread
+            raise timed_out() from None
+        if not got:
+            raise OSSError("IncompleteBody", "The request body is shorter than its Content-Length.", 400)
+        self._left -= got
+        self.consumed += got
+        return int(got)
 
 
 class ChunkedReader(BodyReader):
@@ -71,7 +95,10 @@ class ChunkedReader(BodyReader):
         return OSSError("InvalidArgument", "Malformed chunked request body.", 400)
 
     def _next_chunk(self) -> None:
-        line = self._stream.readline(_MAX_CHUNK_LINE)
+        try:
+            line = self._stream.readline(_MAX_CHUNK_LINE)
+        except TimeoutError:
+            raise timed_out() from None
         if not line.endswith(b"\n"):
             raise self._bad()
         try:
@@ -103,7 +130,10 @@ class ChunkedReader(BodyReader):
             self._next_chunk()
         if self._done or size == 0:
             return b""
-        data = self._stream.read(min(self._left, size))
+        try:
+            data = self._stream.read(min(self._left, size))
+        except TimeoutError:
+            raise timed_out() from None
         if not data:
             raise self._bad()
         self._left -= len(data)

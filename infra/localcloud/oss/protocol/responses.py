@@ -66,13 +66,15 @@ def error_document(err: OSSError, request_id: str) -> bytes:
     xml.sub(root, "HostId", HOST_ID)
     for name, value in err.extra.items():
         xml.sub(root, name, value)
+    if "x-oss-ec" in err.headers:  # a documented error code: OSS repeats it in the body
+        xml.sub(root, "EC", err.headers["x-oss-ec"])
     return xml.dumps(root)
 
 
 def error_response(err: OSSError, request_id: str, head: bool = False) -> Response:
     """The OSS error reply; for HEAD no body, the document base64 in `x-oss-err` (oss2 reads it)."""
     doc = error_document(err, request_id)
-    headers = {"Content-Type": "application/xml", **err.headers, "x-oss-ec": _ec(err)}
+    headers = {"Content-Type": "application/xml", "x-oss-ec": _ec(err), **err.headers}
     if head:
         headers["x-oss-err"] = base64.b64encode(doc).decode()
         return Response(err.status, headers, b"")

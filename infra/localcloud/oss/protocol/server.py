@@ -18,6 +18,12 @@ access_log = logs.get("localcloud.oss.access")
 
 DRAIN_LIMIT = 64 * 1024 * 1024
 """Unread request bodies up to this size are drained to keep the connection; larger ones close it."""
+BODYLESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+BODY_WAIT_SECONDS = 2.0
+"""How long a body-less method's promised body may take to arrive before the request is refused."""
+BODY_IDLE_SECONDS = 60.0
+"""While a request is handled, a body that stalls this long fails it with 400 RequestTimeout (as OSS
+does) instead of holding a server thread forever; idle keep-alive connections are not affected."""
 
 
 def _header_text(value: str) -> str:
@@ -64,8 +70,11 @@ class OSSRequestHandler(Handler):
                     if content_length < 0:
                         raise ValueError
                 except ValueError as exc:
-                    raise OSSError("InvalidArgument", "Content-Length is not valid.", 400) from exc
+                    raise OSSError("InvalidArgument", "Content-Length is not valid.", 400, extra={
+                        "ArgumentName": "Content-Length", "ArgumentValue": headers["content-length"]}) from exc
                 body = LengthReader(self.rfile, content_length)  # type: ignore[arg-type]
+            if self.command in BODYLESS and content_length:
+                self._take_promised_body(body, content_length)
             rt = route(self.path, headers.get("host"))
         except OSSError as err:
             response = error_response(err, request_id, head=self.command == "HEAD")
@@ -76,17 +85,24 @@ class OSSRequestHandler(Handler):
                 content_length=content_length, client_ip=self.client_address[0], request_id=request_id,
                 chunked=chunked,
             )
-            response = service.handle(req)
+            self.connection.settimeout(BODY_IDLE_SECONDS)
+            try:
+                response = service.handle(req)
+            finally:
+                self.connection.settimeout(self.timeout)
         if content_length is not None and content_length > DRAIN_LIMIT and body.consumed == 0 \
                 and response.status >= 400:
             self.close_connection = True  # do not read gigabytes we refused
         sent = self._write(response, request_id)
         if not self.close_connection:
             try:
+                self.connection.settimeout(BODY_IDLE_SECONDS)
                 if not body.drain(DRAIN_LIMIT):
                     self.close_connection = True
             except (OSError, OSSError):
                 self.close_connection = True
+            finally:
+                self.connection.settimeout(self.timeout)
         access_log.info(
             "request",
             extra={
@@ -96,6 +112,23 @@ class OSSRequestHandler(Handler):
                 "client": self.client_address[0],
             },
         )
+
+    def _take_promised_body(self, body: BodyReader, length: int) -> None:
+        """A GET/HEAD/DELETE/OPTIONS that declares a body: read it now, before answering. Draining it
+        after the answer would wait for bytes that may never come and then eat the start of the
+        client's next request (answered HTTP/0.9-style). Too big or too slow → refuse and close."""
+        if length > 1024 * 1024:
+            self.close_connection = True
+            raise OSSError("InvalidArgument", "This request must not carry a body.", 400)
+        self.connection.settimeout(BODY_WAIT_SECONDS)
+        try:
+            body.drain(length)
+        except (OSError, OSSError) as exc:
+            self.close_connection = True
+            raise OSSError("RequestTimeout", "Your socket connection to the server was not read from or "
+                           "written to within the timeout period.", 400) from exc
+        finally:
+            self.connection.settimeout(self.timeout)
 
     def _write(self, response: Response, request_id: str) -> int:
         """Status, headers and body; returns body bytes sent."""
@@ -123,7 +156,10 @@ class OSSRequestHandler(Handler):
         try:
             if no_body:
                 return 0
-            if response.stream is not None:
+            send_to = getattr(response.stream, "send_to", None)
+            if send_to is not None:  # a file body: sendfile (see zerocopy.py)
+                sent = send_to(self.connection)
+            elif response.stream is not None:
                 for chunk in response.stream:
                     self.wfile.write(chunk)
                     sent += len(chunk)

@@ -15,11 +15,20 @@ from typing import Any
 from localcloud.common import logs
 from localcloud.common.clock import Clock
 from localcloud.oss.errors import OSSError
-from localcloud.oss.protocol import actions, authn, bucket_ops, cors, multipart_ops, object_ops
+from localcloud.oss.protocol import (
+    acl,
+    actions,
+    attr_ops,
+    authn,
+    bucket_ops,
+    cors,
+    multipart_ops,
+    object_ops,
+    policy_ops,
+)
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.request import Request
 from localcloud.oss.protocol.responses import Response, error_response
-from localcloud.ram import policy
 
 log = logs.get("localcloud.oss")
 
@@ -53,10 +62,13 @@ HANDLERS: dict[str, Handler] = {
     "AbortMultipartUpload": multipart_ops.abort,
     "ListParts": multipart_ops.list_parts,
 }
+HANDLERS.update(attr_ops.HANDLERS)
 for _name, _kind in (("Lifecycle", "lifecycle"), ("Cors", "cors"), ("OverwriteConfig", "overwrite")):
     HANDLERS[f"PutBucket{_name}"] = bucket_ops.put_config(_kind)
     HANDLERS[f"GetBucket{_name}"] = bucket_ops.get_config(_kind)
     HANDLERS[f"DeleteBucket{_name}"] = bucket_ops.delete_config(_kind)
+HANDLERS.update(PutBucketPolicy=policy_ops.put_policy, GetBucketPolicy=policy_ops.get_policy,
+                DeleteBucketPolicy=policy_ops.delete_policy)
 
 
 def access_denied(message: str = ACCESS_DENIED_POLICY) -> OSSError:
@@ -103,17 +115,18 @@ class OSSService:
         operation = actions.identify(req.method, req.route, req.headers)
         if operation == "Preflight":
             return self._preflight(req)
-        principal = authn.authenticate(req, self.ram, self.clock)
-        if principal is None:
-            raise access_denied("You have no right to access this object because of bucket acl.")
+        principal = authn.authenticate(req, self.ram, self.clock, self.region)
+        if principal is None:  # anonymous: an ACL may grant it (acl.py)
+            principal = acl.anonymous(operation, req.route, self.store)
         req.extras["principal"] = principal.arn
         if operation == actions.NOT_IMPLEMENTED:
             raise OSSError("NotImplemented", "localcloud does not implement this operation.", 501)
         context = actions.base_context(req.client_ip, self.clock.now(), req.secure)
-        for check in actions.checks(operation, req.route, req.headers, context):
-            if policy.evaluate(principal, check.action, check.resource, check.context) != "Allow":
-                raise access_denied()
         call = Call(req, principal, self.store, self.clock, self.region, self.account_id, context)
+        doc = policy_ops.stored_policy(self.store, req.route.bucket)
+        for check in actions.checks(operation, req.route, req.headers, context):
+            if not policy_ops.allows(call, check, doc):
+                raise access_denied()
         return HANDLERS[operation](call)
 
     # -- CORS ------------------------------------------------------------------------------------
@@ -175,7 +188,7 @@ class OSSService:
                 self.clock.set_offset(float(doc["offset"]))
             else:
                 raise ValueError("need advance or offset")
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, RecursionError) as exc:
             message = f'body must be {{"advance": s}} or {{"offset": s}}: {exc}'
             return _json(400, {"error": {"code": "InvalidArgument", "message": message}})
         log.info("clock moved", extra={"request_id": req.request_id, "offset": self.clock.offset})

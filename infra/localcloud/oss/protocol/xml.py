@@ -6,6 +6,7 @@ expected root element: all of it is `MalformedXML` to the client.
 
 from __future__ import annotations
 
+import re
 from xml.etree import ElementTree
 from xml.etree.ElementTree import Element
 
@@ -35,6 +36,24 @@ def sub(parent: Element, tag: str, value: str | int | None = None) -> Element:
 
 def dumps(root: Element) -> bytes:
     return _DECL + ElementTree.tostring(root, encoding="utf-8", short_empty_elements=False)
+
+
+_CONTROL = bytes(c for c in range(1, 32) if c not in (9, 10, 13))
+_STAND_IN = 0xF700  # private-use code points stand in for raw control characters while parsing
+_TO_STAND_IN = {c: chr(_STAND_IN + c).encode() for c in _CONTROL}
+_FROM_STAND_IN = {_STAND_IN + c: chr(c) for c in _CONTROL}
+_CONTROL_RE = re.compile(b"[" + re.escape(_CONTROL) + b"]")
+
+
+def parse_lenient(body: bytes, root_tag: str) -> Element:
+    """`parse` for documents that may carry raw control characters in text (object keys may hold
+    them, and oss2 writes them unescaped, which XML 1.0 forbids); read texts with `restore`."""
+    return parse(_CONTROL_RE.sub(lambda m: _TO_STAND_IN[m.group()[0]], body), root_tag)
+
+
+def restore(value: str) -> str:
+    """Undo `parse_lenient`'s stand-ins."""
+    return value.translate(_FROM_STAND_IN)
 
 
 def parse(body: bytes, root_tag: str) -> Element:
