@@ -44,7 +44,9 @@ class Settings:
             upload_role_arn=e.get("VIGIL_UPLOAD_ROLE_ARN", "acs:ram::1000000000000000:role/vigil-device-upload"),
             master_key=e.get("VIGIL_MASTER_KEY", "").encode(),
             token_ttl_default=int(e.get("VIGIL_TOKEN_TTL_DEFAULT", "3600")),
-            token_ttl_max=int(e.get("VIGIL_TOKEN_TTL_MAX", "3600")),
+            # = s.yaml's default: revocation (devices.Registry, `vigil devices disable`) denies a session
+            # for this long, so wherever it runs it must see at least what the token function issues
+            token_ttl_max=int(e.get("VIGIL_TOKEN_TTL_MAX", "14400")),
             token_rate_per_minute=int(e.get("VIGIL_TOKEN_RATE_PER_MINUTE", "10")),
             clock_skew_seconds=int(e.get("VIGIL_CLOCK_SKEW_SECONDS", "300")),
             log_level=e.get("VIGIL_LOG_LEVEL", "INFO"),
