@@ -1,6 +1,6 @@
 """Revoking a camera's outstanding STS tokens at once: a bucket-policy Deny on its role session.
 
-STS tokens cannot be revoked, and a camera's token lives up to `token_ttl_max` (1 h). OSS checks
+STS tokens cannot be revoked, and a camera's token lives up to `token_ttl_max` (4 h by default). OSS checks
 the bucket policy on every request, and a bucket-policy principal can name one assumed-role
 session (`arn:sts::<account>:assumed-role/<role>/<session>`), so disabling, rotating or removing a
 camera adds a Deny for the session name its tokens carry. The Deny holds a
