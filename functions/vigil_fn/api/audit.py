@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import oss2
@@ -24,7 +24,6 @@ from .times import day_of
 AUDIT_PREFIX = f"{SYSTEM}audit/"
 MAX_APPEND_ATTEMPTS = 32
 MAX_DETAIL = 300
-LOOKBACK_DAYS = 400
 
 log = get_logger("vigil.api.audit")
 
@@ -100,10 +99,9 @@ class AuditLog:
         cutoff = before if before is not None else 2**62
         out: list[AuditEntry] = []
         cutoff_day = day_of(min(cutoff, 253_402_300_799_999))
-        oldest = cutoff_day - timedelta(days=LOOKBACK_DAYS)
         days = self.days()
         for day in days:
-            if day > cutoff_day or day < oldest:
+            if day > cutoff_day:
                 continue
             entries = [e for e in self.read_day(day) if e.time < cutoff]
             entries.sort(key=lambda e: e.time, reverse=True)

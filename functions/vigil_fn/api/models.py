@@ -23,6 +23,14 @@ Role = Literal["admin", "viewer"]
 
 
 class Request(BaseModel):
+    """JSON bodies: unknown fields refused, no type coercion ("7" is not a number of days)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Query(BaseModel):
+    """Query strings: every value arrives as text, so numbers are parsed from it; unknown names refused."""
+
     model_config = ConfigDict(extra="forbid")
 
 
