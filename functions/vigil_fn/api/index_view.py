@@ -39,6 +39,25 @@ def timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dic
                                                       "end": int(i["end"])} for i in items]
 
 
+def spans(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Clips merged into recorded spans (a week of continuous recording is a handful of items), gaps kept."""
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if item["type"] == "gap":
+            out.append(item)
+            continue
+        last = out[-1] if out else None
+        if last is not None and last["type"] == "span" and item["start"] <= last["end"] + reader.GAP_TOLERANCE_MS:
+            last["end"] = max(last["end"], item["end"])
+            last["clips"] += 1
+            last["bytes"] += item["size"]
+            last["unreadable"] += item["status"] != "ok"
+        else:
+            out.append({"type": "span", "start": item["start"], "end": item["end"], "clips": 1,
+                        "bytes": item["size"], "unreadable": int(item["status"] != "ok")})
+    return out
+
+
 def raw_timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:
     """Reader items as they are (the playlist builder reads status/duration/key from them)."""
     return reader.timeline(bucket, camera, to_datetime(start), to_datetime(end))

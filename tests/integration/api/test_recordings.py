@@ -49,7 +49,21 @@ def test_timeline_lists_clips_gaps_and_unreadable(recorded: Any, make_user: Call
     gaps = [(i["start"], i["end"]) for i in doc["items"] if i["type"] == "gap"]
     assert (clips[2]["end"], placed[3].start) in gaps      # the 14 s hole, exactly
     starts = [i["start"] for i in doc["items"]]
-    assert starts == sorted(starts)
+    assert starts == sorted(starts) and doc["detail"] == "clips"
+    spans = api.get(f"/api/v1/cameras/{camera}/timeline", params={"start": T0_MS, "end": T0_MS + 60_000,
+                                                                  "detail": "spans"}).json()["items"]
+    recorded = [(i["start"], i["clips"]) for i in spans if i["type"] == "span"]
+    assert recorded == [(T0_MS, 3), (placed[3].start, 1), (clips[-1]["start"], 1)]
+    assert [i["unreadable"] for i in spans if i["type"] == "span"] == [0, 0, 1]
+
+
+def test_large_responses_are_gzipped(recorded: Any, make_user: Callable[..., Any], client: Callable[..., Any]) -> None:
+    api = client(make_user())
+    resp = api.get("/api/v1/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert resp.headers["Content-Encoding"] == "gzip" and resp.json()["openapi"].startswith("3.1")
+    assert "app;dur=" in resp.headers["Server-Timing"]
+    plain = api.get("/api/v1/openapi.json", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers and plain.json() == resp.json()
 
 
 def test_calendar_and_camera_list(recorded: Any, make_user: Callable[..., Any], client: Callable[..., Any]) -> None:
