@@ -24,7 +24,7 @@ from ..logging import get_logger, setup
 from . import routes_admin, routes_auth, routes_cameras, routes_manage, routes_playback, web
 from .app_support import secure_cookie
 from .openapi import build_openapi
-from .router import Call, Route, RouteTable, parse_body, parse_model
+from .router import Call, Route, RouteTable, Trusted, parse_body, parse_model
 from .services import ServiceCache, Services
 from .sessions import COOKIE_NAME, SessionError, clear_cookie, read_cookie, set_cookie
 from .users import UserError
@@ -158,7 +158,9 @@ class ApiFunction:
         if result is None:
             return {"statusCode": 204, "headers": {"Cache-Control": "no-store"}, "isBase64Encoded": False,
                     "body": ""}
-        if isinstance(result, BaseModel):
+        if isinstance(result, Trusted):
+            doc = result.doc
+        elif isinstance(result, BaseModel):
             doc = result.model_dump(mode="json")
         else:
             doc = route.response.model_validate(result).model_dump(mode="json") if route.response else result

@@ -13,6 +13,7 @@ import av
 import pytest
 import requests
 from vigil_camera.keys import clip_key
+from vigil_fn.api.models import Timeline
 
 from .conftest import wait_indexed
 
@@ -38,6 +39,7 @@ def test_timeline_lists_clips_gaps_and_unreadable(recorded: Any, make_user: Call
                                                                  "end": T0_MS + 60_000})
     assert resp.status_code == 200, resp.text
     doc = resp.json()
+    Timeline.model_validate(doc)  # the route sends its document unvalidated: it must match the model
     assert (doc["camera"], doc["start"], doc["end"]) == (camera, T0_MS, T0_MS + 60_000)
     clips = [i for i in doc["items"] if i["type"] == "clip"]
     assert [c["key"] for c in clips] == [p.key for p in placed] + [bad]
@@ -52,6 +54,7 @@ def test_timeline_lists_clips_gaps_and_unreadable(recorded: Any, make_user: Call
     assert starts == sorted(starts) and doc["detail"] == "clips"
     spans = api.get(f"/api/v1/cameras/{camera}/timeline", params={"start": T0_MS, "end": T0_MS + 60_000,
                                                                   "detail": "spans"}).json()["items"]
+    Timeline.model_validate({**doc, "detail": "spans", "items": spans})
     recorded = [(i["start"], i["clips"]) for i in spans if i["type"] == "span"]
     assert recorded == [(T0_MS, 3), (placed[3].start, 1), (clips[-1]["start"], 1)]
     assert [i["unreadable"] for i in spans if i["type"] == "span"] == [0, 0, 1]
