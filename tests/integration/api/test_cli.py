@@ -91,3 +91,25 @@ def test_recordings_commands(vigil: Any, cloud: Any, camera_with_clips: Callable
     assert code == 2 and "clip key" in err
     assert vigil("playlist", camera, "--from", "2026-11-28T06:00:00Z", "--to", "2026-11-28T08:00:00Z")[0] == 2
     assert vigil("timeline", "Bad!", "--day", "2026-11-28")[0] == 2
+
+
+def test_demo_prints_the_viewer_and_a_once_only_admin_password(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from localcloud.stack import LocalCloud
+    from vigil_ops.demo_cmd import print_viewer
+
+    stack = LocalCloud(tmp_path / "data", port=0)
+    info = stack.start()
+    try:
+        print_viewer(info)
+        first = capsys.readouterr().out
+        password = first.split("admin password")[1].split()[0]
+        assert info.functions["vigil-api"] in first
+        api = Api(str(info.functions["vigil-api"]).rstrip("/"))
+        assert api.login("admin", password).json()["user"]["role"] == "admin"
+        print_viewer(info)  # the next start does not show (or change) it again
+        again = capsys.readouterr().out
+        assert password not in again and "users passwd admin" in again
+        assert api.get("/api/v1/me").status_code == 200
+    finally:
+        stack.stop()
