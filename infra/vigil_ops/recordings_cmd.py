@@ -23,6 +23,7 @@ from vigil_fn.api.presign import MAX_URL_TTL, UrlSigner
 from vigil_fn.api.times import day_start_ms, iso, parse_instant
 from vigil_fn.api.vod import VodError, build_vod
 
+from .guard import command_name, guarded
 from .settings import OpsSettings, SettingsError
 
 
@@ -66,21 +67,7 @@ def register(sub: Any) -> None:
     pl.set_defaults(func=run_playlist)
 
 
-def _guard(fn: Any) -> Any:
-    def run(args: argparse.Namespace) -> int:
-        name = f"vigil {args.command}" + (f" {args.clips_command}" if getattr(args, "clips_command", None) else "")
-        try:
-            return int(fn(args))
-        except (CommandError, ValueError) as exc:
-            print(f"{name}: {exc}", file=sys.stderr)
-            return 2
-        except SettingsError as exc:
-            print(f"{name}: {exc}", file=sys.stderr)
-            return 2
-        except oss2.exceptions.OssError as exc:
-            print(f"{name}: OSS refused: {exc.code} {exc.message}", file=sys.stderr)
-            return 1
-    return run
+_guard = guarded(command_name("clips_command"), usage=(CommandError, ValueError, SettingsError))
 
 
 def _bucket() -> tuple[OpsSettings, oss2.Bucket]:

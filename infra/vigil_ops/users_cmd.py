@@ -18,6 +18,7 @@ from typing import Any
 import oss2
 from vigil_fn.api.users import ROLES, UserError, UserStore
 
+from .guard import command_name, guarded
 from .settings import OpsSettings, SettingsError
 
 DEMO_ADMIN = "admin"
@@ -86,18 +87,7 @@ def _store() -> UserStore:
     return UserStore(OpsSettings.load().bucket_client())
 
 
-def _guard(fn: Any) -> Any:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return int(fn(args))
-        except (UserError, SettingsError) as exc:
-            print(f"vigil users {args.users_command}: {exc}", file=sys.stderr)
-            return 2 if isinstance(exc, SettingsError) else 1
-        except oss2.exceptions.OssError as exc:
-            print(f"vigil users {args.users_command}: OSS refused: {exc.code} {exc.message}", file=sys.stderr)
-            return 1
-    run.__doc__ = fn.__doc__
-    return run
+_guard = guarded(command_name("users_command"), usage=(SettingsError,), refused=(UserError,))
 
 
 @_guard
