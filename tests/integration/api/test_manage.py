@@ -93,6 +93,9 @@ def test_users_admin(admin: Api, client: Callable[..., Any]) -> None:
     assert user.get("/api/v1/me").status_code == 401
     assert admin.request("DELETE", f"/api/v1/users/{name}").status_code == 404
     assert admin.request("PATCH", "/api/v1/users/Bad Name!", json={"role": "admin"}).status_code in (400, 404)
+    me = admin.get("/api/v1/me").json()["user"]["name"]
+    refused = admin.request("PATCH", f"/api/v1/users/{me}", json={"password": "changed-but-not", "role": "viewer"})
+    assert refused.status_code == 409 and admin.get("/api/v1/me").status_code == 200  # nothing was written
 
 
 def test_retention_is_the_bucket_lifecycle(admin: Api, cloud: Any) -> None:
