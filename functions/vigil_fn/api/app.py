@@ -21,6 +21,7 @@ from ..config import ApiSettings, Settings
 from ..devices import RegistryError
 from ..http import ApiError, HttpEvent, Response, json_response
 from ..logging import get_logger, setup
+from ..sts_client import StsUnavailable
 from . import routes_admin, routes_auth, routes_cameras, routes_manage, routes_playback, web
 from .app_support import secure_cookie
 from .openapi import build_openapi
@@ -79,6 +80,10 @@ class ApiFunction:
             log.error("storage error", extra={"request_id": request_id, "error": type(exc).__name__,
                                               "code": getattr(exc, "code", None)})
             response = ApiError(503, "unavailable", "storage is unavailable; retry later",
+                                headers={"Retry-After": "5"}).to_response()
+        except StsUnavailable as exc:  # the viewer role could not be assumed to sign URLs
+            log.error("sts refused", extra={"request_id": request_id, "sts_code": exc.code})
+            response = ApiError(503, "unavailable", "cannot sign playback URLs right now; retry later",
                                 headers={"Retry-After": "5"}).to_response()
         except Exception:  # noqa: BLE001 - the client gets a 500, the log gets the traceback
             log.exception("unhandled error", extra={"request_id": request_id})

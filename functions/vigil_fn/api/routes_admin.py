@@ -24,9 +24,11 @@ from .users import validate_name
 
 
 def _require_master_key(call: Call) -> None:
-    """Checked before any write: a camera is never registered without its config being shown."""
+    """Checked before any write: a camera is never registered without a usable config being shown."""
     if not call.svc.settings.master_key:
         raise ApiError(503, "unavailable", "the master key is not configured on the api function")
+    if not call.svc.api.token_url:
+        raise ApiError(503, "unavailable", "VIGIL_TOKEN_URL is not configured on the api function")
 
 
 def _with_config(call: Call, record: DeviceRecord) -> CameraWithConfig:
