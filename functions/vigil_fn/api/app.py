@@ -64,7 +64,7 @@ class ApiFunction:
     def handle(self, event: bytes | str | Mapping[str, Any], context: Any = None) -> Response:
         started = time.perf_counter()
         request_id = getattr(context, "request_id", None) or ""
-        user = None
+        call: Call | None = None
         method = path = ""
         gzip_ok = False
         try:
@@ -73,7 +73,6 @@ class ApiFunction:
             gzip_ok = "gzip" in str(http_event.headers.get("accept-encoding") or "").lower()
             call = Call(http_event, {})
             response = self._serve(call)
-            user = call.user.name if call.user is not None else None
         except ApiError as err:
             response = err.to_response()
         except (oss2.exceptions.OssError, oss2.exceptions.RequestError) as exc:
@@ -97,6 +96,7 @@ class ApiFunction:
         elif gzip_ok:
             compress(response)
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        user = call.user.name if call is not None and call.user is not None else None
         headers["Server-Timing"] = f"app;dur={duration_ms}"
         log.info("request", extra={"request_id": request_id, "method": method, "path": path[:200],
                                    "status": response.get("statusCode"), "user": user, "duration_ms": duration_ms})
