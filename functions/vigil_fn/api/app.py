@@ -24,7 +24,8 @@ from ..logging import get_logger, setup
 from ..sts_client import StsUnavailable
 from . import routes_admin, routes_auth, routes_cameras, routes_manage, routes_playback, web
 from .app_support import secure_cookie
-from .openapi import build_openapi
+from .models import Health
+from .openapi import API_VERSION, build_openapi
 from .router import Call, Route, RouteTable, Trusted, parse_body, parse_model
 from .services import ServiceCache, Services
 from .sessions import COOKIE_NAME, SessionError, clear_cookie, read_cookie, set_cookie
@@ -54,9 +55,11 @@ class ApiFunction:
         setup(self.settings.log_level)
         self.routes = build_routes()
         self.services = ServiceCache(self.settings, self.api)
-        self.openapi = build_openapi(self.routes.routes)
         self.routes.add(Route("GET", "/api/v1/openapi.json", self._openapi, "public",
                               "this OpenAPI 3.1 document", tag="meta"))
+        self.routes.add(Route("GET", "/api/v1/health", lambda call: Health(status="ok", version=API_VERSION),
+                              "public", "liveness (no storage call)", response=Health, tag="meta"))
+        self.openapi = build_openapi(self.routes.routes)
 
     def _openapi(self, call: Call) -> Response:
         return json_response(200, self.openapi, {"Cache-Control": "public, max-age=300"})
