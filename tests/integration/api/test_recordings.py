@@ -90,8 +90,16 @@ def test_camera_health_today(camera_with_clips: Callable[..., Any], make_user: C
     if (now - timedelta(seconds=10)).date() != now.date():  # keep both clips on today's index
         now += timedelta(seconds=12)
     camera, placed = camera_with_clips([(-10, 0, 0), (-8, 1, 1)], base=now)
-    doc = client(make_user()).get(f"/api/v1/cameras/{camera}").json()
-    assert doc["clips_today"] == 2 and doc["bytes_today"] > 0 and doc["online"] is True
+    api = client(make_user())
+    before = time.time() * 1000
+    doc = api.get(f"/api/v1/cameras/{camera}").json()
+    after = time.time() * 1000
+    # online: a clip ended within 120 s of the server's now, which lies between `before` and `after`
+    if after - doc["last_clip_end"] <= 120_000:
+        assert doc["online"] is True
+    elif before - doc["last_clip_end"] > 120_000:  # indexing took that long on a loaded machine
+        assert doc["online"] is False
+    assert doc["clips_today"] == 2 and doc["bytes_today"] > 0
     assert doc["newest_clip_start"] == placed[1].start
     assert abs(doc["last_clip_end"] - (placed[1].start + placed[1].duration_ms)) <= 100
     assert doc["upload_lag_ms"] is not None and doc["upload_lag_ms"] >= 0
