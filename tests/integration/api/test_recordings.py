@@ -202,3 +202,17 @@ def test_bad_keys_and_ids(make_user: Callable[..., Any], client: Callable[..., A
     assert api.get("/api/v1/clips/download", params={"key": missing}).status_code == 404
     assert api.get("/api/v1/cameras/Bad_Id/timeline", params={"start": T0_MS, "end": T0_MS + 1}).status_code == 400
     assert api.get(f"/api/v1/cameras/cam-abc/playlist.m3u8?start={T0_MS}&end={T0_MS + 1000}").status_code == 404
+
+
+def test_playlist_across_midnight(camera_with_clips: Callable[..., Any], make_user: Callable[..., Any],
+                                  client: Callable[..., Any]) -> None:
+    midnight = datetime(2026, 11, 26, 0, 0, 0, tzinfo=timezone.utc)
+    camera, placed = camera_with_clips([(-4, 0, 0), (-2, 1, 1), (0, 2, 2), (2, 3, 3)], base=midnight)
+    api = client(make_user())
+    lo = int(midnight.timestamp() * 1000) - 60_000
+    plan = api.get(f"/api/v1/cameras/{camera}/playback", params={"start": lo, "end": lo + 120_000}).json()
+    assert len(plan["playlists"]) == 1 and plan["playlists"][0]["start"] == placed[0].start
+    text = api.get(plan["playlists"][0]["url"]).text
+    assert [line for line in text.splitlines() if line.startswith("http")] and text.count("#EXTINF") == 4
+    assert "#EXT-X-DISCONTINUITY" not in text  # one continuous recording across the day boundary
+    assert "#EXT-X-PROGRAM-DATE-TIME:2026-11-26T00:00:00.000Z" in text
