@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import tempfile
 import time
@@ -19,10 +18,6 @@ from vigil_camera.keys import clip_key
 from vigil_fn.api.users import UserStore
 from vigil_fn.devices import DeviceRecord, Registry
 from vigil_fn.indexer import reader
-
-# Every test logs in from 127.0.0.1: lift the per-address login limit for the session's stack (read
-# when s.yaml is rendered at stack start, after collection). The per-user limit stays as deployed.
-os.environ.setdefault("VIGIL_LOGIN_RATE_PER_CLIENT", "100000")
 
 
 def api_url(cloud: Any) -> str:
