@@ -25,6 +25,8 @@ class Settings:
     token_rate_per_minute: int
     clock_skew_seconds: int
     log_level: str
+    index_segment_bytes: int = 8192      # indexer: compact a day's log every this many bytes
+    health_merge_seconds: int = 60       # indexer: rebuild index/_health.json at most this often
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -44,4 +46,6 @@ class Settings:
             token_rate_per_minute=int(e.get("VIGIL_TOKEN_RATE_PER_MINUTE", "10")),
             clock_skew_seconds=int(e.get("VIGIL_CLOCK_SKEW_SECONDS", "300")),
             log_level=e.get("VIGIL_LOG_LEVEL", "INFO"),
+            index_segment_bytes=max(1024, int(e.get("VIGIL_INDEX_SEGMENT_BYTES", "8192"))),
+            health_merge_seconds=max(1, int(e.get("VIGIL_HEALTH_MERGE_SECONDS", "60"))),
         )

@@ -1,0 +1,252 @@
+"""Compaction of a day's log into fixed-size folded segments, and reading a day back.
+
+Segment j holds the log lines that *start* in bytes [j*K, (j+1)*K). The indexer whose append
+ends at or past (j+1)*K wrote the last line of segment j — appends are serialised by OSS, so every
+line of the segment is there — and compacts it: one ranged GET of about K bytes, fold, one append
+of the folded state to `<day>.segs.jsonl` and of a small summary to `<day>.sums.jsonl`. The work
+is the same for the 1st and the 8,640th clip of a day.
+
+Nothing is rewritten and nothing is lost: the log is never touched, segments are appended, and a
+reader folds segments for what they cover plus the raw log for the rest (a crashed compaction
+leaves a hole that is read from the log; a repeated one a duplicate that is ignored; the tail after
+the last segment is one ranged GET). Folding in pieces equals folding the whole log (`FoldState`).
+
+A day is *closed* (its exact totals appended to the month's `.month.jsonl` for the calendar) when
+the device's health moves on to a later day, and again whenever a late segment of it is compacted.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import oss2
+from vigil_camera.keys import index_key, index_month_key, index_segments_key, index_sums_key
+
+from .log import FoldState, append_line, parse_lines
+
+SEGMENT_VERSION = 1
+DEFAULT_SEGMENT_BYTES = 8192
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _line(doc: dict[str, Any]) -> bytes:
+    return (json.dumps(doc, separators=(",", ":")) + "\n").encode()
+
+
+def segment_due(position: int, end: int, segment_bytes: int) -> int | None:
+    """The segment an append [position, end) completes, if any (its line is the segment's last)."""
+    j = position // segment_bytes
+    return j if end // segment_bytes > j else None
+
+
+def _get(bucket: oss2.Bucket, key: str, start: int, end: int | None) -> tuple[bytes, bool] | None:
+    """Bytes start..end (inclusive, None = to the end); (data, partial); None if there is no object."""
+    try:
+        result = bucket.get_object(key, byte_range=(start, end))
+    except oss2.exceptions.NoSuchKey:
+        return None
+    data: bytes = result.read()
+    return data, bool(result.headers.get("Content-Range"))
+
+
+def read_log_range(bucket: oss2.Bucket, log_key: str, start: int, end: int | None) -> bytes | None:
+    """The lines in [start, end) of a log, `start` a line boundary; None if the log does not match
+    (shorter than `start`, or `start` not at a line boundary: it was rewritten)."""
+    if start == 0:
+        got = _get(bucket, log_key, 0, None if end is None else end - 1)
+        return b"" if got is None else got[0]
+    # one byte before `start` keeps the range satisfiable when nothing follows (OSS answers an
+    # unsatisfiable range with the whole object), and proves `start` follows a newline
+    got = _get(bucket, log_key, start - 1, None if end is None else end - 1)
+    if got is None:
+        return None
+    data, partial = got
+    if not partial or not data.startswith(b"\n"):
+        return None
+    return data[1:]
+
+
+# -- writing ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SegmentRef:
+    start: int
+    end: int
+
+
+def summarize(entries: list[dict[str, Any]], state: FoldState, start: int, end: int, day: date) -> dict[str, Any]:
+    """A segment's small summary: its visible clips, last clip, upload lag, the camera's latest report."""
+    rows = state.visible_rows()
+    last = max(rows, key=lambda r: (r[3] + (r[4] or 0), r[0]), default=None)
+    meta = None
+    for e in entries:
+        m = e.get("meta")
+        if isinstance(m, dict) and (meta is None or
+                                    int(m.get("reported_at") or 0) >= int(meta.get("reported_at") or 0)):
+            meta = m
+    deleted = sum(1 for k, s in state.deletes.items() if k not in state.creates and "*" in s)
+    return {
+        "v": SEGMENT_VERSION, "day": day.isoformat(), "from": start, "to": end,
+        "clips": len(rows) - deleted, "bytes": sum(r[2] for r in rows),
+        "recorded_ms": sum(r[4] or 0 for r in rows),
+        "last_end": (last[3] + (last[4] or 0)) if last else None, "last_key": last[0] if last else None,
+        "upload_lag_ms": (last[12] - (last[3] + (last[4] or 0))) if last and last[12] else None,
+        "meta": meta, "at": _now_ms(),
+    }
+
+
+def compact_range(bucket: oss2.Bucket, device_id: str, day: date, data: bytes, start: int, end: int,
+                  *, segment: bool = True) -> dict[str, Any]:
+    """Fold the log lines [start, end) (`data`) and append the segment (when `segment`) and its
+    summary. Returns the summary."""
+    entries = parse_lines(data)
+    state = FoldState().add_entries(entries)
+    if segment:
+        dels = [[k, scope, t] for k, scopes in state.deletes.items() for scope, t in scopes.items()]
+        append_line(bucket, index_segments_key(device_id, day), _line(
+            {"v": SEGMENT_VERSION, "from": start, "to": end, "rows": list(state.creates.values()), "dels": dels}))
+    summary = summarize(entries, state, start, end, day)
+    append_line(bucket, index_sums_key(device_id, day), _line(summary))
+    return summary
+
+
+def compact_segment(bucket: oss2.Bucket, device_id: str, day: date, j: int, end: int,
+                    segment_bytes: int) -> dict[str, Any] | None:
+    """Compact segment j, whose last line ends at `end`: one ranged GET of about K bytes."""
+    log_key = index_key(device_id, day)
+    if j == 0:
+        got = _get(bucket, log_key, 0, end - 1)
+        if got is None:
+            return None
+        data, start = got[0], 0
+    else:
+        got = _get(bucket, log_key, j * segment_bytes - 1, end - 1)
+        if got is None:
+            return None
+        raw = got[0]
+        cut = raw.find(b"\n") + 1    # the byte before the segment ends a line, or a line runs into it
+        data, start = raw[cut:], j * segment_bytes - 1 + cut
+    return compact_range(bucket, device_id, day, data, start, end)
+
+
+def open_day(bucket: oss2.Bucket, device_id: str, day: date, end: int) -> dict[str, Any] | None:
+    """The first line of a day: a summary of it (no segment), so the day shows before segment 0."""
+    got = _get(bucket, index_key(device_id, day), 0, end - 1)
+    if got is None:
+        return None
+    return compact_range(bucket, device_id, day, got[0], 0, end, segment=False)
+
+
+# -- reading ---------------------------------------------------------------------------------------
+def _segments(bucket: oss2.Bucket, device_id: str, day: date) -> list[dict[str, Any]]:
+    try:
+        data = bucket.get_object(index_segments_key(device_id, day)).read()
+    except oss2.exceptions.NoSuchKey:
+        return []
+    best: dict[int, dict[str, Any]] = {}
+    for line in data.splitlines():
+        try:
+            seg = json.loads(line)
+            start, end = int(seg["from"]), int(seg["to"])
+        except (ValueError, KeyError, TypeError):
+            continue   # a foreign or damaged line: its bytes are read from the log instead
+        if seg.get("v") == SEGMENT_VERSION and end > start and (start not in best or end > best[start]["to"]):
+            best[start] = seg
+    return [best[s] for s in sorted(best)]
+
+
+@dataclass
+class DayState:
+    state: FoldState
+    covered: int          # log bytes the state covers
+    segments: int         # how many compacted segments were used
+    raw_bytes: int        # log bytes read raw (holes + tail)
+
+
+def load_day(bucket: oss2.Bucket, device_id: str, day: date) -> DayState:
+    """The folded state of a day: compacted segments, holes and tail from the log."""
+    log_key = index_key(device_id, day)
+    state = FoldState()
+    cursor = used = raw = 0
+    for seg in _segments(bucket, device_id, day):
+        start, end = int(seg["from"]), int(seg["to"])
+        if start < cursor:
+            continue   # overlaps what is folded already (segment size changed): the log covers it
+        if start > cursor:
+            hole = read_log_range(bucket, log_key, cursor, start)
+            if hole is None:
+                return _raw_day(bucket, log_key)
+            state.add_entries(parse_lines(hole))
+            raw += len(hole)
+        for row in seg.get("rows") or ():
+            if isinstance(row, list) and len(row) == 13 and isinstance(row[0], str):
+                state.add_row(row)
+        for d in seg.get("dels") or ():
+            state.add_delete(str(d[0]), str(d[1]), int(d[2]))
+        cursor, used = end, used + 1
+    tail = read_log_range(bucket, log_key, cursor, None)
+    if tail is None:
+        return _raw_day(bucket, log_key)
+    state.add_entries(parse_lines(tail))
+    return DayState(state, cursor + len(tail), used, raw + len(tail))
+
+
+def _raw_day(bucket: oss2.Bucket, log_key: str) -> DayState:
+    """The whole log folded: when segments do not match the log (it was rebuilt)."""
+    got = _get(bucket, log_key, 0, None)
+    data = b"" if got is None else got[0]
+    return DayState(FoldState().add_entries(parse_lines(data)), len(data), 0, len(data))
+
+
+def close_day(bucket: oss2.Bucket, device_id: str, day: date) -> dict[str, Any]:
+    """Append a day's exact totals to its month's calendar."""
+    ds = load_day(bucket, device_id, day)
+    rows = ds.state.visible_rows()
+    total = {"v": SEGMENT_VERSION, "day": day.isoformat(), "to": ds.covered, "exact": True,
+             "clips": len(rows), "bytes": sum(r[2] for r in rows), "recorded_ms": sum(r[4] or 0 for r in rows),
+             "at": _now_ms()}
+    if ds.covered:
+        append_line(bucket, index_month_key(device_id, day.year, day.month), _line(total))
+    return total
+
+
+def chain(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """Non-overlapping summary rows in log order (per start, the longest) and the bytes they cover."""
+    best: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        try:
+            start, end = int(r["from"]), int(r["to"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if start not in best or end > int(best[start]["to"]):
+            best[start] = r
+    picked, cursor = [], 0
+    for start in sorted(best):
+        if start < cursor:
+            continue
+        picked.append(best[start])
+        cursor = int(best[start]["to"])
+    return picked, cursor
+
+
+def read_jsonl(bucket: oss2.Bucket, key: str) -> tuple[list[dict[str, Any]], int]:
+    """The dict lines of a small JSON-lines object and its length ([], 0 when absent)."""
+    try:
+        data = bucket.get_object(key).read()
+    except oss2.exceptions.NoSuchKey:
+        return [], 0
+    out = []
+    for line in data.splitlines():
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(doc, dict):
+            out.append(doc)
+    return out, len(data)
