@@ -101,19 +101,44 @@ def summarize(entries: list[dict[str, Any]], state: FoldState, start: int, end: 
     }
 
 
+def fold_range(data: bytes, start: int, end: int, day: date) -> tuple[bytes, dict[str, Any]]:
+    """The segment line and summary of the log lines [start, end) (`data`)."""
+    entries = parse_lines(data)
+    state = FoldState().add_entries(entries)
+    dels = [[k, scope, t] for k, scopes in state.deletes.items() for scope, t in scopes.items()]
+    segment = _line({"v": SEGMENT_VERSION, "from": start, "to": end, "rows": list(state.creates.values()),
+                     "dels": dels})
+    return segment, summarize(entries, state, start, end, day)
+
+
 def compact_range(bucket: oss2.Bucket, device_id: str, day: date, data: bytes, start: int, end: int,
                   *, segment: bool = True) -> dict[str, Any]:
     """Fold the log lines [start, end) (`data`) and append the segment (when `segment`) and its
     summary. Returns the summary."""
-    entries = parse_lines(data)
-    state = FoldState().add_entries(entries)
+    line, summary = fold_range(data, start, end, day)
     if segment:
-        dels = [[k, scope, t] for k, scopes in state.deletes.items() for scope, t in scopes.items()]
-        append_line(bucket, index_segments_key(device_id, day), _line(
-            {"v": SEGMENT_VERSION, "from": start, "to": end, "rows": list(state.creates.values()), "dels": dels}))
-    summary = summarize(entries, state, start, end, day)
+        append_line(bucket, index_segments_key(device_id, day), line)
     append_line(bucket, index_sums_key(device_id, day), _line(summary))
     return summary
+
+
+def segments_of(log: bytes, segment_bytes: int, day: date) -> tuple[bytes, bytes]:
+    """Every complete segment of a whole log and their summaries, as the live indexer appends them
+    (for bulk writers: a rebuild, a benchmark's history)."""
+    segs, sums = [], []
+    pos = seg_start = 0
+    while pos < len(log):
+        nl = log.find(b"\n", pos)
+        if nl < 0:
+            break
+        end = nl + 1
+        if end // segment_bytes > pos // segment_bytes:   # this line completes segment pos // K
+            line, summary = fold_range(log[seg_start:end], seg_start, end, day)
+            segs.append(line)
+            sums.append(_line(summary))
+            seg_start = end
+        pos = end
+    return b"".join(segs), b"".join(sums)
 
 
 def compact_segment(bucket: oss2.Bucket, device_id: str, day: date, j: int, end: int,

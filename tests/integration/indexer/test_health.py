@@ -8,9 +8,11 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import oss2
 import pytest
 from vigil_camera import media
 from vigil_camera.backoff import Backoff
@@ -24,22 +26,31 @@ from vigil_fn.devices import DeviceRecord, Registry
 from vigil_fn.indexer import reader
 from vigil_fn.indexer.log import read_entries
 
-from tests.conftest import CloudHandle
-
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def health_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CloudHandle]:
-    """A stack whose indexer compacts every ~2 clips and may merge the fleet's health every second."""
-    from tests.conftest import start_cloud
+@dataclass
+class HealthStack:
+    info: Any
+    master_key: bytes
 
-    handle = start_cloud(tmp_path_factory.mktemp("health"),
-                         extra_env={"VIGIL_INDEX_SEGMENT_BYTES": "1024", "VIGIL_HEALTH_MERGE_SECONDS": "1"})
+    def bucket(self) -> oss2.Bucket:
+        return oss2.Bucket(oss2.Auth(self.info.access_key_id, self.info.access_key_secret),
+                           self.info.oss_endpoint, self.info.bucket)
+
+
+@pytest.fixture(scope="module")
+def health_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HealthStack]:
+    """A stack whose indexer compacts every ~2 clips and may merge the fleet's health every second."""
+    from localcloud.stack import LocalCloud
+
+    stack = LocalCloud(tmp_path_factory.mktemp("health"), port=0,
+                       extra_env={"VIGIL_INDEX_SEGMENT_BYTES": "1024", "VIGIL_HEALTH_MERGE_SECONDS": "1"})
+    info = stack.start()
     try:
-        yield handle
+        yield HealthStack(info, Path(info.master_key_file).read_text().strip().encode())
     finally:
-        handle.stack.stop()
+        stack.stop()
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 60.0) -> Any:
@@ -51,14 +62,14 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 60.0) -> Any:
         time.sleep(0.2)
 
 
-def test_spool_depth_rises_while_tokens_are_down_then_drains(health_cloud: CloudHandle, tmp_path: Path,
+def test_spool_depth_rises_while_tokens_are_down_then_drains(health_cloud: HealthStack, tmp_path: Path,
                                                              capsys: pytest.CaptureFixture[str],
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     cloud = health_cloud
     bucket = cloud.bucket()
     device = f"hc-{uuid.uuid4().hex[:10]}"
     Registry(bucket).create(DeviceRecord(device, name="health test"))
-    token_url = cloud.functions["vigil-token"]
+    token_url = cloud.info.functions["vigil-token"]
     tokens = TokenProvider(token_url, device, device_secret(cloud.master_key, device, 1), max_wait=0.3,
                            backoff=Backoff(base=0.05, cap=0.2))
     spool = Spool(tmp_path / "spool")
@@ -114,7 +125,9 @@ def test_spool_depth_rises_while_tokens_are_down_then_drains(health_cloud: Cloud
     assert doc["upload_lag_ms"] is not None
     # the fleet object (the viewer's one GET): merged by the indexer, and on demand by the operator
     assert wait_for(lambda: device in reader.health(bucket))
-    monkeypatch.setenv("VIGIL_LOCAL_DATA", str(cloud.data_dir))
+    monkeypatch.setenv("VIGIL_LOCAL_DATA", str(cloud.info.data_dir))
+    for name in ("VIGIL_OSS_ENDPOINT", "VIGIL_BUCKET", "ALIBABA_CLOUD_ACCESS_KEY_ID"):
+        monkeypatch.delenv(name, raising=False)
     from vigil_ops.cli import main
     assert main(["index", "health", "--json"]) == 0
     capsys.readouterr()

@@ -67,3 +67,28 @@ def test_chain_prefers_the_longest_row_per_start_and_skips_overlaps() -> None:
             {"from": 70, "to": 80}, {"bad": 1}]
     picked, covered = chain(rows)
     assert [(r["from"], r["to"]) for r in picked] == [(0, 30), (30, 50), (70, 80)] and covered == 80
+
+
+def test_segments_of_a_whole_log_cover_it_in_order_like_the_live_rule() -> None:
+    from datetime import date
+
+    from vigil_fn.indexer.compact import segments_of
+    from vigil_fn.indexer.log import encode_entry, parse_lines
+
+    entries = [{"op": "create", "key": f"videos/cam-1/2026/11/28/1200{i:02d}000Z-{i}.ts", "etag": "A",
+                "start": i, "event_time": i, "pad": "x" * (i * 13 % 300)} for i in range(60)]
+    log = b"".join(encode_entry(e) for e in entries)
+    segs, sums = segments_of(log, 1024, date(2026, 11, 28))
+    docs = [json.loads(line) for line in segs.splitlines()]
+    assert docs and docs[0]["from"] == 0
+    for a, b in zip(docs, docs[1:], strict=False):
+        assert a["to"] == b["from"]
+    for d in docs:   # each segment ends with the line that crosses a boundary, as the live indexer sees it
+        assert segment_due(log.rfind(b"\n", 0, d["to"] - 1) + 1, d["to"], 1024) is not None
+    state = FoldState()
+    for d in docs:
+        for row in d["rows"]:
+            state.add_row(row)
+    state.add_entries(parse_lines(log[docs[-1]["to"]:]))
+    assert state.clips() == fold(entries)
+    assert len(sums.splitlines()) == len(docs)
