@@ -21,15 +21,17 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 import oss2
 from vigil_camera.keys import index_key, index_month_key, index_segments_key, index_sums_key
 
-from .log import FoldState, append_line, parse_lines
+from .log import CREATE_COLS, FoldState, append_line, parse_lines
 
 SEGMENT_VERSION = 1
 DEFAULT_SEGMENT_BYTES = 8192
+ROW_LEN = len(CREATE_COLS)
 
 
 def _now_ms() -> int:
@@ -174,13 +176,24 @@ def _segments(bucket: oss2.Bucket, device_id: str, day: date) -> list[dict[str, 
         data = bucket.get_object(index_segments_key(device_id, day)).read()
     except oss2.exceptions.NoSuchKey:
         return []
+    lines = [line for line in data.splitlines() if line.strip()]
+    try:   # one parse for the whole file; line by line only if a line is damaged
+        docs = json.loads(b"[" + b",".join(lines) + b"]")
+        if len(docs) != len(lines):
+            raise ValueError("line count mismatch")
+    except ValueError:
+        docs = []
+        for line in lines:
+            try:
+                docs.append(json.loads(line))
+            except ValueError:
+                continue   # a damaged line: its bytes are read from the log instead
     best: dict[int, dict[str, Any]] = {}
-    for line in data.splitlines():
+    for seg in docs:
         try:
-            seg = json.loads(line)
             start, end = int(seg["from"]), int(seg["to"])
-        except (ValueError, KeyError, TypeError):
-            continue   # a foreign or damaged line: its bytes are read from the log instead
+        except (KeyError, TypeError, ValueError):
+            continue
         if seg.get("v") == SEGMENT_VERSION and end > start and (start not in best or end > best[start]["to"]):
             best[start] = seg
     return [best[s] for s in sorted(best)]
@@ -209,9 +222,14 @@ def load_day(bucket: oss2.Bucket, device_id: str, day: date) -> DayState:
                 return _raw_day(bucket, log_key)
             state.add_entries(parse_lines(hole))
             raw += len(hole)
-        for row in seg.get("rows") or ():
-            if isinstance(row, list) and len(row) == 13 and isinstance(row[0], str):
-                state.add_row(row)
+        rows = seg.get("rows") or []
+        if isinstance(rows, list) and rows and set(map(type, rows)) == {list} and set(map(len, rows)) == {ROW_LEN} \
+                and all(map(str.__instancecheck__, map(itemgetter(0), rows))):
+            state.add_rows(rows)
+        else:
+            for row in rows:
+                if isinstance(row, list) and len(row) == ROW_LEN and isinstance(row[0], str):
+                    state.add_row(row)
         for d in seg.get("dels") or ():
             state.add_delete(str(d[0]), str(d[1]), int(d[2]))
         cursor, used = end, used + 1

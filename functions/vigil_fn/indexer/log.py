@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import oss2
@@ -27,6 +28,7 @@ CREATE_COLS = ("key", "etag", "size", "start", "duration", "codec", "width", "he
                "status", "reason", "event_time", "indexed_at")
 _T = CREATE_COLS.index("event_time")
 _ETAG = CREATE_COLS.index("etag")
+_ORDER = itemgetter(3, 0)   # (start, key)
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,16 @@ class FoldState:
             self.add_entry(e)
         return self
 
+    def add_rows(self, rows: list[list[Any]]) -> None:
+        """Many rows at once (a compacted segment: one row per key): keys not seen yet go in with
+        one dict update; only keys already present are compared."""
+        incoming = {r[0]: r for r in rows}
+        clash = incoming.keys() & self.creates.keys()
+        for key in clash:
+            if incoming[key][_T] < self.creates[key][_T]:
+                del incoming[key]
+        self.creates.update(incoming)
+
     def merge(self, other: FoldState) -> FoldState:
         """Fold `other` (a later part of the same log) into this state."""
         for row in other.creates.values():
@@ -117,14 +129,17 @@ class FoldState:
 
     def visible_rows(self) -> list[list[Any]]:
         """Rows of the visible clips, ordered by (start, key)."""
-        rows = []
         deletes = self.deletes
-        for key, row in self.creates.items():
-            scopes = deletes.get(key)
-            if scopes and (scopes.get("*", -1) >= row[_T] or scopes.get(row[_ETAG], -1) >= row[_T]):
-                continue
-            rows.append(row)
-        rows.sort(key=lambda r: (r[3], r[0]))
+        if not deletes:
+            rows = list(self.creates.values())
+        else:
+            rows = []
+            for key, row in self.creates.items():
+                scopes = deletes.get(key)
+                if scopes and (scopes.get("*", -1) >= row[_T] or scopes.get(row[_ETAG], -1) >= row[_T]):
+                    continue
+                rows.append(row)
+        rows.sort(key=_ORDER)
         return rows
 
     def clips(self) -> list[Clip]:

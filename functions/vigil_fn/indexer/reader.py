@@ -52,18 +52,23 @@ def timeline(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetime
     day = start.astimezone(timezone.utc).date() - timedelta(days=1)  # a clip may start the day before
     last_day = (end - timedelta(milliseconds=1)).astimezone(timezone.utc).date()  # end is exclusive
     while day <= last_day:
-        rows.extend(r for r in _rows(bucket, device_id, day) if r[3] + (r[4] or 0) > lo and r[3] < hi)
+        rows.extend(r for r in _rows(bucket, device_id, day)
+                    if r[3] < hi and (r[3] + (r[4] or 0) > lo or r[3] >= lo))   # unreadable clips have no length
         day += timedelta(days=1)
     rows.sort(key=lambda r: (r[3], r[0]))
     items: list[dict[str, Any]] = []
     cursor = lo
+    append = items.append
     for row in rows:
-        if row[3] - cursor > GAP_TOLERANCE_MS:
-            items.append({"type": "gap", "start": cursor, "end": row[3]})
-        item = dict(zip(CREATE_COLS, row, strict=True))
+        start_ms = row[3]
+        if start_ms - cursor > GAP_TOLERANCE_MS:
+            append({"type": "gap", "start": cursor, "end": start_ms})
+        item = dict(zip(CREATE_COLS, row, strict=False))
         item["type"] = "clip"
-        items.append(item)
-        cursor = max(cursor, row[3] + (row[4] or 0))
+        append(item)
+        end_ms = start_ms + (row[4] or 0)
+        if end_ms > cursor:
+            cursor = end_ms
     if hi - cursor > GAP_TOLERANCE_MS:
         items.append({"type": "gap", "start": cursor, "end": hi})
     return items

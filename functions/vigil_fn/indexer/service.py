@@ -47,6 +47,7 @@ class Options:
     segment_bytes: int = DEFAULT_SEGMENT_BYTES
     merge_seconds: int = 60
     compact: bool = True
+    merge_fleet: bool = True   # the fleet object's merge (a per-minute, fleet-wide cost of its own)
 
 
 def build_entry(record: OssEventRecord, clip_start_ms: int, op: str, **facts: Any) -> dict[str, Any]:
@@ -139,7 +140,8 @@ def after_append(bucket: oss2.Bucket, device_id: str, day: date, appended: Appen
         elif appended.position == 0:
             summary = open_day(bucket, device_id, day, appended.end)
         health.update_device(bucket, device_id, day, summary)
-        health.maybe_merge_fleet(bucket, opts.merge_seconds)
+        if opts.merge_fleet:
+            health.maybe_merge_fleet(bucket, opts.merge_seconds)
     except (oss2.exceptions.OssError, RuntimeError, ValueError) as exc:
         log.warning("compaction failed", extra={"device": device_id, "day": day.isoformat(),
                                                 "error": f"{type(exc).__name__}: {exc}"})
