@@ -12,7 +12,9 @@ in pieces — compacted segments, then the tail — gives exactly the fold of th
 from __future__ import annotations
 
 import json
+import random
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,7 +23,8 @@ from typing import Any
 
 import oss2
 
-MAX_APPEND_ATTEMPTS = 64
+MAX_APPEND_ATTEMPTS = 1000   # each lost race means another writer's line went in: the log always advances
+APPEND_DEADLINE_S = 30.0     # well inside the function's timeout
 
 # A visible clip's fields, in the order compacted rows store them (a row is a list, parsed faster).
 CREATE_COLS = ("key", "etag", "size", "start", "duration", "codec", "width", "height", "has_keyframe",
@@ -215,16 +218,21 @@ class Appended:
 def append_line(bucket: oss2.Bucket, key: str, data: bytes, content_type: str = "application/x-ndjson") -> Appended:
     """Append one whole line at the current end; retries at the position OSS reports on a lost race."""
     position = POSITIONS.get(bucket.bucket_name, key)
-    for _ in range(MAX_APPEND_ATTEMPTS):
+    deadline = time.monotonic() + APPEND_DEADLINE_S
+    for attempt in range(MAX_APPEND_ATTEMPTS):
+        if attempt and time.monotonic() > deadline:
+            break
         try:
             result = bucket.append_object(key, position, data, headers={"Content-Type": content_type})
         except oss2.exceptions.PositionNotEqualToLength as exc:
             position = int(exc.next_position)
+            if attempt >= 3:   # many writers in lockstep: a short random pause breaks the tie
+                time.sleep(random.uniform(0, 0.002))
             continue
         end = int(result.next_position)
         POSITIONS.put(bucket.bucket_name, key, end)
         return Appended(position, end)
-    raise RuntimeError(f"could not append to {key} after {MAX_APPEND_ATTEMPTS} attempts")
+    raise RuntimeError(f"could not append to {key}: lost {attempt + 1} races in a row")
 
 
 def append_entry(bucket: oss2.Bucket, log_key: str, entry: dict[str, Any]) -> Appended:
