@@ -27,7 +27,7 @@ from typing import Any
 import oss2
 from vigil_camera.keys import index_key, index_month_key, index_segments_key, index_sums_key
 
-from .log import CREATE_COLS, FoldState, append_line, parse_lines
+from .log import CREATE_COLS, FoldState, append_line, parse_json_lines, parse_lines
 
 SEGMENT_VERSION = 1
 DEFAULT_SEGMENT_BYTES = 8192
@@ -177,18 +177,7 @@ def _segments(bucket: oss2.Bucket, device_id: str, day: date) -> list[dict[str, 
     got = _get(bucket, index_segments_key(device_id, day), 0, None)
     if got is None:
         return []
-    lines = [line for line in got[0].splitlines() if line.strip()]
-    try:   # one parse for the whole file; line by line only if a line is damaged
-        docs = json.loads(b"[" + b",".join(lines) + b"]")
-        if len(docs) != len(lines):
-            raise ValueError("line count mismatch")
-    except ValueError:
-        docs = []
-        for line in lines:
-            try:
-                docs.append(json.loads(line))
-            except ValueError:
-                continue   # a damaged line: its bytes are read from the log instead
+    docs = [d for d in parse_json_lines(got[0]) if isinstance(d, dict)]   # a damaged line: read from the log
     best: dict[int, dict[str, Any]] = {}
     for seg in docs:
         try:
@@ -285,12 +274,4 @@ def read_jsonl(bucket: oss2.Bucket, key: str) -> tuple[list[dict[str, Any]], int
         data = bucket.get_object(key).read()
     except oss2.exceptions.NoSuchKey:
         return [], 0
-    out = []
-    for line in data.splitlines():
-        try:
-            doc = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(doc, dict):
-            out.append(doc)
-    return out, len(data)
+    return [d for d in parse_json_lines(data) if isinstance(d, dict)], len(data)
