@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from operator import itemgetter
 from typing import Any
 
@@ -230,6 +230,35 @@ def load_day(bucket: oss2.Bucket, device_id: str, day: date) -> DayState:
     return DayState(state, cursor + len(tail), used, raw + len(tail))
 
 
+def spill_rows(bucket: oss2.Bucket, device_id: str, day: date) -> list[list[Any]]:
+    """The visible clips of `day` that run past its midnight, cheaply: the spill its calendar row
+    recorded at close, plus the log after that row (a HEAD, and a small ranged GET if it grew).
+    Without a closed row, the whole day is read."""
+    rows, _ = read_jsonl(bucket, index_month_key(device_id, day.year, day.month))
+    closed = [r for r in rows if r.get("day") == day.isoformat() and isinstance(r.get("spill"), list)]
+    midnight = _midnight_after(day)
+    if not closed:
+        return [r for r in load_day(bucket, device_id, day).state.visible_rows() if r[3] + (r[4] or 0) > midnight]
+    row = max(closed, key=lambda r: (int(r.get("to") or 0), int(r.get("at") or 0)))
+    state = FoldState()
+    for spilled in row["spill"]:
+        if isinstance(spilled, list) and len(spilled) == ROW_LEN:
+            state.add_row(spilled)
+    log_key = index_key(device_id, day)
+    covered = int(row.get("to") or 0)
+    try:
+        length = int(bucket.head_object(log_key).content_length)
+    except oss2.exceptions.NoSuchKey:
+        length = 0
+    if length > covered:
+        tail = read_log_range(bucket, log_key, covered, None)
+        if tail is None:
+            return [r for r in load_day(bucket, device_id, day).state.visible_rows()
+                    if r[3] + (r[4] or 0) > midnight]
+        state.add_entries(parse_lines(tail))
+    return [r for r in state.visible_rows() if r[3] + (r[4] or 0) > midnight]
+
+
 def _raw_day(bucket: oss2.Bucket, log_key: str) -> DayState:
     """The whole log folded: when segments do not match the log (it was rebuilt)."""
     got = _get(bucket, log_key, 0, None)
@@ -237,13 +266,19 @@ def _raw_day(bucket: oss2.Bucket, log_key: str) -> DayState:
     return DayState(FoldState().add_entries(parse_lines(data)), len(data), 0, len(data))
 
 
+def _midnight_after(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp() * 1000) + 86_400_000
+
+
 def close_day(bucket: oss2.Bucket, device_id: str, day: date) -> dict[str, Any]:
-    """Append a day's exact totals to its month's calendar."""
+    """Append a day's exact totals to its month's calendar, with the clips that run past midnight
+    (`spill`), so a timeline of the next day need not read this whole day for them."""
     ds = load_day(bucket, device_id, day)
     rows = ds.state.visible_rows()
+    midnight = _midnight_after(day)
     total = {"v": SEGMENT_VERSION, "day": day.isoformat(), "to": ds.covered, "exact": True,
              "clips": len(rows), "bytes": sum(r[2] for r in rows), "recorded_ms": sum(r[4] or 0 for r in rows),
-             "at": _now_ms()}
+             "spill": [r for r in rows if r[3] + (r[4] or 0) > midnight], "at": _now_ms()}
     if ds.covered:
         append_line(bucket, index_month_key(device_id, day.year, day.month), _line(total))
     return total

@@ -16,7 +16,7 @@ import oss2
 from vigil_camera.keys import INDEX, device_health_key, index_month_key, validate_device_id
 
 from . import health as _health
-from .compact import load_day, read_jsonl
+from .compact import load_day, read_jsonl, spill_rows
 from .log import CREATE_COLS, Clip
 
 GAP_TOLERANCE_MS = 1000
@@ -48,9 +48,13 @@ def timeline(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetime
     lo, hi = _ms(start), _ms(end)
     if hi <= lo:
         return []
-    rows: list[list[Any]] = []
-    day = start.astimezone(timezone.utc).date() - timedelta(days=1)  # a clip may start the day before
+    validate_device_id(device_id)
+    first_day = start.astimezone(timezone.utc).date()
     last_day = (end - timedelta(milliseconds=1)).astimezone(timezone.utc).date()  # end is exclusive
+    # a clip may start the day before and run into the range: that day's spill, not the whole day
+    rows = [r for r in spill_rows(bucket, device_id, first_day - timedelta(days=1))
+            if r[3] < hi and r[3] + (r[4] or 0) > lo]
+    day = first_day
     while day <= last_day:
         rows.extend(r for r in _rows(bucket, device_id, day)
                     if r[3] < hi and (r[3] + (r[4] or 0) > lo or r[3] >= lo))   # unreadable clips have no length

@@ -202,3 +202,37 @@ def test_a_late_clip_of_a_closed_day_updates_its_calendar_row(cloud: Any, ts_cli
     assert 1 < row["clips"] <= 6 == len(reader.day_clips(bucket, device, yesterday.date()))
     close_day(bucket, device, yesterday.date())
     assert reader.month_calendar(bucket, device, DAY.year, DAY.month)[0]["clips"] == 6
+
+
+def test_a_clip_running_past_midnight_shows_in_the_next_days_timeline(cloud: Any, ts_clip: bytes) -> None:
+    """Found without reading the whole day before: its spill (closed day), or the day (open)."""
+    bucket = cloud.bucket()
+    device = f"cs-{uuid.uuid4().hex[:10]}"
+    midnight = DAY.replace(hour=0) + timedelta(days=1)
+    before, after = midnight - timedelta(milliseconds=800), midnight + timedelta(seconds=5)
+    opts = Options(segment_bytes=K, merge_fleet=False)
+    keys = []
+    for i, start in enumerate([before - timedelta(seconds=30), before]):
+        key = clip_key(device, start, i, "ts")
+        etag = bucket.put_object(key, ts_clip).etag.upper()   # a 2 s clip: `before` runs 1.2 s into the day
+        index_record(bucket, _real_clip_record(cloud.bucket_name, key, etag, len(ts_clip)), opts)
+        keys.append(key)
+
+    def first_items() -> list[str]:
+        items = reader.timeline(bucket, device, midnight, midnight + timedelta(minutes=1))
+        return [i["key"] for i in items if i["type"] == "clip"]
+
+    assert first_items() == [keys[1]]                          # the day before is open: read whole
+    key = clip_key(device, after, 2, "ts")                     # the next day opens: the day before closes
+    etag = bucket.put_object(key, ts_clip).etag.upper()
+    index_record(bucket, _real_clip_record(cloud.bucket_name, key, etag, len(ts_clip)), opts)
+    rows = [json.loads(x) for x in bucket.get_object(
+        f"index/{device}/{before:%Y-%m}.month.jsonl").read().splitlines()]
+    assert [r["spill"][0][0] for r in rows if r["day"] == before.date().isoformat()] == [keys[1]]
+    assert first_items() == [keys[1], key]
+    # a late clip of the closed day, not compacted yet, also running past midnight: the tail is read
+    late = clip_key(device, before + timedelta(milliseconds=300), 3, "ts")
+    etag = bucket.put_object(late, ts_clip).etag.upper()
+    index_record(bucket, _real_clip_record(cloud.bucket_name, late, etag, len(ts_clip)),
+                 Options(compact=False, merge_fleet=False))
+    assert first_items() == [keys[1], late, key]
