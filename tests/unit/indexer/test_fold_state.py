@@ -92,3 +92,16 @@ def test_segments_of_a_whole_log_cover_it_in_order_like_the_live_rule() -> None:
     state.add_entries(parse_lines(log[docs[-1]["to"]:]))
     assert state.clips() == fold(entries)
     assert len(sums.splitlines()) == len(docs)
+
+
+def test_timeline_refuses_naive_times_and_overlong_ranges() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from vigil_fn.indexer import reader
+
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    with pytest.raises(ValueError):
+        reader.timeline(None, "cam-1", start, start + timedelta(days=reader.MAX_RANGE_DAYS + 1))
+    with pytest.raises(ValueError):
+        reader.timeline(None, "cam-1", start.replace(tzinfo=None), start.replace(tzinfo=None))
+    assert reader.timeline(None, "cam-1", start, start) == []
