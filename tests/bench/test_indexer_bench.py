@@ -225,7 +225,7 @@ def test_day_week_and_month_reads_with_1_and_90_days_of_history(cloud: Any) -> N
         health.update_device(bucket, device, last.date())
     print(f"\nindex reads ({per_day} clips a day; median wall time, machine shared and loaded):")
     print(f"  {'query':<24} {'history':>8} | {'new ms':>8} {'cpu':>6} | {'old ms':>9} {'cpu':>7} | old/new")
-    figures: dict[tuple[str, int], float] = {}
+    figures: dict[tuple[str, int], tuple[float, float]] = {}
     day_end = last + timedelta(days=1)
     week_start = last - timedelta(days=6)
     for history, device in devices.items():
@@ -246,11 +246,13 @@ def test_day_week_and_month_reads_with_1_and_90_days_of_history(cloud: Any) -> N
         for name, (new, old, runs) in queries.items():
             n_ms, n_cpu = _median_ms(new, 5)
             o_ms, o_cpu = _median_ms(old, runs)
-            figures[(name, history)] = n_ms
+            figures[(name, history)] = (n_ms, n_cpu)
             print(f"  {name:<24} {history:>5} d | {n_ms:>8.1f} {n_cpu:>6.1f} | {o_ms:>9.1f} {o_cpu:>7.1f} "
                   f"| {o_ms / n_ms:.0f}x")
     for name in ("timeline, a day", "month calendar"):
-        print(f"  {name}: 90 days of history / 1 day = {figures[(name, 90)] / figures[(name, 1)]:.2f}x")
+        (w90, c90), (w1, c1) = figures[(name, 90)], figures[(name, 1)]
+        print(f"  {name}: 90 days of history / 1 day = {w90 / w1:.2f}x wall, {c90 / c1:.2f}x CPU")
+    print("  (CPU = the calling thread only: a multi-day timeline parses its days on worker threads)")
     print("  targets: a day < 30 ms, 7 days < 150 ms, a month calendar < 20 ms")
 
 
