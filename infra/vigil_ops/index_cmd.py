@@ -1,9 +1,9 @@
-"""`vigil index backfill|verify|rebuild|close|health`: operator tools for the recording index.
+"""`vigil index backfill|verify|rebuild|compact|close|health`: operator tools for the recording index.
 
 `backfill` sends existing clips to the indexer function through the `fc2` SDK (Async invocations,
 exactly as against the cloud); `verify` compares the index with the bucket; `rebuild` rewrites one
 day's log from the bucket (the indexer's own code builds every entry); `close` writes a day's exact
-calendar totals; `health` rebuilds and prints the fleet's health object.
+calendar totals; `compact` writes a whole day's segments; `health` rebuilds and prints the fleet's health object.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from vigil_camera.keys import (
 from vigil_fn.events import OssEventRecord
 from vigil_fn.indexer import health as index_health
 from vigil_fn.indexer import reader
-from vigil_fn.indexer.compact import close_day
+from vigil_fn.indexer.compact import DEFAULT_SEGMENT_BYTES, close_day, compact_day
 from vigil_fn.indexer.service import Options, index_record
 
 from .settings import OpsSettings, SettingsError
@@ -62,6 +62,13 @@ def register(sub: Any) -> None:
     c.add_argument("--device", required=True, help="device id")
     c.add_argument("--day", required=True, type=date.fromisoformat, help="the UTC day, YYYY-MM-DD")
     c.set_defaults(func=_guard(run_close))
+    k = s.add_parser("compact", help="write a day's compacted segments from its whole log (days indexed "
+                                     "before compaction existed), then close it")
+    k.add_argument("--device", required=True, help="device id")
+    k.add_argument("--day", required=True, type=date.fromisoformat, help="the UTC day, YYYY-MM-DD")
+    k.add_argument("--segment-bytes", type=int, default=DEFAULT_SEGMENT_BYTES,
+                   help="segment size; must match the indexer's VIGIL_INDEX_SEGMENT_BYTES (default %(default)s)")
+    k.set_defaults(func=_guard(run_compact))
     h = s.add_parser("health", help="rebuild index/_health.json from every device's health and print it")
     h.add_argument("--json", action="store_true", help="print the health object as JSON")
     h.set_defaults(func=_guard(run_health))
@@ -182,6 +189,14 @@ def run_rebuild(args: argparse.Namespace) -> int:
 def run_close(args: argparse.Namespace) -> int:
     total = close_day(OpsSettings.load().bucket_client(), args.device, args.day)
     print(f"{args.device} {args.day}: {total['clips']} clip(s), {total['recorded_ms'] / 3_600_000:.2f} h recorded")
+    return 0
+
+
+def run_compact(args: argparse.Namespace) -> int:
+    if args.segment_bytes < 1024:
+        raise ValueError("--segment-bytes must be at least 1024")
+    n = compact_day(OpsSettings.load().bucket_client(), args.device, args.day, args.segment_bytes)
+    print(f"{args.device} {args.day}: {n} segment(s) written")
     return 0
 
 

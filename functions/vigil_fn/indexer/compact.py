@@ -284,6 +284,25 @@ def close_day(bucket: oss2.Bucket, device_id: str, day: date) -> dict[str, Any]:
     return total
 
 
+def compact_day(bucket: oss2.Bucket, device_id: str, day: date, segment_bytes: int = DEFAULT_SEGMENT_BYTES) -> int:
+    """Write a day's segments and summaries from its whole log (days indexed before compaction
+    existed, or after a change of segment size), then close it; returns the segments written.
+
+    Safe beside live indexers: readers take, per start offset, the longest segment and read from
+    the log whatever overlaps or is missing, so a segment a live indexer appends meanwhile is
+    harmless."""
+    got = _get(bucket, index_key(device_id, day), 0, None)
+    if got is None:
+        return 0
+    segs, sums = segments_of(got[0], segment_bytes, day)
+    for key, data in ((index_segments_key(device_id, day), segs), (index_sums_key(device_id, day), sums)):
+        bucket.delete_object(key)
+        if data:
+            append_line(bucket, key, data)
+    close_day(bucket, device_id, day)
+    return segs.count(b"\n")
+
+
 def chain(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
     """Non-overlapping summary rows in log order (per start, the longest) and the bytes they cover."""
     best: dict[int, dict[str, Any]] = {}
