@@ -76,12 +76,6 @@ def read_log_range(bucket: oss2.Bucket, log_key: str, start: int, end: int | Non
 
 
 # -- writing ---------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SegmentRef:
-    start: int
-    end: int
-
-
 def summarize(entries: list[dict[str, Any]], state: FoldState, start: int, end: int, day: date) -> dict[str, Any]:
     """A segment's small summary: its visible clips, last clip, upload lag, the camera's latest report."""
     rows = state.visible_rows()
