@@ -29,6 +29,8 @@ class Settings:
     # instances (= s.yaml concurrencyConfig.reservedConcurrency); see docs/scale.md
     sts_calls_per_second: float = 80.0
     token_max_instances: int = 100
+    index_segment_bytes: int = 8192      # indexer: compact a day's log every this many bytes
+    health_merge_seconds: int = 60       # indexer: rebuild index/_health.json at most this often
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -50,6 +52,8 @@ class Settings:
             log_level=e.get("VIGIL_LOG_LEVEL", "INFO"),
             sts_calls_per_second=float(e.get("VIGIL_STS_CALLS_PER_SECOND", "80")),
             token_max_instances=int(e.get("VIGIL_TOKEN_MAX_INSTANCES", "100")),
+            index_segment_bytes=max(1024, int(e.get("VIGIL_INDEX_SEGMENT_BYTES", "8192"))),
+            health_merge_seconds=max(1, int(e.get("VIGIL_HEALTH_MERGE_SECONDS", "60"))),
         )
 
     @property

@@ -11,6 +11,7 @@ from vigil_camera.cli import reader_left
 
 from . import (
     bucket_setup,
+    cost_cmd,
     demo_cmd,
     deploy_cmd,
     devices_cmd,
@@ -36,6 +37,7 @@ COMMAND_MODULES = [
     sim_cmd,
     users_cmd,  # viewer accounts (issue 9)
     recordings_cmd,  # timeline, clips, playlist (issue 9)
+    cost_cmd,
 ]
 
 
