@@ -8,11 +8,12 @@ from vigil_fn import logging as vlog
 from vigil_fn.clients import FunctionCredentials, oss_bucket
 from vigil_fn.config import Settings
 from vigil_fn.events import EventError, parse_oss_event
-from vigil_fn.indexer.service import index_record
+from vigil_fn.indexer.service import Options, index_record
 
 SETTINGS = Settings.from_env()
 vlog.setup(SETTINGS.log_level)
 log = vlog.get_logger("vigil.indexer")
+OPTIONS = Options(segment_bytes=SETTINGS.index_segment_bytes, merge_seconds=SETTINGS.health_merge_seconds)
 
 
 def handler(event: bytes, context: Any) -> dict[str, Any]:
@@ -22,7 +23,7 @@ def handler(event: bytes, context: Any) -> dict[str, Any]:
         log.warning("rejected event", extra={"request_id": getattr(context, "request_id", ""), "reason": str(exc)})
         return {"indexed": [], "rejected": str(exc)}
     bucket = oss_bucket(SETTINGS, FunctionCredentials.from_context(context))
-    outcomes = [index_record(bucket, record) for record in records]
+    outcomes = [index_record(bucket, record, OPTIONS) for record in records]
     for o in outcomes:
         log.info("index", extra={"request_id": getattr(context, "request_id", ""), **o.__dict__})
     return {"indexed": [o.__dict__ for o in outcomes]}

@@ -93,6 +93,30 @@ def summary_key(device_id: str) -> str:
     return f"{INDEX}{validate_device_id(device_id)}/_summary.json"
 
 
+# -- the index's derived objects (issue 12: compaction, calendar, health) --------------------------
+def index_segments_key(device_id: str, day: date) -> str:
+    """Compacted segments of a day's log: one line per fixed-size stretch of the log, folded."""
+    return f"{INDEX}{validate_device_id(device_id)}/{day:%Y-%m-%d}.segs.jsonl"
+
+
+def index_sums_key(device_id: str, day: date) -> str:
+    """One small line per compacted segment: counts, last clip, what the camera reported."""
+    return f"{INDEX}{validate_device_id(device_id)}/{day:%Y-%m-%d}.sums.jsonl"
+
+
+def index_month_key(device_id: str, year: int, month: int) -> str:
+    """Per-day totals of a month (the calendar)."""
+    return f"{INDEX}{validate_device_id(device_id)}/{year:04d}-{month:02d}.month.jsonl"
+
+
+def device_health_key(device_id: str) -> str:
+    return f"{INDEX}{validate_device_id(device_id)}/_health.json"
+
+
+FLEET_HEALTH_KEY = f"{INDEX}_health.json"
+FLEET_HEALTH_ELECTIONS = f"{INDEX}_health/"
+
+
 def device_record_key(device_id: str) -> str:
     return f"{SYSTEM}devices/{validate_device_id(device_id)}.json"
 

@@ -25,7 +25,7 @@ from oss2.headers import OSS_SECURITY_TOKEN
 
 from . import logs
 from .backoff import Backoff
-from .credentials import StaticTokens, Token, TokenProvider
+from .credentials import StaticTokens, Token, TokenError, TokenProvider
 from .status import Status
 
 T = TypeVar("T")
@@ -83,6 +83,19 @@ class SkewCorrectedAuth(oss2.ProviderAuth):  # type: ignore[misc]
         req.headers["date"] = oss2.utils.http_date(self._now())
         signature = self._ProviderAuth__make_signature(req, bucket_name, key, credentials)
         req.headers["authorization"] = f"OSS {credentials.get_access_key_id()}:{signature}"
+
+
+def health_headers(status: Status, now: Callable[[], float] = time.time) -> dict[str, str]:
+    """The camera's own report, sent as `x-oss-meta-vigil-*` on each clip upload: the indexer reads
+    them from the GET it makes anyway, so the viewer sees spool depth, clips dropped by the disk
+    budget and token errors without any extra request (docs/indexer.md, "Camera health")."""
+    snap = status.snapshot()
+    return {
+        "x-oss-meta-vigil-spool-depth": str(int(snap.get("queue_depth") or 0)),
+        "x-oss-meta-vigil-dropped-clips": str(int(snap.get("dropped") or 0)),
+        "x-oss-meta-vigil-token-errors": str(int(snap.get("token_errors") or 0)),
+        "x-oss-meta-vigil-reported-at": str(int(now() * 1000)),
+    }
 
 
 def is_auth_error(exc: BaseException) -> bool:
@@ -154,6 +167,9 @@ class DeviceOss:
             attempt += 1
             try:
                 return op(self.bucket())
+            except TokenError:
+                self.status.incr("token_errors")   # reported to the indexer on the next upload
+                raise
             except oss2.exceptions.OssError as exc:
                 if is_auth_error(exc) and auth_refreshes < 3:
                     auth_refreshes += 1

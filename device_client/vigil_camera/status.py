@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 COUNTERS = ("uploaded", "uploaded_bytes", "existed", "retries", "dropped", "dropped_bytes",
-            "failures", "enqueued")
+            "failures", "enqueued", "token_errors")
 
 
 def _iso(ts: float | None) -> str | None:

@@ -24,7 +24,7 @@ from oss2.models import PartInfo
 from . import logs
 from .checkpoint import Checkpoint, CheckpointFile, PartRecord
 from .crc import crc64_combine, crc64_file
-from .ossclient import FORBID_OVERWRITE, DeviceOss, upload_headers
+from .ossclient import FORBID_OVERWRITE, DeviceOss, health_headers, upload_headers
 
 MiB = 1 << 20
 MIN_PART = 100 * 1024
@@ -108,7 +108,8 @@ class ClipUploader:
             attempts += 1
             reader = _PartReader(path, 0, size, None)
             try:
-                return bucket.put_object(key, reader, headers=upload_headers(key))
+                headers = {**upload_headers(key), **health_headers(self.oss.status)}
+                return bucket.put_object(key, reader, headers=headers)
             finally:
                 reader.close()
 
@@ -131,7 +132,9 @@ class ClipUploader:
         """A new upload id, or None when the object already exists (forbid-overwrite at initiate)."""
         try:
             result = self.oss.call(
-                lambda b: b.init_multipart_upload(key, headers=upload_headers(key)), "init_multipart")
+                lambda b: b.init_multipart_upload(key, headers={**upload_headers(key),
+                                                               **health_headers(self.oss.status)}),
+                "init_multipart")
         except oss2.exceptions.OssError as exc:
             if getattr(exc, "code", "") == "FileAlreadyExists":
                 return None

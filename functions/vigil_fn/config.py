@@ -29,6 +29,8 @@ class Settings:
     # instances (= s.yaml concurrencyConfig.reservedConcurrency); see docs/scale.md
     sts_calls_per_second: float = 80.0
     token_max_instances: int = 100
+    index_segment_bytes: int = 8192      # indexer: compact a day's log every this many bytes
+    health_merge_seconds: int = 60       # indexer: rebuild index/_health.json at most this often
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,9 +54,59 @@ class Settings:
             log_level=e.get("VIGIL_LOG_LEVEL", "INFO"),
             sts_calls_per_second=float(e.get("VIGIL_STS_CALLS_PER_SECOND", "80")),
             token_max_instances=int(e.get("VIGIL_TOKEN_MAX_INSTANCES", "100")),
+            index_segment_bytes=max(1024, int(e.get("VIGIL_INDEX_SEGMENT_BYTES", "8192"))),
+            health_merge_seconds=max(1, int(e.get("VIGIL_HEALTH_MERGE_SECONDS", "60"))),
         )
 
     @property
     def sts_rate_per_instance(self) -> float:
         """One instance's share of the STS budget, so that all instances together stay within it."""
         return self.sts_calls_per_second / max(1, self.token_max_instances)
+
+# -- the api function (issue 9) ------------------------------------------------------------------
+_FUNCTIONS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """What only the viewer API reads. The session key signs cookies (an encrypted variable in the
+    cloud, `<data>/secrets/session.key` on localcloud); the viewer role signs presigned URLs."""
+
+    session_key: bytes
+    web_root: str
+    viewer_role_arn: str       # "" = sign URLs with the function's own credentials
+    url_ttl_seconds: int       # presigned URL lifetime (≤ 900)
+    token_url: str             # the token function's base URL, written into camera configs
+    online_threshold_seconds: int
+    login_rate_per_user: int   # login attempts per minute per user name
+    login_rate_per_client: int  # login attempts per minute per client address
+    cookie_secure: str         # "auto" (https requests), "true" or "false"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ApiSettings:
+        e = os.environ if env is None else env
+        token_url = e.get("VIGIL_TOKEN_URL", "")
+        if not token_url:  # localcloud tells its workers the function URLs it bound
+            import json
+
+            try:
+                urls = json.loads(e.get("LOCALCLOUD_FUNCTION_URLS", "{}"))
+            except ValueError:
+                urls = {}
+            token_url = str(urls.get("vigil-token", "")) if isinstance(urls, dict) else ""
+        # camera configs hold the token function's base URL; the client appends /v1/token once
+        token_url = token_url.strip().rstrip("/")
+        if token_url.endswith("/v1/token"):
+            token_url = token_url[: -len("/v1/token")]
+        return cls(
+            session_key=e.get("VIGIL_SESSION_KEY", "").encode(),
+            web_root=e.get("VIGIL_WEB_ROOT") or os.path.join(_FUNCTIONS_DIR, "webroot"),
+            viewer_role_arn=e.get("VIGIL_VIEWER_ROLE_ARN",
+                                  "acs:ram::1000000000000000:role/vigil-viewer-read"),
+            url_ttl_seconds=int(e.get("VIGIL_URL_TTL_SECONDS", "900")),
+            token_url=token_url,
+            online_threshold_seconds=int(e.get("VIGIL_ONLINE_THRESHOLD_SECONDS", "120")),
+            login_rate_per_user=int(e.get("VIGIL_LOGIN_RATE_PER_USER", "10")),
+            login_rate_per_client=int(e.get("VIGIL_LOGIN_RATE_PER_CLIENT", "30")),
+            cookie_secure=e.get("VIGIL_COOKIE_SECURE", "auto"),
+        )

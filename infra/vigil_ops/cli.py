@@ -9,7 +9,20 @@ from collections.abc import Sequence
 
 from vigil_camera.cli import reader_left
 
-from . import bucket_setup, demo_cmd, deploy_cmd, devices_cmd, index_cmd, local_cmd, ram_cmd, sim_cmd, token_cmd
+from . import (
+    bucket_setup,
+    cost_cmd,
+    demo_cmd,
+    deploy_cmd,
+    devices_cmd,
+    index_cmd,
+    local_cmd,
+    ram_cmd,
+    recordings_cmd,
+    sim_cmd,
+    token_cmd,
+    users_cmd,
+)
 
 # One line per command group; a group's module adds its subcommands and sets `func` on each.
 COMMAND_MODULES = [
@@ -22,6 +35,9 @@ COMMAND_MODULES = [
     index_cmd,
     deploy_cmd,
     sim_cmd,
+    users_cmd,  # viewer accounts (issue 9)
+    recordings_cmd,  # timeline, clips, playlist (issue 9)
+    cost_cmd,
 ]
 
 

@@ -80,6 +80,7 @@ def banner_lines(info: Any, configs: dict[str, Path], data_dir: Path) -> list[st
     """Everything the demo tells a person once it is up (add a line here for a new part)."""
     first = next(iter(configs.values()), None)
     lines = stack_lines(info)
+    lines += viewer_lines(info)
     lines.append(f"  cameras         {', '.join(configs) or '(none)'} (configs in {data_dir}/devices)")
     lines.append(f"  logs            {data_dir}/logs/ (localcloud.log, camera-<id>.log)")
     lines.append("Clips land under videos/<camera>/ and the indexer writes index/<camera>/<day>.jsonl.")
@@ -113,6 +114,28 @@ def stop_cameras(cameras: list[Camera]) -> None:
             cam.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             cam.proc.kill()
+
+
+def viewer_lines(info: Any) -> list[str]:
+    """The viewer URL, and the admin's password the first time (it is shown once)."""
+    import oss2
+    from vigil_fn.config import ApiSettings
+
+    from .users_cmd import DEMO_ADMIN, ensure_demo_admin
+
+    url = info.functions.get("vigil-api")
+    if not url:
+        return []
+    bucket = oss2.Bucket(oss2.Auth(info.access_key_id, info.access_key_secret), info.oss_endpoint, info.bucket)
+    password = ensure_demo_admin(bucket)
+    built = (Path(ApiSettings.from_env().web_root) / "index.html").is_file()
+    lines = [f"  viewer          {url}/   user {DEMO_ADMIN}" + ("" if built else "   (page not built: `make web`; "
+                                                               "the API answers at /api/v1/ already)")]
+    if password:
+        lines.append(f"  admin password  {password}   (shown once; change it: vigil users passwd {DEMO_ADMIN})")
+    else:
+        lines.append(f"                  (reset the password: .venv/bin/vigil users passwd {DEMO_ADMIN} --generate)")
+    return lines
 
 
 @explains_port_in_use

@@ -18,7 +18,8 @@ from typing import Any
 
 import oss2
 from tqdm import tqdm
-from vigil_camera.protocol import device_secret, token_base_url, validate_device_id
+from vigil_camera.protocol import token_base_url, validate_device_id
+from vigil_fn import device_admin
 from vigil_fn.config import Settings
 from vigil_fn.devices import DeviceRecord, Registry, RegistryError
 from vigil_fn.revocation import RevocationError, Revoker
@@ -181,7 +182,7 @@ def _config_owner(path: Path) -> str | None:
 
 def _emit_secret(args: argparse.Namespace, settings: OpsSettings, record: DeviceRecord, verb: str,
                  target: tuple[Path, str] | None) -> int:
-    secret = device_secret(settings.master_key, record.device_id, record.key_version)
+    secret = device_admin.device_config(settings.master_key, target[1] if target else "", record)["device_secret"]
     if target is not None:
         write_device_config(target[0], target[1], record.device_id, secret)
     if args.json:
@@ -198,16 +199,15 @@ def _emit_secret(args: argparse.Namespace, settings: OpsSettings, record: Device
 @_guard
 def run_add(args: argparse.Namespace) -> int:
     settings, registry, device_id = _context(args, need_master=True)
+    target = _config_target(args, settings)  # before anything is registered
     try:
-        record = DeviceRecord(device_id, name=args.name, notes=args.notes)
+        record = device_admin.add(registry, device_id, name=args.name, notes=args.notes)
     except ValueError as exc:
         raise CommandError(str(exc), 2) from None
-    target = _config_target(args, settings)
-    record = registry.create(record)
     try:
         return _emit_secret(args, settings, record, "added", target)
     except OSError as exc:  # the config could not be written after all: undo, so `add` can be re-run
-        registry.delete(device_id)
+        device_admin.remove(registry, device_id)
         raise CommandError(f"could not write {args.config_out}: {exc.strerror}; device {device_id} was "
                            "not registered", 1) from None
 
@@ -223,7 +223,7 @@ def _report_revocation(registry: Registry) -> None:
 def run_rotate(args: argparse.Namespace) -> int:
     settings, registry, device_id = _context(args, need_master=True)
     target = _config_target(args, settings)
-    record = registry.rotate(device_id)
+    record = device_admin.rotate(registry, device_id)
     _report_revocation(registry)
     try:
         return _emit_secret(args, settings, record, "rotated", target)
@@ -236,7 +236,7 @@ def run_rotate(args: argparse.Namespace) -> int:
 @_guard
 def run_status(args: argparse.Namespace) -> int:
     _, registry, device_id = _context(args)
-    record = registry.update(device_id, status=args.status)
+    record = device_admin.set_status(registry, device_id, args.status)
     print(f"device {record.device_id} {record.status}")
     _report_revocation(registry)
     return 0
@@ -252,7 +252,7 @@ def run_show(args: argparse.Namespace) -> int:
 @_guard
 def run_remove(args: argparse.Namespace) -> int:
     _, registry, device_id = _context(args)
-    registry.delete(device_id)
+    device_admin.remove(registry, device_id)
     print(f"device {device_id} removed (its recordings stay until retention deletes them)")
     _report_revocation(registry)
     return 0

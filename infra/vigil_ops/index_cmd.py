@@ -1,8 +1,9 @@
-"""`vigil index backfill|verify|rebuild`: operator tools for the recording index.
+"""`vigil index backfill|verify|rebuild|compact|close|health`: operator tools for the recording index.
 
 `backfill` sends existing clips to the indexer function through the `fc2` SDK (Async invocations,
 exactly as against the cloud); `verify` compares the index with the bucket; `rebuild` rewrites one
-day's log from the bucket (the indexer's own code builds every entry).
+day's log from the bucket (the indexer's own code builds every entry); `close` writes a day's exact
+calendar totals; `compact` writes a whole day's segments; `health` rebuilds and prints the fleet's health object.
 """
 
 from __future__ import annotations
@@ -17,11 +18,22 @@ from typing import Any
 
 import oss2
 from tqdm import tqdm
-from vigil_camera.keys import VIDEOS, ClipKey, day_prefix, index_key, parse_clip_key, videos_prefix
+from vigil_camera.keys import (
+    VIDEOS,
+    ClipKey,
+    day_prefix,
+    index_key,
+    index_segments_key,
+    index_sums_key,
+    parse_clip_key,
+    videos_prefix,
+)
 from vigil_camera.protocol import validate_device_id
 from vigil_fn.events import OssEventRecord
-from vigil_fn.indexer.log import fold, read_entries
-from vigil_fn.indexer.service import index_record
+from vigil_fn.indexer import health as index_health
+from vigil_fn.indexer import reader
+from vigil_fn.indexer.compact import DEFAULT_SEGMENT_BYTES, close_day, compact_day
+from vigil_fn.indexer.service import Options, index_record
 
 from .settings import OpsSettings, SettingsError, describe_oss_error
 
@@ -49,6 +61,20 @@ def register(sub: Any) -> None:
     r.add_argument("--device", required=True, help="the device whose day to rebuild (required)")
     r.add_argument("--day", required=True, type=day_arg, help="the UTC day, YYYY-MM-DD (required)")
     r.set_defaults(func=_guard(run_rebuild))
+    c = s.add_parser("close", help="write a day's exact totals to the month calendar (also done automatically)")
+    c.add_argument("--device", required=True, help="device id")
+    c.add_argument("--day", required=True, type=date.fromisoformat, help="the UTC day, YYYY-MM-DD")
+    c.set_defaults(func=_guard(run_close))
+    k = s.add_parser("compact", help="write a day's compacted segments from its whole log (days indexed "
+                                     "before compaction existed), then close it")
+    k.add_argument("--device", required=True, help="device id")
+    k.add_argument("--day", required=True, type=date.fromisoformat, help="the UTC day, YYYY-MM-DD")
+    k.add_argument("--segment-bytes", type=int, default=DEFAULT_SEGMENT_BYTES,
+                   help="segment size; must match the indexer's VIGIL_INDEX_SEGMENT_BYTES (default %(default)s)")
+    k.set_defaults(func=_guard(run_compact))
+    h = s.add_parser("health", help="rebuild index/_health.json from every device's health and print it")
+    h.add_argument("--json", action="store_true", help="print the health object as JSON")
+    h.set_defaults(func=_guard(run_health))
 
 
 def day_arg(text: str) -> date:
@@ -130,7 +156,7 @@ def verify(bucket: oss2.Bucket, device: str | None, since: date | None) -> dict[
             if not since or day >= since:
                 days.add((parts[1], day))
     for dev, day in sorted(days):
-        indexed = {c.key: c.etag for c in fold(read_entries(bucket, index_key(dev, day))[0])}
+        indexed = {c.key: c.etag for c in reader.day_clips(bucket, dev, day)}
         objects = in_bucket.get((dev, day), {})
         report["missing"] += sorted(k for k in objects if k not in indexed)
         report["stale"] += sorted(k for k, etag in indexed.items() if objects.get(k) not in (etag, None) or
@@ -174,16 +200,47 @@ def rebuild(bucket: oss2.Bucket, device: str, day: date) -> int:
     infos = [info for info in oss2.ObjectIteratorV2(bucket, prefix=day_prefix(device, day))
              if parse_clip_key(info.key)]
     log_key = index_key(device, day)
-    bucket.delete_object(log_key)
+    for key in (log_key, index_segments_key(device, day), index_sums_key(device, day)):
+        bucket.delete_object(key)
     now = int(time.time() * 1000)
     for info in tqdm(infos, desc="rebuild", unit="clip", file=sys.stderr):
         record = OssEventRecord("ObjectCreated:PutObject", bucket.bucket_name, info.key, info.size,
                                 info.etag.strip('"').upper(), now, "rebuild")
-        index_record(bucket, record, update_summary=False)
+        index_record(bucket, record, Options())
+    close_day(bucket, device, day)
     return len(infos)
 
 
 def run_rebuild(args: argparse.Namespace) -> int:
     count = rebuild(OpsSettings.load().bucket_client(), args.device, args.day)
     print(f"rebuilt {index_key(args.device, args.day)} from {count} clip(s)")
+    return 0
+
+
+def run_close(args: argparse.Namespace) -> int:
+    total = close_day(OpsSettings.load().bucket_client(), args.device, args.day)
+    print(f"{args.device} {args.day}: {total['clips']} clip(s), {total['recorded_ms'] / 3_600_000:.2f} h recorded")
+    return 0
+
+
+def run_compact(args: argparse.Namespace) -> int:
+    if args.segment_bytes < 1024:
+        raise ValueError("--segment-bytes must be at least 1024")
+    n = compact_day(OpsSettings.load().bucket_client(), args.device, args.day, args.segment_bytes)
+    print(f"{args.device} {args.day}: {n} segment(s) written")
+    return 0
+
+
+def run_health(args: argparse.Namespace) -> int:
+    fleet = index_health.merge_fleet(OpsSettings.load().bucket_client())
+    if args.json:
+        print(json.dumps(fleet))
+        return 0
+    now = time.time() * 1000
+    for device, doc in sorted(fleet["devices"].items()):
+        end = doc.get("last_clip_end")
+        behind = f"{(now - end) / 1000:.0f} s ago" if end else "never"
+        print(f"{device}: last clip {behind}, {doc.get('clips_today')} clip(s) on {doc.get('day')}, "
+              f"upload lag {doc.get('upload_lag_ms')} ms, spool {doc.get('spool_depth')}, "
+              f"dropped {doc.get('dropped_clips')}, token errors {doc.get('token_errors')}")
     return 0

@@ -1,18 +1,35 @@
-"""What the indexer does with one OSS event record: plain functions, no FC types."""
+"""What the indexer does with one OSS event record: plain functions, no FC types.
+
+No event is trusted on its word (anyone who may invoke the function can send one):
+- a create is indexed only for the ETag OSS holds — the probe's first ranged GET returns it, with
+  the real size and the camera's `x-oss-meta-vigil-*` report, so confirming costs nothing extra;
+- a delete is tombstoned only if OSS confirms it: the object is gone (the tombstone hides every
+  older create) or holds another ETag (it hides only the deleted ETag's creates); an object that is
+  still there with the event's ETag, or an event without one, is refused.
+Event times in the future are clamped to now, so a forged time cannot hide a later upload.
+
+Requests per created TS clip: 2 ranged GETs + 1 append (+1 when another instance appended since
+this one last did), and every K bytes of log a compaction (`compact.py`, `health.py`).
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import oss2
 from vigil_camera.keys import index_key, parse_clip_key
 
 from ..events import OssEventRecord
-from .log import append_entry
+from . import health
+from .compact import DEFAULT_SEGMENT_BYTES, compact_segment, open_day, segment_due
+from .log import Appended, append_entry
 from .probe import probe_object
-from .summary import refresh_summary
+
+log = logging.getLogger("vigil.indexer")
 
 
 @dataclass
@@ -22,24 +39,46 @@ class Outcome:
     status: str | None = None  # entry status for creates
     reason: str | None = None
     bytes_read: int = 0
+    compacted: bool = False
+
+
+@dataclass(frozen=True)
+class Options:
+    segment_bytes: int = DEFAULT_SEGMENT_BYTES
+    merge_seconds: int = 60
+    compact: bool = True
+    merge_fleet: bool = True   # the fleet object's merge (a per-minute, fleet-wide cost of its own)
 
 
 def build_entry(record: OssEventRecord, clip_start_ms: int, op: str, **facts: Any) -> dict[str, Any]:
+    now = int(time.time() * 1000)
     entry = {
         "op": op,
         "key": record.key,
         "etag": record.etag,
         "size": record.size,
         "start": clip_start_ms,
-        "event_time": record.event_time_ms,
-        "indexed_at": int(time.time() * 1000),
+        "event_time": min(record.event_time_ms, now),
+        "indexed_at": now,
     }
     entry.update(facts)
     return entry
 
 
-def index_record(bucket: oss2.Bucket, record: OssEventRecord, *, update_summary: bool = True) -> Outcome:
+def _confirm_delete(bucket: oss2.Bucket, record: OssEventRecord) -> str | None:
+    """"gone" / "changed" when OSS confirms the delete, None when it does not."""
+    try:
+        current = str(bucket.head_object(record.key).etag or "").strip('"').upper()
+    except oss2.exceptions.NoSuchKey:
+        return "gone"
+    if record.etag and current != record.etag:
+        return "changed"
+    return None
+
+
+def index_record(bucket: oss2.Bucket, record: OssEventRecord, options: Options | None = None) -> Outcome:
     """Index one record. OSS errors raise (the invocation fails and FC retries it); bad media is recorded."""
+    opts = options or Options()
     clip = parse_clip_key(record.key)
     if clip is None:
         return Outcome(record.key, "rejected",
@@ -47,15 +86,23 @@ def index_record(bucket: oss2.Bucket, record: OssEventRecord, *, update_summary:
     start_ms = int(clip.start.timestamp() * 1000)
     log_key = index_key(clip.device_id, clip.day)
     if record.is_remove:
-        append_entry(bucket, log_key, build_entry(record, start_ms, "delete"))
-        outcome = Outcome(record.key, "tombstoned")
+        confirmed = _confirm_delete(bucket, record)
+        if confirmed is None:
+            return Outcome(record.key, "rejected", reason="object still exists with this ETag: delete not confirmed")
+        appended = append_entry(bucket, log_key, build_entry(record, start_ms, "delete", confirmed=confirmed))
+        outcome = Outcome(record.key, "tombstoned", reason=confirmed)
     elif record.is_create:
         try:
-            probe = probe_object(bucket, record.key, record.size, clip.ext)
+            probe = probe_object(bucket, record.key, clip.ext)
         except oss2.exceptions.NoSuchKey:
             return Outcome(record.key, "gone", reason="deleted before it was indexed")
+        if record.etag and probe.etag != record.etag:
+            return Outcome(record.key, "rejected", reason="ETag differs from the object OSS holds",
+                           bytes_read=probe.bytes_read)
         info = probe.info
         facts: dict[str, Any] = {
+            "etag": probe.etag,
+            "size": probe.size,
             "status": "ok" if info else "unreadable",
             "reason": probe.error,
             "duration": info.duration_ms if info else None,
@@ -64,11 +111,39 @@ def index_record(bucket: oss2.Bucket, record: OssEventRecord, *, update_summary:
             "height": info.height if info else None,
             "has_keyframe": bool(info and info.has_keyframe),
         }
-        append_entry(bucket, log_key, build_entry(record, start_ms, "create", **facts))
+        meta = health.meta_from_headers(probe.meta)
+        if meta:
+            facts["meta"] = meta
+        appended = append_entry(bucket, log_key, build_entry(record, start_ms, "create", **facts))
         outcome = Outcome(record.key, "indexed", status=facts["status"], reason=probe.error,
                           bytes_read=probe.bytes_read)
     else:
         return Outcome(record.key, "rejected", reason=f"event {record.event_name} is not indexed")
-    if update_summary:
-        refresh_summary(bucket, clip.device_id, clip.day)
+    if opts.compact:
+        outcome.compacted = after_append(bucket, clip.device_id, clip.day, appended, opts)
     return outcome
+
+
+def after_append(bucket: oss2.Bucket, device_id: str, day: date, appended: Appended, opts: Options) -> bool:
+    """Compact what this append completed (a segment, or the day's first line) and refresh health.
+
+    The entry is already safe in the log, so a failure here is logged, not raised: a reader reads
+    an uncompacted stretch from the log, and the next compaction refreshes health.
+    """
+    j = segment_due(appended.position, appended.end, opts.segment_bytes)
+    if j is None and appended.position != 0:
+        return False
+    try:
+        summary = None
+        if j is not None:
+            summary = compact_segment(bucket, device_id, day, j, appended.end, opts.segment_bytes)
+        elif appended.position == 0:
+            summary = open_day(bucket, device_id, day, appended.end)
+        health.update_device(bucket, device_id, day, summary)
+        if opts.merge_fleet:
+            health.maybe_merge_fleet(bucket, opts.merge_seconds)
+    except (oss2.exceptions.OssError, RuntimeError, ValueError) as exc:
+        log.warning("compaction failed", extra={"device": device_id, "day": day.isoformat(),
+                                                "error": f"{type(exc).__name__}: {exc}"})
+        return False
+    return True

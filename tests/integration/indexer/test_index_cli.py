@@ -75,3 +75,25 @@ def test_malformed_event_is_rejected_once_not_retried(cloud: Any) -> None:
     resp = client.invoke_function("vigil", "vigil-indexer", payload=b'{"not": "an oss event"}')
     body = json.loads(resp.data)
     assert body["indexed"] == [] and "events" in body["rejected"]
+
+
+def test_compact_writes_segments_for_a_day_indexed_before_compaction(cloud: Any, ops_env: None,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from vigil_fn.indexer.compact import load_day
+    from vigil_fn.indexer.log import encode_entry, fold, read_entries
+
+    bucket = cloud.bucket()
+    device = f"cc-{uuid.uuid4().hex[:8]}"
+    entries = [{"op": "create", "key": clip_key(device, DAY + timedelta(seconds=10 * i), i, "ts"), "etag": "A",
+                "size": 5, "start": int((DAY + timedelta(seconds=10 * i)).timestamp() * 1000), "duration": 10_000,
+                "event_time": i, "status": "ok"} for i in range(120)]
+    bucket.append_object(index_key(device, DAY.date()), 0, b"".join(encode_entry(e) for e in entries))
+    assert load_day(bucket, device, DAY.date()).segments == 0           # the old layout: the log alone
+    assert main(["index", "compact", "--device", device, "--day", DAY.date().isoformat(),
+                 "--segment-bytes", "2048"]) == 0
+    assert "segment(s) written" in capsys.readouterr().out
+    ds = load_day(bucket, device, DAY.date())
+    assert ds.segments >= 5 and ds.state.clips() == fold(read_entries(bucket, index_key(device, DAY.date()))[0])
+    assert reader.month_calendar(bucket, device, DAY.year, DAY.month)[0]["clips"] == 120
+    assert main(["index", "compact", "--device", device, "--day", DAY.date().isoformat(),
+                 "--segment-bytes", "10"]) == 2

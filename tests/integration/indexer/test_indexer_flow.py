@@ -13,11 +13,11 @@ from typing import Any
 
 import oss2
 import pytest
-from vigil_camera.keys import clip_key, index_key, summary_key
+from vigil_camera.keys import clip_key, device_health_key, index_key
 from vigil_fn.events import OssEventRecord
 from vigil_fn.indexer import reader
 from vigil_fn.indexer.log import read_entries
-from vigil_fn.indexer.service import index_record
+from vigil_fn.indexer.service import Options, index_record
 
 pytestmark = pytest.mark.integration
 
@@ -71,8 +71,9 @@ def test_trigger_indexes_real_ts_and_mp4_clips_with_media_facts(cloud: Any, medi
         assert abs((clip.duration or 0) - duration) <= 40, (key, clip.duration, duration)
         assert clip.has_keyframe
         assert clip.size == len(data)
-    summary = json.loads(bucket.get_object(summary_key(device)).read())
-    assert summary["clips"] == 3 and summary["bytes"] == sum(len(d) for d in clips.values())
+    # the day's first clip opened the day: the device's health object exists (counts follow compactions)
+    health = wait_for(lambda: _health_doc(bucket, device))
+    assert health["day"] == DAY.date().isoformat() and health["last_clip_end"]
 
 
 @pytest.mark.parametrize("name,data", [
@@ -102,7 +103,14 @@ def test_delete_tombstones_the_clip(cloud: Any, ts_clip: bytes) -> None:
     assert [e["op"] for e in entries] == ["create", "delete"]
 
 
-def _record(bucket: str, key: str, name: str, t_ms: int, size: int = 0, etag: str = "E") -> OssEventRecord:
+def _health_doc(bucket: oss2.Bucket, device: str) -> dict[str, Any] | None:
+    try:
+        return dict(json.loads(bucket.get_object(device_health_key(device)).read()))
+    except oss2.exceptions.NoSuchKey:
+        return None
+
+
+def _record(bucket: str, key: str, name: str, t_ms: int, size: int = 0, etag: str = "") -> OssEventRecord:
     return OssEventRecord(name, bucket, key, size, etag, t_ms, "req")
 
 
@@ -110,14 +118,18 @@ def test_duplicate_reordered_and_delete_before_create(cloud: Any, indexer_bucket
                                                       ts_clip: bytes) -> None:
     device = new_device()
     keep, gone = clip_key(device, DAY, 1, "ts"), clip_key(device, DAY, 2, "ts")
-    for key in (keep, gone):
-        cloud.bucket().put_object(key, ts_clip)
-    t = int(time.time() * 1000)
+    etags = {key: cloud.bucket().put_object(key, ts_clip).etag.upper() for key in (keep, gone)}
+    cloud.bucket().delete_object(gone)
+    t = int(time.time() * 1000) - 1000
     # the delete of `gone` arrives first, then its (older) create twice; `keep` arrives twice
-    index_record(indexer_bucket, _record(cloud.bucket_name, gone, "ObjectRemoved:DeleteObject", t + 10))
+    out = index_record(indexer_bucket, _record(cloud.bucket_name, gone, "ObjectRemoved:DeleteObject", t + 10,
+                                               etag=etags[gone]))
+    assert out.result == "tombstoned"
     for _ in range(2):
-        index_record(indexer_bucket, _record(cloud.bucket_name, gone, "ObjectCreated:PutObject", t, len(ts_clip)))
-        index_record(indexer_bucket, _record(cloud.bucket_name, keep, "ObjectCreated:PutObject", t, len(ts_clip)))
+        index_record(indexer_bucket, _record(cloud.bucket_name, gone, "ObjectCreated:PutObject", t, len(ts_clip),
+                                             etags[gone]))
+        index_record(indexer_bucket, _record(cloud.bucket_name, keep, "ObjectCreated:PutObject", t, len(ts_clip),
+                                             etags[keep]))
     clips = wait_for(lambda: [c.key for c in reader.day_clips(indexer_bucket, device, DAY.date())]
                      == [keep] and reader.day_clips(indexer_bucket, device, DAY.date()))
     assert [c.key for c in clips] == [keep]
@@ -136,7 +148,7 @@ def test_sixteen_concurrent_indexers_lose_no_entry(cloud: Any, indexer_bucket: o
         try:
             for key in chunk:
                 index_record(indexer_bucket, _record(cloud.bucket_name, key, "ObjectCreated:PutObject",
-                                                     int(time.time() * 1000), len(ts_clip)), update_summary=False)
+                                                     int(time.time() * 1000), len(ts_clip)), Options(compact=False))
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 

@@ -1,0 +1,119 @@
+"""The api's view of the recording index, read only through `vigil_fn.indexer.reader`.
+
+`month_calendar` and `camera_activity` are one small function each on top of the reader's
+`day_summary` / `day_clips`, so they can be swapped for the indexer's own fast calendar and
+camera health when those land.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import oss2
+
+from ..indexer import reader
+from .times import day_of, month_days, to_datetime
+
+MAX_SPAN_MS = 7 * 24 * 3600 * 1000
+
+
+def clip_item(item: dict[str, Any]) -> dict[str, Any]:
+    """A reader clip item in the API's shape (`end`, `format`; internal fields dropped)."""
+    key, start, duration = item["key"], item["start"], item.get("duration")
+    return {"type": "clip", "key": key, "start": start, "end": start + (duration or 0), "duration": duration,
+            "size": item.get("size") or 0, "status": "ok" if item.get("status") == "ok" else "unreadable",
+            "reason": item.get("reason"), "codec": item.get("codec"), "width": item.get("width"),
+            "height": item.get("height"), "format": "mp4" if key.endswith(".mp4") else "ts"}
+
+
+def timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:
+    """Clips overlapping [start, end) in order, with explicit gaps (the reader's fold)."""
+    items = reader.timeline(bucket, camera, to_datetime(start), to_datetime(end))
+    return [clip_item(i) if i["type"] == "clip" else {"type": "gap", "start": int(i["start"]),
+                                                      "end": int(i["end"])} for i in items]
+
+
+def spans(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Clips merged into recorded spans (a week of continuous recording is a handful of items), gaps kept."""
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if item["type"] == "gap":
+            out.append(item)
+            continue
+        last = out[-1] if out else None
+        if last is not None and last["type"] == "span" and item["start"] <= last["end"] + reader.GAP_TOLERANCE_MS:
+            last["end"] = max(last["end"], item["end"])
+            last["clips"] += 1
+            last["bytes"] += item["size"]
+            last["unreadable"] += item["status"] != "ok"
+        else:
+            out.append({"type": "span", "start": item["start"], "end": item["end"], "clips": 1,
+                        "bytes": item["size"], "unreadable": int(item["status"] != "ok")})
+    return out
+
+
+def clips_starting(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:
+    """Clips whose start lies in [start, end), from the days those starts fall on only (a playlist
+    selects segments by start, so unlike a timeline it never needs the day before)."""
+    out: list[dict[str, Any]] = []
+    day, last = day_of(start), day_of(end - 1)
+    while day <= last:
+        out.extend({"type": "clip", **c.to_dict()} for c in reader.day_clips(bucket, camera, day)
+                   if start <= c.start < end)
+        day += timedelta(days=1)
+    return out
+
+
+def raw_timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:
+    """Reader items as they are (the playlist builder reads status/duration/key from them)."""
+    return reader.timeline(bucket, camera, to_datetime(start), to_datetime(end))
+
+
+def month_calendar(bucket: oss2.Bucket, camera: str, month: str) -> list[dict[str, Any]]:
+    """Days of `month` with recordings: `{day, clips, recorded_ms}` (one summary per day)."""
+    days = month_days(month)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        summaries = list(pool.map(lambda d: reader.day_summary(bucket, camera, d), days))
+    return [{"day": s["day"], "clips": int(s["clips"]), "recorded_ms": int(s["recorded_ms"] or 0)}
+            for s in summaries if s["clips"]]
+
+
+def camera_activity(bucket: oss2.Bucket, camera: str, now_ms: int) -> dict[str, Any]:
+    """Newest clip, upload lag, today's clips and bytes, from today's (else yesterday's) index."""
+    today = day_of(now_ms)
+    clips = reader.day_clips(bucket, camera, today)
+    newest_pool = clips or reader.day_clips(bucket, camera, today - timedelta(days=1))
+    newest = max(newest_pool, key=lambda c: c.end, default=None)
+    lag = None
+    indexed = (getattr(newest, "indexed_at", None) or newest.event_time) if newest is not None else None
+    if newest is not None and indexed:  # when it was indexed (else its OSS event time) − its end
+        lag = max(0, int(indexed) - newest.end)
+    return {
+        "last_clip_end": newest.end if newest else None,
+        "newest_clip_start": max((c.start for c in newest_pool), default=None),
+        "upload_lag_ms": lag,
+        "clips_today": len(clips),
+        "bytes_today": sum(c.size for c in clips),
+    }
+
+
+HEALTH_FIELDS = ("spool_depth", "dropped_clips", "token_errors", "reported_at")
+
+
+def reported_health(bucket: oss2.Bucket) -> dict[str, dict[str, Any]]:
+    """What each camera last reported about itself (spool depth, dropped clips, token errors), from
+    the indexer's fleet health when the reader offers it (`reader.health`); {} until then."""
+    fleet = getattr(reader, "health", None)
+    if fleet is None:
+        return {}
+    out = {}
+    for camera, doc in (fleet(bucket) or {}).items():
+        if isinstance(doc, dict) and any(doc.get(k) is not None for k in HEALTH_FIELDS):
+            out[str(camera)] = {k: doc.get(k) for k in HEALTH_FIELDS}
+    return out
+
+
+def indexed_cameras(bucket: oss2.Bucket) -> list[str]:
+    return reader.devices(bucket)

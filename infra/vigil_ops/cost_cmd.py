@@ -1,0 +1,237 @@
+"""`vigil cost`: what a fleet costs a month — storage, OSS requests, FC, STS, egress — beside
+Kinesis Video Streams for the same workload.
+
+Prices come from `data/prices.json` (each with its source page and the date it was read). The
+indexer's requests and CPU per clip come from the benchmark's measurement
+(`data/indexer_measured.json`, written by `tests/bench/test_indexer_bench.py`), not a guess. The
+model and its assumptions are documented in docs/cost.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parent / "data"
+PRICES = DATA / "prices.json"
+MEASURED = DATA / "indexer_measured.json"
+DAYS_PER_MONTH = 30
+GIB = 1 << 30
+MULTIPART_THRESHOLD = 8 << 20          # the device client's default (vigil_camera.upload)
+TOKEN_TTL_S = 3600                     # refreshed at 80 % of its life
+TOKEN_OSS_REQUESTS = 4                 # registry GET, nonce PUT, rate-limit LIST + PUT (token function)
+INDEX_BYTES_PER_CLIP = 620             # log line + segment row + its share of a summary line (bench data)
+HEALTH_REQUESTS_PER_MERGE = 2          # the period's election PUT + the fleet object's PUT (+ LIST, GETs)
+LOG_LINE_BYTES = 395                   # one create entry in the day log (bench data)
+SEGMENT_BYTES = 8192                   # VIGIL_INDEX_SEGMENT_BYTES default
+
+
+@dataclass
+class Workload:
+    cameras: int = 1
+    bitrate_mbps: float = 2.0
+    clip_seconds: float = 10.0
+    retention_days: float = 7.0
+    region: str = "cn-hangzhou"
+    viewer_hours: float = 20.0          # per camera per month
+    lifecycle_delete_events: bool = True
+    fc_vcpu: float = 0.25
+    fc_memory_gb: float = 0.25
+    oss_latency_ms: float = 5.0
+    health_merge_seconds: float = 60.0
+    usd_per_cny: float | None = None
+
+
+@dataclass
+class Line:
+    item: str
+    quantity: float
+    unit: str
+    cost: float
+    overhead: bool                      # counts toward the "everything but storage and egress" goal
+
+
+@dataclass
+class Estimate:
+    workload: Workload
+    currency: str
+    lines: list[Line] = field(default_factory=list)
+    measured: dict[str, Any] = field(default_factory=dict)
+    kvs: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def storage(self) -> float:
+        return sum(line.cost for line in self.lines if line.item.startswith("storage"))
+
+    @property
+    def overhead(self) -> float:
+        return sum(line.cost for line in self.lines if line.overhead)
+
+    @property
+    def total(self) -> float:
+        return sum(line.cost for line in self.lines)
+
+
+def load_json(path: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise ValueError(f"{path} is not a JSON object")
+    return doc
+
+
+def measured_per_clip(doc: dict[str, Any]) -> dict[str, float]:
+    """Mean billable requests and CPU per created clip over the benchmark's windows, and per delete."""
+    windows = list((doc.get("create") or {}).values())
+    if not windows:
+        raise ValueError("the measurement has no create windows: run `make bench`")
+
+    def req(w: dict[str, Any]) -> float:
+        return float(w.get("billable", w["requests"]))
+
+    delete = doc.get("delete") or {}
+    return {
+        "create_requests": statistics.mean(req(w) for w in windows),
+        "create_cpu_ms": statistics.mean(float(w["cpu_ms"]) for w in windows),
+        "delete_requests": float(delete.get("billable", delete.get("req", 2.0))),
+        "delete_cpu_ms": float(delete.get("cpu_ms", 2.0)),
+    }
+
+
+def _fc_cu(invocations: float, duration_s: float, w: Workload, factors: dict[str, Any]) -> float:
+    return invocations * (factors["per_10k_invocations"] / 10_000 + duration_s * w.fc_vcpu * factors["per_vcpu_second"]
+                          + duration_s * w.fc_memory_gb * factors["per_gb_second"])
+
+
+def estimate(w: Workload, prices: dict[str, Any], measured: dict[str, Any]) -> Estimate:
+    if w.cameras < 1 or w.bitrate_mbps <= 0 or w.clip_seconds <= 0 or w.retention_days <= 0:
+        raise ValueError("cameras, bitrate, clip seconds and retention days must be positive")
+    region = (prices.get("regions") or {}).get(w.region)
+    if region is None:
+        raise ValueError(f"no prices for region {w.region!r}; known: {', '.join(sorted(prices.get('regions') or {}))}")
+    p = {k: float(v["price"]) for k, v in region.items() if isinstance(v, dict)}
+    factors = prices["fc_cu_factors"]
+    m = measured_per_clip(measured)
+    est = Estimate(w, str(region["currency"]), measured=m)
+    seconds = DAYS_PER_MONTH * 86_400
+    byte_rate = w.bitrate_mbps * 1e6 / 8
+    clip_bytes = byte_rate * w.clip_seconds
+    clips = w.cameras * seconds / w.clip_seconds
+    put_price, get_price = p["oss_put_per_10k"] / 10_000, p["oss_get_per_10k"] / 10_000
+
+    def line(item: str, qty: float, unit: str, cost: float, overhead: bool = True) -> None:
+        est.lines.append(Line(item, qty, unit, cost, overhead))
+
+    stored_gib = w.cameras * byte_rate * 86_400 * w.retention_days / GIB
+    line("storage: video", stored_gib, "GiB", stored_gib * p["oss_storage_gb_month"], overhead=False)
+    index_gib = clips / DAYS_PER_MONTH * w.retention_days * INDEX_BYTES_PER_CLIP / GIB
+    line("storage: index", index_gib, "GiB", index_gib * p["oss_storage_gb_month"])
+    device_puts = clips * (1 if clip_bytes < MULTIPART_THRESHOLD else 2 + math.ceil(clip_bytes / MULTIPART_THRESHOLD))
+    line("OSS requests: device uploads", device_puts, "req", device_puts * put_price)
+    indexer = clips * m["create_requests"]
+    line("OSS requests: indexer + compaction (measured)", indexer, "req", indexer * get_price)
+    deletes = clips * m["delete_requests"] if w.lifecycle_delete_events else 0.0
+    line("OSS requests: indexer, retention deletes", deletes, "req", deletes * put_price)
+    # a merge runs at most once a period, and only when some compaction ran in it
+    compactions = clips * LOG_LINE_BYTES / SEGMENT_BYTES
+    merges = min(seconds / w.health_merge_seconds, compactions)
+    health = merges * (HEALTH_REQUESTS_PER_MERGE + math.ceil(w.cameras / 1000) + w.cameras)
+    line("OSS requests: fleet health merge", health, "req", health * get_price)
+    tokens = w.cameras * seconds / (0.8 * TOKEN_TTL_S)
+    token_requests = tokens * TOKEN_OSS_REQUESTS
+    line("OSS requests: token function", token_requests, "req", token_requests * put_price)
+    viewer_gets = w.cameras * w.viewer_hours * (3600 / w.clip_seconds + 12 * 2)   # segments + timeline reads
+    line("OSS requests: viewer playback", viewer_gets, "req", viewer_gets * get_price)
+    create_s = m["create_cpu_ms"] / 1000 / w.fc_vcpu + m["create_requests"] * w.oss_latency_ms / 1000
+    delete_s = m["delete_cpu_ms"] / 1000 / w.fc_vcpu + m["delete_requests"] * w.oss_latency_ms / 1000
+    cu = _fc_cu(clips, create_s, w, factors) + (_fc_cu(clips, delete_s, w, factors) if w.lifecycle_delete_events else 0)
+    line("FC: indexer", cu, "CU", cu * p["fc_cu"])
+    cu_other = _fc_cu(tokens, 0.05, w, factors) + _fc_cu(w.cameras * w.viewer_hours * 12, 0.05, w, factors)
+    line("FC: token + viewer api", cu_other, "CU", cu_other * p["fc_cu"])
+    line("STS: AssumeRole", tokens, "calls", tokens * p["sts_assume_role"])
+    egress_gib = w.cameras * w.viewer_hours * byte_rate * 3600 / GIB
+    line("egress: viewers", egress_gib, "GiB", egress_gib * p["oss_egress_gb"], overhead=False)
+
+    kvs = prices["kinesis_video_streams"]
+    usd_per_cny = w.usd_per_cny or float(prices["usd_per_cny"]["value"])
+    to_local = 1.0 if est.currency == "USD" else 1 / usd_per_cny
+    ingest_gib = w.cameras * byte_rate * seconds / GIB
+    est.kvs = {
+        "ingest": ingest_gib * kvs["ingest_gb"]["price"] * to_local,
+        "storage": stored_gib * kvs["storage_gb_month"]["price"] * to_local,
+        "hls_consumed": egress_gib * kvs["hls_consumed_gb"]["price"] * to_local,
+        "egress": egress_gib * kvs["egress_gb"]["price"] * to_local,
+    }
+    return est
+
+
+def render(est: Estimate) -> str:
+    w, cur = est.workload, est.currency
+    out = [f"{w.cameras} camera(s), {w.bitrate_mbps:g} Mbit/s, {w.clip_seconds:g} s clips, "
+           f"{w.retention_days:g}-day retention, {w.viewer_hours:g} viewer-hours/camera, {w.region}; per month, {cur}",
+           f"  {'item':<46} {'quantity':>18} {'cost':>12}"]
+    for line in est.lines:
+        out.append(f"  {line.item:<46} {line.quantity:>12,.1f} {line.unit:<5} {line.cost:>12.4f}")
+    out.append(f"  {'total':<46} {'':>18} {est.total:>12.4f}")
+    pct = 100 * est.overhead / est.storage if est.storage else 0.0
+    out.append(f"everything but storage and viewer egress: {est.overhead:.4f} {cur} = {pct:.1f} % of storage "
+               f"(goal: under 5 %)")
+    kvs_total = sum(est.kvs.values())
+    out.append(f"Kinesis Video Streams, same workload: {kvs_total:.4f} {cur} "
+               f"(ingest {est.kvs['ingest']:.4f}, storage {est.kvs['storage']:.4f}, "
+               f"HLS {est.kvs['hls_consumed']:.4f}, egress {est.kvs['egress']:.4f}); Vigil / KVS = "
+               f"{est.total / kvs_total:.2f}" if kvs_total else "Kinesis Video Streams: n/a")
+    m = est.measured
+    out.append(f"measured per created clip: {m['create_requests']:.2f} requests, {m['create_cpu_ms']:.2f} ms CPU; "
+               f"per delete: {m['delete_requests']:.2f} requests")
+    return "\n".join(out)
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("cost", help="monthly cost of a fleet (storage, OSS requests, FC, STS, egress) vs KVS",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    d = Workload()
+    p.add_argument("--cameras", type=int, default=d.cameras, help="number of cameras")
+    p.add_argument("--bitrate", type=float, default=d.bitrate_mbps, metavar="MBPS", help="video bitrate, Mbit/s")
+    p.add_argument("--clip-seconds", type=float, default=d.clip_seconds, metavar="S", help="clip length")
+    p.add_argument("--retention-days", type=float, default=d.retention_days, metavar="D", help="days kept")
+    p.add_argument("--region", default=d.region, help="price region in data/prices.json")
+    p.add_argument("--viewer-hours", type=float, default=d.viewer_hours, help="hours watched per camera per month")
+    p.add_argument("--no-lifecycle-deletes", action="store_true",
+                   help="do not count an indexer invocation per clip the lifecycle expires")
+    p.add_argument("--fc-vcpu", type=float, default=d.fc_vcpu, help="vCPU of the indexer function")
+    p.add_argument("--fc-memory-gb", type=float, default=d.fc_memory_gb, help="memory of the indexer function")
+    p.add_argument("--usd-per-cny", type=float, help="exchange rate for the KVS comparison (default: data file)")
+    p.add_argument("--prices", type=Path, default=PRICES, help="price list")
+    p.add_argument("--measured", type=Path, default=MEASURED, help="the indexer benchmark's measurement")
+    p.add_argument("--json", action="store_true", help="print the estimate as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    w = Workload(cameras=args.cameras, bitrate_mbps=args.bitrate, clip_seconds=args.clip_seconds,
+                 retention_days=args.retention_days, region=args.region, viewer_hours=args.viewer_hours,
+                 lifecycle_delete_events=not args.no_lifecycle_deletes, fc_vcpu=args.fc_vcpu,
+                 fc_memory_gb=args.fc_memory_gb, usd_per_cny=args.usd_per_cny)
+    try:
+        est = estimate(w, load_json(args.prices), load_json(args.measured))
+    except (ValueError, KeyError) as exc:
+        print(f"vigil cost: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        doc = {"workload": asdict(w), "currency": est.currency, "lines": [asdict(x) for x in est.lines],
+               "storage": est.storage, "overhead": est.overhead, "total": est.total,
+               "overhead_pct_of_storage": 100 * est.overhead / est.storage, "kvs": est.kvs,
+               "kvs_total": sum(est.kvs.values()), "measured": est.measured}
+        print(json.dumps(doc))
+    else:
+        print(render(est))
+    return 0

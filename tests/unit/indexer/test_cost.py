@@ -1,0 +1,67 @@
+"""`vigil cost`: the model's arithmetic, its inputs and its errors (no server needed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from vigil_ops.cli import main
+from vigil_ops.cost_cmd import PRICES, Workload, estimate, load_json
+
+pytestmark = pytest.mark.unit
+
+MEASURED = {"create": {"1": {"requests": 3.4, "billable": 3.3, "cpu_ms": 5.0},
+                       "8640": {"requests": 3.6, "billable": 3.5, "cpu_ms": 5.2}},
+            "delete": {"requests": 2.3, "billable": 1.3, "cpu_ms": 2.0}}
+
+
+def test_default_workload_storage_and_requests_follow_the_inputs() -> None:
+    est = estimate(Workload(), load_json(PRICES), MEASURED)
+    video = next(x for x in est.lines if x.item == "storage: video")
+    assert video.quantity == pytest.approx(2e6 / 8 * 86_400 * 7 / 2**30)   # GiB held at 7-day retention
+    assert video.cost == pytest.approx(video.quantity * 0.12)
+    indexer = next(x for x in est.lines if "indexer + compaction" in x.item)
+    assert indexer.quantity == pytest.approx(30 * 8640 * 3.4)            # billable requests measured per clip
+    assert est.measured["create_cpu_ms"] == pytest.approx(5.1)
+    assert est.kvs and sum(est.kvs.values()) > est.storage                 # KVS ingest + storage for the same bytes
+
+
+def test_longer_clips_and_no_delete_events_shrink_the_overhead() -> None:
+    prices = load_json(PRICES)
+    base = estimate(Workload(), prices, MEASURED)
+    lean = estimate(Workload(clip_seconds=30, lifecycle_delete_events=False), prices, MEASURED)
+    assert lean.lines[0].cost == pytest.approx(base.lines[0].cost)   # the same video is stored
+    assert lean.overhead < base.overhead / 2
+
+
+def test_more_cameras_scale_linearly_but_the_fleet_merge() -> None:
+    prices = load_json(PRICES)
+    one = estimate(Workload(cameras=1), prices, MEASURED)
+    many = estimate(Workload(cameras=100), prices, MEASURED)
+    assert many.storage == pytest.approx(100 * one.storage)
+
+
+@pytest.mark.parametrize("kwargs", [{"cameras": 0}, {"bitrate_mbps": 0}, {"region": "mars-1"}])
+def test_bad_inputs_are_clear_errors(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        estimate(Workload(**kwargs), load_json(PRICES), MEASURED)  # type: ignore[arg-type]
+
+
+def test_cli_json_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    measured = tmp_path / "m.json"
+    measured.write_text(json.dumps(MEASURED))
+    assert main(["cost", "--cameras", "3", "--measured", str(measured), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["workload"]["cameras"] == 3 and doc["overhead_pct_of_storage"] > 0 and doc["kvs_total"] > 0
+    assert main(["cost", "--region", "nowhere", "--measured", str(measured)]) == 2
+    assert "no prices for region" in capsys.readouterr().err
+    assert main(["cost", "--measured", str(tmp_path / "absent.json")]) == 2
+
+
+def test_every_price_names_its_source() -> None:
+    prices = load_json(PRICES)
+    for region in prices["regions"].values():
+        for name, item in region.items():
+            if isinstance(item, dict):
+                assert item["source"].startswith("http") and "verified" in item, name
