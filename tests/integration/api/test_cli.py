@@ -93,22 +93,19 @@ def test_recordings_commands(vigil: Any, cloud: Any, camera_with_clips: Callable
     assert vigil("timeline", "Bad!", "--day", "2026-11-28")[0] == 2
 
 
-def test_demo_prints_the_viewer_and_a_once_only_admin_password(tmp_path: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_prints_the_viewer_and_a_once_only_admin_password(tmp_path: Path) -> None:
     from localcloud.stack import LocalCloud
-    from vigil_ops.demo_cmd import print_viewer
+    from vigil_ops.demo_cmd import viewer_lines
 
     stack = LocalCloud(tmp_path / "data", port=0)
     info = stack.start()
     try:
-        print_viewer(info)
-        first = capsys.readouterr().out
+        first = "\n".join(viewer_lines(info))
         password = first.split("admin password")[1].split()[0]
         assert info.functions["vigil-api"] in first
         api = Api(str(info.functions["vigil-api"]).rstrip("/"))
         assert api.login("admin", password).json()["user"]["role"] == "admin"
-        print_viewer(info)  # the next start does not show (or change) it again
-        again = capsys.readouterr().out
+        again = "\n".join(viewer_lines(info))  # the next start does not show (or change) it again
         assert password not in again and "users passwd admin" in again
         assert api.get("/api/v1/me").status_code == 200
     finally:

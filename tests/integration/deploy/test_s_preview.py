@@ -120,3 +120,12 @@ def test_package_report_names_what_is_missing_and_what_must_not_ship(tmp_path: P
     assert "missing webroot/index.html" in report.problems
     assert any("must not ship" in p and "python/pytest/__init__.py" in p for p in report.problems)
     assert any("not built for FC's cpython-310" in p for p in report.problems)
+
+
+def test_viewer_domain_routes_to_a_function_s_yaml_deploys(preview: dict) -> None:
+    domain_spec = dc.S_PACKAGE_DIR / "s.domain.yaml"
+    rendered = dc.s_preview(domain_spec, dc.representative_env(domain_spec))
+    routes = rendered["resources"]["viewer-domain"]["props"]["routeConfig"]["routes"]
+    deployed = {res["props"]["functionName"] for res in preview["resources"].values()}
+    assert routes and {r["functionName"] for r in routes} <= deployed
+    assert any(r["path"] == "/*" for r in routes)
