@@ -37,7 +37,7 @@ def register(sub: Any) -> None:
     tl.add_argument("camera", metavar="CAM", help="camera id")
     when = tl.add_mutually_exclusive_group()
     when.add_argument("--day", default=None, help="YYYY-MM-DD, UTC (default: today)")
-    when.add_argument("--from", dest="start", default=None, help="ISO-8601 with offset, or epoch ms")
+    when.add_argument("--from", dest="start", default=None, help="ISO-8601 or epoch ms (default: --day)")
     tl.add_argument("--to", dest="end", default=None, help="end with --from (default: --from + 1 day)")
     tl.add_argument("--json", action="store_true", help="the items as JSON, as the API answers them")
     tl.set_defaults(func=run_timeline)

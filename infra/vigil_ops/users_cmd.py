@@ -53,7 +53,7 @@ def register(sub: Any) -> None:
     role.add_argument("role", choices=ROLES, help="admin or viewer")
     limit = role.add_mutually_exclusive_group()
     limit.add_argument("--camera", action="append", default=None, metavar="ID",
-                       help="limit to this camera (repeatable; replaces the current limit)")
+                       help="limit to this camera (repeatable, replaces the limit; default: keep it)")
     limit.add_argument("--all-cameras", action="store_true", help="lift any camera limit")
     role.set_defaults(func=run_role)
 
