@@ -91,6 +91,7 @@ def test_every_role_has_description_and_one_hour_max(ram_model: RamModel) -> Non
         "vigil-token-fn",
         "vigil-indexer-fn",
         "vigil-api-fn",
+        "vigil-export-fn",
         "vigil-operator-token",
     }
     for role in ram_model.roles():
