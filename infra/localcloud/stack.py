@@ -120,6 +120,7 @@ class LocalCloud:
         admin_token = secrets.token_hex(16)
         master_key_file = d / "secrets" / "master.key"
         master_key = _read_or_create_secret(master_key_file)
+        session_key = _read_or_create_secret(d / "secrets" / "session.key")  # signs viewer cookies
 
         self.ram = RamModel.load(self.ram_dir, d / "ram", self.account_id, self.bucket_name, self.clock)
         self.store = Store(d / "oss", self.clock, self.region, self.account_id)
@@ -145,6 +146,7 @@ class LocalCloud:
                 "VIGIL_PUBLIC_OSS_ENDPOINT": oss_endpoint,
                 "VIGIL_STS_ENDPOINT": sts_endpoint,
                 "VIGIL_MASTER_KEY": master_key,
+                "VIGIL_SESSION_KEY": session_key,
                 "VIGIL_UPLOAD_ROLE_ARN": f"acs:ram::{self.account_id}:role/vigil-device-upload",
                 **self.extra_env,
             }
@@ -193,10 +195,13 @@ class LocalCloud:
         except oss2.exceptions.NoSuchBucket:
             bucket.create_bucket()
         try:
-            from vigil_ops.bucket_setup import apply_bucket_setup
+            from vigil_fn.api.retention import get_retention
+            from vigil_ops.bucket_setup import BucketSettings, apply_bucket_setup
         except ImportError:  # the operator package is optional for a bare localcloud
             return
-        apply_bucket_setup(bucket, account_id=self.account_id)
+        # defaults only where nothing is configured: a retention set before (CLI or viewer API) stays
+        days = get_retention(bucket) or BucketSettings.retention_days
+        apply_bucket_setup(bucket, BucketSettings(account_id=self.account_id, retention_days=days))
 
     def stop(self) -> None:
         if self._runtime is not None:
