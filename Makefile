@@ -44,8 +44,12 @@ clean:  ## remove the venv and local data
 	rm -rf $(VENV) .vigil .pytest_cache .mypy_cache .ruff_cache functions/webroot web/node_modules
 
 # -- web page (issue 10): built into functions/webroot/, which the api function serves at / --------
-web:  ## build the web page (npm ci + vite) into functions/webroot/
-	cd web && npm ci --no-audit --no-fund && npm run build
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web: web/node_modules/.installed  ## build the web page (npm ci + vite) into functions/webroot/
+	cd web && npm run build
 
 web-check: web  ## the page's type check, lint, unit tests (Vitest) and gzipped-JS budget
 	cd web && npm run typecheck && npm run lint && npm test && npm run size
