@@ -17,6 +17,7 @@ type Source =
 export type Fetcher = (start: number, end: number) => Promise<Playback>;
 
 const HOUR = 3_600_000;
+const LOOKBACK = 10 * 60_000;
 
 /** The source that holds `wall` (or the first one after it) in a playback answer. */
 export function pickSource(pb: Playback, wall: number): Source | null {
@@ -91,9 +92,9 @@ export class PlayerController {
   };
 
   private onEnded = (): void => {
-    // the window is over: carry on with whatever comes after it
-    const end = this.source?.end;
-    if (end !== undefined) void this.seek(end, true);
+    // the window is over: carry on with whatever comes after the last instant played
+    const last = this.wallNow() ?? this.source?.end;
+    if (last !== undefined && last !== null) void this.seek(last + 50, true);
   };
 
   private onDirectMetadata = (): void => {
@@ -135,10 +136,11 @@ export class PlayerController {
     this.state({ loading: true, error: null, ended: false });
     this.pendingWall = wall;
     this.events.onTime(wall);
-    const hour = Math.floor(wall / HOUR) * HOUR;
+    // a little before `wall` too, so that seeking back a few seconds stays in the same playlist
+    const from = continuing ? wall : wall - LOOKBACK;
     let pb: Playback;
     try {
-      pb = await this.fetchPlayback(continuing ? wall : hour, (continuing ? wall : hour) + HOUR);
+      pb = await this.fetchPlayback(from, wall + HOUR);
     } catch (e) {
       if (gen === this.generation) this.state({ loading: false, error: (e as Error).message });
       return;
@@ -169,7 +171,8 @@ export class PlayerController {
       this.state({ loading: false, error: "This browser cannot play HLS (Media Source Extensions are missing)." });
       return;
     }
-    const hls = new Hls({ enableWorker: true, lowLatencyMode: false, maxBufferLength: 30 });
+    // no worker: the page's CSP (script-src 'self') refuses hls.js's blob: worker
+    const hls = new Hls({ enableWorker: false, lowLatencyMode: false, maxBufferLength: 30 });
     this.hls = hls;
     hls.on(Hls.Events.LEVEL_LOADED, (_e, data) => {
       this.frags = data.details.fragments

@@ -25,6 +25,8 @@ export interface Span {
 }
 
 export const MIN_SPAN = 60_000;
+/** Clips closer than this are one block (a camera cuts clips back to back, give or take a frame). */
+const JOIN_MS = 300;
 
 /** Keeps a view inside `bounds`, at least a minute wide, at most the bounds' width. */
 export function clampView(view: Span, bounds: Span): Span {
@@ -123,7 +125,7 @@ export function playableFrom(items: TimelineItem[], t: number): number | null {
   return next ? next.start : null;
 }
 
-/** Merges adjacent clips (< `joinMs` apart) into blocks for drawing at coarse zoom. */
+/** Merges adjacent clips (less than a pixel or JOIN_MS apart) into blocks for drawing at coarse zoom. */
 export function blocks(items: TimelineItem[], view: Span, width: number): Array<Span & { keys: string[]; bad: boolean }> {
   const perPx = (view.end - view.start) / Math.max(width, 1);
   const out: Array<Span & { keys: string[]; bad: boolean }> = [];
@@ -131,7 +133,7 @@ export function blocks(items: TimelineItem[], view: Span, width: number): Array<
     if (c.end < view.start || c.start > view.end) continue;
     const last = out[out.length - 1];
     const bad = c.status === "unreadable";
-    if (last && c.start - last.end <= perPx && last.bad === bad) {
+    if (last && c.start - last.end <= Math.max(perPx, JOIN_MS) && last.bad === bad) {
       last.end = Math.max(last.end, c.end);
       last.keys.push(c.key);
     } else {
