@@ -45,3 +45,49 @@ class Settings:
             clock_skew_seconds=int(e.get("VIGIL_CLOCK_SKEW_SECONDS", "300")),
             log_level=e.get("VIGIL_LOG_LEVEL", "INFO"),
         )
+
+
+# -- the api function (issue 9) ------------------------------------------------------------------
+_FUNCTIONS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """What only the viewer API reads. The session key signs cookies (an encrypted variable in the
+    cloud, `<data>/secrets/session.key` on localcloud); the viewer role signs presigned URLs."""
+
+    session_key: bytes
+    web_root: str
+    viewer_role_arn: str       # "" = sign URLs with the function's own credentials
+    url_ttl_seconds: int       # presigned URL lifetime (≤ 900)
+    token_url: str             # the token function's URL, written into camera configs
+    online_threshold_seconds: int
+    login_rate_per_user: int   # login attempts per minute per user name
+    login_rate_per_client: int  # login attempts per minute per client address
+    cookie_secure: str         # "auto" (https requests), "true" or "false"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ApiSettings:
+        e = os.environ if env is None else env
+        token_url = e.get("VIGIL_TOKEN_URL", "")
+        if not token_url:  # localcloud tells its workers the function URLs it bound
+            import json
+
+            try:
+                urls = json.loads(e.get("LOCALCLOUD_FUNCTION_URLS", "{}"))
+            except ValueError:
+                urls = {}
+            base = str(urls.get("vigil-token", "")) if isinstance(urls, dict) else ""
+            token_url = base.rstrip("/") + "/v1/token" if base else ""
+        return cls(
+            session_key=e.get("VIGIL_SESSION_KEY", "").encode(),
+            web_root=e.get("VIGIL_WEB_ROOT") or os.path.join(_FUNCTIONS_DIR, "webroot"),
+            viewer_role_arn=e.get("VIGIL_VIEWER_ROLE_ARN",
+                                  "acs:ram::1000000000000000:role/vigil-viewer-read"),
+            url_ttl_seconds=int(e.get("VIGIL_URL_TTL_SECONDS", "900")),
+            token_url=token_url,
+            online_threshold_seconds=int(e.get("VIGIL_ONLINE_THRESHOLD_SECONDS", "120")),
+            login_rate_per_user=int(e.get("VIGIL_LOGIN_RATE_PER_USER", "10")),
+            login_rate_per_client=int(e.get("VIGIL_LOGIN_RATE_PER_CLIENT", "30")),
+            cookie_secure=e.get("VIGIL_COOKIE_SECURE", "auto"),
+        )

@@ -120,6 +120,7 @@ class LocalCloud:
         admin_token = secrets.token_hex(16)
         master_key_file = d / "secrets" / "master.key"
         master_key = _read_or_create_secret(master_key_file)
+        session_key = _read_or_create_secret(d / "secrets" / "session.key")  # signs viewer cookies
 
         self.ram = RamModel.load(self.ram_dir, d / "ram", self.account_id, self.bucket_name, self.clock)
         self.store = Store(d / "oss", self.clock, self.region, self.account_id)
@@ -145,6 +146,7 @@ class LocalCloud:
                 "VIGIL_PUBLIC_OSS_ENDPOINT": oss_endpoint,
                 "VIGIL_STS_ENDPOINT": sts_endpoint,
                 "VIGIL_MASTER_KEY": master_key,
+                "VIGIL_SESSION_KEY": session_key,
                 "VIGIL_UPLOAD_ROLE_ARN": f"acs:ram::{self.account_id}:role/vigil-device-upload",
                 **self.extra_env,
             }

@@ -16,7 +16,8 @@ from typing import Any
 
 import oss2
 from tqdm import tqdm
-from vigil_camera.protocol import device_secret, validate_device_id
+from vigil_camera.protocol import validate_device_id
+from vigil_fn import device_admin
 from vigil_fn.devices import DeviceRecord, Registry, RegistryError
 
 from .settings import OpsSettings, SettingsError
@@ -122,9 +123,9 @@ def write_device_config(path: Path, token_url: str, device_id: str, secret: str)
 
 
 def _emit_secret(args: argparse.Namespace, settings: OpsSettings, record: DeviceRecord, verb: str) -> int:
-    secret = device_secret(settings.master_key, record.device_id, record.key_version)
+    url = args.token_url or settings.token_url
+    secret = device_admin.device_config(settings.master_key, url, record)["device_secret"]
     if args.config_out:
-        url = args.token_url or settings.token_url
         if not url:
             raise CommandError("--config-out needs the token URL: pass --token-url or set VIGIL_TOKEN_URL", 2)
         write_device_config(Path(args.config_out), url, record.device_id, secret)
@@ -143,23 +144,22 @@ def _emit_secret(args: argparse.Namespace, settings: OpsSettings, record: Device
 def run_add(args: argparse.Namespace) -> int:
     settings, registry, device_id = _context(args, need_master=True)
     try:
-        record = DeviceRecord(device_id, name=args.name, notes=args.notes)
+        record = device_admin.add(registry, device_id, name=args.name, notes=args.notes)
     except ValueError as exc:
         raise CommandError(str(exc), 2) from None
-    record = registry.create(record)
     return _emit_secret(args, settings, record, "added")
 
 
 @_guard
 def run_rotate(args: argparse.Namespace) -> int:
     settings, registry, device_id = _context(args, need_master=True)
-    return _emit_secret(args, settings, registry.rotate(device_id), "rotated")
+    return _emit_secret(args, settings, device_admin.rotate(registry, device_id), "rotated")
 
 
 @_guard
 def run_status(args: argparse.Namespace) -> int:
     _, registry, device_id = _context(args)
-    record = registry.update(device_id, status=args.status)
+    record = device_admin.set_status(registry, device_id, args.status)
     print(f"device {record.device_id} {record.status}")
     return 0
 
@@ -174,7 +174,7 @@ def run_show(args: argparse.Namespace) -> int:
 @_guard
 def run_remove(args: argparse.Namespace) -> int:
     _, registry, device_id = _context(args)
-    registry.delete(device_id)
+    device_admin.remove(registry, device_id)
     print(f"device {device_id} removed (its recordings stay until retention deletes them)")
     return 0
 

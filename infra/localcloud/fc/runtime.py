@@ -6,6 +6,7 @@ async_queue, invoke_api, credentials).
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -124,6 +125,8 @@ class FCRuntime:
     def _env_factory(self, fn: spec.FunctionSpec) -> Any:
         def make() -> dict[str, str]:
             env = worker_env(self._base_env, fn)
+            # the function URLs bound at start (a function may need another's, e.g. the token URL)
+            env["LOCALCLOUD_FUNCTION_URLS"] = json.dumps(self.function_urls, sort_keys=True)
             ak, secret, token = self._creds[fn.name].get()
             env.update({"ALIBABA_CLOUD_ACCESS_KEY_ID": ak, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": secret,
                         "ALIBABA_CLOUD_SECURITY_TOKEN": token})

@@ -139,7 +139,8 @@ def test_edition_and_component_checked() -> None:
 
 
 def test_project_s_yaml_loads(tmp_path: Path) -> None:
-    loaded = spec.load(REPO / "s.yaml", {"VIGIL_MASTER_KEY": "k", "VIGIL_BUCKET": "b"}, {"AccountID": "77"})
+    loaded = spec.load(REPO / "s.yaml", {"VIGIL_MASTER_KEY": "k", "VIGIL_BUCKET": "b", "VIGIL_SESSION_KEY": "s"},
+                       {"AccountID": "77"})
     token = loaded.function("vigil-token")
     indexer = loaded.function("vigil-indexer")
     assert token is not None and indexer is not None
@@ -152,6 +153,8 @@ def test_project_s_yaml_loads(tmp_path: Path) -> None:
         ("clips-mp4", "videos/", ".mp4", "b"),
     ]
     assert indexer.max_async_retries == 3
+    api = loaded.function("vigil-api")  # the viewer API (issue 9)
+    assert api is not None and api.role == "acs:ram::77:role/vigil-api-fn" and api.env["VIGIL_SESSION_KEY"] == "s"
     with pytest.raises(spec.SpecError, match="VIGIL_MASTER_KEY"):
         spec.load(REPO / "s.yaml", {}, {"AccountID": "77"})
 

@@ -1,0 +1,168 @@
+"""The api function's request pipeline: parse → route → authenticate → CSRF → validate → handle.
+
+Every outcome is an FC HTTP response: handler results are serialised from their response model,
+`ApiError` becomes `{"error": {"code", "message"}}`, storage trouble a 503, anything else a 500
+whose traceback stays in the log. One JSON log line per request (request id, user, status, time).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import oss2
+from pydantic import BaseModel
+
+from ..config import ApiSettings, Settings
+from ..devices import RegistryError
+from ..http import ApiError, HttpEvent, Response, json_response
+from ..logging import get_logger, setup
+from . import routes_admin, routes_auth, routes_cameras, routes_manage, routes_playback, web
+from .app_support import secure_cookie
+from .openapi import build_openapi
+from .router import Call, Route, RouteTable, parse_body, parse_model
+from .services import ServiceCache, Services
+from .sessions import COOKIE_NAME, SessionError, clear_cookie, read_cookie, set_cookie
+from .users import UserError
+
+log = get_logger("vigil.api")
+API_PREFIX = "/api/"
+MAX_BODY_BYTES = 64 * 1024
+CSRF_HEADER = "X-Vigil-CSRF"
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def build_routes() -> RouteTable:
+    table = RouteTable()
+    for module in (routes_auth, routes_cameras, routes_playback, routes_manage, routes_admin):
+        module.register(table)
+    return table
+
+
+class ApiFunction:
+    """Per-instance state: settings, the route table, services per credentials, the OpenAPI doc."""
+
+    def __init__(self, settings: Settings | None = None, api: ApiSettings | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self.api = api or ApiSettings.from_env()
+        setup(self.settings.log_level)
+        self.routes = build_routes()
+        self.services = ServiceCache(self.settings, self.api)
+        self.openapi = build_openapi(self.routes.routes)
+        self.routes.add(Route("GET", "/api/v1/openapi.json", self._openapi, "public",
+                              "this OpenAPI 3.1 document", tag="meta"))
+
+    def _openapi(self, call: Call) -> Response:
+        return json_response(200, self.openapi, {"Cache-Control": "public, max-age=300"})
+
+    def handle(self, event: bytes | str | Mapping[str, Any], context: Any = None) -> Response:
+        started = time.perf_counter()
+        request_id = getattr(context, "request_id", None) or ""
+        user = None
+        method = path = ""
+        try:
+            http_event = HttpEvent.parse(event, context)
+            request_id, method, path = http_event.request_id, http_event.method, http_event.path
+            call = Call(http_event, {})
+            response = self._serve(call)
+            user = call.user.name if call.user is not None else None
+        except ApiError as err:
+            response = err.to_response()
+        except (oss2.exceptions.OssError, oss2.exceptions.RequestError) as exc:
+            log.error("storage error", extra={"request_id": request_id, "error": type(exc).__name__,
+                                              "code": getattr(exc, "code", None)})
+            response = ApiError(503, "unavailable", "storage is unavailable; retry later",
+                                headers={"Retry-After": "5"}).to_response()
+        except Exception:  # noqa: BLE001 - the client gets a 500, the log gets the traceback
+            log.exception("unhandled error", extra={"request_id": request_id})
+            response = ApiError(500, "internal_error", "internal error; see the function log").to_response()
+        headers = response.setdefault("headers", {})
+        if request_id:
+            headers["X-Vigil-Request-Id"] = request_id
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        if method == "HEAD":
+            response["body"] = ""
+        log.info("request", extra={"request_id": request_id, "method": method, "path": path[:200],
+                                   "status": response.get("statusCode"), "user": user,
+                                   "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
+        return response
+
+    def _serve(self, call: Call) -> Response:
+        event = call.event
+        if not event.path.startswith(API_PREFIX):
+            if event.method not in ("GET", "HEAD"):
+                raise ApiError(405, "method_not_allowed", "the web page is read-only; use GET",
+                               headers={"Allow": "GET, HEAD"})
+            return web.serve(self.api.web_root, event.path)
+        route, params = self.routes.match(event.method, event.path)
+        call.params = params
+        if route.auth != "public" or route.path == "/api/v1/login":
+            try:
+                call.svc = self.services.get(event.context)
+            except RuntimeError:
+                log.exception("api function misconfigured", extra={"request_id": event.request_id})
+                raise ApiError(500, "misconfigured", "the api function is not configured; see its log") from None
+        if route.auth != "public":
+            self._authenticate(call, route)
+        if route.query is not None:
+            call.query = parse_model(route.query, dict(event.query), "query")
+        call.body = parse_body(route, event, MAX_BODY_BYTES)
+        try:
+            result = route.handler(call)
+        except (RegistryError, UserError) as exc:
+            raise _domain_error(exc) from None
+        response = self._to_response(route, result)
+        response.setdefault("headers", {}).update(call.response_headers)
+        return response
+
+    def _authenticate(self, call: Call, route: Route) -> None:
+        svc: Services = call.svc
+        event = call.event
+        value = read_cookie(event.headers.get("cookie"), COOKIE_NAME)
+        if not value:
+            raise ApiError(401, "unauthenticated", "log in first")
+        now = svc.clock()
+        try:
+            token = svc.sessions.verify(value, now)
+        except SessionError as exc:
+            log.info("session refused", extra={"request_id": event.request_id, "reason": str(exc)})
+            raise ApiError(401, "unauthenticated", "the session is invalid or has expired; log in again",
+                           headers={"Set-Cookie": clear_cookie(secure_cookie(svc.api, event))}) from None
+        user = svc.users.get(token.user)
+        if user is None or user.generation != token.generation:
+            raise ApiError(401, "unauthenticated", "the session has ended; log in again",
+                           headers={"Set-Cookie": clear_cookie(secure_cookie(svc.api, event))})
+        call.user, call.session = user, token
+        if event.method in _UNSAFE and not svc.sessions.csrf_ok(token, event.headers.get(CSRF_HEADER)):
+            raise ApiError(403, "csrf_required", f"send the csrf_token from /api/v1/me as the {CSRF_HEADER} header")
+        if route.auth == "admin" and not user.is_admin:
+            raise ApiError(403, "forbidden", "this needs an admin")
+        if svc.sessions.needs_refresh(token, now):  # sliding 12 h while used; same sid keeps the CSRF token
+            cookie, _ = svc.sessions.issue(user.name, user.generation, now, sid=token.sid)
+            call.response_headers["Set-Cookie"] = set_cookie(cookie, secure_cookie(svc.api, event))
+
+    @staticmethod
+    def _to_response(route: Route, result: Any) -> Response:
+        if isinstance(result, dict) and "statusCode" in result:
+            return result
+        if result is None:
+            return {"statusCode": 204, "headers": {"Cache-Control": "no-store"}, "isBase64Encoded": False,
+                    "body": ""}
+        if isinstance(result, BaseModel):
+            doc = result.model_dump(mode="json")
+        else:
+            doc = route.response.model_validate(result).model_dump(mode="json") if route.response else result
+        return {"statusCode": route.status, "headers": {"Content-Type": "application/json",
+                                                        "Cache-Control": "no-store"},
+                "isBase64Encoded": False, "body": json.dumps(doc, separators=(",", ":"))}
+
+
+def _domain_error(exc: Exception) -> ApiError:
+    message = str(exc)
+    if message.startswith("no such"):
+        return ApiError(404, "not_found", message)
+    if "exists already" in message:
+        return ApiError(409, "conflict", message)
+    return ApiError(400, "invalid_request", message)

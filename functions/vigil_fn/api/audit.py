@@ -1,0 +1,116 @@
+"""The audit trail: one JSON line per event, appended to `_system/audit/<YYYY-MM-DD>.jsonl`.
+
+AppendObject takes the expected length as `position` and refuses with `PositionNotEqualToLength`
+when another instance appended first, so concurrent writers retry at the returned position and
+none overwrites another (the same compare-and-append the index log relies on). Entries hold who,
+what, when, from where and the request id — never a password, cookie, token or device secret:
+`record` accepts only those fields, and `detail` is a short text the caller builds from non-secret facts.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import oss2
+from vigil_camera.keys import SYSTEM
+
+from ..logging import get_logger
+from .times import day_of
+
+AUDIT_PREFIX = f"{SYSTEM}audit/"
+MAX_APPEND_ATTEMPTS = 32
+MAX_DETAIL = 300
+LOOKBACK_DAYS = 400
+
+log = get_logger("vigil.api.audit")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    time: int
+    user: str | None
+    action: str
+    target: str | None
+    client: str | None
+    request_id: str | None
+    ok: bool
+    detail: str | None = None
+
+
+def audit_key(day: date) -> str:
+    return f"{AUDIT_PREFIX}{day.isoformat()}.jsonl"
+
+
+class AuditLog:
+    def __init__(self, bucket: oss2.Bucket) -> None:
+        self.bucket = bucket
+
+    def record(self, action: str, *, user: str | None, target: str | None, client: str | None,
+               request_id: str | None, ok: bool, detail: str | None = None, now_ms: int | None = None) -> AuditEntry:
+        entry = AuditEntry(now_ms if now_ms is not None else int(time.time() * 1000), user, action, target,
+                           client, request_id, ok, (detail or None) and str(detail)[:MAX_DETAIL])
+        self._append(audit_key(day_of(entry.time)), (json.dumps(asdict(entry), sort_keys=True) + "\n").encode())
+        return entry
+
+    def _append(self, key: str, data: bytes) -> None:
+        try:
+            position = int(self.bucket.head_object(key).content_length)
+        except oss2.exceptions.NoSuchKey:
+            position = 0
+        for _ in range(MAX_APPEND_ATTEMPTS):
+            try:
+                self.bucket.append_object(key, position, data, headers={"Content-Type": "application/x-ndjson"})
+                return
+            except oss2.exceptions.PositionNotEqualToLength as exc:
+                position = int(exc.next_position)
+        raise RuntimeError(f"could not append to {key}")
+
+    def days(self) -> list[date]:
+        """Days that have an audit file, newest first."""
+        found = []
+        for info in oss2.ObjectIteratorV2(self.bucket, prefix=AUDIT_PREFIX):
+            name = info.key[len(AUDIT_PREFIX):]
+            if name.endswith(".jsonl"):
+                try:
+                    found.append(date.fromisoformat(name[:-6]))
+                except ValueError:
+                    continue
+        return sorted(found, reverse=True)
+
+    def read_day(self, day: date) -> list[AuditEntry]:
+        try:
+            data = self.bucket.get_object(audit_key(day)).read()
+        except oss2.exceptions.NoSuchKey:
+            return []
+        out = []
+        for line in data.splitlines():
+            try:
+                doc: Any = json.loads(line)
+                out.append(AuditEntry(**{k: doc.get(k) for k in AuditEntry.__dataclass_fields__}))
+            except (ValueError, TypeError):
+                continue  # a torn line never hides the others
+        return out
+
+    def page(self, limit: int, before: int | None) -> tuple[list[AuditEntry], int | None]:
+        """Newest first, strictly older than `before`; `next` is the cursor for the page after."""
+        cutoff = before if before is not None else 2**62
+        out: list[AuditEntry] = []
+        cutoff_day = day_of(min(cutoff, 253_402_300_799_999))
+        oldest = cutoff_day - timedelta(days=LOOKBACK_DAYS)
+        days = self.days()
+        for day in days:
+            if day > cutoff_day or day < oldest:
+                continue
+            entries = [e for e in self.read_day(day) if e.time < cutoff]
+            entries.sort(key=lambda e: e.time, reverse=True)
+            out.extend(entries)
+            if len(out) >= limit:
+                break
+        out.sort(key=lambda e: e.time, reverse=True)
+        page = out[:limit]
+        more = bool(page) and (len(out) > limit or any(d < day_of(page[-1].time) for d in days))
+        return page, (page[-1].time if more else None)

@@ -1,0 +1,75 @@
+"""The api's view of the recording index, read only through `vigil_fn.indexer.reader`.
+
+`month_calendar` and `camera_activity` are one small function each on top of the reader's
+`day_summary` / `day_clips`, so they can be swapped for the indexer's own fast calendar and
+camera health when those land.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import oss2
+
+from ..indexer import reader
+from .playlist import clip_format
+from .times import day_of, month_days, to_datetime
+
+MAX_SPAN_MS = 7 * 24 * 3600 * 1000
+CLIP_FIELDS = ("key", "start", "duration", "size", "status", "reason", "codec", "width", "height")
+
+
+def clip_item(item: dict[str, Any]) -> dict[str, Any]:
+    """A reader clip item in the API's shape (`end`, `format`; internal fields dropped)."""
+    out = {k: item.get(k) for k in CLIP_FIELDS}
+    out["type"] = "clip"
+    out["end"] = int(item["start"]) + int(item.get("duration") or 0)
+    out["format"] = clip_format(str(item["key"]))
+    out["size"] = int(out["size"] or 0)
+    out["status"] = "ok" if item.get("status") == "ok" else "unreadable"
+    return out
+
+
+def timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:
+    """Clips overlapping [start, end) in order, with explicit gaps (the reader's fold)."""
+    items = reader.timeline(bucket, camera, to_datetime(start), to_datetime(end))
+    return [clip_item(i) if i["type"] == "clip" else {"type": "gap", "start": int(i["start"]),
+                                                      "end": int(i["end"])} for i in items]
+
+
+def raw_timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:
+    """Reader items as they are (the playlist builder reads status/duration/key from them)."""
+    return reader.timeline(bucket, camera, to_datetime(start), to_datetime(end))
+
+
+def month_calendar(bucket: oss2.Bucket, camera: str, month: str) -> list[dict[str, Any]]:
+    """Days of `month` with recordings: `{day, clips, recorded_ms}` (one summary per day)."""
+    days = month_days(month)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        summaries = list(pool.map(lambda d: reader.day_summary(bucket, camera, d), days))
+    return [{"day": s["day"], "clips": int(s["clips"]), "recorded_ms": int(s["recorded_ms"] or 0)}
+            for s in summaries if s["clips"]]
+
+
+def camera_activity(bucket: oss2.Bucket, camera: str, now_ms: int) -> dict[str, Any]:
+    """Newest clip, upload lag, today's clips and bytes, from today's (else yesterday's) index."""
+    today = day_of(now_ms)
+    clips = reader.day_clips(bucket, camera, today)
+    newest_pool = clips or reader.day_clips(bucket, camera, today - timedelta(days=1))
+    newest = max(newest_pool, key=lambda c: c.end, default=None)
+    lag = None
+    if newest is not None and newest.event_time:
+        lag = max(0, int(newest.event_time) - newest.end)
+    return {
+        "last_clip_end": newest.end if newest else None,
+        "newest_clip_start": max((c.start for c in newest_pool), default=None),
+        "upload_lag_ms": lag,
+        "clips_today": len(clips),
+        "bytes_today": sum(c.size for c in clips),
+    }
+
+
+def indexed_cameras(bucket: oss2.Bucket) -> list[str]:
+    return reader.devices(bucket)

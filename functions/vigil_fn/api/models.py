@@ -1,0 +1,237 @@
+"""Typed request and response bodies, validated at the edge; the OpenAPI document is built from them.
+
+Requests forbid unknown fields (a typo is a 400, not a silently ignored option). Instants in
+requests are ISO-8601 with an offset or epoch ms (`Instant`); in responses always epoch ms (UTC).
+"""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+from .times import parse_instant
+
+Instant = Annotated[int, BeforeValidator(parse_instant), PlainSerializer(int),
+                    Field(description="ISO-8601 with an offset (2026-12-01T10:00:00Z) or epoch milliseconds",
+                          json_schema_extra={"examples": ["2026-12-01T10:00:00Z", 1796119200000]})]
+Ms = Annotated[int, Field(description="milliseconds since the Unix epoch, UTC")]
+USER_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
+CAMERA_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{2,62}$"
+UserName = Annotated[str, Field(pattern=USER_NAME_PATTERN, description="lower-case login name")]
+CameraId = Annotated[str, Field(pattern=CAMERA_ID_PATTERN)]
+Password = Annotated[str, Field(min_length=12, max_length=1024, description="at least 12 characters")]
+Role = Literal["admin", "viewer"]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Response(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- errors --------------------------------------------------------------------------------------
+class ErrorDetail(Response):
+    model_config = ConfigDict(extra="allow")
+    code: str = Field(description="stable snake_case code")
+    message: str = Field(description="a human sentence")
+
+
+class ErrorBody(Response):
+    error: ErrorDetail
+
+
+# -- accounts ------------------------------------------------------------------------------------
+class LoginRequest(Request):
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class UserOut(Response):
+    name: str
+    role: Role
+    cameras: list[str] | None = Field(description="cameras a viewer is limited to; null = all")
+
+
+class Session(Response):
+    user: UserOut
+    csrf_token: str = Field(description="send it back as the X-Vigil-CSRF header on every change")
+
+
+class UserCreate(Request):
+    name: UserName
+    password: Password
+    role: Role = "viewer"
+    cameras: list[CameraId] | None = None
+
+
+class UserPatch(Request):
+    password: Password | None = None
+    role: Role | None = None
+    cameras: list[CameraId] | None = Field(default=None, description="[] or a list limits; omit to keep")
+    all_cameras: bool = Field(default=False, description="true lifts a camera limit")
+
+
+class UserList(Response):
+    users: list[UserOut]
+
+
+# -- cameras -------------------------------------------------------------------------------------
+class CameraHealth(Response):
+    spool_depth: int | None
+    dropped_clips: int | None
+    token_errors: int | None
+    reported_at: Ms | None
+
+
+class Camera(Response):
+    id: str
+    name: str
+    status: Literal["enabled", "disabled", "removed"] = Field(
+        description="removed: no registry record, recordings remain")
+    online: bool = Field(description="a clip ended within the online threshold")
+    last_clip_end: Ms | None
+    upload_lag_ms: int | None = Field(description="indexed time minus clip end of the newest clip")
+    clips_today: int
+    bytes_today: int
+    newest_clip_start: Ms | None
+    health: CameraHealth | None
+
+
+class CameraDetail(Camera):
+    created: str | None
+    key_version: int | None
+
+
+class CameraList(Response):
+    cameras: list[Camera]
+
+
+class CameraCreate(Request):
+    id: CameraId
+    name: Annotated[str, Field(max_length=200)] = ""
+
+
+class CameraConfig(Response):
+    token_url: str
+    device_id: str
+    device_secret: str = Field(description="shown once; store it on the camera")
+
+
+class CameraWithConfig(Response):
+    camera: CameraDetail
+    config: CameraConfig
+
+
+# -- timeline ------------------------------------------------------------------------------------
+class ClipItem(Response):
+    type: Literal["clip"]
+    key: str
+    start: Ms
+    end: Ms
+    duration: int | None
+    size: int
+    status: Literal["ok", "unreadable"]
+    reason: str | None
+    codec: str | None
+    width: int | None
+    height: int | None
+    format: Literal["ts", "mp4"]
+
+
+class GapItem(Response):
+    type: Literal["gap"]
+    start: Ms
+    end: Ms
+
+
+class Timeline(Response):
+    camera: str
+    start: Ms
+    end: Ms
+    items: list[Annotated[ClipItem | GapItem, Field(discriminator="type")]]
+
+
+class CalendarDay(Response):
+    day: str
+    clips: int
+    recorded_ms: int
+
+
+class Calendar(Response):
+    camera: str
+    month: str
+    days: list[CalendarDay] = Field(description="only days with recordings")
+
+
+# -- playback ------------------------------------------------------------------------------------
+class PlaylistRef(Response):
+    start: Ms
+    end: Ms
+    url: str = Field(description="root-relative URL of a VOD playlist.m3u8 (≤ 1 h)")
+
+
+class DirectClip(Response):
+    key: str
+    start: Ms
+    end: Ms
+    url: str = Field(description="presigned GET of a progressive MP4")
+    expires: Ms
+
+
+class Playback(Response):
+    camera: str
+    start: Ms
+    end: Ms
+    mode: Literal["hls", "direct", "mixed"]
+    playlists: list[PlaylistRef]
+    direct: list[DirectClip]
+
+
+class DownloadLink(Response):
+    url: str
+    expires: Ms
+    filename: str
+
+
+# -- manage --------------------------------------------------------------------------------------
+class RangeDelete(Request):
+    start: Instant
+    end: Instant
+
+
+class Deleted(Response):
+    deleted: int
+
+
+class Retention(Request):
+    days: Annotated[int, Field(ge=1, le=3650)]
+
+
+class RetentionOut(Response):
+    days: int | None = Field(description="null when no retention rule is set")
+
+
+class AuditEntry(Response):
+    time: Ms
+    user: str | None
+    action: str
+    target: str | None
+    client: str | None
+    request_id: str | None
+    ok: bool
+    detail: str | None = None
+
+
+class AuditPage(Response):
+    entries: list[AuditEntry]
+    next: Ms | None = Field(description="pass as `before` for the next (older) page")
+
+
+class Health(Response):
+    status: Literal["ok"]
+    version: str
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")

@@ -1,0 +1,89 @@
+"""Cameras (list, one) and their recordings in time: timeline and month calendar."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ..devices import DeviceRecord
+from ..http import ApiError
+from . import index_view
+from .app_support import camera_param
+from .models import Calendar, CalendarDay, Camera, CameraDetail, CameraList, Timeline
+from .queries import MonthQuery, TimeRange
+from .router import Call, Route, RouteTable
+from .services import Services
+
+
+def camera_doc(svc: Services, camera: str, record: DeviceRecord | None) -> dict[str, Any]:
+    now = svc.now_ms()
+    activity = index_view.camera_activity(svc.bucket, camera, now)
+    last_end = activity["last_clip_end"]
+    online = last_end is not None and now - last_end <= svc.api.online_threshold_seconds * 1000
+    return {"id": camera, "name": record.name if record else "",
+            "status": record.status if record else "removed", "online": bool(online and record and record.enabled),
+            "health": None, **activity, "created": record.created if record else None,
+            "key_version": record.key_version if record else None}
+
+
+def known_cameras(svc: Services) -> dict[str, DeviceRecord | None]:
+    """Registered cameras and cameras that only have recordings left (removed from the registry)."""
+    ids = list(svc.registry.ids())
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        records = dict(zip(ids, pool.map(svc.registry.get, ids), strict=True))
+    for camera in index_view.indexed_cameras(svc.bucket):
+        records.setdefault(camera, None)
+    return dict(sorted(records.items()))
+
+
+def list_cameras(call: Call) -> CameraList:
+    svc = call.svc
+    visible = {k: v for k, v in known_cameras(svc).items() if call.user.may_see(k)}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        docs = list(pool.map(lambda kv: camera_doc(svc, kv[0], kv[1]), visible.items()))
+    fields = set(Camera.model_fields)
+    return CameraList(cameras=[Camera(**{k: v for k, v in d.items() if k in fields}) for d in docs])
+
+
+def require_known(svc: Services, camera: str) -> DeviceRecord | None:
+    record = svc.registry.get(camera)
+    if record is None and camera not in index_view.indexed_cameras(svc.bucket):
+        raise ApiError(404, "not_found", f"no such camera: {camera}")
+    return record
+
+
+def get_camera(call: Call) -> CameraDetail:
+    camera = camera_param(call)
+    return CameraDetail(**camera_doc(call.svc, camera, require_known(call.svc, camera)))
+
+
+def check_span(start: int, end: int, max_ms: int, what: str) -> None:
+    if end - start > max_ms:
+        raise ApiError(400, "invalid_range", f"{what} spans at most {max_ms // 3_600_000} hours")
+
+
+def timeline(call: Call) -> Timeline:
+    camera = camera_param(call)
+    q: TimeRange = call.query
+    check_span(q.start, q.end, index_view.MAX_SPAN_MS, "a timeline")
+    items = index_view.timeline(call.svc.bucket, camera, q.start, q.end)
+    return Timeline.model_validate({"camera": camera, "start": q.start, "end": q.end, "items": items})
+
+
+def calendar(call: Call) -> Calendar:
+    camera = camera_param(call)
+    q: MonthQuery = call.query
+    days = index_view.month_calendar(call.svc.bucket, camera, q.month)
+    return Calendar(camera=camera, month=q.month, days=[CalendarDay(**d) for d in days])
+
+
+def register(table: RouteTable) -> None:
+    table.add(Route("GET", "/api/v1/cameras", list_cameras, "user", "cameras you may see, with status and health",
+                    response=CameraList, tag="cameras"))
+    table.add(Route("GET", "/api/v1/cameras/{id}", get_camera, "user", "one camera", response=CameraDetail,
+                    tag="cameras", errors=(400, 403, 404)))
+    table.add(Route("GET", "/api/v1/cameras/{id}/timeline", timeline, "user",
+                    "clips and gaps between two instants (≤ 7 days)", query=TimeRange, response=Timeline,
+                    tag="recordings", errors=(400, 403)))
+    table.add(Route("GET", "/api/v1/cameras/{id}/calendar", calendar, "user", "days of a month with recordings",
+                    query=MonthQuery, response=Calendar, tag="recordings", errors=(400, 403)))

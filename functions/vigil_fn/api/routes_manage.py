@@ -1,0 +1,63 @@
+"""Admin management of recordings: delete a clip or a time range, retention days."""
+
+from __future__ import annotations
+
+from ..http import ApiError
+from . import index_view, retention
+from .app_support import audit, camera_param
+from .models import Deleted, RangeDelete, Retention, RetentionOut
+from .queries import KeyQuery
+from .router import Call, Route, RouteTable
+from .routes_cameras import check_span
+from .routes_playback import parse_key
+from .times import iso
+
+BATCH = 1000
+
+
+def delete_clip(call: Call) -> None:
+    q: KeyQuery = call.query
+    camera = parse_key(q.key)
+    bucket = call.svc.bucket
+    if not bucket.object_exists(q.key):
+        raise ApiError(404, "not_found", "no such clip")
+    bucket.delete_object(q.key)
+    audit(call, "clip_delete", target=q.key, detail=f"camera {camera}")
+
+
+def delete_range(call: Call) -> Deleted:
+    camera = camera_param(call)
+    body: RangeDelete = call.body
+    if body.end <= body.start:
+        raise ApiError(400, "invalid_range", "end must be after start")
+    check_span(body.start, body.end, index_view.MAX_SPAN_MS, "a deletion")
+    items = index_view.timeline(call.svc.bucket, camera, body.start, body.end)
+    keys = [i["key"] for i in items if i["type"] == "clip" and body.start <= i["start"] < body.end]
+    for i in range(0, len(keys), BATCH):
+        call.svc.bucket.batch_delete_objects(keys[i:i + BATCH])
+    audit(call, "clips_delete_range", target=camera,
+          detail=f"{len(keys)} clips starting in [{iso(body.start)}, {iso(body.end)})")
+    return Deleted(deleted=len(keys))
+
+
+def get_retention(call: Call) -> RetentionOut:
+    return RetentionOut(days=retention.get_retention(call.svc.bucket))
+
+
+def put_retention(call: Call) -> RetentionOut:
+    body: Retention = call.body
+    days = retention.set_retention(call.svc.bucket, body.days)
+    audit(call, "retention_set", target="bucket", detail=f"{days} days")
+    return RetentionOut(days=days)
+
+
+def register(table: RouteTable) -> None:
+    table.add(Route("DELETE", "/api/v1/clips", delete_clip, "admin", "delete one clip", query=KeyQuery,
+                    status=204, tag="manage", errors=(400, 403, 404)))
+    table.add(Route("POST", "/api/v1/cameras/{id}/clips/delete", delete_range, "admin",
+                    "delete the clips of a camera that start in a range (≤ 7 days)", body=RangeDelete,
+                    response=Deleted, tag="manage", errors=(400, 403)))
+    table.add(Route("GET", "/api/v1/settings/retention", get_retention, "user", "retention in days",
+                    response=RetentionOut, tag="manage"))
+    table.add(Route("PUT", "/api/v1/settings/retention", put_retention, "admin", "set retention in days",
+                    body=Retention, response=RetentionOut, tag="manage", errors=(400, 403)))

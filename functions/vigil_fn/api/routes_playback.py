@@ -1,0 +1,102 @@
+"""Playback: a plan of bounded HLS playlists and direct MP4 clips, the playlists, clip downloads."""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import quote
+
+from vigil_camera.keys import parse_clip_key
+
+from ..http import ApiError
+from . import index_view, playlist
+from .app_support import camera_param, require_camera
+from .models import DirectClip, DownloadLink, Playback, PlaylistRef
+from .queries import KeyQuery, TimeRange
+from .router import Call, Route, RouteTable
+from .routes_cameras import check_span
+
+MAX_PLAYBACK_MS = 24 * 3600 * 1000
+TS_TYPE = "video/mp2t"
+MP4_TYPE = "video/mp4"
+
+
+def playlist_path(camera: str, start: int, end: int) -> str:
+    return f"/api/v1/cameras/{camera}/playlist.m3u8?start={start}&end={end}"
+
+
+def playback(call: Call) -> Playback:
+    camera = camera_param(call)
+    q: TimeRange = call.query
+    check_span(q.start, q.end, MAX_PLAYBACK_MS, "playback")
+    items = index_view.raw_timeline(call.svc.bucket, camera, q.start, q.end)
+    segs = playlist.segments(items)
+    refs = [PlaylistRef(start=s, end=e, url=playlist_path(camera, s, e)) for s, e in playlist.windows(segs, q.start,
+                                                                                                       q.end)]
+    mp4 = [i for i in items if i.get("type") == "clip" and i.get("status") == "ok"
+           and playlist.clip_format(str(i["key"])) == "mp4"]
+    direct = []
+    for item in mp4:
+        signed = call.svc.urls.sign(str(item["key"]), content_type=MP4_TYPE)
+        start = int(item["start"])
+        direct.append(DirectClip(key=str(item["key"]), start=start, end=start + int(item.get("duration") or 0),
+                                 url=signed.url, expires=signed.expires * 1000))
+    mode: Literal["hls", "direct", "mixed"] = "mixed" if refs and direct else "direct" if direct else "hls"
+    return Playback(camera=camera, start=q.start, end=q.end, mode=mode, playlists=refs, direct=direct)
+
+
+def m3u8(call: Call) -> dict[str, object]:
+    camera = camera_param(call)
+    q: TimeRange = call.query
+    if q.end - q.start > playlist.MAX_PLAYLIST_MS:
+        raise ApiError(400, "invalid_range", "a playlist covers at most one hour; use /playback for longer ranges")
+    items = index_view.raw_timeline(call.svc.bucket, camera, q.start, q.end)
+    segs = playlist.select(playlist.segments(items), q.start, q.end)
+    if not segs:
+        raise ApiError(404, "no_recordings", "no playable recording starts in this range")
+    if len(segs) > playlist.MAX_SEGMENTS:
+        raise ApiError(413, "range_too_large", f"more than {playlist.MAX_SEGMENTS} segments; ask for a shorter range "
+                       "(the ranges /playback lists are always small enough)")
+    urls, _ = call.svc.urls.sign_many([s.key for s in segs], content_type=TS_TYPE)
+    try:
+        text = playlist.render(segs, urls)
+    except playlist.PlaylistTooLarge as exc:
+        raise ApiError(413, "range_too_large", str(exc)) from None
+    return {"statusCode": 200, "isBase64Encoded": False, "body": text,
+            "headers": {"Content-Type": playlist.CONTENT_TYPE, "Cache-Control": "private, no-store"}}
+
+
+def download_name(key: str) -> str:
+    parsed = parse_clip_key(key)
+    assert parsed is not None
+    return f"{parsed.device_id}_{parsed.start:%Y-%m-%dT%H-%M-%S}Z.{parsed.ext}"
+
+
+def parse_key(key: str) -> str:
+    parsed = parse_clip_key(key)
+    if parsed is None:
+        raise ApiError(400, "invalid_key", "key must be a clip key: videos/<camera>/YYYY/MM/DD/HHMMSSmmmZ-<seq>.ts|mp4")
+    return parsed.device_id
+
+
+def download(call: Call) -> DownloadLink:
+    q: KeyQuery = call.query
+    camera = parse_key(q.key)
+    require_camera(call, camera)
+    if not call.svc.bucket.object_exists(q.key):
+        raise ApiError(404, "not_found", "no such clip")
+    name = download_name(q.key)
+    signed = call.svc.urls.sign(q.key, disposition=f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
+                                content_type=MP4_TYPE if q.key.endswith(".mp4") else TS_TYPE)
+    return DownloadLink(url=signed.url, expires=signed.expires * 1000, filename=name)
+
+
+def register(table: RouteTable) -> None:
+    table.add(Route("GET", "/api/v1/cameras/{id}/playback", playback, "user",
+                    "how to play a range (≤ 24 h): HLS playlists (≤ 1 h each) and/or direct MP4 clips",
+                    query=TimeRange, response=Playback, tag="playback", errors=(400, 403)))
+    table.add(Route("GET", "/api/v1/cameras/{id}/playlist.m3u8", m3u8, "user",
+                    "HLS VOD playlist (≤ 1 h) with presigned segment URLs", query=TimeRange,
+                    media_type=playlist.CONTENT_TYPE, tag="playback", errors=(400, 403, 404, 413)))
+    table.add(Route("GET", "/api/v1/clips/download", download, "user",
+                    "a presigned download URL for one clip", query=KeyQuery, response=DownloadLink,
+                    tag="playback", errors=(400, 403, 404)))

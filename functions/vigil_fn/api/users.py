@@ -1,0 +1,184 @@
+"""Viewer accounts: one record per user at `_system/users/<name>.json`, passwords hashed with argon2id.
+
+A record holds the argon2id hash (never the password), the role, an optional camera limit, and
+`generation`: sessions carry the generation they were issued under, and changing the password
+bumps it, so every outstanding session of that user ends at once. Used by the api function and by
+`vigil users` (operator key) alike.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timezone
+from typing import Any
+
+import oss2
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from vigil_camera.keys import SYSTEM
+from vigil_camera.protocol import validate_device_id
+
+from ..nonces import put_new
+
+USERS_PREFIX = f"{SYSTEM}users/"
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+ROLES = ("admin", "viewer")
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024
+# OWASP's argon2id minimum (19 MiB, 2 passes): slow for a guesser, affordable in a 256 MB function.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_DUMMY_HASH = _hasher.hash("vigil-dummy-password-for-timing")
+
+
+class UserError(Exception):
+    """A user operation that cannot proceed (exists, unknown, invalid input); safe to show."""
+
+
+def utc_now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def validate_name(name: str) -> str:
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name) or ".." in name:
+        raise UserError("user names are 2-64 characters: a-z, 0-9, '.', '_', '-', starting with a letter or digit")
+    return name
+
+
+def validate_password(password: str) -> str:
+    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise UserError(f"passwords are {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    return password
+
+
+def validate_cameras(cameras: list[str] | None) -> tuple[str, ...] | None:
+    if cameras is None:
+        return None
+    try:
+        return tuple(sorted({validate_device_id(c) for c in cameras}))
+    except ValueError as exc:
+        raise UserError(f"camera ids: {exc}") from None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(validate_password(password))
+
+
+def user_key(name: str) -> str:
+    return f"{USERS_PREFIX}{validate_name(name)}.json"
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    password_hash: str
+    cameras: tuple[str, ...] | None = None   # None: every camera; a tuple limits a viewer
+    generation: int = 1
+    created: str = ""
+    updated: str = ""
+
+    def __post_init__(self) -> None:
+        validate_name(self.name)
+        if self.role not in ROLES:
+            raise UserError(f"role must be one of {ROLES}")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def may_see(self, camera: str) -> bool:
+        return self.is_admin or self.cameras is None or camera in self.cameras
+
+    def public(self) -> dict[str, Any]:
+        return {"name": self.name, "role": self.role,
+                "cameras": None if self.is_admin or self.cameras is None else list(self.cameras)}
+
+    def to_json(self) -> bytes:
+        doc = asdict(self)
+        doc["cameras"] = None if self.cameras is None else list(self.cameras)
+        return json.dumps(doc, sort_keys=True, indent=1).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> User:
+        try:
+            doc = json.loads(data)
+            cams = doc.get("cameras")
+            return cls(name=doc["name"], role=doc["role"], password_hash=doc["password_hash"],
+                       cameras=None if cams is None else tuple(cams), generation=int(doc.get("generation", 1)),
+                       created=doc.get("created", ""), updated=doc.get("updated", ""))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UserError(f"corrupt user record: {type(exc).__name__}") from None
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Constant-ish time: an unknown user still costs one argon2 verification."""
+    try:
+        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+class UserStore:
+    def __init__(self, bucket: oss2.Bucket) -> None:
+        self.bucket = bucket
+
+    def get(self, name: str) -> User | None:
+        try:
+            key = user_key(name)
+        except UserError:
+            return None
+        try:
+            return User.from_json(self.bucket.get_object(key).read())
+        except oss2.exceptions.NoSuchKey:
+            return None
+
+    def require(self, name: str) -> User:
+        user = self.get(name)
+        if user is None:
+            raise UserError(f"no such user: {validate_name(name)}")
+        return user
+
+    def create(self, name: str, password: str, role: str = "viewer", cameras: list[str] | None = None) -> User:
+        now = utc_now_iso()
+        user = User(validate_name(name), role, hash_password(password), validate_cameras(cameras), 1, now, now)
+        if not put_new(self.bucket, user_key(name), user.to_json(), {"Content-Type": "application/json"}):
+            raise UserError(f"user {name} exists already")
+        return user
+
+    def save(self, user: User) -> User:
+        user = replace(user, updated=utc_now_iso())
+        self.bucket.put_object(user_key(user.name), user.to_json(), headers={"Content-Type": "application/json"})
+        return user
+
+    def set_password(self, name: str, password: str) -> User:
+        """New hash and a new generation: the user's sessions end at once."""
+        user = self.require(name)
+        return self.save(replace(user, password_hash=hash_password(password), generation=user.generation + 1))
+
+    def set_role(self, name: str, role: str | None = None, cameras: list[str] | None = None,
+                 all_cameras: bool = False) -> User:
+        user = self.require(name)
+        changes: dict[str, Any] = {}
+        if role is not None:
+            changes["role"] = role
+        if all_cameras:
+            changes["cameras"] = None
+        elif cameras is not None:
+            changes["cameras"] = validate_cameras(cameras)
+        return self.save(replace(user, **changes))
+
+    def remove(self, name: str) -> None:
+        self.require(name)
+        self.bucket.delete_object(user_key(name))
+
+    def names(self) -> Iterator[str]:
+        for info in oss2.ObjectIteratorV2(self.bucket, prefix=USERS_PREFIX):
+            tail = info.key[len(USERS_PREFIX):]
+            if tail.endswith(".json") and NAME_RE.fullmatch(tail[:-5]):
+                yield tail[:-5]
+
+    def all(self) -> list[User]:
+        return [u for u in (self.get(n) for n in self.names()) if u is not None]

@@ -1,0 +1,134 @@
+"""Login, sessions and CSRF through real HTTP against the api function on localcloud."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from vigil_fn.api.sessions import SessionSigner
+from vigil_fn.api.users import UserStore
+
+
+def test_login_me_logout(make_user: Callable[..., Any], client: Callable[..., Any]) -> None:
+    account = make_user("viewer", cameras=["cam-abc"])
+    api = client()
+    resp = api.login(account.name, account.password)
+    assert resp.status_code == 200, resp.text
+    doc = resp.json()
+    assert doc["user"] == {"name": account.name, "role": "viewer", "cameras": ["cam-abc"]}
+    cookie = resp.headers["Set-Cookie"]
+    assert "vigil_session=" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Path=/" in cookie and "Secure" not in cookie  # plain http on localcloud
+    me = api.get("/api/v1/me")
+    assert me.status_code == 200 and me.json()["csrf_token"] == doc["csrf_token"]
+    assert api.post("/api/v1/logout").status_code == 204
+    assert api.get("/api/v1/me").status_code == 401
+
+
+def test_logout_ends_a_copied_cookie_too(make_user: Callable[..., Any], client: Callable[..., Any],
+                                         cloud: Any) -> None:
+    account = make_user()
+    api = client(account)
+    stolen = requests.Session()
+    stolen.cookies.update(api.http.cookies)
+    base = api.base
+    assert stolen.get(f"{base}/api/v1/me", timeout=30).status_code == 200
+    assert api.post("/api/v1/logout").status_code == 204
+    assert stolen.get(f"{base}/api/v1/me", timeout=30).status_code == 401
+
+
+def test_wrong_password_and_unknown_user_are_the_same_401(make_user: Callable[..., Any],
+                                                          client: Callable[..., Any]) -> None:
+    account = make_user()
+    for name, password in ((account.name, "not-the-password!"), ("nobody-here", "whatever-password")):
+        resp = client().login(name, password)
+        assert resp.status_code == 401
+        assert resp.json()["error"]["code"] == "invalid_credentials"
+        assert "Set-Cookie" not in resp.headers
+
+
+def test_login_rate_limit_per_user(make_user: Callable[..., Any], client: Callable[..., Any]) -> None:
+    account = make_user()
+    api = client()
+    codes = [api.login(account.name, "wrong-password-xx").status_code for _ in range(12)]
+    assert codes[:10] == [401] * 10
+    assert 429 in codes[10:]
+    resp = api.login(account.name, account.password)  # even the right password waits for the window
+    assert resp.status_code == 429
+    assert resp.json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(resp.headers["Retry-After"]) <= 60
+
+
+def test_forged_and_expired_cookies_are_refused(make_user: Callable[..., Any], client: Callable[..., Any],
+                                                session_key: bytes) -> None:
+    account = make_user()
+    api = client(account)
+    good = api.http.cookies["vigil_session"]
+    base = api.base
+
+    def me(cookie: str) -> requests.Response:
+        return requests.get(f"{base}/api/v1/me", headers={"Cookie": f"vigil_session={cookie}"}, timeout=30)
+
+    assert me(good).status_code == 200
+    payload, mac = good.split(".")
+    tampered = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1] + "." + mac
+    forged, _ = SessionSigner(b"another-key-entirely-0123456789").issue(account.name, 1, time.time())
+    expired, _ = SessionSigner(session_key).issue(account.name, 1, time.time() - 13 * 3600)
+    for bad in (tampered, forged, expired, "garbage", "a.b", ""):
+        resp = me(bad)
+        assert resp.status_code == 401, bad
+        assert resp.json()["error"]["code"] == "unauthenticated"
+    valid, _ = SessionSigner(session_key).issue(account.name, 1, time.time())
+    assert me(valid).status_code == 200  # the test's own signing is right: the refusals are real
+
+
+def test_password_change_ends_sessions_at_once(make_user: Callable[..., Any], client: Callable[..., Any],
+                                               cloud: Any) -> None:
+    account = make_user()
+    api = client(account)
+    assert api.get("/api/v1/me").status_code == 200
+    UserStore(cloud.bucket()).set_password(account.name, "a-brand-new-password")
+    assert api.get("/api/v1/me").status_code == 401
+    assert client().login(account.name, "a-brand-new-password").status_code == 200
+
+
+def test_state_changes_need_the_csrf_header(make_user: Callable[..., Any], client: Callable[..., Any]) -> None:
+    api = client(make_user("admin"))
+    for headers in ({}, {"X-Vigil-CSRF": "wrong"}):
+        resp = api.request("PUT", "/api/v1/settings/retention", json={"days": 30}, csrf=False, headers=headers)
+        assert resp.status_code == 403
+        assert resp.json()["error"]["code"] == "csrf_required"
+    assert api.post("/api/v1/logout", csrf=False).status_code == 403
+
+
+def test_bad_login_bodies(client: Callable[..., Any]) -> None:
+    api = client()
+    base = api.base
+    cases: list[tuple[Any, dict[str, str], int]] = [
+        (b"{not json", {"Content-Type": "application/json"}, 400),
+        (b'{"username": "x"}', {"Content-Type": "application/json"}, 400),
+        (b'{"username": "x", "password": "y", "extra": 1}', {"Content-Type": "application/json"}, 400),
+        (b'["x", "y"]', {"Content-Type": "application/json"}, 400),
+        (b"username=x&password=y", {"Content-Type": "application/x-www-form-urlencoded"}, 415),
+        (b"", {"Content-Type": "application/json"}, 400),
+        (b'{"username": "x", "password": "' + b"p" * 70000 + b'"}', {"Content-Type": "application/json"}, 413),
+    ]
+    for body, headers, status in cases:
+        resp = requests.post(f"{base}/api/v1/login", data=body, headers=headers, timeout=30)
+        assert resp.status_code == status, (body[:40], resp.text)
+        err = resp.json()["error"]
+        assert err["code"] and err["message"]
+        assert "Traceback" not in resp.text
+    secret = "hunter2-is-my-password"
+    resp = requests.post(f"{base}/api/v1/login", json={"username": "x", "password": secret, "oops": True}, timeout=30)
+    assert resp.status_code == 400 and secret not in resp.text  # never echo a password
+
+
+def test_unknown_routes_and_methods(client: Callable[..., Any]) -> None:
+    api = client()
+    assert api.get("/api/v1/nope").status_code == 404
+    resp = api.request("DELETE", "/api/v1/login")
+    assert resp.status_code == 405 and "POST" in resp.headers["Allow"]
+    assert api.get("/api/v1/cameras").status_code == 401
