@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DATA ?= .vigil/local
 PYTEST_ARGS ?=
 
-.PHONY: help venv lint typecheck test test-fast bench demo clean
+.PHONY: help venv lint typecheck test test-fast bench demo clean web web-check chromium
 
 help:  ## this list
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,7 +28,7 @@ lint: venv  ## ruff
 typecheck: venv  ## mypy (Python 3.10 target)
 	$(BIN)/mypy
 
-test: venv lint typecheck  ## lint, type checks and the whole test suite (not benchmarks)
+test: venv lint typecheck web web-check chromium  ## lint, type checks and the whole test suite (not benchmarks)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: venv  ## pytest only
@@ -37,8 +37,22 @@ test-fast: venv  ## pytest only
 bench: venv  ## benchmarks: figures and ratios against a peer in the same run
 	$(BIN)/pytest -m bench -s -p no:randomly tests/bench $(PYTEST_ARGS)
 
-demo: venv  ## the whole local stack on $(DATA) with simulated cameras; Ctrl-C stops it
+demo: venv web  ## the whole local stack on $(DATA) with simulated cameras; Ctrl-C stops it
 	$(BIN)/vigil demo --data $(DATA)
 
 clean:  ## remove the venv and local data
-	rm -rf $(VENV) .vigil .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .vigil .pytest_cache .mypy_cache .ruff_cache functions/webroot web/node_modules
+
+# -- web page (issue 10): built into functions/webroot/, which the api function serves at / --------
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web: web/node_modules/.installed  ## build the web page (npm ci + vite) into functions/webroot/
+	cd web && npm run build
+
+web-check: web  ## the page's type check, lint, unit tests (Vitest) and gzipped-JS budget
+	cd web && npm run typecheck && npm run lint && npm test && npm run size
+
+chromium:  ## Debian's Chromium for the browser tests (Playwright's own download does not work here)
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }

@@ -1,0 +1,277 @@
+"""The web page in a real browser (Debian's Chromium via Playwright) against the whole local stack:
+localcloud, the functions from s.yaml, and simulated cameras that draw the wall-clock time into
+their frames (so the time the page shows is checked against the pixels it plays)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from .conftest import Site, load_support
+
+pytestmark = pytest.mark.e2e
+
+TZ = "Asia/Shanghai"  # not UTC, so local display and UTC-on-hover differ
+S = load_support()
+
+
+@pytest.fixture
+def ctx(browser: Any) -> Iterator[Any]:
+    c = browser.new_context(timezone_id=TZ, locale="en-GB", viewport={"width": 1280, "height": 900},
+                            accept_downloads=True)
+    c.set_default_timeout(30_000)
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+def login(ctx: Any, site: Site, who: tuple[str, str], path: str = "/") -> Any:
+    page = ctx.new_page()
+    page.goto(site.base + path)
+    page.get_by_label("User name").fill(who[0])
+    page.get_by_label("Password").fill(who[1])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+    return page
+
+
+def shown_ms(page: Any) -> int:
+    """The wall-clock time the page shows (the `datetime` of the time element; its text is local)."""
+    iso = page.locator(".wall-time").get_attribute("datetime")
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def wait_shown_near(page: Any, target: int, tolerance: int = 1000) -> None:
+    page.wait_for_function(
+        """([t, tol]) => { const el = document.querySelector('.wall-time'); const v = document.querySelector('video');
+             return el && v && !v.seeking && v.readyState >= 2 && Math.abs(Date.parse(el.dateTime) - t) <= tol; }""",
+        arg=[target, tolerance])
+
+
+def pause(page: Any) -> None:
+    page.locator("body").focus()
+    page.keyboard.press("Space")
+    page.wait_for_function("() => document.querySelector('video').paused")
+
+
+def open_camera(ctx: Any, site: Site, camera: str, at: int | None = None, who: tuple[str, str] | None = None) -> Any:
+    page = login(ctx, site, who or site.admin, f"/cameras/{camera}" + (f"?t={at}" if at is not None else ""))
+    page.locator(".tl-clip").first.wait_for()
+    return page
+
+
+def click_timeline_at(page: Any, t: int) -> None:
+    track = page.locator(".tl-track")
+    vs, ve = int(track.get_attribute("data-view-start")), int(track.get_attribute("data-view-end"))
+    assert vs <= t <= ve, "instant outside the timeline's view"
+    box = track.bounding_box()
+    page.mouse.click(box["x"] + (t - vs) / (ve - vs) * box["width"], box["y"] + box["height"] * 0.6)
+
+
+def blocks(page: Any, selector: str) -> list[tuple[int, int]]:
+    return [(int(e.get_attribute("data-start")), int(e.get_attribute("data-end")))
+            for e in page.locator(selector).all()]
+
+
+def assert_frame_matches(page: Any, tolerance: int = 1000) -> int:
+    """The time shown equals the time drawn in the frame on screen (within `tolerance` ms)."""
+    shown = shown_ms(page)
+    drawn = S.frame_time_ms(page)
+    assert abs(shown - drawn) <= tolerance, (shown, drawn)
+    return drawn
+
+
+def local_text(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, ZoneInfo(TZ)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_login_wrong_then_right_and_the_grid_lists_the_cameras(ctx: Any, site: Site, artifacts: Path) -> None:
+    page = ctx.new_page()
+    page.goto(site.base + "/")
+    page.get_by_label("User name").fill(site.admin[0])
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    alert = page.get_by_role("alert")
+    alert.filter(has_text="Wrong user name or password").wait_for()
+    assert "/login" in page.url
+    page.screenshot(path=str(artifacts / "login-error.png"))
+    page.get_by_label("Password").fill(site.admin[1])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Cameras").wait_for()
+    page.locator(f'li[data-camera="{site.cam_a}"]').wait_for()
+    listed = page.locator("li[data-camera]").evaluate_all("els => els.map(e => e.dataset.camera)")
+    assert {site.cam_a, site.cam_b} <= set(listed)
+    card = page.locator(f'li[data-camera="{site.cam_a}"]')
+    assert "Front door" in card.inner_text()
+    newest = S.clip_start_ms(site.run2[-1])
+    assert card.locator("time").first.get_attribute("datetime") == datetime.fromtimestamp(
+        newest / 1000, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    page.screenshot(path=str(artifacts / "cameras.png"), full_page=True)
+    card.get_by_role("link").click()
+    page.locator(".tl-clip").first.wait_for()
+    assert page.url.startswith(f"{site.base}/cameras/{site.cam_a}")
+
+
+def test_timeline_shows_the_clips_and_the_pause_as_a_gap(ctx: Any, site: Site, artifacts: Path) -> None:
+    page = open_camera(ctx, site, site.cam_a)
+    page.get_by_role("button", name="Zoom to one minute").click()
+    page.wait_for_function("() => { const t = document.querySelector('.tl-track');"
+                           " return t.dataset.viewEnd - t.dataset.viewStart === 60000; }")
+    drawn = blocks(page, ".tl-clip")
+    run1_start, run2_start = S.clip_start_ms(site.run1[0]), S.clip_start_ms(site.run2[0])
+    assert [b[0] for b in drawn] == [run1_start, run2_start], drawn
+    gaps = [g for g in blocks(page, ".tl-gap") if g[1] - g[0] > 1000]
+    assert len(gaps) == 1 and gaps[0] == (drawn[0][1], drawn[1][0]), (gaps, drawn)
+    assert gaps[0][1] - gaps[0][0] >= 5000  # the pause between the two runs
+    # the gap is visibly empty: no block drawn over it, and it is many pixels wide at this zoom
+    box = page.locator(f'.tl-gap[data-start="{gaps[0][0]}"]').bounding_box()
+    assert box["width"] > 40
+    for clip in page.locator(".tl-clip").all():
+        cb = clip.bounding_box()
+        assert cb["x"] + cb["width"] <= box["x"] + 1 or cb["x"] >= box["x"] + box["width"] - 1
+    page.screenshot(path=str(artifacts / "camera-timeline.png"), full_page=True)
+
+
+def test_play_advances_without_fatal_errors_and_shows_the_frames_time(ctx: Any, site: Site) -> None:
+    start = S.clip_start_ms(site.run1[0])
+    page = open_camera(ctx, site, site.cam_a, start + 300)
+    page.wait_for_function("() => { const v = document.querySelector('video'); return !v.paused && v.currentTime > 0 }")
+    t0 = page.evaluate("() => document.querySelector('video').currentTime")
+    page.wait_for_function(f"() => document.querySelector('video').currentTime >= {t0 + 3}", timeout=60_000)
+    assert page.evaluate("() => document.querySelector('video').dataset.fatalErrors") is None
+    assert "failed" not in page.get_by_role("status").inner_text().lower()
+    pause(page)
+    drawn = assert_frame_matches(page)
+    assert drawn >= start + 3000
+    el = page.locator(".wall-time")
+    assert el.inner_text() == local_text(shown_ms(page))
+    assert el.get_attribute("title") == datetime.fromtimestamp(shown_ms(page) / 1000, timezone.utc).strftime(
+        "%Y-%m-%d %H:%M:%S UTC")
+
+
+def test_click_jump_prev_next_and_seek_across_the_gap(ctx: Any, site: Site, artifacts: Path) -> None:
+    start = S.clip_start_ms(site.run1[0])
+    page = open_camera(ctx, site, site.cam_a, start + 300)
+    page.wait_for_function("() => !document.querySelector('video').paused")
+    pause(page)
+    page.get_by_role("button", name="Zoom to one minute").click()
+
+    # click inside a clip: playback is at T ± 1 s, and resumes from there
+    target = S.clip_start_ms(site.run1[1]) + 1000
+    click_timeline_at(page, target)
+    wait_shown_near(page, target)
+    assert abs(assert_frame_matches(page) - target) <= 1000
+    page.locator("body").focus()
+    page.keyboard.press("Space")
+    page.wait_for_function(f"() => Date.parse(document.querySelector('.wall-time').dateTime) > {target + 500}")
+    pause(page)
+
+    # the date and time field (local time, whole seconds)
+    target = S.clip_start_ms(site.run2[1]) + 1200
+    field = page.get_by_label("Date and time to jump to")
+    field.fill(datetime.fromtimestamp(target / 1000, ZoneInfo(TZ)).strftime("%Y-%m-%dT%H:%M:%S"))
+    page.get_by_role("button", name="Go", exact=True).click()
+    wait_shown_near(page, target)
+    assert abs(assert_frame_matches(page) - target) <= 1000
+
+    # next / previous clip, the last one across the gap back into the first run
+    page.get_by_role("button", name="Next clip").click()
+    wait_shown_near(page, S.clip_start_ms(site.run2[2]), 500)
+    for key in (site.run2[1], site.run2[0], site.run1[2]):
+        page.get_by_role("button", name="Previous clip").click()
+        wait_shown_near(page, S.clip_start_ms(key), 500)
+        assert abs(assert_frame_matches(page) - S.clip_start_ms(key)) <= 1000
+
+    # a click in the gap plays from the next recording
+    gap_mid = (S.clip_start_ms(site.run1[2]) + 2000 + S.clip_start_ms(site.run2[0])) // 2
+    click_timeline_at(page, gap_mid)
+    wait_shown_near(page, S.clip_start_ms(site.run2[0]), 500)
+    assert "No recording at" in page.get_by_role("status").inner_text()
+    assert abs(assert_frame_matches(page) - S.clip_start_ms(site.run2[0])) <= 1000
+
+    # keyboard: ↓ is −1 s, ← −10 s (across the gap again, into run 1's last clip)
+    here = shown_ms(page)
+    page.locator("body").focus()
+    page.keyboard.press("ArrowUp")
+    wait_shown_near(page, here + 1000, 500)
+    page.screenshot(path=str(artifacts / "camera-paused.png"), full_page=True)
+
+
+def test_admin_deletes_a_clip_and_a_viewer_cannot(ctx: Any, site: Site, browser: Any, artifacts: Path) -> None:
+    key = site.clips_b[0]
+    page = open_camera(ctx, site, site.cam_b, S.clip_start_ms(key) + 200)
+    page.get_by_role("button", name="Delete clip").click()
+    dialog = page.get_by_role("dialog", name="Delete this clip?")
+    dialog.wait_for()
+    page.screenshot(path=str(artifacts / "confirm-delete.png"))
+    dialog.get_by_role("button", name="Delete").click()
+    page.get_by_role("status").filter(has_text="Deleted the clip").wait_for()
+    page.wait_for_function("() => document.querySelectorAll('.tl-clip').length === 0")
+    assert not site.cloud.bucket().object_exists(key)
+
+    viewer_ctx = browser.new_context(timezone_id=TZ, viewport={"width": 1280, "height": 900})
+    try:
+        vpage = login(viewer_ctx, site, site.viewer, f"/cameras/{site.cam_a}?t={S.clip_start_ms(site.run1[0]) + 200}")
+        vpage.locator(".tl-clip").first.wait_for()
+        vpage.get_by_role("button", name="Download clip").wait_for()
+        assert vpage.get_by_role("button", name="Delete clip").count() == 0
+        assert vpage.get_by_role("link", name="Admin").count() == 0
+        me = vpage.request.get(f"{site.base}/api/v1/me").json()
+        resp = vpage.request.delete(f"{site.base}/api/v1/clips?key={site.run1[0]}",
+                                    headers={"X-Vigil-CSRF": me["csrf_token"]})
+        assert resp.status == 403 and resp.json()["error"]["code"] == "forbidden"
+        assert site.cloud.bucket().object_exists(site.run1[0])
+        vpage.goto(site.base + "/")
+        vpage.locator(f'li[data-camera="{site.cam_a}"]').wait_for()
+        assert vpage.locator(f'li[data-camera="{site.cam_b}"]').count() == 0  # limited to camera A
+    finally:
+        viewer_ctx.close()
+
+
+def test_download_the_clip_under_the_cursor(ctx: Any, site: Site) -> None:
+    key = site.run1[1]
+    page = open_camera(ctx, site, site.cam_a, S.clip_start_ms(key) + 500)
+    page.wait_for_function("() => !document.querySelector('video').paused")
+    pause(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download clip").click()
+    download = info.value
+    assert re.fullmatch(rf"{site.cam_a}_.*Z\.ts", download.suggested_filename)
+    assert Path(download.path()).read_bytes() == site.cloud.bucket().get_object(key).read()
+
+
+def test_admin_screen_and_phone_layout(ctx: Any, site: Site, browser: Any, artifacts: Path) -> None:
+    page = login(ctx, site, site.admin, "/admin")
+    for name in ("Retention", "Cameras", "Users", "Audit"):
+        page.get_by_role("heading", name=name, exact=True).wait_for()
+    page.locator(f'tr[data-user="{site.viewer[0]}"]').wait_for()
+    new_cam = f"{site.cam_a[:-6]}new{site.cam_a[-6:]}"
+    page.get_by_label("Camera id").fill(new_cam)
+    page.get_by_label("Name", exact=True).fill("Garage")
+    page.get_by_role("button", name="Add camera").click()
+    config = page.get_by_role("region", name="New camera configuration")
+    config.wait_for()
+    shown = json.loads(config.locator("pre").inner_text())
+    assert shown.get("device_id") == new_cam
+    page.locator(f'tr[data-camera="{new_cam}"]').wait_for()
+    page.get_by_role("button", name=f"Disable {new_cam}").click()
+    page.get_by_role("button", name=f"Enable {new_cam}").wait_for()
+    page.screenshot(path=str(artifacts / "admin.png"), full_page=True)
+
+    phone = browser.new_context(timezone_id=TZ, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        ppage = login(phone, site, site.admin, f"/cameras/{site.cam_a}?t={S.clip_start_ms(site.run1[0]) + 300}")
+        ppage.locator(".tl-clip").first.wait_for()
+        width = ppage.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
+        ppage.screenshot(path=str(artifacts / "camera-phone.png"), full_page=True)
+    finally:
+        phone.close()
