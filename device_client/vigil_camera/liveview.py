@@ -19,7 +19,9 @@ moment a watcher is seen.
 Sequence numbers start at the epoch second of the session's start and grow by one per segment
 (segments are >= 1 s), so a restarted camera continues above the old numbers; the first segment
 of a session, and the first after an idle pause, carries EXT-X-DISCONTINUITY, and the
-discontinuity sequence counts the ones that slid out of the window (RFC 8216 §4.3.3.3).
+discontinuity sequence counts the ones that slid out of the window (RFC 8216 §4.3.3.3). It is a
+small counter kept in the state file across restarts, not a time: hls.js keeps per-discontinuity
+arrays indexed by it, and an epoch-sized index made it spin for minutes (measured).
 """
 
 from __future__ import annotations
@@ -124,6 +126,11 @@ class Playlist:
             if gone.discontinuity:
                 self.discontinuity_sequence += 1
 
+    @property
+    def last_cc(self) -> int:
+        """Discontinuity count up to the newest segment (what a player calls its `cc`)."""
+        return self.discontinuity_sequence + sum(1 for s in self.entries if s.discontinuity)
+
     def render(self) -> str:
         target = max((math.ceil(s.duration) for s in self.entries), default=1)
         lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{max(1, target)}",
@@ -168,9 +175,8 @@ class LiveView:
         self.segment_seconds, self.probe_seconds, self.lease_seconds = segment_seconds, probe_seconds, lease_seconds
         self.state_path = state_path
         self.clock = clock
-        start = int(clock())
-        self.playlist = Playlist(list_size, discontinuity_sequence=start)
-        self._first_seq = start
+        self._first_seq = int(clock())
+        self._saved_cc = 0
         self._cutter: SegmentCutter | None = None
         self._latest: Segment | None = None
         self._live = False
@@ -182,6 +188,7 @@ class LiveView:
         self._last_length: int | None = None
         self.counts = {"probes": 0, "probe_errors": 0, "segment_puts": 0, "playlist_puts": 0, "dropped": 0}
         self._load_state()
+        self.playlist = Playlist(list_size, discontinuity_sequence=self._saved_cc)
         self._threads = [threading.Thread(target=self._probe_loop, name="live-probe", daemon=True),
                          threading.Thread(target=self._upload_loop, name="live-upload", daemon=True)]
 
@@ -290,6 +297,8 @@ class LiveView:
         self.counts["segment_puts"] += 1
         self.playlist.add(seg)
         text = self.playlist.render()
+        if seg.discontinuity:
+            self._save_state()
         self.oss.call(lambda b: b.put_object(live_playlist_key(self.device_id), text.encode(), headers={
             "Content-Type": "application/vnd.apple.mpegurl", "Cache-Control": "no-cache"}), "live playlist")
         self.counts["playlist_puts"] += 1
@@ -302,6 +311,7 @@ class LiveView:
             doc = json.loads(self.state_path.read_text())
             self._last_length = int(doc["watch_length"])
             self.watched_until = float(doc.get("watched_until", 0))
+            self._saved_cc = max(0, int(doc.get("cc", 0)))
         except (OSError, ValueError, KeyError, TypeError):
             return
 
@@ -309,8 +319,10 @@ class LiveView:
         if self.state_path is None or self._last_length is None:
             return
         tmp = self.state_path.with_suffix(".tmp")
+        cc = self.playlist.last_cc if hasattr(self, "playlist") else self._saved_cc
         try:
-            tmp.write_text(json.dumps({"watch_length": self._last_length, "watched_until": self.watched_until}))
+            tmp.write_text(json.dumps({"watch_length": self._last_length, "watched_until": self.watched_until,
+                                       "cc": cc}))
             os.replace(tmp, self.state_path)
         except OSError as exc:
             log.warning("live state not saved", extra={"error": str(exc)})

@@ -6,6 +6,7 @@ import { linkClick, navigate, useRoute } from "./router";
 import { Admin } from "./screens/Admin";
 import { CameraPage } from "./screens/CameraPage";
 import { Cameras } from "./screens/Cameras";
+import { Exports } from "./screens/Exports";
 import { Login } from "./screens/Login";
 import "./styles.css";
 
@@ -68,6 +69,9 @@ function App() {
           <a href="/" onClick={linkClick} aria-current={route.name === "cameras" ? "page" : undefined}>
             Cameras
           </a>
+          <a href="/exports" onClick={linkClick} aria-current={route.name === "exports" ? "page" : undefined}>
+            Exports
+          </a>
           {user.role === "admin" && (
             <a href="/admin" onClick={linkClick} aria-current={route.name === "admin" ? "page" : undefined}>
               Admin
@@ -84,6 +88,7 @@ function App() {
       {route.name === "cameras" && <Cameras />}
       {route.name === "camera" && <CameraPage id={route.id} t={route.t} user={user} />}
       {route.name === "admin" && (user.role === "admin" ? <Admin /> : <NotFound />)}
+      {route.name === "exports" && <Exports />}
       {route.name === "notfound" && <NotFound />}
     </>
   );

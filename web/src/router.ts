@@ -7,6 +7,7 @@ export type Route =
   | { name: "cameras" }
   | { name: "camera"; id: string; t: number | null }
   | { name: "admin" }
+  | { name: "exports" }
   | { name: "notfound" };
 
 export function parseRoute(path: string, search: string): Route {
@@ -14,6 +15,7 @@ export function parseRoute(path: string, search: string): Route {
   if (path === "/" || path === "") return { name: "cameras" };
   if (path === "/login") return { name: "login", next: params.get("next") ?? "/" };
   if (path === "/admin") return { name: "admin" };
+  if (path === "/exports") return { name: "exports" };
   const m = /^\/cameras\/([^/]+)\/?$/.exec(path);
   if (m) {
     const t = Number(params.get("t"));

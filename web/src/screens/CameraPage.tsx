@@ -3,6 +3,8 @@
 // (admins only) delete of a clip or a range.
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { api, type Camera, type User } from "../api";
+import { exportsApi } from "../api-live-export";
+import { LivePlayer } from "../live/LivePlayer";
 import { keyAction } from "../player/keyboard";
 import { PlayerController } from "../player/controller";
 import { linkClick, navigate } from "../router";
@@ -31,6 +33,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
   const [calendar, setCalendar] = useState(false);
   const [pending, setPending] = useState<Pending | null>(null);
   const [jump, setJump] = useState("");
+  const [live, setLive] = useState(false);
   const wantSeek = useRef<number | null>(t);
   const cursorRef = useRef<number | null>(t);
   cursorRef.current = cursor;
@@ -209,7 +212,12 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
           <span class={`badge ${camera.status}`}>{camera.status === "disabled" ? "disabled" : camera.online ? "online" : "offline"}</span>
         )}
       </div>
-      <div class="stage" ref={stage}>
+      {live && (
+        <div class="stage live-stage">
+          <LivePlayer camera={id} />
+        </div>
+      )}
+      <div class="stage" ref={stage} hidden={live}>
         <video
           ref={video}
           muted
@@ -240,6 +248,19 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
         </button>
         <button type="button" aria-label="Next clip" title="Next clip" disabled={!next} onClick={() => next && seekTo(next.start)}>
           ⏭
+        </button>
+        <button
+          type="button"
+          class="live-button"
+          aria-pressed={live}
+          aria-label={live ? "Stop live view" : "Live"}
+          title="Watch the camera live"
+          onClick={() => {
+            if (!live) ctrl.current?.pause();
+            setLive(!live);
+          }}
+        >
+          {live ? "■ Stop live" : "● Live"}
         </button>
         <button type="button" aria-label="Full screen" title="Full screen (f)" onClick={toggleFullscreen}>
           ⛶
@@ -322,8 +343,18 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
             <span>
               Range <Time ms={selection.start} /> – <Time ms={selection.end} /> ({formatDuration(selection.end - selection.start)})
             </span>
-            <button type="button" disabled title="Export arrives with the export feature (soon)" aria-label="Export range (soon)">
-              Export (soon)
+            <button
+              type="button"
+              title="Export this range as one MP4 (Exports screen)"
+              aria-label="Export range"
+              onClick={() =>
+                void exportsApi
+                  .create(id, selection.start, selection.end)
+                  .then(() => navigate("/exports"))
+                  .catch((e: Error) => setMessage(e.message))
+              }
+            >
+              Export MP4
             </button>
             {isAdmin && (
               <button type="button" class="danger" aria-label="Delete range" onClick={() => setPending({ kind: "range", span: selection })}>

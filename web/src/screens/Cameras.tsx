@@ -1,6 +1,7 @@
 // The camera grid: every camera the user may see, its health and newest recording; refreshed every 15 s.
 import { useEffect, useState } from "preact/hooks";
 import { api, type Camera } from "../api";
+import { LivePlayer } from "../live/LivePlayer";
 import { linkClick } from "../router";
 import { formatBytes, formatDuration } from "../time";
 import { Time } from "../ui/Time";
@@ -8,6 +9,7 @@ import { Time } from "../ui/Time";
 export function Cameras() {
   const [cameras, setCameras] = useState<Camera[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [liveTiles, setLiveTiles] = useState(false);
 
   useEffect(() => {
     let alive = true;
@@ -31,6 +33,9 @@ export function Cameras() {
   return (
     <main class="page">
       <h1>Cameras</h1>
+      <button type="button" class="live-button" aria-pressed={liveTiles} onClick={() => setLiveTiles(!liveTiles)}>
+        {liveTiles ? "■ Stop live tiles" : "● Live tiles"}
+      </button>
       {error && (
         <p class="error" role="alert">
           {error}
@@ -41,6 +46,7 @@ export function Cameras() {
       <ul class="grid" aria-label="Cameras">
         {cameras?.map((c) => (
           <li key={c.id} class={`cam card ${c.status}`} data-camera={c.id}>
+            {liveTiles && c.status === "enabled" && <LivePlayer camera={c.id} compact />}
             <a href={`/cameras/${encodeURIComponent(c.id)}`} onClick={linkClick} aria-label={`Open camera ${c.name || c.id}`}>
               <h2>{c.name || c.id}</h2>
               <p class="id">{c.id}</p>
