@@ -126,6 +126,11 @@ class Playlist:
             if gone.discontinuity:
                 self.discontinuity_sequence += 1
 
+    def restart(self) -> None:
+        """A new live period: old segments leave the window (a viewer must not start in the past)."""
+        self.discontinuity_sequence = self.last_cc
+        self.entries.clear()
+
     @property
     def last_cc(self) -> int:
         """Discontinuity count up to the newest segment (what a player calls its `cc`)."""
@@ -181,6 +186,7 @@ class LiveView:
         self._latest: Segment | None = None
         self._live = False
         self._gap = True                       # the next uploaded segment starts a discontinuity
+        self._restart_window = False           # set when going live: the upload thread empties the window
         self._lock = threading.Lock()
         self._queue: queue.Queue[Segment | None] = queue.Queue(maxsize=list_size)
         self._stop = threading.Event()
@@ -266,6 +272,8 @@ class LiveView:
             was = self._live
             self._live = now < self.watched_until
             pending = self._latest if self._live and not was else None
+            if self._live and not was:
+                self._restart_window = True
             if pending is not None:
                 self._latest = None
                 pending = Segment(pending.seq, pending.data, pending.duration, pending.start, discontinuity=True)
@@ -295,6 +303,9 @@ class LiveView:
         self.oss.call(lambda b: b.put_object(key, seg.data, headers={"Content-Type": "video/mp2t"}),
                       "live segment")
         self.counts["segment_puts"] += 1
+        if self._restart_window:
+            self._restart_window = False
+            self.playlist.restart()
         self.playlist.add(seg)
         text = self.playlist.render()
         if seg.discontinuity:

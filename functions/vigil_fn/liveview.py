@@ -56,11 +56,12 @@ class WatchSignal:
 
 
 def live_playlist(bucket: oss2.Bucket, device_id: str, sign_url: Callable[[str], str], *,
-                  max_age_s: float = 60.0, now: float | None = None) -> str:
+                  max_age_s: float = 8.0, now: float | None = None) -> str:
     """The camera's live playlist with absolute presigned segment URLs.
 
-    Raises LiveNotReady when there is none, or when it is older than `max_age_s` (a camera that
-    stopped uploading: a stale window would make the player wait on segments that never come).
+    Raises LiveNotReady when there is none, or when it is older than `max_age_s` (the camera is
+    idle, restarting or offline): a stale window would start a new viewer seconds in the past.
+    Players retry a 503 (the page's hls.js does, for minutes), so a restart is waited out.
     """
     device_id = validate_device_id(device_id)
     try:

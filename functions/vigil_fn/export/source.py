@@ -14,6 +14,7 @@ from typing import Any
 import oss2
 
 SKIP_FORWARD = 256 * 1024
+HEAD_CACHE = 1 << 20   # FFmpeg probes the start and seeks back to 0: serve that from memory
 
 
 class OssSource(io.RawIOBase):
@@ -24,6 +25,7 @@ class OssSource(io.RawIOBase):
         self._pos = 0
         self._stream: Any = None
         self._stream_pos = 0
+        self._head = bytearray()
         self.requests = 0
         self.bytes_read = 0
 
@@ -54,6 +56,10 @@ class OssSource(io.RawIOBase):
         if n is None or n < 0:
             n = self.size - self._pos
         n = min(n, self.size - self._pos)
+        if self._pos < len(self._head):   # a short read is fine: the caller asks again
+            data = bytes(self._head[self._pos:self._pos + n])
+            self._pos += len(data)
+            return data
         self._align()
         chunks = []
         want = n
@@ -64,6 +70,8 @@ class OssSource(io.RawIOBase):
             chunks.append(block)
             want -= len(block)
         data = b"".join(chunks)
+        if self._stream_pos == len(self._head) and len(self._head) < HEAD_CACHE:
+            self._head += data[:HEAD_CACHE - len(self._head)]
         self._pos += len(data)
         self._stream_pos += len(data)
         self.bytes_read += len(data)

@@ -4,13 +4,9 @@ checked two ways: hls.js `playingDate` (from EXT-X-PROGRAM-DATE-TIME) and the cl
 
 from __future__ import annotations
 
+import importlib.util
 import io
-import json
-import os
-import signal
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,7 +18,6 @@ import av
 import pytest
 from vigil_camera.keys import clip_key
 from vigil_camera.media import simulate
-from vigil_camera.protocol import device_secret
 
 from .conftest import load_support
 
@@ -30,47 +25,20 @@ pytestmark = pytest.mark.e2e
 S = load_support()
 
 
-class LiveCamera:
-    """`vigil-camera simulate --live-view` in real time, as a camera would run it; restartable."""
+def _live_support() -> Any:
+    """live_support.py by path (shared with the live benchmark)."""
+    import sys
 
-    def __init__(self, cloud: Any, device: str, work: Path) -> None:
-        work.mkdir(parents=True, exist_ok=True)
-        self.config = work / "camera.json"
-        self.config.write_text(json.dumps({"token_url": cloud.functions["vigil-token"], "device_id": device,
-                                           "device_secret": device_secret(cloud.master_key, device, 1),
-                                           "spool_dir": str(work / "spool")}))
-        self.work = work
-        self.proc: subprocess.Popen[str] | None = None
+    if "vigil_live_support" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("vigil_live_support", Path(__file__).with_name("live_support.py"))
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["vigil_live_support"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["vigil_live_support"]
 
-    def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "vigil_camera.cli", "--config", str(self.config), "simulate", "--fps", "10",
-             "--resolution", "640x360", "--clip-seconds", "4", "--keyframe-seconds", "1", "--duration", "900",
-             "--live-view", "--work-dir", str(self.work / "clips")],
-            env=env, stdout=subprocess.DEVNULL, stderr=open(self.work / "camera.log", "a"), text=True)  # noqa: SIM115
 
-    def wait_recording(self, cloud: Any, device: str, timeout: float = 120) -> None:
-        """Until the camera's first clip is stored (it runs, has a token, and has probed at least once)."""
-        import oss2
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(True for _ in oss2.ObjectIteratorV2(cloud.bucket(), prefix=f"videos/{device}/")):
-                return
-            assert self.proc is not None and self.proc.poll() is None, (self.work / "camera.log").read_text()[-2000:]
-            time.sleep(0.2)
-        raise AssertionError("the camera did not start recording")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self.proc = None
+L = _live_support()
 
 
 @pytest.fixture
@@ -81,12 +49,6 @@ def ctx(browser: Any) -> Iterator[Any]:
         yield c
     finally:
         c.close()
-
-
-def create_user(cloud: Any, name: str, password: str, cameras: list[str]) -> None:
-    from vigil_fn.api.users import UserStore
-
-    UserStore(cloud.bucket()).create(name, password, "viewer", cameras)
 
 
 def login(ctx: Any, base: str, who: tuple[str, str], path: str) -> Any:
@@ -109,8 +71,8 @@ def test_live_button_plays_the_camera_and_survives_a_restart(cloud: Any, ctx: An
     device = f"live-{tag}"
     S.provision(cloud, device, "Live porch")
     viewer = (f"live-viewer-{tag}", "live-viewer-password-" + tag)
-    create_user(cloud, viewer[0], viewer[1], [device])
-    cam = LiveCamera(cloud, device, tmp_path / "cam")
+    L.create_viewer(cloud, viewer[0], viewer[1], [device])
+    cam = L.LiveCamera(cloud, device, tmp_path / "cam")
     cam.start()
     try:
         page = login(ctx, cloud.functions["vigil-api"], viewer, f"/cameras/{device}")
@@ -159,7 +121,7 @@ def test_export_a_range_from_the_page_and_download_it(cloud: Any, ctx: Any, tmp_
     S.provision(cloud, camera, "Export cam")
     S.provision(cloud, other, "Other cam")
     viewer = (f"exp-viewer-{tag}", "exp-viewer-password-" + tag)
-    create_user(cloud, viewer[0], viewer[1], [camera])
+    L.create_viewer(cloud, viewer[0], viewer[1], [camera])
     clips: list[Any] = []
     simulate(tmp_path, clips.append, fps=10, width=320, height=180, clip_seconds=2, count=3, realtime=False)
     t = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=30)
