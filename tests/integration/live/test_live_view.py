@@ -5,6 +5,7 @@ own credentials), and the api's playlist has absolute presigned URLs that play."
 from __future__ import annotations
 
 import io
+import re
 import threading
 import time
 import uuid
@@ -183,3 +184,24 @@ def test_playlist_window_and_discontinuity_sequence() -> None:
     assert "#EXT-X-MEDIA-SEQUENCE:102" in text and "#EXT-X-DISCONTINUITY-SEQUENCE:8" in text
     assert text.count("#EXT-X-DISCONTINUITY\n") == 1 and "#EXT-X-TARGETDURATION:1" in text
     assert "#EXT-X-PROGRAM-DATE-TIME:2026-12-01T10:00:00.000Z" in text
+
+
+def test_a_token_refresh_while_live_loses_no_segment(device: tuple[str, DeviceOss], api_bucket: oss2.Bucket,
+                                                     camera_factory: Callable[..., Camera]) -> None:
+    """The camera's STS token is replaced mid-stream (as at 80 % of its life): uploads go on, the
+    sequence stays contiguous and no discontinuity is added."""
+    device_id, oss = device
+    cam = camera_factory(lease_seconds=30.0, list_size=8)
+    wait_for(lambda: cam.view.counts["probes"] >= 1, what="a first probe")
+    WatchSignal(lease_s=30).bump(api_bucket, device_id, force=True)
+    wait_for(lambda: cam.view.counts["segment_puts"] >= 2, what="live segments")
+    old = oss.tokens.current()
+    assert old is not None
+    oss.tokens.invalidate(old)
+    before = cam.view.counts["segment_puts"]
+    wait_for(lambda: cam.view.counts["segment_puts"] >= before + 4, what="segments after the refresh")
+    assert oss.tokens.current() is not old
+    text = live_playlist(api_bucket, device_id, _signer(api_bucket))
+    seqs = [int(re.search(r"(\d+)\.ts", u).group(1)) for u in _segments(text)]  # type: ignore[union-attr]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    assert text.count("#EXT-X-DISCONTINUITY\n") <= 1 and cam.view.counts["dropped"] == 0
