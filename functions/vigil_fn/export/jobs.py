@@ -4,7 +4,8 @@ The api creates a job (`queued`) and invokes the export function asynchronously;
 moves it to `running`, rewrites it as a heartbeat with `progress`, and ends it `done` (with the
 MP4's key, size, chapters and gaps) or `failed` (with `error`). A job whose function was killed
 stops beating: after `stale_s` it reads as `failed` ("stalled") and may be retried. The JSON sits
-beside the MP4 so the lifecycle rule on `exports/` removes both together.
+beside the MP4 so the lifecycle rule on `exports/` removes both together; pinning moves both to
+`exports-pinned/`, which no rule touches.
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ def validate_job_id(job_id: str) -> str:
     return job_id
 
 
-def job_key(user: str, job_id: str) -> str:
-    return f"{EXPORTS}{validate_user(user)}/{validate_job_id(job_id)}.json"
+def job_key(user: str, job_id: str, pinned: bool = False) -> str:
+    return f"{PINNED if pinned else EXPORTS}{validate_user(user)}/{validate_job_id(job_id)}.json"
 
 
 def video_key(user: str, job_id: str, pinned: bool = False) -> str:
@@ -117,11 +118,13 @@ class JobStore:
         self.bucket, self.settings = bucket, settings
 
     def get(self, user: str, job_id: str) -> ExportJob | None:
-        try:
-            doc = json.loads(self.bucket.get_object(job_key(user, job_id)).read())
-        except oss2.exceptions.NoSuchKey:
-            return None
-        return ExportJob.from_dict(doc)
+        for pinned in (False, True):
+            try:
+                doc = json.loads(self.bucket.get_object(job_key(user, job_id, pinned)).read())
+            except oss2.exceptions.NoSuchKey:
+                continue
+            return ExportJob.from_dict(doc)
+        return None
 
     def require(self, user: str, job_id: str) -> ExportJob:
         job = self.get(user, job_id)
@@ -131,17 +134,18 @@ class JobStore:
 
     def save(self, job: ExportJob) -> None:
         job.updated = _now_ms()
-        self.bucket.put_object(job_key(job.user, job.id), json.dumps(job.to_dict(), separators=(",", ":")),
+        self.bucket.put_object(job_key(job.user, job.id, job.pinned), json.dumps(job.to_dict(), separators=(",", ":")),
                                headers={"Content-Type": "application/json"})
 
     def list(self, user: str) -> list[ExportJob]:
-        prefix = f"{EXPORTS}{validate_user(user)}/"
         jobs = []
-        for info in oss2.ObjectIteratorV2(self.bucket, prefix=prefix):
-            if info.key.endswith(".json"):
-                job = self.get(user, info.key[len(prefix):-len(".json")])
-                if job is not None:
-                    jobs.append(job)
+        for root in (EXPORTS, PINNED):
+            prefix = f"{root}{validate_user(user)}/"
+            for info in oss2.ObjectIteratorV2(self.bucket, prefix=prefix):
+                if info.key.endswith(".json"):
+                    job = self.get(user, info.key[len(prefix):-len(".json")])
+                    if job is not None:
+                        jobs.append(job)
         jobs.sort(key=lambda j: j.created, reverse=True)
         return jobs
 
@@ -175,7 +179,8 @@ class JobStore:
 
     def delete(self, user: str, job_id: str) -> None:
         job = self.require(user, job_id)
-        keys = [job_key(user, job_id), video_key(user, job_id), video_key(user, job_id, pinned=True)]
+        keys = [job_key(user, job_id), video_key(user, job_id), job_key(user, job_id, pinned=True),
+                video_key(user, job_id, pinned=True)]
         self.bucket.batch_delete_objects(keys)
         del job
 
@@ -187,7 +192,8 @@ class JobStore:
         if job.pinned != pinned:
             target = video_key(user, job_id, pinned)
             self.bucket.copy_object(self.bucket.bucket_name, job.key, target)
-            self.bucket.delete_object(job.key)
-            job.key, job.pinned = target, pinned
-            self.save(job)
+            old_json = job_key(user, job_id, job.pinned)
+            job.key, job.pinned, old_video = target, pinned, job.key
+            self.save(job)                  # the job JSON moves with the MP4 (written first: never lost)
+            self.bucket.batch_delete_objects([old_video, old_json])
         return job
