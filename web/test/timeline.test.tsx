@@ -72,6 +72,16 @@ describe("Timeline", () => {
     expect(onSeek).toHaveBeenCalledWith(at(6));
   });
 
+  it("a fast click (pointerup before any re-render) still seeks", () => {
+    const { track, onSeek } = mount();
+    const Pointer = window.PointerEvent ?? MouseEvent;
+    act(() => {
+      track.dispatchEvent(new Pointer("pointerdown", { clientX: 750, button: 0, bubbles: true, pointerId: 2 } as PointerEventInit));
+      track.dispatchEvent(new Pointer("pointerup", { clientX: 750, button: 0, bubbles: true, pointerId: 2 } as PointerEventInit));
+    });
+    expect(onSeek).toHaveBeenCalledWith(at(18));
+  });
+
   it("shows the cursor where playback is", () => {
     mount(vi.fn(), at(10, 0, 5));
     const cur = host.querySelector<HTMLElement>(".tl-cursor")!;

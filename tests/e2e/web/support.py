@@ -76,9 +76,9 @@ def wait_indexed(cloud: Any, device: str, keys: list[str], timeout: float = 90) 
 
 
 def create_user(cloud: Any, name: str, password: str, role: str, cameras: list[str] | None = None) -> None:
-    from vigil_fn.api.users import Users
+    from vigil_fn.api.users import UserStore
 
-    Users(cloud.bucket()).create(name, password, role, cameras)
+    UserStore(cloud.bucket()).create(name, password, role, cameras)
 
 
 # -- the clock the simulator drew into the frame ---------------------------------------------------

@@ -64,9 +64,13 @@ export class PlayerController {
   wallNow(): number | null {
     if (!this.source) return null;
     if (this.source.kind === "direct") return this.source.start + this.video.currentTime * 1000;
-    const date = this.hls?.playingDate;
-    if (date && !this.video.seeking) return date.getTime();
-    return mediaToWall(this.frags, this.video.currentTime);
+    // hls.js's playingDate (EXT-X-PROGRAM-DATE-TIME of the fragment playing) while playing; it lags a
+    // seek until hls.js's next tick, so paused, seeking, or off by more than a segment it yields to
+    // the same PDT mapping computed from the playlist here
+    const mapped = mediaToWall(this.frags, this.video.currentTime);
+    const date = this.hls?.playingDate?.getTime();
+    if (date === undefined || this.video.paused || this.video.seeking) return mapped ?? date ?? null;
+    return mapped === null || Math.abs(date - mapped) < 1000 ? date : mapped;
   }
 
   private tick = (): void => {

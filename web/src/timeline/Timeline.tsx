@@ -38,7 +38,13 @@ export function Timeline(props: TimelineProps) {
   const [width, setWidth] = useState(800);
   const [view, setView] = useState<Span>(bounds);
   const [hover, setHover] = useState<number | null>(null);
-  const [drag, setDrag] = useState<Drag | null>(null);
+  const [drag, setDragState] = useState<Drag | null>(null);
+  // handlers read the drag from a ref: a fast click's pointerup can arrive before the re-render
+  const dragRef = useRef<Drag | null>(null);
+  const setDrag = (d: Drag | null) => {
+    dragRef.current = d;
+    setDragState(d);
+  };
   const pointers = useRef(new Map<number, number>());
   const viewRef = useRef(view);
   viewRef.current = view;
@@ -113,6 +119,7 @@ export function Timeline(props: TimelineProps) {
     setHover(t);
     if (!pointers.current.has(ev.pointerId)) return;
     pointers.current.set(ev.pointerId, ev.clientX);
+    const drag = dragRef.current;
     if (!drag) return;
     if (drag.kind === "pinch" && pointers.current.size === 2) {
       const now = pinchState();
@@ -128,6 +135,7 @@ export function Timeline(props: TimelineProps) {
 
   const onPointerUp = (ev: PointerEvent) => {
     pointers.current.delete(ev.pointerId);
+    const drag = dragRef.current;
     if (!drag) return;
     if (drag.kind === "pinch") {
       if (pointers.current.size === 0) setDrag(null);
