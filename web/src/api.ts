@@ -54,12 +54,13 @@ export interface CalendarDay {
 
 export interface AuditEntry {
   time: number;
-  user: string;
+  user: string | null;
   action: string;
-  target: string;
-  client: string;
-  request_id: string;
+  target: string | null;
+  client: string | null;
+  request_id: string | null;
   ok: boolean;
+  detail?: string | null;
 }
 
 export interface UserRecord {
@@ -153,7 +154,7 @@ export const api = {
   deleteClip: (key: string) => request<void>("DELETE", `/clips${q({ key })}`),
   deleteRange: (id: string, start: number, end: number) =>
     request<{ deleted: number }>("POST", `${cam(id)}/clips/delete`, { start, end }),
-  retention: () => request<{ days: number }>("GET", "/settings/retention"),
+  retention: () => request<{ days: number | null }>("GET", "/settings/retention"),
   setRetention: (days: number) => request<{ days: number }>("PUT", "/settings/retention", { days }),
   addCamera: (id: string, name: string) =>
     request<{ camera: Camera; config: Record<string, unknown> }>("POST", "/cameras", name ? { id, name } : { id }),

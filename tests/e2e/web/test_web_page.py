@@ -283,7 +283,18 @@ def test_admin_screen_and_phone_layout(ctx: Any, site: Site, browser: Any, artif
     page.locator(f'tr[data-camera="{new_cam}"]').wait_for()
     page.get_by_role("button", name=f"Disable {new_cam}").click()
     page.get_by_role("button", name=f"Enable {new_cam}").wait_for()
+    assert page.locator(f'tr[data-camera="{new_cam}"] td').nth(1).inner_text() == "disabled"
+    page.get_by_label("Keep recordings (days)").fill("45")
+    page.get_by_role("button", name="Save retention").click()
+    page.get_by_role("status").filter(has_text="kept 45 days").wait_for()
+    audit = page.locator("table.audit")
+    audit.locator("tr", has_text="camera_add").filter(has_text=new_cam).wait_for()
+    audit.locator("tr", has_text="retention_set").first.wait_for()
     page.screenshot(path=str(artifacts / "admin.png"), full_page=True)
+    page.get_by_role("button", name=f"Remove {new_cam}").click()
+    page.get_by_role("dialog", name=f"Remove camera {new_cam}?").get_by_role("button", name="Remove").click()
+    page.get_by_role("status").filter(has_text=f"Camera {new_cam} removed").wait_for()
+    assert page.locator(f'tr[data-camera="{new_cam}"]').count() == 0
 
     phone = browser.new_context(timezone_id=TZ, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     try:

@@ -11,12 +11,14 @@ export function Admin() {
   const [ask, setAsk] = useState<Ask | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [rev, setRev] = useState(0); // bumped after each change: the audit list reloads
 
   const attempt = async (fn: () => Promise<void>) => {
     setError(null);
     setNotice(null);
     try {
       await fn();
+      setRev((r) => r + 1);
     } catch (e) {
       setError((e as Error).message);
     }
@@ -32,7 +34,7 @@ export function Admin() {
       <Retention attempt={attempt} setNotice={setNotice} />
       <CamerasAdmin attempt={attempt} setAsk={setAsk} setNotice={setNotice} />
       <UsersAdmin attempt={attempt} setAsk={setAsk} setNotice={setNotice} />
-      <Audit />
+      <Audit rev={rev} />
       {ask && (
         <Confirm
           title={ask.title}
@@ -60,7 +62,10 @@ interface Ctx {
 function Retention({ attempt, setNotice }: Ctx) {
   const [days, setDays] = useState("");
   useEffect(() => {
-    void attempt(async () => setDays(String((await api.retention()).days)));
+    void attempt(async () => {
+      const r = await api.retention();
+      setDays(r.days === null ? "" : String(r.days));
+    });
   }, []);
   const save = (ev: Event) => {
     ev.preventDefault();
@@ -76,7 +81,7 @@ function Retention({ attempt, setNotice }: Ctx) {
       <form onSubmit={save} class="inline">
         <label>
           Keep recordings (days)
-          <input type="number" min={1} max={3650} required name="retention" value={days} onInput={(e) => setDays(e.currentTarget.value)} />
+          <input type="number" min={1} max={3650} required name="retention" placeholder="not set" value={days} onInput={(e) => setDays(e.currentTarget.value)} />
         </label>
         <button type="submit">Save retention</button>
       </form>
@@ -319,7 +324,7 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
   );
 }
 
-function Audit() {
+function Audit({ rev }: { rev: number }) {
   const [entries, setEntries] = useState<AuditEntry[]>([]);
   const [next, setNext] = useState<string | number | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -334,7 +339,7 @@ function Audit() {
   };
   useEffect(() => {
     void load();
-  }, []);
+  }, [rev]);
   return (
     <section aria-labelledby="audit-h" class="card">
       <h2 id="audit-h">Audit</h2>
@@ -351,19 +356,21 @@ function Audit() {
               <th scope="col">User</th>
               <th scope="col">Action</th>
               <th scope="col">Target</th>
+              <th scope="col">Detail</th>
               <th scope="col">Client</th>
               <th scope="col">Result</th>
             </tr>
           </thead>
           <tbody>
             {entries.map((e) => (
-              <tr key={e.request_id + e.time}>
+              <tr key={`${e.time}-${e.request_id ?? ""}-${e.action}`}>
                 <td>
                   <Time ms={e.time} />
                 </td>
                 <td>{e.user}</td>
                 <td>{e.action}</td>
                 <td>{e.target}</td>
+                <td>{e.detail}</td>
                 <td>{e.client}</td>
                 <td>{e.ok ? "ok" : "refused"}</td>
               </tr>

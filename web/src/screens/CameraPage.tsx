@@ -11,6 +11,7 @@ import { Calendar } from "../timeline/Calendar";
 import { clipAt, nextClip, playableFrom, prevClip, type Span, type TimelineItem } from "../timeline/model";
 import { Timeline } from "../timeline/Timeline";
 import { Confirm } from "../ui/Confirm";
+import { Icon } from "../ui/Icon";
 import { Time } from "../ui/Time";
 
 type Pending = { kind: "clip"; key: string; start: number; end: number } | { kind: "range"; span: Span };
@@ -227,25 +228,25 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
       </div>
       <div class="controls" role="toolbar" aria-label="Playback">
         <button type="button" aria-label="Previous clip" title="Previous clip" disabled={!prev} onClick={() => prev && seekTo(prev.start)}>
-          ⏮
+          <Icon name="prev" />
         </button>
         <button type="button" aria-label="Back 10 seconds" title="Back 10 s (←)" disabled={cursor === null} onClick={() => cursor !== null && seekTo(cursor - 10_000)}>
           −10 s
         </button>
         <button type="button" aria-label={state.playing ? "Pause" : "Play"} title="Play / pause (space)" onClick={() => ctrl.current?.togglePlay()}>
-          {state.playing ? "⏸" : "▶"}
+          <Icon name={state.playing ? "pause" : "play"} />
         </button>
         <button type="button" aria-label="Forward 10 seconds" title="Forward 10 s (→)" disabled={cursor === null} onClick={() => cursor !== null && seekTo(cursor + 10_000)}>
           +10 s
         </button>
         <button type="button" aria-label="Next clip" title="Next clip" disabled={!next} onClick={() => next && seekTo(next.start)}>
-          ⏭
+          <Icon name="next" />
         </button>
         <button type="button" aria-label="Full screen" title="Full screen (f)" onClick={toggleFullscreen}>
-          ⛶
+          <Icon name="fullscreen" />
         </button>
         <button type="button" aria-label="Download clip" title="Download the clip under the cursor" disabled={!here} onClick={download}>
-          ⬇ Clip
+          <Icon name="download" /> Clip
         </button>
         {isAdmin && (
           <button
@@ -282,7 +283,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
           ‹ Day
         </button>
         <button type="button" aria-expanded={calendar} aria-label="Calendar" onClick={() => setCalendar(!calendar)}>
-          📅 {day !== null ? dayKey(day) : ""}
+          <Icon name="calendar" /> {day !== null ? dayKey(day) : ""}
         </button>
         <button type="button" aria-label="Next day" onClick={() => day !== null && seekTo(dayEnd(day))}>
           Day ›

@@ -2,7 +2,7 @@
 // Click or drag to seek (touch too), wheel / pinch / buttons to zoom from 24 h to one minute,
 // and a range-selection mode for export and range delete.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { formatClock, formatLocal, formatTick, formatUtc } from "../time";
+import { formatClock, formatDuration, formatLocal, formatTick, formatUtc } from "../time";
 import {
   blocks,
   clampView,
@@ -189,7 +189,7 @@ export function Timeline(props: TimelineProps) {
           ▶
         </button>
         <span class="tl-span" aria-live="polite">
-          {formatTick(view.start)}–{formatTick(view.end)}
+          {formatTick(view.start)}–{formatTick(view.end)} · {formatDuration(span)}
         </span>
       </div>
       <div
