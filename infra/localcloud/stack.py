@@ -195,10 +195,13 @@ class LocalCloud:
         except oss2.exceptions.NoSuchBucket:
             bucket.create_bucket()
         try:
-            from vigil_ops.bucket_setup import apply_bucket_setup
+            from vigil_fn.api.retention import get_retention
+            from vigil_ops.bucket_setup import BucketSettings, apply_bucket_setup
         except ImportError:  # the operator package is optional for a bare localcloud
             return
-        apply_bucket_setup(bucket, account_id=self.account_id)
+        # defaults only where nothing is configured: a retention set before (CLI or viewer API) stays
+        days = get_retention(bucket) or BucketSettings.retention_days
+        apply_bucket_setup(bucket, BucketSettings(account_id=self.account_id, retention_days=days))
 
     def stop(self) -> None:
         if self._runtime is not None:

@@ -14,22 +14,18 @@ from typing import Any
 import oss2
 
 from ..indexer import reader
-from .playlist import clip_format
 from .times import day_of, month_days, to_datetime
 
 MAX_SPAN_MS = 7 * 24 * 3600 * 1000
-CLIP_FIELDS = ("key", "start", "duration", "size", "status", "reason", "codec", "width", "height")
 
 
 def clip_item(item: dict[str, Any]) -> dict[str, Any]:
     """A reader clip item in the API's shape (`end`, `format`; internal fields dropped)."""
-    out = {k: item.get(k) for k in CLIP_FIELDS}
-    out["type"] = "clip"
-    out["end"] = int(item["start"]) + int(item.get("duration") or 0)
-    out["format"] = clip_format(str(item["key"]))
-    out["size"] = int(out["size"] or 0)
-    out["status"] = "ok" if item.get("status") == "ok" else "unreadable"
-    return out
+    key, start, duration = item["key"], item["start"], item.get("duration")
+    return {"type": "clip", "key": key, "start": start, "end": start + (duration or 0), "duration": duration,
+            "size": item.get("size") or 0, "status": "ok" if item.get("status") == "ok" else "unreadable",
+            "reason": item.get("reason"), "codec": item.get("codec"), "width": item.get("width"),
+            "height": item.get("height"), "format": "mp4" if key.endswith(".mp4") else "ts"}
 
 
 def timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:
@@ -37,6 +33,25 @@ def timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dic
     items = reader.timeline(bucket, camera, to_datetime(start), to_datetime(end))
     return [clip_item(i) if i["type"] == "clip" else {"type": "gap", "start": int(i["start"]),
                                                       "end": int(i["end"])} for i in items]
+
+
+def spans(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Clips merged into recorded spans (a week of continuous recording is a handful of items), gaps kept."""
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if item["type"] == "gap":
+            out.append(item)
+            continue
+        last = out[-1] if out else None
+        if last is not None and last["type"] == "span" and item["start"] <= last["end"] + reader.GAP_TOLERANCE_MS:
+            last["end"] = max(last["end"], item["end"])
+            last["clips"] += 1
+            last["bytes"] += item["size"]
+            last["unreadable"] += item["status"] != "ok"
+        else:
+            out.append({"type": "span", "start": item["start"], "end": item["end"], "clips": 1,
+                        "bytes": item["size"], "unreadable": int(item["status"] != "ok")})
+    return out
 
 
 def raw_timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:

@@ -23,6 +23,14 @@ Role = Literal["admin", "viewer"]
 
 
 class Request(BaseModel):
+    """JSON bodies: unknown fields refused, no type coercion ("7" is not a number of days)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Query(BaseModel):
+    """Query strings: every value arrives as text, so numbers are parsed from it; unknown names refused."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -145,11 +153,21 @@ class GapItem(Response):
     end: Ms
 
 
+class SpanItem(Response):
+    type: Literal["span"]
+    start: Ms
+    end: Ms
+    clips: int
+    bytes: int
+    unreadable: int
+
+
 class Timeline(Response):
     camera: str
     start: Ms
     end: Ms
-    items: list[Annotated[ClipItem | GapItem, Field(discriminator="type")]]
+    detail: Literal["clips", "spans"]
+    items: list[Annotated[ClipItem | GapItem | SpanItem, Field(discriminator="type")]]
 
 
 class CalendarDay(Response):

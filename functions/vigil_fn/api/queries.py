@@ -1,13 +1,13 @@
 """Query-string models (validated like bodies; unknown parameters are refused)."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .models import Instant, Request
+from .models import Instant, Query
 
 
-class TimeRange(Request):
+class TimeRange(Query):
     start: Instant
     end: Instant
 
@@ -18,14 +18,19 @@ class TimeRange(Request):
         return self
 
 
-class MonthQuery(Request):
+class TimelineQuery(TimeRange):
+    detail: Literal["clips", "spans"] = Field(
+        default="clips", description="clips: every clip (≤ 10,000 items); spans: clips merged into recorded spans")
+
+
+class MonthQuery(Query):
     month: Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
-class KeyQuery(Request):
+class KeyQuery(Query):
     key: Annotated[str, Field(min_length=1, max_length=1024, description="a clip key (videos/...)")]
 
 
-class AuditQuery(Request):
+class AuditQuery(Query):
     limit: Annotated[int, Field(ge=1, le=500)] = 100
     before: Instant | None = None

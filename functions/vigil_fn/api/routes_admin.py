@@ -7,7 +7,6 @@ from ..devices import DeviceRecord
 from ..http import ApiError
 from .app_support import audit, camera_param
 from .models import (
-    AuditEntry,
     AuditPage,
     CameraConfig,
     CameraCreate,
@@ -101,7 +100,7 @@ def delete_user(call: Call) -> None:
 def audit_page(call: Call) -> AuditPage:
     q: AuditQuery = call.query
     entries, nxt = call.svc.audit.page(q.limit, q.before)
-    return AuditPage(entries=[AuditEntry(**e.__dict__) for e in entries], next=nxt)
+    return AuditPage(entries=entries, next=nxt)
 
 
 def register(table: RouteTable) -> None:

@@ -10,9 +10,11 @@ from ..http import ApiError
 from . import index_view
 from .app_support import camera_param
 from .models import Calendar, CalendarDay, Camera, CameraDetail, CameraList, Timeline
-from .queries import MonthQuery, TimeRange
-from .router import Call, Route, RouteTable
+from .queries import MonthQuery, TimelineQuery
+from .router import Call, Route, RouteTable, Trusted
 from .services import Services
+
+MAX_CLIP_ITEMS = 10_000  # a day of 10 s clips is 8,640; ~2 MB of JSON before gzip
 
 
 def camera_doc(svc: Services, camera: str, record: DeviceRecord | None) -> dict[str, Any]:
@@ -62,12 +64,17 @@ def check_span(start: int, end: int, max_ms: int, what: str) -> None:
         raise ApiError(400, "invalid_range", f"{what} spans at most {max_ms // 3_600_000} hours")
 
 
-def timeline(call: Call) -> Timeline:
+def timeline(call: Call) -> Trusted:
     camera = camera_param(call)
-    q: TimeRange = call.query
+    q: TimelineQuery = call.query
     check_span(q.start, q.end, index_view.MAX_SPAN_MS, "a timeline")
     items = index_view.timeline(call.svc.bucket, camera, q.start, q.end)
-    return Timeline.model_validate({"camera": camera, "start": q.start, "end": q.end, "items": items})
+    if q.detail == "spans":
+        items = index_view.spans(items)
+    elif len(items) > MAX_CLIP_ITEMS:
+        raise ApiError(413, "range_too_large", f"more than {MAX_CLIP_ITEMS} items; ask for detail=spans "
+                       "or a shorter range")
+    return Trusted({"camera": camera, "start": q.start, "end": q.end, "detail": q.detail, "items": items})
 
 
 def calendar(call: Call) -> Calendar:
@@ -83,7 +90,7 @@ def register(table: RouteTable) -> None:
     table.add(Route("GET", "/api/v1/cameras/{id}", get_camera, "user", "one camera", response=CameraDetail,
                     tag="cameras", errors=(400, 403, 404)))
     table.add(Route("GET", "/api/v1/cameras/{id}/timeline", timeline, "user",
-                    "clips and gaps between two instants (≤ 7 days)", query=TimeRange, response=Timeline,
-                    tag="recordings", errors=(400, 403)))
+                    "clips (or spans) and gaps between two instants (≤ 7 days)", query=TimelineQuery, response=Timeline,
+                    tag="recordings", errors=(400, 403, 413)))
     table.add(Route("GET", "/api/v1/cameras/{id}/calendar", calendar, "user", "days of a month with recordings",
                     query=MonthQuery, response=Calendar, tag="recordings", errors=(400, 403)))

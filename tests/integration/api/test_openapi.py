@@ -24,6 +24,6 @@ def test_openapi_document_is_valid_and_complete(cloud: Any) -> None:
     assert login["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/LoginRequest")
     assert {"200", "401", "429"} <= set(login["responses"])
     timeline = doc["paths"]["/api/v1/cameras/{id}/timeline"]["get"]
-    assert {p["name"] for p in timeline["parameters"]} == {"id", "start", "end"}
+    assert {p["name"] for p in timeline["parameters"]} == {"id", "start", "end", "detail"}
     assert "application/vnd.apple.mpegurl" in \
         doc["paths"]["/api/v1/cameras/{id}/playlist.m3u8"]["get"]["responses"]["200"]["content"]

@@ -13,6 +13,7 @@ import av
 import pytest
 import requests
 from vigil_camera.keys import clip_key
+from vigil_fn.api.models import Timeline
 
 from .conftest import wait_indexed
 
@@ -38,6 +39,7 @@ def test_timeline_lists_clips_gaps_and_unreadable(recorded: Any, make_user: Call
                                                                  "end": T0_MS + 60_000})
     assert resp.status_code == 200, resp.text
     doc = resp.json()
+    Timeline.model_validate(doc)  # the route sends its document unvalidated: it must match the model
     assert (doc["camera"], doc["start"], doc["end"]) == (camera, T0_MS, T0_MS + 60_000)
     clips = [i for i in doc["items"] if i["type"] == "clip"]
     assert [c["key"] for c in clips] == [p.key for p in placed] + [bad]
@@ -49,7 +51,22 @@ def test_timeline_lists_clips_gaps_and_unreadable(recorded: Any, make_user: Call
     gaps = [(i["start"], i["end"]) for i in doc["items"] if i["type"] == "gap"]
     assert (clips[2]["end"], placed[3].start) in gaps      # the 14 s hole, exactly
     starts = [i["start"] for i in doc["items"]]
-    assert starts == sorted(starts)
+    assert starts == sorted(starts) and doc["detail"] == "clips"
+    spans = api.get(f"/api/v1/cameras/{camera}/timeline", params={"start": T0_MS, "end": T0_MS + 60_000,
+                                                                  "detail": "spans"}).json()["items"]
+    Timeline.model_validate({**doc, "detail": "spans", "items": spans})
+    recorded = [(i["start"], i["clips"]) for i in spans if i["type"] == "span"]
+    assert recorded == [(T0_MS, 3), (placed[3].start, 1), (clips[-1]["start"], 1)]
+    assert [i["unreadable"] for i in spans if i["type"] == "span"] == [0, 0, 1]
+
+
+def test_large_responses_are_gzipped(recorded: Any, make_user: Callable[..., Any], client: Callable[..., Any]) -> None:
+    api = client(make_user())
+    resp = api.get("/api/v1/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert resp.headers["Content-Encoding"] == "gzip" and resp.json()["openapi"].startswith("3.1")
+    assert "app;dur=" in resp.headers["Server-Timing"]
+    plain = api.get("/api/v1/openapi.json", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers and plain.json() == resp.json()
 
 
 def test_calendar_and_camera_list(recorded: Any, make_user: Callable[..., Any], client: Callable[..., Any]) -> None:

@@ -1,0 +1,61 @@
+"""Serving the built web page from a configurable web root (a tiny fixture folder here)."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import pytest
+from vigil_fn.api.app import ApiFunction
+from vigil_fn.config import ApiSettings, Settings
+
+pytestmark = pytest.mark.unit
+
+
+def event(path: str, method: str = "GET") -> dict[str, Any]:
+    return {"rawPath": path, "headers": {}, "queryParameters": {}, "body": "", "isBase64Encoded": False,
+            "requestContext": {"requestId": "r-1", "http": {"method": method, "path": path, "sourceIp": "10.0.0.1"}}}
+
+
+def function(root: Path) -> ApiFunction:
+    return ApiFunction(Settings.from_env({}), ApiSettings.from_env({"VIGIL_WEB_ROOT": str(root),
+                                                                     "VIGIL_SESSION_KEY": "k" * 32}))
+
+
+def body(resp: dict[str, Any]) -> bytes:
+    return base64.b64decode(resp["body"]) if resp["isBase64Encoded"] else resp["body"].encode()
+
+
+def test_index_assets_and_spa_fallback(tmp_path: Path) -> None:
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text("<!doctype html><title>Vigil</title>")
+    (tmp_path / "assets" / "app-1234.js").write_text("console.log(1)")
+    (tmp_path.parent / "secret.txt").write_text("nope")
+    fn = function(tmp_path)
+    root = fn.handle(event("/"))
+    assert root["statusCode"] == 200 and body(root).startswith(b"<!doctype html>")
+    assert root["headers"]["Content-Type"].startswith("text/html") and root["headers"]["Cache-Control"] == "no-cache"
+    js = fn.handle(event("/assets/app-1234.js"))
+    assert js["statusCode"] == 200 and body(js) == b"console.log(1)"
+    assert js["headers"]["Content-Type"] == "text/javascript" and "immutable" in js["headers"]["Cache-Control"]
+    spa = fn.handle(event("/cameras/cam-a/2026-12-01"))
+    assert spa["statusCode"] == 200 and body(spa) == body(root)
+    for bad in ("/assets/missing.js", "/assets/../../secret.txt", "/assets/%2e%2e/%2e%2e/secret.txt", "/assets/"):
+        resp = fn.handle(event(bad))
+        assert resp["statusCode"] == 404, bad
+    assert fn.handle(event("/", "POST"))["statusCode"] == 405
+    head = fn.handle(event("/", "HEAD"))
+    assert head["statusCode"] == 200 and head["body"] == ""
+
+
+def test_not_built_is_a_503_naming_make_web(tmp_path: Path) -> None:
+    resp = function(tmp_path / "missing").handle(event("/"))
+    assert resp["statusCode"] == 503 and "make web" in resp["body"]
+
+
+def test_malformed_events_are_400_not_tracebacks(tmp_path: Path) -> None:
+    fn = function(tmp_path)
+    for raw in (b"not json", b"[1,2]", {"rawPath": 5}, {"rawPath": "/x", "body": "%%%", "isBase64Encoded": True}):
+        resp = fn.handle(raw)
+        assert resp["statusCode"] == 400 and "Traceback" not in resp["body"]
