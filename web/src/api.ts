@@ -18,7 +18,7 @@ export interface Health {
 export interface Camera {
   id: string;
   name: string;
-  status: "enabled" | "disabled";
+  status: "enabled" | "disabled" | "removed";
   online: boolean;
   last_clip_end: number | null;
   upload_lag_ms: number | null;

@@ -294,7 +294,7 @@ def test_admin_screen_and_phone_layout(ctx: Any, site: Site, browser: Any, artif
     page.get_by_role("button", name=f"Remove {new_cam}").click()
     page.get_by_role("dialog", name=f"Remove camera {new_cam}?").get_by_role("button", name="Remove").click()
     page.get_by_role("status").filter(has_text=f"Camera {new_cam} removed").wait_for()
-    assert page.locator(f'tr[data-camera="{new_cam}"]').count() == 0
+    page.locator(f'tr[data-camera="{new_cam}"]').wait_for(state="detached")
 
     phone = browser.new_context(timezone_id=TZ, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     try:

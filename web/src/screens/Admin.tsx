@@ -113,8 +113,8 @@ function CamerasAdmin({ attempt, setAsk, setNotice }: Ctx) {
     attempt(async () => {
       const r = await api.cameraAction(c.id, action);
       if (r?.config) setConfig({ id: c.id, text: JSON.stringify(r.config, null, 2) });
-      setNotice(`Camera ${c.id}: ${action}d.`);
       await reload();
+      setNotice(`Camera ${c.id}: ${action}d.`);
     });
 
   return (
@@ -150,6 +150,10 @@ function CamerasAdmin({ attempt, setAsk, setNotice }: Ctx) {
               </td>
               <td>{c.status}</td>
               <td class="actions">
+                {c.status === "removed" ? (
+                  <span class="hint">recordings kept until retention removes them</span>
+                ) : (
+                  <>
                 {c.status === "enabled" ? (
                   <button type="button" aria-label={`Disable ${c.id}`} onClick={() => void act(c, "disable")}>
                     Disable
@@ -184,14 +188,16 @@ function CamerasAdmin({ attempt, setAsk, setNotice }: Ctx) {
                       label: "Remove",
                       run: async () => {
                         await api.removeCamera(c.id);
-                        setNotice(`Camera ${c.id} removed.`);
                         await reload();
+                        setNotice(`Camera ${c.id} removed.`);
                       },
                     })
                   }
                 >
                   Remove
                 </button>
+                  </>
+                )}
               </td>
             </tr>
           ))}
@@ -278,8 +284,8 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
                       label: "Remove",
                       run: async () => {
                         await api.removeUser(u.name);
-                        setNotice(`User ${u.name} removed.`);
                         await reload();
+                        setNotice(`User ${u.name} removed.`);
                       },
                     })
                   }

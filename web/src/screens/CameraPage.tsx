@@ -207,7 +207,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
         </a>
         <h1>{camera ? camera.name || camera.id : id}</h1>
         {camera && (
-          <span class={`badge ${camera.status}`}>{camera.status === "disabled" ? "disabled" : camera.online ? "online" : "offline"}</span>
+          <span class={`badge ${camera.status}`}>{camera.status !== "enabled" ? camera.status : camera.online ? "online" : "offline"}</span>
         )}
       </div>
       <div class="stage" ref={stage}>
