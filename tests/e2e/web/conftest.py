@@ -14,12 +14,6 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = os.environ.get("VIGIL_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 ROOT = Path(__file__).resolve().parents[3]
 WEBROOT = ROOT / "functions" / "webroot"
 ARTIFACTS = Path(os.environ.get("VIGIL_ARTIFACTS", ROOT / ".vigil" / "artifacts")) / "web"
@@ -30,10 +24,9 @@ def browser() -> Iterator[Any]:
     """One headless Chromium for the session; each test opens its own context (cookies apart)."""
     from playwright.sync_api import sync_playwright
 
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run `make chromium`"
     assert (WEBROOT / "index.html").exists(), "the web page is not built: run `make web`"
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        b = load_support().launch_chromium(pw)
         try:
             yield b
         finally:

@@ -176,7 +176,7 @@ export class PlayerController {
       return;
     }
     // no worker: the page's CSP (script-src 'self') refuses hls.js's blob: worker
-    const hls = new Hls({ enableWorker: false, lowLatencyMode: false, maxBufferLength: 30 });
+    const hls = new Hls({ enableWorker: false, lowLatencyMode: false, maxBufferLength: 12, maxMaxBufferLength: 60 });
     this.hls = hls;
     hls.on(Hls.Events.LEVEL_LOADED, (_e, data) => {
       this.frags = data.details.fragments

@@ -69,14 +69,15 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
   }, [id]);
 
   const loadDay = useCallback(
-    async (d: number) => {
+    async (d: number, current: () => boolean = () => true) => {
       try {
         const tl = await api.timeline(id, d, dayEnd(d));
+        if (!current()) return null; // an answer for a day the page has left
         setItems(tl.items);
         setItemsDay(d);
         return tl.items;
       } catch (e) {
-        setMessage((e as Error).message);
+        if (current()) setMessage((e as Error).message);
         return null;
       }
     },
@@ -87,14 +88,17 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
   useEffect(() => {
     if (day === null) return;
     let alive = true;
-    void loadDay(day).then((list) => {
-      if (!alive || !list || wantSeek.current === null) return;
+    // start playing at once, beside the timeline request: the player finds the first recording at
+    // or after the instant itself, so the first frame does not wait for the day's timeline
+    if (wantSeek.current !== null) {
       const target = wantSeek.current;
       wantSeek.current = null;
-      startAt(target, list);
-    });
+      setCursor(target);
+      void ctrl.current?.seek(target);
+    }
+    void loadDay(day, () => alive);
     const today = dayStart(Date.now()) === day;
-    const timer = today ? setInterval(() => void loadDay(day), 30_000) : undefined;
+    const timer = today ? setInterval(() => void loadDay(day, () => alive), 30_000) : undefined;
     return () => {
       alive = false;
       clearInterval(timer);
