@@ -305,3 +305,82 @@ def test_admin_screen_and_phone_layout(ctx: Any, site: Site, browser: Any, artif
         ppage.screenshot(path=str(artifacts / "camera-phone.png"), full_page=True)
     finally:
         phone.close()
+
+
+def drag_timeline(page: Any, t0: int, t1: int) -> None:
+    track = page.locator(".tl-track")
+    vs, ve = int(track.get_attribute("data-view-start")), int(track.get_attribute("data-view-end"))
+    track.scroll_into_view_if_needed()
+    box = track.bounding_box()
+    y = box["y"] + box["height"] * 0.6
+
+    def x(t: int) -> float:
+        return box["x"] + (t - vs) / (ve - vs) * box["width"]
+
+    page.mouse.move(x(t0), y)
+    page.mouse.down()
+    page.mouse.move((x(t0) + x(t1)) / 2, y, steps=4)
+    page.mouse.move(x(t1), y, steps=4)
+    page.mouse.up()
+
+
+def test_select_a_range_and_delete_it_with_confirmation(ctx: Any, site: Site, artifacts: Path) -> None:
+    first, second, third = (S.clip_start_ms(k) for k in site.clips_c)
+    page = open_camera(ctx, site, site.cam_c, first + 200)
+    pause(page)
+    page.get_by_role("button", name="Zoom to one minute").click()
+    page.get_by_role("button", name="Select a range").click()
+    # from inside the first clip to inside the second: the API deletes clips that start in the range
+    drag_timeline(page, first - 300, second + 500)
+    sel = page.locator(".tl-selection")
+    sel.wait_for()
+    start, end = int(sel.get_attribute("data-start")), int(sel.get_attribute("data-end"))
+    assert abs(start - (first - 300)) < 1000 and abs(end - (second + 500)) < 1000
+    assert page.get_by_role("button", name="Export range (soon)").is_disabled()
+    page.get_by_role("button", name="Delete range").click()
+    dialog = page.get_by_role("dialog", name="Delete every clip in this range?")
+    dialog.get_by_role("button", name="Cancel").click()
+    assert site.cloud.bucket().object_exists(site.clips_c[0])  # cancel deletes nothing
+    page.get_by_role("button", name="Delete range").click()
+    dialog.get_by_role("button", name="Delete").click()
+    page.get_by_role("status").filter(has_text="Deleted 2 clips").wait_for()
+    page.wait_for_function("t => [...document.querySelectorAll('.tl-clip')].map(e => +e.dataset.start).join() === t",
+                           arg=str(third))
+    bucket = site.cloud.bucket()
+    assert [bucket.object_exists(k) for k in site.clips_c] == [False, False, True]
+
+
+def test_calendar_marks_days_with_recordings(ctx: Any, site: Site) -> None:
+    start = S.clip_start_ms(site.run1[0])
+    page = open_camera(ctx, site, site.cam_a, start + 300)
+    page.get_by_role("button", name="Calendar").click()
+    cal = page.get_by_role("dialog", name="Pick a day")
+    cal.wait_for()
+    utc_day = datetime.fromtimestamp(start / 1000, timezone.utc).strftime("%Y-%m-%d")
+    marked = cal.locator(f'button[data-day="{utc_day}"]')
+    page.wait_for_function(f"() => document.querySelector('button[data-day=\"{utc_day}\"]').classList.contains('has')")
+    assert "clips" in marked.get_attribute("aria-label")
+    days = cal.locator("button[data-day]").evaluate_all("els => els.map(e => [e.dataset.day, e.className])")
+    empty = [d for d in days if d[0] != utc_day]
+    assert empty and all("has" not in cls for _, cls in empty)
+    # the next month has nothing; picking a day there opens it with an empty timeline
+    cal.get_by_role("button", name="Next month").click()
+    cal.locator("button[data-day]").first.click()
+    page.wait_for_function("() => !document.querySelector('.tl-track').classList.contains('loading')")
+    assert page.locator(".tl-clip").count() == 0
+    page.get_by_role("status").filter(has_text="No more recordings after this time.").wait_for()
+
+
+def test_login_rate_limit_is_shown_and_respected(ctx: Any, site: Site) -> None:
+    name = f"limited-{site.cam_a[-6:]}"
+    S.create_user(site.cloud, name, "limited-password-1", "viewer")
+    page = ctx.new_page()
+    page.goto(site.base + "/login")
+    for _ in range(10):  # the per-user limit (VIGIL_LOGIN_RATE_PER_USER, 10 a minute) spent by wrong guesses
+        page.request.post(f"{site.base}/api/v1/login", data={"username": name, "password": "wrong-password-x"})
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill("limited-password-1")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("alert").filter(has_text="Try again in").wait_for()
+    assert page.get_by_role("button", name="Sign in").is_disabled()
+    assert "/login" in page.url

@@ -266,7 +266,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
         )}
       </div>
       <p class="status" role="status" aria-live="polite">
-        {state.error ?? message ?? (state.ended ? "End of recordings." : "\u00a0")}
+        {state.error ?? message ?? (state.ended ? "No more recordings after this time." : "\u00a0")}
       </p>
       <div class="nav-row">
         <form class="jump" onSubmit={onJump} aria-label="Jump to a time">
