@@ -143,7 +143,8 @@ export function Timeline(props: TimelineProps) {
     }
     if (drag.kind === "scrub") props.onSeek(timeAt(ev.clientX));
     if (drag.kind === "select") {
-      const span = { start: Math.min(drag.from, drag.to), end: Math.max(drag.from, drag.to) };
+      const to = timeAt(ev.clientX);
+      const span = { start: Math.min(drag.from, to), end: Math.max(drag.from, to) };
       props.onSelect?.(span.end - span.start >= 1000 ? span : null);
     }
     setDrag(null);
