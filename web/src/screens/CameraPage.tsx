@@ -193,11 +193,12 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
 
   const onJump = (ev: Event) => {
     ev.preventDefault();
-    const target = parseInputValue(jump);
+    const target = parseInputValue(jump || (cursor !== null ? toInputValue(cursor) : ""));
     if (target === null) {
       setMessage("Type a date and time like 2026-12-01T14:05:00.");
       return;
     }
+    setJump(""); // the field follows playback again
     seekTo(target);
   };
 

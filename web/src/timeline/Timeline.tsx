@@ -212,7 +212,7 @@ export function Timeline(props: TimelineProps) {
         onPointerLeave={() => setHover(null)}
       >
         <div class="tl-ruler" aria-hidden="true">
-          {ticks(view, width).map((t) => (
+          {ticks(view, width).filter((t) => x(t) < width - 36).map((t) => (
             <span key={t} class="tl-tick" style={{ left: `${x(t)}px` }}>
               {formatTick(t)}
             </span>
