@@ -53,6 +53,15 @@ export function Admin() {
   );
 }
 
+/** A button that asks for confirmation (the Admin screen's dialog) before it runs `ask.run`. */
+function AskButton(props: { setAsk?: (a: Ask) => void; name: string; text: string; danger?: boolean; ask: Ask }) {
+  return (
+    <button type="button" class={props.danger ? "danger" : undefined} aria-label={props.name} onClick={() => props.setAsk?.(props.ask)}>
+      {props.text}
+    </button>
+  );
+}
+
 interface Ctx {
   attempt: (fn: () => Promise<void>) => Promise<void>;
   setNotice: (s: string | null) => void;
@@ -163,39 +172,33 @@ function CamerasAdmin({ attempt, setAsk, setNotice }: Ctx) {
                     Enable
                   </button>
                 )}
-                <button
-                  type="button"
-                  aria-label={`Rotate secret of ${c.id}`}
-                  onClick={() =>
-                    setAsk?.({
-                      title: `Rotate the secret of ${c.id}?`,
-                      body: "The camera stops uploading until it gets the new configuration.",
-                      label: "Rotate",
-                      run: () => act(c, "rotate"),
-                    })
-                  }
-                >
-                  Rotate
-                </button>
-                <button
-                  type="button"
-                  class="danger"
-                  aria-label={`Remove ${c.id}`}
-                  onClick={() =>
-                    setAsk?.({
-                      title: `Remove camera ${c.id}?`,
-                      body: "The camera can no longer upload. Its recordings stay until retention removes them.",
-                      label: "Remove",
-                      run: async () => {
-                        await api.removeCamera(c.id);
-                        await reload();
-                        setNotice(`Camera ${c.id} removed.`);
-                      },
-                    })
-                  }
-                >
-                  Remove
-                </button>
+                <AskButton
+                  setAsk={setAsk}
+                  name={`Rotate secret of ${c.id}`}
+                  text="Rotate"
+                  ask={{
+                    title: `Rotate the secret of ${c.id}?`,
+                    body: "The camera stops uploading until it gets the new configuration.",
+                    label: "Rotate",
+                    run: () => act(c, "rotate"),
+                  }}
+                />
+                <AskButton
+                  setAsk={setAsk}
+                  name={`Remove ${c.id}`}
+                  text="Remove"
+                  danger
+                  ask={{
+                    title: `Remove camera ${c.id}?`,
+                    body: "The camera can no longer upload. Its recordings stay until retention removes them.",
+                    label: "Remove",
+                    run: async () => {
+                      await api.removeCamera(c.id);
+                      await reload();
+                      setNotice(`Camera ${c.id} removed.`);
+                    },
+                  }}
+                />
                   </>
                 )}
               </td>
@@ -273,25 +276,22 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
               </td>
               <td>{u.cameras === null ? "all" : u.cameras.join(", ") || "none"}</td>
               <td>
-                <button
-                  type="button"
-                  class="danger"
-                  aria-label={`Remove user ${u.name}`}
-                  onClick={() =>
-                    setAsk?.({
-                      title: `Remove user ${u.name}?`,
-                      body: "They are signed out and can no longer sign in.",
-                      label: "Remove",
-                      run: async () => {
-                        await api.removeUser(u.name);
-                        await reload();
-                        setNotice(`User ${u.name} removed.`);
-                      },
-                    })
-                  }
-                >
-                  Remove
-                </button>
+                <AskButton
+                  setAsk={setAsk}
+                  name={`Remove user ${u.name}`}
+                  text="Remove"
+                  danger
+                  ask={{
+                    title: `Remove user ${u.name}?`,
+                    body: "They are signed out and can no longer sign in.",
+                    label: "Remove",
+                    run: async () => {
+                      await api.removeUser(u.name);
+                      await reload();
+                      setNotice(`User ${u.name} removed.`);
+                    },
+                  }}
+                />
               </td>
             </tr>
           ))}
