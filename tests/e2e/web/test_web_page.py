@@ -302,9 +302,33 @@ def test_admin_screen_and_phone_layout(ctx: Any, site: Site, browser: Any, artif
         ppage.locator(".tl-clip").first.wait_for()
         width = ppage.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
+        # a tap on the timeline seeks there (touch pointer events)
+        ppage.get_by_role("button", name="Zoom to one minute").tap()
+        target = S.clip_start_ms(site.run2[0]) + 1000
+        track = ppage.locator(".tl-track")
+        vs, ve = int(track.get_attribute("data-view-start")), int(track.get_attribute("data-view-end"))
+        track.scroll_into_view_if_needed()
+        box = track.bounding_box()
+        ppage.touchscreen.tap(box["x"] + (target - vs) / (ve - vs) * box["width"], box["y"] + box["height"] * 0.6)
+        wait_shown_near(ppage, target, 1500)
         ppage.screenshot(path=str(artifacts / "camera-phone.png"), full_page=True)
     finally:
         phone.close()
+
+
+def test_no_layout_jumps_while_a_day_loads(ctx: Any, site: Site) -> None:
+    ctx.add_init_script("""
+      window.__shift = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value;
+      }).observe({type: 'layout-shift', buffered: true});
+    """)
+    page = open_camera(ctx, site, site.cam_a, S.clip_start_ms(site.run1[0]) + 300)
+    page.wait_for_function("() => { const v = document.querySelector('video'); return !v.paused && v.currentTime > 1 }")
+    page.get_by_role("button", name="Next day").click()  # an empty day loads in place
+    page.wait_for_function("() => !document.querySelector('.tl-track').classList.contains('loading')")
+    shift = page.evaluate("() => window.__shift")
+    assert shift < 0.05, f"cumulative layout shift {shift:.3f}"
 
 
 def drag_timeline(page: Any, t0: int, t1: int) -> None:
