@@ -64,7 +64,11 @@ def print_viewer(info: Any) -> None:
         return
     bucket = oss2.Bucket(oss2.Auth(info.access_key_id, info.access_key_secret), info.oss_endpoint, info.bucket)
     password = ensure_demo_admin(bucket)
-    print(f"  viewer          {url}/   user {DEMO_ADMIN}")
+    from vigil_fn.config import ApiSettings
+
+    built = (Path(ApiSettings.from_env().web_root) / "index.html").is_file()
+    print(f"  viewer          {url}/   user {DEMO_ADMIN}" + ("" if built else "   (page not built: `make web`; "
+                                                             "the API answers at /api/v1/ already)"))
     if password:
         print(f"  admin password  {password}   (shown once; change it: vigil users passwd {DEMO_ADMIN})")
     else:

@@ -75,8 +75,9 @@ def camera_activity(bucket: oss2.Bucket, camera: str, now_ms: int) -> dict[str, 
     newest_pool = clips or reader.day_clips(bucket, camera, today - timedelta(days=1))
     newest = max(newest_pool, key=lambda c: c.end, default=None)
     lag = None
-    if newest is not None and newest.event_time:
-        lag = max(0, int(newest.event_time) - newest.end)
+    indexed = (getattr(newest, "indexed_at", None) or newest.event_time) if newest is not None else None
+    if newest is not None and indexed:  # when it was indexed (else its OSS event time) − its end
+        lag = max(0, int(indexed) - newest.end)
     return {
         "last_clip_end": newest.end if newest else None,
         "newest_clip_start": max((c.start for c in newest_pool), default=None),
@@ -84,6 +85,22 @@ def camera_activity(bucket: oss2.Bucket, camera: str, now_ms: int) -> dict[str, 
         "clips_today": len(clips),
         "bytes_today": sum(c.size for c in clips),
     }
+
+
+HEALTH_FIELDS = ("spool_depth", "dropped_clips", "token_errors", "reported_at")
+
+
+def reported_health(bucket: oss2.Bucket) -> dict[str, dict[str, Any]]:
+    """What each camera last reported about itself (spool depth, dropped clips, token errors), from
+    the indexer's fleet health when the reader offers it (`reader.health`); {} until then."""
+    fleet = getattr(reader, "health", None)
+    if fleet is None:
+        return {}
+    out = {}
+    for camera, doc in (fleet(bucket) or {}).items():
+        if isinstance(doc, dict) and any(doc.get(k) is not None for k in HEALTH_FIELDS):
+            out[str(camera)] = {k: doc.get(k) for k in HEALTH_FIELDS}
+    return out
 
 
 def indexed_cameras(bucket: oss2.Bucket) -> list[str]:

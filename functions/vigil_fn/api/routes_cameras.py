@@ -17,14 +17,15 @@ from .services import Services
 MAX_CLIP_ITEMS = 10_000  # a day of 10 s clips is 8,640; ~2 MB of JSON before gzip
 
 
-def camera_doc(svc: Services, camera: str, record: DeviceRecord | None) -> dict[str, Any]:
+def camera_doc(svc: Services, camera: str, record: DeviceRecord | None,
+               health: dict[str, Any] | None = None) -> dict[str, Any]:
     now = svc.now_ms()
     activity = index_view.camera_activity(svc.bucket, camera, now)
     last_end = activity["last_clip_end"]
     online = last_end is not None and now - last_end <= svc.api.online_threshold_seconds * 1000
     return {"id": camera, "name": record.name if record else "",
             "status": record.status if record else "removed", "online": bool(online and record and record.enabled),
-            "health": None, **activity, "created": record.created if record else None,
+            "health": health, **activity, "created": record.created if record else None,
             "key_version": record.key_version if record else None}
 
 
@@ -41,8 +42,9 @@ def known_cameras(svc: Services) -> dict[str, DeviceRecord | None]:
 def list_cameras(call: Call) -> CameraList:
     svc = call.svc
     visible = {k: v for k, v in known_cameras(svc).items() if call.user.may_see(k)}
+    health = index_view.reported_health(svc.bucket)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        docs = list(pool.map(lambda kv: camera_doc(svc, kv[0], kv[1]), visible.items()))
+        docs = list(pool.map(lambda kv: camera_doc(svc, kv[0], kv[1], health.get(kv[0])), visible.items()))
     fields = set(Camera.model_fields)
     return CameraList(cameras=[Camera(**{k: v for k, v in d.items() if k in fields}) for d in docs])
 
@@ -56,7 +58,9 @@ def require_known(svc: Services, camera: str) -> DeviceRecord | None:
 
 def get_camera(call: Call) -> CameraDetail:
     camera = camera_param(call)
-    return CameraDetail(**camera_doc(call.svc, camera, require_known(call.svc, camera)))
+    record = require_known(call.svc, camera)
+    health = index_view.reported_health(call.svc.bucket).get(camera)
+    return CameraDetail(**camera_doc(call.svc, camera, record, health))
 
 
 def check_span(start: int, end: int, max_ms: int, what: str) -> None:

@@ -132,3 +132,20 @@ def test_unknown_routes_and_methods(client: Callable[..., Any]) -> None:
     resp = api.request("DELETE", "/api/v1/login")
     assert resp.status_code == 405 and "POST" in resp.headers["Allow"]
     assert api.get("/api/v1/cameras").status_code == 401
+
+
+def test_used_sessions_slide_and_keep_their_csrf_token(make_user: Callable[..., Any], client: Callable[..., Any],
+                                                       session_key: bytes) -> None:
+    account = make_user()
+    base = client().base
+    signer = SessionSigner(session_key)
+    old, token = signer.issue(account.name, 1, time.time() - 3600)
+    resp = requests.get(f"{base}/api/v1/me", headers={"Cookie": f"vigil_session={old}"}, timeout=30)
+    assert resp.status_code == 200
+    fresh = resp.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    renewed = signer.verify(fresh, time.time())
+    assert renewed.sid == token.sid and renewed.expires_at > token.expires_at + 3000
+    assert resp.json()["csrf_token"] == signer.csrf_token(token)
+    recent, _ = signer.issue(account.name, 1, time.time())
+    quiet = requests.get(f"{base}/api/v1/me", headers={"Cookie": f"vigil_session={recent}"}, timeout=30)
+    assert quiet.status_code == 200 and "Set-Cookie" not in quiet.headers
