@@ -53,7 +53,7 @@ chaos: venv  ## whole-stack fault scenario (seeded; CHAOS_ARGS='--seed N --camer
 demo: venv web  ## the whole local stack on $(DATA) with simulated cameras; Ctrl-C stops it
 	$(BIN)/vigil demo --data $(DATA)
 
-deploy-check: venv s-cli  ## s preview + fc3 schema + localcloud parity + the code package each function ships
+deploy-check: venv s-cli web  ## s preview + fc3 schema + localcloud parity + the code package each function ships
 	$(BIN)/vigil deploy check
 
 clean:  ## remove the venv and local data
