@@ -164,7 +164,7 @@ export const api = {
   users: () => request<{ users: UserRecord[] }>("GET", "/users"),
   addUser: (u: { name: string; password: string; role: string; cameras?: string[] }) =>
     request<unknown>("POST", "/users", u),
-  updateUser: (name: string, patch: { password?: string; role?: string; cameras?: string[] | null }) =>
+  updateUser: (name: string, patch: { password?: string; role?: string; cameras?: string[]; all_cameras?: boolean }) =>
     request<unknown>("PATCH", `/users/${encodeURIComponent(name)}`, patch),
   removeUser: (name: string) => request<void>("DELETE", `/users/${encodeURIComponent(name)}`),
   audit: (before?: string | number) =>

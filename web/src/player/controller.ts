@@ -37,6 +37,7 @@ export class PlayerController {
   private generation = 0;
   private wantPlay = true;
   fatalErrors = 0;
+  private reloads = 0;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -197,7 +198,18 @@ export class PlayerController {
         hls.recoverMediaError();
         return;
       }
+      // segment URLs are presigned for ≤ 15 min: after a long pause they expire, so ask the API
+      // for a fresh playlist at the same instant once before giving up
+      const here = this.wallNow();
+      if (data.type === Hls.ErrorTypes.NETWORK_ERROR && here !== null && this.reloads < 1) {
+        this.reloads += 1;
+        void this.load(here, false);
+        return;
+      }
       this.state({ loading: false, error: `Playback failed (${data.details}).` });
+    });
+    hls.on(Hls.Events.FRAG_BUFFERED, () => {
+      this.reloads = 0;
     });
     hls.loadSource(new URL(src.url, window.location.href).toString());
     hls.attachMedia(this.video);

@@ -232,6 +232,22 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
     const ids = text.split(/[\s,]+/).filter(Boolean);
     return ids.length ? ids : undefined;
   };
+  const [edit, setEdit] = useState<{ name: string; password: string; cameras: string } | null>(null);
+  const saveEdit = (ev: Event) => {
+    ev.preventDefault();
+    const e = edit;
+    if (!e) return;
+    void attempt(async () => {
+      const ids = camList(e.cameras);
+      await api.updateUser(e.name, {
+        ...(e.password ? { password: e.password } : {}),
+        ...(ids ? { cameras: ids } : { all_cameras: true }),
+      });
+      setEdit(null);
+      await reload();
+      setNotice(`User ${e.name} updated${e.password ? " (their sessions ended with the new password)" : ""}.`);
+    });
+  };
   const add = (ev: Event) => {
     ev.preventDefault();
     void attempt(async () => {
@@ -275,7 +291,14 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
                 </select>
               </td>
               <td>{u.cameras === null ? "all" : u.cameras.join(", ") || "none"}</td>
-              <td>
+              <td class="actions">
+                <button
+                  type="button"
+                  aria-label={`Edit user ${u.name}`}
+                  onClick={() => setEdit({ name: u.name, password: "", cameras: (u.cameras ?? []).join(", ") })}
+                >
+                  Edit
+                </button>
                 <AskButton
                   setAsk={setAsk}
                   name={`Remove user ${u.name}`}
@@ -297,6 +320,29 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
           ))}
         </tbody>
       </table>
+      {edit && (
+        <form onSubmit={saveEdit} class="inline" aria-label={`Edit user ${edit.name}`}>
+          <strong>{edit.name}</strong>
+          <label>
+            New password (empty = keep)
+            <input
+              name="edit-password"
+              type="password"
+              autoComplete="new-password"
+              value={edit.password}
+              onInput={(e) => setEdit({ ...edit, password: e.currentTarget.value })}
+            />
+          </label>
+          <label>
+            Cameras (ids, empty = all)
+            <input name="edit-cameras" value={edit.cameras} onInput={(e) => setEdit({ ...edit, cameras: e.currentTarget.value })} />
+          </label>
+          <button type="submit">Save user</button>
+          <button type="button" onClick={() => setEdit(null)}>
+            Cancel
+          </button>
+        </form>
+      )}
       <form onSubmit={add} class="inline" aria-label="Add a user">
         <label>
           User name
