@@ -222,7 +222,22 @@ def test_click_jump_prev_next_and_seek_across_the_gap(ctx: Any, site: Site, arti
     page.locator("body").focus()
     page.keyboard.press("ArrowUp")
     wait_shown_near(page, here + 1000, 500)
+    page.keyboard.press("ArrowDown")
+    wait_shown_near(page, here, 500)
+    # → is +10 s: from run 1's first clip that is inside the pause, so it plays from run 2's start
+    early = (S.clip_start_ms(site.run1[0]) + 1999) // 1000 * 1000  # a whole second (the field's step)
+    field.fill(datetime.fromtimestamp(early / 1000, ZoneInfo(TZ)).strftime("%Y-%m-%dT%H:%M:%S"))
+    page.get_by_role("button", name="Go", exact=True).click()
+    wait_shown_near(page, early, 500)
+    page.locator("body").focus()
+    page.keyboard.press("ArrowRight")
+    wait_shown_near(page, S.clip_start_ms(site.run2[0]), 500)
+    assert abs(assert_frame_matches(page) - S.clip_start_ms(site.run2[0])) <= 1000
     page.screenshot(path=str(artifacts / "camera-paused.png"), full_page=True)
+    page.keyboard.press("f")  # full screen is the player with its time overlay
+    page.wait_for_function("() => document.fullscreenElement?.classList.contains('stage')")
+    page.keyboard.press("f")
+    page.wait_for_function("() => document.fullscreenElement === null")
 
 
 def test_admin_deletes_a_clip_and_a_viewer_cannot(ctx: Any, site: Site, browser: Any, artifacts: Path) -> None:
