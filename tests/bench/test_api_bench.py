@@ -37,20 +37,44 @@ def server_ms(resp: requests.Response) -> float:
     return float(resp.headers["Server-Timing"].split("dur=")[1])
 
 
+def write_segments(bucket: oss2.Bucket, camera: str, log: bytes, day: datetime) -> bool:
+    """Compacted segments as the live indexer leaves a day, when the index has them (issue 12)."""
+    try:
+        from vigil_camera.keys import index_segments_key, index_sums_key  # type: ignore[attr-defined]
+        from vigil_fn.indexer.compact import DEFAULT_SEGMENT_BYTES, segments_of  # type: ignore[attr-defined]
+    except ImportError:
+        return False
+    segs, sums = segments_of(log, DEFAULT_SEGMENT_BYTES, day.date())
+    bucket.append_object(index_segments_key(camera, day.date()), 0, segs)
+    bucket.append_object(index_sums_key(camera, day.date()), 0, sums)
+    return True
+
+
+def write_day(bucket: oss2.Bucket, camera: str, day: datetime) -> tuple[list[str], bool]:
+    """A full day of 10 s clips in the index, as the indexer leaves it; returns the keys."""
+    day_ms = int(day.timestamp() * 1000)
+    keys = [clip_key(camera, day + timedelta(seconds=10 * i), i, "ts") for i in range(N)]
+    lines = b"".join(encode_entry({
+        "op": "create", "key": k, "etag": "0123456789ABCDEF0123456789ABCDEF", "size": 1_250_000, "status": "ok",
+        "start": day_ms + 10_000 * i, "duration": 10_000, "codec": "h264", "width": 1280, "height": 720,
+        "has_keyframe": True, "event_time": day_ms + 10_000 * i + 12_000, "indexed_at": day_ms + 10_000 * i + 12_500,
+    }) for i, k in enumerate(keys))
+    bucket.append_object(index_key(camera, day.date()), 0, lines)
+    return keys, write_segments(bucket, camera, lines, day)
+
+
 @pytest.fixture(scope="module")
 def day_camera(cloud: Any) -> str:
     bucket = cloud.bucket()
     camera = f"bench-{uuid.uuid4().hex[:6]}"
     Registry(bucket).create(DeviceRecord(camera, name="bench"))
-    keys = [clip_key(camera, DAY + timedelta(seconds=10 * i), i, "ts") for i in range(N)]
-    lines = b"".join(encode_entry({
-        "op": "create", "key": k, "etag": "0123456789ABCDEF0123456789ABCDEF", "size": 1_250_000, "status": "ok",
-        "start": DAY_MS + 10_000 * i, "duration": 10_000, "codec": "h264", "width": 1280, "height": 720,
-        "has_keyframe": True, "event_time": DAY_MS + 10_000 * i + 12_000, "indexed_at": DAY_MS + 10_000 * i + 12_500,
-    }) for i, k in enumerate(keys))
-    bucket.put_object(index_key(camera, DAY.date()), lines)
-    with ThreadPoolExecutor(16) as pool:  # the objects the peer lists
-        list(pool.map(lambda k: bucket.put_object(k, b"x"), keys))
+    write_day(bucket, camera, DAY - timedelta(days=1))  # continuous recording: the day before is full too
+    keys, compacted = write_day(bucket, camera, DAY)
+    print(f"\ntwo full days indexed, each as {'log + compacted segments' if compacted else 'one log'}")
+    # the objects the peer lists: the day's keys with a suffix the indexer's triggers ignore (.ts/.mp4
+    # would be probed, found unreadable and re-indexed while the timeline is being measured)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda k: bucket.put_object(k + ".peer", b"x"), keys))
     return camera
 
 

@@ -54,6 +54,18 @@ def spans(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def clips_starting(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:
+    """Clips whose start lies in [start, end), from the days those starts fall on only (a playlist
+    selects segments by start, so unlike a timeline it never needs the day before)."""
+    out: list[dict[str, Any]] = []
+    day, last = day_of(start), day_of(end - 1)
+    while day <= last:
+        out.extend({"type": "clip", **c.to_dict()} for c in reader.day_clips(bucket, camera, day)
+                   if start <= c.start < end)
+        day += timedelta(days=1)
+    return out
+
+
 def raw_timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:
     """Reader items as they are (the playlist builder reads status/duration/key from them)."""
     return reader.timeline(bucket, camera, to_datetime(start), to_datetime(end))

@@ -18,6 +18,7 @@ from .vod import TS_TYPE, VodError, build_vod
 
 MAX_PLAYBACK_MS = 24 * 3600 * 1000
 MP4_TYPE = "video/mp4"
+MAX_DIRECT = 300
 
 
 def playlist_path(camera: str, start: int, end: int) -> str:
@@ -34,6 +35,9 @@ def playback(call: Call) -> Playback:
                                                                                                        q.end)]
     mp4 = [i for i in items if i.get("type") == "clip" and i.get("status") == "ok"
            and playlist.clip_format(str(i["key"])) == "mp4"]
+    if len(mp4) > MAX_DIRECT:  # each is a ~1-2.5 KB presigned URL: keep the answer under 1 MB
+        raise ApiError(413, "range_too_large", f"more than {MAX_DIRECT} MP4 clips to play directly; "
+                       "ask for a shorter range")
     direct = []
     for item in mp4:
         signed = call.svc.urls.sign(str(item["key"]), content_type=MP4_TYPE)
@@ -86,7 +90,7 @@ def download(call: Call) -> DownloadLink:
 def register(table: RouteTable) -> None:
     table.add(Route("GET", "/api/v1/cameras/{id}/playback", playback, "user",
                     "how to play a range (≤ 24 h): HLS playlists (≤ 1 h each) and/or direct MP4 clips",
-                    query=TimeRange, response=Playback, tag="playback", errors=(400, 403)))
+                    query=TimeRange, response=Playback, tag="playback", errors=(400, 403, 413)))
     table.add(Route("GET", "/api/v1/cameras/{id}/playlist.m3u8", m3u8, "user",
                     "HLS VOD playlist (≤ 1 h) with presigned segment URLs", query=TimeRange,
                     media_type=playlist.CONTENT_TYPE, tag="playback", errors=(400, 403, 404, 413)))

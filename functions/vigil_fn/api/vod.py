@@ -24,7 +24,7 @@ def build_vod(bucket: oss2.Bucket, signer: UrlSigner, camera: str, start: int, e
     """(playlist text, segment count) for the segments starting in [start, end), at most an hour."""
     if end <= start or end - start > playlist.MAX_PLAYLIST_MS:
         raise VodError("invalid_range", "a playlist covers at most one hour; use /playback for longer ranges")
-    segs = playlist.select(playlist.segments(index_view.raw_timeline(bucket, camera, start, end)), start, end)
+    segs = playlist.segments(index_view.clips_starting(bucket, camera, start, end))
     if not segs:
         raise VodError("no_recordings", "no playable recording starts in this range")
     if len(segs) > playlist.MAX_SEGMENTS:
