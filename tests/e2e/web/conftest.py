@@ -14,10 +14,6 @@ from typing import Any
 
 import pytest
 
-# every browser test signs in from 127.0.0.1: the per-address login limit is not what they test
-# (the per-user one is, in test_login_rate_limit); as tests/integration/api does
-os.environ.setdefault("VIGIL_LOGIN_RATE_PER_CLIENT", "100000")
-
 ROOT = Path(__file__).resolve().parents[3]
 WEBROOT = ROOT / "functions" / "webroot"
 ARTIFACTS = Path(os.environ.get("VIGIL_ARTIFACTS", ROOT / ".vigil" / "artifacts")) / "web"
