@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DATA ?= .vigil/local
 PYTEST_ARGS ?=
 
-.PHONY: help venv lint typecheck test test-fast bench demo clean web web-check chromium
+.PHONY: help venv s-cli lint typecheck test test-fast bench chaos demo deploy-check clean web web-check chromium
 
 help:  ## this list
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -22,13 +22,22 @@ $(BIN)/.installed: pyproject.toml device_client/pyproject.toml
 
 venv: $(BIN)/.installed  ## create .venv with everything installed
 
+# The real Serverless Devs CLI, pinned in infra/deploy/package-lock.json (its own package: the viewer's web
+# build must not pull the deploy tool's dependencies, nor the function packages ship them).
+S_CLI := infra/deploy/node_modules/.bin/s
+$(S_CLI): infra/deploy/package.json infra/deploy/package-lock.json
+	cd infra/deploy && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+s-cli: $(S_CLI)  ## install the pinned Serverless Devs CLI (s) into infra/deploy
+
 lint: venv  ## ruff
 	$(BIN)/ruff check .
 
 typecheck: venv  ## mypy (Python 3.10 target)
 	$(BIN)/mypy
 
-test: venv lint typecheck web web-check chromium  ## lint, type checks and the whole test suite (not benchmarks)
+test: venv s-cli lint typecheck web web-check chromium  ## lint, type checks and the whole test suite (not benchmarks)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: venv  ## pytest only
@@ -37,11 +46,18 @@ test-fast: venv  ## pytest only
 bench: venv  ## benchmarks: figures and ratios against a peer in the same run
 	$(BIN)/pytest -m bench -s -p no:randomly tests/bench $(PYTEST_ARGS)
 
+CHAOS_ARGS ?= --cameras 6 --minutes 10
+chaos: venv  ## whole-stack fault scenario (seeded; CHAOS_ARGS='--seed N --cameras N --minutes M'); report in .vigil/chaos
+	$(BIN)/python tests/chaos/run.py $(CHAOS_ARGS)
+
 demo: venv web  ## the whole local stack on $(DATA) with simulated cameras; Ctrl-C stops it
 	$(BIN)/vigil demo --data $(DATA)
 
+deploy-check: venv s-cli web  ## s preview + fc3 schema + localcloud parity + the code package each function ships
+	$(BIN)/vigil deploy check
+
 clean:  ## remove the venv and local data
-	rm -rf $(VENV) .vigil .pytest_cache .mypy_cache .ruff_cache functions/webroot web/node_modules
+	rm -rf $(VENV) .vigil .pytest_cache .mypy_cache .ruff_cache infra/deploy/node_modules functions/webroot web/node_modules
 
 # -- web page (issue 10): built into functions/webroot/, which the api function serves at / --------
 web/node_modules/.installed: web/package.json web/package-lock.json

@@ -15,6 +15,9 @@ import pytest
 
 # Keep retries in the local FC runtime short so failure tests do not wait long.
 os.environ.setdefault("LOCALCLOUD_FC_RETRY_BASE_SECONDS", "0.05")
+# Every test logs in to the viewer API from 127.0.0.1: lift its per-address login limit for the test
+# stacks (s.yaml reads it when the stack starts). The per-user limit stays as deployed.
+os.environ.setdefault("VIGIL_LOGIN_RATE_PER_CLIENT", "100000")
 
 
 @dataclass

@@ -5,6 +5,10 @@ retry policy for every OSS call the device makes.
 token that is current at that moment. It remembers, per thread, which token signed the last
 request: when OSS answers `SecurityTokenExpired` / `InvalidAccessKeyId` / `InvalidSecurityToken`,
 exactly that token is invalidated and the call is retried with a fresh one.
+
+`AccessDenied` on a token that is still valid may mean it was revoked (disabling a camera denies its
+STS session in the bucket policy): the call fetches a new token once and tries again, at most once
+per `DENIAL_RECHECK_S`, so a re-enabled camera recovers at once and a policy refusal costs little.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from .status import Status
 
 T = TypeVar("T")
 AUTH_ERROR_CODES = frozenset({"SecurityTokenExpired", "InvalidAccessKeyId", "InvalidSecurityToken"})
+DENIAL_RECHECK_S = 30.0
 FORBID_OVERWRITE = {"x-oss-forbid-overwrite": "true"}
 log = logs.get("vigil_camera.oss")
 
@@ -96,6 +101,7 @@ class DeviceOss:
         self._lock = threading.Lock()
         self._bucket: oss2.Bucket | None = None
         self._bucket_for: tuple[str, str] | None = None
+        self._last_denial_recheck = float("-inf")
 
     def bucket(self) -> oss2.Bucket:
         """The oss2 bucket named by the current token (rebuilt if the token moves it)."""
@@ -110,6 +116,14 @@ class DeviceOss:
                 self._bucket_for = target
             return self._bucket
 
+    def _may_recheck_denial(self) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            if now - self._last_denial_recheck < DENIAL_RECHECK_S:
+                return False
+            self._last_denial_recheck = now
+            return True
+
     def call(self, op: Callable[[oss2.Bucket], T], what: str, *, retry_transient: bool = True) -> T:
         """Run `op(bucket)`; refresh the token on auth errors, back off on transient ones.
 
@@ -118,6 +132,7 @@ class DeviceOss:
         """
         backoff = Backoff(base=self.backoff_base, cap=self.backoff_cap)
         auth_refreshes = 0
+        denial_rechecked = False
         attempt = 0
         while True:
             attempt += 1
@@ -128,6 +143,13 @@ class DeviceOss:
                     auth_refreshes += 1
                     self.tokens.invalidate(self.credentials.last_token())
                     log.info("token refused by OSS, refreshing", extra={"op": what, "code": exc.code})
+                    self.status.incr("retries")
+                    continue
+                if exc.code == "AccessDenied" and not denial_rechecked and self._may_recheck_denial():
+                    denial_rechecked = True
+                    self.tokens.invalidate(self.credentials.last_token())
+                    log.info("access denied, fetching a new token once (the old one may be revoked)",
+                             extra={"op": what})
                     self.status.incr("retries")
                     continue
                 if not retry_transient or not is_transient(exc) or attempt >= self.attempts:

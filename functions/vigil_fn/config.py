@@ -60,7 +60,7 @@ class ApiSettings:
     web_root: str
     viewer_role_arn: str       # "" = sign URLs with the function's own credentials
     url_ttl_seconds: int       # presigned URL lifetime (≤ 900)
-    token_url: str             # the token function's URL, written into camera configs
+    token_url: str             # the token function's base URL, written into camera configs
     online_threshold_seconds: int
     login_rate_per_user: int   # login attempts per minute per user name
     login_rate_per_client: int  # login attempts per minute per client address
@@ -77,8 +77,11 @@ class ApiSettings:
                 urls = json.loads(e.get("LOCALCLOUD_FUNCTION_URLS", "{}"))
             except ValueError:
                 urls = {}
-            base = str(urls.get("vigil-token", "")) if isinstance(urls, dict) else ""
-            token_url = base.rstrip("/") + "/v1/token" if base else ""
+            token_url = str(urls.get("vigil-token", "")) if isinstance(urls, dict) else ""
+        # camera configs hold the token function's base URL; the client appends /v1/token once
+        token_url = token_url.strip().rstrip("/")
+        if token_url.endswith("/v1/token"):
+            token_url = token_url[: -len("/v1/token")]
         return cls(
             session_key=e.get("VIGIL_SESSION_KEY", "").encode(),
             web_root=e.get("VIGIL_WEB_ROOT") or os.path.join(_FUNCTIONS_DIR, "webroot"),

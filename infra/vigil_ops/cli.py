@@ -7,7 +7,18 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import bucket_setup, demo_cmd, devices_cmd, index_cmd, local_cmd, ram_cmd, token_cmd
+from . import (
+    bucket_setup,
+    demo_cmd,
+    deploy_cmd,
+    devices_cmd,
+    index_cmd,
+    local_cmd,
+    ram_cmd,
+    recordings_cmd,
+    token_cmd,
+    users_cmd,
+)
 
 # One line per command group; a group's module adds its subcommands and sets `func` on each.
 COMMAND_MODULES = [
@@ -18,6 +29,9 @@ COMMAND_MODULES = [
     token_cmd,
     bucket_setup,
     index_cmd,
+    deploy_cmd,
+    users_cmd,  # viewer accounts (issue 9)
+    recordings_cmd,  # timeline, clips, playlist (issue 9)
 ]
 
 

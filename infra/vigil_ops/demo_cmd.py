@@ -53,6 +53,28 @@ def provision(info: Any, data_dir: Path, device_ids: list[str]) -> dict[str, Pat
     return configs
 
 
+def print_viewer(info: Any) -> None:
+    """The viewer URL, and the admin's password the first time (it is shown once)."""
+    import oss2
+
+    from .users_cmd import DEMO_ADMIN, ensure_demo_admin
+
+    url = info.functions.get("vigil-api")
+    if not url:
+        return
+    bucket = oss2.Bucket(oss2.Auth(info.access_key_id, info.access_key_secret), info.oss_endpoint, info.bucket)
+    password = ensure_demo_admin(bucket)
+    from vigil_fn.config import ApiSettings
+
+    built = (Path(ApiSettings.from_env().web_root) / "index.html").is_file()
+    print(f"  viewer          {url}/   user {DEMO_ADMIN}" + ("" if built else "   (page not built: `make web`; "
+                                                             "the API answers at /api/v1/ already)"))
+    if password:
+        print(f"  admin password  {password}   (shown once; change it: vigil users passwd {DEMO_ADMIN})")
+    else:
+        print(f"                  (reset the password: .venv/bin/vigil users passwd {DEMO_ADMIN} --generate)")
+
+
 def run_demo(args: argparse.Namespace) -> int:
     cloud = start_stack(args)
     cameras: list[subprocess.Popen[bytes]] = []
@@ -71,6 +93,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 stderr=open(data_dir / f"camera-{device_id}.log", "ab"),  # noqa: SIM115 - lives with the child
             ))
         print_summary(info)
+        print_viewer(info)
         print(f"  cameras         {', '.join(configs)} (configs in {data_dir}/devices, logs camera-*.log)")
         print("Clips land under videos/<camera>/ and the indexer writes index/<camera>/<day>.jsonl.")
         print("Try:  .venv/bin/vigil devices list   |   .venv/bin/vigil-camera --config "

@@ -20,6 +20,9 @@ def add_stack_arguments(p: argparse.ArgumentParser) -> None:
                    help="OSS port; STS is PORT+1, the FC API PORT+2, functions PORT+3...; 0 picks free ports")
     p.add_argument("--bucket", default="vigil-local", help="bucket to create (default %(default)s)")
     p.add_argument("--spec", default=None, help="s.yaml to run (default: the repository's)")
+    p.add_argument("--function-env", action="append", default=[], metavar="KEY=VALUE", type=env_pair,
+                   help="extra environment for every function, over the stack's own (repeatable; default none), "
+                        "e.g. VIGIL_TOKEN_RATE_PER_MINUTE=60")
 
 
 def register(sub: Any) -> None:
@@ -40,8 +43,21 @@ def start_stack(args: argparse.Namespace) -> Any:
 
     logs.setup(os.environ.get("VIGIL_LOG_LEVEL", "INFO"))
     spec = Path(args.spec) if args.spec else DEFAULT_SPEC
-    cloud = LocalCloud(Path(args.data), host=args.host, port=args.port, bucket=args.bucket, spec_path=spec)
+    cloud = LocalCloud(Path(args.data), host=args.host, port=args.port, bucket=args.bucket, spec_path=spec,
+                       extra_env=function_env(getattr(args, "function_env", [])))
     return cloud
+
+
+def env_pair(text: str) -> tuple[str, str]:
+    """One `KEY=VALUE` option; a malformed one is a usage error (exit 2), not a traceback."""
+    key, sep, value = text.partition("=")
+    if not sep or not key or not key.replace("_", "").isalnum() or key[0].isdigit():
+        raise argparse.ArgumentTypeError(f"wants KEY=VALUE with KEY like VIGIL_X, got {text!r}")
+    return key, value
+
+
+def function_env(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    return dict(pairs)
 
 
 def wait_for_signal() -> None:

@@ -18,7 +18,7 @@ export interface Health {
 export interface Camera {
   id: string;
   name: string;
-  status: "enabled" | "disabled";
+  status: "enabled" | "disabled" | "removed";
   online: boolean;
   last_clip_end: number | null;
   upload_lag_ms: number | null;
@@ -54,12 +54,13 @@ export interface CalendarDay {
 
 export interface AuditEntry {
   time: number;
-  user: string;
+  user: string | null;
   action: string;
-  target: string;
-  client: string;
-  request_id: string;
+  target: string | null;
+  client: string | null;
+  request_id: string | null;
   ok: boolean;
+  detail?: string | null;
 }
 
 export interface UserRecord {
@@ -153,7 +154,7 @@ export const api = {
   deleteClip: (key: string) => request<void>("DELETE", `/clips${q({ key })}`),
   deleteRange: (id: string, start: number, end: number) =>
     request<{ deleted: number }>("POST", `${cam(id)}/clips/delete`, { start, end }),
-  retention: () => request<{ days: number }>("GET", "/settings/retention"),
+  retention: () => request<{ days: number | null }>("GET", "/settings/retention"),
   setRetention: (days: number) => request<{ days: number }>("PUT", "/settings/retention", { days }),
   addCamera: (id: string, name: string) =>
     request<{ camera: Camera; config: Record<string, unknown> }>("POST", "/cameras", name ? { id, name } : { id }),
@@ -163,7 +164,7 @@ export const api = {
   users: () => request<{ users: UserRecord[] }>("GET", "/users"),
   addUser: (u: { name: string; password: string; role: string; cameras?: string[] }) =>
     request<unknown>("POST", "/users", u),
-  updateUser: (name: string, patch: { password?: string; role?: string; cameras?: string[] | null }) =>
+  updateUser: (name: string, patch: { password?: string; role?: string; cameras?: string[]; all_cameras?: boolean }) =>
     request<unknown>("PATCH", `/users/${encodeURIComponent(name)}`, patch),
   removeUser: (name: string) => request<void>("DELETE", `/users/${encodeURIComponent(name)}`),
   audit: (before?: string | number) =>

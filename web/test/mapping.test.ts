@@ -17,6 +17,12 @@ describe("media ↔ wall time", () => {
     expect(mediaToWall(frags, 5)).toBe(T0 + 105_000);
   });
 
+  it("a segment boundary belongs to the segment after it (across a gap too)", () => {
+    expect(mediaToWall(frags, 4)).toBe(T0 + 104_000);
+    expect(mediaToWall(frags, 2)).toBe(T0 + 2000);
+    expect(mediaToWall(frags, 6)).toBe(T0 + 106_000); // the very end of the last one
+  });
+
   it("snaps a gap to the next segment and refuses after the last", () => {
     expect(wallToMedia(frags, T0 + 50_000)).toEqual({ time: 4, snapped: true });
     expect(wallToMedia(frags, T0 - 1)).toEqual({ time: 0, snapped: true });

@@ -72,9 +72,63 @@ describe("Timeline", () => {
     expect(onSeek).toHaveBeenCalledWith(at(6));
   });
 
+  it("a fast click (pointerup before any re-render) still seeks", () => {
+    const { track, onSeek } = mount();
+    const Pointer = window.PointerEvent ?? MouseEvent;
+    act(() => {
+      track.dispatchEvent(new Pointer("pointerdown", { clientX: 750, button: 0, bubbles: true, pointerId: 2 } as PointerEventInit));
+      track.dispatchEvent(new Pointer("pointerup", { clientX: 750, button: 0, bubbles: true, pointerId: 2 } as PointerEventInit));
+    });
+    expect(onSeek).toHaveBeenCalledWith(at(18));
+  });
+
   it("shows the cursor where playback is", () => {
     mount(vi.fn(), at(10, 0, 5));
     const cur = host.querySelector<HTMLElement>(".tl-cursor")!;
     expect(Number(cur.dataset.time)).toBe(at(10, 0, 5));
+  });
+});
+
+describe("Timeline gestures", () => {
+  const Pointer = window.PointerEvent ?? MouseEvent;
+  const fire = (el: HTMLElement, type: string, id: number, x: number) =>
+    el.dispatchEvent(new Pointer(type, { clientX: x, button: 0, bubbles: true, pointerId: id, pointerType: "touch" } as PointerEventInit));
+
+  it("pinch with two fingers zooms in around their middle", () => {
+    const { track } = mount();
+    act(() => {
+      fire(track, "pointerdown", 1, 400);
+      fire(track, "pointerdown", 2, 600);
+    });
+    act(() => {
+      fire(track, "pointermove", 1, 200);
+    });
+    act(() => {
+      fire(track, "pointermove", 2, 800);
+    });
+    const [s, e] = view(track);
+    expect(e - s).toBeLessThan((DAY.end - DAY.start) / 2);
+    expect(s < at(12) && at(12) < e).toBe(true);
+    act(() => {
+      fire(track, "pointerup", 1, 200);
+      fire(track, "pointerup", 2, 800);
+    });
+  });
+
+  it("in range mode a drag selects instead of seeking", () => {
+    host = document.createElement("div");
+    document.body.appendChild(host);
+    const onSeek = vi.fn();
+    const onSelect = vi.fn();
+    act(() => render(<Timeline items={items} bounds={DAY} cursor={null} selecting onSeek={onSeek} onSelect={onSelect} />, host));
+    const track = host.querySelector<HTMLDivElement>(".tl-track")!;
+    track.getBoundingClientRect = () => ({ left: 0, top: 0, width: 1000, height: 80, right: 1000, bottom: 80, x: 0, y: 0, toJSON: () => ({}) });
+    act(() => {
+      fire(track, "pointerdown", 3, 250);
+      fire(track, "pointermove", 3, 400);
+      fire(track, "pointerup", 3, 500);
+    });
+    expect(onSeek).not.toHaveBeenCalled();
+    expect(onSelect).toHaveBeenCalledWith({ start: at(6), end: at(12) });
   });
 });

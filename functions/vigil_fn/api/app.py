@@ -7,18 +7,21 @@ whose traceback stays in the log. One JSON log line per request (request id, use
 
 from __future__ import annotations
 
-import json
+import base64
 import time
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
 import oss2
+import pydantic_core
 from pydantic import BaseModel
 
 from ..config import ApiSettings, Settings
 from ..devices import RegistryError
 from ..http import ApiError, HttpEvent, Response, json_response
 from ..logging import get_logger, setup
+from ..sts_client import StsUnavailable
 from . import (  # issue 11
     routes_admin,
     routes_auth,
@@ -30,8 +33,9 @@ from . import (  # issue 11
     web,
 )
 from .app_support import secure_cookie
-from .openapi import build_openapi
-from .router import Call, Route, RouteTable, parse_body, parse_model
+from .models import Health
+from .openapi import API_VERSION, build_openapi
+from .router import Call, Route, RouteTable, Trusted, parse_body, parse_model
 from .services import ServiceCache, Services
 from .sessions import COOKIE_NAME, SessionError, clear_cookie, read_cookie, set_cookie
 from .users import UserError
@@ -40,6 +44,7 @@ log = get_logger("vigil.api")
 API_PREFIX = "/api/"
 MAX_BODY_BYTES = 64 * 1024
 CSRF_HEADER = "X-Vigil-CSRF"
+GZIP_MIN_BYTES = 8192
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -60,9 +65,11 @@ class ApiFunction:
         setup(self.settings.log_level)
         self.routes = build_routes()
         self.services = ServiceCache(self.settings, self.api)
-        self.openapi = build_openapi(self.routes.routes)
         self.routes.add(Route("GET", "/api/v1/openapi.json", self._openapi, "public",
                               "this OpenAPI 3.1 document", tag="meta"))
+        self.routes.add(Route("GET", "/api/v1/health", lambda call: Health(status="ok", version=API_VERSION),
+                              "public", "liveness (no storage call)", response=Health, tag="meta"))
+        self.openapi = build_openapi(self.routes.routes)
 
     def _openapi(self, call: Call) -> Response:
         return json_response(200, self.openapi, {"Cache-Control": "public, max-age=300"})
@@ -70,20 +77,25 @@ class ApiFunction:
     def handle(self, event: bytes | str | Mapping[str, Any], context: Any = None) -> Response:
         started = time.perf_counter()
         request_id = getattr(context, "request_id", None) or ""
-        user = None
+        call: Call | None = None
         method = path = ""
+        gzip_ok = False
         try:
             http_event = HttpEvent.parse(event, context)
             request_id, method, path = http_event.request_id, http_event.method, http_event.path
+            gzip_ok = "gzip" in str(http_event.headers.get("accept-encoding") or "").lower()
             call = Call(http_event, {})
             response = self._serve(call)
-            user = call.user.name if call.user is not None else None
         except ApiError as err:
             response = err.to_response()
         except (oss2.exceptions.OssError, oss2.exceptions.RequestError) as exc:
             log.error("storage error", extra={"request_id": request_id, "error": type(exc).__name__,
                                               "code": getattr(exc, "code", None)})
             response = ApiError(503, "unavailable", "storage is unavailable; retry later",
+                                headers={"Retry-After": "5"}).to_response()
+        except StsUnavailable as exc:  # the viewer role could not be assumed to sign URLs
+            log.error("sts refused", extra={"request_id": request_id, "sts_code": exc.code})
+            response = ApiError(503, "unavailable", "cannot sign playback URLs right now; retry later",
                                 headers={"Retry-After": "5"}).to_response()
         except Exception:  # noqa: BLE001 - the client gets a 500, the log gets the traceback
             log.exception("unhandled error", extra={"request_id": request_id})
@@ -94,9 +106,13 @@ class ApiFunction:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         if method == "HEAD":
             response["body"] = ""
+        elif gzip_ok:
+            compress(response)
+        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        user = call.user.name if call is not None and call.user is not None else None
+        headers["Server-Timing"] = f"app;dur={duration_ms}"
         log.info("request", extra={"request_id": request_id, "method": method, "path": path[:200],
-                                   "status": response.get("statusCode"), "user": user,
-                                   "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
+                                   "status": response.get("statusCode"), "user": user, "duration_ms": duration_ms})
         return response
 
     def _serve(self, call: Call) -> Response:
@@ -160,13 +176,28 @@ class ApiFunction:
         if result is None:
             return {"statusCode": 204, "headers": {"Cache-Control": "no-store"}, "isBase64Encoded": False,
                     "body": ""}
-        if isinstance(result, BaseModel):
+        if isinstance(result, Trusted):
+            doc = result.doc
+        elif isinstance(result, BaseModel):
             doc = result.model_dump(mode="json")
         else:
             doc = route.response.model_validate(result).model_dump(mode="json") if route.response else result
         return {"statusCode": route.status, "headers": {"Content-Type": "application/json",
                                                         "Cache-Control": "no-store"},
-                "isBase64Encoded": False, "body": json.dumps(doc, separators=(",", ":"))}
+                "isBase64Encoded": False, "body": pydantic_core.to_json(doc).decode()}  # ~3x json.dumps
+
+
+def compress(response: Response) -> None:
+    """gzip a large text body (a day's timeline is ~2 MB of JSON, ~10x smaller compressed)."""
+    body = response.get("body")
+    if response.get("isBase64Encoded") or not isinstance(body, str) or len(body) < GZIP_MIN_BYTES:
+        return
+    packer = zlib.compressobj(1, zlib.DEFLATED, 31)  # wbits 31: the gzip container, ~3x gzip.compress
+    response["body"] = base64.b64encode(packer.compress(body.encode()) + packer.flush()).decode()
+    response["isBase64Encoded"] = True
+    headers = response.setdefault("headers", {})
+    headers["Content-Encoding"] = "gzip"
+    headers["Vary"] = "Accept-Encoding"
 
 
 def _domain_error(exc: Exception) -> ApiError:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
 
 import oss2
 from vigil_camera.keys import SYSTEM
 
 from ..logging import get_logger
+from .models import AuditEntry
 from .times import day_of
 
 AUDIT_PREFIX = f"{SYSTEM}audit/"
@@ -26,18 +25,6 @@ MAX_APPEND_ATTEMPTS = 32
 MAX_DETAIL = 300
 
 log = get_logger("vigil.api.audit")
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    time: int
-    user: str | None
-    action: str
-    target: str | None
-    client: str | None
-    request_id: str | None
-    ok: bool
-    detail: str | None = None
 
 
 def audit_key(day: date) -> str:
@@ -50,9 +37,11 @@ class AuditLog:
 
     def record(self, action: str, *, user: str | None, target: str | None, client: str | None,
                request_id: str | None, ok: bool, detail: str | None = None, now_ms: int | None = None) -> AuditEntry:
-        entry = AuditEntry(now_ms if now_ms is not None else int(time.time() * 1000), user, action, target,
-                           client, request_id, ok, (detail or None) and str(detail)[:MAX_DETAIL])
-        self._append(audit_key(day_of(entry.time)), (json.dumps(asdict(entry), sort_keys=True) + "\n").encode())
+        entry = AuditEntry(time=now_ms if now_ms is not None else int(time.time() * 1000), user=user,
+                           action=action, target=target, client=client, request_id=request_id, ok=ok,
+                           detail=(detail or None) and str(detail)[:MAX_DETAIL])
+        line = json.dumps(entry.model_dump(mode="json"), sort_keys=True) + "\n"
+        self._append(audit_key(day_of(entry.time)), line.encode())
         return entry
 
     def _append(self, key: str, data: bytes) -> None:
@@ -88,9 +77,8 @@ class AuditLog:
         out = []
         for line in data.splitlines():
             try:
-                doc: Any = json.loads(line)
-                out.append(AuditEntry(**{k: doc.get(k) for k in AuditEntry.__dataclass_fields__}))
-            except (ValueError, TypeError):
+                out.append(AuditEntry.model_validate_json(line))
+            except ValueError:
                 continue  # a torn line never hides the others
         return out
 

@@ -14,22 +14,18 @@ from typing import Any
 import oss2
 
 from ..indexer import reader
-from .playlist import clip_format
 from .times import day_of, month_days, to_datetime
 
 MAX_SPAN_MS = 7 * 24 * 3600 * 1000
-CLIP_FIELDS = ("key", "start", "duration", "size", "status", "reason", "codec", "width", "height")
 
 
 def clip_item(item: dict[str, Any]) -> dict[str, Any]:
     """A reader clip item in the API's shape (`end`, `format`; internal fields dropped)."""
-    out = {k: item.get(k) for k in CLIP_FIELDS}
-    out["type"] = "clip"
-    out["end"] = int(item["start"]) + int(item.get("duration") or 0)
-    out["format"] = clip_format(str(item["key"]))
-    out["size"] = int(out["size"] or 0)
-    out["status"] = "ok" if item.get("status") == "ok" else "unreadable"
-    return out
+    key, start, duration = item["key"], item["start"], item.get("duration")
+    return {"type": "clip", "key": key, "start": start, "end": start + (duration or 0), "duration": duration,
+            "size": item.get("size") or 0, "status": "ok" if item.get("status") == "ok" else "unreadable",
+            "reason": item.get("reason"), "codec": item.get("codec"), "width": item.get("width"),
+            "height": item.get("height"), "format": "mp4" if key.endswith(".mp4") else "ts"}
 
 
 def timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:
@@ -37,6 +33,37 @@ def timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dic
     items = reader.timeline(bucket, camera, to_datetime(start), to_datetime(end))
     return [clip_item(i) if i["type"] == "clip" else {"type": "gap", "start": int(i["start"]),
                                                       "end": int(i["end"])} for i in items]
+
+
+def spans(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Clips merged into recorded spans (a week of continuous recording is a handful of items), gaps kept."""
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if item["type"] == "gap":
+            out.append(item)
+            continue
+        last = out[-1] if out else None
+        if last is not None and last["type"] == "span" and item["start"] <= last["end"] + reader.GAP_TOLERANCE_MS:
+            last["end"] = max(last["end"], item["end"])
+            last["clips"] += 1
+            last["bytes"] += item["size"]
+            last["unreadable"] += item["status"] != "ok"
+        else:
+            out.append({"type": "span", "start": item["start"], "end": item["end"], "clips": 1,
+                        "bytes": item["size"], "unreadable": int(item["status"] != "ok")})
+    return out
+
+
+def clips_starting(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:
+    """Clips whose start lies in [start, end), from the days those starts fall on only (a playlist
+    selects segments by start, so unlike a timeline it never needs the day before)."""
+    out: list[dict[str, Any]] = []
+    day, last = day_of(start), day_of(end - 1)
+    while day <= last:
+        out.extend({"type": "clip", **c.to_dict()} for c in reader.day_clips(bucket, camera, day)
+                   if start <= c.start < end)
+        day += timedelta(days=1)
+    return out
 
 
 def raw_timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:
@@ -60,8 +87,9 @@ def camera_activity(bucket: oss2.Bucket, camera: str, now_ms: int) -> dict[str, 
     newest_pool = clips or reader.day_clips(bucket, camera, today - timedelta(days=1))
     newest = max(newest_pool, key=lambda c: c.end, default=None)
     lag = None
-    if newest is not None and newest.event_time:
-        lag = max(0, int(newest.event_time) - newest.end)
+    indexed = (getattr(newest, "indexed_at", None) or newest.event_time) if newest is not None else None
+    if newest is not None and indexed:  # when it was indexed (else its OSS event time) − its end
+        lag = max(0, int(indexed) - newest.end)
     return {
         "last_clip_end": newest.end if newest else None,
         "newest_clip_start": max((c.start for c in newest_pool), default=None),
@@ -69,6 +97,22 @@ def camera_activity(bucket: oss2.Bucket, camera: str, now_ms: int) -> dict[str, 
         "clips_today": len(clips),
         "bytes_today": sum(c.size for c in clips),
     }
+
+
+HEALTH_FIELDS = ("spool_depth", "dropped_clips", "token_errors", "reported_at")
+
+
+def reported_health(bucket: oss2.Bucket) -> dict[str, dict[str, Any]]:
+    """What each camera last reported about itself (spool depth, dropped clips, token errors), from
+    the indexer's fleet health when the reader offers it (`reader.health`); {} until then."""
+    fleet = getattr(reader, "health", None)
+    if fleet is None:
+        return {}
+    out = {}
+    for camera, doc in (fleet(bucket) or {}).items():
+        if isinstance(doc, dict) and any(doc.get(k) is not None for k in HEALTH_FIELDS):
+            out[str(camera)] = {k: doc.get(k) for k in HEALTH_FIELDS}
+    return out
 
 
 def indexed_cameras(bucket: oss2.Bucket) -> list[str]:

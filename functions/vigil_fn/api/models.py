@@ -153,11 +153,21 @@ class GapItem(Response):
     end: Ms
 
 
+class SpanItem(Response):
+    type: Literal["span"]
+    start: Ms
+    end: Ms
+    clips: int
+    bytes: int
+    unreadable: int
+
+
 class Timeline(Response):
     camera: str
     start: Ms
     end: Ms
-    items: list[Annotated[ClipItem | GapItem, Field(discriminator="type")]]
+    detail: Literal["clips", "spans"]
+    items: list[Annotated[ClipItem | GapItem | SpanItem, Field(discriminator="type")]]
 
 
 class CalendarDay(Response):

@@ -15,7 +15,10 @@ _STATUS_TEXT = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad request"
                 413: "Too large", 415: "Unsupported media type", 429: "Rate limited", 503: "Unavailable"}
 
 
-def build_openapi(routes: list[Route], version: str = "1.0.0") -> dict[str, Any]:
+API_VERSION = "1.0.0"
+
+
+def build_openapi(routes: list[Route], version: str = API_VERSION) -> dict[str, Any]:
     models: set[type[BaseModel]] = {ErrorBody}
     for r in routes:
         models.update(m for m in (r.body, r.response) if m is not None)

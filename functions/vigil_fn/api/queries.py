@@ -1,6 +1,6 @@
 """Query-string models (validated like bodies; unknown parameters are refused)."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -16,6 +16,11 @@ class TimeRange(Query):
         if self.end <= self.start:
             raise ValueError("end must be after start")
         return self
+
+
+class TimelineQuery(TimeRange):
+    detail: Literal["clips", "spans"] = Field(
+        default="clips", description="clips: every clip (≤ 10,000 items); spans: clips merged into recorded spans")
 
 
 class MonthQuery(Query):

@@ -7,7 +7,6 @@ from ..devices import DeviceRecord
 from ..http import ApiError
 from .app_support import audit, camera_param
 from .models import (
-    AuditEntry,
     AuditPage,
     CameraConfig,
     CameraCreate,
@@ -24,10 +23,16 @@ from .routes_cameras import camera_doc
 from .users import validate_name
 
 
+def _require_master_key(call: Call) -> None:
+    """Checked before any write: a camera is never registered without a usable config being shown."""
+    if not call.svc.settings.master_key:
+        raise ApiError(503, "unavailable", "the master key is not configured on the api function")
+    if not call.svc.api.token_url:
+        raise ApiError(503, "unavailable", "VIGIL_TOKEN_URL is not configured on the api function")
+
+
 def _with_config(call: Call, record: DeviceRecord) -> CameraWithConfig:
     svc = call.svc
-    if not svc.settings.master_key:
-        raise ApiError(503, "unavailable", "the master key is not configured on the api function")
     config = device_admin.device_config(svc.settings.master_key, svc.api.token_url, record)
     detail = CameraDetail(**camera_doc(svc, record.device_id, record))
     return CameraWithConfig(camera=detail, config=CameraConfig(**config))
@@ -35,6 +40,7 @@ def _with_config(call: Call, record: DeviceRecord) -> CameraWithConfig:
 
 def add_camera(call: Call) -> CameraWithConfig:
     body: CameraCreate = call.body
+    _require_master_key(call)
     record = device_admin.add(call.svc.registry, body.id, name=body.name)
     audit(call, "camera_add", target=record.device_id)
     return _with_config(call, record)
@@ -51,6 +57,7 @@ def _status(status: str) -> Handler:
 
 def rotate_camera(call: Call) -> CameraWithConfig:
     camera = camera_param(call)
+    _require_master_key(call)
     record = device_admin.rotate(call.svc.registry, camera)
     audit(call, "camera_rotate", target=camera, detail=f"key version {record.key_version}")
     return _with_config(call, record)
@@ -78,12 +85,12 @@ def patch_user(call: Call) -> UserOut:
     body: UserPatch = call.body
     users = call.svc.users
     user = users.require(name)
+    if name == call.user.name and body.role == "viewer":  # refused before anything is written
+        raise ApiError(409, "conflict", "you cannot take the admin role from yourself")
     if body.password is not None:
         user = users.set_password(name, body.password)
         audit(call, "user_passwd", target=name)
     if body.role is not None or body.cameras is not None or body.all_cameras:
-        if name == call.user.name and body.role == "viewer":
-            raise ApiError(409, "conflict", "you cannot take the admin role from yourself")
         user = users.set_role(name, body.role, body.cameras, body.all_cameras)
         audit(call, "user_role", target=name, detail=f"role {user.role}, cameras "
               f"{'all' if user.cameras is None else ','.join(user.cameras)}"[:300])
@@ -101,7 +108,7 @@ def delete_user(call: Call) -> None:
 def audit_page(call: Call) -> AuditPage:
     q: AuditQuery = call.query
     entries, nxt = call.svc.audit.page(q.limit, q.before)
-    return AuditPage(entries=[AuditEntry(**e.__dict__) for e in entries], next=nxt)
+    return AuditPage(entries=entries, next=nxt)
 
 
 def register(table: RouteTable) -> None:

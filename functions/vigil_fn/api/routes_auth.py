@@ -20,6 +20,7 @@ def login(call: Call) -> Session:
     if not verify_password(user, body.password) or user is None:
         audit(call, "login_failed", target=name[:64], ok=False, user=name[:64])
         raise ApiError(401, "invalid_credentials", "wrong user name or password")
+    user = svc.users.rehash_if_needed(user, body.password)
     cookie, token = svc.sessions.issue(user.name, user.generation, svc.clock())
     call.user, call.session = user, token
     call.response_headers["Set-Cookie"] = set_cookie(cookie, secure(call))

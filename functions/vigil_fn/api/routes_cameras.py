@@ -10,19 +10,22 @@ from ..http import ApiError
 from . import index_view
 from .app_support import camera_param
 from .models import Calendar, CalendarDay, Camera, CameraDetail, CameraList, Timeline
-from .queries import MonthQuery, TimeRange
-from .router import Call, Route, RouteTable
+from .queries import MonthQuery, TimelineQuery
+from .router import Call, Route, RouteTable, Trusted
 from .services import Services
 
+MAX_CLIP_ITEMS = 10_000  # a day of 10 s clips is 8,640; ~2 MB of JSON before gzip
 
-def camera_doc(svc: Services, camera: str, record: DeviceRecord | None) -> dict[str, Any]:
+
+def camera_doc(svc: Services, camera: str, record: DeviceRecord | None,
+               health: dict[str, Any] | None = None) -> dict[str, Any]:
     now = svc.now_ms()
     activity = index_view.camera_activity(svc.bucket, camera, now)
     last_end = activity["last_clip_end"]
     online = last_end is not None and now - last_end <= svc.api.online_threshold_seconds * 1000
     return {"id": camera, "name": record.name if record else "",
             "status": record.status if record else "removed", "online": bool(online and record and record.enabled),
-            "health": None, **activity, "created": record.created if record else None,
+            "health": health, **activity, "created": record.created if record else None,
             "key_version": record.key_version if record else None}
 
 
@@ -39,8 +42,9 @@ def known_cameras(svc: Services) -> dict[str, DeviceRecord | None]:
 def list_cameras(call: Call) -> CameraList:
     svc = call.svc
     visible = {k: v for k, v in known_cameras(svc).items() if call.user.may_see(k)}
+    health = index_view.reported_health(svc.bucket)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        docs = list(pool.map(lambda kv: camera_doc(svc, kv[0], kv[1]), visible.items()))
+        docs = list(pool.map(lambda kv: camera_doc(svc, kv[0], kv[1], health.get(kv[0])), visible.items()))
     fields = set(Camera.model_fields)
     return CameraList(cameras=[Camera(**{k: v for k, v in d.items() if k in fields}) for d in docs])
 
@@ -54,7 +58,9 @@ def require_known(svc: Services, camera: str) -> DeviceRecord | None:
 
 def get_camera(call: Call) -> CameraDetail:
     camera = camera_param(call)
-    return CameraDetail(**camera_doc(call.svc, camera, require_known(call.svc, camera)))
+    record = require_known(call.svc, camera)
+    health = index_view.reported_health(call.svc.bucket).get(camera)
+    return CameraDetail(**camera_doc(call.svc, camera, record, health))
 
 
 def check_span(start: int, end: int, max_ms: int, what: str) -> None:
@@ -62,12 +68,17 @@ def check_span(start: int, end: int, max_ms: int, what: str) -> None:
         raise ApiError(400, "invalid_range", f"{what} spans at most {max_ms // 3_600_000} hours")
 
 
-def timeline(call: Call) -> Timeline:
+def timeline(call: Call) -> Trusted:
     camera = camera_param(call)
-    q: TimeRange = call.query
+    q: TimelineQuery = call.query
     check_span(q.start, q.end, index_view.MAX_SPAN_MS, "a timeline")
     items = index_view.timeline(call.svc.bucket, camera, q.start, q.end)
-    return Timeline.model_validate({"camera": camera, "start": q.start, "end": q.end, "items": items})
+    if q.detail == "spans":
+        items = index_view.spans(items)
+    elif len(items) > MAX_CLIP_ITEMS:
+        raise ApiError(413, "range_too_large", f"more than {MAX_CLIP_ITEMS} items; ask for detail=spans "
+                       "or a shorter range")
+    return Trusted({"camera": camera, "start": q.start, "end": q.end, "detail": q.detail, "items": items})
 
 
 def calendar(call: Call) -> Calendar:
@@ -83,7 +94,7 @@ def register(table: RouteTable) -> None:
     table.add(Route("GET", "/api/v1/cameras/{id}", get_camera, "user", "one camera", response=CameraDetail,
                     tag="cameras", errors=(400, 403, 404)))
     table.add(Route("GET", "/api/v1/cameras/{id}/timeline", timeline, "user",
-                    "clips and gaps between two instants (≤ 7 days)", query=TimeRange, response=Timeline,
-                    tag="recordings", errors=(400, 403)))
+                    "clips (or spans) and gaps between two instants (≤ 7 days)", query=TimelineQuery, response=Timeline,
+                    tag="recordings", errors=(400, 403, 413)))
     table.add(Route("GET", "/api/v1/cameras/{id}/calendar", calendar, "user", "days of a month with recordings",
                     query=MonthQuery, response=Calendar, tag="recordings", errors=(400, 403)))

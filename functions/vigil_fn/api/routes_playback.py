@@ -14,10 +14,11 @@ from .models import DirectClip, DownloadLink, Playback, PlaylistRef
 from .queries import KeyQuery, TimeRange
 from .router import Call, Route, RouteTable
 from .routes_cameras import check_span
+from .vod import TS_TYPE, VodError, build_vod
 
 MAX_PLAYBACK_MS = 24 * 3600 * 1000
-TS_TYPE = "video/mp2t"
 MP4_TYPE = "video/mp4"
+MAX_DIRECT = 300
 
 
 def playlist_path(camera: str, start: int, end: int) -> str:
@@ -34,6 +35,9 @@ def playback(call: Call) -> Playback:
                                                                                                        q.end)]
     mp4 = [i for i in items if i.get("type") == "clip" and i.get("status") == "ok"
            and playlist.clip_format(str(i["key"])) == "mp4"]
+    if len(mp4) > MAX_DIRECT:  # each is a ~1-2.5 KB presigned URL: keep the answer under 1 MB
+        raise ApiError(413, "range_too_large", f"more than {MAX_DIRECT} MP4 clips to play directly; "
+                       "ask for a shorter range")
     direct = []
     for item in mp4:
         signed = call.svc.urls.sign(str(item["key"]), content_type=MP4_TYPE)
@@ -47,22 +51,15 @@ def playback(call: Call) -> Playback:
 def m3u8(call: Call) -> dict[str, object]:
     camera = camera_param(call)
     q: TimeRange = call.query
-    if q.end - q.start > playlist.MAX_PLAYLIST_MS:
-        raise ApiError(400, "invalid_range", "a playlist covers at most one hour; use /playback for longer ranges")
-    items = index_view.raw_timeline(call.svc.bucket, camera, q.start, q.end)
-    segs = playlist.select(playlist.segments(items), q.start, q.end)
-    if not segs:
-        raise ApiError(404, "no_recordings", "no playable recording starts in this range")
-    if len(segs) > playlist.MAX_SEGMENTS:
-        raise ApiError(413, "range_too_large", f"more than {playlist.MAX_SEGMENTS} segments; ask for a shorter range "
-                       "(the ranges /playback lists are always small enough)")
-    urls, _ = call.svc.urls.sign_many([s.key for s in segs], content_type=TS_TYPE)
     try:
-        text = playlist.render(segs, urls)
-    except playlist.PlaylistTooLarge as exc:
-        raise ApiError(413, "range_too_large", str(exc)) from None
+        text, _ = build_vod(call.svc.bucket, call.svc.urls, camera, q.start, q.end)
+    except VodError as exc:
+        raise ApiError(_VOD_STATUS[exc.code], exc.code, str(exc)) from None
     return {"statusCode": 200, "isBase64Encoded": False, "body": text,
             "headers": {"Content-Type": playlist.CONTENT_TYPE, "Cache-Control": "private, no-store"}}
+
+
+_VOD_STATUS = {"invalid_range": 400, "no_recordings": 404, "range_too_large": 413}
 
 
 def download_name(key: str) -> str:
@@ -93,7 +90,7 @@ def download(call: Call) -> DownloadLink:
 def register(table: RouteTable) -> None:
     table.add(Route("GET", "/api/v1/cameras/{id}/playback", playback, "user",
                     "how to play a range (≤ 24 h): HLS playlists (≤ 1 h each) and/or direct MP4 clips",
-                    query=TimeRange, response=Playback, tag="playback", errors=(400, 403)))
+                    query=TimeRange, response=Playback, tag="playback", errors=(400, 403, 413)))
     table.add(Route("GET", "/api/v1/cameras/{id}/playlist.m3u8", m3u8, "user",
                     "HLS VOD playlist (≤ 1 h) with presigned segment URLs", query=TimeRange,
                     media_type=playlist.CONTENT_TYPE, tag="playback", errors=(400, 403, 404, 413)))

@@ -153,6 +153,12 @@ class UserStore:
         self.bucket.put_object(user_key(user.name), user.to_json(), headers={"Content-Type": "application/json"})
         return user
 
+    def rehash_if_needed(self, user: User, password: str) -> User:
+        """After a successful login: a hash made with older (weaker) parameters is replaced, sessions kept."""
+        if not _hasher.check_needs_rehash(user.password_hash):
+            return user
+        return self.save(replace(user, password_hash=hash_password(password)))
+
     def set_password(self, name: str, password: str) -> User:
         """New hash and a new generation: the user's sessions end at once."""
         user = self.require(name)

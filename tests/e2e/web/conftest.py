@@ -14,12 +14,6 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = os.environ.get("VIGIL_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 ROOT = Path(__file__).resolve().parents[3]
 WEBROOT = ROOT / "functions" / "webroot"
 ARTIFACTS = Path(os.environ.get("VIGIL_ARTIFACTS", ROOT / ".vigil" / "artifacts")) / "web"
@@ -30,10 +24,9 @@ def browser() -> Iterator[Any]:
     """One headless Chromium for the session; each test opens its own context (cookies apart)."""
     from playwright.sync_api import sync_playwright
 
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run `make chromium`"
     assert (WEBROOT / "index.html").exists(), "the web page is not built: run `make web`"
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        b = load_support().launch_chromium(pw)
         try:
             yield b
         finally:
@@ -73,6 +66,8 @@ class Site:
     run1: list[str]  # camera A's first run of clips; then a pause; then run2
     run2: list[str]
     clips_b: list[str]
+    cam_c: str  # for range deletion
+    clips_c: list[str]
     admin: tuple[str, str]
     viewer: tuple[str, str]
 
@@ -85,23 +80,26 @@ class Site:
 def site(cloud: Any, tmp_path_factory: pytest.TempPathFactory) -> Site:
     s = load_support()
     tag = uuid.uuid4().hex[:6]
-    cam_a, cam_b = f"web-a-{tag}", f"web-b-{tag}"
+    cam_a, cam_b, cam_c = f"web-a-{tag}", f"web-b-{tag}", f"web-c-{tag}"
     s.provision(cloud, cam_a, "Front door")
     s.provision(cloud, cam_b, "Yard")
+    s.provision(cloud, cam_c, "Shed")
     work = tmp_path_factory.mktemp("web-cams")
     run1 = s.simulate(cloud, cam_a, work / "a", 3)
     # the simulator stamps frames from when it starts: wait so the second run leaves a real gap
     s.wait_until_wall(s.clip_start_ms(run1[-1]) + s.CLIP_SECONDS * 1000 + GAP_MS)
     run2 = s.simulate(cloud, cam_a, work / "a", 3)
     clips_b = s.simulate(cloud, cam_b, work / "b", 1)
+    clips_c = s.simulate(cloud, cam_c, work / "c", 3)
     s.wait_indexed(cloud, cam_a, run1 + run2)
     s.wait_indexed(cloud, cam_b, clips_b)
+    s.wait_indexed(cloud, cam_c, clips_c)
     admin = (f"admin-{tag}", "admin-password-" + tag)
     viewer = (f"viewer-{tag}", "viewer-password-" + tag)
     s.create_user(cloud, admin[0], admin[1], "admin")
     s.create_user(cloud, viewer[0], viewer[1], "viewer", [cam_a])
     assert len(run1) == 3 and len(run2) == 3 and len(clips_b) == 1
-    return Site(cloud, cloud.functions["vigil-api"], cam_a, cam_b, run1, run2, clips_b, admin, viewer)
+    return Site(cloud, cloud.functions["vigil-api"], cam_a, cam_b, run1, run2, clips_b, cam_c, clips_c, admin, viewer)
 
 
 GAP_MS = 8_000

@@ -21,9 +21,21 @@ from vigil_camera.media import render_glyphs
 from vigil_camera.protocol import device_secret
 from vigil_fn.devices import DeviceRecord, Registry
 
+CHROMIUM = os.environ.get("VIGIL_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
 CLIP_SECONDS = 2
 FPS = 10
 RESOLUTION = "640x360"  # the drawn clock's glyphs are 4 px cells at this height
+
+
+def launch_chromium(pw: Any) -> Any:
+    """Debian's Chromium (Playwright's own browser download does not work on these machines)."""
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run `make chromium`"
+    return pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
 def provision(cloud: Any, device: str, name: str) -> None:
@@ -76,9 +88,9 @@ def wait_indexed(cloud: Any, device: str, keys: list[str], timeout: float = 90) 
 
 
 def create_user(cloud: Any, name: str, password: str, role: str, cameras: list[str] | None = None) -> None:
-    from vigil_fn.api.users import Users
+    from vigil_fn.api.users import UserStore
 
-    Users(cloud.bucket()).create(name, password, role, cameras)
+    UserStore(cloud.bucket()).create(name, password, role, cameras)
 
 
 # -- the clock the simulator drew into the frame ---------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import tempfile
 import time
@@ -19,10 +18,6 @@ from vigil_camera.keys import clip_key
 from vigil_fn.api.users import UserStore
 from vigil_fn.devices import DeviceRecord, Registry
 from vigil_fn.indexer import reader
-
-# Every test logs in from 127.0.0.1: lift the per-address login limit for the session's stack (read
-# when s.yaml is rendered at stack start, after collection). The per-user limit stays as deployed.
-os.environ.setdefault("VIGIL_LOGIN_RATE_PER_CLIENT", "100000")
 
 
 def api_url(cloud: Any) -> str:
@@ -117,28 +112,26 @@ class Placed:
     frames: int
 
 
-def wait_indexed(cloud: Any, camera: str, keys: list[str], timeout: float = 90) -> None:
+def _wait_index(cloud: Any, camera: str, keys: list[str], present: bool, timeout: float) -> None:
+    """Poll the index (through the reader) until every key is in it (present) or none is."""
     bucket = cloud.bucket()
     days = {datetime(int(k.split("/")[2]), int(k.split("/")[3]), int(k.split("/")[4])).date() for k in keys}
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while True:
         have = {c.key for d in days for c in reader.day_clips(bucket, camera, d)}
-        if set(keys) <= have:
+        if (set(keys) <= have) if present else not (set(keys) & have):
             return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"index after {timeout}s: wanted {'all' if present else 'none'} of {sorted(keys)}")
         time.sleep(0.2)
-    raise AssertionError(f"not indexed in {timeout}s: {sorted(set(keys) - have)}")
+
+
+def wait_indexed(cloud: Any, camera: str, keys: list[str], timeout: float = 90) -> None:
+    _wait_index(cloud, camera, keys, True, timeout)
 
 
 def wait_gone(cloud: Any, camera: str, keys: list[str], timeout: float = 90) -> None:
-    bucket = cloud.bucket()
-    days = {datetime(int(k.split("/")[2]), int(k.split("/")[3]), int(k.split("/")[4])).date() for k in keys}
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        have = {c.key for d in days for c in reader.day_clips(bucket, camera, d)}
-        if not set(keys) & have:
-            return
-        time.sleep(0.2)
-    raise AssertionError("deleted clips still indexed")
+    _wait_index(cloud, camera, keys, False, timeout)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import requests
 from vigil_fn.api.sessions import SessionSigner
 from vigil_fn.api.users import UserStore
+from vigil_fn.ratelimit import slot_key
 
 
 def test_login_me_logout(make_user: Callable[..., Any], client: Callable[..., Any]) -> None:
@@ -49,16 +51,24 @@ def test_wrong_password_and_unknown_user_are_the_same_401(make_user: Callable[..
         assert "Set-Cookie" not in resp.headers
 
 
-def test_login_rate_limit_per_user(make_user: Callable[..., Any], client: Callable[..., Any]) -> None:
+def test_login_rate_limit_per_user(make_user: Callable[..., Any], client: Callable[..., Any], cloud: Any) -> None:
     account = make_user()
     api = client()
-    codes = [api.login(account.name, "wrong-password-xx").status_code for _ in range(12)]
-    assert codes[:10] == [401] * 10
-    assert 429 in codes[10:]
-    resp = api.login(account.name, account.password)  # even the right password waits for the window
+    # ten wrong attempts never exceed the limit of any one-minute window: all plain 401s
+    assert [api.login(account.name, "wrong-password-xx").status_code for _ in range(10)] == [401] * 10
+    # a window already full (another instance took the slots) refuses at once, even the right password
+    now = time.time()
+    subject = "lu-" + hashlib.sha256(account.name.encode()).hexdigest()[:40]
+    bucket = cloud.bucket()
+    for window in (int(now // 60), int(now // 60) + 1):
+        for slot in range(10):
+            bucket.put_object(slot_key(subject, window, slot), b"")
+    resp = api.login(account.name, account.password)
     assert resp.status_code == 429
-    assert resp.json()["error"]["code"] == "rate_limited"
+    assert resp.json()["error"]["code"] == "rate_limited" and "Set-Cookie" not in resp.headers
     assert 1 <= int(resp.headers["Retry-After"]) <= 60
+    other = make_user()
+    assert client().login(other.name, other.password).status_code == 200  # per user: others are not affected
 
 
 def test_forged_and_expired_cookies_are_refused(make_user: Callable[..., Any], client: Callable[..., Any],
@@ -132,3 +142,20 @@ def test_unknown_routes_and_methods(client: Callable[..., Any]) -> None:
     resp = api.request("DELETE", "/api/v1/login")
     assert resp.status_code == 405 and "POST" in resp.headers["Allow"]
     assert api.get("/api/v1/cameras").status_code == 401
+
+
+def test_used_sessions_slide_and_keep_their_csrf_token(make_user: Callable[..., Any], client: Callable[..., Any],
+                                                       session_key: bytes) -> None:
+    account = make_user()
+    base = client().base
+    signer = SessionSigner(session_key)
+    old, token = signer.issue(account.name, 1, time.time() - 3600)
+    resp = requests.get(f"{base}/api/v1/me", headers={"Cookie": f"vigil_session={old}"}, timeout=30)
+    assert resp.status_code == 200
+    fresh = resp.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    renewed = signer.verify(fresh, time.time())
+    assert renewed.sid == token.sid and renewed.expires_at > token.expires_at + 3000
+    assert resp.json()["csrf_token"] == signer.csrf_token(token)
+    recent, _ = signer.issue(account.name, 1, time.time())
+    quiet = requests.get(f"{base}/api/v1/me", headers={"Cookie": f"vigil_session={recent}"}, timeout=30)
+    assert quiet.status_code == 200 and "Set-Cookie" not in quiet.headers

@@ -24,8 +24,8 @@ T0_MS = int(T0.timestamp() * 1000)
 
 
 def token_status(config: dict[str, str]) -> int:
-    url = config["token_url"]
-    path = "/" + url.split("/", 3)[3]
+    url = config["token_url"] + "/v1/token"  # configs hold the base URL; the client appends the path
+    path = "/v1/token"
     headers = protocol.signed_headers(config["device_id"], config["device_secret"], "POST", path, b"{}",
                                       int(time.time()))
     headers["Content-Type"] = "application/json"
@@ -50,14 +50,14 @@ def test_delete_one_clip_and_a_range(camera_with_clips: Callable[..., Any], admi
     assert bad.status_code == 400
 
 
-def test_camera_admin_uses_the_registry_the_token_function_reads(admin: Api) -> None:
+def test_camera_admin_uses_the_registry_the_token_function_reads(admin: Api, cloud: Any) -> None:
     camera = f"cam-{uuid.uuid4().hex[:8]}"
     resp = admin.post("/api/v1/cameras", json={"id": camera, "name": "Front door"})
     assert resp.status_code == 201, resp.text
     doc = resp.json()
     config = doc["config"]
     assert doc["camera"]["id"] == camera and doc["camera"]["status"] == "enabled"
-    assert config["device_id"] == camera and config["token_url"].endswith("/v1/token")
+    assert config["device_id"] == camera and config["token_url"] == str(cloud.functions["vigil-token"]).rstrip("/")
     assert token_status(config) == 200
     assert admin.post("/api/v1/cameras", json={"id": camera}).status_code == 409
     assert admin.post(f"/api/v1/cameras/{camera}/disable").json()["status"] == "disabled"
@@ -93,6 +93,9 @@ def test_users_admin(admin: Api, client: Callable[..., Any]) -> None:
     assert user.get("/api/v1/me").status_code == 401
     assert admin.request("DELETE", f"/api/v1/users/{name}").status_code == 404
     assert admin.request("PATCH", "/api/v1/users/Bad Name!", json={"role": "admin"}).status_code in (400, 404)
+    me = admin.get("/api/v1/me").json()["user"]["name"]
+    refused = admin.request("PATCH", f"/api/v1/users/{me}", json={"password": "changed-but-not", "role": "viewer"})
+    assert refused.status_code == 409 and admin.get("/api/v1/me").status_code == 200  # nothing was written
 
 
 def test_retention_is_the_bucket_lifecycle(admin: Api, cloud: Any) -> None:

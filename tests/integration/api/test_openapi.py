@@ -20,10 +20,13 @@ def test_openapi_document_is_valid_and_complete(cloud: Any) -> None:
     served = {(r.method.lower(), r.path) for r in build_routes().routes}
     documented = {(m, p) for p, ops in doc["paths"].items() for m in ops}
     assert served <= documented
+    assert {"/api/v1/openapi.json", "/api/v1/health"} <= set(doc["paths"])
+    health = requests.get(f"{api_url(cloud)}/api/v1/health", timeout=30)
+    assert health.status_code == 200 and health.json() == {"status": "ok", "version": doc["info"]["version"]}
     login = doc["paths"]["/api/v1/login"]["post"]
     assert login["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/LoginRequest")
     assert {"200", "401", "429"} <= set(login["responses"])
     timeline = doc["paths"]["/api/v1/cameras/{id}/timeline"]["get"]
-    assert {p["name"] for p in timeline["parameters"]} == {"id", "start", "end"}
+    assert {p["name"] for p in timeline["parameters"]} == {"id", "start", "end", "detail"}
     assert "application/vnd.apple.mpegurl" in \
         doc["paths"]["/api/v1/cameras/{id}/playlist.m3u8"]["get"]["responses"]["200"]["content"]

@@ -332,3 +332,16 @@ def test_camera_clock_an_hour_off_still_uploads(dc_device, cloud, tmp_path):
     ClipUploader(oss).upload_file(clip, key)                      # stale_timestamp → skew learned
     assert abs(tokens.skew - 3600) < 5
     assert _stored(cloud, key) == (5000, crc64_file(clip))        # OSS accepted the corrected Date
+
+
+def test_access_denied_fetches_one_new_token_then_gives_up(dc_client, dc_device, cloud):
+    """A still-valid token that OSS denies may have been revoked: one fresh token is tried, not a storm."""
+    first = dc_client.tokens.token()
+    other = f"videos/not-{dc_device.device_id}/2026/12/01/100000000Z-1.ts"   # outside the device's prefix
+    with pytest.raises(oss2.exceptions.AccessDenied):
+        dc_client.oss.call(lambda b: b.put_object(other, b"x"), "put_object")
+    assert dc_client.tokens.fetches == 2
+    assert dc_client.tokens.current().access_key_id != first.access_key_id
+    with pytest.raises(oss2.exceptions.AccessDenied):  # within DENIAL_RECHECK_S: no further token
+        dc_client.oss.call(lambda b: b.put_object(other, b"x"), "put_object")
+    assert dc_client.tokens.fetches == 2

@@ -37,6 +37,7 @@ export class PlayerController {
   private generation = 0;
   private wantPlay = true;
   fatalErrors = 0;
+  private reloads = 0;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -64,9 +65,13 @@ export class PlayerController {
   wallNow(): number | null {
     if (!this.source) return null;
     if (this.source.kind === "direct") return this.source.start + this.video.currentTime * 1000;
-    const date = this.hls?.playingDate;
-    if (date && !this.video.seeking) return date.getTime();
-    return mediaToWall(this.frags, this.video.currentTime);
+    // hls.js's playingDate (EXT-X-PROGRAM-DATE-TIME of the fragment playing) while playing; it lags a
+    // seek until hls.js's next tick, so paused, seeking, or off by more than a segment it yields to
+    // the same PDT mapping computed from the playlist here
+    const mapped = mediaToWall(this.frags, this.video.currentTime);
+    const date = this.hls?.playingDate?.getTime();
+    if (date === undefined || this.video.paused || this.video.seeking) return mapped ?? date ?? null;
+    return mapped === null || Math.abs(date - mapped) < 1000 ? date : mapped;
   }
 
   private tick = (): void => {
@@ -172,7 +177,7 @@ export class PlayerController {
       return;
     }
     // no worker: the page's CSP (script-src 'self') refuses hls.js's blob: worker
-    const hls = new Hls({ enableWorker: false, lowLatencyMode: false, maxBufferLength: 30 });
+    const hls = new Hls({ enableWorker: false, lowLatencyMode: false, maxBufferLength: 12, maxMaxBufferLength: 60 });
     this.hls = hls;
     hls.on(Hls.Events.LEVEL_LOADED, (_e, data) => {
       this.frags = data.details.fragments
@@ -193,7 +198,18 @@ export class PlayerController {
         hls.recoverMediaError();
         return;
       }
+      // segment URLs are presigned for ≤ 15 min: after a long pause they expire, so ask the API
+      // for a fresh playlist at the same instant once before giving up
+      const here = this.wallNow();
+      if (data.type === Hls.ErrorTypes.NETWORK_ERROR && here !== null && this.reloads < 1) {
+        this.reloads += 1;
+        void this.load(here, false);
+        return;
+      }
       this.state({ loading: false, error: `Playback failed (${data.details}).` });
+    });
+    hls.on(Hls.Events.FRAG_BUFFERED, () => {
+      this.reloads = 0;
     });
     hls.loadSource(new URL(src.url, window.location.href).toString());
     hls.attachMedia(this.video);

@@ -23,8 +23,11 @@ export function wallToMedia(frags: FragTime[], wall: number): { time: number; sn
 
 /** The wall instant shown at media time `t`, or null outside every segment. */
 export function mediaToWall(frags: FragTime[], t: number): number | null {
+  // a segment's end is the next one's start: that instant belongs to the next segment
   for (const f of frags) {
-    if (t >= f.start && t < f.start + f.duration + 1e-3) return f.pdt + (t - f.start) * 1000;
+    if (t >= f.start && t < f.start + f.duration) return f.pdt + (t - f.start) * 1000;
   }
+  const last = frags[frags.length - 1];
+  if (last && t >= last.start && t <= last.start + last.duration + 1e-3) return last.pdt + (t - last.start) * 1000;
   return null;
 }

@@ -11,12 +11,14 @@ export function Admin() {
   const [ask, setAsk] = useState<Ask | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [rev, setRev] = useState(0); // bumped after each change: the audit list reloads
 
   const attempt = async (fn: () => Promise<void>) => {
     setError(null);
     setNotice(null);
     try {
       await fn();
+      setRev((r) => r + 1);
     } catch (e) {
       setError((e as Error).message);
     }
@@ -32,7 +34,7 @@ export function Admin() {
       <Retention attempt={attempt} setNotice={setNotice} />
       <CamerasAdmin attempt={attempt} setAsk={setAsk} setNotice={setNotice} />
       <UsersAdmin attempt={attempt} setAsk={setAsk} setNotice={setNotice} />
-      <Audit />
+      <Audit rev={rev} />
       {ask && (
         <Confirm
           title={ask.title}
@@ -51,6 +53,15 @@ export function Admin() {
   );
 }
 
+/** A button that asks for confirmation (the Admin screen's dialog) before it runs `ask.run`. */
+function AskButton(props: { setAsk?: (a: Ask) => void; name: string; text: string; danger?: boolean; ask: Ask }) {
+  return (
+    <button type="button" class={props.danger ? "danger" : undefined} aria-label={props.name} onClick={() => props.setAsk?.(props.ask)}>
+      {props.text}
+    </button>
+  );
+}
+
 interface Ctx {
   attempt: (fn: () => Promise<void>) => Promise<void>;
   setNotice: (s: string | null) => void;
@@ -60,7 +71,10 @@ interface Ctx {
 function Retention({ attempt, setNotice }: Ctx) {
   const [days, setDays] = useState("");
   useEffect(() => {
-    void attempt(async () => setDays(String((await api.retention()).days)));
+    void attempt(async () => {
+      const r = await api.retention();
+      setDays(r.days === null ? "" : String(r.days));
+    });
   }, []);
   const save = (ev: Event) => {
     ev.preventDefault();
@@ -76,7 +90,7 @@ function Retention({ attempt, setNotice }: Ctx) {
       <form onSubmit={save} class="inline">
         <label>
           Keep recordings (days)
-          <input type="number" min={1} max={3650} required name="retention" value={days} onInput={(e) => setDays(e.currentTarget.value)} />
+          <input type="number" min={1} max={3650} required name="retention" placeholder="not set" value={days} onInput={(e) => setDays(e.currentTarget.value)} />
         </label>
         <button type="submit">Save retention</button>
       </form>
@@ -108,8 +122,8 @@ function CamerasAdmin({ attempt, setAsk, setNotice }: Ctx) {
     attempt(async () => {
       const r = await api.cameraAction(c.id, action);
       if (r?.config) setConfig({ id: c.id, text: JSON.stringify(r.config, null, 2) });
-      setNotice(`Camera ${c.id}: ${action}d.`);
       await reload();
+      setNotice(`Camera ${c.id}: ${action}d.`);
     });
 
   return (
@@ -145,6 +159,10 @@ function CamerasAdmin({ attempt, setAsk, setNotice }: Ctx) {
               </td>
               <td>{c.status}</td>
               <td class="actions">
+                {c.status === "removed" ? (
+                  <span class="hint">recordings kept until retention removes them</span>
+                ) : (
+                  <>
                 {c.status === "enabled" ? (
                   <button type="button" aria-label={`Disable ${c.id}`} onClick={() => void act(c, "disable")}>
                     Disable
@@ -154,39 +172,35 @@ function CamerasAdmin({ attempt, setAsk, setNotice }: Ctx) {
                     Enable
                   </button>
                 )}
-                <button
-                  type="button"
-                  aria-label={`Rotate secret of ${c.id}`}
-                  onClick={() =>
-                    setAsk?.({
-                      title: `Rotate the secret of ${c.id}?`,
-                      body: "The camera stops uploading until it gets the new configuration.",
-                      label: "Rotate",
-                      run: () => act(c, "rotate"),
-                    })
-                  }
-                >
-                  Rotate
-                </button>
-                <button
-                  type="button"
-                  class="danger"
-                  aria-label={`Remove ${c.id}`}
-                  onClick={() =>
-                    setAsk?.({
-                      title: `Remove camera ${c.id}?`,
-                      body: "The camera can no longer upload. Its recordings stay until retention removes them.",
-                      label: "Remove",
-                      run: async () => {
-                        await api.removeCamera(c.id);
-                        setNotice(`Camera ${c.id} removed.`);
-                        await reload();
-                      },
-                    })
-                  }
-                >
-                  Remove
-                </button>
+                <AskButton
+                  setAsk={setAsk}
+                  name={`Rotate secret of ${c.id}`}
+                  text="Rotate"
+                  ask={{
+                    title: `Rotate the secret of ${c.id}?`,
+                    body: "The camera stops uploading until it gets the new configuration.",
+                    label: "Rotate",
+                    run: () => act(c, "rotate"),
+                  }}
+                />
+                <AskButton
+                  setAsk={setAsk}
+                  name={`Remove ${c.id}`}
+                  text="Remove"
+                  danger
+                  ask={{
+                    title: `Remove camera ${c.id}?`,
+                    body: "The camera can no longer upload. Its recordings stay until retention removes them.",
+                    label: "Remove",
+                    run: async () => {
+                      await api.removeCamera(c.id);
+                      await reload();
+                      setNotice(`Camera ${c.id} removed.`);
+                    },
+                  }}
+                />
+                  </>
+                )}
               </td>
             </tr>
           ))}
@@ -217,6 +231,22 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
   const camList = (text: string): string[] | undefined => {
     const ids = text.split(/[\s,]+/).filter(Boolean);
     return ids.length ? ids : undefined;
+  };
+  const [edit, setEdit] = useState<{ name: string; password: string; cameras: string } | null>(null);
+  const saveEdit = (ev: Event) => {
+    ev.preventDefault();
+    const e = edit;
+    if (!e) return;
+    void attempt(async () => {
+      const ids = camList(e.cameras);
+      await api.updateUser(e.name, {
+        ...(e.password ? { password: e.password } : {}),
+        ...(ids ? { cameras: ids } : { all_cameras: true }),
+      });
+      setEdit(null);
+      await reload();
+      setNotice(`User ${e.name} updated${e.password ? " (their sessions ended with the new password)" : ""}.`);
+    });
   };
   const add = (ev: Event) => {
     ev.preventDefault();
@@ -261,31 +291,58 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
                 </select>
               </td>
               <td>{u.cameras === null ? "all" : u.cameras.join(", ") || "none"}</td>
-              <td>
+              <td class="actions">
                 <button
                   type="button"
-                  class="danger"
-                  aria-label={`Remove user ${u.name}`}
-                  onClick={() =>
-                    setAsk?.({
-                      title: `Remove user ${u.name}?`,
-                      body: "They are signed out and can no longer sign in.",
-                      label: "Remove",
-                      run: async () => {
-                        await api.removeUser(u.name);
-                        setNotice(`User ${u.name} removed.`);
-                        await reload();
-                      },
-                    })
-                  }
+                  aria-label={`Edit user ${u.name}`}
+                  onClick={() => setEdit({ name: u.name, password: "", cameras: (u.cameras ?? []).join(", ") })}
                 >
-                  Remove
+                  Edit
                 </button>
+                <AskButton
+                  setAsk={setAsk}
+                  name={`Remove user ${u.name}`}
+                  text="Remove"
+                  danger
+                  ask={{
+                    title: `Remove user ${u.name}?`,
+                    body: "They are signed out and can no longer sign in.",
+                    label: "Remove",
+                    run: async () => {
+                      await api.removeUser(u.name);
+                      await reload();
+                      setNotice(`User ${u.name} removed.`);
+                    },
+                  }}
+                />
               </td>
             </tr>
           ))}
         </tbody>
       </table>
+      {edit && (
+        <form onSubmit={saveEdit} class="inline" aria-label={`Edit user ${edit.name}`}>
+          <strong>{edit.name}</strong>
+          <label>
+            New password (empty = keep)
+            <input
+              name="edit-password"
+              type="password"
+              autoComplete="new-password"
+              value={edit.password}
+              onInput={(e) => setEdit({ ...edit, password: e.currentTarget.value })}
+            />
+          </label>
+          <label>
+            Cameras (ids, empty = all)
+            <input name="edit-cameras" value={edit.cameras} onInput={(e) => setEdit({ ...edit, cameras: e.currentTarget.value })} />
+          </label>
+          <button type="submit">Save user</button>
+          <button type="button" onClick={() => setEdit(null)}>
+            Cancel
+          </button>
+        </form>
+      )}
       <form onSubmit={add} class="inline" aria-label="Add a user">
         <label>
           User name
@@ -319,7 +376,7 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
   );
 }
 
-function Audit() {
+function Audit({ rev }: { rev: number }) {
   const [entries, setEntries] = useState<AuditEntry[]>([]);
   const [next, setNext] = useState<string | number | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -334,7 +391,7 @@ function Audit() {
   };
   useEffect(() => {
     void load();
-  }, []);
+  }, [rev]);
   return (
     <section aria-labelledby="audit-h" class="card">
       <h2 id="audit-h">Audit</h2>
@@ -351,19 +408,21 @@ function Audit() {
               <th scope="col">User</th>
               <th scope="col">Action</th>
               <th scope="col">Target</th>
+              <th scope="col">Detail</th>
               <th scope="col">Client</th>
               <th scope="col">Result</th>
             </tr>
           </thead>
           <tbody>
             {entries.map((e) => (
-              <tr key={e.request_id + e.time}>
+              <tr key={`${e.time}-${e.request_id ?? ""}-${e.action}`}>
                 <td>
                   <Time ms={e.time} />
                 </td>
                 <td>{e.user}</td>
                 <td>{e.action}</td>
                 <td>{e.target}</td>
+                <td>{e.detail}</td>
                 <td>{e.client}</td>
                 <td>{e.ok ? "ok" : "refused"}</td>
               </tr>

@@ -13,6 +13,7 @@ import { Calendar } from "../timeline/Calendar";
 import { clipAt, nextClip, playableFrom, prevClip, type Span, type TimelineItem } from "../timeline/model";
 import { Timeline } from "../timeline/Timeline";
 import { Confirm } from "../ui/Confirm";
+import { Icon } from "../ui/Icon";
 import { Time } from "../ui/Time";
 
 type Pending = { kind: "clip"; key: string; start: number; end: number } | { kind: "range"; span: Span };
@@ -71,14 +72,15 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
   }, [id]);
 
   const loadDay = useCallback(
-    async (d: number) => {
+    async (d: number, current: () => boolean = () => true) => {
       try {
         const tl = await api.timeline(id, d, dayEnd(d));
+        if (!current()) return null; // an answer for a day the page has left
         setItems(tl.items);
         setItemsDay(d);
         return tl.items;
       } catch (e) {
-        setMessage((e as Error).message);
+        if (current()) setMessage((e as Error).message);
         return null;
       }
     },
@@ -89,14 +91,17 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
   useEffect(() => {
     if (day === null) return;
     let alive = true;
-    void loadDay(day).then((list) => {
-      if (!alive || !list || wantSeek.current === null) return;
+    // start playing at once, beside the timeline request: the player finds the first recording at
+    // or after the instant itself, so the first frame does not wait for the day's timeline
+    if (wantSeek.current !== null) {
       const target = wantSeek.current;
       wantSeek.current = null;
-      startAt(target, list);
-    });
+      setCursor(target);
+      void ctrl.current?.seek(target);
+    }
+    void loadDay(day, () => alive);
     const today = dayStart(Date.now()) === day;
-    const timer = today ? setInterval(() => void loadDay(day), 30_000) : undefined;
+    const timer = today ? setInterval(() => void loadDay(day, () => alive), 30_000) : undefined;
     return () => {
       alive = false;
       clearInterval(timer);
@@ -191,11 +196,12 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
 
   const onJump = (ev: Event) => {
     ev.preventDefault();
-    const target = parseInputValue(jump);
+    const target = parseInputValue(jump || (cursor !== null ? toInputValue(cursor) : ""));
     if (target === null) {
       setMessage("Type a date and time like 2026-12-01T14:05:00.");
       return;
     }
+    setJump(""); // the field follows playback again
     seekTo(target);
   };
 
@@ -209,7 +215,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
         </a>
         <h1>{camera ? camera.name || camera.id : id}</h1>
         {camera && (
-          <span class={`badge ${camera.status}`}>{camera.status === "disabled" ? "disabled" : camera.online ? "online" : "offline"}</span>
+          <span class={`badge ${camera.status}`}>{camera.status !== "enabled" ? camera.status : camera.online ? "online" : "offline"}</span>
         )}
       </div>
       {live && (
@@ -235,19 +241,19 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
       </div>
       <div class="controls" role="toolbar" aria-label="Playback">
         <button type="button" aria-label="Previous clip" title="Previous clip" disabled={!prev} onClick={() => prev && seekTo(prev.start)}>
-          ⏮
+          <Icon name="prev" />
         </button>
         <button type="button" aria-label="Back 10 seconds" title="Back 10 s (←)" disabled={cursor === null} onClick={() => cursor !== null && seekTo(cursor - 10_000)}>
           −10 s
         </button>
         <button type="button" aria-label={state.playing ? "Pause" : "Play"} title="Play / pause (space)" onClick={() => ctrl.current?.togglePlay()}>
-          {state.playing ? "⏸" : "▶"}
+          <Icon name={state.playing ? "pause" : "play"} />
         </button>
         <button type="button" aria-label="Forward 10 seconds" title="Forward 10 s (→)" disabled={cursor === null} onClick={() => cursor !== null && seekTo(cursor + 10_000)}>
           +10 s
         </button>
         <button type="button" aria-label="Next clip" title="Next clip" disabled={!next} onClick={() => next && seekTo(next.start)}>
-          ⏭
+          <Icon name="next" />
         </button>
         <button
           type="button"
@@ -263,10 +269,10 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
           {live ? "■ Stop live" : "● Live"}
         </button>
         <button type="button" aria-label="Full screen" title="Full screen (f)" onClick={toggleFullscreen}>
-          ⛶
+          <Icon name="fullscreen" />
         </button>
         <button type="button" aria-label="Download clip" title="Download the clip under the cursor" disabled={!here} onClick={download}>
-          ⬇ Clip
+          <Icon name="download" /> Clip
         </button>
         {isAdmin && (
           <button
@@ -282,7 +288,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
         )}
       </div>
       <p class="status" role="status" aria-live="polite">
-        {state.error ?? message ?? (state.ended ? "End of recordings." : "\u00a0")}
+        {state.error ?? message ?? (state.ended ? "No more recordings after this time." : "\u00a0")}
       </p>
       <div class="nav-row">
         <form class="jump" onSubmit={onJump} aria-label="Jump to a time">
@@ -303,7 +309,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
           ‹ Day
         </button>
         <button type="button" aria-expanded={calendar} aria-label="Calendar" onClick={() => setCalendar(!calendar)}>
-          📅 {day !== null ? dayKey(day) : ""}
+          <Icon name="calendar" /> {day !== null ? dayKey(day) : ""}
         </button>
         <button type="button" aria-label="Next day" onClick={() => day !== null && seekTo(dayEnd(day))}>
           Day ›

@@ -51,8 +51,8 @@ export function Cameras() {
               <h2>{c.name || c.id}</h2>
               <p class="id">{c.id}</p>
               <p>
-                <span class={`dot ${c.status === "disabled" ? "off" : c.online ? "on" : "away"}`} aria-hidden="true" />
-                {c.status === "disabled" ? "Disabled" : c.online ? "Online" : "Offline"}
+                <span class={`dot ${c.status !== "enabled" ? "off" : c.online ? "on" : "away"}`} aria-hidden="true" />
+                {c.status === "disabled" ? "Disabled" : c.status === "removed" ? "Removed (recordings kept)" : c.online ? "Online" : "Offline"}
               </p>
               <dl>
                 <dt>Newest clip</dt>

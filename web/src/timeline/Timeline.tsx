@@ -2,7 +2,7 @@
 // Click or drag to seek (touch too), wheel / pinch / buttons to zoom from 24 h to one minute,
 // and a range-selection mode for export and range delete.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { formatClock, formatLocal, formatTick, formatUtc } from "../time";
+import { formatClock, formatDuration, formatLocal, formatTick, formatUtc } from "../time";
 import {
   blocks,
   clampView,
@@ -38,7 +38,13 @@ export function Timeline(props: TimelineProps) {
   const [width, setWidth] = useState(800);
   const [view, setView] = useState<Span>(bounds);
   const [hover, setHover] = useState<number | null>(null);
-  const [drag, setDrag] = useState<Drag | null>(null);
+  const [drag, setDragState] = useState<Drag | null>(null);
+  // handlers read the drag from a ref: a fast click's pointerup can arrive before the re-render
+  const dragRef = useRef<Drag | null>(null);
+  const setDrag = (d: Drag | null) => {
+    dragRef.current = d;
+    setDragState(d);
+  };
   const pointers = useRef(new Map<number, number>());
   const viewRef = useRef(view);
   viewRef.current = view;
@@ -113,6 +119,7 @@ export function Timeline(props: TimelineProps) {
     setHover(t);
     if (!pointers.current.has(ev.pointerId)) return;
     pointers.current.set(ev.pointerId, ev.clientX);
+    const drag = dragRef.current;
     if (!drag) return;
     if (drag.kind === "pinch" && pointers.current.size === 2) {
       const now = pinchState();
@@ -128,6 +135,7 @@ export function Timeline(props: TimelineProps) {
 
   const onPointerUp = (ev: PointerEvent) => {
     pointers.current.delete(ev.pointerId);
+    const drag = dragRef.current;
     if (!drag) return;
     if (drag.kind === "pinch") {
       if (pointers.current.size === 0) setDrag(null);
@@ -135,7 +143,8 @@ export function Timeline(props: TimelineProps) {
     }
     if (drag.kind === "scrub") props.onSeek(timeAt(ev.clientX));
     if (drag.kind === "select") {
-      const span = { start: Math.min(drag.from, drag.to), end: Math.max(drag.from, drag.to) };
+      const to = timeAt(ev.clientX);
+      const span = { start: Math.min(drag.from, to), end: Math.max(drag.from, to) };
       props.onSelect?.(span.end - span.start >= 1000 ? span : null);
     }
     setDrag(null);
@@ -181,7 +190,7 @@ export function Timeline(props: TimelineProps) {
           ▶
         </button>
         <span class="tl-span" aria-live="polite">
-          {formatTick(view.start)}–{formatTick(view.end)}
+          {formatTick(view.start)}–{formatTick(view.end)} · {formatDuration(span)}
         </span>
       </div>
       <div
@@ -203,7 +212,7 @@ export function Timeline(props: TimelineProps) {
         onPointerLeave={() => setHover(null)}
       >
         <div class="tl-ruler" aria-hidden="true">
-          {ticks(view, width).map((t) => (
+          {ticks(view, width).filter((t) => x(t) < width - 36).map((t) => (
             <span key={t} class="tl-tick" style={{ left: `${x(t)}px` }}>
               {formatTick(t)}
             </span>

@@ -1,0 +1,289 @@
+"""The pre-deploy check: what the real Serverless Devs CLI makes of `s.yaml`, and what `s deploy` would ship.
+
+`s deploy` needs the network (it downloads the `fc3` component), so it stays the operator's command. What can be
+checked here is checked with the real CLI (`@serverless-devs/s`, pinned in `infra/deploy/package.json`):
+
+1. `s preview -o json` renders `s.yaml` (vars, `${env(...)}`, `${config('AccountID')}`) with placeholder credentials
+   in a throwaway `s` home, so the user's `~/.s` is never read or written;
+2. every `resources.*.props` validates against the published fc3 props schema;
+3. localcloud's own renderer (the one the local FC runtime runs) gives exactly the same document — one truth;
+4. the pre-deploy actions run into a temporary copy of the code, and the package each function would ship is
+   listed with the files `.fcignore` leaves in, checked for what must and must not be in it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pathspec
+from jsonschema import Draft7Validator
+
+REPO = Path(__file__).resolve().parents[2]
+SPEC_PATH = REPO / "s.yaml"
+S_PACKAGE_DIR = REPO / "infra" / "deploy"
+SHARED_SCHEMA = REPO.parent / "shared" / "schemas" / "fc3-props.schema.json"
+VENDORED_SCHEMA = REPO / "infra" / "localcloud" / "fc" / "fc3-props.schema.json"
+
+PLACEHOLDER_ACCOUNT_ID = "1234567890123456"
+PLACEHOLDER_ACCESS_KEY_ID = "LTAI5tPlaceholderKeyId0"
+PLACEHOLDER_ACCESS_KEY_SECRET = "placeholder-secret-not-a-real-key"  # noqa: S105 - a placeholder by design
+# A representative cloud environment: not the s.yaml defaults, so the check shows that values flow through.
+REPRESENTATIVE_ENV: dict[str, str] = {
+    "VIGIL_REGION": "cn-shanghai",
+    "VIGIL_BUCKET": "vigil-example-recordings",
+    "VIGIL_OSS_ENDPOINT": "https://oss-cn-shanghai-internal.aliyuncs.com",
+    "VIGIL_PUBLIC_OSS_ENDPOINT": "https://oss-cn-shanghai.aliyuncs.com",
+    "VIGIL_STS_ENDPOINT": "sts-vpc.cn-shanghai.aliyuncs.com",
+    "VIGIL_LOG_LEVEL": "INFO",
+}
+_REQUIRED_ENV = re.compile(r"""\$\{\s*env\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*\)\s*\}""")
+
+# What a function's code package must hold (relative to the code root) and must never hold.
+MUST_CONTAIN = ("vigil_fn/__init__.py", "python/vigil_camera/__init__.py", "webroot/index.html")
+MUST_NOT_MATCH = pathspec.PathSpec.from_lines("gitignore", [
+    "tests/", "test/", "conftest.py", "__pycache__/", "*.pyc", ".venv/", "node_modules/", ".git/",
+    ".pytest_cache/", ".mypy_cache/", ".ruff_cache/", ".hypothesis/", "*.egg-info/",
+    # development-only Python packages that must not reach a function
+    "python/pytest/", "python/_pytest/", "python/hypothesis/", "python/mypy/", "python/ruff/", "python/moto/",
+])
+# FC's python3.10 runtime loads only extension modules built for CPython 3.10 (or the stable ABI).
+FC_PYTHON_TAG = "cpython-310"
+_EXT_TAG = re.compile(r"\.(cpython-\d+)[^/]*\.so$")
+# Always left out by the fc3 component's zip step, whatever .fcignore says.
+FC3_ALWAYS_IGNORED = (".git/", ".svn/", ".env", ".DS_Store", "node_modules/", ".s/")
+
+
+class DeployCheckError(RuntimeError):
+    """The check could not run (no `s` CLI, `s preview` failed) or found the deployment wrong."""
+
+
+# -- the real CLI ------------------------------------------------------------------------------
+
+def s_binary() -> Path:
+    path = S_PACKAGE_DIR / "node_modules" / ".bin" / "s"
+    if not path.exists():
+        raise DeployCheckError(f"the Serverless Devs CLI is not installed at {path}: run `make s-cli`")
+    return path
+
+
+def required_env_names(spec_path: Path = SPEC_PATH) -> list[str]:
+    """Environment variables `s.yaml` reads without a default: `s preview` fails unless each is set."""
+    return sorted(set(_REQUIRED_ENV.findall(spec_path.read_text())))
+
+
+def representative_env(spec_path: Path = SPEC_PATH) -> dict[str, str]:
+    """REPRESENTATIVE_ENV plus a placeholder for every variable s.yaml requires (secrets included)."""
+    env = dict(REPRESENTATIVE_ENV)
+    for name in required_env_names(spec_path):
+        env.setdefault(name, "0" * 64 if name.endswith("_KEY") else f"placeholder-{name.lower()}")
+    return env
+
+
+def _run_s(args: list[str], home: Path, env: Mapping[str, str], cwd: Path) -> str:
+    full_env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "CI": "true", "NO_COLOR": "1", **env}
+    proc = subprocess.run([str(s_binary()), *args], cwd=cwd, env=full_env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-12:])
+        raise DeployCheckError(f"`s {shlex.join(args)}` failed (exit {proc.returncode}):\n{tail}")
+    return proc.stdout
+
+
+def s_preview(spec_path: Path = SPEC_PATH, env: Mapping[str, str] | None = None,
+              account_id: str = PLACEHOLDER_ACCOUNT_ID) -> dict[str, Any]:
+    """`s preview -t s.yaml -o json` with placeholder credentials in a throwaway `s` home."""
+    env = dict(representative_env(spec_path) if env is None else env)
+    with tempfile.TemporaryDirectory(prefix="vigil-s-home-") as home:
+        _run_s(["config", "add", "--AccessKeyID", PLACEHOLDER_ACCESS_KEY_ID,
+                "--AccessKeySecret", PLACEHOLDER_ACCESS_KEY_SECRET, "--AccountID", account_id,
+                "-a", "default", "-f"], Path(home), env, spec_path.parent)
+        out = _run_s(["preview", "-t", spec_path.name, "-o", "json", "--silent"], Path(home), env, spec_path.parent)
+    start = out.find("{")
+    try:
+        doc = json.loads(out[start:]) if start >= 0 else None
+    except json.JSONDecodeError as exc:
+        raise DeployCheckError(f"`s preview` printed no JSON document: {exc}") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("resources"), dict):
+        raise DeployCheckError("`s preview` printed no resources")
+    return doc
+
+
+# -- the checks on the rendered document -------------------------------------------------------
+
+def schema_path() -> Path:
+    """The published schema in shared/ when it is beside the checkout, else the copy localcloud vendors."""
+    return SHARED_SCHEMA if SHARED_SCHEMA.exists() else VENDORED_SCHEMA
+
+
+def schema_errors(preview: Mapping[str, Any], schema: Path | None = None) -> list[str]:
+    """Every schema violation of every resource's props, as `resources.<r>.props.<path>: message`."""
+    validator = Draft7Validator(json.loads((schema or schema_path()).read_text()))
+    errors = []
+    for rname, res in sorted(preview["resources"].items()):
+        for err in sorted(validator.iter_errors(res.get("props") or {}), key=lambda e: list(map(str, e.path))):
+            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
+            errors.append(f"resources.{rname}.props{where}: {err.message}")
+    return errors
+
+
+FC_ENV_LIMIT_BYTES = 4096  # FC: "the total size of all environment variables cannot exceed 4 KB"
+
+
+def limit_errors(preview: Mapping[str, Any]) -> list[str]:
+    """FC limits the schema does not express: the environment variables of a function fit in 4 KB."""
+    errors = []
+    for rname, res in sorted(preview["resources"].items()):
+        env = (res.get("props") or {}).get("environmentVariables") or {}
+        size = sum(len(str(k).encode()) + len(str(v).encode()) for k, v in env.items())
+        if size > FC_ENV_LIMIT_BYTES:
+            errors.append(f"resources.{rname}.props.environmentVariables: {size} bytes, FC allows {FC_ENV_LIMIT_BYTES}")
+    return errors
+
+
+def localcloud_render(spec_path: Path, env: Mapping[str, str], account_id: str) -> dict[str, Any]:
+    """The document localcloud's FC runtime derives from s.yaml (rendered and validated by its own code)."""
+    from localcloud.fc import spec
+
+    return spec.load(spec_path, env, {"AccountID": account_id}).raw
+
+
+def differences(a: Any, b: Any, where: str = "") -> Iterator[str]:
+    """Paths at which two JSON-like documents differ (value or type), for a readable report."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b), key=str):
+            here = f"{where}.{key}" if where else str(key)
+            if key not in a:
+                yield f"{here}: only in s preview ({b[key]!r})"
+            elif key not in b:
+                yield f"{here}: only in localcloud ({a[key]!r})"
+            else:
+                yield from differences(a[key], b[key], here)
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            yield from differences(x, y, f"{where}[{i}]")
+    elif a != b or type(a) is not type(b):
+        yield f"{where}: localcloud {a!r} != s preview {b!r}"
+
+
+def parity_differences(preview: Mapping[str, Any], spec_path: Path, env: Mapping[str, str],
+                       account_id: str) -> list[str]:
+    """Where localcloud's rendering of every resource (props and actions) and the vars differs from `s`'s."""
+    local = localcloud_render(spec_path, env, account_id)
+    out = list(differences(local.get("vars"), preview.get("vars"), "vars"))
+    out += differences(local["resources"], preview["resources"], "resources")
+    return out
+
+
+# -- the code package --------------------------------------------------------------------------
+
+@dataclass
+class PackageReport:
+    """What one function's code package holds, and what is wrong with it."""
+
+    resource: str
+    function: str
+    code_dir: str
+    files: int
+    bytes: int
+    zip_bytes: int
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def fcignore(code_dir: Path) -> pathspec.PathSpec:
+    lines = list(FC3_ALWAYS_IGNORED)
+    ignore_file = code_dir / ".fcignore"
+    if ignore_file.exists():
+        lines += ignore_file.read_text().splitlines()
+    return pathspec.PathSpec.from_lines("gitignore", lines)
+
+
+def package_files(code_dir: Path) -> list[str]:
+    """Files (relative, posix) that the fc3 component would zip from `code_dir` after `.fcignore`."""
+    spec = fcignore(code_dir)
+    out = []
+    for path in sorted(code_dir.rglob("*")):
+        if path.is_file():
+            rel = path.relative_to(code_dir).as_posix()
+            if not spec.match_file(rel):
+                out.append(rel)
+    return out
+
+
+def _copy_sources(work: Path) -> None:
+    """The repo folders the code packages are built from, without caches or an earlier pre-deploy output."""
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "*.egg-info", "build")
+    for name in ("functions", "device_client"):
+        shutil.copytree(REPO / name, work / name, ignore=skip, symlinks=False)
+    shutil.rmtree(work / "functions" / "python", ignore_errors=True)
+
+
+def run_pre_deploy(preview: Mapping[str, Any], work: Path) -> list[str]:
+    """Run each distinct `actions.pre-deploy` step of the preview in the copy; returns the commands run."""
+    ran: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for _rname, res in sorted(preview["resources"].items()):
+        for step in (res.get("actions") or {}).get("pre-deploy") or []:
+            command, path = str(step.get("run", "")), str(step.get("path", "."))
+            if not command or (command, path) in seen:
+                continue
+            seen.add((command, path))
+            argv = shlex.split(command)
+            if argv and argv[0] == "pip":  # the operator's pip is the venv's here: same package, same wheels
+                argv = [sys.executable, "-m", "pip", *argv[1:], "-q", "--disable-pip-version-check"]
+            proc = subprocess.run(argv, cwd=work / path, capture_output=True, text=True, timeout=600, check=False)
+            if proc.returncode != 0:
+                raise DeployCheckError(f"pre-deploy `{command}` in {path} failed:\n{proc.stderr[-2000:]}")
+            ran.append(f"{command}  (in {path})")
+    return ran
+
+
+def package_report(rname: str, props: Mapping[str, Any], work: Path, zip_dir: Path) -> PackageReport:
+    code_dir = (work / str(props["code"])).resolve()
+    files = package_files(code_dir)
+    zip_path = zip_dir / f"{props['functionName']}.zip"
+    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for rel in files:
+            zf.write(code_dir / rel, rel)
+    report = PackageReport(rname, str(props["functionName"]), str(props["code"]), len(files),
+                           sum((code_dir / rel).stat().st_size for rel in files), zip_path.stat().st_size)
+    present = set(files)
+    handler_module = str(props["handler"]).rsplit(".", 1)[0].replace(".", "/") + ".py"
+    for needed in (*MUST_CONTAIN, handler_module):
+        if needed not in present:
+            report.problems.append(f"missing {needed}")
+    bad = sorted({rel for rel in files if MUST_NOT_MATCH.match_file(rel)})
+    if bad:
+        report.problems.append(f"{len(bad)} files that must not ship, e.g. {', '.join(bad[:3])}")
+    wrong_abi = sorted(rel for rel in files if (m := _EXT_TAG.search(rel)) and m.group(1) != FC_PYTHON_TAG)
+    if wrong_abi:
+        report.problems.append(f"{len(wrong_abi)} extension modules not built for FC's {FC_PYTHON_TAG}, "
+                               f"e.g. {wrong_abi[0]} (run the pre-deploy step with Python 3.10)")
+    return report
+
+
+def check_packages(preview: Mapping[str, Any], out_dir: Path) -> tuple[list[str], list[PackageReport]]:
+    """Copy the sources into `out_dir`, run the pre-deploy actions there, and report every function's package."""
+    work = out_dir / "work"
+    zips = out_dir / "packages"
+    work.mkdir(parents=True, exist_ok=True)
+    zips.mkdir(exist_ok=True)
+    _copy_sources(work)
+    ran = run_pre_deploy(preview, work)
+    reports = [package_report(r, res["props"], work, zips) for r, res in sorted(preview["resources"].items())
+               if res.get("component") == "fc3"]
+    return ran, reports

@@ -1,0 +1,95 @@
+"""`vigil deploy check`: the real `s preview` of s.yaml, its schema and parity checks, and the code packages.
+
+The logic lives in `deploy_check`; this module only parses arguments and prints what a person reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import deploy_check as dc
+
+
+def register(sub: Any) -> None:
+    deploy = sub.add_parser("deploy", help="check the deployment with the real Serverless Devs CLI (s)")
+    deploy_sub = deploy.add_subparsers(dest="deploy_command", metavar="COMMAND")
+    deploy_sub.required = True
+    check = deploy_sub.add_parser(
+        "check",
+        help="s preview + fc3 schema + localcloud parity + the code package each function would ship",
+        description="Render s.yaml with the pinned `s` CLI (placeholder credentials, throwaway s home), validate "
+        "every resource's props against the fc3 schema, compare with localcloud's rendering, then run the "
+        "pre-deploy actions into a temporary folder and list each function's code package. "
+        "`s deploy` itself is yours to run (it needs the network).",
+    )
+    check.add_argument("--spec", type=Path, default=dc.SPEC_PATH, help="the s.yaml to check (default: %(default)s)")
+    check.add_argument("--out", type=Path, default=None,
+                       help="folder for the packaged copy and the zips (default: a temporary folder, removed)")
+    check.add_argument("--no-package", action="store_true", help="skip the pre-deploy packaging step (default: run it)")
+    check.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
+    check.set_defaults(func=run_check)
+
+
+def _check(args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
+    env = dc.representative_env(args.spec)
+    preview = dc.s_preview(args.spec, env)
+    result: dict[str, Any] = {
+        "spec": str(args.spec),
+        "functions": {r: res["props"].get("functionName") for r, res in sorted(preview["resources"].items())},
+        "schema": str(dc.schema_path()),
+        "schema_errors": dc.schema_errors(preview) + dc.limit_errors(preview),
+        "parity_differences": dc.parity_differences(preview, args.spec, env, dc.PLACEHOLDER_ACCOUNT_ID),
+        "pre_deploy": [],
+        "packages": [],
+    }
+    if not args.no_package:
+        ran, reports = dc.check_packages(preview, out_dir)
+        result["pre_deploy"] = ran
+        result["packages"] = [r.to_dict() for r in reports]
+    result["ok"] = not (result["schema_errors"] or result["parity_differences"]
+                        or any(p["problems"] for p in result["packages"]))
+    return result
+
+
+def _print(result: dict[str, Any]) -> None:
+    print(f"s preview of {result['spec']}: {len(result['functions'])} resources "
+          f"({', '.join(f'{r}={n}' for r, n in result['functions'].items())})")
+    print(f"fc3 props schema ({result['schema']}): "
+          + ("ok" if not result["schema_errors"] else f"{len(result['schema_errors'])} errors"))
+    for line in result["schema_errors"]:
+        print(f"  {line}")
+    print("localcloud renders the same document: "
+          + ("yes" if not result["parity_differences"] else f"no, {len(result['parity_differences'])} differences"))
+    for line in result["parity_differences"]:
+        print(f"  {line}")
+    for command in result["pre_deploy"]:
+        print(f"pre-deploy ran: {command}")
+    if result["packages"]:
+        print(f"{'function':<16} {'files':>6} {'unzipped':>10} {'zip':>10}  problems")
+        for p in result["packages"]:
+            print(f"{p['function']:<16} {p['files']:>6} {p['bytes'] / 1e6:>8.1f}MB {p['zip_bytes'] / 1e6:>8.1f}MB  "
+                  + ("; ".join(p["problems"]) or "none"))
+    print("deploy check: " + ("ok" if result["ok"] else "FAILED"))
+
+
+def run_check(args: argparse.Namespace) -> int:
+    try:
+        if args.out is not None:
+            args.out.mkdir(parents=True, exist_ok=True)
+            result = _check(args, args.out)
+        else:
+            with tempfile.TemporaryDirectory(prefix="vigil-deploy-check-") as tmp:
+                result = _check(args, Path(tmp))
+    except dc.DeployCheckError as exc:
+        print(f"vigil deploy check: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print(result)
+    return 0 if result["ok"] else 1

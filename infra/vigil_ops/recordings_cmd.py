@@ -1,0 +1,191 @@
+"""`vigil timeline`, `vigil clips url|download|delete`, `vigil playlist`: recordings from a terminal.
+
+The same modules as the viewer API (`vigil_fn.api.index_view`, `.playlist`, `.presign`), with the
+operator's key: the timeline is the index's, playlists are built by the same RFC 8216 builder, and
+URLs are presigned for at most 15 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import oss2
+from tqdm import tqdm
+from vigil_camera.keys import parse_clip_key
+from vigil_camera.protocol import validate_device_id
+from vigil_fn.api import index_view
+from vigil_fn.api.presign import MAX_URL_TTL, UrlSigner
+from vigil_fn.api.times import day_start_ms, iso, parse_instant
+from vigil_fn.api.vod import VodError, build_vod
+
+from .guard import command_name, guarded
+from .settings import OpsSettings, SettingsError
+
+
+class CommandError(Exception):
+    pass
+
+
+def register(sub: Any) -> None:
+    tl = sub.add_parser("timeline", help="a camera's clips and gaps (a day, or --from/--to)",
+                        description="Clips and gaps of one camera from the recording index.")
+    tl.add_argument("camera", metavar="CAM", help="camera id")
+    when = tl.add_mutually_exclusive_group()
+    when.add_argument("--day", default=None, help="YYYY-MM-DD, UTC (default: today)")
+    when.add_argument("--from", dest="start", default=None, help="ISO-8601 with offset, or epoch ms")
+    tl.add_argument("--to", dest="end", default=None, help="end with --from (default: --from + 1 day)")
+    tl.add_argument("--json", action="store_true", help="the items as JSON, as the API answers them")
+    tl.set_defaults(func=run_timeline)
+
+    clips = sub.add_parser("clips", help="one clip: presigned url, download, delete")
+    csub = clips.add_subparsers(dest="clips_command", metavar="COMMAND")
+    csub.required = True
+    url = csub.add_parser("url", help="a presigned GET URL for a clip (≤ 15 min)")
+    url.add_argument("key", metavar="KEY", help="clip key videos/<cam>/YYYY/MM/DD/...")
+    url.add_argument("--ttl", type=int, default=MAX_URL_TTL, help="seconds, 60..900 (default %(default)s)")
+    url.set_defaults(func=run_url)
+    dl = csub.add_parser("download", help="download a clip (with a progress bar)")
+    dl.add_argument("key", metavar="KEY", help="clip key")
+    dl.add_argument("-o", "--output", default=None, help="file (default: <camera>_<time>.<ext> here)")
+    dl.set_defaults(func=run_download)
+    rm = csub.add_parser("delete", help="delete a clip (the indexer then drops it from the timeline)")
+    rm.add_argument("key", metavar="KEY", help="clip key")
+    rm.add_argument("--yes", action="store_true", help="do not ask")
+    rm.set_defaults(func=run_delete)
+
+    pl = sub.add_parser("playlist", help="an HLS VOD playlist with presigned URLs (≤ 1 h)",
+                        description="Write an .m3u8 that ffplay/VLC/mpv can play for 15 minutes.")
+    pl.add_argument("camera", metavar="CAM", help="camera id")
+    pl.add_argument("--from", dest="start", required=True, help="ISO-8601 with offset, or epoch ms")
+    pl.add_argument("--to", dest="end", required=True, help="ISO-8601 with offset, or epoch ms (≤ 1 h later)")
+    pl.add_argument("-o", "--output", default="-", help="file, or - for stdout (default %(default)s)")
+    pl.set_defaults(func=run_playlist)
+
+
+_guard = guarded(command_name("clips_command"), usage=(CommandError, ValueError, SettingsError))
+
+
+def _bucket() -> tuple[OpsSettings, oss2.Bucket]:
+    settings = OpsSettings.load()
+    return settings, settings.bucket_client()
+
+
+def _signer(settings: OpsSettings, ttl: int = MAX_URL_TTL) -> UrlSigner:
+    return UrlSigner(settings.oss_endpoint, settings.bucket, ttl, None,
+                     fallback=(settings.access_key_id, settings.access_key_secret, None))
+
+
+def _camera(text: str) -> str:
+    try:
+        return validate_device_id(text)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _key(text: str) -> str:
+    if parse_clip_key(text) is None:
+        raise CommandError("KEY must be a clip key: videos/<camera>/YYYY/MM/DD/HHMMSSmmmZ-<seq>.ts|mp4")
+    return text
+
+
+def _range(args: argparse.Namespace) -> tuple[int, int]:
+    if args.start is not None:
+        start = parse_instant(args.start)
+        end = parse_instant(args.end) if args.end else start + 86_400_000
+    else:
+        if args.end:
+            raise CommandError("--to needs --from")
+        day = date.fromisoformat(args.day) if args.day else datetime.now(timezone.utc).date()
+        start = day_start_ms(day)
+        end = day_start_ms(day + timedelta(days=1))
+    if end <= start or end - start > index_view.MAX_SPAN_MS:
+        raise CommandError("the range must end after it starts and span at most 7 days")
+    return start, end
+
+
+@_guard
+def run_timeline(args: argparse.Namespace) -> int:
+    camera = _camera(args.camera)
+    start, end = _range(args)
+    _, bucket = _bucket()
+    items = index_view.timeline(bucket, camera, start, end)
+    if args.json:
+        print(json.dumps({"camera": camera, "start": start, "end": end, "items": items}, indent=1))
+        return 0
+    clips = [i for i in items if i["type"] == "clip"]
+    for item in items:
+        span = f"{iso(item['start'])}  {iso(item['end'])}"
+        if item["type"] == "gap":
+            print(f"{span}  gap    {(item['end'] - item['start']) / 1000:9.1f} s")
+        else:
+            print(f"{span}  {item['status']:<10} {item['size']:>10} B  {item['key']}")
+    print(f"{len(clips)} clips, {sum(c['size'] for c in clips)} bytes, "
+          f"{sum(1 for i in items if i['type'] == 'gap')} gaps")
+    return 0
+
+
+@_guard
+def run_url(args: argparse.Namespace) -> int:
+    key = _key(args.key)
+    if not 60 <= args.ttl <= MAX_URL_TTL:
+        raise CommandError(f"--ttl is 60..{MAX_URL_TTL} seconds")
+    settings, bucket = _bucket()
+    if not bucket.object_exists(key):
+        raise CommandError(f"no such clip: {key}")
+    print(_signer(settings, args.ttl).sign(key).url)
+    return 0
+
+
+@_guard
+def run_download(args: argparse.Namespace) -> int:
+    key = _key(args.key)
+    parsed = parse_clip_key(key)
+    assert parsed is not None
+    out = Path(args.output or f"{parsed.device_id}_{parsed.start:%Y-%m-%dT%H-%M-%S}Z.{parsed.ext}")
+    _, bucket = _bucket()
+    size = bucket.head_object(key).content_length
+    tmp = out.with_name(out.name + ".part")
+    with tqdm(total=size, unit="B", unit_scale=True, desc=out.name, disable=None, file=sys.stderr) as bar:
+        bucket.get_object_to_file(key, str(tmp), progress_callback=lambda done, total: bar.update(done - bar.n))
+    tmp.replace(out)  # a failed download never leaves a half file under the real name
+    print(f"{out} ({size} bytes)")
+    return 0
+
+
+@_guard
+def run_delete(args: argparse.Namespace) -> int:
+    key = _key(args.key)
+    _, bucket = _bucket()
+    if not bucket.object_exists(key):
+        raise CommandError(f"no such clip: {key}")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CommandError("refusing to delete without --yes when not on a terminal")
+        if input(f"delete {key}? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("kept")
+            return 1
+    bucket.delete_object(key)
+    print(f"deleted {key}")
+    return 0
+
+
+@_guard
+def run_playlist(args: argparse.Namespace) -> int:
+    camera = _camera(args.camera)
+    start, end = parse_instant(args.start), parse_instant(args.end)
+    settings, bucket = _bucket()
+    try:
+        text, count = build_vod(bucket, _signer(settings), camera, start, end)
+    except VodError as exc:
+        raise CommandError(str(exc)) from None
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text)
+        print(f"{args.output}: {count} segments, valid for {MAX_URL_TTL // 60} minutes", file=sys.stderr)
+    return 0

@@ -1,0 +1,154 @@
+"""`vigil users add|list|passwd|role|remove`: viewer accounts (`_system/users/`), with the operator's key.
+
+The same `vigil_fn.api.users.UserStore` the api function uses: argon2id hashes, ≥ 12 characters,
+and `passwd` / `remove` end the user's sessions at once. Passwords come from a prompt, from stdin
+(`--password-stdin`, for scripts) or are generated (`--generate`, printed once) — never from argv,
+where other users of the machine could read them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import secrets
+import sys
+from typing import Any
+
+import oss2
+from vigil_fn.api.users import ROLES, UserError, UserStore
+
+from .guard import command_name, guarded
+from .settings import OpsSettings, SettingsError
+
+DEMO_ADMIN = "admin"
+
+
+def register(sub: Any) -> None:
+    users = sub.add_parser("users", help="viewer accounts: add, list, passwd, role, remove",
+                           description="Accounts of the web viewer (_system/users/). Targets the local stack "
+                                       "or the VIGIL_* / ALIBABA_CLOUD_* variables.")
+    usub = users.add_subparsers(dest="users_command", metavar="COMMAND")
+    usub.required = True
+
+    add = usub.add_parser("add", help="create a user")
+    _name(add)
+    add.add_argument("--role", choices=ROLES, default="viewer", help="admin or viewer (default %(default)s)")
+    add.add_argument("--camera", action="append", default=None, metavar="ID",
+                     help="limit a viewer to this camera (repeatable; default: every camera)")
+    _password_source(add)
+    add.set_defaults(func=run_add)
+
+    lst = usub.add_parser("list", help="all users (table, or --json)")
+    lst.add_argument("--json", action="store_true", help="one JSON array")
+    lst.set_defaults(func=run_list)
+
+    passwd = usub.add_parser("passwd", help="set a new password (ends the user's sessions)")
+    _name(passwd)
+    _password_source(passwd)
+    passwd.set_defaults(func=run_passwd)
+
+    role = usub.add_parser("role", help="change role and camera limit")
+    _name(role)
+    role.add_argument("role", choices=ROLES, help="admin or viewer")
+    limit = role.add_mutually_exclusive_group()
+    limit.add_argument("--camera", action="append", default=None, metavar="ID",
+                       help="limit to this camera (repeatable; replaces the current limit)")
+    limit.add_argument("--all-cameras", action="store_true", help="lift any camera limit")
+    role.set_defaults(func=run_role)
+
+    remove = usub.add_parser("remove", help="delete a user (ends their sessions)")
+    _name(remove)
+    remove.set_defaults(func=run_remove)
+
+
+def _name(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", metavar="NAME", help="login name: 2-64 of a-z 0-9 . _ -")
+
+
+def _password_source(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--password-stdin", action="store_true", help="read the password from stdin (one line)")
+    g.add_argument("--generate", action="store_true", help="generate a random password and print it once")
+
+
+def _password(args: argparse.Namespace) -> tuple[str, bool]:
+    if args.generate:
+        return secrets.token_urlsafe(15), True
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n"), False
+    first = getpass.getpass("password (12+ characters): ")
+    if first != getpass.getpass("again: "):
+        raise UserError("the passwords do not match")
+    return first, False
+
+
+def _store() -> UserStore:
+    return UserStore(OpsSettings.load().bucket_client())
+
+
+_guard = guarded(command_name("users_command"), usage=(SettingsError,), refused=(UserError,))
+
+
+@_guard
+def run_add(args: argparse.Namespace) -> int:
+    password, generated = _password(args)
+    user = _store().create(args.name, password, args.role, args.camera)
+    print(f"user {user.name} added ({user.role}"
+          + (f", cameras {', '.join(user.cameras)}" if user.cameras is not None else "") + ")")
+    if generated:
+        print(f"password: {password}")
+        print("The password is shown once.")
+    return 0
+
+
+@_guard
+def run_list(args: argparse.Namespace) -> int:
+    users = _store().all()
+    if args.json:
+        print(json.dumps([u.public() | {"created": u.created} for u in users], indent=1))
+        return 0
+    rows = [(u.name, u.role, "all" if u.cameras is None else ",".join(u.cameras), u.created) for u in users]
+    header = ("NAME", "ROLE", "CAMERAS", "CREATED")
+    widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
+    for row in (header, *rows):
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    if not rows:
+        print("(no users)")
+    return 0
+
+
+@_guard
+def run_passwd(args: argparse.Namespace) -> int:
+    store = _store()
+    store.require(args.name)
+    password, generated = _password(args)
+    store.set_password(args.name, password)
+    print(f"password of {args.name} changed; their sessions have ended")
+    if generated:
+        print(f"password: {password}")
+    return 0
+
+
+@_guard
+def run_role(args: argparse.Namespace) -> int:
+    user = _store().set_role(args.name, args.role, args.camera, args.all_cameras)
+    print(f"user {user.name}: {user.role}, cameras {'all' if user.cameras is None else ', '.join(user.cameras)}")
+    return 0
+
+
+@_guard
+def run_remove(args: argparse.Namespace) -> int:
+    _store().remove(args.name)
+    print(f"user {args.name} removed; their sessions have ended")
+    return 0
+
+
+def ensure_demo_admin(bucket: oss2.Bucket) -> str | None:
+    """Create the demo's `admin` with a random password on first start; the password (once) or None."""
+    store = UserStore(bucket)
+    if store.get(DEMO_ADMIN) is not None:
+        return None
+    password = secrets.token_urlsafe(15)
+    store.create(DEMO_ADMIN, password, "admin")
+    return password

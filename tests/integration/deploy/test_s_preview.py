@@ -1,0 +1,122 @@
+"""The deployment as the real Serverless Devs CLI sees it: `s preview` of s.yaml, the fc3 schema, parity with
+localcloud's renderer, and the code package `s deploy` would ship (pre-deploy actions run into a temp folder)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from localcloud.fc import spec as lc_spec
+from vigil_ops import deploy_check as dc
+
+pytestmark = pytest.mark.integration
+
+FUNCTION_FIELDS = ("name", "handler", "runtime", "memory_mb", "timeout_s", "env", "http_triggers", "oss_triggers",
+                   "role", "max_async_retries", "on_failure", "instance_concurrency", "initializer", "region")
+
+
+@pytest.fixture(scope="module")
+def env() -> dict[str, str]:
+    return dc.representative_env()
+
+
+@pytest.fixture(scope="module")
+def preview(env: dict[str, str]) -> dict:
+    return dc.s_preview(dc.SPEC_PATH, env)
+
+
+def test_preview_renders_every_resource_with_the_environment(preview: dict, env: dict[str, str]) -> None:
+    resources = preview["resources"]
+    assert {"token", "indexer"} <= set(resources)
+    for res in resources.values():
+        props = res["props"]
+        assert props["region"] == env["VIGIL_REGION"]  # the representative env flowed, not s.yaml's defaults
+        assert props["role"].startswith(f"acs:ram::{dc.PLACEHOLDER_ACCOUNT_ID}:role/")
+        assert "${" not in json.dumps(props), "an expression was left unrendered"
+
+
+def test_every_resource_props_validates_against_the_fc3_schema(preview: dict) -> None:
+    assert dc.schema_errors(preview) == []
+    if dc.SHARED_SCHEMA.exists():  # the copy localcloud validates with is the published one
+        assert dc.SHARED_SCHEMA.read_bytes() == dc.VENDORED_SCHEMA.read_bytes()
+
+
+def test_environment_fits_fcs_4kb_limit_and_the_check_sees_an_overflow(preview: dict) -> None:
+    assert dc.limit_errors(preview) == []
+    big = json.loads(json.dumps(preview))
+    big["resources"]["token"]["props"]["environmentVariables"]["VIGIL_PADDING"] = "x" * 4096
+    assert [e for e in dc.limit_errors(big) if e.startswith("resources.token.props.environmentVariables:")]
+
+
+def test_schema_check_reports_a_bad_prop(tmp_path: Path, env: dict[str, str]) -> None:
+    bad = dc.SPEC_PATH.read_text().replace("memorySize: 256", "memorySize: lots", 1)
+    assert bad != dc.SPEC_PATH.read_text()
+    spec_path = tmp_path / "s.yaml"
+    spec_path.write_text(bad)
+    errors = dc.schema_errors(dc.s_preview(spec_path, env))
+    assert any(".memorySize:" in e for e in errors), errors
+
+
+def test_localcloud_derives_exactly_what_s_preview_renders(preview: dict, env: dict[str, str]) -> None:
+    assert dc.parity_differences(preview, dc.SPEC_PATH, env, dc.PLACEHOLDER_ACCOUNT_ID) == []
+    # ... and the runtime's own model of each function, built from either rendering, is the same.
+    base = dc.SPEC_PATH.parent
+    local = lc_spec.load(dc.SPEC_PATH, env, {"AccountID": dc.PLACEHOLDER_ACCOUNT_ID})
+    for fn in local.functions:
+        from_s = lc_spec._function(fn.resource, preview["resources"][fn.resource]["props"], base)
+        for name in FUNCTION_FIELDS:
+            assert getattr(fn, name) == getattr(from_s, name), (fn.resource, name)
+
+
+def test_differences_names_value_and_type_mismatches() -> None:
+    a = {"props": {"memorySize": 256, "env": {"A": "1"}, "triggers": [{"m": ["GET"]}]}}
+    b = {"props": {"memorySize": "256", "env": {"B": "1"}, "triggers": [{"m": ["POST"]}]}}
+    found = list(dc.differences(a, b))
+    assert any(d.startswith("props.memorySize:") for d in found)
+    assert any(d.startswith("props.env.A: only in localcloud") for d in found)
+    assert any(d.startswith("props.env.B: only in s preview") for d in found)
+    assert any(d.startswith("props.triggers[0].m[0]:") for d in found)
+
+
+def test_s_uses_a_throwaway_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    dc.s_preview(dc.SPEC_PATH, env)
+    assert not (tmp_path / ".s").exists()
+
+
+def test_fcignore_leaves_tests_and_caches_out(tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    for rel in ("app.py", "tests/test_app.py", "pkg/__pycache__/m.cpython-310.pyc", "pkg/m.py", ".git/HEAD",
+                "node_modules/x/index.js"):
+        (code / rel).parent.mkdir(parents=True, exist_ok=True)
+        (code / rel).write_text("x")
+    shutil.copy(dc.REPO / "functions" / ".fcignore", code / ".fcignore")
+    assert dc.package_files(code) == [".fcignore", "app.py", "pkg/m.py"]
+
+
+def test_code_packages_hold_what_each_function_needs_and_nothing_else(preview: dict, tmp_path: Path) -> None:
+    ran, reports = dc.check_packages(preview, tmp_path)
+    assert ran, "s.yaml's pre-deploy action did not run"
+    assert {r.resource for r in reports} == set(preview["resources"])
+    for report in reports:
+        assert report.problems == [], (report.function, report.problems)
+        assert report.files > 100 and report.zip_bytes > 0
+    files = dc.package_files(tmp_path / "work" / "functions")
+    assert "python/oss2/__init__.py" in files  # the runtime dependencies were installed into the package
+    assert not any(f.startswith("tests/") or "/__pycache__/" in f for f in files)
+
+
+def test_package_report_names_what_is_missing_and_what_must_not_ship(tmp_path: Path) -> None:
+    code = tmp_path / "functions"
+    for rel in ("vigil_fn/__init__.py", "token_handler.py", "python/vigil_camera/__init__.py",
+                "python/pytest/__init__.py", "python/_x.cpython-311-x86_64-linux-gnu.so"):
+        (code / rel).parent.mkdir(parents=True, exist_ok=True)
+        (code / rel).write_text("x")
+    props = {"code": "./functions", "functionName": "vigil-token", "handler": "token_handler.handler"}
+    (tmp_path / "zips").mkdir()
+    report = dc.package_report("token", props, tmp_path, tmp_path / "zips")
+    assert "missing webroot/index.html" in report.problems
+    assert any("must not ship" in p and "python/pytest/__init__.py" in p for p in report.problems)
+    assert any("not built for FC's cpython-310" in p for p in report.problems)
