@@ -92,7 +92,6 @@ def test_every_role_has_description_and_one_hour_max(ram_model: RamModel) -> Non
         "vigil-indexer-fn",
         "vigil-api-fn",
         "vigil-export-fn",
-        "vigil-viewer-read",
         "vigil-operator-token",
         "vigil-viewer-read",  # signs the viewer API's presigned URLs (issue 9)
     }
