@@ -29,6 +29,7 @@ import oss2
 from oss2.models import PartInfo
 
 from .moov import shifted_moov
+from .source import seek_target
 
 MIN_PART = 100 * 1024  # OSS: every part but the last must be at least 100 KiB
 
@@ -74,14 +75,10 @@ class MultipartSink(io.RawIOBase):
         return self._pos
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_SET:
-            pos = offset
-        elif whence == io.SEEK_CUR:
-            pos = self._pos + offset
-        elif whence == io.SEEK_END:
-            pos = self._logical_end() + offset
-        else:
-            raise SinkError(f"unsupported whence {whence}")
+        try:
+            pos = seek_target(offset, whence, self._pos, self._logical_end())
+        except ValueError as exc:
+            raise SinkError(str(exc)) from None
         if pos < self._end and self._moov_pos is None:
             self._moov_pos = self._end  # the trailer: everything written from here on is the moov
         self._pos = pos

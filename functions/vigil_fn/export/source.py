@@ -17,6 +17,17 @@ SKIP_FORWARD = 256 * 1024
 HEAD_CACHE = 1 << 20   # FFmpeg probes the start and seeks back to 0: serve that from memory
 
 
+def seek_target(offset: int, whence: int, pos: int, end: int) -> int:
+    """The position `seek(offset, whence)` asks for (the file protocol PyAV's avio calls)."""
+    if whence == io.SEEK_SET:
+        return offset
+    if whence == io.SEEK_CUR:
+        return pos + offset
+    if whence == io.SEEK_END:
+        return end + offset
+    raise ValueError(f"unsupported whence {whence}")
+
+
 class OssSource(io.RawIOBase):
     def __init__(self, bucket: oss2.Bucket, key: str, size: int | None = None) -> None:
         super().__init__()
@@ -39,15 +50,7 @@ class OssSource(io.RawIOBase):
         return self._pos
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_SET:
-            pos = offset
-        elif whence == io.SEEK_CUR:
-            pos = self._pos + offset
-        elif whence == io.SEEK_END:
-            pos = self.size + offset
-        else:
-            raise ValueError(f"unsupported whence {whence}")
-        self._pos = max(0, pos)
+        self._pos = max(0, seek_target(offset, whence, self._pos, self.size))
         return self._pos
 
     def read(self, n: int = -1) -> bytes:
