@@ -397,7 +397,7 @@ def test_select_a_range_and_delete_it_with_confirmation(ctx: Any, site: Site, ar
     sel.wait_for()
     start, end = int(sel.get_attribute("data-start")), int(sel.get_attribute("data-end"))
     assert abs(start - (first - 300)) < 1000 and abs(end - (second + 500)) < 1000
-    assert page.get_by_role("button", name="Export range (soon)").is_disabled()
+    assert page.get_by_role("button", name="Export range").is_enabled()   # issue 11 made it live
     page.get_by_role("button", name="Delete range").click()
     dialog = page.get_by_role("dialog", name="Delete every clip in this range?")
     dialog.get_by_role("button", name="Cancel").click()
