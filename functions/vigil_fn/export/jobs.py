@@ -178,11 +178,10 @@ class JobStore:
         return job
 
     def delete(self, user: str, job_id: str) -> None:
-        job = self.require(user, job_id)
+        self.require(user, job_id)
         keys = [job_key(user, job_id), video_key(user, job_id), job_key(user, job_id, pinned=True),
                 video_key(user, job_id, pinned=True)]
         self.bucket.batch_delete_objects(keys)
-        del job
 
     def pin(self, user: str, job_id: str, pinned: bool) -> ExportJob:
         """Move the MP4 out of (or back into) the expiring prefix; lifecycle only sees `exports/`."""
