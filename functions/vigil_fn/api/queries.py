@@ -20,7 +20,7 @@ class TimeRange(Query):
 
 class TimelineQuery(TimeRange):
     detail: Literal["clips", "spans"] = Field(
-        default="clips", description="clips: every clip (≤ 10,000 items); spans: clips merged into recorded spans")
+        default="clips", description="clips: every clip (≤ 70,000 items); spans: clips merged into recorded spans")
 
 
 class MonthQuery(Query):

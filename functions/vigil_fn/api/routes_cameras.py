@@ -14,7 +14,7 @@ from .queries import MonthQuery, TimelineQuery
 from .router import Call, Route, RouteTable, Trusted
 from .services import Services
 
-MAX_CLIP_ITEMS = 10_000  # a day of 10 s clips is 8,640; ~2 MB of JSON before gzip
+MAX_CLIP_ITEMS = 70_000  # 7 days of 10 s clips is 60,480 (~14 MB of JSON, ~0.8 MB gzipped; FC allows 32 MB)
 
 
 def camera_doc(svc: Services, camera: str, record: DeviceRecord | None,
