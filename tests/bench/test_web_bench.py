@@ -31,6 +31,13 @@ _FIRST_FRAME = """
 """
 
 
+_WATERFALL = """() => performance.getEntriesByType('resource').map(e => {
+  let p = new URL(e.name).pathname.replace('/api/v1/', '');
+  if (p.includes('/videos/')) p = 'segment ' + p.split('/').pop();
+  return `${p.length > 40 ? p.slice(0, 40) + '…' : p} ${Math.round(e.startTime)}→${Math.round(e.responseEnd)}`;
+})"""
+
+
 def _support() -> Any:
     name = "vigil_web_test_support"
     if name not in sys.modules:
@@ -58,8 +65,11 @@ def _remux_mp4(ts: bytes, out: Path) -> bytes:
     return out.read_bytes()
 
 
-def _measure(browser: Any, url: str, login: tuple[str, str, str] | None) -> tuple[float, int, dict[str, int]]:
-    """(ms from navigation start to the first presented video frame, bytes transferred, bytes by kind)."""
+Run = tuple[float, int, dict[str, int], list[str]]
+
+
+def _measure(browser: Any, url: str, login: tuple[str, str, str] | None) -> Run:
+    """(ms from navigation start to the first presented frame, bytes transferred, bytes by kind, waterfall)."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         if login:
@@ -82,7 +92,7 @@ def _measure(browser: Any, url: str, login: tuple[str, str, str] | None) -> tupl
         page.goto(url)
         page.wait_for_function("() => window.__firstFrame !== undefined", timeout=60_000)
         first = float(page.evaluate("() => window.__firstFrame"))
-        return first, sum(sizes), kinds
+        return first, sum(sizes), kinds, page.evaluate(_WATERFALL)
     finally:
         ctx.close()
 
@@ -110,8 +120,8 @@ def test_camera_page_first_frame_beside_a_plain_video(cloud: Any, tmp_path: Path
     floor_html = tmp_path / "floor.html"
     floor_html.write_text(f'<!doctype html><video src="{signed}" muted autoplay playsinline></video>')
 
-    page_runs: list[tuple[float, int, dict[str, int]]] = []
-    floor_runs: list[tuple[float, int, dict[str, int]]] = []
+    page_runs: list[Run] = []
+    floor_runs: list[Run] = []
     with sync_playwright() as pw:
         browser = s.launch_chromium(pw)
         try:
@@ -130,6 +140,7 @@ def test_camera_page_first_frame_beside_a_plain_video(cloud: Any, tmp_path: Path
           f"{ {k: f'{v / 1024:.1f} KiB' for k, v in page_runs[-1][2].items()} }")
     print(f"plain <video> + presigned MP4 (floor): first frame {floor_ms:.0f} ms "
           f"(runs {[round(r[0]) for r in floor_runs]}), {floor_bytes / 1024:.1f} KiB transferred")
+    print("camera page waterfall (last run, ms from navigation start):", "; ".join(page_runs[-1][3]))
     print(f"ratio page/floor: time {page_ms / floor_ms:.2f}x, bytes {page_bytes / max(floor_bytes, 1):.2f}x")
     assert page_ms > 0 and floor_ms > 0
     assert floor_bytes >= len(mp4) // 2  # the floor really fetched the clip (Range reads may stop early)

@@ -94,7 +94,8 @@ export function onSessionLost(fn: () => void): void {
 
 const BASE = "/api/v1";
 
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** `quiet`: a 401 does not end the session on the page (a prefetch made before /me has answered). */
+export async function request<T>(method: string, path: string, body?: unknown, quiet = false): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrf) headers["X-Vigil-CSRF"] = csrf;
@@ -126,7 +127,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
       err?.message ?? `The server answered ${resp.status}.`,
       Number.isFinite(retry) && retry > 0 ? retry : null,
     );
-    if (resp.status === 401 && path !== "/login") onUnauthenticated();
+    if (resp.status === 401 && path !== "/login" && !quiet) onUnauthenticated();
     throw e;
   }
   return doc as T;
@@ -147,8 +148,8 @@ export const api = {
     request<Timeline>("GET", `${cam(id)}/timeline${q({ start, end })}`),
   calendar: (id: string, month: string) =>
     request<{ camera: string; month: string; days: CalendarDay[] }>("GET", `${cam(id)}/calendar${q({ month })}`),
-  playback: (id: string, start: number, end: number) =>
-    request<Playback>("GET", `${cam(id)}/playback${q({ start, end })}`),
+  playback: (id: string, start: number, end: number, quiet = false) =>
+    request<Playback>("GET", `${cam(id)}/playback${q({ start, end })}`, undefined, quiet),
   download: (key: string) =>
     request<{ url: string; expires: number; filename: string }>("GET", `/clips/download${q({ key })}`),
   deleteClip: (key: string) => request<void>("DELETE", `/clips${q({ key })}`),

@@ -2,13 +2,23 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, onSessionLost, setCsrf, type User } from "./api";
-import { linkClick, navigate, useRoute } from "./router";
+import { prefetchPlayback } from "./player/controller";
+import { linkClick, navigate, parseRoute, useRoute } from "./router";
 import { Admin } from "./screens/Admin";
 import { CameraPage } from "./screens/CameraPage";
 import { Cameras } from "./screens/Cameras";
 import { Exports } from "./screens/Exports";
 import { Login } from "./screens/Login";
 import "./styles.css";
+
+// asked before the first render, not in an effect a frame later; a camera page opened at a time
+// also starts its playback plan now, beside /me (the session cookie is all it needs)
+const whoAmI = api.me();
+const first = parseRoute(location.pathname, location.search);
+if (first.name === "camera" && first.t !== null) {
+  const id = first.id;
+  prefetchPlayback(id, first.t, (s, e) => api.playback(id, s, e, true));
+}
 
 function App() {
   const route = useRoute();
@@ -19,8 +29,7 @@ function App() {
       setUser(null);
       if (location.pathname !== "/login") navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, true);
     });
-    api
-      .me()
+    whoAmI
       .then((me) => {
         setCsrf(me.csrf_token);
         setUser(me.user);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { monthGrid, shiftMonth } from "../src/timeline/calendar";
 import { parseRoute } from "../src/router";
-import { pickSource } from "../src/player/controller";
+import { pickSource, prefetchPlayback, startWindow, withPrefetch } from "../src/player/controller";
 import type { Playback } from "../src/api";
+import { vi } from "vitest";
 
 describe("month calendar", () => {
   it("lays December 2026 out Monday first", () => {
@@ -41,5 +42,29 @@ describe("playback source", () => {
     expect(pickSource(pb, 1500)?.url).toBe("https://x/k.mp4");
     expect(pickSource(pb, 4500)?.url).toBe("/p2");
     expect(pickSource(pb, 9500)).toBeNull();
+  });
+});
+
+describe("playback prefetch", () => {
+  const answer = (start: number): Playback => ({ camera: "c", start, end: start + 1, mode: "hls", playlists: [], direct: [] });
+
+  it("is used once for the very range the player asks first", async () => {
+    const early = vi.fn(async (s: number) => answer(s));
+    prefetchPlayback("cam-a", 10_000_000, early);
+    const late = vi.fn(async (s: number) => answer(-s));
+    const fetch = withPrefetch("cam-a", late);
+    const [s, e] = startWindow(10_000_000);
+    expect((await fetch(s, e)).start).toBe(s);
+    expect(late).not.toHaveBeenCalled();
+    expect((await fetch(s, e)).start).toBe(-s); // second time: a fresh request
+  });
+
+  it("a failed prefetch (opened signed out) falls back to a fresh request", async () => {
+    prefetchPlayback("cam-b", 20_000_000, async () => {
+      throw new Error("Sign in first.");
+    });
+    const fetch = withPrefetch("cam-b", async (s: number) => answer(s));
+    const [s, e] = startWindow(20_000_000);
+    expect((await fetch(s, e)).start).toBe(s);
   });
 });

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 ROOT = Path(__file__).resolve().parents[3]
 WEBROOT = ROOT / "functions" / "webroot"
@@ -70,6 +71,7 @@ class Site:
     clips_c: list[str]
     admin: tuple[str, str]
     viewer: tuple[str, str]
+    sessions: dict[str, str]  # user name -> session cookie, signed in once (the per-user login limit is 10/min)
 
     @property
     def keys_a(self) -> list[str]:
@@ -99,7 +101,13 @@ def site(cloud: Any, tmp_path_factory: pytest.TempPathFactory) -> Site:
     s.create_user(cloud, admin[0], admin[1], "admin")
     s.create_user(cloud, viewer[0], viewer[1], "viewer", [cam_a])
     assert len(run1) == 3 and len(run2) == 3 and len(clips_b) == 1
-    return Site(cloud, cloud.functions["vigil-api"], cam_a, cam_b, run1, run2, clips_b, cam_c, clips_c, admin, viewer)
+    base = cloud.functions["vigil-api"]
+    sessions = {}
+    for name, password in (admin, viewer):
+        resp = requests.post(f"{base}/api/v1/login", json={"username": name, "password": password}, timeout=30)
+        assert resp.status_code == 200, resp.text
+        sessions[name] = resp.cookies["vigil_session"]
+    return Site(cloud, base, cam_a, cam_b, run1, run2, clips_b, cam_c, clips_c, admin, viewer, sessions)
 
 
 GAP_MS = 8_000

@@ -1,12 +1,12 @@
 // A camera: the player, the wall-clock time on screen, and under it the day's timeline with
 // jump / prev / next / calendar, download of the clip under the cursor, range selection, and
 // (admins only) delete of a clip or a range.
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, type Camera, type User } from "../api";
 import { exportsApi } from "../api-live-export";
 import { LivePlayer } from "../live/LivePlayer";
 import { keyAction } from "../player/keyboard";
-import { PlayerController } from "../player/controller";
+import { PlayerController, withPrefetch } from "../player/controller";
 import { linkClick, navigate } from "../router";
 import { dayEnd, dayKey, dayStart, formatClock, formatDuration, parseDayKey, parseInputValue, toInputValue, zoneName } from "../time";
 import { Calendar } from "../timeline/Calendar";
@@ -40,9 +40,10 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
   cursorRef.current = cursor;
   const isAdmin = user.role === "admin";
 
-  // the player lives as long as the page
-  useEffect(() => {
-    const c = new PlayerController(video.current!, (s, e) => api.playback(id, s, e), {
+  // the player lives as long as the page; layout effects (here and for the day) run before the
+  // first paint instead of a frame later, so playback requests start at once
+  useLayoutEffect(() => {
+    const c = new PlayerController(video.current!, withPrefetch(id, (s, e) => api.playback(id, s, e)), {
       onTime: (w) => w !== null && setCursor(w),
       onState: setState,
     });
@@ -88,7 +89,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
   );
 
   // the day's timeline; today's is refreshed as new clips arrive
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (day === null) return;
     let alive = true;
     // start playing at once, beside the timeline request: the player finds the first recording at
