@@ -9,7 +9,7 @@ DATA ?= .vigil/local
 PORT ?= 9000
 PYTEST_ARGS ?=
 
-.PHONY: help venv s-cli lint typecheck test test-fast bench chaos demo deploy-check clean
+.PHONY: help venv s-cli lint typecheck test test-fast bench chaos demo deploy-check clean web web-check chromium
 
 help:  ## this list
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -38,7 +38,7 @@ lint: venv  ## ruff
 typecheck: venv  ## mypy (Python 3.10 target)
 	$(BIN)/mypy
 
-test: venv s-cli lint typecheck  ## lint, type checks and the whole test suite (not benchmarks)
+test: venv s-cli lint typecheck web web-check chromium  ## lint, type checks and the whole test suite (not benchmarks)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: venv  ## pytest only
@@ -51,11 +51,25 @@ CHAOS_ARGS ?= --cameras 6 --minutes 10
 chaos: venv  ## whole-stack fault scenario (seeded; CHAOS_ARGS='--seed N --cameras N --minutes M'); report in .vigil/chaos
 	$(BIN)/python tests/chaos/run.py $(CHAOS_ARGS)
 
-demo: venv  ## local stack + simulated cameras on DATA=.vigil/local, ports from PORT=9000; Ctrl-C stops it
+demo: venv web  ## local stack + simulated cameras on DATA=.vigil/local, ports from PORT=9000; Ctrl-C stops it
 	$(BIN)/vigil demo --data $(DATA) --port $(PORT)
 
-deploy-check: venv s-cli  ## s preview + fc3 schema + localcloud parity + the code package each function ships
+deploy-check: venv s-cli web  ## s preview + fc3 schema + localcloud parity + the code package each function ships
 	$(BIN)/vigil deploy check
 
 clean:  ## remove the venv and local data
-	rm -rf $(VENV) .vigil .pytest_cache .mypy_cache .ruff_cache infra/deploy/node_modules
+	rm -rf $(VENV) .vigil .pytest_cache .mypy_cache .ruff_cache infra/deploy/node_modules functions/webroot web/node_modules
+
+# -- web page (issue 10): built into functions/webroot/, which the api function serves at / --------
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web: web/node_modules/.installed  ## build the web page (npm ci + vite) into functions/webroot/
+	cd web && npm run build
+
+web-check: web  ## the page's type check, lint, unit tests (Vitest) and gzipped-JS budget
+	cd web && npm run typecheck && npm run lint && npm test && npm run size
+
+chromium:  ## Debian's Chromium for the browser tests (Playwright's own download does not work here)
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }

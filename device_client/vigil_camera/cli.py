@@ -190,6 +190,27 @@ def _clip_sink(rt: Runtime, live: bool) -> Callable[[Any], None]:
     return on_clip
 
 
+def _live_view(rt: Runtime, args: argparse.Namespace) -> Any:
+    """The live view (issue 11) when `--live-view` is given, else None."""
+    if not getattr(args, "live_view", False):
+        return None
+    from .liveview import LiveView
+
+    return LiveView(rt.oss, rt.settings.device_id, segment_seconds=args.segment_seconds,
+                    list_size=args.live_list_size, probe_seconds=args.live_probe_seconds,
+                    state_path=rt.settings.spool_path / "live-state.json").start()
+
+
+def _add_live_view_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--live-view", action="store_true",
+                   help="also cut short HLS segments and upload them to live/<id>/hls/ while someone watches")
+    p.add_argument("--segment-seconds", type=float, default=1.0,
+                   help="live segment target; cut on the first keyframe after it (default %(default)s)")
+    p.add_argument("--live-list-size", type=int, default=6, help="segments in the live playlist (default %(default)s)")
+    p.add_argument("--live-probe-seconds", type=float, default=4.0,
+                   help="how often an idle camera checks whether someone watches (default %(default)s)")
+
+
 def cmd_record(args: argparse.Namespace) -> int:
     from . import media
 
@@ -197,17 +218,24 @@ def cmd_record(args: argparse.Namespace) -> int:
     stop = _stop_event()
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="vigil-record-"))
     sink = _Counting(_clip_sink(rt, args.live))
+    live = _live_view(rt, args)
+    on_packet = live.on_packet if live is not None else None
 
     def produce() -> None:
         if args.source == "testsrc":
             w, h = _resolution(args.resolution)
             media.simulate(work, sink, fps=args.fps, width=w, height=h, clip_seconds=args.clip_seconds,
-                           duration=args.duration, realtime=True, stop=stop.is_set)
+                           duration=args.duration, realtime=True, stop=stop.is_set,
+                           keyframe_seconds=args.keyframe_seconds, on_packet=on_packet)
         else:
             media.record(args.source, work, sink, clip_seconds=args.clip_seconds, stop=stop.is_set,
-                         max_seconds=args.duration)
+                         max_seconds=args.duration, on_packet=on_packet)
 
-    _run_with_uploader(rt, stop, produce)
+    try:
+        _run_with_uploader(rt, stop, produce)
+    finally:
+        if live is not None:
+            live.stop()
     return _summary(rt, sink.clips)
 
 
@@ -250,13 +278,19 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="vigil-sim-"))
     sink = _clip_sink(rt, args.live)
     made = [0]
+    live = _live_view(rt, args)
 
     def produce() -> None:
         made[0] = media.simulate(work, sink, fps=args.fps, width=w, height=h, clip_seconds=args.clip_seconds,
                                  count=args.count, duration=args.duration, realtime=not args.fast,
-                                 stop=stop.is_set)
+                                 stop=stop.is_set, keyframe_seconds=args.keyframe_seconds,
+                                 on_packet=live.on_packet if live is not None else None)
 
-    _run_with_uploader(rt, stop, produce)
+    try:
+        _run_with_uploader(rt, stop, produce)
+    finally:
+        if live is not None:
+            live.stop()
     return _summary(rt, made[0])
 
 
@@ -347,6 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fps", type=int, default=15, help="frames per second, testsrc only (default %(default)s)")
     p.add_argument("--resolution", default="640x360", help="WxH, testsrc only (default %(default)s)")
     p.add_argument("--live", action="store_true", help="also append to live/<id>/<YYYY>/<MM>/<DD>/<HH>.ts")
+    p.add_argument("--keyframe-seconds", type=float, default=None,
+                   help="testsrc only: keyframe interval (default: the clip length)")
+    _add_live_view_options(p)
     p.add_argument("--work-dir", metavar="DIR",
                    help="where clips are cut before entering the spool (default: a new temporary folder)")
     p.set_defaults(func=cmd_record)
@@ -361,6 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=float, help="stop after this many seconds of video (default: until Ctrl-C)")
     p.add_argument("--fast", action="store_true", help="encode as fast as possible instead of in real time")
     p.add_argument("--live", action="store_true", help="also append to the hourly live object")
+    p.add_argument("--keyframe-seconds", type=float, default=None,
+                   help="keyframe interval (default: the clip length; use 1 with --live-view)")
+    _add_live_view_options(p)
     p.add_argument("--work-dir", metavar="DIR",
                    help="where clips are written before entering the spool (default: a new temporary folder)")
     p.set_defaults(func=cmd_simulate)

@@ -123,3 +123,28 @@ def device_record_key(device_id: str) -> str:
 
 def nonce_key(device_id: str, nonce: str) -> str:
     return f"{SYSTEM}nonces/{validate_device_id(device_id)}/{nonce}"
+
+
+# --- live view (issue 11): short HLS segments + a sliding playlist, and the "watching" counter ---
+LIVE_HLS = "hls/"
+LIVE_PLAYLIST = "live.m3u8"
+LIVE_WATCH = "_watch"
+
+
+def live_hls_prefix(device_id: str) -> str:
+    return f"{live_prefix(device_id)}{LIVE_HLS}"
+
+
+def live_segment_key(device_id: str, seq: int) -> str:
+    if seq < 0:
+        raise ValueError("sequence number must be >= 0")
+    return f"{live_hls_prefix(device_id)}{seq}.ts"
+
+
+def live_playlist_key(device_id: str) -> str:
+    return f"{live_hls_prefix(device_id)}{LIVE_PLAYLIST}"
+
+
+def live_watch_key(device_id: str) -> str:
+    """Appendable object whose length only grows while someone watches (see `vigil_camera.liveview`)."""
+    return f"{live_prefix(device_id)}{LIVE_WATCH}"

@@ -156,14 +156,15 @@ class ClipCutter:
 
 def encode_test_packets(width: int, height: int, fps: int, clip_seconds: float, *, frames: int | None = None,
                         realtime: bool = False, bitrate: int | None = None,
-                        stop: Callable[[], bool] | None = None,
+                        stop: Callable[[], bool] | None = None, keyframe_seconds: float | None = None,
                         ) -> Iterator[tuple[Any, Any, datetime]]:
-    """(stream, packet, wall time) of a live-like H.264 test pattern; a keyframe every clip."""
+    """(stream, packet, wall time) of a live-like H.264 test pattern; a keyframe every clip, or
+    every `keyframe_seconds` (live view cuts 1 s segments, clips still cut at `clip_seconds`)."""
     holder = av.open("/dev/null", "w", format="mpegts")
     codec = "libx264" if "libx264" in av.codecs_available else "h264"
     stream: Any = holder.add_stream(codec, rate=fps)
     stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-    gop = max(1, round(fps * clip_seconds))
+    gop = max(1, round(fps * (keyframe_seconds or clip_seconds)))
     stream.codec_context.gop_size = gop
     stream.codec_context.time_base = Fraction(1, fps)
     if bitrate:
@@ -196,8 +197,10 @@ def encode_test_packets(width: int, height: int, fps: int, clip_seconds: float, 
 def simulate(out_dir: Path, on_clip: Callable[[Clip], None], *, fps: int = 15, width: int = 640,
              height: int = 360, clip_seconds: float = 4.0, count: int | None = None,
              duration: float | None = None, realtime: bool = True, first_seq: int = 0,
-             stop: Callable[[], bool] | None = None) -> int:
-    """Run the synthetic camera; returns the number of clips written."""
+             stop: Callable[[], bool] | None = None, keyframe_seconds: float | None = None,
+             on_packet: Callable[[Any, Any, datetime], None] | None = None) -> int:
+    """Run the synthetic camera; returns the number of clips written. `on_packet(stream, packet,
+    wall time)` sees every packet before the clip cutter (the live view)."""
     if count is None and duration is None:
         frames = None
     else:
@@ -212,7 +215,10 @@ def simulate(out_dir: Path, on_clip: Callable[[Clip], None], *, fps: int = 15, w
         on_clip(clip)
 
     for stream, packet, moment in encode_test_packets(width, height, fps, clip_seconds, frames=frames,
-                                                      realtime=realtime, stop=stop):
+                                                      realtime=realtime, stop=stop,
+                                                      keyframe_seconds=keyframe_seconds):
+        if on_packet is not None:
+            on_packet(stream, packet, moment)
         if cutter is None:
             cutter = ClipCutter(out_dir, stream, clip_seconds, counted, first_seq=first_seq)
         cutter.add(packet, moment)
@@ -223,7 +229,8 @@ def simulate(out_dir: Path, on_clip: Callable[[Clip], None], *, fps: int = 15, w
 
 def record(source: str, out_dir: Path, on_clip: Callable[[Clip], None], *, clip_seconds: float = 10.0,
            first_seq: int = 0, stop: Callable[[], bool] | None = None, max_seconds: float | None = None,
-           options: dict[str, str] | None = None) -> int:
+           options: dict[str, str] | None = None,
+           on_packet: Callable[[Any, Any, datetime], None] | None = None) -> int:
     """Remux the first video stream of `source` (RTSP URL, file, anything FFmpeg opens) into clips.
 
     No decoding or encoding: packets are copied. A clip's start time is the wall clock when its
@@ -258,6 +265,8 @@ def record(source: str, out_dir: Path, on_clip: Callable[[Clip], None], *, clip_
                 break
             moment = datetime.now(timezone.utc) if is_live else datetime.fromtimestamp(wall0 + offset,
                                                                                          tz=timezone.utc)
+            if on_packet is not None:
+                on_packet(stream, packet, moment)
             cutter.add(packet, moment)
         cutter.finish()
     return made

@@ -110,3 +110,47 @@ class ApiSettings:
             login_rate_per_client=int(e.get("VIGIL_LOGIN_RATE_PER_CLIENT", "30")),
             cookie_secure=e.get("VIGIL_COOKIE_SECURE", "auto"),
         )
+
+
+# --- exports and live view (issue 11) -----------------------------------------------------------
+
+def _fc_endpoint(e: Mapping[str, str]) -> str:
+    """FC API endpoint for async invocations: explicit, else localcloud's, else the region's internal one."""
+    if e.get("VIGIL_FC_ENDPOINT"):
+        return e["VIGIL_FC_ENDPOINT"]
+    if e.get("LOCALCLOUD_FC_ENDPOINT"):
+        return e["LOCALCLOUD_FC_ENDPOINT"]
+    account, region = e.get("FC_ACCOUNT_ID", ""), e.get("FC_REGION", e.get("VIGIL_REGION", "cn-hangzhou"))
+    return f"https://{account}.{region}-internal.fc.aliyuncs.com" if account else ""
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    max_range_s: int          # longest export a user may ask for
+    max_concurrent: int       # queued + running exports per user
+    part_size: int            # multipart part size (memory is about 4 parts + the moov)
+    stale_s: int              # a running job without a heartbeat for this long is reported failed
+    gap_mode: str             # "mark" (gaps take no time, chapters say where) | "hold" (wall-clock time)
+    function: str             # the export function's name
+    service: str              # FC 2.0-API service name (any name on FC 3.0 / localcloud)
+    fc_endpoint: str
+    url_ttl_s: int            # presigned download URL lifetime
+    live_lease_s: int         # how long one "someone is watching" signal keeps the camera live
+    live_url_ttl_s: int       # presigned live segment URL lifetime
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ExportSettings:
+        e = os.environ if env is None else env
+        return cls(
+            max_range_s=int(e.get("VIGIL_EXPORT_MAX_SECONDS", "7200")),
+            max_concurrent=int(e.get("VIGIL_EXPORT_MAX_CONCURRENT", "2")),
+            part_size=int(float(e.get("VIGIL_EXPORT_PART_MB", "8")) * (1 << 20)),
+            stale_s=int(e.get("VIGIL_EXPORT_STALE_SECONDS", "120")),
+            gap_mode=e.get("VIGIL_EXPORT_GAP_MODE", "mark"),
+            function=e.get("VIGIL_EXPORT_FUNCTION", "vigil-export"),
+            service=e.get("VIGIL_EXPORT_SERVICE", "vigil"),
+            fc_endpoint=_fc_endpoint(e),
+            url_ttl_s=int(e.get("VIGIL_EXPORT_URL_TTL", "900")),
+            live_lease_s=int(e.get("VIGIL_LIVE_LEASE_SECONDS", "30")),
+            live_url_ttl_s=int(e.get("VIGIL_LIVE_URL_TTL", "300")),
+        )

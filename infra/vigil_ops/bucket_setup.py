@@ -44,6 +44,7 @@ class BucketSettings:
     retention_days: int = 30
     nonce_days: int = 1
     multipart_days: int = 1
+    export_days: int = 7   # exports/ (MP4 + job JSON); pinned exports live under exports-pinned/
     cors_origins: tuple[str, ...] = ("*",)
     upload_role_name: str = "vigil-device-upload"
     region: str | None = None  # for the V4-signed overwrite call; default: the bucket's own region
@@ -52,7 +53,7 @@ class BucketSettings:
     def __post_init__(self) -> None:
         if not self.account_id.isdigit():
             raise ValueError("account_id must be the numeric account id")
-        for name in ("retention_days", "nonce_days", "multipart_days"):
+        for name in ("retention_days", "nonce_days", "multipart_days", "export_days"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
 
@@ -76,6 +77,9 @@ def lifecycle_rules(s: BucketSettings) -> list[LifecycleRule]:
         LifecycleRule("vigil-index", "index/", status=LifecycleRule.ENABLED, expiration=keep),
         LifecycleRule("vigil-nonces", "_system/nonces/", status=LifecycleRule.ENABLED,
                       expiration=LifecycleExpiration(days=s.nonce_days)),
+        # issue 11: exports expire unless pinned (moved to exports-pinned/, which no rule touches)
+        LifecycleRule("vigil-exports", "exports/", status=LifecycleRule.ENABLED,
+                      expiration=LifecycleExpiration(days=s.export_days), abort_multipart_upload=abort),
     ]
 
 
@@ -193,6 +197,8 @@ def register(sub: Any) -> None:
                     "comes from the local stack or the VIGIL_* / ALIBABA_CLOUD_* variables.")
     setup.add_argument("--retention-days", type=int, default=30,
                        help="days to keep videos/, live/ and index/ (default %(default)s)")
+    setup.add_argument("--export-days", type=int, default=7,
+                       help="delete exports (unless pinned) after this many days (default %(default)s)")
     setup.add_argument("--cors-origin", action="append", default=None,
                        help="viewer origin allowed to fetch segments (repeatable; default '*')")
     setup.set_defaults(func=run_setup)
@@ -205,7 +211,8 @@ def run_setup(args: argparse.Namespace) -> int:
         ops = OpsSettings.load()
         bucket = ops.bucket_client()
         settings = BucketSettings(account_id=ops.account_id, retention_days=args.retention_days,
-                                  cors_origins=tuple(args.cors_origin or ("*",)), region=ops.region)
+                                  export_days=args.export_days, cors_origins=tuple(args.cors_origin or ("*",)),
+                                  region=ops.region)
     except (SettingsError, ValueError) as exc:
         print(f"vigil bucket setup: {exc}", file=sys.stderr)
         return 2

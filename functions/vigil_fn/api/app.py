@@ -22,7 +22,16 @@ from ..devices import RegistryError
 from ..http import ApiError, HttpEvent, Response, json_response
 from ..logging import get_logger, setup
 from ..sts_client import StsUnavailable
-from . import routes_admin, routes_auth, routes_cameras, routes_manage, routes_playback, web
+from . import (  # issue 11
+    routes_admin,
+    routes_auth,
+    routes_cameras,
+    routes_exports,
+    routes_live,
+    routes_manage,
+    routes_playback,
+    web,
+)
 from .app_support import secure_cookie
 from .models import Health
 from .openapi import API_VERSION, build_openapi
@@ -41,7 +50,8 @@ _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 def build_routes() -> RouteTable:
     table = RouteTable()
-    for module in (routes_auth, routes_cameras, routes_playback, routes_manage, routes_admin):
+    for module in (routes_auth, routes_cameras, routes_playback, routes_manage, routes_admin,
+                   routes_exports, routes_live):
         module.register(table)
     return table
 

@@ -89,6 +89,10 @@ class FCRuntime:
         api = Server((self.host, self.api_port), InvokeApiHandler, self)
         self._threads.append(ServerThread(api, "fc-invoke-api").start())
         self.api_endpoint = f"http://{self.host}:{api.port}"
+        # Functions that invoke functions (the api starting exports) find this FC API here, as a
+        # cloud function derives it from FC_ACCOUNT_ID + FC_REGION; instances start after this line.
+        self._base_env.setdefault("LOCALCLOUD_FC_ENDPOINT", self.api_endpoint)
+        self._base_env.setdefault("FC_ACCOUNT_ID", self.ram.account_id)
         offset = 0
         for fn in self.spec.functions:
             for trigger in fn.http_triggers[:1]:  # one function URL per function

@@ -30,7 +30,7 @@ def test_setup_is_idempotent_and_configurable(cloud: Any) -> None:
     for _ in range(2):
         apply_bucket_setup(bucket, settings)
     rules = {r.id: r for r in bucket.get_bucket_lifecycle().rules}
-    assert rules["vigil-videos"].expiration.days == 45 and len(rules) == 4
+    assert rules["vigil-videos"].expiration.days == 45 and len(rules) == 5
     assert len(get_overwrite_config(bucket, cloud.region)) == 1
     apply_bucket_setup(bucket, account_id=cloud.account_id)  # back to the defaults for other tests
     assert {r.id: r for r in bucket.get_bucket_lifecycle().rules}["vigil-videos"].expiration.days == 30

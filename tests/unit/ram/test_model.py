@@ -91,6 +91,7 @@ def test_every_role_has_description_and_its_session_max(ram_model: RamModel) -> 
         "vigil-token-fn",
         "vigil-indexer-fn",
         "vigil-api-fn",
+        "vigil-export-fn",
         "vigil-operator-token",
         "vigil-viewer-read",  # signs the viewer API's presigned URLs (issue 9)
     }

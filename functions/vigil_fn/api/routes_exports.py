@@ -1,0 +1,179 @@
+"""Exports (issue 11): start a job, follow it, download, retry, pin, delete.
+
+A viewer exports only cameras they may see; every user sees only their own exports. The api
+writes the job (`queued`) and invokes `vigil-export` asynchronously; the function does the work.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from pydantic import Field
+
+from ..clients import FunctionCredentials
+from ..config import ExportSettings
+from ..export.invoke import start_export
+from ..export.jobs import ExportJob, JobError, JobStore
+from ..http import ApiError
+from ..logging import get_logger
+from .app_support import audit, require_camera
+from .models import CameraId, Instant, Ms, Request, Response
+from .router import Call, Route, RouteTable
+
+log = get_logger("vigil.api.exports")
+_SETTINGS: list[ExportSettings] = []
+
+
+def settings() -> ExportSettings:
+    if not _SETTINGS:
+        _SETTINGS.append(ExportSettings.from_env())
+    return _SETTINGS[0]
+
+
+class ExportCreate(Request):
+    camera: CameraId
+    start: Instant
+    end: Instant
+
+
+class ExportPin(Request):
+    pinned: bool
+
+
+class ExportOut(Response):
+    id: str
+    camera: str
+    start: Ms
+    end: Ms
+    state: Literal["queued", "running", "done", "failed"]
+    progress: Annotated[float, Field(ge=0, le=1)]
+    error: str | None
+    attempts: int
+    created: Ms
+    updated: Ms
+    size: int | None
+    duration: float | None = Field(description="seconds of video in the file")
+    frames: int | None
+    pinned: bool
+    gaps: list[dict[str, Any]] = Field(description="[{start, end, reason}] in ms: time not in the file")
+    chapters: list[dict[str, Any]] = Field(
+        description="[{start, end (s in the file), title, key, wall_start, wall_end}]")
+    url: str | None = Field(default=None, description="presigned download URL once done")
+    expires: Ms | None = None
+    filename: str | None = None
+
+
+class ExportEnvelope(Response):
+    export: ExportOut
+
+
+class ExportList(Response):
+    exports: list[ExportOut]
+
+
+def _store(call: Call) -> JobStore:
+    return JobStore(call.svc.bucket, settings())
+
+
+def _job_error(exc: JobError) -> ApiError:
+    return ApiError(exc.status, exc.code, exc.message)
+
+
+def _out(call: Call, job: ExportJob, *, with_url: bool = True) -> ExportOut:
+    doc = job.public(settings().stale_s, call.svc.now_ms())
+    keep = {k: doc[k] for k in ExportOut.model_fields if k in doc}
+    out = ExportOut(**keep)
+    if with_url and out.state == "done" and job.key:
+        name = f"vigil-{job.camera}-{job.id}.mp4"
+        signed = call.svc.urls.sign(job.key, content_type="video/mp4",
+                                    disposition=f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}")
+        out.url, out.expires, out.filename = signed.url, signed.expires * 1000, name
+    return out
+
+
+def _own(call: Call) -> ExportJob:
+    try:
+        job = _store(call).require(call.user.name, call.params.get("id", ""))
+    except JobError as exc:
+        raise _job_error(exc) from None
+    require_camera(call, job.camera)
+    return job
+
+
+def _invoke(call: Call, job: ExportJob) -> None:
+    try:
+        start_export(settings(), FunctionCredentials.from_context(call.event.context), job.user, job.id)
+    except Exception as exc:  # noqa: BLE001 - the job says why, the client gets a 503
+        log.error("export invoke failed", extra={"request_id": call.event.request_id, "export_id": job.id,
+                                                 "error": type(exc).__name__})
+        job.state, job.error = "failed", "the export function could not be started; retry later"
+        _store(call).save(job)
+        raise ApiError(503, "unavailable", "the export function could not be started; retry later",
+                       headers={"Retry-After": "10"}) from None
+
+
+def create(call: Call) -> dict[str, Any]:
+    body: ExportCreate = call.body
+    require_camera(call, body.camera)
+    try:
+        job = _store(call).create(call.user.name, body.camera, body.start, body.end)
+    except JobError as exc:
+        raise _job_error(exc) from None
+    _invoke(call, job)
+    audit(call, "export_start", target=body.camera, detail=f"export {job.id}")
+    return {"export": _out(call, job, with_url=False)}
+
+
+def list_exports(call: Call) -> ExportList:
+    jobs = [j for j in _store(call).list(call.user.name) if call.user.may_see(j.camera)]
+    return ExportList(exports=[_out(call, j, with_url=False) for j in jobs])
+
+
+def get_export(call: Call) -> ExportOut:
+    return _out(call, _own(call))
+
+
+def retry(call: Call) -> dict[str, Any]:
+    job = _own(call)
+    try:
+        job = _store(call).retry(call.user.name, job.id)
+    except JobError as exc:
+        raise _job_error(exc) from None
+    _invoke(call, job)
+    audit(call, "export_retry", target=job.camera, detail=f"export {job.id}")
+    return {"export": _out(call, job, with_url=False)}
+
+
+def pin(call: Call) -> ExportOut:
+    job = _own(call)
+    body: ExportPin = call.body
+    try:
+        job = _store(call).pin(call.user.name, job.id, body.pinned)
+    except JobError as exc:
+        raise _job_error(exc) from None
+    return _out(call, job)
+
+
+def delete(call: Call) -> None:
+    job = _own(call)
+    _store(call).delete(call.user.name, job.id)
+    audit(call, "export_delete", target=job.camera, detail=f"export {job.id}")
+
+
+def register(table: RouteTable) -> None:
+    table.add(Route("POST", "/api/v1/exports", create, "user",
+                    "start exporting a camera's range (≤ 2 h by default) as one MP4", body=ExportCreate,
+                    response=ExportEnvelope, status=202, tag="exports", errors=(400, 403, 429, 503)))
+    table.add(Route("GET", "/api/v1/exports", list_exports, "user", "your exports, newest first",
+                    response=ExportList, tag="exports"))
+    table.add(Route("GET", "/api/v1/exports/{id}", get_export, "user",
+                    "an export's state and progress; a download URL once done", response=ExportOut,
+                    tag="exports", errors=(403, 404)))
+    table.add(Route("POST", "/api/v1/exports/{id}/retry", retry, "user", "run a failed export again",
+                    response=ExportEnvelope, status=202, tag="exports", errors=(403, 404, 409, 503)))
+    table.add(Route("POST", "/api/v1/exports/{id}/pin", pin, "user",
+                    "keep a finished export past the lifecycle (or release it)", body=ExportPin,
+                    response=ExportOut, tag="exports", errors=(403, 404, 409)))
+    table.add(Route("DELETE", "/api/v1/exports/{id}", delete, "user", "delete an export and its MP4",
+                    status=204, tag="exports", errors=(403, 404)))

@@ -1,0 +1,61 @@
+"""Live view (issue 11): signal the camera that someone watches; serve its live playlist.
+
+`POST /cameras/{id}/live` appends to the camera's watch counter at once; every playlist fetch
+renews it (at most every lease/3 per instance), so the camera stays live exactly while a page
+keeps playing. The playlist is the camera's own sliding window with absolute presigned segment
+URLs, answered with `Cache-Control: no-store` (a cached live playlist is a frozen picture).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..http import ApiError
+from ..liveview import LiveNotReady, WatchSignal, live_playlist
+from .app_support import camera_param
+from .models import Response
+from .router import Call, Route, RouteTable
+from .routes_exports import settings
+
+CONTENT_TYPE = "application/vnd.apple.mpegurl"
+_SIGNAL: list[WatchSignal] = []
+
+
+def signal() -> WatchSignal:
+    if not _SIGNAL:
+        _SIGNAL.append(WatchSignal(settings().live_lease_s))
+    return _SIGNAL[0]
+
+
+class LiveStart(Response):
+    playlist: str
+    lease_seconds: int
+
+
+def start(call: Call) -> LiveStart:
+    camera = camera_param(call)
+    signal().bump(call.svc.bucket, camera, force=True)
+    return LiveStart(playlist=f"/api/v1/cameras/{camera}/live.m3u8", lease_seconds=settings().live_lease_s)
+
+
+def playlist(call: Call) -> dict[str, Any]:
+    camera = camera_param(call)
+    signal().bump(call.svc.bucket, camera)
+    ttl = settings().live_url_ttl_s
+    try:
+        text = live_playlist(call.svc.bucket, camera,
+                             lambda key: call.svc.urls.sign(key, content_type="video/mp2t", ttl=ttl).url)
+    except LiveNotReady as exc:
+        raise ApiError(503, "live_not_ready", str(exc), headers={"Retry-After": "1", "Cache-Control": "no-store"}) \
+            from None
+    return {"statusCode": 200, "isBase64Encoded": False, "body": text,
+            "headers": {"Content-Type": CONTENT_TYPE, "Cache-Control": "no-store"}}
+
+
+def register(table: RouteTable) -> None:
+    table.add(Route("POST", "/api/v1/cameras/{id}/live", start, "user",
+                    "start watching live: tells the camera someone watches; answers the playlist path",
+                    response=LiveStart, tag="live", errors=(400, 403)))
+    table.add(Route("GET", "/api/v1/cameras/{id}/live.m3u8", playlist, "user",
+                    "the live HLS playlist (sliding window, presigned segment URLs, no-store)",
+                    media_type=CONTENT_TYPE, tag="live", errors=(400, 403, 503)))

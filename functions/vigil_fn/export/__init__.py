@@ -1,0 +1,1 @@
+"""The export function's plain modules: jobs, planning, remux, streaming source and sink."""

@@ -1,0 +1,198 @@
+"""Export jobs: one small JSON object per job next to its MP4, `exports/<user>/<id>.json`.
+
+The api creates a job (`queued`) and invokes the export function asynchronously; the function
+moves it to `running`, rewrites it as a heartbeat with `progress`, and ends it `done` (with the
+MP4's key, size, chapters and gaps) or `failed` (with `error`). A job whose function was killed
+stops beating: after `stale_s` it reads as `failed` ("stalled") and may be retried. The JSON sits
+beside the MP4 so the lifecycle rule on `exports/` removes both together; pinning moves both to
+`exports-pinned/`, which no rule touches.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import oss2
+from vigil_camera.keys import validate_device_id
+
+from ..config import ExportSettings
+
+EXPORTS = "exports/"
+PINNED = "exports-pinned/"   # outside the expiring `exports/` prefix: kept until deleted
+STATES = ("queued", "running", "done", "failed")
+ACTIVE = ("queued", "running")
+USER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+JOB_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
+
+
+class JobError(Exception):
+    """A refused job operation, with the api error code and HTTP status."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def validate_user(user: str) -> str:
+    if not isinstance(user, str) or not USER_RE.fullmatch(user) or ".." in user:
+        raise JobError(400, "invalid_user", "user names for exports are 1-64 of A-Z a-z 0-9 . _ @ -")
+    return user
+
+
+def validate_job_id(job_id: str) -> str:
+    if not isinstance(job_id, str) or not JOB_ID_RE.fullmatch(job_id):
+        raise JobError(404, "not_found", "no such export")
+    return job_id
+
+
+def job_key(user: str, job_id: str, pinned: bool = False) -> str:
+    return f"{PINNED if pinned else EXPORTS}{validate_user(user)}/{validate_job_id(job_id)}.json"
+
+
+def video_key(user: str, job_id: str, pinned: bool = False) -> str:
+    return f"{PINNED if pinned else EXPORTS}{validate_user(user)}/{validate_job_id(job_id)}.mp4"
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class ExportJob:
+    id: str
+    user: str
+    camera: str
+    start: int
+    end: int
+    state: str = "queued"
+    progress: float = 0.0
+    error: str | None = None
+    attempts: int = 0
+    created: int = 0
+    updated: int = 0
+    key: str | None = None
+    size: int | None = None
+    duration: float | None = None
+    frames: int | None = None
+    pinned: bool = False
+    gaps: list[dict[str, Any]] = field(default_factory=list)
+    chapters: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> ExportJob:
+        known = {k: v for k, v in doc.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def effective_state(self, stale_s: int, now_ms: int | None = None) -> str:
+        """`running` without a heartbeat for `stale_s` is a killed job: report it failed."""
+        now_ms = _now_ms() if now_ms is None else now_ms
+        if self.state == "running" and now_ms - self.updated > stale_s * 1000:
+            return "failed"
+        return self.state
+
+    def public(self, stale_s: int, now_ms: int | None = None) -> dict[str, Any]:
+        doc = self.to_dict()
+        doc["state"] = self.effective_state(stale_s, now_ms)
+        if doc["state"] == "failed" and self.state == "running":
+            doc["error"] = "the export stopped without finishing (killed or timed out); retry it"
+        return doc
+
+
+def new_job_id(now: float | None = None) -> str:
+    t = datetime.fromtimestamp(time.time() if now is None else now, tz=timezone.utc)
+    return f"{t:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+
+
+class JobStore:
+    def __init__(self, bucket: oss2.Bucket, settings: ExportSettings) -> None:
+        self.bucket, self.settings = bucket, settings
+
+    def get(self, user: str, job_id: str) -> ExportJob | None:
+        for pinned in (False, True):
+            try:
+                doc = json.loads(self.bucket.get_object(job_key(user, job_id, pinned)).read())
+            except oss2.exceptions.NoSuchKey:
+                continue
+            return ExportJob.from_dict(doc)
+        return None
+
+    def require(self, user: str, job_id: str) -> ExportJob:
+        job = self.get(user, job_id)
+        if job is None:
+            raise JobError(404, "not_found", "no such export")
+        return job
+
+    def save(self, job: ExportJob) -> None:
+        job.updated = _now_ms()
+        self.bucket.put_object(job_key(job.user, job.id, job.pinned), json.dumps(job.to_dict(), separators=(",", ":")),
+                               headers={"Content-Type": "application/json"})
+
+    def list(self, user: str) -> list[ExportJob]:
+        jobs = []
+        for root in (EXPORTS, PINNED):
+            prefix = f"{root}{validate_user(user)}/"
+            for info in oss2.ObjectIteratorV2(self.bucket, prefix=prefix):
+                if info.key.endswith(".json"):
+                    job = self.get(user, info.key[len(prefix):-len(".json")])
+                    if job is not None:
+                        jobs.append(job)
+        jobs.sort(key=lambda j: j.created, reverse=True)
+        return jobs
+
+    def create(self, user: str, camera: str, start: int, end: int) -> ExportJob:
+        validate_user(user)
+        try:
+            validate_device_id(camera)
+        except ValueError as exc:
+            raise JobError(400, "invalid_camera", str(exc)) from exc
+        if end <= start:
+            raise JobError(400, "invalid_range", "end must be after start")
+        if end - start > self.settings.max_range_s * 1000:
+            raise JobError(400, "range_too_long",
+                           f"an export covers at most {self.settings.max_range_s} s; split the range")
+        active = [j for j in self.list(user) if j.effective_state(self.settings.stale_s) in ACTIVE]
+        if len(active) >= self.settings.max_concurrent:
+            raise JobError(429, "too_many_exports",
+                           f"at most {self.settings.max_concurrent} exports may run at once; wait for one to finish")
+        now = _now_ms()
+        job = ExportJob(id=new_job_id(), user=user, camera=camera, start=start, end=end, created=now)
+        self.save(job)
+        return job
+
+    def retry(self, user: str, job_id: str) -> ExportJob:
+        job = self.require(user, job_id)
+        if job.effective_state(self.settings.stale_s) != "failed":
+            raise JobError(409, "conflict", f"only a failed export can be retried (this one is {job.state})")
+        job.state, job.progress, job.error = "queued", 0.0, None
+        self.save(job)
+        return job
+
+    def delete(self, user: str, job_id: str) -> None:
+        self.require(user, job_id)
+        keys = [job_key(user, job_id), video_key(user, job_id), job_key(user, job_id, pinned=True),
+                video_key(user, job_id, pinned=True)]
+        self.bucket.batch_delete_objects(keys)
+
+    def pin(self, user: str, job_id: str, pinned: bool) -> ExportJob:
+        """Move the MP4 out of (or back into) the expiring prefix; lifecycle only sees `exports/`."""
+        job = self.require(user, job_id)
+        if job.state != "done" or job.key is None:
+            raise JobError(409, "conflict", "only a finished export can be pinned")
+        if job.pinned != pinned:
+            target = video_key(user, job_id, pinned)
+            self.bucket.copy_object(self.bucket.bucket_name, job.key, target)
+            old_json = job_key(user, job_id, job.pinned)
+            job.key, job.pinned, old_video = target, pinned, job.key
+            self.save(job)                  # the job JSON moves with the MP4 (written first: never lost)
+            self.bucket.batch_delete_objects([old_video, old_json])
+        return job

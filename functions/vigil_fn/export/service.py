@@ -1,0 +1,127 @@
+"""Run one export job: index → clips → one MP4 streamed into `exports/<user>/<id>.mp4`.
+
+Idempotent and restartable: a `done` job is left alone; any other state runs from the start with a
+fresh multipart upload, after aborting the uploads a killed earlier attempt left (they were never
+visible as an object). Failures are written into the job, so the page can say why.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import oss2
+
+from ..config import ExportSettings
+from ..indexer.reader import timeline
+from .jobs import ExportJob, JobError, JobStore, video_key
+from .remux import Gap, RemuxError, SourceClip, Stream, iso, remux
+from .sink import MultipartSink
+from .source import OssSource
+
+log = logging.getLogger("vigil.export")
+HEARTBEAT_S = 2.0
+
+
+def _end(item: dict[str, Any]) -> int:
+    return int(item.get("end") or item["start"] + (item.get("duration") or 0))
+
+
+def plan(bucket: oss2.Bucket, camera: str, start: int, end: int) -> tuple[list[SourceClip], list[Gap]]:
+    """The readable clips of the range in order, and every gap (missing time or unreadable clip)."""
+    items = timeline(bucket, camera, datetime.fromtimestamp(start / 1000, tz=timezone.utc),
+                     datetime.fromtimestamp(end / 1000, tz=timezone.utc))
+    clips: list[SourceClip] = []
+    gaps: list[Gap] = []
+    for item in items:
+        if item["type"] == "gap":
+            gaps.append(Gap(item["start"], item["end"]))
+        elif item.get("status") == "ok" and (item.get("codec") or "h264") == "h264":
+            clips.append(SourceClip(item["key"], item["start"], _end(item), int(item["size"])))
+        else:
+            reason = item.get("reason") or f"codec {item.get('codec')}"
+            gaps.append(Gap(item["start"], _end(item), f"clip skipped: {reason}"))
+    gaps.sort(key=lambda g: g.start)
+    return clips, gaps
+
+
+def abort_stale_uploads(bucket: oss2.Bucket, key: str) -> int:
+    """Abort multipart uploads of `key` left by a killed attempt; returns how many."""
+    n = 0
+    for upload in oss2.MultipartUploadIterator(bucket, prefix=key):
+        if upload.key == key:
+            bucket.abort_multipart_upload(key, upload.upload_id)
+            n += 1
+    return n
+
+
+def run_job(bucket: oss2.Bucket, settings: ExportSettings, user: str, job_id: str, *,
+            open_source: Callable[[SourceClip], Stream] | None = None) -> ExportJob:
+    store = JobStore(bucket, settings)
+    job = store.require(user, job_id)
+    if job.state == "done":
+        return job
+    job.state, job.progress, job.error = "running", 0.0, None
+    job.attempts += 1
+    store.save(job)
+    key = video_key(user, job_id)
+    abort_stale_uploads(bucket, key)
+    last_beat = [time.monotonic()]
+
+    def beat(fraction: float) -> None:
+        if time.monotonic() - last_beat[0] >= HEARTBEAT_S:
+            job.progress = round(fraction, 4)
+            store.save(job)
+            last_beat[0] = time.monotonic()
+
+    sink: MultipartSink | None = None
+    try:
+        clips, gaps = plan(bucket, job.camera, job.start, job.end)
+        if not clips:
+            raise RemuxError("nothing was recorded in this range")
+        filename = f"vigil-{job.camera}-{iso(job.start).replace(':', '').replace('.000', '')}.mp4"
+        sink = MultipartSink(bucket, key, part_size=settings.part_size, headers={
+            "Content-Type": "video/mp4",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "x-oss-meta-camera": job.camera, "x-oss-meta-export-id": job.id,
+            "x-oss-meta-start": str(job.start), "x-oss-meta-end": str(job.end),
+        })
+        opener: Callable[[SourceClip], Stream] = open_source or (lambda c: OssSource(bucket, c.key, c.size))
+        result = remux(clips, opener, sink, camera=job.camera, start=job.start, end=job.end, gaps=gaps,
+                       gap_mode=settings.gap_mode, progress=beat)
+        job.size = sink.finish()
+    except (RemuxError, JobError) as exc:
+        _fail(store, job, sink, str(exc))
+        return job
+    except oss2.exceptions.OssError as exc:
+        _fail(store, job, sink, f"storage error: {exc.code or exc.status} {exc.message}")
+        raise   # transient: let FC's async retry run it again
+    except Exception as exc:
+        _fail(store, job, sink, f"export failed: {type(exc).__name__}: {exc}")
+        raise
+    job.state, job.progress, job.key = "done", 1.0, key
+    job.duration, job.frames = round(result.duration, 3), result.frames
+    job.chapters = [c.to_dict() for c in result.chapters]
+    job.gaps = [g.to_dict() for g in result.gaps]
+    job.skipped = result.skipped
+    store.save(job)
+    log.info("export done", extra={"export_id": job.id, "user": user, "camera": job.camera,
+                                   "size": job.size, "frames": job.frames, "gaps": len(job.gaps)})
+    return job
+
+
+def _fail(store: JobStore, job: ExportJob, sink: MultipartSink | None, message: str) -> None:
+    if sink is not None:
+        try:
+            sink.abort()
+        except oss2.exceptions.OssError:
+            pass  # lifecycle (AbortMultipartUpload after a day) or the next attempt cleans it up
+    job.state, job.error = "failed", message
+    try:
+        store.save(job)
+    except oss2.exceptions.OssError:
+        log.warning("could not record the failure", extra={"export_id": job.id})
+    log.warning("export failed", extra={"export_id": job.id, "user": job.user, "reason": message})

@@ -1,0 +1,176 @@
+// The viewer API client (docs/api.md): JSON under /api/v1, the session cookie, the CSRF header on
+// every write, and `{"error": {code, message}}` turned into an ApiError the screens show as is.
+import type { TimelineItem } from "./timeline/model";
+
+export interface User {
+  name: string;
+  role: "admin" | "viewer";
+  cameras: string[] | null;
+}
+
+export interface Health {
+  spool_depth: number;
+  dropped_clips: number;
+  token_errors: number;
+  reported_at: number;
+}
+
+export interface Camera {
+  id: string;
+  name: string;
+  status: "enabled" | "disabled" | "removed";
+  online: boolean;
+  last_clip_end: number | null;
+  upload_lag_ms: number | null;
+  clips_today: number;
+  bytes_today: number;
+  newest_clip_start: number | null;
+  health: Health | null;
+  created?: number;
+  key_version?: number;
+}
+
+export interface Timeline {
+  camera: string;
+  start: number;
+  end: number;
+  items: TimelineItem[];
+}
+
+export interface Playback {
+  camera: string;
+  start: number;
+  end: number;
+  mode: "hls" | "direct" | "mixed";
+  playlists: Array<{ start: number; end: number; url: string }>;
+  direct: Array<{ key: string; start: number; end: number; url: string; expires: number }>;
+}
+
+export interface CalendarDay {
+  day: string;
+  clips: number;
+  recorded_ms: number;
+}
+
+export interface AuditEntry {
+  time: number;
+  user: string | null;
+  action: string;
+  target: string | null;
+  client: string | null;
+  request_id: string | null;
+  ok: boolean;
+  detail?: string | null;
+}
+
+export interface UserRecord {
+  name: string;
+  role: "admin" | "viewer";
+  cameras: string[] | null;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfter: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+let csrf = "";
+let onUnauthenticated: () => void = () => {};
+
+export function setCsrf(token: string): void {
+  csrf = token;
+}
+
+/** Called when a request answers 401 (the session ended): the app goes back to the login screen. */
+export function onSessionLost(fn: () => void): void {
+  onUnauthenticated = fn;
+}
+
+const BASE = "/api/v1";
+
+/** `quiet`: a 401 does not end the session on the page (a prefetch made before /me has answered). */
+export async function request<T>(method: string, path: string, body?: unknown, quiet = false): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && csrf) headers["X-Vigil-CSRF"] = csrf;
+  let resp: Response;
+  try {
+    resp = await fetch(BASE + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+  } catch {
+    throw new ApiError(0, "network_error", "The server cannot be reached. Check the connection and try again.");
+  }
+  if (resp.status === 204) return undefined as T;
+  const text = await resp.text();
+  let doc: unknown;
+  try {
+    doc = text ? JSON.parse(text) : null;
+  } catch {
+    doc = null;
+  }
+  if (!resp.ok) {
+    const err = (doc as { error?: { code?: string; message?: string } } | null)?.error;
+    const retry = Number(resp.headers.get("Retry-After"));
+    const e = new ApiError(
+      resp.status,
+      err?.code ?? `http_${resp.status}`,
+      err?.message ?? `The server answered ${resp.status}.`,
+      Number.isFinite(retry) && retry > 0 ? retry : null,
+    );
+    if (resp.status === 401 && path !== "/login" && !quiet) onUnauthenticated();
+    throw e;
+  }
+  return doc as T;
+}
+
+const q = (params: Record<string, string | number>): string =>
+  "?" + Object.entries(params).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join("&");
+const cam = (id: string): string => `/cameras/${encodeURIComponent(id)}`;
+
+export const api = {
+  login: (username: string, password: string) =>
+    request<{ user: User; csrf_token: string }>("POST", "/login", { username, password }),
+  logout: () => request<void>("POST", "/logout"),
+  me: () => request<{ user: User; csrf_token: string }>("GET", "/me"),
+  cameras: () => request<{ cameras: Camera[] }>("GET", "/cameras"),
+  camera: (id: string) => request<Camera>("GET", cam(id)),
+  timeline: (id: string, start: number, end: number) =>
+    request<Timeline>("GET", `${cam(id)}/timeline${q({ start, end })}`),
+  calendar: (id: string, month: string) =>
+    request<{ camera: string; month: string; days: CalendarDay[] }>("GET", `${cam(id)}/calendar${q({ month })}`),
+  playback: (id: string, start: number, end: number, quiet = false) =>
+    request<Playback>("GET", `${cam(id)}/playback${q({ start, end })}`, undefined, quiet),
+  download: (key: string) =>
+    request<{ url: string; expires: number; filename: string }>("GET", `/clips/download${q({ key })}`),
+  deleteClip: (key: string) => request<void>("DELETE", `/clips${q({ key })}`),
+  deleteRange: (id: string, start: number, end: number) =>
+    request<{ deleted: number }>("POST", `${cam(id)}/clips/delete`, { start, end }),
+  retention: () => request<{ days: number | null }>("GET", "/settings/retention"),
+  setRetention: (days: number) => request<{ days: number }>("PUT", "/settings/retention", { days }),
+  addCamera: (id: string, name: string) =>
+    request<{ camera: Camera; config: Record<string, unknown> }>("POST", "/cameras", name ? { id, name } : { id }),
+  cameraAction: (id: string, action: "disable" | "enable" | "rotate") =>
+    request<{ camera?: Camera; config?: Record<string, unknown> }>("POST", `${cam(id)}/${action}`),
+  removeCamera: (id: string) => request<void>("DELETE", cam(id)),
+  users: () => request<{ users: UserRecord[] }>("GET", "/users"),
+  addUser: (u: { name: string; password: string; role: string; cameras?: string[] }) =>
+    request<unknown>("POST", "/users", u),
+  updateUser: (name: string, patch: { password?: string; role?: string; cameras?: string[]; all_cameras?: boolean }) =>
+    request<unknown>("PATCH", `/users/${encodeURIComponent(name)}`, patch),
+  removeUser: (name: string) => request<void>("DELETE", `/users/${encodeURIComponent(name)}`),
+  audit: (before?: string | number) =>
+    request<{ entries: AuditEntry[]; next: string | number | null }>(
+      "GET",
+      `/audit${q(before === undefined || before === null ? { limit: 50 } : { limit: 50, before })}`,
+    ),
+};

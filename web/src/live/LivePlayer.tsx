@@ -1,0 +1,106 @@
+// Live view of one camera: tell the api someone watches, wait for the camera's first segments,
+// then play the sliding playlist with hls.js tuned for low latency (1 s segments, ~1.5 s behind
+// the live edge, catching up at up to 1.5x). The latency shown is now − hls.playingDate: frames
+// carry the camera's wall-clock time in EXT-X-PROGRAM-DATE-TIME.
+import Hls from "hls.js/light";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiError } from "../api";
+import { liveApi } from "../api-live-export";
+
+export interface LiveStats {
+  ttffMs: number | null;
+  latencyMs: number | null;
+}
+
+const RETRY = { maxNumRetry: 120, retryDelayMs: 500, maxRetryDelayMs: 2000 };
+
+/** Polls the live playlist until the camera has segments (503 live_not_ready until then). */
+async function waitReady(url: string, alive: () => boolean): Promise<void> {
+  for (let i = 0; alive(); i++) {
+    const resp = await fetch(url, { credentials: "same-origin", cache: "no-store" }).catch(() => null);
+    if (resp?.ok) return;
+    if (resp?.status === 401 || resp?.status === 403) throw new ApiError(resp.status, "forbidden", "You may not watch this camera.");
+    await new Promise((r) => setTimeout(r, i < 20 ? 400 : 1000));
+  }
+}
+
+export function LivePlayer({ camera, compact = false, onStats }: { camera: string; compact?: boolean; onStats?: (s: LiveStats) => void }) {
+  const video = useRef<HTMLVideoElement>(null);
+  const [status, setStatus] = useState("Connecting to the camera…");
+  const [stats, setStats] = useState<LiveStats>({ ttffMs: null, latencyMs: null });
+
+  useEffect(() => {
+    let alive = true;
+    let hls: Hls | null = null;
+    const pressed = performance.now();
+    let ttff: number | null = null;
+    const el = video.current!;
+    const tick = setInterval(() => {
+      const date = hls?.playingDate;
+      if (!date || el.paused || el.readyState < 2) return;
+      if (ttff === null) ttff = Math.round(performance.now() - pressed);
+      const s = { ttffMs: ttff, latencyMs: Math.max(0, Date.now() - date.getTime()) };
+      el.dataset.latencyMs = String(s.latencyMs);
+      el.dataset.ttffMs = String(ttff);
+      el.dataset.playingDate = String(date.getTime());
+      setStats(s);
+      onStats?.(s);
+    }, 250);
+    (async () => {
+      try {
+        const { playlist } = await liveApi.start(camera);
+        if (!alive) return;
+        setStatus("Waiting for the camera's first seconds…");
+        await waitReady(playlist, () => alive);
+        if (!alive) return;
+        if (!Hls.isSupported()) {
+          setStatus("This browser cannot play live video.");
+          return;
+        }
+        hls = new Hls({
+          debug: localStorage.getItem("vigil-debug") === "1",
+          enableWorker: false,
+          lowLatencyMode: false,
+          liveSyncDuration: 1.5,
+          liveMaxLatencyDuration: 5,
+          maxLiveSyncPlaybackRate: 1.5,
+          backBufferLength: 10,
+          playlistLoadPolicy: { default: { maxTimeToFirstByteMs: 10_000, maxLoadTimeMs: 20_000, timeoutRetry: RETRY, errorRetry: RETRY } },
+          fragLoadPolicy: { default: { maxTimeToFirstByteMs: 10_000, maxLoadTimeMs: 20_000, timeoutRetry: RETRY, errorRetry: RETRY } },
+        });
+        (el as HTMLVideoElement & { vigilHls?: Hls }).vigilHls = hls;
+        hls.on(Hls.Events.ERROR, (_e, data) => {
+          if (!data.fatal || !hls) return;
+          if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+          else setTimeout(() => hls?.startLoad(-1), 1000);   // camera restarting / network: keep trying
+        });
+        hls.on(Hls.Events.FRAG_BUFFERED, () => setStatus(""));
+        hls.loadSource(playlist);
+        hls.attachMedia(el);
+        el.play().catch(() => undefined);
+      } catch (e) {
+        if (alive) setStatus((e as Error).message);
+      }
+    })();
+    return () => {
+      alive = false;
+      clearInterval(tick);
+      hls?.destroy();
+    };
+  }, [camera]);
+
+  const behind = stats.latencyMs === null ? "" : `${(stats.latencyMs / 1000).toFixed(1)} s behind`;
+  return (
+    <div class={compact ? "live live-tile" : "live"}>
+      <video ref={video} class="live-video" muted playsInline autoplay aria-label={`Live view of ${camera}`} data-camera={camera} />
+      <div class="live-badge" aria-live="off">
+        <span class="live-dot" aria-hidden="true" /> LIVE {behind && <span class="live-behind">{behind}</span>}
+      </div>
+      {status && (
+        <p class="live-status" role="status">
+          {status}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,119 @@
+// Entry: who is logged in decides the screen; a 401 anywhere brings the login screen back.
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { api, ApiError, onSessionLost, setCsrf, type User } from "./api";
+import { prefetchPlayback } from "./player/controller";
+import { linkClick, navigate, parseRoute, useRoute } from "./router";
+import { Admin } from "./screens/Admin";
+import { CameraPage } from "./screens/CameraPage";
+import { Cameras } from "./screens/Cameras";
+import { Exports } from "./screens/Exports";
+import { Login } from "./screens/Login";
+import "./styles.css";
+
+// asked before the first render, not in an effect a frame later; a camera page opened at a time
+// also starts its playback plan now, beside /me (the session cookie is all it needs)
+const whoAmI = api.me();
+const first = parseRoute(location.pathname, location.search);
+if (first.name === "camera" && first.t !== null) {
+  const id = first.id;
+  prefetchPlayback(id, first.t, (s, e) => api.playback(id, s, e, true));
+}
+
+function App() {
+  const route = useRoute();
+  const [user, setUser] = useState<User | null | undefined>(undefined);
+
+  useEffect(() => {
+    onSessionLost(() => {
+      setUser(null);
+      if (location.pathname !== "/login") navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, true);
+    });
+    whoAmI
+      .then((me) => {
+        setCsrf(me.csrf_token);
+        setUser(me.user);
+      })
+      .catch((e: unknown) => {
+        setUser(null);
+        if (!(e instanceof ApiError) || e.status === 401) return;
+      });
+  }, []);
+
+  useEffect(() => {
+    if (user === null && route.name !== "login") {
+      navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, true);
+    }
+    if (user && route.name === "login") navigate(route.next.startsWith("/") ? route.next : "/", true);
+  }, [user, route.name]);
+
+  const logout = async () => {
+    try {
+      await api.logout();
+    } finally {
+      setCsrf("");
+      setUser(null);
+      navigate("/login", true);
+    }
+  };
+
+  if (user === undefined) return <main class="boot" aria-busy="true" />;
+  if (route.name === "login" || !user) {
+    return (
+      <Login
+        onLoggedIn={(u, csrf) => {
+          setCsrf(csrf);
+          setUser(u);
+        }}
+      />
+    );
+  }
+  return (
+    <>
+      <header class="topbar">
+        <a href="/" class="brand" onClick={linkClick}>
+          Vigil
+        </a>
+        <nav aria-label="Main">
+          <a href="/" onClick={linkClick} aria-current={route.name === "cameras" ? "page" : undefined}>
+            Cameras
+          </a>
+          <a href="/exports" onClick={linkClick} aria-current={route.name === "exports" ? "page" : undefined}>
+            Exports
+          </a>
+          {user.role === "admin" && (
+            <a href="/admin" onClick={linkClick} aria-current={route.name === "admin" ? "page" : undefined}>
+              Admin
+            </a>
+          )}
+        </nav>
+        <span class="who" title={`Signed in as ${user.name} (${user.role})`}>
+          {user.name}
+        </span>
+        <button type="button" class="link" onClick={logout}>
+          Sign out
+        </button>
+      </header>
+      {route.name === "cameras" && <Cameras />}
+      {route.name === "camera" && <CameraPage id={route.id} t={route.t} user={user} />}
+      {route.name === "admin" && (user.role === "admin" ? <Admin /> : <NotFound />)}
+      {route.name === "exports" && <Exports />}
+      {route.name === "notfound" && <NotFound />}
+    </>
+  );
+}
+
+function NotFound() {
+  return (
+    <main class="page">
+      <h1>Not found</h1>
+      <p>
+        <a href="/" onClick={linkClick}>
+          Back to the cameras
+        </a>
+      </p>
+    </main>
+  );
+}
+
+render(<App />, document.getElementById("app")!);

@@ -1,0 +1,56 @@
+// A tiny history router: /login, / (cameras), /cameras/<id>?t=<ms>, /admin. The api function
+// answers index.html for any non-API path, so these URLs can be bookmarked and reloaded.
+import { useEffect, useState } from "preact/hooks";
+
+export type Route =
+  | { name: "login"; next: string }
+  | { name: "cameras" }
+  | { name: "camera"; id: string; t: number | null }
+  | { name: "admin" }
+  | { name: "exports" }
+  | { name: "notfound" };
+
+export function parseRoute(path: string, search: string): Route {
+  const params = new URLSearchParams(search);
+  if (path === "/" || path === "") return { name: "cameras" };
+  if (path === "/login") return { name: "login", next: params.get("next") ?? "/" };
+  if (path === "/admin") return { name: "admin" };
+  if (path === "/exports") return { name: "exports" };
+  const m = /^\/cameras\/([^/]+)\/?$/.exec(path);
+  if (m) {
+    const t = Number(params.get("t"));
+    return { name: "camera", id: decodeURIComponent(m[1]), t: params.has("t") && Number.isFinite(t) ? t : null };
+  }
+  return { name: "notfound" };
+}
+
+const listeners = new Set<() => void>();
+
+export function navigate(to: string, replace = false): void {
+  if (replace) history.replaceState(null, "", to);
+  else history.pushState(null, "", to);
+  listeners.forEach((fn) => fn());
+}
+
+export function useRoute(): Route {
+  const read = () => parseRoute(location.pathname, location.search);
+  const [route, setRoute] = useState<Route>(read);
+  useEffect(() => {
+    const update = () => setRoute(read());
+    listeners.add(update);
+    window.addEventListener("popstate", update);
+    return () => {
+      listeners.delete(update);
+      window.removeEventListener("popstate", update);
+    };
+  }, []);
+  return route;
+}
+
+/** An <a> that navigates without reloading the page. */
+export function linkClick(ev: MouseEvent): void {
+  const a = ev.currentTarget as HTMLAnchorElement;
+  if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey) return;
+  ev.preventDefault();
+  navigate(a.getAttribute("href") ?? "/");
+}

@@ -1,0 +1,121 @@
+// Your exports: state, progress, why one failed (and Retry), download once done, pin, delete.
+// Refreshed every 2 s while one is queued or running.
+import { useEffect, useState } from "preact/hooks";
+import { exportsApi, type ExportJob } from "../api-live-export";
+import { formatBytes, formatDuration } from "../time";
+import { Time } from "../ui/Time";
+
+export function Exports() {
+  const [jobs, setJobs] = useState<ExportJob[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+
+  useEffect(() => {
+    let alive = true;
+    exportsApi
+      .list()
+      .then((r) => alive && (setJobs(r.exports), setError(null)))
+      .catch((e: Error) => alive && setError(e.message));
+    return () => {
+      alive = false;
+    };
+  }, [tick]);
+
+  const busy = jobs?.some((j) => j.state === "queued" || j.state === "running") ?? false;
+  useEffect(() => {
+    if (!busy) return;
+    const id = setInterval(() => setTick((t) => t + 1), 2000);
+    return () => clearInterval(id);
+  }, [busy]);
+
+  const act = async (fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+    setTick((t) => t + 1);
+  };
+
+  const download = async (job: ExportJob) => {
+    const fresh = await exportsApi.get(job.id);   // presigned URLs are short-lived: sign at click time
+    if (!fresh.url) return;
+    const a = document.createElement("a");
+    a.href = fresh.url;
+    a.download = fresh.filename ?? `${job.id}.mp4`;
+    a.rel = "noopener";
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  };
+
+  return (
+    <main class="page">
+      <h1>Exports</h1>
+      <p class="hint">Select a range on a camera's timeline and press Export. Exports are kept for a few days unless pinned.</p>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {jobs === null && !error && <p aria-busy="true">Loading exports…</p>}
+      {jobs?.length === 0 && <p>No exports yet.</p>}
+      <ul class="exports" aria-label="Exports">
+        {jobs?.map((j) => (
+          <li key={j.id} class={`card export ${j.state}`} data-export={j.id} data-state={j.state}>
+            <h2>
+              {j.camera}: <Time ms={j.start} /> – <Time ms={j.end} />
+            </h2>
+            <p>
+              <span class="state">{j.state}</span>
+              {(j.state === "queued" || j.state === "running") && (
+                <progress max={1} value={j.progress} aria-label={`Export progress ${Math.round(j.progress * 100)} %`} />
+              )}
+              {j.state === "done" && (
+                <span>
+                  {" "}
+                  {formatBytes(j.size ?? 0)}, {formatDuration((j.duration ?? 0) * 1000)} of video
+                  {j.gaps.length > 0 && `, ${j.gaps.length} gap${j.gaps.length === 1 ? "" : "s"} not recorded`}
+                </span>
+              )}
+            </p>
+            {j.state === "failed" && (
+              <p class="error" role="alert">
+                {j.error ?? "The export failed."}
+              </p>
+            )}
+            {j.gaps.length > 0 && (
+              <ul class="gaps" aria-label="Gaps">
+                {j.gaps.map((g) => (
+                  <li key={g.start}>
+                    Gap <Time ms={g.start} /> – <Time ms={g.end} /> ({formatDuration(g.end - g.start)}): {g.reason}
+                  </li>
+                ))}
+              </ul>
+            )}
+            <div class="controls">
+              {j.state === "done" && (
+                <button type="button" onClick={() => void act(() => download(j))} aria-label="Download export">
+                  ⬇ Download MP4
+                </button>
+              )}
+              {j.state === "failed" && (
+                <button type="button" onClick={() => void act(() => exportsApi.retry(j.id))} aria-label="Retry export">
+                  Retry
+                </button>
+              )}
+              {j.state === "done" && (
+                <button type="button" aria-pressed={j.pinned} onClick={() => void act(() => exportsApi.pin(j.id, !j.pinned))}>
+                  {j.pinned ? "Pinned" : "Pin"}
+                </button>
+              )}
+              <button type="button" class="danger" aria-label="Delete export" onClick={() => void act(() => exportsApi.remove(j.id))}>
+                Delete
+              </button>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}

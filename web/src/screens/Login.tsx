@@ -1,0 +1,70 @@
+// Login: errors shown as the API words them; a rate limit disables the form for Retry-After seconds.
+import { useEffect, useState } from "preact/hooks";
+import { api, ApiError, type User } from "../api";
+
+export function Login({ onLoggedIn }: { onLoggedIn: (u: User, csrf: string) => void }) {
+  const [name, setName] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [waitUntil, setWaitUntil] = useState(0);
+  const [now, setNow] = useState(Date.now());
+
+  useEffect(() => {
+    if (waitUntil <= now) return;
+    const id = setTimeout(() => setNow(Date.now()), 500);
+    return () => clearTimeout(id);
+  }, [waitUntil, now]);
+
+  const waiting = Math.ceil((waitUntil - now) / 1000);
+
+  const submit = async (ev: Event) => {
+    ev.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const res = await api.login(name.trim(), password);
+      onLoggedIn(res.user, res.csrf_token);
+    } catch (e) {
+      const err = e as ApiError;
+      if (err.status === 429 && err.retryAfter) {
+        setWaitUntil(Date.now() + err.retryAfter * 1000);
+        setNow(Date.now());
+      }
+      setError(err.status === 401 ? "Wrong user name or password." : err.message);
+      setPassword("");
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main class="login">
+      <form onSubmit={submit} class="card" aria-labelledby="login-title">
+        <h1 id="login-title">Vigil</h1>
+        <label>
+          User name
+          <input name="username" autoComplete="username" value={name} required onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            required
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
+        </label>
+        <p class="error" role="alert">
+          {error}
+          {waiting > 0 ? ` Try again in ${waiting} s.` : ""}
+        </p>
+        <button type="submit" disabled={busy || waiting > 0}>
+          {busy ? "Signing in…" : "Sign in"}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,80 @@
+// A month calendar marking the days that have recordings; picking a day opens it.
+import { useEffect, useState } from "preact/hooks";
+import { api, type CalendarDay } from "../api";
+import { monthGrid, monthTitle, shiftMonth } from "./calendar";
+
+export function Calendar(props: { camera: string; day: string; onPick: (day: string) => void; onClose: () => void }) {
+  const [month, setMonth] = useState(props.day.slice(0, 7));
+  const [days, setDays] = useState<Map<string, CalendarDay>>(new Map());
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let alive = true;
+    setError(null);
+    api
+      .calendar(props.camera, month)
+      .then((r) => alive && setDays(new Map(r.days.map((d) => [d.day, d]))))
+      .catch((e: Error) => alive && setError(e.message));
+    return () => {
+      alive = false;
+    };
+  }, [props.camera, month]);
+
+  return (
+    <div class="calendar card" role="dialog" aria-label="Pick a day">
+      <div class="cal-head">
+        <button type="button" aria-label="Previous month" onClick={() => setMonth(shiftMonth(month, -1))}>
+          ‹
+        </button>
+        <strong aria-live="polite">{monthTitle(month)}</strong>
+        <button type="button" aria-label="Next month" onClick={() => setMonth(shiftMonth(month, 1))}>
+          ›
+        </button>
+        <button type="button" aria-label="Close calendar" onClick={props.onClose}>
+          ✕
+        </button>
+      </div>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <table>
+        <thead>
+          <tr>
+            {["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"].map((d) => (
+              <th key={d} scope="col">
+                {d}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {monthGrid(month).map((row, i) => (
+            <tr key={i}>
+              {row.map((cell, j) => {
+                if (!cell.day) return <td key={j} />;
+                const info = days.get(cell.day);
+                const label = `${cell.day}${info && info.clips ? `, ${info.clips} clips` : ", no recordings"}`;
+                return (
+                  <td key={j}>
+                    <button
+                      type="button"
+                      class={`${info && info.clips ? "has" : ""}${cell.day === props.day ? " current" : ""}`}
+                      aria-label={label}
+                      aria-current={cell.day === props.day ? "date" : undefined}
+                      data-day={cell.day}
+                      onClick={() => props.onPick(cell.day!)}
+                    >
+                      {cell.date}
+                    </button>
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
