@@ -49,6 +49,26 @@ def test_index_assets_and_spa_fallback(tmp_path: Path) -> None:
     assert head["statusCode"] == 200 and head["body"] == ""
 
 
+def test_text_assets_are_gzipped_for_clients_that_accept_it(tmp_path: Path) -> None:
+    import gzip
+
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text("<!doctype html>")
+    script = "export const x = 1;\n" * 2000
+    (tmp_path / "assets" / "app-5678.js").write_text(script)
+    (tmp_path / "assets" / "logo.png").write_bytes(bytes(range(256)) * 40)
+    fn = function(tmp_path)
+    ev = event("/assets/app-5678.js")
+    ev["headers"] = {"Accept-Encoding": "gzip, br"}
+    js = fn.handle(ev)
+    assert js["headers"].get("Content-Encoding") == "gzip"
+    assert gzip.decompress(body(js)).decode() == script and len(body(js)) < len(script) / 10
+    plain = fn.handle(event("/assets/app-5678.js"))  # no Accept-Encoding: as it is
+    assert "Content-Encoding" not in plain["headers"] and body(plain).decode() == script
+    png = fn.handle(event("/assets/logo.png"))
+    assert png["isBase64Encoded"] and body(png) == bytes(range(256)) * 40
+
+
 def test_not_built_is_a_503_naming_make_web(tmp_path: Path) -> None:
     resp = function(tmp_path / "missing").handle(event("/"))
     assert resp["statusCode"] == 503 and "make web" in resp["body"]
