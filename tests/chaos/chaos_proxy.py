@@ -335,12 +335,15 @@ class CameraProxy:
 
 
 class TcpProxy:
-    """A plain loopback TCP proxy that can be switched off (`down`): new connections are refused by closing them."""
+    """A plain loopback TCP proxy that can be switched off: going down resets the open (keep-alive) connections,
+    and new ones are reset at once while it is down."""
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
-        self.down = False
+        self._down = False
         self.refused = 0
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -349,13 +352,28 @@ class TcpProxy:
         self._stop = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
 
+    @property
+    def down(self) -> bool:
+        return self._down
+
+    @down.setter
+    def down(self, value: bool) -> None:
+        with self._lock:
+            self._down = value
+            victims = list(self._open) if value else []
+            if value:
+                self._open.clear()
+        for sock in victims:
+            self.refused += 1
+            _reset(sock)
+
     def _accept(self) -> None:
         while not self._stop.is_set():
             try:
                 client, _ = self.sock.accept()
             except OSError:
                 return
-            if self.down:
+            if self._down:
                 self.refused += 1
                 _reset(client)
                 continue
@@ -367,6 +385,8 @@ class TcpProxy:
         except OSError:
             _reset(client)
             return
+        with self._lock:
+            self._open.add(client)
 
         def copy(a: socket.socket, b: socket.socket) -> None:
             try:
@@ -387,6 +407,8 @@ class TcpProxy:
         t.start()
         copy(client, up)
         t.join(timeout=60)
+        with self._lock:
+            self._open.discard(client)
         client.close()
         up.close()
 

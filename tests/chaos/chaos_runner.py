@@ -32,6 +32,7 @@ from chaos_proxy import CameraProxy, Fault, TcpProxy
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 NET_FAULTS = ("drop", "reset", "stall", "slow", "lose")
+TOKEN_TTL_S = 900    # the shortest token STS issues: a clock jump past it expires every token at once
 GRACE_S = 6.0        # how long after a fault ends its effects (backoff, restart) may still show as 5xx
 
 
@@ -88,12 +89,12 @@ def draw_schedule(cfg: Config) -> list[Event]:
             ev.append(Event(round(rng.uniform(3, d * 0.85), 1), kind, cam, round(rng.uniform(3, 10), 1), params))
     ev.append(Event(round(rng.uniform(5, d * 0.3), 1), "drop", cams[0], round(d * 0.3, 1), {"probability": 1.0}))
     # Outages of the token path only bite when cameras need a token: each starts just after a clock jump past
-    # every token's expiry (which is also a camera clock skew of an hour), so all cameras refresh into it.
+    # every token's expiry (which is also a camera clock 16 minutes behind the server), so all cameras refresh into it.
     for kind, length, params in (("token503", 10.0, {"probability": 1.0}),
                                  ("token_timeout", 6.0, {"probability": 0.7, "stall_seconds": 4}),
                                  ("sts_down", 8.0, {})):
         t = round(rng.uniform(d * 0.1, d * 0.6), 1)
-        ev.append(Event(t, "clock_jump", "", params={"seconds": 3650}))
+        ev.append(Event(t, "clock_jump", "", params={"seconds": TOKEN_TTL_S + 60}))
         ev.append(Event(round(t + 0.5, 1), kind, "", length, params))
     victim = rng.choice(cams[1:] or cams)
     t_dis = round(rng.uniform(d * 0.1, d * 0.6), 1)
@@ -148,7 +149,8 @@ class Stack:
         log = open(self.data.parent / f"stack.{self.starts}.log", "w")  # noqa: SIM115 - lives with the child
         self.proc = subprocess.Popen(
             [str(BIN / "vigil"), "local", "up", "--data", str(self.data), "--port", str(self.port), "--json",
-             "--function-env", f"VIGIL_STS_ENDPOINT=http://127.0.0.1:{self.sts_proxy_port}"],
+             "--function-env", f"VIGIL_STS_ENDPOINT=http://127.0.0.1:{self.sts_proxy_port}",
+             "--function-env", f"VIGIL_TOKEN_TTL_DEFAULT={TOKEN_TTL_S}"],
             stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True)
         line: list[str] = []
         reader = threading.Thread(target=lambda: line.append(self.proc.stdout.readline() if self.proc and

@@ -38,6 +38,8 @@ def test_every_clip_exactly_once_in_oss_and_the_timeline_under_faults() -> None:
     assert report["stack_starts"] >= 2
     assert report["cameras"]["chaos-cam-00"]["dropped"] > 0
     assert sum(report["requests_faulted_by_proxies"].values()) > 0
+    assert report["requests_faulted_by_proxies"].get("token503", 0) > 0  # the token outage met refreshing cameras
+    assert report["sts_connections_refused"] > 0                       # and so did the STS outage
     assert all(c["in_oss"] > 0 for c in report["cameras"].values())
 
 
