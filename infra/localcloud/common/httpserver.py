@@ -7,10 +7,15 @@ bodies (a 5 GB PUT must not sit in memory) and keep-alive. Each service subclass
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from . import logs
+
+log = logs.get("localcloud.http")
 
 
 def new_request_id() -> str:
@@ -34,6 +39,15 @@ class Server(ThreadingHTTPServer):
     def server_bind(self) -> None:
         self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().server_bind()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (reset, broken pipe) is routine: one debug line, not a stderr traceback;
+        anything else is logged as a structured error line with its traceback."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError, TimeoutError)):
+            log.debug("client connection dropped", extra={"client": client_address[0], "error": type(exc).__name__})
+            return
+        log.exception("request handler failed", extra={"client": client_address[0]})
 
 
 class Handler(BaseHTTPRequestHandler):

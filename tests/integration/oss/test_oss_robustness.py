@@ -207,3 +207,28 @@ def test_access_log_is_json_without_secrets(oss_env, oss_key):
     assert mine[0]["principal"].startswith("acs:ram::") and "ms" in mine[0]
     text = "\n".join(capture.lines)
     assert creds.access_key_secret not in text and creds.security_token not in text
+
+
+def test_a_client_that_resets_mid_request_is_a_log_line_not_a_traceback(oss_env, capfd):
+    import struct
+    from urllib.parse import urlsplit
+
+    capture = _Capture()
+    logger = logging.getLogger("localcloud.http")
+    logger.addHandler(capture)
+    old = logger.level
+    logger.setLevel(logging.DEBUG)
+    url = urlsplit(oss_env.endpoint)
+    try:
+        sock = socket.create_connection((url.hostname, url.port), timeout=5)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")          # a head that never ends...
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()                                           # ...then a reset
+        deadline = time.monotonic() + 10
+        while not any("client connection dropped" in line for line in capture.lines) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        logger.removeHandler(capture)
+        logger.setLevel(old)
+    assert any(json.loads(line)["error"] == "ConnectionResetError" for line in capture.lines)
+    assert "Traceback" not in capfd.readouterr().err
