@@ -1,7 +1,7 @@
 """One way for a CLI command to fail: a line on stderr naming the command and an exit status,
 never a traceback. `guarded(name_of, usage=(...), refused=(...))` wraps a command function:
 `usage` errors (bad input, missing settings) exit 2, `refused` ones (the target said no) exit 1,
-and OSS errors exit 1 with their code."""
+and OSS errors exit 1 with their code (or, when nothing answered, the stack that is not running)."""
 
 from __future__ import annotations
 
@@ -29,8 +29,10 @@ def guarded(name_of: Callable[[argparse.Namespace], str], *, usage: tuple[type[B
             except refused as exc:
                 print(f"{name_of(args)}: {exc}", file=sys.stderr)
                 return 1
-            except oss2.exceptions.OssError as exc:
-                print(f"{name_of(args)}: OSS refused: {exc.code} {exc.message}", file=sys.stderr)
+            except oss2.exceptions.OssError as exc:  # a stopped stack is named, with how to start it
+                from .settings import describe_oss_error
+
+                print(f"{name_of(args)}: {describe_oss_error(exc)}", file=sys.stderr)
                 return 1
         return run
     return wrap

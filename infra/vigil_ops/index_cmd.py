@@ -35,7 +35,8 @@ from vigil_fn.indexer import reader
 from vigil_fn.indexer.compact import DEFAULT_SEGMENT_BYTES, close_day, compact_day
 from vigil_fn.indexer.service import Options, index_record
 
-from .settings import OpsSettings, SettingsError, describe_oss_error
+from .guard import command_name, guarded
+from .settings import OpsSettings, SettingsError
 
 INDEXER_FUNCTION = "vigil-indexer"
 SERVICE = "vigil"
@@ -85,20 +86,7 @@ def day_arg(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a day: use YYYY-MM-DD, e.g. 2026-11-28 ({exc})") from None
 
 
-def _guard(fn: Any) -> Any:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return int(fn(args))
-        except (SettingsError, ValueError) as exc:
-            print(f"vigil index {args.index_command}: {exc}", file=sys.stderr)
-            return 2
-        except LookupError as exc:
-            print(f"vigil index {args.index_command}: {exc.args[0]}", file=sys.stderr)
-            return 1
-        except oss2.exceptions.OssError as exc:
-            print(f"vigil index {args.index_command}: {describe_oss_error(exc)}", file=sys.stderr)
-            return 1
-    return run
+_guard = guarded(command_name("index_command"), usage=(SettingsError, ValueError), refused=(LookupError,))
 
 
 def iter_clips(bucket: oss2.Bucket, device: str | None, since: date | None) -> Iterator[tuple[ClipKey, Any]]:
