@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,8 @@ from localcloud.oss.protocol.server import make_server
 from localcloud.oss.protocol.service import OSSService
 from localcloud.ram.model import RamModel
 
+from tests.waiting import wait_for
+
 REPO = Path(__file__).resolve().parents[3]
 APP_SPEC = REPO / "tests" / "fixtures" / "fc_app" / "s.yaml"
 ACCOUNT = "1234567890123456"
@@ -27,18 +29,6 @@ BUCKET = "fcapp-bucket"
 ADMIN = "fc-admin-token"
 
 os.environ.setdefault("LOCALCLOUD_FC_RETRY_BASE_SECONDS", "0.05")
-
-
-def fc_wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    """Poll until `predicate()` is truthy (event delivery is asynchronous)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 @dataclass
@@ -75,7 +65,7 @@ def fc_env(record_dir: Path) -> dict[str, str]:
 @pytest.fixture()
 def fc_wait() -> Callable[..., Any]:
     """`fc_wait(predicate, timeout=20, what=...)`: poll until truthy."""
-    return fc_wait_for
+    return functools.partial(wait_for, timeout=20.0, interval=0.02)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,8 @@ from vigil_camera.upload import ClipUploader
 from vigil_fn.devices import DeviceRecord, Registry
 from vigil_fn.indexer import reader
 from vigil_fn.indexer.log import read_entries
+
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -51,15 +53,6 @@ def health_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HealthSta
         yield HealthStack(info, Path(info.master_key_file).read_text().strip().encode())
     finally:
         stack.stop()
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
 
 
 def test_spool_depth_rises_while_tokens_are_down_then_drains(health_cloud: HealthStack, tmp_path: Path,
@@ -119,8 +112,8 @@ def test_spool_depth_rises_while_tokens_are_down_then_drains(health_cloud: Healt
         # health follows compactions (every ~2 clips here): the drain's last compacted report
         return doc if doc.get("reported_at", 0) > resumed and doc.get("spool_depth", 99) <= 3 else None
 
-    doc = wait_for(device_doc, timeout=30)
-    assert doc, f"the device's health did not follow the drain: {seen[-1]} {depths}"
+    doc = wait_for(device_doc, timeout=30,
+                   what=lambda: f"the device's health to follow the drain: {seen[-1] if seen else None} {depths}")
     assert doc["token_errors"] > 0 and doc["clips_today"] >= 6 and doc["last_clip_end"] > 0
     assert doc["upload_lag_ms"] is not None
     # the fleet object (the viewer's one GET): merged by the indexer, and on demand by the operator

@@ -7,7 +7,6 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -19,19 +18,11 @@ from vigil_fn.indexer import reader
 from vigil_fn.indexer.log import read_entries
 from vigil_fn.indexer.service import Options, index_record
 
+from tests.waiting import wait_for
+
 pytestmark = pytest.mark.integration
 
 DAY = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
-    """Poll until `predicate` returns something truthy (event delivery is asynchronous)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 def new_device() -> str:

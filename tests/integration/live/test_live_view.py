@@ -26,20 +26,14 @@ from vigil_camera.protocol import device_secret
 from vigil_fn.devices import DeviceRecord, Registry
 from vigil_fn.liveview import LiveNotReady, WatchSignal, live_playlist
 
+from tests.waiting import wait_for as _wait_for
+
 pytestmark = pytest.mark.integration
 
 
 def wait_for(pred: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = pred()
-        except LiveNotReady:
-            value = None
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    """A live playlist that is not ready yet is "not yet", not a failure."""
+    return _wait_for(pred, timeout, what, interval=0.1, retry_on=(LiveNotReady,))
 
 
 class Camera:

@@ -19,7 +19,7 @@ from vigil_camera import protocol
 from vigil_camera.keys import parse_clip_key
 from vigil_fn.events import parse_oss_event
 
-from .conftest import wait_until
+from tests.waiting import wait_for as wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ import pytest
 from vigil_fn.devices import Registry
 from vigil_fn.revocation import MAX_POLICY_BYTES, RevocationError, RevocationFull, Revoker
 
-from .conftest import wait_until
+from tests.waiting import wait_for as wait_until
 
 pytestmark = pytest.mark.integration
 
