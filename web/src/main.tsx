@@ -1,7 +1,7 @@
 // Entry: who is logged in decides the screen; a 401 anywhere brings the login screen back.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError, onSessionLost, setCsrf, type User } from "./api";
+import { api, onSessionLost, setCsrf, type User } from "./api";
 import { prefetchPlayback } from "./player/controller";
 import { linkClick, navigate, parseRoute, useRoute } from "./router";
 import { Admin } from "./screens/Admin";
@@ -12,8 +12,13 @@ import { Login } from "./screens/Login";
 import "./styles.css";
 
 // asked before the first render, not in an effect a frame later; a camera page opened at a time
-// also starts its playback plan now, beside /me (the session cookie is all it needs)
-const whoAmI = api.me();
+// also starts its playback plan now, beside /me (the session cookie is all it needs). The answer
+// is settled into a value at once: a signed-out 401 that arrives before the effect below attaches
+// its handler would otherwise be an unhandled rejection (an error on the console of a loaded machine).
+const whoAmI: Promise<{ me: { user: User; csrf_token: string } } | { error: unknown }> = api.me().then(
+  (me) => ({ me }),
+  (error: unknown) => ({ error }),
+);
 const first = parseRoute(location.pathname, location.search);
 if (first.name === "camera" && first.t !== null) {
   const id = first.id;
@@ -29,15 +34,14 @@ function App() {
       setUser(null);
       if (location.pathname !== "/login") navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, true);
     });
-    whoAmI
-      .then((me) => {
-        setCsrf(me.csrf_token);
-        setUser(me.user);
-      })
-      .catch((e: unknown) => {
-        setUser(null);
-        if (!(e instanceof ApiError) || e.status === 401) return;
-      });
+    void whoAmI.then((answer) => {
+      if ("error" in answer) {
+        setUser(null); // signed out (401) or the API is unreachable: the login screen says which on submit
+        return;
+      }
+      setCsrf(answer.me.csrf_token);
+      setUser(answer.me.user);
+    });
   }, []);
 
   useEffect(() => {
