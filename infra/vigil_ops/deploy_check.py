@@ -105,7 +105,9 @@ def s_preview(spec_path: Path = SPEC_PATH, env: Mapping[str, str] | None = None,
               account_id: str = PLACEHOLDER_ACCOUNT_ID) -> dict[str, Any]:
     """`s preview -t s.yaml -o json` with placeholder credentials in a throwaway `s` home."""
     env = dict(representative_env(spec_path) if env is None else env)
-    with tempfile.TemporaryDirectory(prefix="vigil-s-home-") as home:
+    # `s` leaves a detached daemon (update notifier, report) writing into its home after it exits:
+    # the throwaway home is removed best-effort, or removing it races that daemon
+    with tempfile.TemporaryDirectory(prefix="vigil-s-home-", ignore_cleanup_errors=True) as home:
         _run_s(["config", "add", "--AccessKeyID", PLACEHOLDER_ACCESS_KEY_ID,
                 "--AccessKeySecret", PLACEHOLDER_ACCESS_KEY_SECRET, "--AccountID", account_id,
                 "-a", "default", "-f"], Path(home), env, spec_path.parent)
