@@ -24,7 +24,7 @@ from typing import IO, Any
 
 import av
 
-from .cut import ClipCut
+from .cut import COPY, ClipCut
 
 GAP_MODES = ("mark", "hold")
 Stream = io.RawIOBase | IO[bytes]   # what PyAV reads from / writes to
@@ -170,22 +170,30 @@ class _ClipCopy:
         self.unnamed: list[Gap] = []               # gaps before it with no chapter of their own
 
     def write(self, packet: Any, pts: int, t: int) -> None:
-        mux = self.mux
-        if self.first is None:
-            self.first = packet.dts
+        """Per packet of an hour-long export: kept to plain int arithmetic and few attribute calls."""
+        first = self.first
+        if first is None:
+            first = self.first = packet.dts
             self.wall_start = Fraction(t, self.den)
-            offset, _preceding, self.unnamed = mux.begin_clip(self.clip, self.wall_start)
+            offset, _preceding, self.unnamed = self.mux.begin_clip(self.clip, self.wall_start)
             self.base = int(offset / self.tb)
-        duration = packet.duration or self.period
-        if t + duration * self.scale > self.end_t:     # shown until `end`, not past it
+        given = packet.duration
+        duration = given or self.period
+        stop = t + duration * self.scale
+        if stop > self.end_t:                          # shown until `end`, not past it
             duration = max(1, (self.end_t - t) // self.scale)
-        self.length = max(self.length, pts - self.first + duration)
-        self.wall_end = max(self.wall_end, t + duration * self.scale)
-        packet.duration = duration
-        packet.dts = packet.dts - self.first + self.base
-        packet.pts = pts - self.first + self.base
-        packet.stream = mux.ostream
-        mux.out.mux(packet)
+            stop = t + duration * self.scale
+        if stop > self.wall_end:
+            self.wall_end = stop
+        if pts - first + duration > self.length:
+            self.length = pts - first + duration
+        if duration != given:
+            packet.duration = duration
+        shift = self.base - first
+        packet.dts += shift
+        packet.pts = pts + shift
+        packet.stream = self.mux.ostream
+        self.mux.out.mux(packet)
         self.frames += 1
 
     def close(self) -> None:
@@ -219,23 +227,31 @@ def _copy_clip(container: Any, stream: Any, clip: SourceClip, mux: _Mux,
     origin: int | None = None      # pts of the clip's first keyframe: the clip's start in the index
     wall0 = clip.start * copy.den
     n = 0
+    write, scale, end_t = copy.write, copy.scale, copy.end_t
+    copying = False                # past the start: every packet before `end` is copied as it comes
     for packet in container.demux(stream):
-        if packet.dts is None or packet.size == 0:
+        dts = packet.dts
+        if dts is None or not packet.size:
             continue
-        pts = packet.pts if packet.pts is not None else packet.dts
-        keyframe = packet.is_keyframe
+        pts = packet.pts
+        if pts is None:
+            pts = dts
         if origin is None:
-            if not keyframe:
+            if not packet.is_keyframe:
                 continue  # a clip must start decodable
             origin = pts
-        t = wall0 + (pts - origin) * copy.scale
-        for item in cut.feed((packet, pts, t), t, keyframe):
-            copy.write(*item)
+        t = wall0 + (pts - origin) * scale
+        if copying and t < end_t:
+            write(packet, pts, t)
+        else:
+            for item in cut.feed((packet, pts, t), t, packet.is_keyframe):
+                write(*item)
+            if cut.done:
+                break
+            copying = cut.state == COPY
         n += 1
-        if n % 64 == 0:
+        if not n & 63:
             tick(n)
-        if cut.done:
-            break
     for item in cut.finish(copy.period * copy.scale):
         copy.write(*item)
     copy.close()
