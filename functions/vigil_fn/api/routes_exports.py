@@ -39,13 +39,6 @@ class ExportCreate(Request):
 
 class ExportPin(Request):
     pinned: bool
-    covered_start: Ms | None = Field(
-        default=None, description="once done: wall-clock time of the file's first frame, the last keyframe at or "
-                                  "before `start` (a copy without re-encoding must start on a keyframe)")
-    covered_end: Ms | None = Field(
-        default=None, description="once done: where the file's last frame stops showing (≤ `end`)")
-    start_lead_ms: int | None = Field(
-        default=None, ge=0, description="once done: how much earlier than `start` the file begins (≤ one GOP)")
 
 
 class ExportOut(Response):

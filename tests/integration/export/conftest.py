@@ -94,14 +94,13 @@ STAMP_W, STAMP_H = 320, 240
 def encode_stamped_clip(first_ms: int, frames: int, fps: int, gop: int) -> bytes:
     """A real H.264 TS clip (libx264 through PyAV, as tests/conftest.py's encode_clip) whose frame i
     shows `first_ms + i × 1000/fps` in its pixels, with a keyframe every `gop` frames and no B-frames."""
-    import tempfile
+    import io
 
     import av
     import numpy as np
 
-    tmp = tempfile.NamedTemporaryFile(suffix=".ts", delete=False)
-    tmp.close()
-    with av.open(tmp.name, "w", format="mpegts") as out:
+    buf = io.BytesIO()    # MPEG-TS is written strictly forward: no file needed
+    with av.open(buf, "w", format="mpegts") as out:
         stream: Any = out.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = STAMP_W, STAMP_H, "yuv420p"
         stream.options = {"g": str(gop), "keyint_min": str(gop), "preset": "ultrafast", "bf": "0",
@@ -118,11 +117,7 @@ def encode_stamped_clip(first_ms: int, frames: int, fps: int, gop: int) -> bytes
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
-    path = Path(tmp.name)
-    try:
-        return path.read_bytes()
-    finally:
-        path.unlink()
+    return buf.getvalue()
 
 
 def read_stamp(frame: Any) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vigil_fn.api.app import build_routes
 from vigil_fn.api.openapi import build_openapi
-from vigil_fn.api.routes_exports import ExportOut
+from vigil_fn.api.routes_exports import ExportCreate, ExportOut, ExportPin
 from vigil_fn.export.jobs import ExportJob
 
 NEW = ("covered_start", "covered_end", "start_lead_ms")
@@ -26,3 +26,8 @@ def test_a_job_written_before_the_cut_still_reads_and_serves() -> None:
     doc = job.public(120, now_ms=1)
     out = ExportOut(**{k: doc[k] for k in ExportOut.model_fields if k in doc})
     assert out.covered_start is None and out.model_dump()["start"] == 1
+
+
+def test_requests_do_not_grow_the_response_fields() -> None:
+    assert set(ExportPin.model_fields) == {"pinned"}
+    assert set(ExportCreate.model_fields) == {"camera", "start", "end"}
