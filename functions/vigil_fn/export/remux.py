@@ -115,18 +115,18 @@ class _Mux:
         self.cursor = Fraction(0)          # end of what has been written, seconds in the file
         self.origin: Fraction | None = None   # wall ms of the file's first frame (its time 0)
 
-    def begin_clip(self, clip: SourceClip, wall: Fraction) -> tuple[Fraction, list[Gap], list[Gap]]:
+    def begin_clip(self, clip: SourceClip, wall: Fraction) -> tuple[Fraction, list[Gap]]:
         """Where a clip whose first copied frame is at `wall` (ms) goes in the file: (offset in s,
-        the gaps before it, those of them that got no chapter of their own)."""
+        the gaps before it that got no chapter of their own, for its title)."""
         chapters = self.result.chapters
         after = chapters[-1].wall_end if chapters else self.start - 1
         preceding = [g for g in self.gaps if after < g.end <= clip.start + 1]
         if self.origin is None:      # the file's first frame: its clock starts here, at 0
             self.origin = wall
             self._write_metadata(wall)
-            return Fraction(0), preceding, preceding
+            return Fraction(0), preceding
         if self.gap_mode == "mark":
-            return self.cursor, preceding, preceding
+            return self.cursor, preceding
         unnamed = []
         for g in preceding:           # hold: the file's clock is wall time since its first frame
             g0 = max(self.cursor, (g.start - self.origin) / 1000)
@@ -136,7 +136,7 @@ class _Mux:
                                         None, g.start, g.end))
             else:
                 unnamed.append(g)
-        return max(self.cursor, (wall - self.origin) / 1000), preceding, unnamed
+        return max(self.cursor, (wall - self.origin) / 1000), unnamed
 
     def _write_metadata(self, wall: Fraction) -> None:
         """Before the first packet (PyAV copies the dict into the muxer when it starts)."""
@@ -175,7 +175,7 @@ class _ClipCopy:
         if first is None:
             first = self.first = packet.dts
             self.wall_start = Fraction(t, self.den)
-            offset, _preceding, self.unnamed = self.mux.begin_clip(self.clip, self.wall_start)
+            offset, self.unnamed = self.mux.begin_clip(self.clip, self.wall_start)
             self.base = int(offset / self.tb)
         given = packet.duration
         duration = given or self.period
@@ -224,7 +224,7 @@ def _copy_clip(container: Any, stream: Any, clip: SourceClip, mux: _Mux,
     Returns once a packet at or past the requested end shows up (the rest is not read)."""
     copy = _ClipCopy(mux, clip, stream)
     cut: ClipCut[tuple[Any, int, int]] = ClipCut(mux.start * copy.den, copy.end_t)
-    origin: int | None = None      # pts of the clip's first keyframe: the clip's start in the index
+    k0: int | None = None          # pts of the clip's first keyframe: the clip's start in the index
     wall0 = clip.start * copy.den
     n = 0
     write, scale, end_t = copy.write, copy.scale, copy.end_t
@@ -236,11 +236,11 @@ def _copy_clip(container: Any, stream: Any, clip: SourceClip, mux: _Mux,
         pts = packet.pts
         if pts is None:
             pts = dts
-        if origin is None:
+        if k0 is None:
             if not packet.is_keyframe:
                 continue  # a clip must start decodable
-            origin = pts
-        t = wall0 + (pts - origin) * scale
+            k0 = pts
+        t = wall0 + (pts - k0) * scale
         if copying and t < end_t:
             write(packet, pts, t)
         else:
@@ -255,7 +255,7 @@ def _copy_clip(container: Any, stream: Any, clip: SourceClip, mux: _Mux,
     for item in cut.finish(copy.period * copy.scale):
         copy.write(*item)
     copy.close()
-    return origin is not None
+    return k0 is not None
 
 
 def remux(clips: list[SourceClip], open_source: Callable[[SourceClip], Stream], sink: Stream, *,
