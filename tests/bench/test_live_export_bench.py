@@ -3,8 +3,10 @@
 Export: `VIGIL_BENCH_EXPORT_MINUTES` (default 60) of 1080p H.264 at ~4 Mbit/s — one real 10 s
 clip encoded here, listed as many times as needed (a stream copy does the same work whatever the
 pictures are) — exported by the export code in a child process (ranged GETs from localcloud OSS,
-multipart upload back), against a plain PyAV `-c copy` remux of the same clips from a local file
-into a local `+faststart` MP4. Figures: video seconds per CPU-second, wall time, peak RSS.
+multipart upload back; the range is cut between keyframes of the first clip and inside the last,
+so the cut's GOP buffer and early stop are in the figure), against a plain PyAV `-c copy` remux of
+the same clips from a local file into a local `+faststart` MP4. Figures: video seconds per
+CPU-second, wall time, peak RSS.
 
 Live: a real-time `vigil-camera simulate --live-view` and Chromium (Playwright) playing the Live
 view; latency = now − hls.js `playingDate` (checked against the clock drawn in the pixels), time
@@ -37,6 +39,8 @@ pytestmark = pytest.mark.bench
 ROOT = Path(__file__).resolve().parents[2]
 CLIP_S = 10
 FPS = 15
+CUT_START_MS = 2_500        # the exported range: 2.5 s into the first clip (between keyframes) ...
+CUT_END_BEFORE_MS = 3_300   # ... to 3.3 s before the last clip ends
 
 
 def _clip_1080p(path: Path) -> Path:
@@ -66,17 +70,18 @@ EXPORT_CHILD = textwrap.dedent("""
     from vigil_fn.export.remux import SourceClip, remux
     from vigil_fn.export.sink import MultipartSink
     from vigil_fn.export.source import OssSource
-    endpoint, ak, secret, bucket_name, key, size, n, out_key = sys.argv[1:]
+    endpoint, ak, secret, bucket_name, key, size, n, out_key, start, end = sys.argv[1:]
     bucket = oss2.Bucket(oss2.Auth(ak, secret), endpoint, bucket_name)
     clips = [SourceClip(key, i * 10_000, (i + 1) * 10_000, int(size)) for i in range(int(n))]
     t0 = time.perf_counter()
     sink = MultipartSink(bucket, out_key, part_size=8 << 20, headers={"Content-Type": "video/mp4"})
-    result = remux(clips, lambda c: OssSource(bucket, c.key, c.size), sink, camera="bench", start=0,
-                   end=int(n) * 10_000, gaps=[])
+    result = remux(clips, lambda c: OssSource(bucket, c.key, c.size), sink, camera="bench", start=int(start),
+                   end=int(end), gaps=[])
     total = sink.finish()
     ru = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({"wall": time.perf_counter() - t0, "cpu": ru.ru_utime + ru.ru_stime, "rss_kb": ru.ru_maxrss,
-                      "size": total, "frames": result.frames, "duration": result.duration}))
+                      "size": total, "frames": result.frames, "duration": result.duration,
+                      "covered": [result.covered_start, result.covered_end]}))
 """)
 
 PEER_CHILD = textwrap.dedent("""
@@ -132,17 +137,27 @@ def test_export_throughput_and_memory_vs_plain_remux(cloud: Any, tmp_path: Path)
     bucket = cloud.bucket()
     bucket.put_object_from_file(key, str(clip))
     out_key = f"exports/bench/{uuid.uuid4().hex[:8]}.mp4"
+    # a range cut like a user's: from mid-GOP in the first clip to mid-clip in the last (the cut
+    # buffers the first GOP and stops reading the last clip at the end)
+    start_ms, end_ms = CUT_START_MS, n * CLIP_S * 1000 - CUT_END_BEFORE_MS
     ours = _child(EXPORT_CHILD, cloud.oss_endpoint, cloud.access_key_id, cloud.access_key_secret,
-                  cloud.bucket_name, key, str(size), str(n), out_key)
+                  cloud.bucket_name, key, str(size), str(n), out_key, str(start_ms), str(end_ms))
     with tempfile.TemporaryDirectory(dir=tmp_path) as tmp:
         peer = _child(PEER_CHILD, str(clip), str(n), str(Path(tmp) / "peer.mp4"))
     video_s = n * CLIP_S
-    assert ours["frames"] == peer["frames"] == n * frames_per_clip
+    assert peer["frames"] == n * frames_per_clip
+    lead_frames = CUT_START_MS // 1000 * FPS                              # keyframe every FPS frames
+    tail_frames = -(-(CLIP_S * 1000 - CUT_END_BEFORE_MS) * FPS // 1000)   # frames before the end
+    assert ours["frames"] == n * frames_per_clip - lead_frames - (frames_per_clip - tail_frames)
+    assert ours["covered"] == [CUT_START_MS // 1000 * 1000, end_ms]
+    ours_video_s = ours["duration"]
     assert int(bucket.head_object(out_key).content_length) == ours["size"]
     bucket.delete_object(out_key)
-    ours_rate, peer_rate = video_s / ours["cpu"], video_s / peer["cpu"]
+    ours_rate, peer_rate = ours_video_s / ours["cpu"], video_s / peer["cpu"]
     hour = 3600 / video_s
     print(f"\nEXPORT {minutes:g} min of 1080p at {bitrate:.2f} Mbit/s ({n} clips, {ours['size'] / 1e9:.2f} GB)")
+    print(f"  export of {start_ms / 1000:g} s .. {end_ms / 1000:g} s ({ours_video_s:.1f} video-s, cut from "
+          f"the keyframe at {ours['covered'][0] / 1000:g} s to the end)")
     print(f"  export (OSS ranged GETs -> multipart, faststart in part 1): {ours_rate:.0f} video-s/CPU-s, "
           f"wall {ours['wall']:.1f} s (1 h: {ours['wall'] * hour:.0f} s), peak RSS {ours['rss_kb'] / 1024:.0f} MiB")
     print(f"  peer (PyAV -c copy local file -> local +faststart MP4):    {peer_rate:.0f} video-s/CPU-s, "

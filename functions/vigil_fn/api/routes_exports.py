@@ -44,8 +44,8 @@ class ExportPin(Request):
 class ExportOut(Response):
     id: str
     camera: str
-    start: Ms
-    end: Ms
+    start: Ms = Field(description="requested start (UTC ms)")
+    end: Ms = Field(description="requested end (UTC ms, exclusive)")
     state: Literal["queued", "running", "done", "failed"]
     progress: Annotated[float, Field(ge=0, le=1)]
     error: str | None
@@ -56,6 +56,13 @@ class ExportOut(Response):
     duration: float | None = Field(description="seconds of video in the file")
     frames: int | None
     pinned: bool
+    covered_start: Ms | None = Field(
+        default=None, description="once done: wall-clock time of the file's first frame, the last keyframe at or "
+                                  "before `start` (a copy without re-encoding must start on a keyframe)")
+    covered_end: Ms | None = Field(
+        default=None, description="once done: where the file's last frame stops showing (≤ `end`)")
+    start_lead_ms: int | None = Field(
+        default=None, ge=0, description="once done: how much earlier than `start` the file begins (≤ one GOP)")
     gaps: list[dict[str, Any]] = Field(description="[{start, end, reason}] in ms: time not in the file")
     chapters: list[dict[str, Any]] = Field(
         description="[{start, end (s in the file), title, key, wall_start, wall_end}]")

@@ -2,7 +2,7 @@
 
 The api creates a job (`queued`) and invokes the export function asynchronously; the function
 moves it to `running`, rewrites it as a heartbeat with `progress`, and ends it `done` (with the
-MP4's key, size, chapters and gaps) or `failed` (with `error`). A job whose function was killed
+MP4's key, size, chapters, gaps and the span it covers) or `failed` (with `error`). A job whose function was killed
 stops beating: after `stale_s` it reads as `failed` ("stalled") and may be retried. The JSON sits
 beside the MP4 so the lifecycle rule on `exports/` removes both together; pinning moves both to
 `exports-pinned/`, which no rule touches.
@@ -68,7 +68,7 @@ class ExportJob:
     id: str
     user: str
     camera: str
-    start: int
+    start: int          # the requested range, UTC ms ([start, end))
     end: int
     state: str = "queued"
     progress: float = 0.0
@@ -81,6 +81,9 @@ class ExportJob:
     duration: float | None = None
     frames: int | None = None
     pinned: bool = False
+    covered_start: int | None = None    # what the MP4 covers, UTC ms: its first frame (a keyframe,
+    covered_end: int | None = None      # at most one GOP before `start`) to where its last frame ends
+    start_lead_ms: int | None = None    # start - covered_start when the file starts early, else 0
     gaps: list[dict[str, Any]] = field(default_factory=list)
     chapters: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)

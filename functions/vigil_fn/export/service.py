@@ -18,7 +18,7 @@ import oss2
 from ..config import ExportSettings
 from ..indexer.reader import timeline
 from .jobs import ExportJob, JobError, JobStore, video_key
-from .remux import Gap, RemuxError, SourceClip, Stream, iso, remux
+from .remux import NOTHING_RECORDED, Gap, RemuxError, SourceClip, Stream, iso, remux
 from .sink import MultipartSink
 from .source import OssSource
 
@@ -81,7 +81,7 @@ def run_job(bucket: oss2.Bucket, settings: ExportSettings, user: str, job_id: st
     try:
         clips, gaps = plan(bucket, job.camera, job.start, job.end)
         if not clips:
-            raise RemuxError("nothing was recorded in this range")
+            raise RemuxError(NOTHING_RECORDED)
         filename = f"vigil-{job.camera}-{iso(job.start).replace(':', '').replace('.000', '')}.mp4"
         sink = MultipartSink(bucket, key, part_size=settings.part_size, headers={
             "Content-Type": "video/mp4",
@@ -104,12 +104,15 @@ def run_job(bucket: oss2.Bucket, settings: ExportSettings, user: str, job_id: st
         raise
     job.state, job.progress, job.key = "done", 1.0, key
     job.duration, job.frames = round(result.duration, 3), result.frames
+    job.covered_start, job.covered_end = result.covered_start, result.covered_end
+    job.start_lead_ms = max(0, job.start - result.covered_start) if result.covered_start is not None else None
     job.chapters = [c.to_dict() for c in result.chapters]
     job.gaps = [g.to_dict() for g in result.gaps]
     job.skipped = result.skipped
     store.save(job)
     log.info("export done", extra={"export_id": job.id, "user": user, "camera": job.camera,
-                                   "size": job.size, "frames": job.frames, "gaps": len(job.gaps)})
+                                   "size": job.size, "frames": job.frames, "gaps": len(job.gaps),
+                                   "covered_start": job.covered_start, "covered_end": job.covered_end})
     return job
 
 

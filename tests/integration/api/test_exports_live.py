@@ -54,6 +54,8 @@ def test_viewer_exports_own_camera_and_cannot_export_another(cloud: Any, make_us
                  and d, what="the export")
     assert done["state"] == "done", done["error"]
     assert done["progress"] == 1 and done["frames"] == sum(p.frames for p in placed)
+    assert (done["covered_start"], done["start_lead_ms"]) == (placed[0].start, 0)   # the range starts on a clip
+    assert done["start"] == placed[0].start and placed[-1].start < done["covered_end"] <= end
     assert len(done["chapters"]) == 3 and [g["end"] - g["start"] for g in done["gaps"]][0] >= 5000
     data = requests.get(done["url"], timeout=30).content
     with av.open(io.BytesIO(data)) as c:

@@ -84,3 +84,71 @@ def record(cloud: Any, clips: list[Clip], gap_after: int = 3, gap_s: float = 7.0
 @pytest.fixture()
 def recorded(cloud: Any, sim_clips: list[Clip]) -> Recorded:
     return record(cloud, sim_clips)
+
+
+# -- clips whose every frame carries its wall-clock time, for the range-cut tests ------------------
+STAMP_BITS = 16          # frame wall time − the recording's start, in 10 ms units, as 4×4 blocks
+STAMP_W, STAMP_H = 320, 240
+
+
+def encode_stamped_clip(first_ms: int, frames: int, fps: int, gop: int) -> bytes:
+    """A real H.264 TS clip (libx264 through PyAV, as tests/conftest.py's encode_clip) whose frame i
+    shows `first_ms + i × 1000/fps` in its pixels, with a keyframe every `gop` frames and no B-frames."""
+    import io
+
+    import av
+    import numpy as np
+
+    buf = io.BytesIO()    # MPEG-TS is written strictly forward: no file needed
+    with av.open(buf, "w", format="mpegts") as out:
+        stream: Any = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = STAMP_W, STAMP_H, "yuv420p"
+        stream.options = {"g": str(gop), "keyint_min": str(gop), "preset": "ultrafast", "bf": "0",
+                          "sc_threshold": "0"}
+        bw, bh = STAMP_W // 4, STAMP_H // 4
+        for i in range(frames):
+            value = (first_ms + i * 1000 // fps) // 10
+            img = np.zeros((STAMP_H, STAMP_W, 3), dtype=np.uint8)
+            for bit in range(STAMP_BITS):
+                if value >> bit & 1:
+                    row, col = divmod(bit, 4)
+                    img[row * bh:(row + 1) * bh, col * bw:(col + 1) * bw] = 255
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buf.getvalue()
+
+
+def read_stamp(frame: Any) -> int:
+    """The ms offset a stamped frame shows (block centres, thresholded: survives the lossy codec)."""
+    gray = frame.to_ndarray(format="gray")
+    bw, bh = STAMP_W // 4, STAMP_H // 4
+    value = 0
+    for bit in range(STAMP_BITS):
+        row, col = divmod(bit, 4)
+        if gray[row * bh + bh // 2, col * bw + bw // 2] > 128:
+            value |= 1 << bit
+    return value * 10
+
+
+@dataclass
+class Stamped:
+    camera: str
+    t0: int                              # UTC ms of the first clip's first frame
+    clips: list[tuple[int, int]]         # (start offset ms, frames) per clip
+    keys: list[str]
+
+
+def record_stamped(cloud: Any, layout: list[tuple[int, int]], fps: int, gop: int) -> Stamped:
+    """Upload one stamped clip per (start offset ms, frames) of a new camera; wait for the index."""
+    camera = f"cut-{uuid.uuid4().hex[:8]}"
+    bucket = cloud.bucket()
+    t0 = datetime(2026, 11, 30, 12, 0, 0, tzinfo=timezone.utc)
+    keys = []
+    for i, (offset, frames) in enumerate(layout):
+        key = clip_key(camera, t0 + timedelta(milliseconds=offset), i, "ts")
+        bucket.put_object(key, encode_stamped_clip(offset, frames, fps, gop))
+        keys.append(key)
+    wait_for(lambda: len(reader.day_clips(bucket, camera, t0.date())) == len(keys), what="the indexer")
+    return Stamped(camera, int(t0.timestamp() * 1000), layout, keys)

@@ -75,3 +75,23 @@ def test_unreadable_clips_become_gaps_and_nothing_readable_is_an_error(clips: li
     assert [(g.start, g.end) for g in result.gaps] == [(bad.start, bad.end)]
     with pytest.raises(RemuxError):
         _run([bad], [], "mark")
+
+
+def test_hold_mode_with_a_cut_range_keeps_wall_time_from_the_first_copied_frame(clips: list[Any]) -> None:
+    sources = _sources(clips, 5000)
+    gap = Gap(sources[1].end, sources[2].start)
+    start, end = T0 + 550, sources[2].start + 1050
+    sink = io.BytesIO()
+    result = remux(sources, lambda c: open(c.key, "rb"), sink, camera="cam-unit", start=start, end=end,
+                   gaps=[gap], gap_mode="hold")
+    origin = result.covered_start
+    assert origin is not None and T0 <= origin <= start and result.covered_end == end
+    assert result.chapters[0].start == 0 and result.chapters[0].wall_start == origin
+    gap_chapter, last = result.chapters[2], result.chapters[3]
+    assert gap_chapter.title.startswith("GAP ") and gap_chapter.end == pytest.approx((gap.end - origin) / 1000)
+    assert last.start == pytest.approx((sources[2].start - origin) / 1000, abs=1 / FPS)
+    assert result.duration == pytest.approx((end - origin) / 1000, abs=1e-3)   # the last frame ends at `end`
+    with av.open(io.BytesIO(sink.getvalue())) as c:
+        times = [float(f.time or 0) for f in c.decode(video=0)]
+    assert len(times) == result.frames and times[0] == 0 and times[-1] < (end - origin) / 1000
+    assert times[-1] == pytest.approx((sources[2].start + 1000 - origin) / 1000, abs=1e-3)   # 10 fps: 1.0 s in

@@ -1,0 +1,33 @@
+"""The export's API model and OpenAPI document say which span the MP4 covers, additively."""
+
+from __future__ import annotations
+
+from vigil_fn.api.app import build_routes
+from vigil_fn.api.openapi import build_openapi
+from vigil_fn.api.routes_exports import ExportCreate, ExportOut, ExportPin
+from vigil_fn.export.jobs import ExportJob
+
+NEW = ("covered_start", "covered_end", "start_lead_ms")
+
+
+def test_openapi_lists_the_covered_span_as_optional_fields() -> None:
+    schemas = build_openapi(build_routes().routes)["components"]["schemas"]
+    props = schemas["ExportOut"]["properties"]
+    assert set(NEW) <= set(props)
+    assert not set(NEW) & set(schemas["ExportOut"].get("required", []))   # old clients and jobs still fit
+    assert "requested" in props["start"]["description"]
+
+
+def test_a_job_written_before_the_cut_still_reads_and_serves() -> None:
+    old = {"id": "20261130T120000Z-0123abcd", "user": "erin", "camera": "cam-1", "start": 1, "end": 2,
+           "state": "done", "progress": 1.0, "created": 1, "updated": 1}
+    job = ExportJob.from_dict(old)
+    assert job.covered_start is None
+    doc = job.public(120, now_ms=1)
+    out = ExportOut(**{k: doc[k] for k in ExportOut.model_fields if k in doc})
+    assert out.covered_start is None and out.model_dump()["start"] == 1
+
+
+def test_requests_do_not_grow_the_response_fields() -> None:
+    assert set(ExportPin.model_fields) == {"pinned"}
+    assert set(ExportCreate.model_fields) == {"camera", "start", "end"}
