@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +13,8 @@ import pytest
 from vigil_camera.keys import clip_key
 from vigil_camera.media import Clip, simulate
 from vigil_fn.indexer import reader
+
+from tests.waiting import wait_for as _wait_for
 
 FPS = 15
 CLIP_SECONDS = 2.0
@@ -48,13 +49,8 @@ def sim_clips(tmp_path_factory: pytest.TempPathFactory) -> list[Clip]:
 
 
 def wait_for(pred: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    """The shared poll, with the minute an export or a cold indexer may take here."""
+    return _wait_for(pred, timeout, what, interval=0.1)
 
 
 def record(cloud: Any, clips: list[Clip], gap_after: int = 3, gap_s: float = 7.0) -> Recorded:
