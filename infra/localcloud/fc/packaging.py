@@ -18,6 +18,7 @@ LOCALCLOUD_FC_LAYERS (os.pathsep-separated), else `<s.yaml folder>/layers/<name>
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata as md
 import os
 import re
@@ -182,14 +183,20 @@ def _top_level(dist: md.Distribution) -> set[str]:
     return {n for n in names if n.isidentifier()}
 
 
-def blocked_modules(allowed: set[str], allowed_modules: set[str]) -> tuple[str, ...]:
-    """Top-level modules the venv provides only through distributions the package does not declare."""
+@functools.lru_cache(maxsize=1)
+def _provided() -> dict[str, frozenset[str]]:
+    """Top-level module → the installed distributions that provide it (read once: ~0.3 s over a full venv)."""
     provided: dict[str, set[str]] = {}
     for dist in md.distributions():
         key = canonicalize_name(dist.metadata["Name"] or "")
         for mod in _top_level(dist):
             provided.setdefault(mod, set()).add(key)
-    return tuple(sorted(mod for mod, dists in provided.items()
+    return {mod: frozenset(dists) for mod, dists in provided.items()}
+
+
+def blocked_modules(allowed: set[str], allowed_modules: set[str]) -> tuple[str, ...]:
+    """Top-level modules the venv provides only through distributions the package does not declare."""
+    return tuple(sorted(mod for mod, dists in _provided().items()
                         if not dists & allowed and mod not in allowed_modules))
 
 
