@@ -10,6 +10,8 @@ from typing import Any
 import fc2
 import pytest
 from localcloud.fc import packaging
+from localcloud.fc.instances import worker_env
+from localcloud.fc.spec import FunctionSpec
 from vigil_ops import deploy_check as dc
 
 from tests.conftest import start_cloud
@@ -54,6 +56,28 @@ def test_a_built_code_root_runs_isolated_and_an_undeclared_one_is_open(tmp_path:
     (tmp_path / "python").mkdir()
     assert packaging.plan(tmp_path, [], []).isolated
     assert packaging.plan(tmp_path / "python", [], []).mode == "open"
+
+
+def _fn(env: dict[str, str], layers: tuple[str, ...] = ()) -> FunctionSpec:
+    return FunctionSpec(resource="r", name="f", handler="h.h", code_dir=Path("/srv/code"), runtime="python3.10",
+                        memory_mb=128, timeout_s=3, role=None, env=env, instance_concurrency=1, initializer=None,
+                        initializer_timeout_s=3, max_async_retries=3, on_failure=None, layers=layers)
+
+
+def test_the_import_path_maps_code_and_opt_to_the_package_and_its_layers() -> None:
+    fn = _fn({"PYTHONPATH": "/code/python:/opt/python"}, (AV_LAYER,))
+    layer = Path("/srv/layers/vigil-av")
+    source = packaging.Plan("source", (layer,))
+    env = worker_env({"PYTHONPATH": "/venv/extra"}, fn, source)
+    assert env["PYTHONPATH"].split(":") == ["/srv/code/python", "/srv/layers/vigil-av/python", "/venv/extra"]
+    # a built package does not inherit the venv's PYTHONPATH: only its own folders and the worker's module
+    built = worker_env({"PYTHONPATH": "/venv/extra"}, fn, packaging.Plan("built", (layer,)))
+    parts = built["PYTHONPATH"].split(":")
+    assert parts[:3] == ["/srv/code", "/srv/code/python", "/srv/layers/vigil-av/python"]
+    assert "/venv/extra" not in parts and (Path(parts[3]) / "localcloud" / "fc" / "worker.py").exists()
+    # FC puts a layer's python/ on the path even when PYTHONPATH does not name /opt/python
+    plain = worker_env({}, _fn({"PYTHONPATH": "/code/python"}, (AV_LAYER,)), source)
+    assert plain["PYTHONPATH"].split(":") == ["/srv/code/python", "/srv/layers/vigil-av/python"]
 
 
 def _spec(root: Path) -> Path:
