@@ -188,11 +188,40 @@ def parity_differences(preview: Mapping[str, Any], spec_path: Path, env: Mapping
     return out
 
 
-# -- the code package --------------------------------------------------------------------------
+# -- the code package ---------------------------------------------------------------------------
+
+# FC 3.0 "Limits" (alibabacloud.com/help/en/functioncompute/fc-3-0/product-overview/limits-of-usage): a code
+# package uploaded through a developer tool or from OSS is a ZIP of at most 500 MB (100 MB when sent Base64-encoded
+# through the SDK/OpenAPI); `s deploy` (fc3) uploads through a temporary OSS bucket. The page states zipped sizes
+# only, no unzipped one; a layer's own zip limit is not stated there, so layers are held to the code-package one.
+FC_ZIP_LIMIT_BYTES = 500 * 1024 * 1024
+FC_API_ZIP_LIMIT_BYTES = 100 * 1024 * 1024
+# Heavy media libraries belong to the export function's layer (layers/vigil-av), never to the shared package.
+HEAVY_IN_LAYER_ONLY = pathspec.PathSpec.from_lines("gitignore", [
+    "python/av/", "python/av.libs/", "python/numpy/", "python/numpy.libs/"])
+# What a function needs beyond the shared package, found in its code package or one of its layers.
+HANDLER_NEEDS = {"export_handler": ("python/av/__init__.py",)}
+# How a layer folder is built (the same command the README's deploy steps run before `s cli fc3 layer publish`).
+LAYER_BUILD = "pip install -t ./python -r requirements.txt"
+
+
+@dataclass
+class Archive:
+    """One zip FC receives: a function's code package or a layer, measured as the fc3 component builds it."""
+
+    name: str
+    path: str
+    files: int
+    bytes: int
+    zip_bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
 
 @dataclass
 class PackageReport:
-    """What one function's code package holds, and what is wrong with it."""
+    """What one function ships (its code package plus its layers), and what is wrong with it."""
 
     resource: str
     function: str
@@ -201,9 +230,21 @@ class PackageReport:
     bytes: int
     zip_bytes: int
     problems: list[str] = field(default_factory=list)
+    layers: list[Archive] = field(default_factory=list)
+
+    @property
+    def total_bytes(self) -> int:
+        return self.bytes + sum(a.bytes for a in self.layers)
+
+    @property
+    def total_zip_bytes(self) -> int:
+        return self.zip_bytes + sum(a.zip_bytes for a in self.layers)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        out = {k: v for k, v in self.__dict__.items() if k != "layers"}
+        out["layers"] = [a.to_dict() for a in self.layers]
+        out["total_bytes"], out["total_zip_bytes"] = self.total_bytes, self.total_zip_bytes
+        return out
 
 
 def fcignore(code_dir: Path) -> pathspec.PathSpec:
@@ -226,12 +267,35 @@ def package_files(code_dir: Path) -> list[str]:
     return out
 
 
+def zip_folder(folder: Path, zip_path: Path, name: str) -> tuple[Archive, list[str]]:
+    """Zip what `.fcignore` leaves in `folder` (as the fc3 component does) and measure it."""
+    files = package_files(folder)
+    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for rel in files:
+            zf.write(folder / rel, rel)
+    size = sum((folder / rel).stat().st_size for rel in files)
+    return Archive(name, str(folder), len(files), size, zip_path.stat().st_size), files
+
+
 def _copy_sources(work: Path) -> None:
-    """The repo folders the code packages are built from, without caches or an earlier pre-deploy output."""
+    """The repo folders the packages are built from, without caches or an earlier build output."""
     skip = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "*.egg-info", "build")
-    for name in ("functions", "device_client"):
-        shutil.copytree(REPO / name, work / name, ignore=skip, symlinks=False)
+    for name in ("functions", "device_client", "layers"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, work / name, ignore=skip, symlinks=False)
+    shutil.copy2(SPEC_PATH, work / SPEC_PATH.name)  # so localcloud can run the built packages (tests)
     shutil.rmtree(work / "functions" / "python", ignore_errors=True)
+    for layer in (work / "layers").glob("*"):
+        shutil.rmtree(layer / "python", ignore_errors=True)
+
+
+def _pip(command: str, cwd: Path) -> None:
+    argv = shlex.split(command)
+    if argv and argv[0] == "pip":  # the operator's pip is the venv's here: same package, same wheels
+        argv = [sys.executable, "-m", "pip", *argv[1:], "-q", "--disable-pip-version-check"]
+    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=600, check=False)
+    if proc.returncode != 0:
+        raise DeployCheckError(f"`{command}` in {cwd} failed:\n{proc.stderr[-2000:]}")
 
 
 def run_pre_deploy(preview: Mapping[str, Any], work: Path) -> list[str]:
@@ -244,33 +308,70 @@ def run_pre_deploy(preview: Mapping[str, Any], work: Path) -> list[str]:
             if not command or (command, path) in seen:
                 continue
             seen.add((command, path))
-            argv = shlex.split(command)
-            if argv and argv[0] == "pip":  # the operator's pip is the venv's here: same package, same wheels
-                argv = [sys.executable, "-m", "pip", *argv[1:], "-q", "--disable-pip-version-check"]
-            proc = subprocess.run(argv, cwd=work / path, capture_output=True, text=True, timeout=600, check=False)
-            if proc.returncode != 0:
-                raise DeployCheckError(f"pre-deploy `{command}` in {path} failed:\n{proc.stderr[-2000:]}")
+            _pip(command, work / path)
             ran.append(f"{command}  (in {path})")
     return ran
 
 
-def package_report(rname: str, props: Mapping[str, Any], work: Path, zip_dir: Path) -> PackageReport:
+def layer_arns(preview: Mapping[str, Any]) -> list[str]:
+    """Every layer ARN the functions use, in first-use order."""
+    out: list[str] = []
+    for _rname, res in sorted(preview["resources"].items()):
+        for arn in (res.get("props") or {}).get("layers") or []:
+            if arn not in out:
+                out.append(str(arn))
+    return out
+
+
+def build_layers(preview: Mapping[str, Any], work: Path) -> list[str]:
+    """Build each layer's local folder (found as localcloud finds it) in the copy; returns the commands run."""
+    from localcloud.fc import packaging
+
+    ran = []
+    for arn in layer_arns(preview):
+        try:
+            folder = packaging.layer_dir(arn, [work / "layers"])
+        except packaging.PackagingError as exc:
+            raise DeployCheckError(str(exc)) from exc
+        _pip(LAYER_BUILD, folder)
+        ran.append(f"{LAYER_BUILD}  (in ./layers/{folder.name}, layer {packaging.layer_name(arn)})")
+    return ran
+
+
+def _limit_problems(archive: Archive) -> list[str]:
+    if archive.zip_bytes > FC_ZIP_LIMIT_BYTES:
+        return [f"{archive.name}: zip of {archive.zip_bytes / 2**20:.1f} MB exceeds FC's "
+                f"{FC_ZIP_LIMIT_BYTES // 2**20} MB code package limit"]
+    return []
+
+
+def package_report(rname: str, props: Mapping[str, Any], work: Path, zip_dir: Path,
+                   layers: Mapping[str, tuple[Archive, list[str]]] | None = None) -> PackageReport:
     code_dir = (work / str(props["code"])).resolve()
-    files = package_files(code_dir)
-    zip_path = zip_dir / f"{props['functionName']}.zip"
-    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for rel in files:
-            zf.write(code_dir / rel, rel)
-    report = PackageReport(rname, str(props["functionName"]), str(props["code"]), len(files),
-                           sum((code_dir / rel).stat().st_size for rel in files), zip_path.stat().st_size)
+    archive, files = zip_folder(code_dir, zip_dir / f"{props['functionName']}.zip", str(props["code"]))
+    report = PackageReport(rname, str(props["functionName"]), str(props["code"]), archive.files, archive.bytes,
+                           archive.zip_bytes)
+    report.problems += _limit_problems(archive)
     present = set(files)
-    handler_module = str(props["handler"]).rsplit(".", 1)[0].replace(".", "/") + ".py"
-    for needed in (*MUST_CONTAIN, handler_module):
+    for arn in props.get("layers") or []:
+        if layers is None or arn not in layers:
+            report.problems.append(f"layer {arn} was not built")
+            continue
+        layer, layer_files = layers[arn]
+        report.layers.append(layer)
+        report.problems += _limit_problems(layer)
+        present |= set(layer_files)
+    handler_module = str(props["handler"]).rsplit(".", 1)[0]
+    for needed in (*MUST_CONTAIN, handler_module.replace(".", "/") + ".py", *HANDLER_NEEDS.get(handler_module, ())):
         if needed not in present:
             report.problems.append(f"missing {needed}")
     bad = sorted({rel for rel in files if MUST_NOT_MATCH.match_file(rel)})
     if bad:
         report.problems.append(f"{len(bad)} files that must not ship, e.g. {', '.join(bad[:3])}")
+    heavy = sorted({rel for rel in files if HEAVY_IN_LAYER_ONLY.match_file(rel)})
+    if heavy:
+        report.problems.append(f"{len(heavy)} files of PyAV/numpy in the shared code package (they belong in the "
+                               f"vigil-av layer), e.g. {heavy[0]}")
     wrong_abi = sorted(rel for rel in files if (m := _EXT_TAG.search(rel)) and m.group(1) != FC_PYTHON_TAG)
     if wrong_abi:
         report.problems.append(f"{len(wrong_abi)} extension modules not built for FC's {FC_PYTHON_TAG}, "
@@ -279,13 +380,20 @@ def package_report(rname: str, props: Mapping[str, Any], work: Path, zip_dir: Pa
 
 
 def check_packages(preview: Mapping[str, Any], out_dir: Path) -> tuple[list[str], list[PackageReport]]:
-    """Copy the sources into `out_dir`, run the pre-deploy actions there, and report every function's package."""
+    """Copy the sources into `out_dir`, run the pre-deploy actions and the layer builds there, and report what
+    every function ships (its code package and its layers)."""
     work = out_dir / "work"
     zips = out_dir / "packages"
     work.mkdir(parents=True, exist_ok=True)
     zips.mkdir(exist_ok=True)
     _copy_sources(work)
-    ran = run_pre_deploy(preview, work)
-    reports = [package_report(r, res["props"], work, zips) for r, res in sorted(preview["resources"].items())
+    ran = run_pre_deploy(preview, work) + build_layers(preview, work)
+    from localcloud.fc import packaging
+
+    layers = {}
+    for arn in layer_arns(preview):
+        folder = packaging.layer_dir(arn, [work / "layers"])
+        layers[arn] = zip_folder(folder, zips / f"layer-{folder.name}.zip", f"layer {folder.name}")
+    reports = [package_report(r, res["props"], work, zips, layers) for r, res in sorted(preview["resources"].items())
                if res.get("component") == "fc3"]
     return ran, reports

@@ -24,13 +24,15 @@ def register(sub: Any) -> None:
         help="s preview + fc3 schema + localcloud parity + the code package each function would ship",
         description="Render s.yaml with the pinned `s` CLI (placeholder credentials, throwaway s home), validate "
         "every resource's props against the fc3 schema, compare with localcloud's rendering, then run the "
-        "pre-deploy actions into a temporary folder and list each function's code package. "
+        "pre-deploy actions and the layer builds into a temporary folder and list what each function ships "
+        "(code package and layers, unzipped and zipped, against FC's package size limit). "
         "`s deploy` itself is yours to run (it needs the network).",
     )
     check.add_argument("--spec", type=Path, default=dc.SPEC_PATH, help="the s.yaml to check (default: %(default)s)")
     check.add_argument("--out", type=Path, default=None,
                        help="folder for the packaged copy and the zips (default: a temporary folder, removed)")
-    check.add_argument("--no-package", action="store_true", help="skip the pre-deploy packaging step (default: run it)")
+    check.add_argument("--no-package", action="store_true",
+                       help="skip the pre-deploy packaging and layer builds (default: run them)")
     check.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
     check.set_defaults(func=run_check)
 
@@ -70,10 +72,18 @@ def _print(result: dict[str, Any]) -> None:
     for command in result["pre_deploy"]:
         print(f"pre-deploy ran: {command}")
     if result["packages"]:
-        print(f"{'function':<16} {'files':>6} {'unzipped':>10} {'zip':>10}  problems")
+        print(f"what each function ships (FC 3.0 limit: a {dc.FC_ZIP_LIMIT_BYTES // 2**20} MB zip per code package "
+              f"or layer through s deploy / OSS, {dc.FC_API_ZIP_LIMIT_BYTES // 2**20} MB through the OpenAPI)")
+        print(f"{'function':<16} {'part':<22} {'files':>6} {'unzipped':>10} {'zip':>10}  problems")
         for p in result["packages"]:
-            print(f"{p['function']:<16} {p['files']:>6} {p['bytes'] / 1e6:>8.1f}MB {p['zip_bytes'] / 1e6:>8.1f}MB  "
-                  + ("; ".join(p["problems"]) or "none"))
+            print(f"{p['function']:<16} {'code ' + p['code_dir']:<22} {p['files']:>6} {p['bytes'] / 1e6:>8.1f}MB "
+                  f"{p['zip_bytes'] / 1e6:>8.1f}MB  " + ("; ".join(p["problems"]) or "none"))
+            for layer in p["layers"]:
+                print(f"{'':<16} {layer['name']:<22} {layer['files']:>6} {layer['bytes'] / 1e6:>8.1f}MB "
+                      f"{layer['zip_bytes'] / 1e6:>8.1f}MB")
+            if p["layers"]:
+                print(f"{'':<16} {'total':<22} {'':>6} {p['total_bytes'] / 1e6:>8.1f}MB "
+                      f"{p['total_zip_bytes'] / 1e6:>8.1f}MB")
     print("deploy check: " + ("ok" if result["ok"] else "FAILED"))
 
 

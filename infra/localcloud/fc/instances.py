@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.common import logs
+from localcloud.fc.packaging import Plan
 from localcloud.fc.protocol import ChannelClosed, read_frame, write_frame
 from localcloud.fc.spec import FunctionSpec
 from localcloud.fc.worker import END_MARK
 
 log = logs.get("localcloud.fc.function")
+_WORKER_ROOT = str(Path(__file__).resolve().parents[2])  # the folder `localcloud` is imported from
 _BOOT_TIMEOUT_S = 30.0
 _TAIL_BYTES = 4096
 _TAIL_WAIT_S = 10.0
@@ -53,7 +55,9 @@ class Instance:
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
         self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "localcloud.fc.worker", str(to_child_r), str(from_child_w)],
+            # -S: a built package runs without the venv's site-packages, as on FC (localcloud.fc.packaging)
+            [sys.executable, *(["-S"] if boot.get("isolated") else []), "-m", "localcloud.fc.worker",
+             str(to_child_r), str(from_child_w)],
             cwd=str(fn.code_dir), env=env, pass_fds=(to_child_r, from_child_w),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -243,16 +247,24 @@ class FunctionPool:
             t.join(5)
 
 
-def worker_env(base: dict[str, str], fn: FunctionSpec) -> dict[str, str]:
-    """os.environ + the function's variables; `/code` in PYTHONPATH means the code folder."""
+def worker_env(base: dict[str, str], fn: FunctionSpec, pkg: Plan | None = None) -> dict[str, str]:
+    """os.environ + the function's variables; `/code` in PYTHONPATH means the code folder, `/opt` its layers.
+
+    FC puts the layers' `/opt/python` on the path of a Python function; an isolated (built) package does not
+    inherit the venv's PYTHONPATH, only the folder the worker module itself is imported from.
+    """
     env = dict(base)
+    layer_dirs = pkg.layer_dirs if pkg else ()
+    paths = python_paths(fn, layer_dirs)
+    if pkg is not None and pkg.isolated:
+        env["PYTHONPATH"] = os.pathsep.join([*paths, _WORKER_ROOT])
+        env.pop("PYTHONHOME", None)
+    elif "PYTHONPATH" in fn.env or layer_dirs:
+        inherited = base.get("PYTHONPATH", "")
+        env["PYTHONPATH"] = os.pathsep.join(paths[1:] + ([inherited] if inherited else []))
     for key, value in fn.env.items():
-        if key == "PYTHONPATH":
-            parts = [str(fn.code_dir / p[len("/code/"):]) if p.startswith("/code/")
-                     else str(fn.code_dir) if p == "/code" else p for p in value.split(os.pathsep) if p]
-            inherited = base.get("PYTHONPATH", "")
-            value = os.pathsep.join(parts + ([inherited] if inherited else []))
-        env[key] = value
+        if key != "PYTHONPATH":
+            env[key] = value
     env["FC_FUNCTION_NAME"] = fn.name
     env["FC_FUNCTION_HANDLER"] = fn.handler
     env["FC_FUNCTION_MEMORY_SIZE"] = str(fn.memory_mb)
@@ -260,3 +272,21 @@ def worker_env(base: dict[str, str], fn: FunctionSpec) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     env["FC_CODE_DIR"] = str(Path(fn.code_dir))
     return env
+
+
+def python_paths(fn: FunctionSpec, layer_dirs: tuple[Path, ...] = ()) -> list[str]:
+    """The function's import path as FC builds it: /code, its PYTHONPATH (mapped), then each layer's python/."""
+    out = [str(fn.code_dir)]
+    for p in fn.env.get("PYTHONPATH", "").split(os.pathsep):
+        if not p:
+            continue
+        if p == "/code" or p.startswith("/code/"):
+            out.append(str(fn.code_dir / p[len("/code/"):]) if p.startswith("/code/") else str(fn.code_dir))
+        elif layer_dirs and (p == "/opt" or p.startswith("/opt/")):
+            out += [str(d / p[len("/opt/"):]) if p.startswith("/opt/") else str(d) for d in layer_dirs]
+        else:
+            out.append(p)
+    for d in layer_dirs:
+        if str(d / "python") not in out:
+            out.append(str(d / "python"))
+    return out

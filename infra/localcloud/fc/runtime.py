@@ -16,11 +16,11 @@ from typing import Any
 from localcloud.common import logs
 from localcloud.common.clock import Clock
 from localcloud.common.httpserver import Server, ServerThread, new_request_id
-from localcloud.fc import oss_trigger, spec
+from localcloud.fc import oss_trigger, packaging, spec
 from localcloud.fc.async_queue import AsyncQueue, FunctionPolicy
 from localcloud.fc.credentials import RoleCredentials
 from localcloud.fc.http_trigger import HttpTriggerApp, HttpTriggerHandler
-from localcloud.fc.instances import FunctionPool, Outcome, worker_env
+from localcloud.fc.instances import FunctionPool, Outcome, python_paths, worker_env
 from localcloud.fc.invoke_api import InvokeApiHandler
 from localcloud.ram.model import RamModel
 
@@ -56,6 +56,13 @@ class FCRuntime:
         self.spec = spec.load(self.spec_path, render_env, {"AccountID": ram.account_id})
         self._base_env = {k: v for k, v in render_env.items()}
         self._pools: dict[str, FunctionPool] = {}
+        # what each function can import: its own code package and layers (localcloud.fc.packaging)
+        layer_search = packaging.layer_search_path(self.spec_path.resolve().parent, render_env)
+        try:
+            self.packages = {fn.name: packaging.plan(fn.code_dir, fn.layers, layer_search)
+                             for fn in self.spec.functions}
+        except packaging.PackagingError as exc:
+            raise spec.SpecError(str(exc)) from exc
         self._creds: dict[str, RoleCredentials] = {}
         self._threads: list[ServerThread] = []
         self._subs: list[Any] = []
@@ -79,6 +86,9 @@ class FCRuntime:
                 "service": {"name": self.spec.name},
                 "region": fn.region,
                 "account_id": self.ram.account_id,
+                "isolated": self.packages[fn.name].isolated,
+                "blocked_modules": list(self.packages[fn.name].blocked),
+                "package_paths": python_paths(fn, self.packages[fn.name].layer_dirs),
             }
             self._pools[fn.name] = FunctionPool(fn, self._env_factory(fn), boot, self.max_instances)
         policies = {fn.name: FunctionPolicy(fn.max_async_retries, fn.on_failure, self.max_instances)
@@ -128,7 +138,7 @@ class FCRuntime:
 
     def _env_factory(self, fn: spec.FunctionSpec) -> Any:
         def make() -> dict[str, str]:
-            env = worker_env(self._base_env, fn)
+            env = worker_env(self._base_env, fn, self.packages[fn.name])
             # the function URLs bound at start (a function may need another's, e.g. the token URL)
             env["LOCALCLOUD_FUNCTION_URLS"] = json.dumps(self.function_urls, sort_keys=True)
             ak, secret, token = self._creds[fn.name].get()

@@ -68,6 +68,7 @@ class FunctionSpec:
     oss_triggers: tuple[OssTrigger, ...] = ()
     region: str = ""
     description: str = ""
+    layers: tuple[str, ...] = ()  # layer version ARNs, merged under /opt in this order (localcloud.fc.packaging)
 
 
 @dataclass(frozen=True)
@@ -263,6 +264,7 @@ def _function(rname: str, props: dict[str, Any], base: Path) -> FunctionSpec:
         oss_triggers=tuple(oss),
         region=str(props.get("region", "")),
         description=str(props.get("description", "")),
+        layers=tuple(str(arn) for arn in props.get("layers") or ()),
     )
 
 

@@ -8,6 +8,8 @@ function's log (the runtime turns each line into a structured log record).
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.machinery
 import logging
 import os
 import sys
@@ -52,6 +54,26 @@ def resolve(spec: str) -> Callable[..., Any]:
     if not module_name:
         raise ValueError(f"handler {spec!r} is not of the form module.function")
     return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
+
+
+class PackageBoundary(importlib.abc.MetaPathFinder):
+    """Refuses a top-level module the function's package does not hold (localcloud.fc.packaging, "source" mode).
+
+    The venv stays on the path for localcloud's own sake; a module from a distribution the package does not
+    declare is looked for only in the package's own folders, and is otherwise missing, as it is on FC.
+    """
+
+    def __init__(self, blocked: list[str], package_paths: list[str]) -> None:
+        self.blocked = frozenset(blocked)
+        self.package_paths = list(package_paths)
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if path is not None or fullname not in self.blocked:
+            return None
+        found = importlib.machinery.PathFinder.find_spec(fullname, self.package_paths)
+        if found is None:
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+        return found
 
 
 class Worker:
@@ -111,6 +133,11 @@ def main(argv: list[str]) -> int:
     except ChannelClosed:
         return 0
     sys.path.insert(0, config["code_dir"])
+    if config.get("isolated"):  # the folder localcloud came from is the worker's, not the function's
+        own = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != own]
+    if config.get("blocked_modules"):
+        sys.meta_path.insert(0, PackageBoundary(config["blocked_modules"], config.get("package_paths") or []))
     worker = Worker(config)
     write_frame(out_fd, ("ready",))
     while True:

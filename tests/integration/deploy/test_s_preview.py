@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from localcloud.fc import spec as lc_spec
@@ -14,17 +15,8 @@ from vigil_ops import deploy_check as dc
 pytestmark = pytest.mark.integration
 
 FUNCTION_FIELDS = ("name", "handler", "runtime", "memory_mb", "timeout_s", "env", "http_triggers", "oss_triggers",
-                   "role", "max_async_retries", "on_failure", "instance_concurrency", "initializer", "region")
-
-
-@pytest.fixture(scope="module")
-def env() -> dict[str, str]:
-    return dc.representative_env()
-
-
-@pytest.fixture(scope="module")
-def preview(env: dict[str, str]) -> dict:
-    return dc.s_preview(dc.SPEC_PATH, env)
+                   "role", "max_async_retries", "on_failure", "instance_concurrency", "initializer", "region",
+                   "code_dir", "layers")
 
 
 def test_preview_renders_every_resource_with_the_environment(preview: dict, env: dict[str, str]) -> None:
@@ -68,6 +60,11 @@ def test_localcloud_derives_exactly_what_s_preview_renders(preview: dict, env: d
         from_s = lc_spec._function(fn.resource, preview["resources"][fn.resource]["props"], base)
         for name in FUNCTION_FIELDS:
             assert getattr(fn, name) == getattr(from_s, name), (fn.resource, name)
+    # the layer ARN is rendered from the same vars (region, account, VIGIL_AV_LAYER_VERSION) by both
+    export = local.function("vigil-export")
+    assert export is not None and export.layers == (
+        f"acs:fc:{env['VIGIL_REGION']}:{dc.PLACEHOLDER_ACCOUNT_ID}:layers/vigil-av/versions/1",)
+    assert all(not fn.layers for fn in local.functions if fn.name != "vigil-export")
 
 
 def test_differences_names_value_and_type_mismatches() -> None:
@@ -96,22 +93,38 @@ def test_fcignore_leaves_tests_and_caches_out(tmp_path: Path) -> None:
     assert dc.package_files(code) == [".fcignore", "app.py", "pkg/m.py"]
 
 
-def test_code_packages_hold_what_each_function_needs_and_nothing_else(preview: dict, tmp_path: Path) -> None:
-    ran, reports = dc.check_packages(preview, tmp_path)
-    assert ran, "s.yaml's pre-deploy action did not run"
-    assert {r.resource for r in reports} == set(preview["resources"])
-    for report in reports:
+def test_code_packages_hold_what_each_function_needs_and_nothing_else(built: Any) -> None:
+    assert any("(in ./functions)" in r for r in built.ran), "s.yaml's pre-deploy action did not run"
+    assert any("layer vigil-av" in r for r in built.ran), "the export function's layer was not built"
+    assert {r.resource for r in built.reports} == set(built.preview["resources"])
+    for report in built.reports:
         assert report.problems == [], (report.function, report.problems)
         assert report.files > 100 and report.zip_bytes > 0
-    files = dc.package_files(tmp_path / "work" / "functions")
+    files = dc.package_files(built.work / "functions")
     assert "python/oss2/__init__.py" in files  # the runtime dependencies were installed into the package
     assert not any(f.startswith("tests/") or "/__pycache__/" in f for f in files)
+    assert not any(f.startswith(("python/av/", "python/numpy/")) for f in files)  # PyAV is the layer's
+
+
+def test_only_export_ships_the_pyav_layer_and_every_package_fits_fcs_limit(built: Any) -> None:
+    export = built.report("export")
+    assert [a.name for a in export.layers] == ["layer vigil-av"]
+    layer_files = dc.package_files(built.work / "layers" / "vigil-av")
+    assert "python/av/__init__.py" in layer_files
+    for name in ("token", "indexer", "api"):
+        light = built.report(name)
+        assert light.layers == [] and light.total_zip_bytes == light.zip_bytes
+        # the shared package is the export function's minus PyAV: several times smaller
+        assert light.total_zip_bytes * 2 < export.total_zip_bytes
+    for report in built.reports:
+        for archive in [report, *report.layers]:
+            assert 0 < archive.zip_bytes <= dc.FC_ZIP_LIMIT_BYTES
 
 
 def test_package_report_names_what_is_missing_and_what_must_not_ship(tmp_path: Path) -> None:
     code = tmp_path / "functions"
     for rel in ("vigil_fn/__init__.py", "token_handler.py", "python/vigil_camera/__init__.py",
-                "python/pytest/__init__.py", "python/_x.cpython-311-x86_64-linux-gnu.so"):
+                "python/pytest/__init__.py", "python/_x.cpython-311-x86_64-linux-gnu.so", "python/av/__init__.py"):
         (code / rel).parent.mkdir(parents=True, exist_ok=True)
         (code / rel).write_text("x")
     props = {"code": "./functions", "functionName": "vigil-token", "handler": "token_handler.handler"}
@@ -120,6 +133,20 @@ def test_package_report_names_what_is_missing_and_what_must_not_ship(tmp_path: P
     assert "missing webroot/index.html" in report.problems
     assert any("must not ship" in p and "python/pytest/__init__.py" in p for p in report.problems)
     assert any("not built for FC's cpython-310" in p for p in report.problems)
+    assert any("PyAV/numpy in the shared code package" in p for p in report.problems)
+    # the export function needs PyAV from its layer: a layer that was not built is named
+    export = {"code": "./functions", "functionName": "vigil-export", "handler": "export_handler.handler",
+              "layers": ["acs:fc:cn-x:1:layers/vigil-av/versions/1"]}
+    (code / "export_handler.py").write_text("x")
+    (code / "python" / "av" / "__init__.py").unlink()
+    report = dc.package_report("export", export, tmp_path, tmp_path / "zips")
+    assert "layer acs:fc:cn-x:1:layers/vigil-av/versions/1 was not built" in report.problems
+    assert "missing python/av/__init__.py" in report.problems
+
+
+def test_the_zip_limit_is_checked() -> None:
+    big = dc.Archive("layer x", "/x", 1, 10, dc.FC_ZIP_LIMIT_BYTES + 1)
+    assert dc._limit_problems(big) and not dc._limit_problems(dc.Archive("c", "/c", 1, 10, 1000))
 
 
 def test_viewer_domain_routes_to_a_function_s_yaml_deploys(preview: dict) -> None:
