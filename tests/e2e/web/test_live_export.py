@@ -66,6 +66,10 @@ def playing_date(page: Any) -> float | None:
                          " return h && h.playingDate && !v.paused ? h.playingDate.getTime() : null }")
 
 
+# how far hls.js's playingDate (segment PDT + position) may be from the time drawn in the frame
+PD_TOLERANCE_MS = 1500
+
+
 def test_live_button_plays_the_camera_and_survives_a_restart(cloud: Any, ctx: Any, tmp_path: Path) -> None:
     tag = uuid.uuid4().hex[:6]
     device = f"live-{tag}"
@@ -93,7 +97,7 @@ def test_live_button_plays_the_camera_and_survives_a_restart(cloud: Any, ctx: An
             if pd is not None:
                 samples.append(now_ms - pd)
                 pixel.append(now_ms - drawn)
-                assert abs(pd - drawn) < 1500, "playingDate must match the time drawn in the frame"
+                assert abs(pd - drawn) < PD_TOLERANCE_MS, "playingDate must match the time drawn in the frame"
         assert first is not None and samples and max(samples) < 30_000      # live, not a recording
         assert playing_date(page) > first + 5000                             # frames keep arriving
         p50, p95 = statistics.median(samples), sorted(samples)[int(0.95 * (len(samples) - 1))]
@@ -106,9 +110,11 @@ def test_live_button_plays_the_camera_and_survives_a_restart(cloud: Any, ctx: An
         page.wait_for_function("(t) => { const v = document.querySelector('video.live-video');"
                                " const h = v && v.vigilHls;"
                                " return h && h.playingDate && !v.paused && h.playingDate.getTime() > t }",
-                               arg=restarted, timeout=90_000, polling=100)
+                               arg=restarted + PD_TOLERANCE_MS, timeout=90_000, polling=100)
         resumed = time.time() * 1000 - restarted
         print(f"LIVE playback resumed {resumed / 1000:.2f} s after the camera restart began")
+        # playingDate is past the restart by more than it may differ from the pixels, so the frame on
+        # screen must be one the restarted camera drew (a 1.1 s lag failed the bare `> restarted`)
         drawn = S.frame_time_ms(page)
         assert drawn > restarted
     finally:
