@@ -2,6 +2,7 @@
 // playback API (an HLS playlist of ≤ 1 h, or a presigned progressive MP4), seeks inside it by the
 // segments' EXT-X-PROGRAM-DATE-TIME, and moves on to the next window when one ends.
 import Hls from "hls.js/light";
+import { HLS_WORKER } from "./hls-worker";
 import type { Playback } from "../api";
 import { wallToMedia, mediaToWall, type FragTime } from "./mapping";
 
@@ -204,8 +205,8 @@ export class PlayerController {
       this.state({ loading: false, error: "This browser cannot play HLS (Media Source Extensions are missing)." });
       return;
     }
-    // no worker: the page's CSP (script-src 'self') refuses hls.js's blob: worker
-    const hls = new Hls({ enableWorker: false, lowLatencyMode: false, maxBufferLength: 12, maxMaxBufferLength: 60 });
+    // transmuxing runs in the worker, off the main thread (the timeline and the cursor stay smooth)
+    const hls = new Hls({ ...HLS_WORKER, lowLatencyMode: false, maxBufferLength: 12, maxMaxBufferLength: 60 });
     this.hls = hls;
     hls.on(Hls.Events.LEVEL_LOADED, (_e, data) => {
       this.frags = data.details.fragments
