@@ -10,14 +10,14 @@ import { PlayerController, withPrefetch } from "../player/controller";
 import { linkClick, navigate } from "../router";
 import { dayEnd, dayKey, dayStart, formatClock, formatDuration, parseDayKey, parseInputValue, toInputValue, zoneName } from "../time";
 import { Calendar } from "../timeline/Calendar";
-import { clipAt, nextClip, playableFrom, prevClip, type Span, type TimelineItem } from "../timeline/model";
+import { clipAcrossDays, clipAt, nextClip, playableFrom, prevClip, type Span, type TimelineItem, type WantClip } from "../timeline/model";
+import { adjacentRecordedDay, MAX_MONTHS_BACK, recordedDays } from "../timeline/recorded-days";
 import { Timeline } from "../timeline/Timeline";
 import { Confirm } from "../ui/Confirm";
 import { Icon } from "../ui/Icon";
 import { Time } from "../ui/Time";
 
 type Pending = { kind: "clip"; key: string; start: number; end: number } | { kind: "range"; span: Span };
-
 export function CameraPage({ id, t, user }: { id: string; t: number | null; user: User }) {
   const video = useRef<HTMLVideoElement>(null);
   const stage = useRef<HTMLDivElement>(null);
@@ -36,6 +36,8 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
   const [jump, setJump] = useState("");
   const [live, setLive] = useState(false);
   const wantSeek = useRef<number | null>(t);
+  const wantClip = useRef<WantClip | null>(null);
+  const [searching, setSearching] = useState(false);
   const cursorRef = useRef<number | null>(t);
   cursorRef.current = cursor;
   const isAdmin = user.role === "admin";
@@ -100,7 +102,18 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
       setCursor(target);
       void ctrl.current?.seek(target);
     }
-    void loadDay(day, () => alive);
+    void loadDay(day, () => alive).then((list) => {
+      const want = wantClip.current;
+      if (!list || !want || want.day !== day) return;
+      wantClip.current = null;
+      const c = clipAcrossDays(list, want);
+      if (!c) {
+        setMessage(want.dir === 1 ? "No later clip on this day." : "No earlier clip on this day.");
+        return;
+      }
+      navigate(`/cameras/${encodeURIComponent(id)}?t=${Math.round(c.start)}`, true);
+      startAt(c.start, list);
+    });
     const today = dayStart(Date.now()) === day;
     const timer = today ? setInterval(() => void loadDay(day, () => alive), 30_000) : undefined;
     return () => {
@@ -158,6 +171,40 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
   const here = cursor !== null ? clipAt(items, cursor) : null;
   const prev = cursor !== null ? prevClip(items, cursor) : null;
   const next = cursor !== null ? nextClip(items, cursor) : null;
+
+  /** Previous/next clip; at the day's first/last clip, the nearest other day with recordings
+   * (from the calendar in the viewer's zone) and its last/first clip. */
+  const stepClip = async (dir: 1 | -1) => {
+    const step = dir === 1 ? next : prev;
+    if (step) {
+      seekTo(step.start);
+      return;
+    }
+    if (day === null || cursor === null || itemsDay !== day || searching) return;
+    const from = dir === 1 ? cursor : (here?.start ?? cursor);
+    setSearching(true);
+    setMessage(dir === 1 ? "Looking for the next day with recordings…" : "Looking for the previous day with recordings…");
+    try {
+      const found = await adjacentRecordedDay((m) => recordedDays(id, m), dayKey(day), dir, Date.now());
+      const start = found !== null ? parseDayKey(found) : null;
+      if (start === null) {
+        setMessage(
+          dir === 1
+            ? `No recordings after ${dayKey(day)}.`
+            : `No recordings before ${dayKey(day)} (looked back ${MAX_MONTHS_BACK} months).`,
+        );
+        return;
+      }
+      setMessage(null);
+      wantClip.current = { dir, from, day: start };
+      setItems([]);
+      setDay(start);
+    } catch (e) {
+      setMessage((e as Error).message);
+    } finally {
+      setSearching(false);
+    }
+  };
 
   const download = async () => {
     if (!here) return;
@@ -241,7 +288,13 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
         </div>
       </div>
       <div class="controls" role="toolbar" aria-label="Playback">
-        <button type="button" aria-label="Previous clip" title="Previous clip" disabled={!prev} onClick={() => prev && seekTo(prev.start)}>
+        <button
+          type="button"
+          aria-label="Previous clip"
+          title="Previous clip (on an earlier day at the day's first)"
+          disabled={cursor === null || searching}
+          onClick={() => void stepClip(-1)}
+        >
           <Icon name="prev" />
         </button>
         <button type="button" aria-label="Back 10 seconds" title="Back 10 s (←)" disabled={cursor === null} onClick={() => cursor !== null && seekTo(cursor - 10_000)}>
@@ -253,7 +306,13 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
         <button type="button" aria-label="Forward 10 seconds" title="Forward 10 s (→)" disabled={cursor === null} onClick={() => cursor !== null && seekTo(cursor + 10_000)}>
           +10 s
         </button>
-        <button type="button" aria-label="Next clip" title="Next clip" disabled={!next} onClick={() => next && seekTo(next.start)}>
+        <button
+          type="button"
+          aria-label="Next clip"
+          title="Next clip (on a later day at the day's last)"
+          disabled={cursor === null || searching}
+          onClick={() => void stepClip(1)}
+        >
           <Icon name="next" />
         </button>
         <button
