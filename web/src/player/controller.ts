@@ -76,6 +76,7 @@ export class PlayerController {
   ) {
     video.addEventListener("timeupdate", this.tick);
     video.addEventListener("seeked", this.tick);
+    video.addEventListener("play", this.onPlay);
     video.addEventListener("playing", this.onPlaying);
     video.addEventListener("pause", this.onPause);
     video.addEventListener("waiting", () => this.state({ loading: true }));
@@ -112,6 +113,12 @@ export class PlayerController {
   private loop = (): void => {
     this.tick();
     this.raf = requestAnimationFrame(this.loop);
+  };
+
+  /** The element's `autoplay` starts every newly loaded source; one the viewer paused stays paused
+   * (stepping to another clip or day while paused shows its first frame, it does not play on). */
+  private onPlay = (): void => {
+    if (!this.wantPlay) this.video.pause();
   };
 
   private onPlaying = (): void => {
@@ -275,6 +282,7 @@ export class PlayerController {
     this.destroyHls();
     this.video.removeEventListener("timeupdate", this.tick);
     this.video.removeEventListener("seeked", this.tick);
+    this.video.removeEventListener("play", this.onPlay);
     this.video.removeEventListener("playing", this.onPlaying);
     this.video.removeEventListener("pause", this.onPause);
     this.video.removeEventListener("ended", this.onEnded);

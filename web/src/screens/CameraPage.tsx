@@ -122,6 +122,17 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
     };
   }, [day, loadDay]);
 
+  // playback that runs on past midnight (the player moves on to the next recording by itself)
+  // takes the timeline to the day it is now in, so the cursor never leaves the timeline
+  useEffect(() => {
+    if (cursor === null || day === null || !state.playing || wantClip.current !== null) return;
+    const d = dayStart(cursor);
+    if (d !== day) {
+      setItems([]);
+      setDay(d);
+    }
+  }, [cursor, day, state.playing]);
+
   const startAt = (target: number, list: TimelineItem[]) => {
     const from = playableFrom(list, target);
     if (from === null) {
