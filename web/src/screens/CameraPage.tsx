@@ -11,7 +11,7 @@ import { linkClick, navigate } from "../router";
 import { dayEnd, dayKey, dayStart, formatClock, formatDuration, parseDayKey, parseInputValue, toInputValue, zoneName } from "../time";
 import { Calendar } from "../timeline/Calendar";
 import { clipAcrossDays, clipAt, nextClip, playableFrom, prevClip, type Span, type TimelineItem, type WantClip } from "../timeline/model";
-import { adjacentRecordedDay, MAX_MONTHS_BACK, recordedDays } from "../timeline/recorded-days";
+import { adjacentRecordedDay, forgetRecordedDays, MAX_MONTHS_BACK, recordedDays } from "../timeline/recorded-days";
 import { Timeline } from "../timeline/Timeline";
 import { Confirm } from "../ui/Confirm";
 import { Icon } from "../ui/Icon";
@@ -247,6 +247,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
         setSelection(null);
       }
       ctrl.current?.pause();
+      forgetRecordedDays(id);
       await loadDay(day);
     } catch (e) {
       setMessage((e as Error).message);

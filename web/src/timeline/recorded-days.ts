@@ -22,6 +22,11 @@ export function recordedDays(camera: string, month: string): Promise<CalendarDay
   return days;
 }
 
+/** Drops a camera's cached months (after a delete, its days may have changed). */
+export function forgetRecordedDays(camera: string): void {
+  for (const key of [...cache.keys()]) if (key.startsWith(`${camera}\n`)) cache.delete(key);
+}
+
 /** How far back "previous clip" looks for an earlier day with recordings. */
 export const MAX_MONTHS_BACK = 24;
 
