@@ -128,9 +128,15 @@ def test_previous_and_next_clip_go_on_across_days(ctx: Any, site: Site, days: Da
         assert re.search(rf"[?&]t={days.starts[clip]}\b", page.url), page.url
         assert page.evaluate("() => document.querySelector('video').paused")  # paused, it stays paused
 
-    # next: A (X) → C (X+1, 40 s later but the next local day) → D (X+2) → E (X+4, X+3 is empty)
-    for clip, day in (("C", 1), ("D", 2), ("E", 4)):
+    calendars: list[str] = []
+    page.on("request", lambda r: calendars.append(r.url) if "/calendar?" in r.url else None)
+    # next: A (X) → C (X+1, 40 s later but the next local day) → D (X+2): the adjacent day's own
+    # timeline has the clip, no calendar needed; → E (X+4): X+3 is empty, the calendar finds X+4
+    for clip, day in (("C", 1), ("D", 2)):
         step("Next clip", clip, day)
+    assert calendars == []
+    step("Next clip", "E", 4)
+    assert calendars and all("tz=Asia%2FShanghai" in u for u in calendars), calendars
     page.get_by_role("button", name="Next clip").click()
     status.filter(has_text=f"No recordings after {days.local(4)}.").wait_for()
     assert abs(shown_ms(page) - days.starts["E"]) <= 500  # still there

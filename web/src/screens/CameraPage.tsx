@@ -18,6 +18,9 @@ import { Icon } from "../ui/Icon";
 import { Time } from "../ui/Time";
 
 type Pending = { kind: "clip"; key: string; start: number; end: number } | { kind: "range"; span: Span };
+/** A previous/next step into another day: the adjacent day first (its timeline is loaded anyway,
+ * and with continuous recording it has the clip); only when that day is empty, the calendar. */
+type Crossing = WantClip & { origin: number; searched: boolean };
 export function CameraPage({ id, t, user }: { id: string; t: number | null; user: User }) {
   const video = useRef<HTMLVideoElement>(null);
   const stage = useRef<HTMLDivElement>(null);
@@ -36,7 +39,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
   const [jump, setJump] = useState("");
   const [live, setLive] = useState(false);
   const wantSeek = useRef<number | null>(t);
-  const wantClip = useRef<WantClip | null>(null);
+  const wantClip = useRef<Crossing | null>(null);
   const [searching, setSearching] = useState(false);
   const cursorRef = useRef<number | null>(t);
   cursorRef.current = cursor;
@@ -105,14 +108,16 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
     void loadDay(day, () => alive).then((list) => {
       const want = wantClip.current;
       if (!list || !want || want.day !== day) return;
-      wantClip.current = null;
       const c = clipAcrossDays(list, want);
-      if (!c) {
+      if (c) {
+        wantClip.current = null;
+        navigate(`/cameras/${encodeURIComponent(id)}?t=${Math.round(c.start)}`, true);
+        startAt(c.start, list);
+      } else if (!want.searched) void searchDays(want);
+      else {
+        wantClip.current = null;
         setMessage(want.dir === 1 ? "No later clip on this day." : "No earlier clip on this day.");
-        return;
       }
-      navigate(`/cameras/${encodeURIComponent(id)}?t=${Math.round(c.start)}`, true);
-      startAt(c.start, list);
     });
     const today = dayStart(Date.now()) === day;
     const timer = today ? setInterval(() => void loadDay(day, () => alive), 30_000) : undefined;
@@ -185,7 +190,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
 
   /** Previous/next clip; at the day's first/last clip, the nearest other day with recordings
    * (from the calendar in the viewer's zone) and its last/first clip. */
-  const stepClip = async (dir: 1 | -1) => {
+  const stepClip = (dir: 1 | -1) => {
     const step = dir === 1 ? next : prev;
     if (step) {
       seekTo(step.start);
@@ -193,24 +198,34 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
     }
     if (day === null || cursor === null || itemsDay !== day || searching) return;
     const from = dir === 1 ? cursor : (here?.start ?? cursor);
+    const adjacent = dir === 1 ? dayEnd(day) : dayStart(day - 1);
+    wantClip.current = { dir, from, day: adjacent, origin: day, searched: false };
+    setItems([]);
+    setDay(adjacent);
+  };
+
+  /** The adjacent day was empty: the nearest day with recordings past it, from the calendar; none
+   * → back to the day the step started from, saying so. */
+  const searchDays = async (want: Crossing) => {
     setSearching(true);
-    setMessage(dir === 1 ? "Looking for the next day with recordings…" : "Looking for the previous day with recordings…");
+    setMessage(want.dir === 1 ? "Looking for the next day with recordings…" : "Looking for the previous day with recordings…");
     try {
-      const found = await adjacentRecordedDay((m) => recordedDays(id, m), dayKey(day), dir, Date.now());
+      const found = await adjacentRecordedDay((m) => recordedDays(id, m), dayKey(want.day), want.dir, Date.now());
       const start = found !== null ? parseDayKey(found) : null;
+      if (wantClip.current !== want) return; // the viewer went elsewhere meanwhile
+      const target = start ?? want.origin;
+      wantClip.current = start === null ? null : { ...want, day: start, searched: true };
       if (start === null) {
-        setMessage(
-          dir === 1
-            ? `No recordings after ${dayKey(day)}.`
-            : `No recordings before ${dayKey(day)} (looked back ${MAX_MONTHS_BACK} months).`,
-        );
-        return;
-      }
-      setMessage(null);
-      wantClip.current = { dir, from, day: start };
+        const origin = dayKey(want.origin);
+        setMessage(want.dir === 1 ? `No recordings after ${origin}.` : `No recordings before ${origin} (looked back ${MAX_MONTHS_BACK} months).`);
+      } else setMessage(null);
       setItems([]);
-      setDay(start);
+      setDay(target);
     } catch (e) {
+      if (wantClip.current === want) {
+        wantClip.current = null;
+        setDay(want.origin);
+      }
       setMessage((e as Error).message);
     } finally {
       setSearching(false);
@@ -305,7 +320,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
           aria-label="Previous clip"
           title="Previous clip (on an earlier day at the day's first)"
           disabled={cursor === null || searching}
-          onClick={() => void stepClip(-1)}
+          onClick={() => stepClip(-1)}
         >
           <Icon name="prev" />
         </button>
@@ -323,7 +338,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
           aria-label="Next clip"
           title="Next clip (on a later day at the day's last)"
           disabled={cursor === null || searching}
-          onClick={() => void stepClip(1)}
+          onClick={() => stepClip(1)}
         >
           <Icon name="next" />
         </button>
