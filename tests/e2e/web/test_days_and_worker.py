@@ -80,7 +80,7 @@ def clip_starts(page: Any) -> list[int]:
 def open_paused_at(ctx: Any, site: Site, d: Days, t: int) -> Any:
     """The camera page paused at `t` (it autoplays; the clip is short, so go back to `t`)."""
     page = login(ctx, site, site.admin, f"/cameras/{d.camera}?t={t}")
-    page.wait_for_function("() => !document.querySelector('video').paused")
+    page.wait_for_function("() => { const v = document.querySelector('video'); return v && !v.paused }")
     pause(page)
     page.get_by_label("Date and time to jump to").fill(local_field(t))
     page.get_by_role("button", name="Go", exact=True).click()
@@ -164,7 +164,9 @@ def test_hls_plays_in_its_worker_with_no_csp_violation(ctx: Any, site: Site) -> 
     csp = resp.headers["content-security-policy"]
     directives = {p.split()[0]: p.split()[1:] for p in (x.strip() for x in csp.split(";")) if p}
     assert directives["worker-src"] == ["'self'"] and directives["script-src"] == ["'self'"], csp
-    page.wait_for_function("() => { const v = document.querySelector('video'); return !v.paused && v.currentTime > 0 }")
+    page.locator(".tl-clip").first.wait_for()  # signed in, the page and its player rendered
+    playing = "() => { const v = document.querySelector('video'); return v && !v.paused && v.currentTime > 0 }"
+    page.wait_for_function(playing)
     t0 = page.evaluate("() => document.querySelector('video').currentTime")
     page.wait_for_function(f"() => document.querySelector('video').currentTime >= {t0 + 3}", timeout=60_000)
     assert page.evaluate("() => document.querySelector('video').dataset.fatalErrors") is None
