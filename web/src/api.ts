@@ -146,8 +146,12 @@ export const api = {
   camera: (id: string) => request<Camera>("GET", cam(id)),
   timeline: (id: string, start: number, end: number) =>
     request<Timeline>("GET", `${cam(id)}/timeline${q({ start, end })}`),
-  calendar: (id: string, month: string) =>
-    request<{ camera: string; month: string; days: CalendarDay[] }>("GET", `${cam(id)}/calendar${q({ month })}`),
+  /** Days of `month` with recordings, as local days of the IANA zone `tz` (UTC when null). */
+  calendar: (id: string, month: string, tz: string | null) =>
+    request<{ camera: string; month: string; tz: string; days: CalendarDay[] }>(
+      "GET",
+      `${cam(id)}/calendar${q(tz ? { month, tz } : { month })}`,
+    ),
   playback: (id: string, start: number, end: number, quiet = false) =>
     request<Playback>("GET", `${cam(id)}/playback${q({ start, end })}`, undefined, quiet),
   download: (key: string) =>

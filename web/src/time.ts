@@ -33,6 +33,17 @@ export function zoneName(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "local";
 }
 
+/** The viewer's IANA zone for the API (`Asia/Shanghai`), or null when the browser names none. */
+export function ianaZone(): string | null {
+  const name = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return name && /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/.test(name) && name !== "Etc/Unknown" ? name : null;
+}
+
+/** Local `YYYY-MM` that holds `ms`. */
+export function monthKey(ms: number): string {
+  return dayKey(ms).slice(0, 7);
+}
+
 /** Local midnight at or before `ms`. */
 export function dayStart(ms: number): number {
   const d = new Date(ms);

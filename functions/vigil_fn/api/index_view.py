@@ -1,12 +1,13 @@
 """The api's view of the recording index, read only through `vigil_fn.indexer.reader`.
 
 `month_calendar` and `camera_activity` are one small function each on top of the reader's
-`day_summary` / `day_clips`, so they can be swapped for the indexer's own fast calendar and
-camera health when those land.
+`day_clips`, so they can be swapped for the indexer's own fast calendar and camera health when
+those carry what they need (the calendar: where in each UTC day the recordings lie).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -15,6 +16,7 @@ import oss2
 
 from ..indexer import reader
 from .times import day_of, month_days, to_datetime
+from .zones import local_midnights
 
 MAX_SPAN_MS = 7 * 24 * 3600 * 1000
 
@@ -71,13 +73,40 @@ def raw_timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list
     return reader.timeline(bucket, camera, to_datetime(start), to_datetime(end))
 
 
-def month_calendar(bucket: oss2.Bucket, camera: str, month: str) -> list[dict[str, Any]]:
-    """Days of `month` with recordings: `{day, clips, recorded_ms}` (one summary per day)."""
-    days = month_days(month)
+def month_calendar(bucket: oss2.Bucket, camera: str, month: str, tz: str = "UTC") -> list[dict[str, Any]]:
+    """The days of `month` in time zone `tz` that have recordings: `{day, clips, recorded_ms}`.
+
+    A clip counts on every local day whose timeline shows it (the rule of `reader.timeline`: it
+    overlaps the day, or is an unreadable one starting in it), and `recorded_ms` is the recorded
+    time inside the day, so a marked day always opens on recordings and a day with recordings is
+    always marked, in any zone. The index's month rows are UTC-day totals without positions, so the
+    UTC days under the local month (and the one before it, for clips running into its first
+    midnight) are read, 8 at a time, each folded into per-day counts as it arrives (bounded memory).
+    """
+    bounds = local_midnights(month_days(month), tz)
+    lo, hi = bounds[0], bounds[-1]
+    first, last = day_of(lo) - timedelta(days=1), day_of(hi - 1)
+    utc_days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+    def count(day: Any) -> list[tuple[int, int]]:
+        per = [(0, 0)] * (len(bounds) - 1)
+        for c in reader.day_clips(bucket, camera, day):
+            start, end = c.start, c.end
+            if start >= hi or (end <= lo and start < lo):
+                continue
+            i = max(0, bisect_right(bounds, start) - 1)
+            while i < len(per) and bounds[i] < max(end, start + 1):
+                inside = max(0, min(end, bounds[i + 1]) - max(start, bounds[i]))
+                per[i] = (per[i][0] + 1, per[i][1] + inside)
+                i += 1
+        return per
+
+    totals = [(0, 0)] * (len(bounds) - 1)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        summaries = list(pool.map(lambda d: reader.day_summary(bucket, camera, d), days))
-    return [{"day": s["day"], "clips": int(s["clips"]), "recorded_ms": int(s["recorded_ms"] or 0)}
-            for s in summaries if s["clips"]]
+        for per in pool.map(count, utc_days):
+            totals = [(a[0] + b[0], a[1] + b[1]) for a, b in zip(totals, per, strict=True)]
+    return [{"day": f"{month}-{n + 1:02d}", "clips": clips, "recorded_ms": recorded}
+            for n, (clips, recorded) in enumerate(totals) if clips]
 
 
 def camera_activity(bucket: oss2.Bucket, camera: str, now_ms: int) -> dict[str, Any]:

@@ -253,3 +253,10 @@ class Health(Response):
 
 def dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json")
+
+
+# -- calendar in the viewer's time zone (web page) -----------------------------------------------
+class ZonedCalendar(Calendar):
+    """`days` are the zone's local days, counted as that zone's day timelines show them."""
+
+    tz: str = Field(description="the IANA time zone the days are in (UTC when none was asked for)")

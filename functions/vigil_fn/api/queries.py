@@ -2,9 +2,10 @@
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from .models import Instant, Query
+from .zones import zone_name
 
 
 class TimeRange(Query):
@@ -34,3 +35,9 @@ class KeyQuery(Query):
 class AuditQuery(Query):
     limit: Annotated[int, Field(ge=1, le=500)] = 100
     before: Instant | None = None
+
+
+class CalendarQuery(MonthQuery):
+    tz: Annotated[str, AfterValidator(zone_name), Field(
+        default="UTC", max_length=64, description="IANA time zone of the days, e.g. Asia/Shanghai (default UTC)",
+        json_schema_extra={"examples": ["Asia/Shanghai"]})]

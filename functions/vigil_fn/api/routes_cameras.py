@@ -9,8 +9,8 @@ from ..devices import DeviceRecord
 from ..http import ApiError
 from . import index_view
 from .app_support import camera_param
-from .models import Calendar, CalendarDay, Camera, CameraDetail, CameraList, Timeline
-from .queries import MonthQuery, TimelineQuery
+from .models import CalendarDay, Camera, CameraDetail, CameraList, Timeline, ZonedCalendar
+from .queries import CalendarQuery, TimelineQuery
 from .router import Call, Route, RouteTable, Trusted
 from .services import Services
 
@@ -81,11 +81,11 @@ def timeline(call: Call) -> Trusted:
     return Trusted({"camera": camera, "start": q.start, "end": q.end, "detail": q.detail, "items": items})
 
 
-def calendar(call: Call) -> Calendar:
+def calendar(call: Call) -> ZonedCalendar:
     camera = camera_param(call)
-    q: MonthQuery = call.query
-    days = index_view.month_calendar(call.svc.bucket, camera, q.month)
-    return Calendar(camera=camera, month=q.month, days=[CalendarDay(**d) for d in days])
+    q: CalendarQuery = call.query
+    days = index_view.month_calendar(call.svc.bucket, camera, q.month, q.tz)
+    return ZonedCalendar(camera=camera, month=q.month, tz=q.tz, days=[CalendarDay(**d) for d in days])
 
 
 def register(table: RouteTable) -> None:
@@ -96,5 +96,6 @@ def register(table: RouteTable) -> None:
     table.add(Route("GET", "/api/v1/cameras/{id}/timeline", timeline, "user",
                     "clips (or spans) and gaps between two instants (≤ 7 days)", query=TimelineQuery, response=Timeline,
                     tag="recordings", errors=(400, 403, 413)))
-    table.add(Route("GET", "/api/v1/cameras/{id}/calendar", calendar, "user", "days of a month with recordings",
-                    query=MonthQuery, response=Calendar, tag="recordings", errors=(400, 403)))
+    table.add(Route("GET", "/api/v1/cameras/{id}/calendar", calendar, "user",
+                    "days of a month with recordings, in the time zone `tz`",
+                    query=CalendarQuery, response=ZonedCalendar, tag="recordings", errors=(400, 403)))

@@ -14,6 +14,11 @@ from urllib.parse import unquote
 
 from ..http import ApiError, Response
 
+# hls.js's transmuxer worker is a same-origin file (web/src/player/hls-worker.ts), so workers need
+# only 'self' — never blob:, which would let any script that builds a blob start a worker
+CSP = ("default-src 'self'; script-src 'self'; worker-src 'self'; img-src 'self' data: blob: https: http:; "
+       "media-src 'self' blob: https: http:; connect-src 'self' https: http:; "
+       "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
 MAX_FILE_BYTES = 5 * 1024 * 1024  # FC responses are capped; the built assets are far smaller
 _TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".html": "text/html; charset=utf-8",
           ".svg": "image/svg+xml", ".json": "application/json", ".map": "application/json", ".wasm": "application/wasm",
@@ -39,9 +44,7 @@ def _file_response(path: Path, cache: str) -> Response:
         body, encoded = base64.b64encode(data).decode(), True
     return {"statusCode": 200, "isBase64Encoded": encoded, "body": body,
             "headers": {"Content-Type": ctype, "Cache-Control": cache,
-                        "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob: https: http:; "
-                        "media-src 'self' blob: https: http:; connect-src 'self' https: http:; "
-                        "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+                        "Content-Security-Policy": CSP,
                         "Referrer-Policy": "no-referrer"}}
 
 

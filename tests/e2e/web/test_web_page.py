@@ -420,12 +420,13 @@ def test_calendar_marks_days_with_recordings(ctx: Any, site: Site) -> None:
     page.get_by_role("button", name="Calendar").click()
     cal = page.get_by_role("dialog", name="Pick a day")
     cal.wait_for()
-    utc_day = datetime.fromtimestamp(start / 1000, timezone.utc).strftime("%Y-%m-%d")
-    marked = cal.locator(f'button[data-day="{utc_day}"]')
-    page.wait_for_function(f"() => document.querySelector('button[data-day=\"{utc_day}\"]').classList.contains('has')")
+    local_day = datetime.fromtimestamp(start / 1000, ZoneInfo(TZ)).strftime("%Y-%m-%d")  # the viewer day
+    marked = cal.locator(f"button[data-day=\"{local_day}\"]")
+    page.wait_for_function("d => document.querySelector(`button[data-day=\"${d}\"]`).classList.contains('has')",
+                           arg=local_day)
     assert "clips" in marked.get_attribute("aria-label")
     days = cal.locator("button[data-day]").evaluate_all("els => els.map(e => [e.dataset.day, e.className])")
-    empty = [d for d in days if d[0] != utc_day]
+    empty = [d for d in days if d[0] != local_day]
     assert empty and all("has" not in cls for _, cls in empty)
     # the next month has nothing; picking a day there opens it with an empty timeline
     cal.get_by_role("button", name="Next month").click()

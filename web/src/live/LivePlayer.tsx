@@ -6,6 +6,7 @@ import Hls from "hls.js/light";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../api";
 import { liveApi } from "../api-live-export";
+import { HLS_WORKER } from "../player/hls-worker";
 
 export interface LiveStats {
   ttffMs: number | null;
@@ -59,7 +60,7 @@ export function LivePlayer({ camera, compact = false, onStats }: { camera: strin
         }
         hls = new Hls({
           debug: localStorage.getItem("vigil-debug") === "1",
-          enableWorker: false,
+          ...HLS_WORKER,
           lowLatencyMode: false,
           liveSyncDuration: 1.5,
           liveMaxLatencyDuration: 5,

@@ -2,6 +2,7 @@
 // playback API (an HLS playlist of ≤ 1 h, or a presigned progressive MP4), seeks inside it by the
 // segments' EXT-X-PROGRAM-DATE-TIME, and moves on to the next window when one ends.
 import Hls from "hls.js/light";
+import { HLS_WORKER } from "./hls-worker";
 import type { Playback } from "../api";
 import { wallToMedia, mediaToWall, type FragTime } from "./mapping";
 
@@ -75,6 +76,7 @@ export class PlayerController {
   ) {
     video.addEventListener("timeupdate", this.tick);
     video.addEventListener("seeked", this.tick);
+    video.addEventListener("play", this.onPlay);
     video.addEventListener("playing", this.onPlaying);
     video.addEventListener("pause", this.onPause);
     video.addEventListener("waiting", () => this.state({ loading: true }));
@@ -111,6 +113,12 @@ export class PlayerController {
   private loop = (): void => {
     this.tick();
     this.raf = requestAnimationFrame(this.loop);
+  };
+
+  /** The element's `autoplay` starts every newly loaded source; one the viewer paused stays paused
+   * (stepping to another clip or day while paused shows its first frame, it does not play on). */
+  private onPlay = (): void => {
+    if (!this.wantPlay) this.video.pause();
   };
 
   private onPlaying = (): void => {
@@ -204,8 +212,8 @@ export class PlayerController {
       this.state({ loading: false, error: "This browser cannot play HLS (Media Source Extensions are missing)." });
       return;
     }
-    // no worker: the page's CSP (script-src 'self') refuses hls.js's blob: worker
-    const hls = new Hls({ enableWorker: false, lowLatencyMode: false, maxBufferLength: 12, maxMaxBufferLength: 60 });
+    // transmuxing runs in the worker, off the main thread (the timeline and the cursor stay smooth)
+    const hls = new Hls({ ...HLS_WORKER, lowLatencyMode: false, maxBufferLength: 12, maxMaxBufferLength: 60 });
     this.hls = hls;
     hls.on(Hls.Events.LEVEL_LOADED, (_e, data) => {
       this.frags = data.details.fragments
@@ -274,6 +282,7 @@ export class PlayerController {
     this.destroyHls();
     this.video.removeEventListener("timeupdate", this.tick);
     this.video.removeEventListener("seeked", this.tick);
+    this.video.removeEventListener("play", this.onPlay);
     this.video.removeEventListener("playing", this.onPlaying);
     this.video.removeEventListener("pause", this.onPause);
     this.video.removeEventListener("ended", this.onEnded);

@@ -10,14 +10,17 @@ import { PlayerController, withPrefetch } from "../player/controller";
 import { linkClick, navigate } from "../router";
 import { dayEnd, dayKey, dayStart, formatClock, formatDuration, parseDayKey, parseInputValue, toInputValue, zoneName } from "../time";
 import { Calendar } from "../timeline/Calendar";
-import { clipAt, nextClip, playableFrom, prevClip, type Span, type TimelineItem } from "../timeline/model";
+import { clipAcrossDays, clipAt, nextClip, playableFrom, prevClip, type Span, type TimelineItem, type WantClip } from "../timeline/model";
+import { adjacentRecordedDay, forgetRecordedDays, MAX_MONTHS_BACK, recordedDays } from "../timeline/recorded-days";
 import { Timeline } from "../timeline/Timeline";
 import { Confirm } from "../ui/Confirm";
 import { Icon } from "../ui/Icon";
 import { Time } from "../ui/Time";
 
 type Pending = { kind: "clip"; key: string; start: number; end: number } | { kind: "range"; span: Span };
-
+/** A previous/next step into another day: the adjacent day first (its timeline is loaded anyway,
+ * and with continuous recording it has the clip); only when that day is empty, the calendar. */
+type Crossing = WantClip & { origin: number; searched: boolean };
 export function CameraPage({ id, t, user }: { id: string; t: number | null; user: User }) {
   const video = useRef<HTMLVideoElement>(null);
   const stage = useRef<HTMLDivElement>(null);
@@ -36,6 +39,8 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
   const [jump, setJump] = useState("");
   const [live, setLive] = useState(false);
   const wantSeek = useRef<number | null>(t);
+  const wantClip = useRef<Crossing | null>(null);
+  const [searching, setSearching] = useState(false);
   const cursorRef = useRef<number | null>(t);
   cursorRef.current = cursor;
   const isAdmin = user.role === "admin";
@@ -100,7 +105,20 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
       setCursor(target);
       void ctrl.current?.seek(target);
     }
-    void loadDay(day, () => alive);
+    void loadDay(day, () => alive).then((list) => {
+      const want = wantClip.current;
+      if (!list || !want || want.day !== day) return;
+      const c = clipAcrossDays(list, want);
+      if (c) {
+        wantClip.current = null;
+        navigate(`/cameras/${encodeURIComponent(id)}?t=${Math.round(c.start)}`, true);
+        startAt(c.start, list);
+      } else if (!want.searched) void searchDays(want);
+      else {
+        wantClip.current = null;
+        setMessage(want.dir === 1 ? "No later clip on this day." : "No earlier clip on this day.");
+      }
+    });
     const today = dayStart(Date.now()) === day;
     const timer = today ? setInterval(() => void loadDay(day, () => alive), 30_000) : undefined;
     return () => {
@@ -108,6 +126,17 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
       clearInterval(timer);
     };
   }, [day, loadDay]);
+
+  // playback that runs on past midnight (the player moves on to the next recording by itself)
+  // takes the timeline to the day it is now in, so the cursor never leaves the timeline
+  useEffect(() => {
+    if (cursor === null || day === null || !state.playing || wantClip.current !== null) return;
+    const d = dayStart(cursor);
+    if (d !== day) {
+      setItems([]);
+      setDay(d);
+    }
+  }, [cursor, day, state.playing]);
 
   const startAt = (target: number, list: TimelineItem[]) => {
     const from = playableFrom(list, target);
@@ -159,6 +188,50 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
   const prev = cursor !== null ? prevClip(items, cursor) : null;
   const next = cursor !== null ? nextClip(items, cursor) : null;
 
+  /** Previous/next clip; at the day's first/last clip, the nearest other day with recordings
+   * (from the calendar in the viewer's zone) and its last/first clip. */
+  const stepClip = (dir: 1 | -1) => {
+    const step = dir === 1 ? next : prev;
+    if (step) {
+      seekTo(step.start);
+      return;
+    }
+    if (day === null || cursor === null || itemsDay !== day || searching) return;
+    const from = dir === 1 ? cursor : (here?.start ?? cursor);
+    const adjacent = dir === 1 ? dayEnd(day) : dayStart(day - 1);
+    wantClip.current = { dir, from, day: adjacent, origin: day, searched: false };
+    setItems([]);
+    setDay(adjacent);
+  };
+
+  /** The adjacent day was empty: the nearest day with recordings past it, from the calendar; none
+   * → back to the day the step started from, saying so. */
+  const searchDays = async (want: Crossing) => {
+    setSearching(true);
+    setMessage(want.dir === 1 ? "Looking for the next day with recordings…" : "Looking for the previous day with recordings…");
+    try {
+      const found = await adjacentRecordedDay((m) => recordedDays(id, m), dayKey(want.day), want.dir, Date.now());
+      const start = found !== null ? parseDayKey(found) : null;
+      if (wantClip.current !== want) return; // the viewer went elsewhere meanwhile
+      const target = start ?? want.origin;
+      wantClip.current = start === null ? null : { ...want, day: start, searched: true };
+      if (start === null) {
+        const origin = dayKey(want.origin);
+        setMessage(want.dir === 1 ? `No recordings after ${origin}.` : `No recordings before ${origin} (looked back ${MAX_MONTHS_BACK} months).`);
+      } else setMessage(null);
+      setItems([]);
+      setDay(target);
+    } catch (e) {
+      if (wantClip.current === want) {
+        wantClip.current = null;
+        setDay(want.origin);
+      }
+      setMessage((e as Error).message);
+    } finally {
+      setSearching(false);
+    }
+  };
+
   const download = async () => {
     if (!here) return;
     try {
@@ -189,6 +262,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
         setSelection(null);
       }
       ctrl.current?.pause();
+      forgetRecordedDays(id);
       await loadDay(day);
     } catch (e) {
       setMessage((e as Error).message);
@@ -241,7 +315,13 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
         </div>
       </div>
       <div class="controls" role="toolbar" aria-label="Playback">
-        <button type="button" aria-label="Previous clip" title="Previous clip" disabled={!prev} onClick={() => prev && seekTo(prev.start)}>
+        <button
+          type="button"
+          aria-label="Previous clip"
+          title="Previous clip (on an earlier day at the day's first)"
+          disabled={cursor === null || searching}
+          onClick={() => stepClip(-1)}
+        >
           <Icon name="prev" />
         </button>
         <button type="button" aria-label="Back 10 seconds" title="Back 10 s (←)" disabled={cursor === null} onClick={() => cursor !== null && seekTo(cursor - 10_000)}>
@@ -253,7 +333,13 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
         <button type="button" aria-label="Forward 10 seconds" title="Forward 10 s (→)" disabled={cursor === null} onClick={() => cursor !== null && seekTo(cursor + 10_000)}>
           +10 s
         </button>
-        <button type="button" aria-label="Next clip" title="Next clip" disabled={!next} onClick={() => next && seekTo(next.start)}>
+        <button
+          type="button"
+          aria-label="Next clip"
+          title="Next clip (on a later day at the day's last)"
+          disabled={cursor === null || searching}
+          onClick={() => stepClip(1)}
+        >
           <Icon name="next" />
         </button>
         <button

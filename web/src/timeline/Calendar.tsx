@@ -1,7 +1,8 @@
-// A month calendar marking the days that have recordings; picking a day opens it.
+// A month calendar marking the local days that have recordings; picking a day opens it.
 import { useEffect, useState } from "preact/hooks";
-import { api, type CalendarDay } from "../api";
+import type { CalendarDay } from "../api";
 import { monthGrid, monthTitle, shiftMonth } from "./calendar";
+import { recordedDays } from "./recorded-days";
 
 export function Calendar(props: { camera: string; day: string; onPick: (day: string) => void; onClose: () => void }) {
   const [month, setMonth] = useState(props.day.slice(0, 7));
@@ -11,9 +12,8 @@ export function Calendar(props: { camera: string; day: string; onPick: (day: str
   useEffect(() => {
     let alive = true;
     setError(null);
-    api
-      .calendar(props.camera, month)
-      .then((r) => alive && setDays(new Map(r.days.map((d) => [d.day, d]))))
+    recordedDays(props.camera, month)
+      .then((list) => alive && setDays(new Map(list.map((d) => [d.day, d]))))
       .catch((e: Error) => alive && setError(e.message));
     return () => {
       alive = false;

@@ -117,6 +117,18 @@ export function prevClip(items: TimelineItem[], t: number): ClipItem | null {
   return before.length ? before[before.length - 1] : null;
 }
 
+/** A previous/next clip that lies on another day: resolved once that day's timeline is loaded. */
+export type WantClip = { dir: 1 | -1; from: number; day: number };
+
+/** The clip a previous/next step lands on in a newly loaded day: the first clip starting after
+ * `from` (next), or the last one starting before it (previous; `from` is the current clip's start). */
+export function clipAcrossDays(list: TimelineItem[], want: WantClip): ClipItem | null {
+  const all = clips(list);
+  if (want.dir === 1) return all.find((c) => c.start > want.from) ?? null;
+  const before = all.filter((c) => c.start < want.from);
+  return before.length ? before[before.length - 1] : null;
+}
+
 /** The first instant at or after `t` that has a recording (seeking into a gap lands there). */
 export function playableFrom(items: TimelineItem[], t: number): number | null {
   const here = clipAt(items, t);
