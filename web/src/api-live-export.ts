@@ -35,6 +35,10 @@ export interface ExportJob {
   chapters: ExportChapter[];
   url?: string | null;
   filename?: string | null;
+  /** What the file really covers (wall ms): it begins at the keyframe at or before `start`. */
+  covered_start?: number | null;
+  covered_end?: number | null;
+  start_lead_ms?: number | null;
 }
 
 const cam = (id: string): string => `/cameras/${encodeURIComponent(id)}`;

@@ -159,6 +159,7 @@ def test_export_a_range_from_the_page_and_download_it(cloud: Any, ctx: Any, tmp_
     card = page.locator(".export").first
     page.locator(".export[data-state='done']").first.wait_for(timeout=120_000)
     assert "gap" in card.inner_text().lower()
+    assert card.locator(".covered").inner_text().startswith("The file covers")   # the cut the file really has
     with page.expect_download() as dl:
         page.get_by_role("button", name="Download export").first.click()
     data = Path(dl.value.path()).read_bytes()

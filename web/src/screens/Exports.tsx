@@ -5,6 +5,11 @@ import { exportsApi, type ExportJob } from "../api-live-export";
 import { formatBytes, formatDuration } from "../time";
 import { Time } from "../ui/Time";
 
+/** A keyframe's lead is often under a second: say 0.4 s, not 0 s. */
+function leadText(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : formatDuration(ms);
+}
+
 export function Exports() {
   const [jobs, setJobs] = useState<ExportJob[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -79,6 +84,13 @@ export function Exports() {
                 </span>
               )}
             </p>
+            {j.state === "done" && typeof j.covered_start === "number" && typeof j.covered_end === "number" && (
+              <p class="covered">
+                The file covers <Time ms={j.covered_start} /> – <Time ms={j.covered_end} />
+                {(j.start_lead_ms ?? 0) > 0 &&
+                  ` (from the keyframe ${leadText(j.start_lead_ms ?? 0)} before the start you chose)`}
+              </p>
+            )}
             {j.state === "failed" && (
               <p class="error" role="alert">
                 {j.error ?? "The export failed."}
