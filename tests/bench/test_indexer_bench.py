@@ -205,11 +205,14 @@ def test_requests_and_cpu_per_event_at_the_1st_1000th_and_8640th_clip(cloud: Any
 
 
 # -- reads over months --------------------------------------------------------------------------------
-def _median_ms(fn: Any, runs: int) -> tuple[float, float]:
+def _median_ms(fn: Any, runs: int, cold: bool = False) -> tuple[float, float]:
     """Median wall ms and median CPU ms of the calling thread (the reader's own work, without the
-    in-process localcloud server's share of the shared cores)."""
+    in-process localcloud server's share of the shared cores). `cold`: the reader's day cache is
+    emptied before each run (a new api instance, or days not read before)."""
     times, cpu = [], []
     for _ in range(runs):
+        if cold:
+            reader.DAYS.clear()
         t0, c0 = time.perf_counter(), time.thread_time()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
@@ -229,7 +232,8 @@ def test_day_week_and_month_reads_with_1_and_90_days_of_history(cloud: Any) -> N
         for d in days[1:]:
             close_day(bucket, device, d.date())      # closed days have exact calendar rows
         health.update_device(bucket, device, last.date())
-    print(f"\nindex reads ({per_day} clips a day; median wall time, machine shared and loaded):")
+    print(f"\nindex reads ({per_day} clips a day; median wall time, machine shared and loaded; 'cold': the "
+          "reader's day cache emptied before each run, else days read before are cached as in an api instance):")
     print(f"  {'query':<24} {'history':>8} | {'new ms':>8} {'cpu':>6} | {'old ms':>9} {'cpu':>7} | old/new")
     figures: dict[tuple[str, int], tuple[float, float]] = {}
     day_end = last + timedelta(days=1)
@@ -238,9 +242,15 @@ def test_day_week_and_month_reads_with_1_and_90_days_of_history(cloud: Any) -> N
         queries = {
             "timeline, a day": (lambda dev=device: reader.timeline(bucket, dev, last, day_end),
                                 lambda dev=device: legacy.timeline_clips(bucket, dev, last.date(), last.date()), 5),
+            "timeline, a day, cold": (lambda dev=device: reader.timeline(bucket, dev, last, day_end),
+                                      lambda dev=device: legacy.timeline_clips(bucket, dev, last.date(), last.date()),
+                                      5),
             "timeline, 7 days": (lambda dev=device: reader.timeline(bucket, dev, week_start, day_end),
                                  lambda dev=device: legacy.timeline_clips(bucket, dev, week_start.date(), last.date()),
                                  3),
+            "timeline, 7 days, cold": (lambda dev=device: reader.timeline(bucket, dev, week_start, day_end),
+                                       lambda dev=device: legacy.timeline_clips(bucket, dev, week_start.date(),
+                                                                                last.date()), 3),
             "month calendar": (lambda dev=device: reader.month_calendar(bucket, dev, 2026, 8),
                                lambda dev=device: legacy.month_calendar(bucket, dev, 2026, 8, 31), 3),
         }
@@ -250,12 +260,13 @@ def test_day_week_and_month_reads_with_1_and_90_days_of_history(cloud: Any) -> N
         assert len(cal) == min(history, 31) and all(c["clips"] == per_day for c in cal[:-1])
         assert per_day - 64 < cal[-1]["clips"] <= per_day   # the open day: its compacted part
         for name, (new, old, runs) in queries.items():
-            n_ms, n_cpu = _median_ms(new, 5)
+            n_ms, n_cpu = _median_ms(new, 5, cold=name.endswith("cold"))
             o_ms, o_cpu = _median_ms(old, runs)
             figures[(name, history)] = (n_ms, n_cpu)
             print(f"  {name:<24} {history:>5} d | {n_ms:>8.1f} {n_cpu:>6.1f} | {o_ms:>9.1f} {o_cpu:>7.1f} "
                   f"| {o_ms / n_ms:.0f}x")
-    for name in ("timeline, a day", "month calendar"):
+    for name in ("timeline, a day", "timeline, a day, cold", "timeline, 7 days", "timeline, 7 days, cold",
+                 "month calendar"):
         (w90, c90), (w1, c1) = figures[(name, 90)], figures[(name, 1)]
         print(f"  {name}: 90 days of history / 1 day = {w90 / w1:.2f}x wall, {c90 / c1:.2f}x CPU")
     print("  (CPU = the calling thread only: a multi-day timeline parses its days on worker threads)")

@@ -50,12 +50,18 @@ def segment_due(position: int, end: int, segment_bytes: int) -> int | None:
 
 
 def read_body(result: Any) -> bytes:
-    """A GET's whole body in one read. oss2's `read()` pulls it through requests 8 KiB at a time,
-    five times slower for a day's 1.5 MB of segments (measured: 7.8 vs 1.5 ms); urllib3 still
-    decodes any Content-Encoding and checks the length. Streams oss2 wraps (CRC check, client-side
+    """A GET's whole body in one read. oss2's `read()` pulls it through requests 8 KiB at a time
+    and runs crcmod's CRC-64 over it — which nothing checks (oss2 leaves comparing `client_crc`
+    to the caller, and a ranged answer has no whole-object CRC to compare with): five times slower
+    for a day's 1.5 MB of segments (measured: 7.8 vs 1.5 ms). urllib3 still decodes any
+    Content-Encoding and checks the length. Streams that do more (progress, client-side
     decryption) are read through oss2."""
-    raw = getattr(getattr(result.resp, "response", None), "raw", None)
-    if raw is None or result.stream is not result.resp:
+    stream, resp = result.stream, result.resp
+    plain = stream is resp or (getattr(stream, "fileobj", None) is resp and
+                               getattr(stream, "cipher_callback", None) is None and
+                               getattr(stream, "progress_callback", None) is None)
+    raw = getattr(getattr(resp, "response", None), "raw", None)
+    if not plain or raw is None:
         return bytes(result.read())
     return bytes(raw.read(decode_content=True))
 
@@ -205,8 +211,8 @@ _UNCHANGED = object()
 
 def _get_segments(bucket: oss2.Bucket, key: str, etag: str | None) -> tuple[bytes, str | None] | object | None:
     """The segments object and its ETag; `_UNCHANGED` when its ETag is still `etag` (304, no
-    body); None when there is none. A ranged GET ("bytes=0-"): the same bytes without oss2's
-    whole-object CRC-64 pass (the segments are checked line by line, a bad line is read from the log)."""
+    body); None when there is none. The segments are checked line by line (a bad line is read
+    from the log instead)."""
     headers = {"If-None-Match": f'"{etag}"'} if etag else None
     try:
         result = bucket.get_object(key, byte_range=(0, None), headers=headers)
@@ -312,15 +318,15 @@ def day_rows(bucket: oss2.Bucket, device_id: str, day: date, cache: DayCache | N
     return visible
 
 
-def spill_rows(bucket: oss2.Bucket, device_id: str, day: date) -> list[list[Any]]:
+def spill_rows(bucket: oss2.Bucket, device_id: str, day: date, cache: DayCache | None = None) -> list[list[Any]]:
     """The visible clips of `day` that run past its midnight, cheaply: the spill its calendar row
     recorded at close, plus the log after that row (a HEAD, and a small ranged GET if it grew).
-    Without a closed row, the whole day is read."""
+    Without a closed row, the whole day is read (`day_rows`, through `cache` if given)."""
     rows, _ = read_jsonl(bucket, index_month_key(device_id, day.year, day.month))
     closed = [r for r in rows if r.get("day") == day.isoformat() and isinstance(r.get("spill"), list)]
     midnight = _midnight_after(day)
     if not closed:
-        return [r for r in load_day(bucket, device_id, day).state.visible_rows() if r[3] + (r[4] or 0) > midnight]
+        return [r for r in day_rows(bucket, device_id, day, cache) if r[3] + (r[4] or 0) > midnight]
     row = max(closed, key=lambda r: (int(r.get("to") or 0), int(r.get("at") or 0)))
     state = FoldState()
     for spilled in row["spill"]:
@@ -335,8 +341,7 @@ def spill_rows(bucket: oss2.Bucket, device_id: str, day: date) -> list[list[Any]
     if length > covered:
         tail = read_log_range(bucket, log_key, covered, None)
         if tail is None:
-            return [r for r in load_day(bucket, device_id, day).state.visible_rows()
-                    if r[3] + (r[4] or 0) > midnight]
+            return [r for r in day_rows(bucket, device_id, day, cache) if r[3] + (r[4] or 0) > midnight]
         state.add_entries(parse_lines(tail))
     return [r for r in state.visible_rows() if r[3] + (r[4] or 0) > midnight]
 
@@ -406,7 +411,7 @@ def chain(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
 
 def read_jsonl(bucket: oss2.Bucket, key: str) -> tuple[list[dict[str, Any]], int]:
     """The dict lines of a small JSON-lines object and its length ([], 0 when absent)."""
-    got = _get(bucket, key, 0, None)   # ranged: no whole-object CRC pass, one read (see read_body)
+    got = _get(bucket, key, 0, None)   # one read (see read_body)
     if got is None:
         return [], 0
     data = got[0]

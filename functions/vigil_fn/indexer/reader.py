@@ -118,7 +118,7 @@ def _range_rows(bucket: oss2.Bucket, device_id: str, start: datetime, end: datet
     first_day = start.astimezone(timezone.utc).date()
     last_day = (end - timedelta(milliseconds=1)).astimezone(timezone.utc).date()  # end is exclusive
     # a clip may start the day before and run into the range: that day's spill, not the whole day
-    spill = [r for r in spill_rows(bucket, device_id, first_day - timedelta(days=1))
+    spill = [r for r in spill_rows(bucket, device_id, first_day - timedelta(days=1), DAYS)
              if r[3] < hi and r[3] + (r[4] or 0) > lo]
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
     if len(days) == 1:
