@@ -17,8 +17,10 @@ the device's health moves on to a later day, and again whenever a late segment o
 
 from __future__ import annotations
 
+import copy
 import json
 import time
+import weakref
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from operator import itemgetter
@@ -72,10 +74,27 @@ class Got(NamedTuple):
     etag: str | None     # the whole object's version
 
 
+_PLAIN: weakref.WeakKeyDictionary[oss2.Bucket, oss2.Bucket] = weakref.WeakKeyDictionary()
+
+
+def plain(bucket: oss2.Bucket) -> oss2.Bucket:
+    """The same bucket (auth, session, endpoint: a shallow copy) without oss2's CRC-64 adapter on
+    GETs, which builds crcmod's 256-entry table in Python for every response (~0.3 ms, more under
+    load) for a CRC nothing checks here (see read_body)."""
+    if not getattr(bucket, "enable_crc", False):
+        return bucket
+    twin = _PLAIN.get(bucket)
+    if twin is None:
+        twin = copy.copy(bucket)
+        twin.enable_crc = False
+        _PLAIN[bucket] = twin
+    return twin
+
+
 def _get(bucket: oss2.Bucket, key: str, start: int, end: int | None) -> Got | None:
     """Bytes start..end (inclusive, None = to the end); None if there is no object."""
     try:
-        result = bucket.get_object(key, byte_range=(start, end))
+        result = plain(bucket).get_object(key, byte_range=(start, end))
     except oss2.exceptions.NoSuchKey:
         return None
     return Got(read_body(result), bool(result.headers.get("Content-Range")), result.etag or None)
@@ -215,7 +234,7 @@ def _get_segments(bucket: oss2.Bucket, key: str, etag: str | None) -> tuple[byte
     from the log instead)."""
     headers = {"If-None-Match": f'"{etag}"'} if etag else None
     try:
-        result = bucket.get_object(key, byte_range=(0, None), headers=headers)
+        result = plain(bucket).get_object(key, byte_range=(0, None), headers=headers)
     except oss2.exceptions.NoSuchKey:
         return None
     except oss2.exceptions.NotModified:

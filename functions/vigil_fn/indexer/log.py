@@ -41,6 +41,7 @@ CREATE_COLS = ("key", "etag", "size", "start", "duration", "codec", "width", "he
 _T = CREATE_COLS.index("event_time")
 _ETAG = CREATE_COLS.index("etag")
 _ORDER = itemgetter(3, 0)   # (start, key)
+_START = itemgetter(3)
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,11 @@ class FoldState:
                 if scopes and (scopes.get("*", -1) >= row[_T] or scopes.get(row[_ETAG], -1) >= row[_T]):
                     continue
                 rows.append(row)
-        rows.sort(key=_ORDER)
+        # by start alone (ints: less than half the time of (start, key) tuples on a day), then by
+        # (start, key) only if two clips start in the same millisecond
+        rows.sort(key=_START)
+        if len(set(map(_START, rows))) != len(rows):
+            rows.sort(key=_ORDER)
         return rows
 
     def clips(self) -> list[Clip]:

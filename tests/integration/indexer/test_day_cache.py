@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from vigil_camera.keys import clip_key, index_key, index_segments_key, index_sums_key
 from vigil_fn.indexer import reader
-from vigil_fn.indexer.compact import compact_day, compact_segment, day_rows, load_day, segment_due
+from vigil_fn.indexer.compact import compact_day, compact_segment, day_rows, load_day, plain, segment_due
 from vigil_fn.indexer.daycache import DayCache
 from vigil_fn.indexer.log import append_entry, encode_entry, fold, read_entries
 from vigil_fn.indexer.service import Options, after_append
@@ -142,6 +142,19 @@ def test_a_replaced_log_and_segments_are_read_afresh(cloud: Any) -> None:
                                     for i in range(30)]
     compact_day(bucket, device, DAY.date(), K)   # and compacted again
     assert day_rows(bucket, device, DAY.date(), cache) == rows == _uncached(bucket, device)
+
+
+def test_index_gets_skip_the_unchecked_crc_but_keep_the_session(cloud: Any) -> None:
+    session = CountingSession()
+    bucket = cloud.bucket(session=session)
+    twin = plain(bucket)
+    assert twin is plain(bucket) and twin is not bucket
+    assert twin.enable_crc is False and bucket.enable_crc is True      # the caller's bucket is untouched
+    device = f"dp-{uuid.uuid4().hex[:10]}"
+    _compacted_day(bucket, device, 20)
+    before = session.requests
+    assert len(day_rows(bucket, device, DAY.date())) == 20
+    assert session.requests - before == 2                              # segments + tail, on the same session
 
 
 def test_the_cache_holds_at_most_its_rows(cloud: Any) -> None:

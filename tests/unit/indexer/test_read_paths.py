@@ -55,6 +55,7 @@ def test_range_selection_equals_the_filter(spans: list[tuple[int, int | None]], 
         state.add_row([f"k{i:03d}", "", 1, start, duration, None, None, None, True,
                        "ok" if duration else "unreadable", None, 0, None])
     rows = state.visible_rows()
+    assert rows == sorted(state.creates.values(), key=lambda r: (r[3], r[0]))   # ties in start: by key
     want = [r for r in rows if r[3] < hi and (r[3] + (r[4] or 0) > lo or r[3] >= lo)]
     assert reader._in_range(rows, lo, hi) == want
 
