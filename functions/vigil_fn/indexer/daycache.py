@@ -9,7 +9,7 @@ answer carries the log's ETag: when that is the version cached, the day's rows a
 and nothing else is asked), so a cached day is never staler than an uncached read.
 
 Bounded: entries are evicted least recently used first once they hold more than `max_rows` clip
-rows in all (each row is ≈ 0.6 KB in memory).
+rows in all (each row is ≈ 690 B in memory, measured with tracemalloc).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 from .log import FoldState
 
-MAX_ROWS = 80_000   # ≈ 9 days of 10 s clips of one camera, ≈ 50 MB; the api has 512 MB
+MAX_ROWS = 80_000   # ≈ 9 days of 10 s clips of one camera; 690 B a row (measured): ≈ 55 MB of the api's 512
 
 
 @dataclass
