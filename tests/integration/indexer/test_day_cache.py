@@ -5,8 +5,10 @@ again costs one request while its log did not change."""
 
 from __future__ import annotations
 
+import sys
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import oss2
@@ -20,23 +22,12 @@ from vigil_fn.indexer.daycache import DayCache
 from vigil_fn.indexer.log import append_entry, encode_entry, fold, read_entries
 from vigil_fn.indexer.service import Options, after_append
 
+sys.path.insert(0, str(Path(__file__).parent))
+from test_compaction import DAY, _entry  # noqa: E402 - the same log entries as the compaction tests
+
 pytestmark = pytest.mark.integration
 
-DAY = datetime(2026, 10, 3, 6, 0, tzinfo=timezone.utc)
 K = 1024
-
-
-def _entry(device: str, i: int, op: str, etag: str, t: int, confirmed: str | None = None) -> dict[str, Any]:
-    start = DAY + timedelta(seconds=10 * i)
-    e: dict[str, Any] = {"op": op, "key": clip_key(device, start, i, "ts"), "etag": etag,
-                         "start": int(start.timestamp() * 1000), "event_time": t, "indexed_at": t + 1,
-                         "padding": "x" * 150}
-    if op == "create":
-        e.update(size=100 + i, duration=10_000, codec="h264", width=320, height=240, has_keyframe=True,
-                 status="ok", reason=None)
-    elif confirmed:
-        e["confirmed"] = confirmed
-    return e
 
 
 def _uncached(bucket: oss2.Bucket, device: str) -> list[list[Any]]:
@@ -93,7 +84,7 @@ class CountingSession(oss2.Session):  # type: ignore[misc]
 
 def _compacted_day(bucket: oss2.Bucket, device: str, n: int) -> None:
     for i in range(n):
-        appended = append_entry(bucket, index_key(device, DAY.date()), _entry(device, i, "create", "A", 100 + i))
+        appended = append_entry(bucket, index_key(device, DAY.date()), _entry(device, i, "create", "A", 100 + i, None))
         after_append(bucket, device, DAY.date(), appended, Options(segment_bytes=K, merge_seconds=3600))
 
 
@@ -112,7 +103,7 @@ def test_a_day_read_again_costs_one_request_while_its_log_is_unchanged(cloud: An
     assert cache.hits == 1
 
     # a new clip in the log (no segment completed): tail + a 304 of the segments
-    append_entry(bucket, index_key(device, DAY.date()), _entry(device, 40, "create", "A", 500))
+    append_entry(bucket, index_key(device, DAY.date()), _entry(device, 40, "create", "A", 500, None))
     before = session.requests
     rows = day_rows(bucket, device, DAY.date(), cache)
     assert session.requests - before == 2
@@ -135,7 +126,7 @@ def test_a_replaced_log_and_segments_are_read_afresh(cloud: Any) -> None:
     for key in (index_key(device, DAY.date()), index_segments_key(device, DAY.date()),
                 index_sums_key(device, DAY.date())):
         bucket.delete_object(key)
-    log = b"".join(encode_entry(_entry(device, 100 + i, "create", "B", 50)) for i in range(30))
+    log = b"".join(encode_entry(_entry(device, 100 + i, "create", "B", 50, None)) for i in range(30))
     bucket.append_object(index_key(device, DAY.date()), 0, log)
     rows = day_rows(bucket, device, DAY.date(), cache)
     assert [r[0] for r in rows] == [clip_key(device, DAY + timedelta(seconds=10 * (100 + i)), 100 + i, "ts")
