@@ -303,8 +303,10 @@ def load_day(bucket: oss2.Bucket, device_id: str, day: date) -> DayState:
     return DayState(state, prefix.cursor + len(tail), prefix.segments, prefix.raw_bytes + len(tail))
 
 
-def day_rows(bucket: oss2.Bucket, device_id: str, day: date, cache: DayCache | None = None) -> list[list[Any]]:
-    """The visible rows of a day ordered by (start, key), as `load_day` folds them.
+def day_rows(bucket: oss2.Bucket, device_id: str, day: date, cache: DayCache | None = None, *,
+             admit: bool = True) -> list[list[Any]]:
+    """The visible rows of a day ordered by (start, key), as `load_day` folds them. `admit=False`
+    uses what `cache` holds but adds nothing to it (a scan of many days keeps the cache's days).
 
     With a `cache` (the list and its rows are then shared with it: read only), a day read before
     costs one request when its log did not change since (the ranged GET of the log after the
@@ -332,7 +334,7 @@ def day_rows(bucket: oss2.Bucket, device_id: str, day: date, cache: DayCache | N
         return prefix.state.add_entries(entries).visible_rows()
     state = prefix.state.copy().add_entries(entries) if entries else prefix.state
     visible = state.visible_rows()
-    if prefix.etag:   # the segments' version and the log's, with the rows they fold to
+    if prefix.etag and admit:   # the segments' version and the log's, with the rows they fold to
         cache.put(bucket.bucket_name, seg_key, replace(prefix, log_etag=tail[1], visible=visible))
     return visible
 

@@ -168,8 +168,10 @@ def devices(bucket: oss2.Bucket) -> list[str]:
 
 
 def day_summary(bucket: oss2.Bucket, device_id: str, day: date) -> dict[str, Any]:
-    """`{device, day, clips, bytes, recorded_ms, unreadable, first_start, last_end, gaps}` of a day."""
-    clips = day_clips(bucket, device_id, day)
+    """`{device, day, clips, bytes, recorded_ms, unreadable, first_start, last_end, gaps}` of a day.
+    Days not in `DAYS` are not added to it: a month of summaries would push out the days watched."""
+    with _bulk():
+        clips = [Clip(*r) for r in day_rows(bucket, validate_device_id(device_id), day, DAYS, admit=False)]
     recorded = sum(c.duration or 0 for c in clips)
     gaps = 0
     for a, b in zip(clips, clips[1:], strict=False):

@@ -160,6 +160,11 @@ def test_the_cache_holds_at_most_its_rows(cloud: Any) -> None:
     assert 0 < cache.rows <= 100
     assert cache.get(bucket.bucket_name, index_segments_key(device, DAY.date())) is None
     assert cache.get(bucket.bucket_name, index_segments_key(other, DAY.date())) is not None
+    before = cache.rows
+    third = f"dy-{uuid.uuid4().hex[:10]}"
+    _compacted_day(bucket, third, 30)
+    assert len(day_rows(bucket, third, DAY.date(), cache, admit=False)) == 30   # read, not kept
+    assert cache.rows == before and cache.get(bucket.bucket_name, index_segments_key(other, DAY.date())) is not None
     tiny = DayCache(max_rows=10)                                     # a day bigger than the cache: not kept
     assert len(day_rows(bucket, device, DAY.date(), tiny)) == 60 and tiny.rows == 0
 
