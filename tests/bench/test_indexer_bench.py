@@ -274,6 +274,50 @@ def test_day_week_and_month_reads_with_1_and_90_days_of_history(cloud: Any) -> N
     print("  targets: a day < 30 ms, 7 days < 150 ms, a month calendar < 20 ms")
 
 
+def test_day_and_week_reads_with_oss_in_another_process(tmp_path: Path) -> None:
+    """The same reads with localcloud in its own process, as OSS is in the cloud: the in-process
+    stack of the test above serves its GETs on the reader's interpreter (one GIL), so its figures
+    include the server's CPU. (Before the tests below: their uploads keep the in-process stack's
+    indexer busy for a while, on this process's CPU.)"""
+    proc = subprocess.Popen([sys.executable, "-m", "vigil_ops.cli", "local", "up", "--port", "0", "--json",
+                             "--data", str(tmp_path / "stack")], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
+    try:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        bucket = oss2.Bucket(oss2.Auth(info["access_key_id"], info["access_key_secret"]), info["oss_endpoint"],
+                             info["bucket"])
+        device = f"bo-{uuid.uuid4().hex[:6]}"
+        last = datetime(2026, 8, 31, tzinfo=timezone.utc)
+        days = [last - timedelta(days=d) for d in range(8)]
+        for d in days:
+            _history_day(bucket, device, d, 8640, compacted=True)
+        for d in days[1:]:
+            close_day(bucket, device, d.date())
+        health.update_device(bucket, device, last.date())
+        day_end, week_start = last + timedelta(days=1), last - timedelta(days=6)
+        queries = {"timeline, a day": (lambda: reader.timeline(bucket, device, last, day_end), 7),
+                   "timeline, 7 days": (lambda: reader.timeline(bucket, device, week_start, day_end), 5)}
+        print("\nindex reads, localcloud in another process (median wall ms; CPU = this whole process):")
+        for name, (fn, runs) in queries.items():
+            assert sum(1 for i in fn() if i["type"] == "clip") == 8640 * (1 if runs == 7 else 7)
+            for cold in (True, False):
+                walls, cpus = [], []
+                for _ in range(runs):
+                    if cold:
+                        reader.DAYS.clear()
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    fn()
+                    walls.append((time.perf_counter() - t0) * 1000)
+                    cpus.append((time.process_time() - c0) * 1000)
+                print(f"  {name + (', cold' if cold else ''):<24} {statistics.median(walls):>8.1f} ms, "
+                      f"CPU {statistics.median(cpus):>6.1f} ms")
+        print("  targets: a day < 30 ms, 7 days < 150 ms")
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 # -- kept from before: probe bytes, FC throughput, timeline vs listing ---------------------------------
 def test_bytes_read_per_clip_does_not_grow_with_size(cloud: Any, ts_clip: bytes) -> None:
     bucket = cloud.bucket()
@@ -353,45 +397,3 @@ def test_timeline_of_a_day_vs_listing_the_day(cloud: Any) -> None:
     assert date.fromisoformat(reader.day_summary(bucket, device, DAY.date())["day"]) == DAY.date()
     assert index_month_key(device, 2026, 9).endswith("2026-09.month.jsonl")
 
-
-def test_day_and_week_reads_with_oss_in_another_process(tmp_path: Path) -> None:
-    """The same reads with localcloud in its own process, as OSS is in the cloud: the in-process
-    stack of the test above serves its GETs on the reader's interpreter (one GIL), so its figures
-    include the server's CPU."""
-    proc = subprocess.Popen([sys.executable, "-m", "vigil_ops.cli", "local", "up", "--port", "0", "--json",
-                             "--data", str(tmp_path / "stack")], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True)
-    try:
-        assert proc.stdout is not None
-        info = json.loads(proc.stdout.readline())
-        bucket = oss2.Bucket(oss2.Auth(info["access_key_id"], info["access_key_secret"]), info["oss_endpoint"],
-                             info["bucket"])
-        device = f"bo-{uuid.uuid4().hex[:6]}"
-        last = datetime(2026, 8, 31, tzinfo=timezone.utc)
-        days = [last - timedelta(days=d) for d in range(8)]
-        for d in days:
-            _history_day(bucket, device, d, 8640, compacted=True)
-        for d in days[1:]:
-            close_day(bucket, device, d.date())
-        health.update_device(bucket, device, last.date())
-        day_end, week_start = last + timedelta(days=1), last - timedelta(days=6)
-        queries = {"timeline, a day": (lambda: reader.timeline(bucket, device, last, day_end), 7),
-                   "timeline, 7 days": (lambda: reader.timeline(bucket, device, week_start, day_end), 5)}
-        print("\nindex reads, localcloud in another process (median wall ms; CPU = this whole process):")
-        for name, (fn, runs) in queries.items():
-            assert sum(1 for i in fn() if i["type"] == "clip") == 8640 * (1 if runs == 7 else 7)
-            for cold in (True, False):
-                walls, cpus = [], []
-                for _ in range(runs):
-                    if cold:
-                        reader.DAYS.clear()
-                    t0, c0 = time.perf_counter(), time.process_time()
-                    fn()
-                    walls.append((time.perf_counter() - t0) * 1000)
-                    cpus.append((time.process_time() - c0) * 1000)
-                print(f"  {name + (', cold' if cold else ''):<24} {statistics.median(walls):>8.1f} ms, "
-                      f"CPU {statistics.median(cpus):>6.1f} ms")
-        print("  targets: a day < 30 ms, 7 days < 150 ms")
-    finally:
-        proc.terminate()
-        proc.wait(30)
