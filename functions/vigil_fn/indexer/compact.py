@@ -250,8 +250,37 @@ class DayState:
     raw_bytes: int        # log bytes read raw (holes + tail)
 
 
+def _well_formed(rows: Any) -> bool:
+    return (isinstance(rows, list) and bool(rows) and set(map(type, rows)) == {list}
+            and set(map(len, rows)) == {ROW_LEN} and all(map(str.__instancecheck__, map(itemgetter(0), rows))))
+
+
+def _fold_whole(segs: list[dict[str, Any]], etag: str | None) -> Prefix | None:
+    """The usual day in one pass: segments that follow each other without a hole or an overlap,
+    every row well formed, no key in two segments and no delete — then the fold is every row as it
+    is (what folding segment by segment gives). None when the day is not like that."""
+    cursor = 0
+    rows: list[list[Any]] = []
+    for seg in segs:
+        seg_rows = seg.get("rows")
+        if int(seg["from"]) != cursor or seg.get("dels") or not isinstance(seg_rows, list):
+            return None
+        rows.extend(seg_rows)
+        cursor = int(seg["to"])
+    if not rows or not _well_formed(rows):
+        return None
+    state = FoldState()
+    state.creates = {r[0]: r for r in rows}
+    if len(state.creates) != len(rows):
+        return None
+    return Prefix(etag, state, cursor, len(segs), 0)
+
+
 def _fold_segments(bucket: oss2.Bucket, log_key: str, segs: list[dict[str, Any]], etag: str | None) -> Prefix | None:
     """Segments merged in log order, holes filled from the log; None if the log does not match."""
+    whole = _fold_whole(segs, etag) if segs else None
+    if whole is not None:
+        return whole
     state = FoldState()
     cursor = used = raw = 0
     for seg in segs:
@@ -265,8 +294,7 @@ def _fold_segments(bucket: oss2.Bucket, log_key: str, segs: list[dict[str, Any]]
             state.add_entries(parse_lines(hole))
             raw += len(hole)
         rows = seg.get("rows") or []
-        if isinstance(rows, list) and rows and set(map(type, rows)) == {list} and set(map(len, rows)) == {ROW_LEN} \
-                and all(map(str.__instancecheck__, map(itemgetter(0), rows))):
+        if _well_formed(rows):
             state.add_rows(rows)
         else:
             for row in rows:

@@ -64,3 +64,48 @@ def test_a_row_item_is_the_clip_dict() -> None:
     from vigil_fn.indexer.log import Clip
     row = ["videos/cam-1/2026/11/28/120000000Z-1.ts", "E", 5, 10, 20, "h264", 1, 2, True, "ok", None, 7, 8]
     assert reader.clip_item(row) == {"type": "clip", **Clip(*row).to_dict()}
+
+
+day_st = st.lists(st.tuples(st.integers(0, 40), st.sampled_from(["create", "create", "create", "delete"]),
+                            st.integers(0, 9)), min_size=1, max_size=60)
+
+
+@given(day_st, st.sampled_from([256, 512, 2048]))
+def test_the_one_pass_fold_of_a_day_equals_the_fold_segment_by_segment(ops: list[tuple[int, str, int]],
+                                                                        k: int) -> None:
+    from datetime import date
+
+    from vigil_fn.indexer.compact import _fold_segments, _fold_whole, parse_segments, segments_of
+    from vigil_fn.indexer.log import encode_entry
+    log = b"".join(encode_entry({"op": op, "key": f"videos/cam-1/2026/11/28/1200{i:02d}000Z-{i}.ts", "etag": "E",
+                                 "start": 1000 * i, "duration": 500, "event_time": t, "status": "ok"})
+                   for i, op, t in ops)
+    segs = parse_segments(segments_of(log, k, date(2026, 11, 28))[0])
+    if not segs:
+        return
+    by_segment = FoldState()
+    for seg in segs:
+        by_segment.add_rows(seg["rows"])
+        for key, scope, t in seg["dels"]:
+            by_segment.add_delete(key, scope, t)
+    whole = _fold_whole(segs, "E")
+    if whole is not None:   # taken only when it is exact
+        assert whole.state.visible_rows() == by_segment.visible_rows()
+        assert whole.state.deletes == by_segment.deletes == {}
+    assert _fold_segments(None, "unused", segs, "E").state.visible_rows() == by_segment.visible_rows()  # type: ignore[arg-type, union-attr]
+
+
+def test_a_plain_day_takes_the_one_pass_fold_and_a_delete_does_not() -> None:
+    from datetime import date
+
+    from vigil_fn.indexer.compact import _fold_whole, parse_segments, segments_of
+    from vigil_fn.indexer.log import encode_entry
+    entries = [{"op": "create", "key": f"videos/cam-1/2026/11/28/12{i:04d}000Z-{i}.ts", "etag": "E",
+                "start": 1000 * i, "duration": 500, "event_time": i, "status": "ok"} for i in range(200)]
+    log = b"".join(map(encode_entry, entries))
+    segs = parse_segments(segments_of(log, 1024, date(2026, 11, 28))[0])
+    whole = _fold_whole(segs, "E")
+    assert whole is not None and len(segs) > 5 and whole.segments == len(segs)
+    assert [r[0] for r in whole.state.visible_rows()] == [e["key"] for e in entries][:len(whole.state.creates)]
+    deleted = log + encode_entry({"op": "delete", "key": entries[0]["key"], "event_time": 999}) * 40
+    assert _fold_whole(parse_segments(segments_of(deleted, 1024, date(2026, 11, 28))[0]), "E") is None
