@@ -40,6 +40,13 @@ from .services import ServiceCache, Services
 from .sessions import COOKIE_NAME, SessionError, clear_cookie, read_cookie, set_cookie
 from .users import UserError
 
+try:   # a Trusted doc (a day's 2 MB timeline) serialises ~10x faster than with pydantic_core
+    import orjson
+
+    _dump_plain: Any = orjson.dumps
+except ImportError:  # pragma: no cover - orjson is in functions/requirements.txt
+    _dump_plain = pydantic_core.to_json
+
 log = get_logger("vigil.api")
 API_PREFIX = "/api/"
 MAX_BODY_BYTES = 64 * 1024
@@ -176,9 +183,11 @@ class ApiFunction:
         if result is None:
             return {"statusCode": 204, "headers": {"Cache-Control": "no-store"}, "isBase64Encoded": False,
                     "body": ""}
-        if isinstance(result, Trusted):
-            doc = result.doc
-        elif isinstance(result, BaseModel):
+        if isinstance(result, Trusted):   # plain JSON types by contract: orjson, ~10x pydantic_core on a day
+            return {"statusCode": route.status, "headers": {"Content-Type": "application/json",
+                                                            "Cache-Control": "no-store"},
+                    "isBase64Encoded": False, "body": _dump_plain(result.doc).decode()}
+        if isinstance(result, BaseModel):
             doc = result.model_dump(mode="json")
         else:
             doc = route.response.model_validate(result).model_dump(mode="json") if route.response else result

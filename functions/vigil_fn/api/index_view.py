@@ -7,7 +7,7 @@ those carry what they need (the calendar: where in each UTC day the recordings l
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -21,20 +21,18 @@ from .zones import local_midnights
 MAX_SPAN_MS = 7 * 24 * 3600 * 1000
 
 
-def clip_item(item: dict[str, Any]) -> dict[str, Any]:
-    """A reader clip item in the API's shape (`end`, `format`; internal fields dropped)."""
-    key, start, duration = item["key"], item["start"], item.get("duration")
+def clip_item(row: reader.Row) -> dict[str, Any]:
+    """A reader row (`log.CREATE_COLS` order) as the API's clip item (`end`, `format`; internal
+    fields dropped) — built once, straight from the row."""
+    key, start, duration = row[0], row[3], row[4]
     return {"type": "clip", "key": key, "start": start, "end": start + (duration or 0), "duration": duration,
-            "size": item.get("size") or 0, "status": "ok" if item.get("status") == "ok" else "unreadable",
-            "reason": item.get("reason"), "codec": item.get("codec"), "width": item.get("width"),
-            "height": item.get("height"), "format": "mp4" if key.endswith(".mp4") else "ts"}
+            "size": row[2] or 0, "status": "ok" if row[9] == "ok" else "unreadable", "reason": row[10],
+            "codec": row[5], "width": row[6], "height": row[7], "format": "mp4" if key.endswith(".mp4") else "ts"}
 
 
 def timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:
     """Clips overlapping [start, end) in order, with explicit gaps (the reader's fold)."""
-    items = reader.timeline(bucket, camera, to_datetime(start), to_datetime(end))
-    return [clip_item(i) if i["type"] == "clip" else {"type": "gap", "start": int(i["start"]),
-                                                      "end": int(i["end"])} for i in items]
+    return reader.timeline(bucket, camera, to_datetime(start), to_datetime(end), item=clip_item)
 
 
 def spans(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -62,10 +60,15 @@ def clips_starting(bucket: oss2.Bucket, camera: str, start: int, end: int) -> li
     out: list[dict[str, Any]] = []
     day, last = day_of(start), day_of(end - 1)
     while day <= last:
-        out.extend({"type": "clip", **c.to_dict()} for c in reader.day_clips(bucket, camera, day)
-                   if start <= c.start < end)
+        rows = reader.rows(bucket, camera, day)   # ordered by start: the hour is one slice
+        i, j = bisect_left(rows, start, key=_start), bisect_left(rows, end, key=_start)
+        out.extend(reader.clip_item(r) for r in rows[i:j])
         day += timedelta(days=1)
     return out
+
+
+def _start(row: reader.Row) -> int:
+    return int(row[3])
 
 
 def raw_timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:

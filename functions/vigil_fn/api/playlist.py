@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from vigil_camera.keys import parse_clip_key
@@ -54,14 +55,20 @@ def is_segment(item: dict[str, Any]) -> bool:
             and clip_format(str(item.get("key", ""))) == "ts" and int(item.get("duration") or 0) > 0)
 
 
+@lru_cache(maxsize=8192)   # an hour's keys come back with every request for that hour
+def clip_seq(key: str) -> int:
+    """The clip's sequence number from its key (-1 when the key is not a clip key)."""
+    parsed = parse_clip_key(key)
+    return parsed.seq if parsed else -1
+
+
 def segments(items: Iterable[dict[str, Any]]) -> list[Segment]:
     """The HLS-playable clips among timeline items, by start time (unreadable and MP4 left out)."""
     out = []
     for item in items:
         if is_segment(item):
-            parsed = parse_clip_key(str(item["key"]))
-            out.append(Segment(str(item["key"]), int(item["start"]), int(item["duration"]),
-                               parsed.seq if parsed else -1))
+            key = str(item["key"])
+            out.append(Segment(key, int(item["start"]), int(item["duration"]), clip_seq(key)))
     out.sort(key=lambda s: (s.start, s.key))
     return out
 

@@ -17,16 +17,19 @@ the device's health moves on to a later day, and again whenever a late segment o
 
 from __future__ import annotations
 
+import copy
 import json
 import time
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import oss2
 from vigil_camera.keys import index_key, index_month_key, index_segments_key, index_sums_key
 
+from .daycache import DayCache, Prefix
 from .log import CREATE_COLS, FoldState, append_line, parse_json_lines, parse_lines
 
 SEGMENT_VERSION = 1
@@ -48,31 +51,74 @@ def segment_due(position: int, end: int, segment_bytes: int) -> int | None:
     return j if end // segment_bytes > j else None
 
 
-def _get(bucket: oss2.Bucket, key: str, start: int, end: int | None) -> tuple[bytes, bool] | None:
-    """Bytes start..end (inclusive, None = to the end); (data, partial); None if there is no object."""
+def read_body(result: Any) -> bytes:
+    """A GET's whole body in one read. oss2's `read()` pulls it through requests 8 KiB at a time
+    and runs crcmod's CRC-64 over it — which nothing checks (oss2 leaves comparing `client_crc`
+    to the caller, and a ranged answer has no whole-object CRC to compare with): five times slower
+    for a day's 1.5 MB of segments (measured: 7.8 vs 1.5 ms). urllib3 still decodes any
+    Content-Encoding and checks the length. Streams that do more (progress, client-side
+    decryption) are read through oss2."""
+    stream, resp = result.stream, result.resp
+    plain = stream is resp or (getattr(stream, "fileobj", None) is resp and
+                               getattr(stream, "cipher_callback", None) is None and
+                               getattr(stream, "progress_callback", None) is None)
+    raw = getattr(getattr(resp, "response", None), "raw", None)
+    if not plain or raw is None:
+        return bytes(result.read())
+    return bytes(raw.read(decode_content=True))
+
+
+class Got(NamedTuple):
+    data: bytes
+    partial: bool        # a ranged answer (206), not the whole object
+    etag: str | None     # the whole object's version
+
+
+_PLAIN: weakref.WeakKeyDictionary[oss2.Bucket, oss2.Bucket] = weakref.WeakKeyDictionary()
+
+
+def plain(bucket: oss2.Bucket) -> oss2.Bucket:
+    """The same bucket (auth, session, endpoint: a shallow copy) without oss2's CRC-64 adapter on
+    GETs, which builds crcmod's 256-entry table in Python for every response (~0.3 ms, more under
+    load) for a CRC nothing checks here (see read_body)."""
+    if not getattr(bucket, "enable_crc", False):
+        return bucket
+    twin = _PLAIN.get(bucket)
+    if twin is None:
+        twin = copy.copy(bucket)
+        twin.enable_crc = False
+        _PLAIN[bucket] = twin
+    return twin
+
+
+def _get(bucket: oss2.Bucket, key: str, start: int, end: int | None) -> Got | None:
+    """Bytes start..end (inclusive, None = to the end); None if there is no object."""
     try:
-        result = bucket.get_object(key, byte_range=(start, end))
+        result = plain(bucket).get_object(key, byte_range=(start, end))
     except oss2.exceptions.NoSuchKey:
         return None
-    data: bytes = result.read()
-    return data, bool(result.headers.get("Content-Range"))
+    return Got(read_body(result), bool(result.headers.get("Content-Range")), result.etag or None)
 
 
-def read_log_range(bucket: oss2.Bucket, log_key: str, start: int, end: int | None) -> bytes | None:
-    """The lines in [start, end) of a log, `start` a line boundary; None if the log does not match
-    (shorter than `start`, or `start` not at a line boundary: it was rewritten)."""
+def read_log_tail(bucket: oss2.Bucket, log_key: str, start: int,
+                  end: int | None = None) -> tuple[bytes, str | None] | None:
+    """The lines in [start, end) of a log, `start` a line boundary, and the log's ETag; None if the
+    log does not match (shorter than `start`, or `start` not at a line boundary: it was rewritten)."""
     if start == 0:
         got = _get(bucket, log_key, 0, None if end is None else end - 1)
-        return b"" if got is None else got[0]
+        return (b"", None) if got is None else (got.data, got.etag)
     # one byte before `start` keeps the range satisfiable when nothing follows (OSS answers an
     # unsatisfiable range with the whole object), and proves `start` follows a newline
     got = _get(bucket, log_key, start - 1, None if end is None else end - 1)
-    if got is None:
+    if got is None or not got.partial or not got.data.startswith(b"\n"):
         return None
-    data, partial = got
-    if not partial or not data.startswith(b"\n"):
-        return None
-    return data[1:]
+    return got.data[1:], got.etag
+
+
+def read_log_range(bucket: oss2.Bucket, log_key: str, start: int, end: int | None) -> bytes | None:
+    """The lines in [start, end) of a log (see `read_log_tail`); None if the log does not match."""
+    got = read_log_tail(bucket, log_key, start, end)
+    return None if got is None else got[0]
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -165,13 +211,9 @@ def open_day(bucket: oss2.Bucket, device_id: str, day: date, end: int) -> dict[s
 
 
 # -- reading ---------------------------------------------------------------------------------------
-def _segments(bucket: oss2.Bucket, device_id: str, day: date) -> list[dict[str, Any]]:
-    # a ranged GET ("bytes=0-"): the same bytes, without oss2's whole-object CRC-64 pass (the
-    # segments are checked line by line below, and a bad line is read from the log instead)
-    got = _get(bucket, index_segments_key(device_id, day), 0, None)
-    if got is None:
-        return []
-    docs = [d for d in parse_json_lines(got[0]) if isinstance(d, dict)]   # a damaged line: read from the log
+def parse_segments(data: bytes) -> list[dict[str, Any]]:
+    """The usable segments of a `.segs.jsonl`, per start offset the longest, in log order."""
+    docs = [d for d in parse_json_lines(data) if isinstance(d, dict)]   # a damaged line: read from the log
     best: dict[int, dict[str, Any]] = {}
     for seg in docs:
         try:
@@ -183,6 +225,23 @@ def _segments(bucket: oss2.Bucket, device_id: str, day: date) -> list[dict[str, 
     return [best[s] for s in sorted(best)]
 
 
+_UNCHANGED = object()
+
+
+def _get_segments(bucket: oss2.Bucket, key: str, etag: str | None) -> tuple[bytes, str | None] | object | None:
+    """The segments object and its ETag; `_UNCHANGED` when its ETag is still `etag` (304, no
+    body); None when there is none. The segments are checked line by line (a bad line is read
+    from the log instead)."""
+    headers = {"If-None-Match": f'"{etag}"'} if etag else None
+    try:
+        result = plain(bucket).get_object(key, byte_range=(0, None), headers=headers)
+    except oss2.exceptions.NoSuchKey:
+        return None
+    except oss2.exceptions.NotModified:
+        return _UNCHANGED
+    return read_body(result), result.etag or None
+
+
 @dataclass
 class DayState:
     state: FoldState
@@ -191,24 +250,51 @@ class DayState:
     raw_bytes: int        # log bytes read raw (holes + tail)
 
 
-def load_day(bucket: oss2.Bucket, device_id: str, day: date) -> DayState:
-    """The folded state of a day: compacted segments, holes and tail from the log."""
-    log_key = index_key(device_id, day)
+def _well_formed(rows: Any) -> bool:
+    return (isinstance(rows, list) and bool(rows) and set(map(type, rows)) == {list}
+            and set(map(len, rows)) == {ROW_LEN} and all(map(str.__instancecheck__, map(itemgetter(0), rows))))
+
+
+def _fold_whole(segs: list[dict[str, Any]], etag: str | None) -> Prefix | None:
+    """The usual day in one pass: segments that follow each other without a hole or an overlap,
+    every row well formed, no key in two segments and no delete — then the fold is every row as it
+    is (what folding segment by segment gives). None when the day is not like that."""
+    cursor = 0
+    rows: list[list[Any]] = []
+    for seg in segs:
+        seg_rows = seg.get("rows")
+        if int(seg["from"]) != cursor or seg.get("dels") or not isinstance(seg_rows, list):
+            return None
+        rows.extend(seg_rows)
+        cursor = int(seg["to"])
+    if not rows or not _well_formed(rows):
+        return None
+    state = FoldState()
+    state.creates = {r[0]: r for r in rows}
+    if len(state.creates) != len(rows):
+        return None
+    return Prefix(etag, state, cursor, len(segs), 0)
+
+
+def _fold_segments(bucket: oss2.Bucket, log_key: str, segs: list[dict[str, Any]], etag: str | None) -> Prefix | None:
+    """Segments merged in log order, holes filled from the log; None if the log does not match."""
+    whole = _fold_whole(segs, etag) if segs else None
+    if whole is not None:
+        return whole
     state = FoldState()
     cursor = used = raw = 0
-    for seg in _segments(bucket, device_id, day):
+    for seg in segs:
         start, end = int(seg["from"]), int(seg["to"])
         if start < cursor:
             continue   # overlaps what is folded already (segment size changed): the log covers it
         if start > cursor:
             hole = read_log_range(bucket, log_key, cursor, start)
             if hole is None:
-                return _raw_day(bucket, log_key)
+                return None
             state.add_entries(parse_lines(hole))
             raw += len(hole)
         rows = seg.get("rows") or []
-        if isinstance(rows, list) and rows and set(map(type, rows)) == {list} and set(map(len, rows)) == {ROW_LEN} \
-                and all(map(str.__instancecheck__, map(itemgetter(0), rows))):
+        if _well_formed(rows):
             state.add_rows(rows)
         else:
             for row in rows:
@@ -217,22 +303,79 @@ def load_day(bucket: oss2.Bucket, device_id: str, day: date) -> DayState:
         for d in seg.get("dels") or ():
             state.add_delete(str(d[0]), str(d[1]), int(d[2]))
         cursor, used = end, used + 1
-    tail = read_log_range(bucket, log_key, cursor, None)
-    if tail is None:
+    return Prefix(etag, state, cursor, used, raw)
+
+
+def _prefix(bucket: oss2.Bucket, device_id: str, day: date, log_key: str, cache: DayCache | None) -> Prefix | None:
+    """The fold of the day's compacted part, from `cache` when the segments did not change."""
+    seg_key = index_segments_key(device_id, day)
+    cached = cache.get(bucket.bucket_name, seg_key) if cache is not None else None
+    got = _get_segments(bucket, seg_key, cached.etag if cached is not None else None)
+    if got is _UNCHANGED and cached is not None:
+        return cached
+    if got is None or got is _UNCHANGED:
+        return _fold_segments(bucket, log_key, [], None)
+    assert isinstance(got, tuple)
+    data, etag = got
+    return _fold_segments(bucket, log_key, parse_segments(data), etag)
+
+
+def load_day(bucket: oss2.Bucket, device_id: str, day: date) -> DayState:
+    """The folded state of a day: compacted segments, holes and tail from the log."""
+    log_key = index_key(device_id, day)
+    prefix = _prefix(bucket, device_id, day, log_key, None)
+    tail = None if prefix is None else read_log_range(bucket, log_key, prefix.cursor, None)
+    if prefix is None or tail is None:
         return _raw_day(bucket, log_key)
-    state.add_entries(parse_lines(tail))
-    return DayState(state, cursor + len(tail), used, raw + len(tail))
+    state = prefix.state.add_entries(parse_lines(tail))
+    return DayState(state, prefix.cursor + len(tail), prefix.segments, prefix.raw_bytes + len(tail))
 
 
-def spill_rows(bucket: oss2.Bucket, device_id: str, day: date) -> list[list[Any]]:
+def day_rows(bucket: oss2.Bucket, device_id: str, day: date, cache: DayCache | None = None, *,
+             admit: bool = True) -> list[list[Any]]:
+    """The visible rows of a day ordered by (start, key), as `load_day` folds them. `admit=False`
+    uses what `cache` holds but adds nothing to it (a scan of many days keeps the cache's days).
+
+    With a `cache` (the list and its rows are then shared with it: read only), a day read before
+    costs one request when its log did not change since (the ranged GET of the log after the
+    segments answers the log's ETag: the same version folds to the same rows), and otherwise a
+    conditional GET of the segments (304 while nothing was compacted since) and that ranged GET."""
+    log_key = index_key(device_id, day)
+    seg_key = index_segments_key(device_id, day)
+    cached = cache.get(bucket.bucket_name, seg_key) if cache is not None else None
+    first = None
+    if cached is not None and cached.log_etag is not None and cached.visible is not None:
+        assert cache is not None
+        first = read_log_tail(bucket, log_key, cached.cursor)
+        if first is not None and first[1] == cached.log_etag:
+            cache.hit()
+            return cached.visible
+    prefix = _prefix(bucket, device_id, day, log_key, cache)
+    if prefix is not None and first is not None and cached is not None and prefix.cursor == cached.cursor:
+        tail: tuple[bytes, str | None] | None = first   # the log after the segments, read just before them
+    else:
+        tail = None if prefix is None else read_log_tail(bucket, log_key, prefix.cursor)
+    if prefix is None or tail is None:
+        return _raw_day(bucket, log_key).state.visible_rows()
+    entries = parse_lines(tail[0])
+    if cache is None:
+        return prefix.state.add_entries(entries).visible_rows()
+    state = prefix.state.copy().add_entries(entries) if entries else prefix.state
+    visible = state.visible_rows()
+    if prefix.etag and admit:   # the segments' version and the log's, with the rows they fold to
+        cache.put(bucket.bucket_name, seg_key, replace(prefix, log_etag=tail[1], visible=visible))
+    return visible
+
+
+def spill_rows(bucket: oss2.Bucket, device_id: str, day: date, cache: DayCache | None = None) -> list[list[Any]]:
     """The visible clips of `day` that run past its midnight, cheaply: the spill its calendar row
     recorded at close, plus the log after that row (a HEAD, and a small ranged GET if it grew).
-    Without a closed row, the whole day is read."""
+    Without a closed row, the whole day is read (`day_rows`, through `cache` if given)."""
     rows, _ = read_jsonl(bucket, index_month_key(device_id, day.year, day.month))
     closed = [r for r in rows if r.get("day") == day.isoformat() and isinstance(r.get("spill"), list)]
     midnight = _midnight_after(day)
     if not closed:
-        return [r for r in load_day(bucket, device_id, day).state.visible_rows() if r[3] + (r[4] or 0) > midnight]
+        return [r for r in day_rows(bucket, device_id, day, cache) if r[3] + (r[4] or 0) > midnight]
     row = max(closed, key=lambda r: (int(r.get("to") or 0), int(r.get("at") or 0)))
     state = FoldState()
     for spilled in row["spill"]:
@@ -247,8 +390,7 @@ def spill_rows(bucket: oss2.Bucket, device_id: str, day: date) -> list[list[Any]
     if length > covered:
         tail = read_log_range(bucket, log_key, covered, None)
         if tail is None:
-            return [r for r in load_day(bucket, device_id, day).state.visible_rows()
-                    if r[3] + (r[4] or 0) > midnight]
+            return [r for r in day_rows(bucket, device_id, day, cache) if r[3] + (r[4] or 0) > midnight]
         state.add_entries(parse_lines(tail))
     return [r for r in state.visible_rows() if r[3] + (r[4] or 0) > midnight]
 
@@ -318,8 +460,8 @@ def chain(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
 
 def read_jsonl(bucket: oss2.Bucket, key: str) -> tuple[list[dict[str, Any]], int]:
     """The dict lines of a small JSON-lines object and its length ([], 0 when absent)."""
-    try:
-        data = bucket.get_object(key).read()
-    except oss2.exceptions.NoSuchKey:
+    got = _get(bucket, key, 0, None)   # one read (see read_body)
+    if got is None:
         return [], 0
+    data = got[0]
     return [d for d in parse_json_lines(data) if isinstance(d, dict)], len(data)

@@ -23,6 +23,15 @@ from typing import Any
 
 import oss2
 
+# orjson parses the segment files readers fetch ~2.5x faster than json, to the same values — except
+# integers outside [-2**63, 2**64), which it turns into floats (the index writes none: ms and bytes)
+try:
+    import orjson
+
+    _loads: Any = orjson.loads
+except ImportError:   # pragma: no cover - orjson is in functions/requirements.txt; json still works
+    _loads = json.loads
+
 MAX_APPEND_ATTEMPTS = 1000   # each lost race means another writer's line went in: the log always advances
 APPEND_DEADLINE_S = 30.0     # well inside the function's timeout
 
@@ -32,6 +41,7 @@ CREATE_COLS = ("key", "etag", "size", "start", "duration", "codec", "width", "he
 _T = CREATE_COLS.index("event_time")
 _ETAG = CREATE_COLS.index("etag")
 _ORDER = itemgetter(3, 0)   # (start, key)
+_START = itemgetter(3)
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,13 @@ class FoldState:
                 del incoming[key]
         self.creates.update(incoming)
 
+    def copy(self) -> FoldState:
+        """An independent state (rows are shared: they are never changed in place)."""
+        out = FoldState()
+        out.creates = dict(self.creates)
+        out.deletes = {k: dict(v) for k, v in self.deletes.items()}
+        return out
+
     def merge(self, other: FoldState) -> FoldState:
         """Fold `other` (a later part of the same log) into this state."""
         for row in other.creates.values():
@@ -142,7 +159,11 @@ class FoldState:
                 if scopes and (scopes.get("*", -1) >= row[_T] or scopes.get(row[_ETAG], -1) >= row[_T]):
                     continue
                 rows.append(row)
-        rows.sort(key=_ORDER)
+        # by start alone (ints: less than half the time of (start, key) tuples on a day), then by
+        # (start, key) only if two clips start in the same millisecond
+        rows.sort(key=_START)
+        if len(set(map(_START, rows))) != len(rows):
+            rows.sort(key=_ORDER)
         return rows
 
     def clips(self) -> list[Clip]:
@@ -159,18 +180,25 @@ def fold(entries: Iterable[dict[str, Any]]) -> list[Clip]:
     return FoldState().add_entries(entries).clips()
 
 
+def _loads_line(line: bytes) -> Any:
+    try:
+        return _loads(line)
+    except ValueError:   # what orjson refuses and json takes (NaN, integers over 64 bits)
+        return json.loads(line)
+
+
 def parse_json_lines(data: bytes) -> list[Any]:
     """Every well-formed JSON value in a run of lines; torn or foreign lines are skipped."""
     lines = [line for line in data.splitlines() if line.strip()]
     try:  # one parse of the whole run is several times faster than a parse per line
-        docs = json.loads(b"[" + b",".join(lines) + b"]")
+        docs = _loads(b"[" + b",".join(lines) + b"]")
         if len(docs) != len(lines):  # torn lines that joined into other values: parse one by one
             raise ValueError("line count mismatch")
     except ValueError:
         docs = []
         for line in lines:
             try:
-                docs.append(json.loads(line))
+                docs.append(_loads_line(line))
             except ValueError:
                 continue  # a torn line can only come from a bug elsewhere: skip it, never fail the day
     return list(docs)

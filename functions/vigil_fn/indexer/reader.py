@@ -4,13 +4,18 @@ and summary, a month calendar, devices, and the health of every camera.
 A day is read as its compacted segments (one GET) plus the log after them (one ranged GET of at
 most about one segment), never the whole log; a month is one GET; the fleet's health is one GET.
 No bucket listing (except `devices`), no video download. All times are UTC milliseconds (ints).
+
+Days already read are kept in `DAYS` (per process, bounded, `daycache.py`): reading one again is
+a conditional GET of its segments (304 while nothing was compacted) and the ranged GET of its log
+tail, so it is as fresh as a cold read.
 """
 
 from __future__ import annotations
 
 import calendar
 import gc
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
@@ -20,12 +25,16 @@ import oss2
 from vigil_camera.keys import INDEX, device_health_key, index_month_key, validate_device_id
 
 from . import health as _health
-from .compact import load_day, read_jsonl, spill_rows
-from .log import CREATE_COLS, Clip
+from .compact import day_rows, read_jsonl, spill_rows
+from .daycache import DayCache
+from .log import Clip
 
 GAP_TOLERANCE_MS = 1000
 DAY_READERS = 8
 MAX_RANGE_DAYS = 62        # a timeline reads every day of its range: longer ranges are refused
+DAYS = DayCache()          # this process's days already read (bounded; see daycache.py)
+
+Row = list[Any]            # a visible clip in `log.CREATE_COLS` order: shared with DAYS, read only
 
 
 def _ms(moment: datetime) -> int:
@@ -47,24 +56,36 @@ def _bulk() -> Iterator[None]:
             gc.enable()
 
 
-def _rows(bucket: oss2.Bucket, device_id: str, day: date) -> list[list[Any]]:
-    return load_day(bucket, validate_device_id(device_id), day).state.visible_rows()
+def rows(bucket: oss2.Bucket, device_id: str, day: date) -> list[Row]:
+    """The visible clips of a UTC day as rows (`log.CREATE_COLS` order), ordered by (start, key).
+    The list and its rows may be shared with other readers: read only."""
+    with _bulk():
+        return day_rows(bucket, validate_device_id(device_id), day, DAYS)
 
 
 def day_clips(bucket: oss2.Bucket, device_id: str, day: date) -> list[Clip]:
     """The visible clips of a UTC day, ordered by (start, key)."""
     with _bulk():
-        return [Clip(*r) for r in _rows(bucket, device_id, day)]
+        return [Clip(*r) for r in day_rows(bucket, validate_device_id(device_id), day, DAYS)]
 
 
-def timeline(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+def clip_item(r: Row) -> dict[str, Any]:
+    """A timeline clip item: `{"type": "clip", **Clip.to_dict()}`, built straight from the row."""
+    return {"type": "clip", "key": r[0], "etag": r[1], "size": r[2], "start": r[3], "duration": r[4],
+            "codec": r[5], "width": r[6], "height": r[7], "has_keyframe": r[8], "status": r[9], "reason": r[10],
+            "event_time": r[11], "indexed_at": r[12]}
+
+
+def timeline(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetime, *,
+             item: Callable[[Row], dict[str, Any]] = clip_item) -> list[dict[str, Any]]:
     """Clips overlapping [start, end) in order, with gaps made explicit.
 
-    Items: `{"type": "clip", **Clip.to_dict()}` (key, etag, size, start, duration, codec, width,
-    height, has_keyframe, status, reason, event_time, indexed_at) and `{"type": "gap", "start",
-    "end"}` where nothing was recorded for more than GAP_TOLERANCE_MS. `start`/`end` must be
-    timezone-aware; an empty or inverted range gives []; a range over MAX_RANGE_DAYS days raises
-    ValueError (use month_calendar for long spans).
+    Items: `item(row)` for each clip — by default `{"type": "clip", **Clip.to_dict()}` (key, etag,
+    size, start, duration, codec, width, height, has_keyframe, status, reason, event_time,
+    indexed_at); a caller that wants another shape passes its own and saves building this one —
+    and `{"type": "gap", "start", "end"}` where nothing was recorded for more than
+    GAP_TOLERANCE_MS. `start`/`end` must be timezone-aware; an empty or inverted range gives []; a
+    range over MAX_RANGE_DAYS days raises ValueError (use month_calendar for long spans).
     """
     lo, hi = _ms(start), _ms(end)
     if hi <= lo:
@@ -73,26 +94,50 @@ def timeline(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetime
     if hi - lo > MAX_RANGE_DAYS * 86_400_000:
         raise ValueError(f"a timeline covers at most {MAX_RANGE_DAYS} days")
     with _bulk():
-        return _timeline(bucket, device_id, start, end, lo, hi)
+        return _gapped(_range_rows(bucket, device_id, start, end, lo, hi), lo, hi, item)
 
 
-def _timeline(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetime, lo: int,
-              hi: int) -> list[dict[str, Any]]:
+def _start(r: Row) -> int:
+    return int(r[3])
+
+
+def _in_range(day: list[Row], lo: int, hi: int) -> list[Row]:
+    """The rows (ordered by start) overlapping [lo, hi): unreadable clips have no length, so a
+    clip starting in the range is in it whatever its duration."""
+    i, j = bisect_left(day, lo, key=_start), bisect_left(day, hi, key=_start)
+    before = [r for r in day[:i] if r[3] + (r[4] or 0) > lo]
+    return before + day[i:j] if before else day[i:j]
+
+
+def _order(r: Row) -> tuple[int, str]:
+    return r[3], r[0]
+
+
+def _range_rows(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetime, lo: int,
+                hi: int) -> list[Row]:
     first_day = start.astimezone(timezone.utc).date()
     last_day = (end - timedelta(milliseconds=1)).astimezone(timezone.utc).date()  # end is exclusive
     # a clip may start the day before and run into the range: that day's spill, not the whole day
-    rows = [r for r in spill_rows(bucket, device_id, first_day - timedelta(days=1))
-            if r[3] < hi and r[3] + (r[4] or 0) > lo]
+    spill = [r for r in spill_rows(bucket, device_id, first_day - timedelta(days=1), DAYS)
+             if r[3] < hi and r[3] + (r[4] or 0) > lo]
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
     if len(days) == 1:
-        per_day = [_rows(bucket, device_id, days[0])]
+        per_day = [day_rows(bucket, device_id, days[0], DAYS)]
     else:   # the days' GETs overlap (each day is its own objects)
         with ThreadPoolExecutor(min(DAY_READERS, len(days))) as pool:
-            per_day = list(pool.map(lambda d: _rows(bucket, device_id, d), days))
-    for day_rows in per_day:
-        rows.extend(r for r in day_rows
-                    if r[3] < hi and (r[3] + (r[4] or 0) > lo or r[3] >= lo))   # unreadable clips have no length
-    rows.sort(key=lambda r: (r[3], r[0]))
+            per_day = list(pool.map(lambda d: day_rows(bucket, device_id, d, DAYS), days))
+    chunks = [c for c in [spill, *(_in_range(d, lo, hi) for d in per_day)] if c]
+    # each chunk is ordered by (start, key) and days follow each other: the whole is ordered unless
+    # a clip's log day is not its start's day (a hand-made index); only then sort
+    out: list[Row] = []
+    for chunk in chunks:
+        out.extend(chunk)
+    if any(_order(a[-1]) > _order(b[0]) for a, b in zip(chunks, chunks[1:], strict=False)):
+        out.sort(key=_order)
+    return out
+
+
+def _gapped(rows: list[Row], lo: int, hi: int, item: Callable[[Row], dict[str, Any]]) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     cursor = lo
     append = items.append
@@ -100,9 +145,7 @@ def _timeline(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetim
         start_ms = row[3]
         if start_ms - cursor > GAP_TOLERANCE_MS:
             append({"type": "gap", "start": cursor, "end": start_ms})
-        item = dict(zip(CREATE_COLS, row, strict=False))
-        item["type"] = "clip"
-        append(item)
+        append(item(row))
         end_ms = start_ms + (row[4] or 0)
         if end_ms > cursor:
             cursor = end_ms
@@ -125,8 +168,10 @@ def devices(bucket: oss2.Bucket) -> list[str]:
 
 
 def day_summary(bucket: oss2.Bucket, device_id: str, day: date) -> dict[str, Any]:
-    """`{device, day, clips, bytes, recorded_ms, unreadable, first_start, last_end, gaps}` of a day."""
-    clips = day_clips(bucket, device_id, day)
+    """`{device, day, clips, bytes, recorded_ms, unreadable, first_start, last_end, gaps}` of a day.
+    Days not in `DAYS` are not added to it: a month of summaries would push out the days watched."""
+    with _bulk():
+        clips = [Clip(*r) for r in day_rows(bucket, validate_device_id(device_id), day, DAYS, admit=False)]
     recorded = sum(c.duration or 0 for c in clips)
     gaps = 0
     for a, b in zip(clips, clips[1:], strict=False):

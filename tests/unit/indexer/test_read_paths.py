@@ -1,0 +1,111 @@
+"""The fast paths of index reads give what the plain ones gave: the JSON-lines parser (orjson, one
+parse of the whole run) and the reader's range selection (bisect instead of a filter)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from vigil_fn.indexer import reader
+from vigil_fn.indexer.log import FoldState, parse_json_lines, parse_lines
+
+pytestmark = pytest.mark.unit
+
+
+def _slow_parse(data: bytes) -> list[Any]:
+    """The parser as it was: json, a line at a time, bad lines skipped."""
+    out = []
+    for line in data.splitlines():
+        if line.strip():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue
+    return out
+
+
+line_st = st.one_of(
+    st.builds(lambda k, t: json.dumps({"key": f"k{k}", "event_time": t, "op": "create"}).encode(),
+              st.integers(0, 9), st.integers(-2**63, 2**64 - 1)),      # every int the index writes (ms, bytes)
+    st.just(b'{"key": "n", "x": NaN}'), st.just(b'{"key": "i", "x": 1e400}'),   # json takes these, orjson not
+    st.just(b'{"key": "torn", "ev'),                                    # a torn line
+    st.just(b'[1, 2]'), st.just(b"   "), st.just(b'"\xc3\xa9t\xc3\xa9"'), st.just(b"\xff\xfe"),
+    st.binary(max_size=20).filter(lambda b: b"\n" not in b and b"\r" not in b),
+)
+
+
+@given(st.lists(line_st, max_size=30))
+def test_the_parser_gives_what_json_gave_line_by_line(lines: list[bytes]) -> None:
+    data = b"\n".join(lines) + b"\n"
+    assert json.dumps(parse_json_lines(data)) == json.dumps(_slow_parse(data))
+    assert parse_lines(data) == [d for d in _slow_parse(data) if isinstance(d, dict) and isinstance(d.get("key"), str)]
+
+
+row_st = st.lists(st.tuples(st.integers(0, 50), st.one_of(st.none(), st.integers(0, 20))), max_size=40)
+
+
+@given(row_st, st.integers(-5, 60), st.integers(1, 40))
+def test_range_selection_equals_the_filter(spans: list[tuple[int, int | None]], lo: int, width: int) -> None:
+    hi = lo + width
+    state = FoldState()
+    for i, (start, duration) in enumerate(spans):
+        state.add_row([f"k{i:03d}", "", 1, start, duration, None, None, None, True,
+                       "ok" if duration else "unreadable", None, 0, None])
+    rows = state.visible_rows()
+    assert rows == sorted(state.creates.values(), key=lambda r: (r[3], r[0]))   # ties in start: by key
+    want = [r for r in rows if r[3] < hi and (r[3] + (r[4] or 0) > lo or r[3] >= lo)]
+    assert reader._in_range(rows, lo, hi) == want
+
+
+def test_a_row_item_is_the_clip_dict() -> None:
+    from vigil_fn.indexer.log import Clip
+    row = ["videos/cam-1/2026/11/28/120000000Z-1.ts", "E", 5, 10, 20, "h264", 1, 2, True, "ok", None, 7, 8]
+    assert reader.clip_item(row) == {"type": "clip", **Clip(*row).to_dict()}
+
+
+day_st = st.lists(st.tuples(st.integers(0, 40), st.sampled_from(["create", "create", "create", "delete"]),
+                            st.integers(0, 9)), min_size=1, max_size=60)
+
+
+@given(day_st, st.sampled_from([256, 512, 2048]))
+def test_the_one_pass_fold_of_a_day_equals_the_fold_segment_by_segment(ops: list[tuple[int, str, int]],
+                                                                        k: int) -> None:
+    from datetime import date
+
+    from vigil_fn.indexer.compact import _fold_segments, _fold_whole, parse_segments, segments_of
+    from vigil_fn.indexer.log import encode_entry
+    log = b"".join(encode_entry({"op": op, "key": f"videos/cam-1/2026/11/28/1200{i:02d}000Z-{i}.ts", "etag": "E",
+                                 "start": 1000 * i, "duration": 500, "event_time": t, "status": "ok"})
+                   for i, op, t in ops)
+    segs = parse_segments(segments_of(log, k, date(2026, 11, 28))[0])
+    if not segs:
+        return
+    by_segment = FoldState()
+    for seg in segs:
+        by_segment.add_rows(seg["rows"])
+        for key, scope, t in seg["dels"]:
+            by_segment.add_delete(key, scope, t)
+    whole = _fold_whole(segs, "E")
+    if whole is not None:   # taken only when it is exact
+        assert whole.state.visible_rows() == by_segment.visible_rows()
+        assert whole.state.deletes == by_segment.deletes == {}
+    assert _fold_segments(None, "unused", segs, "E").state.visible_rows() == by_segment.visible_rows()  # type: ignore[arg-type, union-attr]
+
+
+def test_a_plain_day_takes_the_one_pass_fold_and_a_delete_does_not() -> None:
+    from datetime import date
+
+    from vigil_fn.indexer.compact import _fold_whole, parse_segments, segments_of
+    from vigil_fn.indexer.log import encode_entry
+    entries = [{"op": "create", "key": f"videos/cam-1/2026/11/28/12{i:04d}000Z-{i}.ts", "etag": "E",
+                "start": 1000 * i, "duration": 500, "event_time": i, "status": "ok"} for i in range(200)]
+    log = b"".join(map(encode_entry, entries))
+    segs = parse_segments(segments_of(log, 1024, date(2026, 11, 28))[0])
+    whole = _fold_whole(segs, "E")
+    assert whole is not None and len(segs) > 5 and whole.segments == len(segs)
+    assert [r[0] for r in whole.state.visible_rows()] == [e["key"] for e in entries][:len(whole.state.creates)]
+    deleted = log + encode_entry({"op": "delete", "key": entries[0]["key"], "event_time": 999}) * 40
+    assert _fold_whole(parse_segments(segments_of(deleted, 1024, date(2026, 11, 28))[0]), "E") is None
