@@ -139,6 +139,22 @@ def test_credentials_are_refreshed_before_expiry(fc_stack: Any) -> None:
         fc_stack.clock.set_offset(0)
 
 
+def test_invoke_signed_with_wall_time_still_works_after_the_clock_moves(fc_stack: Any) -> None:
+    """The fc2 SDK signs with the wall clock (as inside a function): a Clock moved 16 minutes ahead to expire tokens
+    must not make every invoke RequestTimeTooSkewed (OSS and STS accept wall time too); a Date far from both is still
+    refused."""
+    fc_stack.clock.advance(960)
+    try:
+        resp = _client(fc_stack).invoke_function("fcapp", "fcapp-echo", payload=_http_event("/text"))
+        assert resp.data == b"plain text"
+        with pytest.raises(FcError) as info:
+            _client(fc_stack).invoke_function("fcapp", "fcapp-echo", payload=_http_event("/text"),
+                                              headers={"date": "Tue, 01 Dec 2020 10:00:00 GMT"})
+        assert (info.value.status_code, info.value.err_code) == (403, "RequestTimeTooSkewed")
+    finally:
+        fc_stack.clock.set_offset(0)
+
+
 def test_failing_initializer_blocks_the_handler(fc_stack: Any) -> None:
     client = _client(fc_stack)
     for _ in range(2):  # not marked initialized after a failure: it is tried again
