@@ -29,6 +29,7 @@ import oss2
 import psutil
 from chaos_proxy import CameraProxy, Fault, TcpProxy
 from chaos_viewer import LiveWatcher, Viewer, ViewerBase
+from chaos_viewer_check import verify_viewers
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -75,6 +76,17 @@ def camera_ids(n: int) -> list[str]:
     return [f"chaos-cam-{i:02d}" for i in range(n)]
 
 
+def net_fault(rng: random.Random, target: str, earliest: float, latest: float) -> Event:
+    """A window of one network fault on a link, 3-10 s, hitting 30-70 % of its requests."""
+    kind = rng.choice(NET_FAULTS)
+    params: dict[str, Any] = {"probability": round(rng.uniform(0.3, 0.7), 2)}
+    if kind == "stall":
+        params["stall_seconds"] = round(rng.uniform(1, 4), 1)
+    if kind == "slow":
+        params["rate"] = rng.choice([64 * 1024, 256 * 1024])
+    return Event(round(rng.uniform(earliest, latest), 1), kind, target, round(rng.uniform(3, 10), 1), params)
+
+
 def draw_schedule(cfg: Config) -> list[Event]:
     """The fault schedule for a seed: the same seed always gives the same list."""
     rng = random.Random(cfg.seed)
@@ -84,14 +96,7 @@ def draw_schedule(cfg: Config) -> list[Event]:
     if not cfg.faults:
         return ev
     for cam in cams[1:]:  # camera 0 is the spool-budget camera: its network is cut for a long stretch
-        for _ in range(3):
-            kind = rng.choice(NET_FAULTS)
-            params: dict[str, Any] = {"probability": round(rng.uniform(0.3, 0.7), 2)}
-            if kind == "stall":
-                params["stall_seconds"] = round(rng.uniform(1, 4), 1)
-            if kind == "slow":
-                params["rate"] = rng.choice([64 * 1024, 256 * 1024])
-            ev.append(Event(round(rng.uniform(3, d * 0.85), 1), kind, cam, round(rng.uniform(3, 10), 1), params))
+        ev += [net_fault(rng, cam, 3, d * 0.85) for _ in range(3)]
     ev.append(Event(round(rng.uniform(5, d * 0.3), 1), "drop", cams[0], round(d * 0.3, 1), {"probability": 1.0}))
     # Outages of the token path only bite when cameras need a token: each starts just after a clock jump past
     # every token's expiry (which is also a camera clock 16 minutes behind the server), so all cameras refresh into it.
@@ -131,14 +136,7 @@ def draw_viewer_schedule(cfg: Config, rng: random.Random, live_camera: str) -> l
     if not cfg.viewers:
         return ev
     for name in viewer_names(cfg):
-        for _ in range(2):
-            kind = rng.choice(NET_FAULTS)
-            params: dict[str, Any] = {"probability": round(rng.uniform(0.3, 0.7), 2)}
-            if kind == "stall":
-                params["stall_seconds"] = round(rng.uniform(1, 4), 1)
-            if kind == "slow":
-                params["rate"] = rng.choice([64 * 1024, 256 * 1024])
-            ev.append(Event(round(rng.uniform(5, d * 0.85), 1), kind, name, round(rng.uniform(3, 10), 1), params))
+        ev += [net_fault(rng, name, 5, d * 0.85) for _ in range(2)]
     for _ in range(2):
         ev.append(Event(round(rng.uniform(d * 0.15, d * 0.9), 1), "kill_api", "vigil-api"))
     t = round(rng.uniform(d * 0.3, d * 0.5), 1)
@@ -398,8 +396,6 @@ class Scenario:
             cpu = meter.stop()
             settle = self._settle()
             report = self._verify(settle)
-            from chaos_viewer_check import verify_viewers
-
             viewer_report, viewer_problems = verify_viewers(self)
             report["viewer"] = viewer_report
             report["problems"] += viewer_problems

@@ -365,12 +365,16 @@ class Viewer(ViewerBase):
         with self._lock:
             queue, self._export_queue = self._export_queue, []
         for camera, start, end in queue:
-            resp = self.api("POST", "/api/v1/exports", "export_create", json={"camera": camera, "start": start,
-                                                                              "end": end})
-            self.export_requests.append((self.clock(), camera, resp.status_code if resp is not None else None))
-            if resp is not None and resp.status_code in (200, 201, 202):
-                doc = resp.json()["export"]
-                self.exports[doc["id"]] = doc
+            for _ in range(3):  # no answer or a 503: the user presses Export again (a lost answer made a job anyway)
+                resp = self.api("POST", "/api/v1/exports", "export_create", json={"camera": camera, "start": start,
+                                                                                  "end": end})
+                self.export_requests.append((self.clock(), camera, resp.status_code if resp is not None else None))
+                if resp is not None and resp.status_code in (200, 201, 202):
+                    doc = resp.json()["export"]
+                    self.exports[doc["id"]] = doc
+                if resp is not None and resp.status_code < 500:
+                    break
+                self.stop_event.wait(1.0)
 
     def follow_exports(self) -> None:
         """Poll every unfinished export (the list too: a POST whose answer was lost still made one); retry a failed
@@ -456,13 +460,19 @@ STACK_DOWN = ("kill_stack",)
 API_DOWN = ("kill_stack", "kill_api")
 
 
+def _no_answer(tag: str, t: float, down: tuple[str, ...], ex: Explainer, viewer: str) -> str | None:
+    """A request without an answer: the fault the proxy injected into it, else a window where its server was down
+    (or its link was bad: a client timeout mid-stall leaves the proxy nothing to record)."""
+    fault = ex.faults_by_tag.get(tag)
+    if fault and fault != "upstream_down":
+        return f"link:{fault}"
+    return ex.active(t, down + ("viewer_link",), viewer)
+
+
 def explain_call(c: ApiCall, ex: Explainer, viewer: str) -> str | None:
     """Why an API call failed (None: unexplained). Only failures are asked about."""
-    fault = ex.faults_by_tag.get(c.tag)
     if c.status is None:
-        if fault and fault != "upstream_down":
-            return f"link:{fault}"
-        return ex.active(c.t, API_DOWN + ("viewer_link",), viewer)
+        return _no_answer(c.tag, c.t, API_DOWN, ex, viewer)
     if c.shape == "fc_gateway":
         return ex.active(c.t, ("kill_api", "kill_stack"))
     if c.code in ("unavailable", "service_unavailable"):
@@ -472,11 +482,8 @@ def explain_call(c: ApiCall, ex: Explainer, viewer: str) -> str | None:
 
 
 def explain_get(g: SegmentGet, ex: Explainer, viewer: str) -> str | None:
-    fault = ex.faults_by_tag.get(g.tag)
     if g.status is None:
-        if fault and fault != "upstream_down":
-            return f"link:{fault}"
-        return ex.active(g.t, STACK_DOWN + ("viewer_link",), viewer)
+        return _no_answer(g.tag, g.t, STACK_DOWN, ex, viewer)
     if g.status == 403 and "expired" in (g.reason or "") and ex.offset_at(g.t) > 0:
         return "clock_jump"   # the stack's clock is ahead of the api's: its presigned URLs are already expired
     if g.status >= 500:
