@@ -67,6 +67,7 @@ class SegmentGet:
     key: str
     status: int | None
     tag: str
+    ms: float = 0.0
     etag: str | None = None
     crc_received: str | None = None   # CRC-64 of the bytes received
     crc_header: str | None = None     # x-oss-hash-crc64ecma of the answer
@@ -285,10 +286,10 @@ class ViewerBase(threading.Thread):
         try:
             resp = self.http.get(url, headers={"X-Chaos-Req": tag}, timeout=TIMEOUT)
         except requests.RequestException as exc:
-            got.reason = type(exc).__name__
+            got.reason, got.ms = type(exc).__name__, (self.clock() - t) * 1000
             self.gets.append(got)
             return got
-        got.status = resp.status_code
+        got.status, got.ms = resp.status_code, (self.clock() - t) * 1000
         if resp.status_code == 200:
             crc = Crc64(0)
             crc.update(resp.content)
@@ -449,9 +450,11 @@ class Explainer:
                 value = off
         return value
 
-    def active(self, t: float, kinds: tuple[str, ...], target: str = "") -> str | None:
+    def active(self, t: float, kinds: tuple[str, ...], target: str = "", ms: float = 0.0) -> str | None:
+        """The first window of `kinds` that overlaps a request sent at t and lasting ms (a request already on the
+        wire when the stack is killed dies with it)."""
         for start, end, kind, tgt in self.windows:
-            if kind in kinds and start <= t <= end + self.grace_s and tgt in ("", target):
+            if kind in kinds and start <= t + ms / 1000 and t <= end + self.grace_s and tgt in ("", target):
                 return kind
         return None
 
@@ -460,34 +463,34 @@ STACK_DOWN = ("kill_stack",)
 API_DOWN = ("kill_stack", "kill_api")
 
 
-def _no_answer(tag: str, t: float, down: tuple[str, ...], ex: Explainer, viewer: str) -> str | None:
+def _no_answer(tag: str, t: float, ms: float, down: tuple[str, ...], ex: Explainer, viewer: str) -> str | None:
     """A request without an answer: the fault the proxy injected into it, else a window where its server was down
     (or its link was bad: a client timeout mid-stall leaves the proxy nothing to record)."""
     fault = ex.faults_by_tag.get(tag)
     if fault and fault != "upstream_down":
         return f"link:{fault}"
-    return ex.active(t, down + ("viewer_link",), viewer)
+    return ex.active(t, down + ("viewer_link",), viewer, ms)
 
 
 def explain_call(c: ApiCall, ex: Explainer, viewer: str) -> str | None:
     """Why an API call failed (None: unexplained). Only failures are asked about."""
     if c.status is None:
-        return _no_answer(c.tag, c.t, API_DOWN, ex, viewer)
+        return _no_answer(c.tag, c.t, c.ms, API_DOWN, ex, viewer)
     if c.shape == "fc_gateway":
-        return ex.active(c.t, ("kill_api", "kill_stack"))
+        return ex.active(c.t, ("kill_api", "kill_stack"), ms=c.ms)
     if c.code in ("unavailable", "service_unavailable"):
         # storage down, or STS down: the api signs presigned URLs with a session of the viewer role it assumes
-        return ex.active(c.t, STACK_DOWN + ("sts_down",))
+        return ex.active(c.t, STACK_DOWN + ("sts_down",), ms=c.ms)
     return None
 
 
 def explain_get(g: SegmentGet, ex: Explainer, viewer: str) -> str | None:
     if g.status is None:
-        return _no_answer(g.tag, g.t, STACK_DOWN, ex, viewer)
+        return _no_answer(g.tag, g.t, g.ms, STACK_DOWN, ex, viewer)
     if g.status == 403 and "expired" in (g.reason or "") and ex.offset_at(g.t) > 0:
         return "clock_jump"   # the stack's clock is ahead of the api's: its presigned URLs are already expired
     if g.status >= 500:
-        return ex.active(g.t, STACK_DOWN)
+        return ex.active(g.t, STACK_DOWN, ms=g.ms)
     return None
 
 

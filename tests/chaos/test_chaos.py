@@ -13,7 +13,18 @@ import pytest
 import requests
 from chaos_proxy import CameraProxy
 from chaos_runner import NET_FAULTS, Camera, Config, Scenario, draw_schedule, summary_table, verify_camera
-from chaos_viewer import LiveSample, check_exports, check_live, classify_answer, parse_playlist
+from chaos_viewer import (
+    ApiCall,
+    Explainer,
+    LiveSample,
+    SegmentGet,
+    check_exports,
+    check_live,
+    classify_answer,
+    explain_call,
+    explain_get,
+    parse_playlist,
+)
 from chaos_viewer_check import decode_frames
 
 pytestmark = pytest.mark.e2e
@@ -186,3 +197,23 @@ def test_the_export_check_catches_half_written_and_unexplained_exports(cloud: An
     assert f"export {ids[3]} failed without an error message" in text
     assert "20261201T100009Z-00000009.mp4 that no finished export owns" in text
     assert ids[4] not in text and report["states"] == {"failed": 3, "done": 1, "running": 1}
+
+
+def test_a_failure_is_explained_only_by_a_fault_that_touched_it() -> None:
+    ex = Explainer([(100.0, 110.0, "kill_stack", ""), (200.0, 205.0, "viewer_link", "viewer-0"),
+                    (300.0, 308.0, "sts_down", "")], [(0.0, 0.0), (400.0, 960.0), (408.0, 0.0)], 6.0,
+                   {"v-1": "drop", "v-2": "upstream_down"})
+    assert explain_call(ApiCall(50.0, 5, "timeline", "GET", None, tag="v-1"), ex, "viewer-0") == "link:drop"
+    # on the wire when the stack was killed, sent just before: explained; finished before it: not
+    assert explain_call(ApiCall(99.8, 400, "playback", "GET", None, tag="v-2"), ex, "viewer-0") == "kill_stack"
+    assert explain_call(ApiCall(99.0, 100, "playback", "GET", None, tag="v-2"), ex, "viewer-0") is None
+    assert explain_call(ApiCall(203.0, 5, "cameras", "GET", None), ex, "viewer-0") == "viewer_link"
+    assert explain_call(ApiCall(203.0, 5, "cameras", "GET", None), ex, "viewer-1") is None  # another viewer's link
+    assert explain_call(ApiCall(301.0, 5, "playlist", "GET", 503, "unavailable", "vigil_error"), ex, "v") == "sts_down"
+    assert explain_call(ApiCall(330.0, 5, "playlist", "GET", 503, "unavailable", "vigil_error"), ex, "v") is None
+    assert explain_call(ApiCall(330.0, 5, "timeline", "GET", 502, "FunctionUnhandledError", "fc_gateway"), ex,
+                        "v") is None
+    expired = "AccessDenied: Request has expired."
+    assert explain_get(SegmentGet(401.0, "vod", "k", 403, "g-1", reason=expired), ex, "v") == "clock_jump"
+    assert explain_get(SegmentGet(420.0, "vod", "k", 403, "g-2", reason=expired), ex, "v") is None  # clock is back
+    assert explain_get(SegmentGet(401.0, "vod", "k", 403, "g-3", reason="AccessDenied: denied"), ex, "v") is None
