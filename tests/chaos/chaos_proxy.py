@@ -51,6 +51,7 @@ class Seen:
     path: str
     status: int | None          # None: the client got no answer (a connection fault)
     fault: str | None           # the injected fault, if any
+    tag: str = ""               # the client's X-Chaos-Req header: which of its requests this was
 
 
 class _Closed(Exception):
@@ -150,6 +151,7 @@ class CameraProxy:
         self.seen: list[Seen] = []
         self.injected: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._local = threading.local()   # the tag of the request this serving thread is on
         self._stop = threading.Event()
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -185,7 +187,8 @@ class CameraProxy:
 
     def _record(self, method: str, target: str, path: str, status: int | None, fault: str | None) -> None:
         with self._lock:
-            self.seen.append(Seen(self.clock(), method, target, path[:200], status, fault))
+            self.seen.append(Seen(self.clock(), method, target, path[:200], status, fault,
+                                  getattr(self._local, "tag", "")))
 
     # -- serving ----------------------------------------------------------------------------------
     def _accept(self) -> None:
@@ -216,6 +219,7 @@ class CameraProxy:
              upstreams: dict[tuple[str, int], socket.socket]) -> bool:
         """Forward one request; False when the client connection is done."""
         request_line, headers = _headers(head)
+        self._local.tag = _get(headers, "x-chaos-req") or ""
         method, url, version = request_line.split(" ", 2)
         parts = urlsplit(url)
         host, port = parts.hostname or "127.0.0.1", parts.port or 80

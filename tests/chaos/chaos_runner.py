@@ -28,12 +28,17 @@ from typing import Any
 import oss2
 import psutil
 from chaos_proxy import CameraProxy, Fault, TcpProxy
+from chaos_viewer import LiveWatcher, Viewer, ViewerBase
+from chaos_viewer_check import verify_viewers
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 NET_FAULTS = ("drop", "reset", "stall", "slow", "lose")
 TOKEN_TTL_S = 900    # the shortest token STS issues: a clock jump past it expires every token at once
 GRACE_S = 6.0        # how long after a fault ends its effects (backoff, restart) may still show as 5xx
+EXPORT_STALE_S = 30
+CLOCK_JUMP_S = 8.0   # how long the stack's clock stays moved ahead: every camera uploads (and meets it) within it
+LIVE_ARGS = ["--live-view", "--keyframe-seconds", "1", "--live-probe-seconds", "1"]
 
 
 @dataclass
@@ -48,6 +53,7 @@ class Config:
     out_dir: Path = REPO / ".vigil" / "chaos"
     kill_stack: int = 1          # how many kill -9 of the whole stack
     faults: bool = True
+    viewers: int = 1             # viewers browsing recordings through the api (plus one live watcher)
 
 
 @dataclass
@@ -70,6 +76,17 @@ def camera_ids(n: int) -> list[str]:
     return [f"chaos-cam-{i:02d}" for i in range(n)]
 
 
+def net_fault(rng: random.Random, target: str, earliest: float, latest: float) -> Event:
+    """A window of one network fault on a link, 3-10 s, hitting 30-70 % of its requests."""
+    kind = rng.choice(NET_FAULTS)
+    params: dict[str, Any] = {"probability": round(rng.uniform(0.3, 0.7), 2)}
+    if kind == "stall":
+        params["stall_seconds"] = round(rng.uniform(1, 4), 1)
+    if kind == "slow":
+        params["rate"] = rng.choice([64 * 1024, 256 * 1024])
+    return Event(round(rng.uniform(earliest, latest), 1), kind, target, round(rng.uniform(3, 10), 1), params)
+
+
 def draw_schedule(cfg: Config) -> list[Event]:
     """The fault schedule for a seed: the same seed always gives the same list."""
     rng = random.Random(cfg.seed)
@@ -79,14 +96,7 @@ def draw_schedule(cfg: Config) -> list[Event]:
     if not cfg.faults:
         return ev
     for cam in cams[1:]:  # camera 0 is the spool-budget camera: its network is cut for a long stretch
-        for _ in range(3):
-            kind = rng.choice(NET_FAULTS)
-            params: dict[str, Any] = {"probability": round(rng.uniform(0.3, 0.7), 2)}
-            if kind == "stall":
-                params["stall_seconds"] = round(rng.uniform(1, 4), 1)
-            if kind == "slow":
-                params["rate"] = rng.choice([64 * 1024, 256 * 1024])
-            ev.append(Event(round(rng.uniform(3, d * 0.85), 1), kind, cam, round(rng.uniform(3, 10), 1), params))
+        ev += [net_fault(rng, cam, 3, d * 0.85) for _ in range(3)]
     ev.append(Event(round(rng.uniform(5, d * 0.3), 1), "drop", cams[0], round(d * 0.3, 1), {"probability": 1.0}))
     # Outages of the token path only bite when cameras need a token: each starts just after a clock jump past
     # every token's expiry (which is also a camera clock 16 minutes behind the server), so all cameras refresh into it.
@@ -109,7 +119,33 @@ def draw_schedule(cfg: Config) -> list[Event]:
         t = round(rng.uniform(d * 0.2, d * 0.9), 1)
         ev.append(Event(t, "replay_events", rng.choice(cams)))
         ev.append(Event(round(t + 0.4, 1), "kill_fn_worker", "vigil-indexer"))
+    ev += draw_viewer_schedule(cfg, rng, victim)
     return sorted(ev, key=lambda e: (e.t, e.kind, e.target))
+
+
+def viewer_names(cfg: Config) -> list[str]:
+    return [f"viewer-{i}" for i in range(cfg.viewers)] + (["live-0"] if cfg.viewers else [])
+
+
+def draw_viewer_schedule(cfg: Config, rng: random.Random, live_camera: str) -> list[Event]:
+    """The viewer side's faults, drawn after the cameras' (so adding viewers leaves the camera schedule as it was):
+    bad links between each viewer and the api/OSS, api instances killed mid-invocation, exports started during
+    faults with an export instance killed mid-job. The live watcher watches the camera that is disabled."""
+    d = cfg.duration_s
+    ev: list[Event] = []
+    if not cfg.viewers:
+        return ev
+    for name in viewer_names(cfg):
+        ev += [net_fault(rng, name, 5, d * 0.85) for _ in range(2)]
+    for _ in range(2):
+        ev.append(Event(round(rng.uniform(d * 0.15, d * 0.9), 1), "kill_api", "vigil-api"))
+    t = round(rng.uniform(d * 0.3, d * 0.5), 1)
+    cams = camera_ids(cfg.cameras)
+    ev.append(Event(t, "export", "viewer-0", params={"kill": True, "camera": rng.choice(cams[1:] or cams)}))
+    ev.append(Event(round(rng.uniform(d * 0.5, d * 0.8), 1), "export", f"viewer-{cfg.viewers - 1}",
+                    params={"camera": rng.choice(cams[1:] or cams)}))
+    ev.append(Event(0.0, "watch_live", "live-0", params={"camera": live_camera}))
+    return ev
 
 
 def free_port_block(n: int, rng: random.Random) -> int:
@@ -150,7 +186,9 @@ class Stack:
         self.proc = subprocess.Popen(
             [str(BIN / "vigil"), "local", "up", "--data", str(self.data), "--port", str(self.port), "--json",
              "--function-env", f"VIGIL_STS_ENDPOINT=http://127.0.0.1:{self.sts_proxy_port}",
-             "--function-env", f"VIGIL_TOKEN_TTL_DEFAULT={TOKEN_TTL_S}"],
+             "--function-env", f"VIGIL_TOKEN_TTL_DEFAULT={TOKEN_TTL_S}",
+             # an export whose instance was killed reads as failed (and is retried) after this, not 120 s
+             "--function-env", f"VIGIL_EXPORT_STALE_SECONDS={EXPORT_STALE_S}"],
             stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True)
         line: list[str] = []
         reader = threading.Thread(target=lambda: line.append(self.proc.stdout.readline() if self.proc and
@@ -241,6 +279,7 @@ class Camera:
         self.spool = root / "spool"
         self.proc: subprocess.Popen[bytes] | None = None
         self.runs = 0
+        self.extra_args: list[str] = []
 
     def _env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}
@@ -255,7 +294,7 @@ class Camera:
 
     def start(self) -> None:
         self.proc = self._spawn(["simulate", "--clip-seconds", str(self.cfg.clip_seconds), "--fps",
-                                 str(self.cfg.fps), "--resolution", self.cfg.resolution])
+                                 str(self.cfg.fps), "--resolution", self.cfg.resolution, *self.extra_args])
 
     def kill9(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -310,6 +349,15 @@ class Scenario:
         self.applied: Counter[str] = Counter()
         self.windows: list[tuple[float, float, str, str]] = []   # (start, end, kind, target) that may cause 5xx
         self.replays: list[subprocess.Popen[bytes]] = []
+        self.offsets: list[tuple[float, float]] = [(0.0, 0.0)]     # (t, the stack clock's offset from then on)
+        self.helpers: list[threading.Thread] = []                  # fault actions that wait for their moment
+        self.viewers: dict[str, ViewerBase] = {}
+        self.users: dict[str, str] = {}
+        self.wall_t0_ms = 0
+        self.grace_s = GRACE_S
+        self.max_lateness_s = 0.0
+        self.clock_lock = threading.Lock()
+        self.done: list[tuple[str, str, float]] = []               # (kind, target, when it took effect)
 
     def clock(self) -> float:
         return time.monotonic() - self.t0
@@ -329,17 +377,29 @@ class Scenario:
         self.sts_proxy = sts_proxy
         self.stack.start()
         self.cameras = self._provision(port + 3)
+        self.viewers = self._make_viewers()
         self.t0 = time.monotonic()
+        self.wall_t0_ms = int(time.time() * 1000)
         self._arm_windows()
         for cam in self.cameras.values():
             cam.start()
+        for viewer in self.viewers.values():
+            viewer.start()
         meter = CpuMeter(self).start()
         try:
             self._play()
             self.say(f"t={self.clock():.1f}s: faults over; settling")
+            for viewer in self.viewers.values():
+                viewer.stop()
+            for thread in [*self.helpers, *self.viewers.values()]:
+                thread.join(timeout=90)
             cpu = meter.stop()
             settle = self._settle()
             report = self._verify(settle)
+            viewer_report, viewer_problems = verify_viewers(self)
+            report["viewer"] = viewer_report
+            report["problems"] += viewer_problems
+            report["ok"] = not report["problems"]
             report["cpu_seconds"] = cpu
             report["cpu_cores_busy"] = round(sum(cpu.values()) / max(1.0, self.cfg.duration_s), 2)
             report["peak_backlog_clips"] = meter.peak_backlog
@@ -352,6 +412,9 @@ class Scenario:
             sts_proxy.close()
             for cam in self.cameras.values():
                 cam.proxy.close()
+            for viewer in self.viewers.values():
+                viewer.stop()
+                viewer.proxy.close()
         path = self.cfg.out_dir / f"{self.cfg.seed}.json"
         path.write_text(json.dumps(report, indent=2, default=str))
         report["report_file"] = str(path)
@@ -368,6 +431,7 @@ class Scenario:
             root.mkdir(parents=True)
             doc = json.loads(Path(src).read_text())
             doc["spool_dir"] = str(root / "spool")
+            extra = LIVE_ARGS if device_id == self.live_camera() else []
             if i % 2 == 1:  # every other camera uploads each clip as a multipart upload (kill -9 mid-multipart)
                 doc.update({"multipart_threshold": 8 * 1024, "part_size": 100 * 1024})
             if i == 0:
@@ -376,18 +440,48 @@ class Scenario:
             os.chmod(root / "config.json", 0o600)
             proxy = CameraProxy(device_id, self.clock, random.Random(f"{self.cfg.seed}-{device_id}"), token_port)
             cams[device_id] = Camera(device_id, root, proxy, self.cfg)
+            cams[device_id].extra_args = extra
         return cams
+
+    def live_camera(self) -> str:
+        return next((str(e.params["camera"]) for e in self.events if e.kind == "watch_live"), "")
+
+    def _make_viewers(self) -> dict[str, ViewerBase]:
+        """One account per viewer (exports are per user), each viewer behind its own fault proxy."""
+        import secrets
+
+        from vigil_fn.api.users import UserStore
+
+        store = UserStore(self.stack.bucket())
+        base = str(self.stack.info["functions"]["vigil-api"]).rstrip("/")
+        bucket = str(self.stack.info["bucket"])
+        viewers: dict[str, ViewerBase] = {}
+        for name in viewer_names(self.cfg):
+            user, password = f"chaos-{name}", secrets.token_urlsafe(16)
+            store.create(user, password, "viewer")
+            self.users[name] = user
+            proxy = CameraProxy(name, self.clock, random.Random(f"{self.cfg.seed}-{name}"), token_port=-1)
+            args = (name, base, bucket, (user, password), proxy, self.clock, f"{self.cfg.seed}-{name}")
+            if name.startswith("live"):
+                viewers[name] = LiveWatcher(*args, camera=self.live_camera())
+            else:
+                viewers[name] = Viewer(*args, cameras=list(self.cameras))
+        return viewers
 
     def _arm_windows(self) -> None:
         for e in self.events:
-            if e.kind in NET_FAULTS:
+            if e.kind in NET_FAULTS and e.target in self.viewers:
+                self.viewers[e.target].proxy.faults.append(
+                    Fault(e.kind, e.t, e.t + e.length, float(e.params.get("probability", 1.0)), e.params))
+                self.windows.append((e.t, e.t + e.length, "viewer_link", e.target))
+            elif e.kind in NET_FAULTS:
                 self.cameras[e.target].proxy.faults.append(
                     Fault(e.kind, e.t, e.t + e.length, float(e.params.get("probability", 1.0)), e.params))
             elif e.kind in ("token503", "token_timeout"):
                 for cam in self.cameras.values():
                     cam.proxy.faults.append(
                         Fault(e.kind, e.t, e.t + e.length, float(e.params.get("probability", 1.0)), e.params))
-            if e.kind in ("token503", "token_timeout", "sts_down"):
+            if e.kind in ("token503", "token_timeout"):  # armed in the proxies by the schedule; sts_down when applied
                 self.windows.append((e.t, e.t + e.length, e.kind, ""))
 
     def _play(self) -> None:
@@ -402,19 +496,31 @@ class Scenario:
     def _apply(self, e: Event) -> None:
         self.applied[e.kind] += 1
         t = self.clock()
+        self.max_lateness_s = max(self.max_lateness_s, t - e.t)  # an operator command ahead of it took long
         if e.kind == "sts_down":
             self.sts_proxy.down = True
+            self.windows.append((t, t + e.length, e.kind, ""))
             threading.Timer(e.length, lambda: setattr(self.sts_proxy, "down", False)).start()
         elif e.kind in ("disable", "enable"):
             subprocess.run([str(BIN / "vigil"), "devices", e.kind, e.target], env=self.stack.ops_env(),
                            capture_output=True, check=True, timeout=60)
+            self.done.append((e.kind, e.target, self.clock()))
             if e.kind == "disable":
                 self.windows.append((t, t + 30, "disabled", e.target))
         elif e.kind == "clock_jump":
-            self.stack.advance_clock(float(e.params["seconds"]))
+            self._move_clock(t, float(e.params["seconds"]))
             self.windows.append((t, t + 20, "clock_jump", ""))
+            starts = self.stack.starts
+            # and back after a while (unless the stack restarted, which resets its clock): the functions sign with
+            # the wall clock, as on FC, so a stack clock left ahead would make every URL the api signs arrive expired
+            # for the rest of the run, which no deployment sees
+            timer = threading.Timer(CLOCK_JUMP_S, self._move_clock_back, args=(starts, float(e.params["seconds"])))
+            timer.daemon = True
+            timer.start()
         elif e.kind == "kill_stack":
-            n = self.stack.kill9()
+            with self.clock_lock:
+                n = self.stack.kill9()
+                self.offsets.append((t, 0.0))   # a new stack starts with localcloud's clock at the wall clock
             self.say(f"t={t:.1f}s: kill -9 of the stack ({n} processes)")
             time.sleep(float(e.params.get("down_s", 3)))
             self.stack.start()
@@ -436,6 +542,88 @@ class Scenario:
                 os.kill(self.rng.choice(pids), signal.SIGKILL)
             else:
                 self.applied["kill_fn_worker_no_instance"] += 1
+        elif e.kind in ("kill_api", "export"):  # these wait for their moment (a request, a job) off the schedule
+            action = self._kill_api if e.kind == "kill_api" else self._export
+            helper = threading.Thread(target=action, args=(e,), daemon=True)
+            helper.start()
+            self.helpers.append(helper)
+
+    def _move_clock(self, t: float, seconds: float) -> None:
+        with self.clock_lock:
+            self.stack.advance_clock(seconds)
+            self.offsets.append((t, self.offsets[-1][1] + seconds))
+
+    def _move_clock_back(self, starts: int, seconds: float) -> None:
+        with self.clock_lock:
+            if self.stack.starts != starts or self.offsets[-1][1] < seconds:
+                return   # the stack restarted since the jump: its clock already is the wall clock
+            try:
+                self.stack.advance_clock(-seconds)
+            except OSError:
+                return   # being killed right now; the restart resets the clock
+            self.offsets.append((self.clock(), self.offsets[-1][1] - seconds))
+
+    def _kill_api(self, e: Event) -> None:
+        """kill -9 every api instance while a viewer's request is on its way: the viewer must get FC's gateway
+        answer (or no answer), and the next request a fresh instance. Up to 3 tries to land mid-invocation."""
+        for _ in range(3):
+            pids = self.stack.worker_pids(e.target)
+            deadline = time.monotonic() + 10
+            inflight = None
+            while time.monotonic() < deadline and inflight is None:
+                inflight = next((v.inflight for v in self.viewers.values()
+                                 if v.inflight and self.clock() - v.inflight[0] > 0.005), None)
+                time.sleep(0.002)
+            if inflight is None or not pids:
+                self.applied["kill_api_no_request_or_instance"] += 1
+                return
+            self.windows.append((self.clock() - 1, self.clock() + 3, "kill_api", ""))
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            self.applied["kill_api_instances"] += len(pids)
+            tag = inflight[1]
+            end = time.monotonic() + 40
+            while time.monotonic() < end:
+                call = next((c for v in self.viewers.values() for c in list(v.calls) if c.tag == tag), None)
+                if call is not None:
+                    if call.shape == "fc_gateway" or call.status is None:
+                        self.applied["kill_api_mid_invocation"] += 1
+                        return
+                    break
+                time.sleep(0.05)
+        self.applied["kill_api_missed"] += 1
+
+    def _export(self, e: Event) -> None:
+        """A viewer exports the run so far of a camera; with `kill`, the export instance is killed mid-job."""
+        viewer = self.viewers[e.target]
+        assert isinstance(viewer, Viewer)
+        viewer.request_export(str(e.params["camera"]), self.wall_t0_ms, int(time.time() * 1000))
+        if not e.params.get("kill"):
+            return
+        bucket = self.stack.bucket()
+        prefix = f"exports/{self.users[e.target]}/"
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            try:
+                running = any(json.loads(bucket.get_object(o.key).read()).get("state") == "running"
+                              for o in oss2.ObjectIteratorV2(bucket, prefix=prefix) if o.key.endswith(".json"))
+            except (oss2.exceptions.OssError, ValueError):
+                running = False
+            if running:
+                pids = self.stack.worker_pids("vigil-export")
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                self.applied["kill_export_mid_job"] += 1 if pids else 0
+                self.windows.append((self.clock() - 1, self.clock() + 3, "kill_export", ""))
+                return
+            time.sleep(0.05)
+        self.applied["kill_export_missed"] += 1
 
     def _settle(self) -> dict[str, Any]:
         start = time.monotonic()
@@ -445,6 +633,8 @@ class Scenario:
         for cam in self.cameras.values():
             cam.stop()
             cam.proxy.faults.clear()
+        for viewer in self.viewers.values():
+            viewer.proxy.faults.clear()
         self.sts_proxy.down = False
         if self.stack.proc is None or self.stack.proc.poll() is not None:
             self.stack.start()
@@ -485,9 +675,11 @@ class Scenario:
             "seed": self.cfg.seed, "config": {k: str(v) for k, v in asdict(self.cfg).items()},
             "ok": not problems, "problems": problems,
             "schedule": [asdict(e) for e in self.events],
-            "faults_applied": dict(self.applied), "requests_faulted_by_proxies": dict(injected),
+            "faults_applied": dict(self.applied),
+            "max_event_lateness_s": round(self.max_lateness_s, 1), "requests_faulted_by_proxies": dict(injected),
             "sts_connections_refused": self.sts_proxy.refused, "stack_starts": self.stack.starts,
-            "responses_5xx": len(seen_5xx), "cameras": cameras, "settle": settle, "dead_letters": len(dead),
+            "responses_5xx": len(seen_5xx), "unexplained_5xx": len(unexplained),
+            "cameras": cameras, "settle": settle, "dead_letters": len(dead),
         }
 
     def _explained(self, cam: str, t: float) -> bool:
@@ -543,10 +735,10 @@ class CpuMeter:
         self._stop.set()
         self._thread.join(timeout=5)
         self.sample()
-        out: Counter[str] = Counter()
+        out: dict[str, float] = {}
         for group, seconds in self.last.values():
-            out[group] += seconds
-        return {k: round(v, 1) for k, v in out.most_common()}
+            out[group] = out.get(group, 0.0) + seconds
+        return {k: round(v, 1) for k, v in sorted(out.items(), key=lambda kv: -kv[1])}
 
 
 class _Info:
@@ -618,13 +810,42 @@ def summary_table(report: dict[str, Any]) -> str:
                 + ", ".join(f"{k}={v}" for k, v in sorted(report["requests_faulted_by_proxies"].items())))
     rows.append(f"STS connections refused: {report['sts_connections_refused']}; stack starts: "
                 f"{report['stack_starts']}; 5xx seen by cameras: {report['responses_5xx']} (all explained: "
-                f"{not any('unexplained' in p for p in report['problems'])}); dead letters: {report['dead_letters']}")
+                f"{not report.get('unexplained_5xx')}); dead letters: {report['dead_letters']}")
     s = report["settle"]
     rows.append(f"settle: spools drained in {s['drain_s']}s, index clean after {s['settle_s']}s")
     if "cpu_seconds" in report:
         rows.append(f"load: {report['clips_per_minute']} clips/min from {len(report['cameras'])} cameras, "
                     f"peak backlog {report['peak_backlog_clips']} clips, {report['cpu_cores_busy']} cores busy; "
                     "CPU s by part: " + ", ".join(f"{k} {v}" for k, v in report["cpu_seconds"].items()))
+    rows += viewer_rows(report.get("viewer") or {})
     rows.append("result: " + ("OK — every clip exactly once, byte-identical, in the timeline" if report["ok"]
                               else "FAILED (seed " + str(report["seed"]) + "):\n  " + "\n  ".join(report["problems"])))
     return "\n".join(rows)
+
+
+def viewer_rows(v: dict[str, Any]) -> list[str]:
+    """The viewer side of the summary: answers by code, latency with faults on/off, presigned GETs, live, exports."""
+    if not v:
+        return []
+    rows = [f"viewers: {v['viewers']} ({v['api_calls']} API calls, {v['playlists_parsed']} playlists parsed as "
+            f"RFC 8216); session kept across stack restarts: {v['authenticated_after_each_restart']}"]
+    for phase in ("faults_on", "faults_off"):
+        rows.append(f"  answers, {phase.replace('_', ' ')}: "
+                    + ", ".join(f"{k}={n}" for k, n in v["answers"][phase].items()))
+    for route, lat in v["latency_ms"].items():
+        on, off = lat["faults_on"], lat["faults_off"]
+        rows.append(f"  {route:<14} faults on: n={on['n']} p50={on.get('p50_ms', '-')} p95={on.get('p95_ms', '-')} ms"
+                    f" | off: n={off['n']} p50={off.get('p50_ms', '-')} p95={off.get('p95_ms', '-')} ms")
+    p = v["presigned"]
+    rows.append(f"  presigned GETs: {p['played']} played, {p['failed']} failed: "
+                + (", ".join(f"{k} x{n}" for k, n in p["failed_by_reason"].items()) or "-"))
+    if "live" in v:
+        lv = v["live"]
+        rows.append(f"  live: {lv['polls']} polls {lv['statuses']}, {lv['distinct_segments_seen']} segments, resumed "
+                    f"{lv['resumed_after_enable_s']} s after re-enable, advanced while disabled "
+                    f"{lv['advanced_while_disabled']}x")
+    for name, ex in v.get("exports", {}).items():
+        rows.append(f"  exports of {name}: {ex['states']} (retried {ex['retried']}, POST answers "
+                    f"{ex['create_answers']})")
+    rows.append(f"  final timeline through the API: {v['timeline_api_clips']} clips, each once")
+    return rows

@@ -27,12 +27,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--resolution", default="320x180", help="simulated resolution (default %(default)s)")
     p.add_argument("--kill-stack", type=int, default=None,
                    help="kill -9 of the whole stack, how many times (default: one per 3 minutes, at least 1)")
+    p.add_argument("--viewers", type=int, default=2,
+                   help="viewers browsing recordings through the api, plus one live watcher; 0 for none "
+                        "(default %(default)s)")
     p.add_argument("--no-faults", action="store_true", help="the same fleet with no faults: a baseline")
     args = p.parse_args(argv)
     seed = args.seed if args.seed is not None else random.randrange(1, 1_000_000)
     kills = args.kill_stack if args.kill_stack is not None else max(1, int(args.minutes // 3))
     cfg = Config(seed=seed, cameras=args.cameras, duration_s=args.minutes * 60, clip_seconds=args.clip_seconds,
-                 fps=args.fps, resolution=args.resolution, kill_stack=kills, faults=not args.no_faults)
+                 fps=args.fps, resolution=args.resolution, kill_stack=kills, faults=not args.no_faults,
+                 viewers=args.viewers)
     report = Scenario(cfg, say=lambda line: print(line, flush=True)).run()
     print(summary_table(report))
     print(f"report: {report['report_file']}")

@@ -72,11 +72,16 @@ class Instance:
         self._reader = threading.Thread(target=self._pump_logs, name=f"fc-log-{fn.name}", daemon=True)
         self._reader.start()
         self.invocations = 0
-        write_frame(self._to_child, boot)
-        if not self._wait_readable(_BOOT_TIMEOUT_S):
+        try:
+            write_frame(self._to_child, boot)
+            if not self._wait_readable(_BOOT_TIMEOUT_S):
+                self.kill()
+                raise RuntimeError(f"worker for {fn.name} did not start")
+            ready = read_frame(self._from_child)
+        except (ChannelClosed, OSError) as exc:  # died while starting (killed, or its interpreter failed)
             self.kill()
-            raise RuntimeError(f"worker for {fn.name} did not start")
-        if read_frame(self._from_child) != ("ready",):
+            raise RuntimeError(f"worker for {fn.name} exited while starting") from exc
+        if ready != ("ready",):
             self.kill()
             raise RuntimeError(f"worker for {fn.name} answered an unexpected boot frame")
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import os
 from typing import Any
 
 import fc2
 import pytest
 import requests
 from fc2.fc_exceptions import FcError
+from localcloud.fc.instances import FunctionPool
 
 pytestmark = pytest.mark.integration
 
@@ -137,6 +139,35 @@ def test_credentials_are_refreshed_before_expiry(fc_stack: Any) -> None:
         assert principal.expiration > fc_stack.clock.now() + 3000
     finally:
         fc_stack.clock.set_offset(0)
+
+
+def test_invoke_signed_with_wall_time_still_works_after_the_clock_moves(fc_stack: Any) -> None:
+    """The fc2 SDK signs with the wall clock (as inside a function): a Clock moved 16 minutes ahead to expire tokens
+    must not make every invoke RequestTimeTooSkewed (OSS and STS accept wall time too); a Date far from both is still
+    refused."""
+    fc_stack.clock.advance(960)
+    try:
+        resp = _client(fc_stack).invoke_function("fcapp", "fcapp-echo", payload=_http_event("/text"))
+        assert resp.data == b"plain text"
+        with pytest.raises(FcError) as info:
+            _client(fc_stack).invoke_function("fcapp", "fcapp-echo", payload=_http_event("/text"),
+                                              headers={"date": "Tue, 01 Dec 2020 10:00:00 GMT"})
+        assert (info.value.status_code, info.value.err_code) == (403, "RequestTimeTooSkewed")
+    finally:
+        fc_stack.clock.set_offset(0)
+
+
+def test_a_worker_that_dies_while_starting_is_a_crashed_invocation(fc_stack: Any) -> None:
+    """An instance killed (or failing) before it is ready is an invocation outcome, retried by the async queue like
+    any crash, not an exception out of the pool: that lost an OSS event in the chaos suite (seed 7), the indexer's
+    task left the dispatch queue and the clip was never indexed."""
+    live = fc_stack.runtime._pools["fcapp-echo"]
+    broken = FunctionPool(live.fn, lambda: {**os.environ, "PYTHONHOME": "/nonexistent"}, live._boot, max_instances=1)
+    for attempt in range(2):  # the slot is given back: a second call is answered too, not blocked
+        outcome = broken.invoke(f"req-{attempt}", _http_event("/text"), ("ak", "secret", "token"))
+        assert (outcome.ok, outcome.kind, (outcome.error or {}).get("errorType")) == \
+            (False, "Crashed", "InstanceStartFailed")
+        assert "exited while starting" in str((outcome.error or {}).get("errorMessage"))
 
 
 def test_failing_initializer_blocks_the_handler(fc_stack: Any) -> None:
