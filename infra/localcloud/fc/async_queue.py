@@ -25,6 +25,7 @@ from localcloud.fc.instances import Outcome
 
 log = logs.get("localcloud.fc.async")
 _MAX_BACKOFF_S = 300.0
+_DISPATCH_RETRY_S = 5.0   # the queue's own failure (its files): try the task again this much later
 
 Invoker = Callable[[str, bytes, str, str], Outcome]  # (function, payload, request_id, source)
 
@@ -173,7 +174,12 @@ class AsyncQueue:
             try:
                 self._attempt(fn, task_id)
             except Exception:  # noqa: BLE001 - a dispatcher must survive anything
+                # what is left here is the queue's own bookkeeping (its files): the task stays pending
+                # on disk and is scheduled again after a backoff, never dropped until the next restart
                 log.exception("async dispatch failed", extra={"function": fn, "task": task_id})
+                with self._cond:
+                    heapq.heappush(self._heaps[fn], (time.monotonic() + _DISPATCH_RETRY_S, task_id))
+                    self._cond.notify_all()
             finally:
                 with self._cond:
                     self._inflight -= 1
@@ -184,7 +190,12 @@ class AsyncQueue:
             doc = json.loads(path.read_text())
         except FileNotFoundError:
             return  # already delivered (duplicate schedule)
-        outcome = self._invoker(fn, base64.b64decode(doc["payload_b64"]), doc["request_id"], doc["source"])
+        try:
+            outcome = self._invoker(fn, base64.b64decode(doc["payload_b64"]), doc["request_id"], doc["source"])
+        except Exception as exc:  # noqa: BLE001 - a failure of the runtime itself is a failed attempt, not a lost task
+            log.exception("async invoke raised", extra={"function": fn, "request_id": doc["request_id"]})
+            outcome = Outcome(False, error={"errorMessage": f"the runtime failed to invoke: {exc}",
+                                            "errorType": type(exc).__name__, "stackTrace": []}, kind="Crashed")
         if outcome.ok:
             path.unlink(missing_ok=True)
             return

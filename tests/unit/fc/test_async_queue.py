@@ -95,3 +95,43 @@ def test_pending_tasks_survive_restart_in_order(tmp_path: Path) -> None:
 def test_unknown_function_refused(tmp_path: Path) -> None:
     with pytest.raises(KeyError):
         _queue(tmp_path, Recorder(0)).enqueue("g", b"", "src")
+
+
+class Raising(Recorder):
+    """An invoker that raises (a fault of the runtime itself, not of the function) on its first call."""
+
+    def __call__(self, fn: str, payload: bytes, request_id: str, source: str) -> Outcome:
+        with self.lock:
+            first = not self.calls
+        if first:
+            with self.lock:
+                self.calls.append((fn, payload, request_id, source))
+            raise OSError("the instance pool could not start a worker")
+        return super().__call__(fn, payload, request_id, source)
+
+
+def test_an_invoker_that_raises_is_a_failed_attempt_not_a_lost_task(tmp_path: Path) -> None:
+    rec = Raising(fail=0)
+    q = _queue(tmp_path, rec)
+    q.start()
+    try:
+        q.enqueue("f", b"p1", "src", "rid-1")
+        _wait(lambda: len(rec.calls) == 2 and q.idle() and not q.pending())
+        assert [c[2] for c in rec.calls] == ["rid-1", "rid-1"] and q.dead_letters() == []
+    finally:
+        q.stop()
+
+
+def test_an_invoker_that_always_raises_ends_in_a_dead_letter(tmp_path: Path) -> None:
+    def broken(fn: str, payload: bytes, request_id: str, source: str) -> Outcome:
+        raise RuntimeError("broken runtime")
+
+    q = _queue(tmp_path, broken)
+    q.start()
+    try:
+        q.enqueue("f", b"p2", "src", "rid-2")
+        letters = _wait(q.dead_letters)
+        assert letters[0]["attempts"] == 3 and q.pending() == []
+        assert letters[0]["errors"][-1]["errorType"] == "RuntimeError"
+    finally:
+        q.stop()
