@@ -94,21 +94,44 @@ export function onSessionLost(fn: () => void): void {
 
 const BASE = "/api/v1";
 
+/** What a GET may meet from a function instance that was just killed or is starting (FC answers
+ * 502 in its own shape), or from a link that dropped: asked again once, shortly after. Writes are
+ * never repeated by the page: the user sees the error and decides. */
+const RETRYABLE = new Set([502, 503, 504]);
+export const RETRY_DELAY_MS = { first: 400, max: 2000 };
+
+async function retryOnce(send: () => Promise<Response>, failed: Response | null): Promise<Response> {
+  const after = Number(failed?.headers.get("Retry-After"));
+  const wait = Number.isFinite(after) && after > 0 ? Math.min(after * 1000, RETRY_DELAY_MS.max) : RETRY_DELAY_MS.first;
+  await new Promise((resolve) => setTimeout(resolve, wait));
+  return send();
+}
+
 /** `quiet`: a 401 does not end the session on the page (a prefetch made before /me has answered). */
 export async function request<T>(method: string, path: string, body?: unknown, quiet = false): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrf) headers["X-Vigil-CSRF"] = csrf;
-  let resp: Response;
-  try {
-    resp = await fetch(BASE + path, {
+  const send = (): Promise<Response> =>
+    fetch(BASE + path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
     });
+  let resp: Response;
+  try {
+    resp = await send();
+    if (method === "GET" && RETRYABLE.has(resp.status)) resp = await retryOnce(send, resp);
   } catch {
-    throw new ApiError(0, "network_error", "The server cannot be reached. Check the connection and try again.");
+    if (method !== "GET") {
+      throw new ApiError(0, "network_error", "The server cannot be reached. Check the connection and try again.");
+    }
+    try {
+      resp = await retryOnce(send, null);
+    } catch {
+      throw new ApiError(0, "network_error", "The server cannot be reached. Check the connection and try again.");
+    }
   }
   if (resp.status === 204) return undefined as T;
   const text = await resp.text();
