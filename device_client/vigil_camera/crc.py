@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import weakref
 from pathlib import Path
 
+import oss2
 from oss2.utils import Crc64
 
 CHUNK = 1 << 20
@@ -33,3 +36,23 @@ def crc64_bytes(data: bytes, init: int = 0) -> int:
 def crc64_combine(crc1: int, crc2: int, len2: int) -> int:
     """CRC of A+B from CRC(A), CRC(B) and len(B)."""
     return int(Crc64().combine(crc1, crc2, len2))
+
+
+_WITHOUT: weakref.WeakKeyDictionary[oss2.Bucket, oss2.Bucket] = weakref.WeakKeyDictionary()
+
+
+def without_crc(bucket: oss2.Bucket) -> oss2.Bucket:
+    """The same bucket (auth, session, endpoint: a shallow copy) without oss2's streaming CRC-64.
+
+    For a caller that already knows the CRC it expects and compares it with the one OSS returns
+    (`x-oss-hash-crc64ecma`): oss2's own pass over the body (crcmod, ~0.5 GB/s holding the GIL)
+    would compute it a second time. The indexer uses it for GETs whose CRC nothing checks.
+    """
+    if not getattr(bucket, "enable_crc", False):
+        return bucket
+    twin = _WITHOUT.get(bucket)
+    if twin is None:
+        twin = copy.copy(bucket)
+        twin.enable_crc = False
+        _WITHOUT[bucket] = twin
+    return twin

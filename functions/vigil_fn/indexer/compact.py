@@ -17,16 +17,15 @@ the device's health moves on to a later day, and again whenever a late segment o
 
 from __future__ import annotations
 
-import copy
 import json
 import time
-import weakref
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from operator import itemgetter
 from typing import Any, NamedTuple
 
 import oss2
+from vigil_camera.crc import without_crc
 from vigil_camera.keys import index_key, index_month_key, index_segments_key, index_sums_key
 
 from .daycache import DayCache, Prefix
@@ -74,21 +73,10 @@ class Got(NamedTuple):
     etag: str | None     # the whole object's version
 
 
-_PLAIN: weakref.WeakKeyDictionary[oss2.Bucket, oss2.Bucket] = weakref.WeakKeyDictionary()
-
-
 def plain(bucket: oss2.Bucket) -> oss2.Bucket:
-    """The same bucket (auth, session, endpoint: a shallow copy) without oss2's CRC-64 adapter on
-    GETs, which builds crcmod's 256-entry table in Python for every response (~0.3 ms, more under
-    load) for a CRC nothing checks here (see read_body)."""
-    if not getattr(bucket, "enable_crc", False):
-        return bucket
-    twin = _PLAIN.get(bucket)
-    if twin is None:
-        twin = copy.copy(bucket)
-        twin.enable_crc = False
-        _PLAIN[bucket] = twin
-    return twin
+    """The bucket without oss2's CRC-64 adapter on GETs, which builds crcmod's 256-entry table in
+    Python for every response (~0.3 ms, more under load) for a CRC nothing checks here (see read_body)."""
+    return without_crc(bucket)
 
 
 def _get(bucket: oss2.Bucket, key: str, start: int, end: int | None) -> Got | None:

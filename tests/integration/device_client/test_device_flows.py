@@ -345,3 +345,52 @@ def test_access_denied_fetches_one_new_token_then_gives_up(dc_client, dc_device,
     with pytest.raises(oss2.exceptions.AccessDenied):  # within DENIAL_RECHECK_S: no further token
         dc_client.oss.call(lambda b: b.put_object(other, b"x"), "put_object")
     assert dc_client.tokens.fetches == 2
+
+
+def test_a_part_stored_with_other_bytes_is_found_by_its_crc_and_sent_again(dc_client, dc_device, cloud, tmp_path):
+    """The client leaves oss2's per-request CRC off (it knows the file's CRC from enqueue) and checks
+    what OSS reports instead: a checkpointed part OSS holds with other bytes (here written through
+    the same upload id, as a corrupting link or an earlier faulty run would leave it) is caught
+    before CompleteMultipartUpload and replaced, and the object ends up exactly the file."""
+    from vigil_camera.checkpoint import CheckpointFile, PartRecord
+
+    path = _clip(tmp_path / "clips", "c.ts", 3 * 128 * 1024 + 1000)
+    key = f"videos/{dc_device.device_id}/2026/11/28/000000000Z-9.ts"
+    crc = crc64_file(path)
+    uploader = ClipUploader(dc_client.oss, multipart_threshold=200_000, part_size=128 * 1024, part_workers=1)
+    cp_file = CheckpointFile(tmp_path / "cp.json")
+    cp = uploader._initiate(key, path.stat().st_size, crc, cp_file)
+    assert cp is not None
+    wrong = bytearray(path.read_bytes()[: 128 * 1024])
+    wrong[1000] ^= 0xFF                                            # one flipped byte in part 1
+    stored = cloud.bucket().upload_part(key, cp.upload_id, 1, bytes(wrong))
+    cp_file.record_part(cp, 1, PartRecord(stored.etag, int(stored.crc), len(wrong)))
+
+    result = uploader.upload_file(path, key, crc64=crc, checkpoint=tmp_path / "cp.json")
+    assert not result.existed and result.crc64 == crc
+    assert cloud.bucket().get_object(key).read() == path.read_bytes()
+    assert _stored(cloud, key) == (path.stat().st_size, crc)
+    assert not (tmp_path / "cp.json").exists()
+
+
+def test_uploads_do_not_compute_the_crc_twice(dc_client, dc_device, tmp_path, monkeypatch):
+    """oss2's streaming CRC is off on every upload request: the clip's CRC is computed once, at
+    enqueue, and compared with what OSS returns."""
+    import oss2.utils as oss2_utils
+
+    made: list[int] = []
+    real = oss2_utils.make_crc_adapter
+
+    def counting(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(oss2_utils, "make_crc_adapter", counting)
+    small = _clip(tmp_path / "clips", "s.ts", 50_000)
+    big = _clip(tmp_path / "clips", "b.ts", 3 * 128 * 1024)
+    prefix = f"videos/{dc_device.device_id}/2026/11/28/"
+    for i, path in enumerate((small, big)):
+        res = dc_client.uploader.upload_file(path, f"{prefix}00000000{i}Z-{i}.ts", crc64=crc64_file(path),
+                                             checkpoint=tmp_path / f"cp{i}.json")
+        assert not res.existed
+    assert made == []
