@@ -101,30 +101,29 @@ def _read_exact(sock: socket.socket, buf: bytearray, n: int) -> bytes:
     return out
 
 
+def _read_line(sock: socket.socket, buf: bytearray, what: str) -> bytes:
+    """One CRLF-terminated line, CRLF included (a chunk size or a trailer)."""
+    while b"\r\n" not in buf:
+        data = sock.recv(65536)
+        if not data:
+            raise _Closed(f"eof in {what}")
+        buf += data
+    end = buf.find(b"\r\n") + 2
+    line = bytes(buf[:end])
+    del buf[:end]
+    return line
+
+
 def _read_chunked(sock: socket.socket, buf: bytearray) -> bytes:
     """The raw bytes of a chunked body, framing included (forwarded as they came)."""
     out = bytearray()
     while True:
-        while b"\r\n" not in buf:
-            data = sock.recv(65536)
-            if not data:
-                raise _Closed("eof in chunk size")
-            buf += data
-        line_end = buf.find(b"\r\n")
-        line = bytes(buf[:line_end + 2])
-        del buf[:line_end + 2]
+        line = _read_line(sock, buf, "chunk size")
         out += line
         size = int(line.split(b";")[0].strip(), 16)
         if size == 0:
             while True:  # trailers until an empty line
-                while b"\r\n" not in buf:
-                    data = sock.recv(65536)
-                    if not data:
-                        raise _Closed("eof in trailer")
-                    buf += data
-                t_end = buf.find(b"\r\n")
-                trailer = bytes(buf[:t_end + 2])
-                del buf[:t_end + 2]
+                trailer = _read_line(sock, buf, "trailer")
                 out += trailer
                 if trailer == b"\r\n":
                     return bytes(out)
