@@ -95,7 +95,7 @@ def month_calendar(bucket: oss2.Bucket, camera: str, month: str, tz: str = "UTC"
         per = [(0, 0)] * (len(bounds) - 1)
         for c in reader.day_clips(bucket, camera, day):
             start, end = c.start, c.end
-            if start >= hi or (end <= lo and start < lo):
+            if not reader.shows_in(start, end, lo, hi):
                 continue
             i = max(0, bisect_right(bounds, start) - 1)
             while i < len(per) and bounds[i] < max(end, start + 1):

@@ -101,6 +101,12 @@ def _start(r: Row) -> int:
     return int(r[3])
 
 
+def shows_in(start: int, end: int, lo: int, hi: int) -> bool:
+    """Whether a clip [start, end) shows on a timeline of [lo, hi): it overlaps it, or it starts in
+    it (an unreadable clip has no length). The one rule for every timeline, day and calendar."""
+    return start < hi and (start >= lo or end > lo)
+
+
 def _in_range(day: list[Row], lo: int, hi: int) -> list[Row]:
     """The rows (ordered by start) overlapping [lo, hi): unreadable clips have no length, so a
     clip starting in the range is in it whatever its duration."""
@@ -119,7 +125,7 @@ def _range_rows(bucket: oss2.Bucket, device_id: str, start: datetime, end: datet
     last_day = (end - timedelta(milliseconds=1)).astimezone(timezone.utc).date()  # end is exclusive
     # a clip may start the day before and run into the range: that day's spill, not the whole day
     spill = [r for r in spill_rows(bucket, device_id, first_day - timedelta(days=1), DAYS)
-             if r[3] < hi and r[3] + (r[4] or 0) > lo]
+             if shows_in(r[3], r[3] + (r[4] or 0), lo, hi)]
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
     if len(days) == 1:
         per_day = [day_rows(bucket, device_id, days[0], DAYS)]
