@@ -73,16 +73,10 @@ class Got(NamedTuple):
     etag: str | None     # the whole object's version
 
 
-def plain(bucket: oss2.Bucket) -> oss2.Bucket:
-    """The bucket without oss2's CRC-64 adapter on GETs, which builds crcmod's 256-entry table in
-    Python for every response (~0.3 ms, more under load) for a CRC nothing checks here (see read_body)."""
-    return without_crc(bucket)
-
-
 def _get(bucket: oss2.Bucket, key: str, start: int, end: int | None) -> Got | None:
     """Bytes start..end (inclusive, None = to the end); None if there is no object."""
     try:
-        result = plain(bucket).get_object(key, byte_range=(start, end))
+        result = without_crc(bucket).get_object(key, byte_range=(start, end))
     except oss2.exceptions.NoSuchKey:
         return None
     return Got(read_body(result), bool(result.headers.get("Content-Range")), result.etag or None)
@@ -222,7 +216,7 @@ def _get_segments(bucket: oss2.Bucket, key: str, etag: str | None) -> tuple[byte
     from the log instead)."""
     headers = {"If-None-Match": f'"{etag}"'} if etag else None
     try:
-        result = plain(bucket).get_object(key, byte_range=(0, None), headers=headers)
+        result = without_crc(bucket).get_object(key, byte_range=(0, None), headers=headers)
     except oss2.exceptions.NoSuchKey:
         return None
     except oss2.exceptions.NotModified:

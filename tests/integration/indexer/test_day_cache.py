@@ -15,9 +15,10 @@ import oss2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from vigil_camera.crc import without_crc
 from vigil_camera.keys import clip_key, index_key, index_segments_key, index_sums_key
 from vigil_fn.indexer import reader
-from vigil_fn.indexer.compact import compact_day, compact_segment, day_rows, load_day, plain, segment_due
+from vigil_fn.indexer.compact import compact_day, compact_segment, day_rows, load_day, segment_due
 from vigil_fn.indexer.daycache import DayCache
 from vigil_fn.indexer.log import append_entry, encode_entry, fold, read_entries
 from vigil_fn.indexer.service import Options, after_append
@@ -138,8 +139,8 @@ def test_a_replaced_log_and_segments_are_read_afresh(cloud: Any) -> None:
 def test_index_gets_skip_the_unchecked_crc_but_keep_the_session(cloud: Any) -> None:
     session = CountingSession()
     bucket = cloud.bucket(session=session)
-    twin = plain(bucket)
-    assert twin is plain(bucket) and twin is not bucket
+    twin = without_crc(bucket)
+    assert twin is without_crc(bucket) and twin is not bucket
     assert twin.enable_crc is False and bucket.enable_crc is True      # the caller's bucket is untouched
     device = f"dp-{uuid.uuid4().hex[:10]}"
     _compacted_day(bucket, device, 20)
