@@ -346,9 +346,14 @@ def _limit_problems(archive: Archive) -> list[str]:
 
 
 def package_report(rname: str, props: Mapping[str, Any], work: Path, zip_dir: Path,
-                   layers: Mapping[str, tuple[Archive, list[str]]] | None = None) -> PackageReport:
+                   layers: Mapping[str, tuple[Archive, list[str]]] | None = None,
+                   code_zips: dict[Path, tuple[Archive, list[str]]] | None = None) -> PackageReport:
+    """What one function ships. `code_zips`: code roots already zipped (functions sharing one are zipped once)."""
     code_dir = (work / str(props["code"])).resolve()
-    archive, files = zip_folder(code_dir, zip_dir / f"{props['functionName']}.zip", str(props["code"]))
+    code_zips = {} if code_zips is None else code_zips
+    if code_dir not in code_zips:
+        code_zips[code_dir] = zip_folder(code_dir, zip_dir / f"code-{code_dir.name}.zip", str(props["code"]))
+    archive, files = code_zips[code_dir]
     report = PackageReport(rname, str(props["functionName"]), str(props["code"]), archive.files, archive.bytes,
                            archive.zip_bytes)
     report.problems += _limit_problems(archive)
@@ -394,6 +399,7 @@ def check_packages(preview: Mapping[str, Any], out_dir: Path) -> tuple[list[str]
     for arn in layer_arns(preview):
         folder = packaging.layer_dir(arn, [work / "layers"])
         layers[arn] = zip_folder(folder, zips / f"layer-{folder.name}.zip", f"layer {folder.name}")
-    reports = [package_report(r, res["props"], work, zips, layers) for r, res in sorted(preview["resources"].items())
-               if res.get("component") == "fc3"]
+    code_zips: dict[Path, tuple[Archive, list[str]]] = {}
+    reports = [package_report(r, res["props"], work, zips, layers, code_zips)
+               for r, res in sorted(preview["resources"].items()) if res.get("component") == "fc3"]
     return ran, reports
