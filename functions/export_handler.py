@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from vigil_fn import logging as vlog
-from vigil_fn.clients import FunctionCredentials, oss_bucket
-from vigil_fn.config import ExportSettings, Settings
+from vigil_fn.core import logging as vlog
+from vigil_fn.core.clients import FunctionCredentials, oss_bucket
+from vigil_fn.core.config import ExportSettings, Settings
 from vigil_fn.export.jobs import JobError
 from vigil_fn.export.service import run_job
 

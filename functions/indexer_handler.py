@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from vigil_fn import logging as vlog
-from vigil_fn.clients import FunctionCredentials, oss_bucket
-from vigil_fn.config import Settings
-from vigil_fn.events import EventError, parse_oss_event
+from vigil_fn.core import logging as vlog
+from vigil_fn.core.clients import FunctionCredentials, oss_bucket
+from vigil_fn.core.config import Settings
+from vigil_fn.core.events import EventError, parse_oss_event
 from vigil_fn.indexer.service import Options, index_record
 
 SETTINGS = Settings.from_env()

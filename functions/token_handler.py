@@ -1,8 +1,8 @@
-"""FC entry point of the token function: wiring only (see vigil_fn.token_service)."""
+"""FC entry point of the token function: wiring only (see vigil_fn.token.service)."""
 
 from typing import Any
 
-from vigil_fn.token_service import TokenFunction
+from vigil_fn.token.service import TokenFunction
 
 _function: TokenFunction | None = None
 

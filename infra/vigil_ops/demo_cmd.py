@@ -53,7 +53,7 @@ def provision(info: Any, data_dir: Path, device_ids: list[str]) -> dict[str, Pat
     `vigil-camera --config <it> status` shows the running camera); returns id → config path."""
     import oss2
     from vigil_camera.protocol import device_secret
-    from vigil_fn.devices import DeviceRecord, Registry
+    from vigil_fn.core.devices import DeviceRecord, Registry
 
     from .devices_cmd import write_device_config
 
@@ -119,7 +119,7 @@ def stop_cameras(cameras: list[Camera]) -> None:
 def viewer_lines(info: Any) -> list[str]:
     """The viewer URL, and the admin's password the first time (it is shown once)."""
     import oss2
-    from vigil_fn.config import ApiSettings
+    from vigil_fn.core.config import ApiSettings
 
     from .users_cmd import DEMO_ADMIN, ensure_demo_admin
 

@@ -4,7 +4,7 @@ Records live at `_system/devices/<id>.json` and are written with the operator's 
 secret is never stored: it is HMAC(master key, "<id>:<key version>"), printed once by `add` and
 `rotate` (which bumps the version, so the old secret stops working at once). `disable`, `rotate`
 and `remove` also revoke the device's outstanding STS tokens (a bucket-policy deny on its session,
-`vigil_fn.revocation`), and say until when the deny holds.
+`vigil_fn.core.revocation`), and say until when the deny holds.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from typing import Any
 import oss2
 from tqdm import tqdm
 from vigil_camera.protocol import token_base_url, validate_device_id
-from vigil_fn import device_admin
-from vigil_fn.config import Settings
-from vigil_fn.devices import DeviceRecord, Registry, RegistryError
-from vigil_fn.revocation import RevocationError, Revoker
+from vigil_fn.core import device_admin
+from vigil_fn.core.config import Settings
+from vigil_fn.core.devices import DeviceRecord, Registry, RegistryError
+from vigil_fn.core.revocation import RevocationError, Revoker
 
 from .settings import OpsSettings, SettingsError, describe_oss_error
 

@@ -29,7 +29,7 @@ from vigil_camera.keys import (
     videos_prefix,
 )
 from vigil_camera.protocol import validate_device_id
-from vigil_fn.events import OssEventRecord
+from vigil_fn.core.events import OssEventRecord
 from vigil_fn.indexer import health as index_health
 from vigil_fn.indexer import reader
 from vigil_fn.indexer.compact import DEFAULT_SEGMENT_BYTES, close_day, compact_day
@@ -155,7 +155,7 @@ def verify(bucket: oss2.Bucket, device: str | None, since: date | None) -> dict[
 def require_device(bucket: oss2.Bucket, device: str) -> None:
     """A device the registry knows, or one whose recordings are still there (removed devices keep
     them); anything else is a typo that must not pass as "index is fine"."""
-    from vigil_fn.devices import Registry
+    from vigil_fn.core.devices import Registry
 
     validate_device_id(device)
     if Registry(bucket).get(device) is not None:

@@ -17,8 +17,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from vigil_fn.policy import parity_policy, validate_bucket, validate_policy_document
-from vigil_fn.sts_client import StsClient
+from vigil_fn.core.sts import StsClient
+from vigil_fn.token.policy import parity_policy, validate_bucket, validate_policy_document
 
 from .settings import OpsSettings
 

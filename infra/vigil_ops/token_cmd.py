@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from vigil_fn.sts_client import StsUnavailable
+from vigil_fn.core.sts import StsUnavailable
 
 from .parity import MAX_EXPIRATION, MIN_EXPIRATION, get_token, get_token_from_policy
 from .settings import OpsSettings, SettingsError, not_answering

@@ -15,7 +15,7 @@ from typing import Any
 
 import oss2
 from vigil_camera.keys import index_key, parse_clip_key, summary_key
-from vigil_fn.events import OssEventRecord
+from vigil_fn.core.events import OssEventRecord
 from vigil_fn.indexer.log import Clip, encode_entry, fold, read_entries
 from vigil_fn.indexer.media.mp4 import probe_mp4
 from vigil_fn.indexer.media.ts import probe_ts

@@ -18,7 +18,7 @@ import pytest
 import requests
 from vigil_camera.keys import clip_key, day_prefix, index_key
 from vigil_fn.api.users import UserStore
-from vigil_fn.devices import DeviceRecord, Registry
+from vigil_fn.core.devices import DeviceRecord, Registry
 from vigil_fn.indexer.log import encode_entry
 
 pytestmark = pytest.mark.bench

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from vigil_fn.api import index_view
 from vigil_fn.api.times import month_days
-from vigil_fn.devices import DeviceRecord, Registry
+from vigil_fn.core.devices import DeviceRecord, Registry
 from vigil_fn.indexer import reader
 
 from .test_api_bench import N, write_day

@@ -25,7 +25,7 @@ from vigil_camera.credentials import TokenProvider
 from vigil_camera.ossclient import DeviceOss
 from vigil_camera.protocol import device_secret
 from vigil_camera.upload import ClipUploader
-from vigil_fn.devices import DeviceRecord, Registry
+from vigil_fn.core.devices import DeviceRecord, Registry
 
 pytestmark = pytest.mark.bench
 MB = 1_000_000

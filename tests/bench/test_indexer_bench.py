@@ -27,7 +27,7 @@ import fc2
 import oss2
 import pytest
 from vigil_camera.keys import clip_key, day_prefix, index_key, index_month_key, index_segments_key, index_sums_key
-from vigil_fn.events import OssEventRecord
+from vigil_fn.core.events import OssEventRecord
 from vigil_fn.indexer import health, reader
 from vigil_fn.indexer.compact import close_day, segments_of
 from vigil_fn.indexer.log import POSITIONS, encode_entry

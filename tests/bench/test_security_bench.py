@@ -10,7 +10,7 @@ from typing import Any
 
 import oss2
 import pytest
-from vigil_fn.revocation import RevocationFull, Revoker
+from vigil_fn.core.revocation import RevocationFull, Revoker
 
 pytestmark = pytest.mark.bench
 N = 300

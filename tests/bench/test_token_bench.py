@@ -29,9 +29,9 @@ import oss2
 import pytest
 import requests
 from vigil_camera import protocol
-from vigil_fn.devices import DeviceRecord, Registry
-from vigil_fn.policy import device_upload_policy
-from vigil_fn.sts_client import StsClient
+from vigil_fn.core.devices import DeviceRecord, Registry
+from vigil_fn.core.sts import StsClient
+from vigil_fn.token.policy import device_upload_policy
 
 pytestmark = pytest.mark.bench
 

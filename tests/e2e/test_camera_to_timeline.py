@@ -17,7 +17,7 @@ import oss2
 import pytest
 from vigil_camera.keys import parse_clip_key
 from vigil_camera.protocol import device_secret
-from vigil_fn.devices import DeviceRecord, Registry
+from vigil_fn.core.devices import DeviceRecord, Registry
 from vigil_fn.indexer import reader
 
 pytestmark = pytest.mark.e2e

@@ -18,25 +18,17 @@ import oss2
 import pydantic_core
 from pydantic import BaseModel
 
-from ..config import ApiSettings, Settings
-from ..devices import RegistryError
-from ..http import ApiError, HttpEvent, Response, json_response
-from ..logging import get_logger, setup
-from ..sts_client import StsUnavailable
-from . import (  # issue 11
-    routes_admin,
-    routes_auth,
-    routes_cameras,
-    routes_exports,
-    routes_live,
-    routes_manage,
-    routes_playback,
-    web,
-)
+from ..core.config import ApiSettings, Settings
+from ..core.devices import RegistryError
+from ..core.http import ApiError, HttpEvent, Response, json_response
+from ..core.logging import get_logger, setup
+from ..core.sts import StsUnavailable
+from . import web
 from .app_support import secure_cookie
 from .models import Health
 from .openapi import API_VERSION, build_openapi
 from .router import Call, Route, RouteTable, Trusted, parse_body, parse_model
+from .routes import MODULES as ROUTE_MODULES
 from .services import ServiceCache, Services
 from .sessions import COOKIE_NAME, SessionError, clear_cookie, read_cookie, set_cookie
 from .users import UserError
@@ -51,8 +43,7 @@ _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 def build_routes() -> RouteTable:
     table = RouteTable()
-    for module in (routes_auth, routes_cameras, routes_playback, routes_manage, routes_admin,
-                   routes_exports, routes_live):
+    for module in ROUTE_MODULES:
         module.register(table)
     return table
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from vigil_camera.protocol import validate_device_id
 
-from ..config import ApiSettings
-from ..http import ApiError, HttpEvent
-from ..logging import get_logger
+from ..core.config import ApiSettings
+from ..core.http import ApiError, HttpEvent
+from ..core.logging import get_logger
 from .router import Call
 
 log = get_logger("vigil.api")

@@ -16,7 +16,7 @@ from datetime import date
 import oss2
 from vigil_camera.keys import SYSTEM
 
-from ..logging import get_logger
+from ..core.logging import get_logger
 from .models import AuditEntry
 from .times import day_of
 

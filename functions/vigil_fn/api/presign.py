@@ -21,7 +21,7 @@ from typing import Any
 
 import oss2
 
-from ..sts_client import IssuedCredentials
+from ..core.sts import IssuedCredentials
 
 MAX_URL_TTL = 900
 MIN_URL_TTL = 60

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from ..http import ApiError, HttpEvent
+from ..core.http import ApiError, HttpEvent
 
 Auth = Literal["public", "user", "admin"]
 _PARAM_RE = re.compile(r"\{([a-z_]+)\}")

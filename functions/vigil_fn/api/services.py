@@ -11,12 +11,12 @@ from typing import Any
 
 import oss2
 
-from ..clients import FunctionCredentials, oss_bucket
-from ..config import ApiSettings, Settings
-from ..devices import Registry
-from ..http import ApiError
-from ..ratelimit import RateLimiter
-from ..sts_client import IssuedCredentials, cached_client
+from ..core.clients import FunctionCredentials, oss_bucket
+from ..core.config import ApiSettings, Settings
+from ..core.devices import Registry
+from ..core.http import ApiError
+from ..core.ratelimit import RateLimiter
+from ..core.sts import IssuedCredentials, cached_client
 from .audit import AuditLog
 from .presign import UrlSigner
 from .sessions import SessionSigner

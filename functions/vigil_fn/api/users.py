@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from vigil_camera.keys import SYSTEM
 from vigil_camera.protocol import validate_device_id
 
-from ..nonces import put_new
+from ..core.nonces import put_new
 
 USERS_PREFIX = f"{SYSTEM}users/"
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")

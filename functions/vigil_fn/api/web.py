@@ -12,7 +12,7 @@ import mimetypes
 from pathlib import Path
 from urllib.parse import unquote
 
-from ..http import ApiError, Response
+from ..core.http import ApiError, Response
 
 # hls.js's transmuxer worker is a same-origin file (web/src/player/hls-worker.ts), so workers need
 # only 'self' — never blob:, which would let any script that builds a blob start a worker

@@ -10,8 +10,8 @@ import json
 
 import fc2
 
-from ..clients import FunctionCredentials
-from ..config import ExportSettings
+from ..core.clients import FunctionCredentials
+from ..core.config import ExportSettings
 
 
 def start_export(settings: ExportSettings, creds: FunctionCredentials, user: str, job_id: str) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import oss2
 from vigil_camera.keys import validate_device_id
 
-from ..config import ExportSettings
+from ..core.config import ExportSettings
 
 EXPORTS = "exports/"
 PINNED = "exports-pinned/"   # outside the expiring `exports/` prefix: kept until deleted

@@ -15,7 +15,7 @@ from typing import Any
 
 import oss2
 
-from ..config import ExportSettings
+from ..core.config import ExportSettings
 from ..indexer.reader import timeline
 from .jobs import ExportJob, JobError, JobStore, video_key
 from .remux import NOTHING_RECORDED, Gap, RemuxError, SourceClip, Stream, iso, remux

@@ -23,7 +23,7 @@ from typing import Any
 import oss2
 from vigil_camera.keys import index_key, parse_clip_key
 
-from ..events import OssEventRecord
+from ..core.events import OssEventRecord
 from . import health
 from .compact import DEFAULT_SEGMENT_BYTES, compact_segment, open_day, segment_due
 from .log import Appended, append_entry

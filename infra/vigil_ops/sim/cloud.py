@@ -8,9 +8,9 @@ import math
 from dataclasses import dataclass
 
 from vigil_camera.credentials import _retry_after
-from vigil_fn.http import ApiError
-from vigil_fn.ratelimit import StsBudget
-from vigil_fn.token_service import shed_early, sts_unavailable, take_sts_slot
+from vigil_fn.core.http import ApiError
+from vigil_fn.core.ratelimit import StsBudget
+from vigil_fn.token.service import shed_early, sts_unavailable, take_sts_slot
 
 
 class Sts:

@@ -19,7 +19,7 @@ import oss2
 from vigil_camera.keys import parse_clip_key
 from vigil_camera.media import render_glyphs
 from vigil_camera.protocol import device_secret
-from vigil_fn.devices import DeviceRecord, Registry
+from vigil_fn.core.devices import DeviceRecord, Registry
 
 CHROMIUM = os.environ.get("VIGIL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

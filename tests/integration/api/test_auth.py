@@ -10,7 +10,7 @@ from typing import Any
 import requests
 from vigil_fn.api.sessions import SessionSigner
 from vigil_fn.api.users import UserStore
-from vigil_fn.ratelimit import slot_key
+from vigil_fn.core.ratelimit import slot_key
 
 
 def test_login_me_logout(make_user: Callable[..., Any], client: Callable[..., Any]) -> None:

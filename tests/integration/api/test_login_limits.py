@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from vigil_fn.api.services import Services
-from vigil_fn.http import ApiError
-from vigil_fn.ratelimit import RateLimiter
+from vigil_fn.core.http import ApiError
+from vigil_fn.core.ratelimit import RateLimiter
 
 
 def test_per_client_limit_counts_attempts_across_user_names(cloud: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import oss2
 import pytest
 import requests
-from vigil_fn.sts_client import StsClient, StsUnavailable
+from vigil_fn.core.sts import StsClient, StsUnavailable
 
 
 def session_of(cloud: Any, role: str) -> StsClient:

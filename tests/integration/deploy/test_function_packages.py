@@ -99,7 +99,7 @@ def test_the_export_layer_adds_pyav_from_the_layer(packaged_cloud: Any, built: A
 
 
 def test_each_function_imports_and_serves_from_its_package(packaged_cloud: Any) -> None:
-    # token: the handler (vigil_fn.token_service, oss2, the STS SDK, pydantic) loads and answers in its own shape
+    # token: the handler (vigil_fn.token.service, oss2, the STS SDK, pydantic) loads and answers in its own shape
     req = urllib.request.Request(packaged_cloud.functions["vigil-token"] + "/v1/token", method="GET")
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(req, timeout=30)  # noqa: S310 - loopback function URL

@@ -18,7 +18,7 @@ from vigil_camera.ossclient import DeviceOss
 from vigil_camera.protocol import device_secret
 from vigil_camera.spool import Spool
 from vigil_camera.upload import ClipUploader
-from vigil_fn.devices import DeviceRecord, Registry
+from vigil_fn.core.devices import DeviceRecord, Registry
 
 _counter = itertools.count()
 

@@ -265,7 +265,7 @@ def test_kill_9_mid_part_then_resume_uploads_each_clip_once(dc_device, dc_proxy,
 
 
 def test_disabled_device_upload_stops_with_clear_error(dc_device, cloud, tmp_path):
-    from vigil_fn.devices import Registry
+    from vigil_fn.core.devices import Registry
 
     Registry(cloud.bucket()).update(dc_device.device_id, status="disabled")
     spool = Spool(tmp_path / "spool")

@@ -16,8 +16,8 @@ from typing import Any
 import av
 import oss2
 import pytest
-from vigil_fn.clients import FunctionCredentials
-from vigil_fn.config import ExportSettings
+from vigil_fn.core.clients import FunctionCredentials
+from vigil_fn.core.config import ExportSettings
 from vigil_fn.export.invoke import start_export
 from vigil_fn.export.jobs import JobStore, video_key
 from vigil_fn.export.moov import iter_boxes
@@ -99,7 +99,7 @@ def test_export_role_cannot_touch_other_prefixes(cloud: Any) -> None:
 CHILD = textwrap.dedent("""
     import sys, time
     import oss2
-    from vigil_fn.config import ExportSettings
+    from vigil_fn.core.config import ExportSettings
     from vigil_fn.export.service import run_job
     from vigil_fn.export.source import OssSource
     endpoint, ak, secret, bucket_name, user, job_id, stop_after = sys.argv[1:]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import oss2
 import pytest
-from vigil_fn.config import ExportSettings
+from vigil_fn.core.config import ExportSettings
 from vigil_fn.export.jobs import JobStore, video_key
 from vigil_ops.bucket_setup import BucketSettings, apply_bucket_setup
 

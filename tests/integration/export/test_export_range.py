@@ -17,7 +17,7 @@ from typing import Any
 import av
 import oss2
 import pytest
-from vigil_fn.config import ExportSettings
+from vigil_fn.core.config import ExportSettings
 from vigil_fn.export.jobs import ExportJob, JobStore, video_key
 from vigil_fn.export.service import run_job
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from vigil_camera.protocol import device_secret
-from vigil_fn.devices import DeviceRecord, Registry
+from vigil_fn.core.devices import DeviceRecord, Registry
 
 pytestmark = pytest.mark.integration
 

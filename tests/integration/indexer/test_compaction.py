@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from vigil_camera.keys import clip_key, index_key, index_segments_key
-from vigil_fn.events import OssEventRecord
+from vigil_fn.core.events import OssEventRecord
 from vigil_fn.indexer import reader
 from vigil_fn.indexer.compact import close_day, compact_segment, load_day, segment_due
 from vigil_fn.indexer.log import append_entry, fold, read_entries

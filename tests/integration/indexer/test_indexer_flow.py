@@ -13,7 +13,7 @@ from typing import Any
 import oss2
 import pytest
 from vigil_camera.keys import clip_key, device_health_key, index_key
-from vigil_fn.events import OssEventRecord
+from vigil_fn.core.events import OssEventRecord
 from vigil_fn.indexer import reader
 from vigil_fn.indexer.log import read_entries
 from vigil_fn.indexer.service import Options, index_record

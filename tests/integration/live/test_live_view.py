@@ -23,8 +23,8 @@ from vigil_camera.liveview import LiveView, Playlist, Segment
 from vigil_camera.media import simulate
 from vigil_camera.ossclient import DeviceOss
 from vigil_camera.protocol import device_secret
-from vigil_fn.devices import DeviceRecord, Registry
-from vigil_fn.liveview import LiveNotReady, WatchSignal, live_playlist
+from vigil_fn.core.devices import DeviceRecord, Registry
+from vigil_fn.core.liveview import LiveNotReady, WatchSignal, live_playlist
 
 from tests.waiting import wait_for as _wait_for
 

@@ -28,7 +28,7 @@ class Cameras:
     """Provision cameras and get their tokens through the token function, like firmware does."""
 
     def __init__(self, cloud: Any) -> None:
-        from vigil_fn.devices import Registry
+        from vigil_fn.core.devices import Registry
 
         self.cloud = cloud
         self.base = next(str(cloud.functions[n]).rstrip("/") for n in ("token", "vigil-token")
@@ -37,7 +37,7 @@ class Cameras:
         self.http = requests.Session()
 
     def provision(self, prefix: str = "sec") -> Camera:
-        from vigil_fn.devices import DeviceRecord
+        from vigil_fn.core.devices import DeviceRecord
 
         device_id = f"{prefix}-{secrets.token_hex(4)}"
         record = self.registry.create(DeviceRecord(device_id))

@@ -17,7 +17,7 @@ import oss2
 import pytest
 from vigil_camera import protocol
 from vigil_camera.keys import parse_clip_key
-from vigil_fn.events import parse_oss_event
+from vigil_fn.core.events import parse_oss_event
 
 from tests.waiting import wait_for as wait_until
 

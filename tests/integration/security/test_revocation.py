@@ -14,8 +14,8 @@ from typing import Any
 
 import oss2
 import pytest
-from vigil_fn.devices import Registry
-from vigil_fn.revocation import MAX_POLICY_BYTES, RevocationError, RevocationFull, Revoker
+from vigil_fn.core.devices import Registry
+from vigil_fn.core.revocation import MAX_POLICY_BYTES, RevocationError, RevocationFull, Revoker
 
 from tests.waiting import wait_for as wait_until
 

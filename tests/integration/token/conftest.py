@@ -14,7 +14,7 @@ import oss2
 import pytest
 import requests
 from vigil_camera import protocol
-from vigil_fn.devices import DeviceRecord, Registry
+from vigil_fn.core.devices import DeviceRecord, Registry
 
 TOKEN_FUNCTION_NAMES = ("token", "vigil-token")
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import oss2
 import pytest
-from vigil_fn.nonces import NonceStore
-from vigil_fn.ratelimit import RateLimiter
+from vigil_fn.core.nonces import NonceStore
+from vigil_fn.core.ratelimit import RateLimiter
 
 pytestmark = pytest.mark.integration
 

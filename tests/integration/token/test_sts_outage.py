@@ -13,7 +13,7 @@ import oss2
 import pytest
 import requests
 from vigil_camera import protocol
-from vigil_fn.devices import DeviceRecord, Registry
+from vigil_fn.core.devices import DeviceRecord, Registry
 
 pytestmark = pytest.mark.integration
 

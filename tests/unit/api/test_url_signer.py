@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from vigil_fn.api.presign import UrlSigner
-from vigil_fn.sts_client import IssuedCredentials
+from vigil_fn.core.sts import IssuedCredentials
 
 pytestmark = pytest.mark.unit
 NOW = 1_800_000_000.0

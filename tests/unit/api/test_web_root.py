@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from vigil_fn.api.app import ApiFunction
-from vigil_fn.config import ApiSettings, Settings
+from vigil_fn.core.config import ApiSettings, Settings
 
 pytestmark = pytest.mark.unit
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vigil_fn.api.app import build_routes
 from vigil_fn.api.openapi import build_openapi
-from vigil_fn.api.routes_exports import ExportCreate, ExportOut, ExportPin
+from vigil_fn.api.routes.exports import ExportCreate, ExportOut, ExportPin
 from vigil_fn.export.jobs import ExportJob
 
 NEW = ("covered_start", "covered_end", "start_lead_ms")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from vigil_fn.devices import DeviceRecord, RegistryError
+from vigil_fn.core.devices import DeviceRecord, RegistryError
 
 pytestmark = pytest.mark.unit
 

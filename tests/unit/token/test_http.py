@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from openapi_spec_validator import validate
-from vigil_fn.config import Settings
-from vigil_fn.http import ApiError, HttpEvent, Router, json_response
-from vigil_fn.token_service import OPENAPI_FILE, TokenFunction, parse_ttl
+from vigil_fn.core.config import Settings
+from vigil_fn.core.http import ApiError, HttpEvent, Router, json_response
+from vigil_fn.token.service import OPENAPI_FILE, TokenFunction, parse_ttl
 
 pytestmark = pytest.mark.unit
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from vigil_fn import policy
+from vigil_fn.token import policy
 
 pytestmark = pytest.mark.unit
 
@@ -18,7 +18,7 @@ buckets = st.from_regex(r"\A[a-z0-9][a-z0-9-]{1,61}[a-z0-9]\Z")
 @given(device_id=valid_ids, bucket=buckets)
 def test_device_policy_resources_only_inside_own_prefixes(device_id: str, bucket: str) -> None:
     doc = policy.device_upload_policy(bucket, device_id)
-    text = policy.dump(doc)
+    text = policy.policy_json(doc)
     assert json.loads(text) == doc  # valid JSON, round-trips
     (statement,) = doc["Statement"]
     assert statement["Effect"] == "Allow"
@@ -99,7 +99,7 @@ def test_parity_policy_is_always_valid_json_with_the_path_verbatim(path: str) ->
     except ValueError:
         assert any(seg in (".", "..") for seg in path[1:].split("/"))
         return
-    assert json.loads(policy.dump(doc)) == doc
+    assert json.loads(policy.policy_json(doc)) == doc
     assert doc["Statement"][0]["Resource"] == [f"acs:oss:*:*:vigil-local{path}"]
     assert doc["Statement"][1]["Condition"]["StringLike"]["oss:Prefix"] == [path[1:]]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from vigil_fn.revocation import new_epoch, session_name
+from vigil_fn.core.revocation import new_epoch, session_name
 
 STS_NAME = re.compile(r"[a-zA-Z0-9.@\-_]{2,64}")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from vigil_fn import safejson
+from vigil_fn.core import safejson
 
 
 def test_depth_ignores_brackets_inside_strings() -> None:

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from vigil_camera import protocol
-from vigil_fn.http import ApiError, HttpEvent
-from vigil_fn.token_service import check_timestamp, read_device_id, read_signed_request
+from vigil_fn.core.http import ApiError, HttpEvent
+from vigil_fn.token.service import check_timestamp, read_device_id, read_signed_request
 
 pytestmark = pytest.mark.unit
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from vigil_fn.config import Settings
-from vigil_fn.ratelimit import StsBudget
+from vigil_fn.core.config import Settings
+from vigil_fn.core.ratelimit import StsBudget
 
 pytestmark = pytest.mark.unit
 

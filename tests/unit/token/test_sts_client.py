@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from vigil_fn.sts_client import StsClient, StsUnavailable, split_endpoint
+from vigil_fn.core.sts import StsClient, StsUnavailable, split_endpoint
 
 pytestmark = pytest.mark.unit
 

@@ -17,7 +17,7 @@ the document, 4095 bytes for one statement.
 Evaluation (`combine`): an explicit Deny in the bucket policy or in RAM wins; otherwise an Allow
 from either grants. So a bucket policy can open the bucket to a principal it names, and a Deny
 naming an STS session shuts that session out at once, whatever its RAM policies say — the
-revocation Vigil builds on (`functions/vigil_fn/revocation.py`).
+revocation Vigil builds on (`functions/vigil_fn/core/revocation.py`).
 
 Not modelled: the bucket-owner exception (real OSS does not apply a `"*"` statement without a
 Condition to the owner account itself; localcloud has no root identity, only RAM users and

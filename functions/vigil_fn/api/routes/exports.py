@@ -11,15 +11,15 @@ from urllib.parse import quote
 
 from pydantic import Field
 
-from ..clients import FunctionCredentials
-from ..config import ExportSettings
-from ..export.invoke import start_export
-from ..export.jobs import ExportJob, JobError, JobStore
-from ..http import ApiError
-from ..logging import get_logger
-from .app_support import audit, require_camera
-from .models import CameraId, Instant, Ms, Request, Response
-from .router import Call, Route, RouteTable
+from ...core.clients import FunctionCredentials
+from ...core.config import ExportSettings
+from ...core.http import ApiError
+from ...core.logging import get_logger
+from ...export.invoke import start_export
+from ...export.jobs import ExportJob, JobError, JobStore
+from ..app_support import audit, require_camera
+from ..models import CameraId, Instant, Ms, Request, Response
+from ..router import Call, Route, RouteTable
 
 log = get_logger("vigil.api.exports")
 _SETTINGS: list[ExportSettings] = []

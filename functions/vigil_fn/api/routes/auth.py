@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..http import ApiError
-from .app_support import audit, client_of, secure
-from .models import LoginRequest, Session, UserOut
-from .router import Call, Route, RouteTable
-from .sessions import clear_cookie, set_cookie
-from .users import verify_password
+from ...core.http import ApiError
+from ..app_support import audit, client_of, secure
+from ..models import LoginRequest, Session, UserOut
+from ..router import Call, Route, RouteTable
+from ..sessions import clear_cookie, set_cookie
+from ..users import verify_password
 
 
 def login(call: Call) -> Session:

@@ -1,12 +1,12 @@
-"""Admin routes: cameras (through `vigil_fn.device_admin`, the code `vigil devices` runs), users, audit."""
+"""Admin routes: cameras (through `vigil_fn.core.device_admin`, the code `vigil devices` runs), users, audit."""
 
 from __future__ import annotations
 
-from .. import device_admin
-from ..devices import DeviceRecord
-from ..http import ApiError
-from .app_support import audit, camera_param
-from .models import (
+from ...core import device_admin
+from ...core.devices import DeviceRecord
+from ...core.http import ApiError
+from ..app_support import audit, camera_param
+from ..models import (
     AuditPage,
     CameraConfig,
     CameraCreate,
@@ -17,10 +17,10 @@ from .models import (
     UserOut,
     UserPatch,
 )
-from .queries import AuditQuery
-from .router import Call, Handler, Route, RouteTable
-from .routes_cameras import camera_doc
-from .users import validate_name
+from ..queries import AuditQuery
+from ..router import Call, Handler, Route, RouteTable
+from ..users import validate_name
+from .cameras import camera_doc
 
 
 def _require_master_key(call: Call) -> None:

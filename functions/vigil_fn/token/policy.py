@@ -14,12 +14,13 @@ Two builders:
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from vigil_camera.keys import live_prefix, videos_prefix
 from vigil_camera.protocol import validate_device_id
+
+from ..core.sts import policy_json
 
 VERSION = "1"
 DEVICE_UPLOAD_ACTIONS = ("oss:PutObject", "oss:AbortMultipartUpload", "oss:ListParts")
@@ -135,11 +136,6 @@ def validate_policy_document(doc: object) -> dict[str, Any]:
                 continue
             if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
                 raise ValueError(f"Statement[{i}].{key} must be a string or a non-empty list of strings")
-    if len(dump(doc)) > MAX_POLICY_BYTES:
+    if len(policy_json(doc)) > MAX_POLICY_BYTES:
         raise ValueError(f"the policy is longer than {MAX_POLICY_BYTES} bytes")
     return doc
-
-
-def dump(doc: dict[str, Any]) -> str:
-    """Compact JSON, as it goes into the STS `Policy` parameter."""
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=True)

@@ -7,14 +7,14 @@ from urllib.parse import quote
 
 from vigil_camera.keys import parse_clip_key
 
-from ..http import ApiError
-from . import index_view, playlist
-from .app_support import camera_param, require_camera
-from .models import DirectClip, DownloadLink, Playback, PlaylistRef
-from .queries import KeyQuery, TimeRange
-from .router import Call, Route, RouteTable
-from .routes_cameras import check_span
-from .vod import TS_TYPE, VodError, build_vod
+from ...core.http import ApiError
+from .. import index_view, playlist
+from ..app_support import camera_param, require_camera
+from ..models import DirectClip, DownloadLink, Playback, PlaylistRef
+from ..queries import KeyQuery, TimeRange
+from ..router import Call, Route, RouteTable
+from ..vod import TS_TYPE, VodError, build_vod
+from .cameras import check_span
 
 MAX_PLAYBACK_MS = 24 * 3600 * 1000
 MP4_TYPE = "video/mp4"

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..http import ApiError
-from ..liveview import LiveNotReady, WatchSignal, live_playlist
-from .app_support import camera_param
-from .models import Response
-from .router import Call, Route, RouteTable
-from .routes_exports import settings
+from ...core.http import ApiError
+from ...core.liveview import LiveNotReady, WatchSignal, live_playlist
+from ..app_support import camera_param
+from ..models import Response
+from ..router import Call, Route, RouteTable
+from .exports import settings
 
 CONTENT_TYPE = "application/vnd.apple.mpegurl"
 _SIGNAL: list[WatchSignal] = []

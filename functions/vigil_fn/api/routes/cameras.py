@@ -5,14 +5,14 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..devices import DeviceRecord
-from ..http import ApiError
-from . import index_view
-from .app_support import camera_param
-from .models import CalendarDay, Camera, CameraDetail, CameraList, Timeline, ZonedCalendar
-from .queries import CalendarQuery, TimelineQuery
-from .router import Call, Route, RouteTable, Trusted
-from .services import Services
+from ...core.devices import DeviceRecord
+from ...core.http import ApiError
+from .. import index_view
+from ..app_support import camera_param
+from ..models import CalendarDay, Camera, CameraDetail, CameraList, Timeline, ZonedCalendar
+from ..queries import CalendarQuery, TimelineQuery
+from ..router import Call, Route, RouteTable, Trusted
+from ..services import Services
 
 MAX_CLIP_ITEMS = 70_000  # 7 days of 10 s clips is 60,480 (~14 MB of JSON, ~0.8 MB gzipped; FC allows 32 MB)
 

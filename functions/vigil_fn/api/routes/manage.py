@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from ..http import ApiError
-from . import index_view, retention
-from .app_support import audit, camera_param
-from .models import Deleted, RangeDelete, Retention, RetentionOut
-from .queries import KeyQuery
-from .router import Call, Route, RouteTable
-from .routes_cameras import check_span
-from .routes_playback import parse_key
-from .times import iso
+from ...core.http import ApiError
+from .. import index_view, retention
+from ..app_support import audit, camera_param
+from ..models import Deleted, RangeDelete, Retention, RetentionOut
+from ..queries import KeyQuery
+from ..router import Call, Route, RouteTable
+from ..times import iso
+from .cameras import check_span
+from .playback import parse_key
 
 BATCH = 1000
 

@@ -34,22 +34,22 @@ import oss2
 from vigil_camera import protocol
 from vigil_camera.keys import live_prefix, videos_prefix
 
-from .clients import FunctionCredentials, oss_bucket
-from .config import Settings
-from .devices import Registry, RegistryError
-from .http import ApiError, HttpEvent, Response, Router, bad_request, json_response
-from .logging import get_logger, setup
-from .nonces import NonceStore
+from ..core.clients import FunctionCredentials, oss_bucket
+from ..core.config import Settings
+from ..core.devices import Registry, RegistryError
+from ..core.http import ApiError, HttpEvent, Response, Router, bad_request, json_response
+from ..core.logging import get_logger, setup
+from ..core.nonces import NonceStore
+from ..core.ratelimit import Admission, RateLimiter, StsBudget
+from ..core.sts import IssuedCredentials, StsUnavailable, cached_client
 from .policy import device_upload_policy
-from .ratelimit import Admission, RateLimiter, StsBudget
-from .sts_client import IssuedCredentials, StsUnavailable, cached_client
 
 log = get_logger("vigil.token")
 
 TOKEN_PATH = "/v1/token"  # noqa: S105 - a URL path, not a password
 MAX_BODY_BYTES = 4096
 MIN_TTL = 900
-OPENAPI_FILE = Path(__file__).resolve().parent / "openapi" / "token.json"
+OPENAPI_FILE = Path(__file__).resolve().parent / "openapi.json"
 _TIMESTAMP_RE = re.compile(r"[0-9]{1,12}")
 _UNAUTHORIZED = {"WWW-Authenticate": protocol.AUTH_SCHEME}
 STS_RETRY_AFTER = 5  # seconds a device is told to wait when STS itself refused

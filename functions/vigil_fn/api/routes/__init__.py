@@ -1,0 +1,8 @@
+"""The api function's routes, one module per area; each module's `register(table)` adds its routes.
+
+A new area is a new module here and one entry in `MODULES`.
+"""
+
+from . import admin, auth, cameras, exports, live, manage, playback
+
+MODULES = (auth, cameras, playback, manage, admin, exports, live)

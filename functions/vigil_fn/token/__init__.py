@@ -1,0 +1,1 @@
+"""The token function (the app server): a device asks, a least-privilege STS token answers."""
