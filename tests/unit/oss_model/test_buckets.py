@@ -43,9 +43,9 @@ def test_bucket_with_upload_is_not_empty(ossm) -> None:
     from localcloud.oss.model.types import ObjectHeaders
 
     ossm.store.create_bucket("abc")
-    up = ossm.store.initiate_multipart("abc", "k", ObjectHeaders())
+    up = ossm.store.initiate_multipart("abc", "k", headers=ObjectHeaders())
     assert _err(ossm.store.delete_bucket, "abc").code == "BucketNotEmpty"
-    ossm.store.abort_multipart("abc", "k", up.upload_id)
+    ossm.store.abort_multipart("abc", "k", upload_id=up.upload_id)
     ossm.store.delete_bucket("abc")
 
 

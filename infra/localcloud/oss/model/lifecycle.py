@@ -16,6 +16,8 @@ time up to the next midnight (UTC+8) before counting days. `created_before_date`
 whose last_modified is before that instant (UTC). AbortMultipartUpload uses the upload's
 initiation time the same way. An expiration is a delete, with the event
 `ObjectRemoved:DeleteObject` (real OSS reports lifecycle deletions under that name too).
+
+`sweep` applies the enabled rules of every bucket (the store runs it on a timer).
 """
 
 from __future__ import annotations
@@ -23,9 +25,15 @@ from __future__ import annotations
 import calendar
 import re
 import uuid
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from ..errors import OSSError
+from . import events
+from .types import Caller, ObjectInfo
+
+if TYPE_CHECKING:
+    from .writer import BucketState, Writer
 
 MAX_RULES = 1000
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z?)?$")
@@ -258,3 +266,54 @@ def active_rules(config: dict[str, Any] | None) -> list[dict[str, Any]]:
     if not config:
         return []
     return [r for r in config.get("rules", []) if r.get("status") == "Enabled"]
+
+
+# -- the sweep ---------------------------------------------------------------------------------
+_SWEEPER = Caller(principal_id="lifecycle")
+
+
+def sweep(w: Writer, buckets: Iterable[BucketState], now: float) -> int:
+    """Apply every bucket's enabled rules at `now` -> objects expired or transitioned + uploads
+    aborted. Expirations emit ObjectRemoved:DeleteObject (principal "lifecycle"); transitions
+    change the storage class in place (data, ETag and Last-Modified stay)."""
+    done = 0
+    for b in buckets:
+        for rule in active_rules(b.configs.get("lifecycle")):
+            done += sum(_apply_to_object(w, b, rule, info, now) for info in b.index.snapshot(rule["prefix"]))
+            done += _abort_uploads(b, rule, now)
+    return done
+
+
+def _apply_to_object(w: Writer, b: BucketState, rule: dict[str, Any], info: ObjectInfo, now: float) -> int:
+    """1 when `rule` expired or transitioned `info`, else 0."""
+    if not matches(rule, info.key, info.size, info.tags):
+        return 0
+    expiration = rule.get("expiration")
+    if expiration and is_due(expiration, info.last_modified, now):
+        def still_due(cur: ObjectInfo) -> bool:  # re-checked under the key lock
+            return is_due(expiration, cur.last_modified, now) and matches(rule, cur.key, cur.size, cur.tags)
+        gone = w.delete(b, info.key, caller=_SWEEPER, event_name=events.LIFECYCLE_EXPIRE, only_if=still_due)
+        return int(gone is not None)
+    target = due_transition(rule, info.storage_class, info.last_modified, now)
+    if target is None or info.object_type == "Symlink":
+        return 0
+    try:
+        w.update(b, info.key, {"storage_class": target})
+    except OSSError:
+        return 0  # deleted meanwhile
+    return 1
+
+
+def _abort_uploads(b: BucketState, rule: dict[str, Any], now: float) -> int:
+    action = rule.get("abort_multipart_upload")
+    if not action:
+        return 0
+    done = 0
+    for up in b.uploads.all():
+        if up.key.startswith(rule["prefix"]) and is_due(action, up.initiated, now):
+            try:
+                b.uploads.abort(up.key, up.upload_id)
+                done += 1
+            except OSSError:
+                pass  # completed or aborted meanwhile
+    return done

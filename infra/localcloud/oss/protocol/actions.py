@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from localcloud.oss.errors import OSSError
+from localcloud.oss.model.names import validate_key
 from localcloud.oss.protocol import subresources
-from localcloud.oss.protocol.routing import Route, decode_component, validate_key
+from localcloud.oss.protocol.routing import Route, decode_component
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote
 
-from localcloud.oss.errors import OSSError, invalid_argument, no_such_key
+from localcloud.oss.errors import InvalidArgument, NoSuchKey, OSSError, PreconditionFailed
 from localcloud.oss.model import configs, tags
 from localcloud.oss.model.types import ObjectInfo
 from localcloud.oss.protocol import actions, objectio, xml
@@ -28,12 +28,12 @@ def storage_class(value: str, header: str = "x-oss-storage-class") -> str:
     for known in STORAGE_CLASSES:
         if value.lower() == known.lower():
             return known
-    raise invalid_argument("Invalid storage class.", header, value)
+    raise InvalidArgument("Invalid storage class.", header, value)
 
 
 def object_acl(value: str, header: str = "x-oss-object-acl") -> str:
     if value not in OBJECT_ACLS:
-        raise invalid_argument("no such object access control exists", header, value)
+        raise InvalidArgument("no such object access control exists", header, value)
     return value
 
 
@@ -57,7 +57,7 @@ def copy_attrs(call: Call) -> dict[str, Any]:
     out = write_attrs(call)
     directive = call.req.header("x-oss-tagging-directive", "Copy").lower()
     if directive not in ("copy", "replace"):
-        raise invalid_argument("x-oss-tagging-directive must be Copy or Replace.", "x-oss-tagging-directive",
+        raise InvalidArgument("x-oss-tagging-directive must be Copy or Replace.", "x-oss-tagging-directive",
                                directive)
     if directive == "copy":
         out.pop("tags", None)
@@ -195,7 +195,7 @@ def restore_object(call: Call) -> Response:
     if body.strip():
         raw = xml.text(xml.parse(body, "RestoreRequest"), "Days", "1") or "1"
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_RESTORE_DAYS:
-            raise invalid_argument("Days must be an integer between 1 and 365.", "Days", raw)
+            raise InvalidArgument("Days must be an integer between 1 and 365.", "Days", raw)
         days = int(raw)
     now = call.clock.now()
     already = info.restored_until > now
@@ -208,12 +208,13 @@ def restore_object(call: Call) -> Response:
 def put_symlink(call: Call) -> Response:
     raw = call.req.header("x-oss-symlink-target")
     if not raw:
-        raise invalid_argument("x-oss-symlink-target is required.", "x-oss-symlink-target", raw)
+        raise InvalidArgument("x-oss-symlink-target is required.", "x-oss-symlink-target", raw)
     target = unquote(raw)
     attrs = write_attrs(call)
-    info = call.store.put_symlink(call.bucket, call.key, target, objectio.object_headers(call.req.headers),
-                                  call.req.header("x-oss-forbid-overwrite").lower() == "true", attrs=attrs,
-                                  **call.writer)
+    info = call.store.put_symlink(call.bucket, call.key, target=target,
+                                  headers=objectio.object_headers(call.req.headers),
+                                  forbid_overwrite=call.req.header("x-oss-forbid-overwrite").lower() == "true",
+                                  attrs=attrs, caller=call.caller)
     return Response(200, {"ETag": f'"{info.etag}"'})
 
 
@@ -274,7 +275,7 @@ def upload_part_copy(call: Call) -> Response:
     src_bucket, src_key = actions.parse_copy_source(call.req.header("x-oss-copy-source"))
     raw = call.req.params.get("partNumber", "")
     if not raw.isdigit() or not 1 <= int(raw) <= 10000:
-        raise invalid_argument("partNumber must be an integer between 1 and 10000.", "partNumber", raw)
+        raise InvalidArgument("partNumber must be an integer between 1 and 10000.", "partNumber", raw)
     upload_id = call.req.params.get("uploadId", "")
     src = resolve(call, call.store.head_object(src_bucket, src_key))
     src_key = src.key
@@ -282,19 +283,19 @@ def upload_part_copy(call: Call) -> Response:
     conditions = {n: call.req.header("x-oss-copy-source-" + n)
                   for n in ("if-match", "if-none-match", "if-modified-since", "if-unmodified-since")}
     if not objectio.check_conditions(src, {n: v for n, v in conditions.items() if v}):
-        raise objectio.precondition_failed()  # a copy has nothing to answer 304 with
+        raise PreconditionFailed()  # a copy has nothing to answer 304 with
     wanted = call.req.header("x-oss-copy-source-range")
     span = objectio.parse_range(wanted, src.size) if wanted else None
     if wanted and span is None and src.size:
-        raise invalid_argument("x-oss-copy-source-range is not valid.", "x-oss-copy-source-range", wanted)
+        raise InvalidArgument("x-oss-copy-source-range is not valid.", "x-oss-copy-source-range", wanted)
     start, end = span if span is not None else (0, src.size - 1)
     info, reader = call.store.open_object(src_bucket, src_key)
     with reader:
         if info.etag != src.etag:
-            raise no_such_key(src_key)
+            raise NoSuchKey(src_key)
         reader.seek(start)
-        part = call.store.upload_part(call.bucket, call.key, upload_id, int(raw), _Limited(reader, end - start + 1),
-                                      end - start + 1)
+        part = call.store.upload_part(call.bucket, call.key, upload_id=upload_id, part_number=int(raw),
+                                      body=_Limited(reader, end - start + 1), length=end - start + 1)
     root = xml.element("CopyPartResult")
     xml.sub(root, "LastModified", iso_date(part.last_modified))
     xml.sub(root, "ETag", f'"{part.etag}"')

@@ -97,10 +97,10 @@ def authenticate(req: Request, ram: Resolver, clock: Clock, region: str | None =
         if authorization.startswith("OSS "):
             return _header_v1(req, authorization, ram, clock)
         if authorization.startswith(auth_v2.SCHEME + " "):
-            return auth_v2.authenticate_header(req, authorization, ram, clock)
+            return _header_v2(req, authorization, ram, clock)
         raise OSSError("InvalidArgument", "Authorization header is invalid.", 400)
     if auth_v2.is_presigned(route.params):
-        return auth_v2.authenticate_presigned(req, ram, clock)
+        return _presigned_v2(req, ram, clock)
     if presign.is_v4(route.params):
         _check_region(presign.parse_v4(req.params).credential, region)
         return _presigned_v4(req, ram, clock)
@@ -116,6 +116,18 @@ def _header_v1(req: Request, authorization: str, ram: Resolver, clock: Clock) ->
     route = req.route
     to_sign = auth_v1.string_to_sign(req.method, req.headers, route.bucket, route.key, route.params, date)
     _check(auth_v1.sign(principal.secret, to_sign), signature, access_key_id, to_sign)
+    _check_skew(parse_http_date(date) if date else None, clock)
+    return principal
+
+
+def _header_v2(req: Request, authorization: str, ram: Resolver, clock: Clock) -> Principal:
+    signed = auth_v2.parse_authorization(authorization)
+    principal = _resolve(ram, signed.access_key_id, req.header("x-oss-security-token") or None)
+    date = req.header("x-oss-date") or req.header("date")
+    route = req.route
+    to_sign = auth_v2.string_to_sign(req.method, req.headers, route.bucket, route.key, route.params, date,
+                                     signed.additional_headers)
+    _check(auth_v2.sign(principal.secret, to_sign), signed.signature, signed.access_key_id, to_sign)
     _check_skew(parse_http_date(date) if date else None, clock)
     return principal
 
@@ -150,6 +162,25 @@ def _presigned_v1(req: Request, ram: Resolver, clock: Clock) -> Principal:
         req.method, req.headers, route.bucket, route.key, route.params, str(signed.expires)
     )
     _check(auth_v1.sign(principal.secret, to_sign), signed.signature, signed.access_key_id, to_sign)
+    return principal
+
+
+def _presigned_v2(req: Request, ram: Resolver, clock: Clock) -> Principal:
+    params = req.route.params
+    access_key_id = params.get("x-oss-access-key-id", "")
+    raw_expires = params.get("x-oss-expires", "")
+    signature = params.get("x-oss-signature", "")
+    if not access_key_id or not signature or not raw_expires.isdigit():
+        raise auth_v2.invalid("A V2 presigned URL needs x-oss-access-key-id, x-oss-expires and x-oss-signature.")
+    principal = _resolve(ram, access_key_id, params.get("security-token") or None)
+    if int(raw_expires) < clock.now():
+        raise presign.expired()
+    additional = auth_v2.additional_headers(params.get("x-oss-additional-headers", ""))
+    unsigned = {k: v for k, v in params.items() if k != "x-oss-signature"}
+    route = req.route
+    to_sign = auth_v2.string_to_sign(req.method, req.headers, route.bucket, route.key, unsigned, raw_expires,
+                                     additional)
+    _check(auth_v2.sign(principal.secret, to_sign), signature, access_key_id, to_sign)
     return principal
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from localcloud.oss.errors import OSSError, invalid_argument
+from localcloud.oss.errors import InvalidArgument, OSSError
 from localcloud.oss.model.types import BucketInfo
 from localcloud.oss.protocol import attr_ops, configs, cors, listing, xml
 from localcloud.oss.protocol.context import Call
@@ -68,9 +68,9 @@ def put_bucket(call: Call) -> Response:
         storage_class = attr_ops.storage_class(xml.text(doc, "StorageClass") or "Standard", "StorageClass")
         redundancy = xml.text(doc, "DataRedundancyType") or "LRS"
         if redundancy not in ("LRS", "ZRS"):
-            raise invalid_argument("DataRedundancyType must be LRS or ZRS.", "DataRedundancyType", redundancy)
+            raise InvalidArgument("DataRedundancyType must be LRS or ZRS.", "DataRedundancyType", redundancy)
     acl = call.req.header("x-oss-acl") or None
-    call.store.create_bucket(call.bucket, storage_class, redundancy, acl)
+    call.store.create_bucket(call.bucket, storage_class=storage_class, redundancy=redundancy, acl=acl)
     return Response(200, {"Location": f"/{call.bucket}"})
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from localcloud.oss.errors import OSSError, invalid_argument
+from localcloud.oss.errors import InvalidArgument, OSSError
 from localcloud.oss.model.types import Listing, UploadListing
 from localcloud.oss.protocol import xml
 from localcloud.oss.protocol.responses import iso_date
@@ -21,7 +21,7 @@ MAX_KEYS = 1000
 
 
 def _bad(message: str, name: str = "", value: object = "") -> OSSError:
-    return invalid_argument(message, name, value)
+    return InvalidArgument(message, name, value)
 
 
 @dataclass(frozen=True)
