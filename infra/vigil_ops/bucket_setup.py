@@ -1,6 +1,7 @@
-"""Bucket settings the deployment relies on: lifecycle, CORS for the viewer, write-once recordings.
+"""Bucket settings the deployment relies on: lifecycle, CORS for the viewer, write-once recordings,
+Block Public Access.
 
-`apply_bucket_setup(bucket, settings)` is idempotent (each call replaces the three configs): what
+`apply_bucket_setup(bucket, settings)` is idempotent (each call replaces the four configs): what
 `vigil bucket setup` runs. `apply_bucket_defaults` sets only the configs a bucket lacks: what
 `vigil local up` runs on every start, so an operator's settings survive a restart.
 
@@ -13,6 +14,9 @@
   (OSS refuses with 409 FileAlreadyExists), so a stolen or buggy camera token cannot destroy a
   recording. oss2 2.19.1 has no API for it: we send the documented `PUT /?overwriteConfig` XML as a
   V4-signed raw request (V4 signs every query parameter, so the sub-resource is covered).
+- Block Public Access (issue 27): nothing in Vigil is public (the viewer reads through presigned
+  URLs), so OSS's switch is on: a public ACL or a public bucket policy, set by a stolen camera token
+  or by mistake, is refused, and any that exists is ignored.
 """
 
 from __future__ import annotations
@@ -159,11 +163,12 @@ def apply_bucket_setup(bucket: oss2.Bucket, settings: BucketSettings | None = No
     bucket.put_bucket_lifecycle(BucketLifecycle(lifecycle_rules(settings)))
     bucket.put_bucket_cors(BucketCors(cors_rules(settings)))
     put_overwrite_config(bucket, settings)
+    bucket.put_bucket_public_access_block(True)
     return settings
 
 
 def apply_bucket_defaults(bucket: oss2.Bucket, *, account_id: str) -> list[str]:
-    """Apply each of the three configs only where the bucket has none (what a restart of the local
+    """Apply each of the four configs only where the bucket has none (what a restart of the local
     stack runs): `vigil bucket setup --retention-days 7` must survive `vigil local up`. Returns
     the names of the configs it set."""
     settings = BucketSettings(account_id=account_id)
@@ -181,6 +186,9 @@ def apply_bucket_defaults(bucket: oss2.Bucket, *, account_id: str) -> list[str]:
     if not get_overwrite_config(bucket, settings.region):
         put_overwrite_config(bucket, settings)
         applied.append("overwrite")
+    if not bucket.get_bucket_public_access_block().block_public_access:
+        bucket.put_bucket_public_access_block(True)
+        applied.append("block-public-access")
     return applied
 
 
@@ -191,10 +199,11 @@ def register(sub: Any) -> None:
     bucket_sub = bucket.add_subparsers(dest="bucket_command", metavar="COMMAND")
     bucket_sub.required = True
     setup = bucket_sub.add_parser(
-        "setup", help="apply lifecycle, CORS and overwrite protection to the bucket",
+        "setup", help="apply lifecycle, CORS, overwrite protection and Block Public Access to the bucket",
         description="Apply Vigil's lifecycle rules, viewer CORS and the OverwriteConfig that makes "
-                    "recordings under videos/ write-once for camera sessions. Idempotent. The target "
-                    "comes from the local stack or the VIGIL_* / ALIBABA_CLOUD_* variables.")
+                    "recordings under videos/ write-once for camera sessions, and turn on OSS Block Public "
+                    "Access. Idempotent. The target comes from the local stack or the VIGIL_* / "
+                    "ALIBABA_CLOUD_* variables.")
     setup.add_argument("--retention-days", type=int, default=30,
                        help="days to keep videos/, live/ and index/ (default %(default)s)")
     setup.add_argument("--export-days", type=int, default=7,
@@ -222,7 +231,8 @@ def run_setup(args: argparse.Namespace) -> int:
         print(f"vigil bucket setup: {describe_oss_error(exc, ops)}", file=sys.stderr)
         return 1
     print(f"bucket {ops.bucket}: lifecycle ({settings.retention_days} days), CORS, "
-          f"write-once {', '.join(settings.protected_prefixes)} for {settings.upload_role_name} sessions")
+          f"write-once {', '.join(settings.protected_prefixes)} for {settings.upload_role_name} sessions, "
+          "Block Public Access on")
     return 0
 
 

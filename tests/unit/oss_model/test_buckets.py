@@ -98,3 +98,19 @@ def test_cors_and_overwrite_validation(ossm) -> None:
     assert e.code == "InvalidArgument"
     e = _err(ossm.store.put_config, ossm.bucket, "overwrite", {"rules": [{}] * 101})
     assert e.code == "InvalidArgument"
+
+
+def test_block_public_access_settings_survive_a_restart(ossm) -> None:
+    """Bucket- and account-level Block Public Access are stored, read back when the store reopens."""
+    assert not ossm.store.public_access_blocked(ossm.bucket)
+    ossm.store.put_config(ossm.bucket, "public_access_block", {"block_public_access": True})
+    assert ossm.store.public_access_blocked(ossm.bucket)
+    ossm.store.account.put("public_access_block", {"block_public_access": True})
+    store = ossm.reopen()
+    assert store.public_access_blocked(ossm.bucket) and store.public_access_blocked(None)
+    store.delete_config(ossm.bucket, "public_access_block")
+    assert store.public_access_blocked(ossm.bucket)  # the account's setting still holds
+    store.account.delete("public_access_block")
+    assert not ossm.reopen().public_access_blocked(ossm.bucket)
+    e = _err(ossm.store.put_config, ossm.bucket, "public_access_block", {"block_public_access": "yes"})
+    assert e.code == "MalformedXML"

@@ -183,28 +183,68 @@ class CompiledBucketPolicy:
         return ram_policy.ALLOW if allowed else ram_policy.IMPLICIT_DENY
 
 
-def compile_document(doc: dict[str, Any]) -> CompiledBucketPolicy:
+# Condition keys that make a "*" statement non-public when given fixed values (OSS's Block Public
+# Access guide lists the VPC and AccessKey keys; localcloud also counts a source-IP range that is not
+# the whole Internet, as the network restriction it is).
+_RESTRICTING_KEYS = frozenset(("acs:sourcevpcid", "acs:sourcevpc", "acs:accessid", "acs:sourceip"))
+_WHOLE_INTERNET = frozenset(("0.0.0.0/0", "::/0"))
+
+
+def _restricting(condition: Any) -> bool:
+    """Does a Condition pin the request to fixed VPCs, AccessKeys or source networks?"""
+    if not isinstance(condition, dict):
+        return False
+    for operands in condition.values():
+        if not isinstance(operands, dict):
+            continue
+        for key, raw in operands.items():
+            values = raw if isinstance(raw, list) else [raw]
+            if key.lower() in _RESTRICTING_KEYS and values and all(
+                    isinstance(v, str) and "*" not in v and v not in _WHOLE_INTERNET for v in values):
+                return True
+    return False
+
+
+def is_public(stmt: dict[str, Any]) -> bool:
+    """OSS's rule for "this statement grants public access": an Allow whose Principal holds a `*`
+    wildcard (or is empty) and whose Condition does not restrict it (`_restricting`). Action and
+    Resource do not matter; a Deny is never public."""
+    if stmt.get("Effect") != "Allow":
+        return False
+    if not any("*" in p for p in _principals(stmt)):
+        return False
+    return not _restricting(stmt.get("Condition"))
+
+
+def is_public_document(doc: dict[str, Any]) -> bool:
+    return any(is_public(stmt) for stmt in doc["Statement"])
+
+
+def compile_document(doc: dict[str, Any], *, ignore_public: bool = False) -> CompiledBucketPolicy:
     statements = doc["Statement"]
     out = []
     for stmt, compiled in zip(statements, _compile_ram_part(statements), strict=True):
+        if ignore_public and is_public(stmt):
+            continue  # Block Public Access: existing public grants are ignored
         out.append(_Statement(_Principals(_principals(stmt)), compiled))
     return CompiledBucketPolicy(tuple(out))
 
 
-_cache: dict[int, tuple[dict[str, Any], CompiledBucketPolicy]] = {}
+_cache: dict[tuple[int, bool], tuple[dict[str, Any], CompiledBucketPolicy]] = {}
 _cache_lock = threading.Lock()
 
 
-def compiled(doc: dict[str, Any]) -> CompiledBucketPolicy:
+def compiled(doc: dict[str, Any], *, ignore_public: bool = False) -> CompiledBucketPolicy:
     """Compiled once per stored document (the store keeps the dict until it is replaced)."""
-    hit = _cache.get(id(doc))
+    key = (id(doc), ignore_public)
+    hit = _cache.get(key)
     if hit is not None and hit[0] is doc:
         return hit[1]
-    result = compile_document(doc)
+    result = compile_document(doc, ignore_public=ignore_public)
     with _cache_lock:
         if len(_cache) > 256:
             _cache.clear()
-        _cache[id(doc)] = (doc, result)
+        _cache[key] = (doc, result)
     return result
 
 
@@ -230,13 +270,15 @@ def _resource_for_policy(resource: str, region: str, account_id: str) -> str:
 
 
 def combine(principal: Principal, doc: dict[str, Any] | None, action: str, resource: str,
-            context: dict[str, Any], region: str, account_id: str) -> ram_policy.Decision:
-    """The decision for one request: RAM and the bucket policy, explicit deny first."""
+            context: dict[str, Any], region: str, account_id: str, *,
+            ignore_public: bool = False) -> ram_policy.Decision:
+    """The decision for one request: RAM and the bucket policy, explicit deny first
+    (`ignore_public`: Block Public Access is on, public Allow statements do not count)."""
     ram = ram_policy.evaluate(principal, action, resource, context)
     if ram == ram_policy.EXPLICIT_DENY or doc is None:
         return ram
     ctx = {k.lower(): v for k, v in context.items()}
-    bucket = compiled(doc).decide(identities(principal), action,
+    bucket = compiled(doc, ignore_public=ignore_public).decide(identities(principal), action,
                                   _resource_for_policy(resource, region, account_id), ctx)
     if bucket == ram_policy.EXPLICIT_DENY:
         return bucket

@@ -34,6 +34,19 @@ def validate_tagging(doc: dict[str, Any]) -> dict[str, Any]:
     checked = tags.validate_bucket_tags(tuple((str(k), str(v)) for k, v in raw))
     return {"tags": [list(t) for t in checked]}
 
+
+def validate_public_access_block(doc: dict[str, Any]) -> dict[str, Any]:
+    """{"block_public_access": bool} (PutBucketPublicAccessBlock / PutPublicAccessBlock)."""
+    value = doc.get("block_public_access")
+    if not isinstance(value, bool):
+        raise OSSError("MalformedXML", "The XML you provided was not well-formed.", 400)
+    return {"block_public_access": value}
+
+
+def blocks_public_access(doc: dict[str, Any] | None) -> bool:
+    return bool(doc and doc.get("block_public_access"))
+
+
 _METHODS = {"GET", "PUT", "POST", "DELETE", "HEAD"}
 
 
@@ -76,6 +89,9 @@ KINDS: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], OSSError]] = 
     "policy": (bucket_policy.validate, bucket_policy.missing()),
     "acl": (validate_acl, OSSError("NoSuchBucketAcl", "The bucket has the default ACL.", 404)),
     "tagging": (validate_tagging, OSSError("NoSuchTagSet", "The TagSet does not exist.", 404)),
+    # a bucket without one answers the default (false) on GET; this 404 never reaches a client
+    "public_access_block": (validate_public_access_block, OSSError(
+        "NoSuchPublicAccessBlockConfiguration", "The public access block configuration does not exist.", 404)),
 }
 
 

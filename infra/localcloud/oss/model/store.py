@@ -35,7 +35,7 @@ from ..errors import (
     NoSuchBucket,
     NoSuchKey,
 )
-from . import appends, bucketdir, configs, events, extents, fsutil, lifecycle, reads, records
+from . import account, appends, bucketdir, configs, events, extents, fsutil, lifecycle, reads, records
 from .multipart import combined_crc, multipart_etag
 from .names import validate_bucket_name, validate_key
 from .objects import ObjectReader, bad_digest, stream_into
@@ -95,6 +95,7 @@ class Store:
             self._buckets[path.name] = b
             unfinished += pending
         self.outbox = Outbox(self.root / "outbox")
+        self.account = account.AccountSettings(self.root / "account", self.tmp_dir)
         self._writer = Writer(tmp_dir=self.tmp_dir, clock=clock, region=region, account_id=account_id,
                               outbox=self.outbox, is_live=lambda b: self._buckets.get(b.info.name) is b)
         self._reconcile(unfinished)
@@ -200,6 +201,13 @@ class Store:
                 path.unlink()
                 fsutil.fsync_dir(path.parent)
             b.configs.pop(kind, None)
+
+    def public_access_blocked(self, bucket: str | None) -> bool:
+        """Block Public Access is on for the account or for `bucket` (a missing bucket: the account's)."""
+        if configs.blocks_public_access(self.account.get("public_access_block")):
+            return True
+        b = self._buckets.get(bucket) if bucket else None
+        return b is not None and configs.blocks_public_access(b.configs.get("public_access_block"))
 
     # -- objects ----------------------------------------------------------------------------
     def put_object(self, bucket: str, key: str, *, body: BinaryIO, length: int | None, headers: ObjectHeaders,

@@ -11,7 +11,7 @@ from urllib.parse import quote, unquote
 from localcloud.oss.errors import InvalidArgument, NoSuchKey, OSSError, PreconditionFailed
 from localcloud.oss.model import configs, tags
 from localcloud.oss.model.types import ObjectInfo
-from localcloud.oss.protocol import actions, objectio, xml
+from localcloud.oss.protocol import actions, objectio, public_access, xml
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.responses import Response, http_date, iso_date, xml_response
 
@@ -49,6 +49,7 @@ def write_attrs(call: Call, headers: Mapping[str, str] | None = None) -> dict[st
         out["tags"] = tags.parse_header(h["x-oss-tagging"])
     if h.get("x-oss-object-acl"):
         out["acl"] = object_acl(h["x-oss-object-acl"])
+        public_access.refuse_public_acl(call.store, call.bucket, out["acl"])
     return out
 
 
@@ -166,6 +167,7 @@ def _acl_document(call: Call, grant: str) -> Response:
 
 def put_bucket_acl(call: Call) -> Response:
     call.store.bucket_info(call.bucket)
+    public_access.refuse_public_acl(call.store, call.bucket, call.req.header("x-oss-acl"))
     call.store.put_config(call.bucket, "acl", {"acl": call.req.header("x-oss-acl")})
     return Response(200)
 
@@ -176,6 +178,8 @@ def get_bucket_acl(call: Call) -> Response:
 
 def put_object_acl(call: Call) -> Response:
     acl = object_acl(call.req.header("x-oss-object-acl"))
+    call.store.head_object(call.bucket, call.key)  # 404 NoSuchKey before a policy refusal
+    public_access.refuse_public_acl(call.store, call.bucket, acl)
     call.store.update_object(call.bucket, call.key, acl=acl)
     return Response(200)
 

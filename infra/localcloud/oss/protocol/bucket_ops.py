@@ -8,7 +8,7 @@ from typing import Any
 
 from localcloud.oss.errors import InvalidArgument, OSSError
 from localcloud.oss.model.types import BucketInfo
-from localcloud.oss.protocol import attr_ops, configs, cors, listing, xml
+from localcloud.oss.protocol import attr_ops, configs, cors, listing, public_access, xml
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.responses import Response, iso_date, xml_response
 from localcloud.oss.protocol.routing import BUCKET_RE
@@ -70,6 +70,7 @@ def put_bucket(call: Call) -> Response:
         if redundancy not in ("LRS", "ZRS"):
             raise InvalidArgument("DataRedundancyType must be LRS or ZRS.", "DataRedundancyType", redundancy)
     acl = call.req.header("x-oss-acl") or None
+    public_access.refuse_public_acl(call.store, None, acl)  # only the account's setting exists yet
     call.store.create_bucket(call.bucket, storage_class=storage_class, redundancy=redundancy, acl=acl)
     return Response(200, {"Location": f"/{call.bucket}"})
 

@@ -22,6 +22,7 @@ class Call:
     region: str
     account_id: str
     context: dict[str, str]
+    public_blocked: bool = False  # Block Public Access is on for this bucket or the account
 
     @property
     def bucket(self) -> str:

@@ -30,6 +30,14 @@ _BUCKET: dict[tuple[str, str], str] = {
     ("PUT", "acl"): "PutBucketAcl",
     ("GET", "acl"): "GetBucketAcl",
     ("GET", "stat"): "GetBucketStat",
+    ("PUT", "publicAccessBlock"): "PutBucketPublicAccessBlock",
+    ("GET", "publicAccessBlock"): "GetBucketPublicAccessBlock",
+    ("DELETE", "publicAccessBlock"): "DeleteBucketPublicAccessBlock",
+}
+_SERVICE: dict[tuple[str, str], str] = {
+    ("PUT", "publicAccessBlock"): "PutPublicAccessBlock",
+    ("GET", "publicAccessBlock"): "GetPublicAccessBlock",
+    ("DELETE", "publicAccessBlock"): "DeletePublicAccessBlock",
 }
 
 # Object sub-resources of the OSS API (oss2's signed set and the docs) that localcloud does not
@@ -57,6 +65,12 @@ RAM_ACTIONS: dict[str, str] = {
     "PutBucketAcl": "oss:PutBucketAcl",
     "GetBucketAcl": "oss:GetBucketAcl",
     "GetBucketStat": "oss:GetBucketStat",
+    "PutBucketPublicAccessBlock": "oss:PutBucketPublicAccessBlock",
+    "GetBucketPublicAccessBlock": "oss:GetBucketPublicAccessBlock",
+    "DeleteBucketPublicAccessBlock": "oss:DeleteBucketPublicAccessBlock",
+    "PutPublicAccessBlock": "oss:PutPublicAccessBlock",
+    "GetPublicAccessBlock": "oss:GetPublicAccessBlock",
+    "DeletePublicAccessBlock": "oss:DeletePublicAccessBlock",
 }
 
 
@@ -75,6 +89,13 @@ def object_op(method: str, params: Mapping[str, str], headers: Mapping[str, str]
         return "UploadPartCopy"
     if any(p in UNSERVED_OBJECT for p in params) or any(sub in params for _, sub in _OBJECT):
         return NOT_IMPLEMENTED  # e.g. POST ?tagging, PUT ?live
+    return None
+
+
+def service_op(method: str, params: Mapping[str, str]) -> str | None:
+    for (verb, sub), operation in _SERVICE.items():
+        if method == verb and sub in params:
+            return operation
     return None
 
 
