@@ -62,8 +62,9 @@ class InvalidArgument(CodedError):
     code = "InvalidArgument"
     status = 400
 
-    def __init__(self, message: str, name: str = "", value: object = "") -> None:
-        super().__init__(message, extra={"ArgumentName": name, "ArgumentValue": str(value)})
+    def __init__(self, message: str, name: str = "", value: object = "", *,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message, headers=headers, extra={"ArgumentName": name, "ArgumentValue": str(value)})
 
 
 class AccessDenied(CodedError):

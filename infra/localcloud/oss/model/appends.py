@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..errors import AccessDenied, EntityTooLarge, FileAlreadyExists, ObjectNotAppendable, PositionNotEqualToLength
 from . import events, fsutil, overwrite, records
@@ -27,7 +28,8 @@ _PROTECTED = "This key is protected by an overwrite rule: appends are not allowe
 
 
 def append(w: Writer, b: BucketState, key: str, *, position: int, body: BinaryIO, length: int | None,
-           headers: ObjectHeaders, expected_md5: bytes | None, caller: Caller) -> ObjectInfo:
+           headers: ObjectHeaders, expected_md5: bytes | None, caller: Caller,
+           attrs: dict[str, Any] | None = None) -> ObjectInfo:
     """Append at `position` (must equal the current size) -> ObjectInfo of the whole object."""
     check_write_once(b, key, caller)
     _check_position(b.index.get(key), key, position)  # fail fast, before reading the body
@@ -43,7 +45,7 @@ def append(w: Writer, b: BucketState, key: str, *, position: int, body: BinaryIO
             old = b.index.get(key)
             _check_position(old, key, position)
             if old is None:
-                return _create(w, b, key, staged, headers, caller)
+                return _create(w, b, key, staged, headers, caller, attrs or {})
             if old.size + res.size > MAX_OBJECT_SIZE:
                 raise EntityTooLarge()
             return _extend(w, b, old, staged, caller)
@@ -82,11 +84,11 @@ class _Staged:
 
 
 def _create(w: Writer, b: BucketState, key: str, data: _Staged, headers: ObjectHeaders,
-            caller: Caller) -> ObjectInfo:
+            caller: Caller, attrs: dict[str, Any]) -> ObjectInfo:
     """First append (key lock held): a new Appendable file from the staged data."""
-    slot = slot_size_for({"key": key, "type": "Appendable", "headers": headers.to_dict()})
-    info = ObjectInfo(b.info.name, key, data.size, data.md5.hex().upper(), data.crc, w.clock.now(), "Appendable",
-                      headers, data.size)
+    info = replace(ObjectInfo(b.info.name, key, data.size, data.md5.hex().upper(), data.crc, w.clock.now(),
+                              "Appendable", headers, data.size), **attrs)
+    slot = slot_size_for(records.meta_of(info))
     intent = w.intent(events.APPEND, data.size, caller)
     tmp, fd = w.new_file()
     try:
@@ -116,8 +118,9 @@ def _extend(w: Writer, b: BucketState, old: ObjectInfo, data: _Staged, caller: C
         os.fdatasync(fd)
         etag = hashlib.md5(old.etag.encode() + data.md5, usedforsecurity=False).hexdigest().upper()
         new_size = old.size + data.size
-        info = ObjectInfo(b.info.name, old.key, new_size, etag, crc64_combine(old.crc64, data.crc, data.size),
-                          w.clock.now(), "Appendable", old.headers, new_size)
+        # replace, not a new ObjectInfo: tags, ACL and storage class stay with the object
+        info = replace(old, size=new_size, etag=etag, crc64=crc64_combine(old.crc64, data.crc, data.size),
+                       last_modified=w.clock.now(), next_append_position=new_size)
         intent = w.intent(events.APPEND, data.size, caller)
         records.write_with_intent(fd, header, records.meta_of(info), intent)
         os.fdatasync(fd)

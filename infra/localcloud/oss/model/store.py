@@ -129,11 +129,14 @@ class Store:
         return b
 
     def create_bucket(self, name: str, *, storage_class: str = "Standard", redundancy: str = "LRS",
-                      acl: str | None = None) -> BucketInfo:
+                      acl: str | None = None, sse: dict[str, Any] | None = None) -> BucketInfo:
         """Create bucket `name` -> BucketInfo. 400 InvalidBucketName, 409 BucketAlreadyExists.
-        `acl` (private / public-read / public-read-write) is stored as the "acl" config."""
+        `acl` (private / public-read / public-read-write) is stored as the "acl" config, `sse` (the
+        default encryption, configs.validate_sse) as "sse"."""
         validate_bucket_name(name)
         initial = {"acl": configs.validate("acl", {"acl": acl})} if acl is not None else {}
+        if sse is not None:
+            initial["sse"] = configs.validate("sse", sse)
         with self._lock:
             if name in self._buckets:
                 raise BucketAlreadyExists(name)
@@ -251,12 +254,13 @@ class Store:
 
     def append_object(self, bucket: str, key: str, *, position: int, body: BinaryIO, length: int | None,
                       headers: ObjectHeaders | None = None, content_md5: str | None = None,
-                      caller: Caller = ANONYMOUS) -> ObjectInfo:
+                      caller: Caller = ANONYMOUS, attrs: dict[str, Any] | None = None) -> ObjectInfo:
         """Append at `position` (must equal the current size) -> ObjectInfo of the whole object.
 
         409 PositionNotEqualToLength (+ header x-oss-next-append-position), 409 ObjectNotAppendable
         for Normal/Multipart objects, 403/409 for a key an overwrite rule protects (appends.py).
-        Position 0 on a missing key creates an Appendable object with `headers`. CRC64 covers the
+        Position 0 on a missing key creates an Appendable object with `headers` and `attrs` (tags,
+        ACL, storage class: a later append keeps the object's). CRC64 covers the
         whole object (combined); the ETag changes on every append.
         """
         b = self._bucket(bucket)
@@ -265,7 +269,8 @@ class Store:
         if position < 0:
             raise InvalidArgument("position must be a non-negative integer.", "position", position)
         return appends.append(self._writer, b, key, position=position, body=body, length=length,
-                              headers=headers or ObjectHeaders(), expected_md5=expected, caller=caller)
+                              headers=headers or ObjectHeaders(), expected_md5=expected, caller=caller,
+                              attrs=attrs)
 
     def copy_object(self, bucket: str, key: str, *, src_bucket: str, src_key: str, headers: ObjectHeaders | None,
                     forbid_overwrite: bool = False, caller: Caller = ANONYMOUS,

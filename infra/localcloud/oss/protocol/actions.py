@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from localcloud.oss.errors import OSSError
+from localcloud.oss.errors import InvalidArgument
 from localcloud.oss.model.names import validate_key
 from localcloud.oss.protocol import subresources
 from localcloud.oss.protocol.routing import Route, decode_component
@@ -171,7 +171,7 @@ def parse_copy_source(value: str) -> tuple[str, str]:
     raw = raw[1:] if raw.startswith("/") else raw
     bucket, sep, key = raw.partition("/")
     if not sep or not bucket or not key:
-        raise OSSError("InvalidArgument", "x-oss-copy-source must be /<bucket>/<key>.", 400)
+        raise InvalidArgument("x-oss-copy-source must be /<bucket>/<key>.", "x-oss-copy-source")
     return unquote(bucket), validate_key(decode_component(key))
 
 

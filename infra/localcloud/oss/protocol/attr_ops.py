@@ -16,7 +16,7 @@ from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.responses import Response, http_date, iso_date, xml_response
 
 STORAGE_CLASSES = ("Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive")
-ARCHIVED = frozenset(("Archive", "ColdArchive", "DeepColdArchive"))
+ARCHIVED = objectio.ARCHIVED
 OBJECT_ACLS = ("default", *configs.ACLS)
 MAX_BODY = 64 * 1024
 MAX_RESTORE_DAYS = 365
@@ -72,8 +72,9 @@ def read_attr_headers(info: ObjectInfo, now: float) -> dict[str, str]:
     out: dict[str, str] = {}
     if info.tags:
         out["x-oss-tagging-count"] = str(len(info.tags))
-    if info.storage_class in ARCHIVED and info.restored_until > now:
-        out["x-oss-restore"] = f'ongoing-request="false", expiry-date="{http_date(info.restored_until)}"'
+    restore = objectio.restore_state(info, now)
+    if restore is not None:
+        out["x-oss-restore"] = restore
     return out
 
 
@@ -141,8 +142,33 @@ def get_bucket_tags(call: Call) -> Response:
 
 
 def delete_bucket_tags(call: Call) -> Response:
-    call.store.delete_config(call.bucket, "tagging")
+    """`?tagging` drops every tag; `?tagging=k1,k2` only those keys (as OSS)."""
+    wanted = {k for k in call.req.params.get("tagging", "").split(",") if k}
+    if not wanted:
+        call.store.delete_config(call.bucket, "tagging")
+        return Response(204)
+    try:
+        doc = call.store.get_config(call.bucket, "tagging")
+    except OSSError as err:
+        if err.code != "NoSuchTagSet":
+            raise
+        return Response(204)
+    kept = [pair for pair in doc["tags"] if pair[0] not in wanted]
+    if kept:
+        call.store.put_config(call.bucket, "tagging", {"tags": kept})
+    else:
+        call.store.delete_config(call.bucket, "tagging")
     return Response(204)
+
+
+def bucket_tags(store: Any, bucket: str) -> dict[str, str]:
+    """A bucket's tags as a dict (empty without any)."""
+    try:
+        return {k: v for k, v in store.get_config(bucket, "tagging")["tags"]}
+    except OSSError as err:
+        if err.code != "NoSuchTagSet":
+            raise
+        return {}
 
 
 # -- ACLs ---------------------------------------------------------------------------------------
@@ -190,17 +216,32 @@ def get_object_acl(call: Call) -> Response:
 
 # -- storage classes: restore ---------------------------------------------------------------------
 
+RESTORE_TIERS = {"Archive": ("Expedited", "Standard", "Bulk"), "ColdArchive": ("Expedited", "Standard", "Bulk"),
+                 "DeepColdArchive": ("Expedited", "Standard")}
+MAX_DAYS = {"Archive": 7, "ColdArchive": MAX_RESTORE_DAYS, "DeepColdArchive": MAX_RESTORE_DAYS}
+
+
 def restore_object(call: Call) -> Response:
+    """`<RestoreRequest><Days>n</Days><JobParameters><Tier>..</Tier></JobParameters></RestoreRequest>`,
+    checked as OSS documents it: Days 1-7 for Archive, 1-365 for the colder classes; Tier Expedited,
+    Standard or Bulk (DeepColdArchive: Expedited or Standard). localcloud restores at once whatever
+    the tier (202 the first time, 200 while a restored copy exists)."""
     info = call.store.head_object(call.bucket, call.key)
     if info.storage_class not in ARCHIVED:
         raise OSSError("OperationNotSupported", "The operation is not supported for this resource", 400)
     days = 1
     body = call.req.read_small(MAX_BODY)
     if body.strip():
-        raw = xml.text(xml.parse(body, "RestoreRequest"), "Days", "1") or "1"
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_RESTORE_DAYS:
-            raise InvalidArgument("Days must be an integer between 1 and 365.", "Days", raw)
+        doc = xml.parse(body, "RestoreRequest")
+        raw = xml.text(doc, "Days", "1") or "1"
+        limit = MAX_DAYS[info.storage_class]
+        if not raw.isdigit() or not 1 <= int(raw) <= limit:
+            raise InvalidArgument(f"Days must be an integer between 1 and {limit}.", "Days", raw)
         days = int(raw)
+        tier = xml.text(doc, "JobParameters/Tier")
+        if tier is not None and tier not in RESTORE_TIERS[info.storage_class]:
+            raise InvalidArgument(f"Tier must be one of {', '.join(RESTORE_TIERS[info.storage_class])}.",
+                                  "Tier", tier)
     now = call.clock.now()
     already = info.restored_until > now
     call.store.update_object(call.bucket, call.key, restored_until=now + days * 86400)

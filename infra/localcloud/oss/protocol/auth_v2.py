@@ -17,7 +17,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from localcloud.oss.errors import OSSError
+from localcloud.oss.errors import InvalidArgument, OSSError
 
 SCHEME = "OSS2"
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-~.")
@@ -31,7 +31,7 @@ class Signed:
 
 
 def invalid(message: str = "Authorization header is invalid.") -> OSSError:
-    return OSSError("InvalidArgument", message, 400)
+    return InvalidArgument(message, "Authorization")
 
 
 def uri_encode(text: str) -> str:

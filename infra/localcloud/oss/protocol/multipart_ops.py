@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from localcloud.oss.errors import InvalidArgument, OSSError
-from localcloud.oss.protocol import attr_ops, listing, objectio, xml
+from localcloud.oss.protocol import attr_ops, callback, listing, objectio, xml
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.object_ops import body_and_length, forbid_overwrite
 from localcloud.oss.protocol.responses import Response, iso_date, xml_response
@@ -75,6 +75,7 @@ def complete(call: Call) -> Response:
         parts = None
     else:
         parts = _parts(body)
+    hook = callback.parse(call.req)
     info = call.store.complete_multipart(
         call.bucket, call.key, upload_id=_upload_id(call), parts=parts, complete_all=complete_all,
         forbid_overwrite=forbid_overwrite(call), caller=call.caller,
@@ -87,6 +88,8 @@ def complete(call: Call) -> Response:
     xml.sub(root, "Bucket", call.bucket)
     xml.sub(root, "Key", quote(call.key, safe="/") if encode else call.key)
     xml.sub(root, "ETag", f'"{info.etag}"')
+    if hook is not None:
+        return callback.run(hook, call.bucket, info, call.req.request_id)
     return xml_response(root, headers=objectio.write_headers(info))
 
 

@@ -17,7 +17,7 @@ from localcloud.oss.errors import (
 from localcloud.oss.model import events
 from localcloud.oss.model.names import validate_key
 from localcloud.oss.model.types import MAX_OBJECT_SIZE
-from localcloud.oss.protocol import actions, attr_ops, objectio, policy_ops, xml
+from localcloud.oss.protocol import actions, attr_ops, callback, compression, objectio, policy_ops, xml
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.request import BodyReader
 from localcloud.oss.protocol.responses import Response, http_date, iso_date, xml_response
@@ -44,12 +44,15 @@ def forbid_overwrite(call: Call) -> bool:
 
 
 def put_object(call: Call) -> Response:
+    hook = callback.parse(call.req)  # a bad callback header is refused before anything is written
     body, length = body_and_length(call)
     info = call.store.put_object(
         call.bucket, call.key, body=body, length=length, headers=objectio.object_headers(call.req.headers),
         forbid_overwrite=forbid_overwrite(call), content_md5=objectio.content_md5(call.req.headers),
         caller=call.caller, attrs=attr_ops.write_attrs(call),
     )
+    if hook is not None:
+        return callback.run(hook, call.bucket, info, call.req.request_id)
     return Response(200, objectio.write_headers(info))
 
 
@@ -66,9 +69,15 @@ def _read(call: Call, head: bool) -> Response:
             return Response(304, {"ETag": f'"{info.etag}"', "Last-Modified": http_date(info.last_modified)})
         headers = objectio.read_headers(info, call.req.params)
         headers.update(attr_ops.read_attr_headers(info, now))
-        if link.object_type == "Symlink":
+        if link.object_type == "Symlink":  # the link's own user metadata, not the target's
+            headers = {k: v for k, v in headers.items() if not k.lower().startswith(objectio.META_PREFIX)}
+            headers.update({objectio.META_PREFIX + k: v for k, v in link.headers.meta.items()})
             headers["x-oss-object-type"] = "Symlink"
         span = objectio.parse_range(call.req.header("range"), info.size)
+        if not head and compression.wanted(call.req.header("accept-encoding"), info.headers.content_type or "",
+                                           info.size, span is not None):
+            return Response(200, compression.headers(headers), stream=compression.gzip_stream(reader, info.size),
+                            on_close=reader.close)
         if span is None:
             start, length, status = 0, info.size, 200
             headers["x-oss-hash-crc64ecma"] = str(info.crc64)
@@ -110,7 +119,7 @@ def append_object(call: Call) -> Response:
     info = call.store.append_object(
         call.bucket, call.key, position=int(raw), body=body, length=length,
         headers=objectio.object_headers(call.req.headers), content_md5=objectio.content_md5(call.req.headers),
-        caller=call.caller,
+        caller=call.caller, attrs=attr_ops.write_attrs(call),
     )
     headers = objectio.write_headers(info)
     headers["x-oss-next-append-position"] = str(info.next_append_position if info.next_append_position

@@ -9,7 +9,7 @@ import binascii
 import re
 from collections.abc import Mapping
 
-from localcloud.oss.errors import EntityTooLarge, InvalidDigest, OSSError, PreconditionFailed
+from localcloud.oss.errors import EntityTooLarge, InvalidArgument, InvalidDigest, PreconditionFailed
 from localcloud.oss.model.types import MAX_OBJECT_SIZE, ObjectHeaders, ObjectInfo
 from localcloud.oss.protocol.request import BodyReader
 from localcloud.oss.protocol.responses import http_date, parse_http_date
@@ -29,12 +29,22 @@ RESPONSE_OVERRIDES = {
 
 
 
+ARCHIVED = frozenset(("Archive", "ColdArchive", "DeepColdArchive"))
+
+
+def restore_state(info: ObjectInfo, now: float) -> str | None:
+    """`x-oss-restore` of HEAD/GET and `<RestoreInfo>` of listings, while a restored copy exists
+    (localcloud restores at once, so it is never ongoing)."""
+    if info.storage_class in ARCHIVED and info.restored_until > now:
+        return f'ongoing-request="false", expiry-date="{http_date(info.restored_until)}"'
+    return None
+
+
 def object_headers(headers: Mapping[str, str]) -> ObjectHeaders:
     """The stored metadata a PUT / initiate / append carries."""
     meta = {k[len(META_PREFIX) :]: v for k, v in headers.items() if k.startswith(META_PREFIX)}
     if sum(len(k) + len(v) for k, v in meta.items()) > MAX_META_BYTES:
-        raise OSSError("InvalidArgument", "User metadata must not exceed 8 KB.", 400,
-                       extra={"ArgumentName": "x-oss-meta-*", "ArgumentValue": ""})
+        raise InvalidArgument("User metadata must not exceed 8 KB.", "x-oss-meta-*")
     return ObjectHeaders(
         content_type=headers.get("content-type") or "application/octet-stream",
         content_disposition=headers.get("content-disposition") or None,

@@ -74,9 +74,9 @@ RAM_ACTIONS: dict[str, str] = {
 }
 
 
-# Request headers asking for behaviour localcloud cannot give: an upload callback (OSS calls the
-# application's server after the write) and server-side encryption (stored and reported per object).
-UNSERVED_HEADERS = ("x-oss-callback", "x-oss-server-side-encryption", "x-oss-server-side-data-encryption")
+# Request headers asking for behaviour localcloud cannot give: server-side encryption of an object
+# (stored and reported per object). Upload callbacks are served (callback.py).
+UNSERVED_HEADERS = ("x-oss-server-side-encryption", "x-oss-server-side-data-encryption")
 
 
 def object_op(method: str, params: Mapping[str, str], headers: Mapping[str, str]) -> str | None:
