@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import oss2
@@ -24,16 +23,6 @@ def _code(call: Any) -> str:
 
 def _anonymous_get(env: Any, bucket: str, key: str) -> int:
     return requests.get(f"{env.endpoint}/{bucket}/{key}", timeout=10).status_code
-
-
-@pytest.fixture
-def fresh_bucket(oss_env: Any) -> Iterator[oss2.Bucket]:
-    bucket = oss_env.bucket(f"pab-{uuid.uuid4().hex[:10]}")
-    bucket.create_bucket()
-    yield bucket
-    for obj in oss2.ObjectIterator(bucket):
-        bucket.delete_object(obj.key)
-    bucket.delete_bucket()
 
 
 # -- oss:PutObjectAcl for an ACL on a write ------------------------------------------------------
@@ -58,23 +47,23 @@ def test_acl_header_on_a_write_needs_put_object_acl(oss_env: Any, oss_bucket: os
         calls[write]({})
 
 
-def test_the_owner_may_still_set_an_acl_on_upload(oss_env: Any, fresh_bucket: oss2.Bucket) -> None:
-    fresh_bucket.put_object("shared", b"s", headers={"x-oss-object-acl": "public-read"})
-    assert fresh_bucket.get_object_acl("shared").acl == "public-read"
-    assert _anonymous_get(oss_env, fresh_bucket.bucket_name, "shared") == 200
+def test_the_owner_may_still_set_an_acl_on_upload(oss_env: Any, fresh: oss2.Bucket) -> None:
+    fresh.put_object("shared", b"s", headers={"x-oss-object-acl": "public-read"})
+    assert fresh.get_object_acl("shared").acl == "public-read"
+    assert _anonymous_get(oss_env, fresh.bucket_name, "shared") == 200
 
 
 # -- Block Public Access: the API ----------------------------------------------------------------
 
-def test_bucket_block_public_access_api(fresh_bucket: oss2.Bucket) -> None:
-    assert fresh_bucket.get_bucket_public_access_block().block_public_access is False  # the default
-    fresh_bucket.put_bucket_public_access_block(True)
-    assert fresh_bucket.get_bucket_public_access_block().block_public_access is True
-    fresh_bucket.put_bucket_public_access_block(False)
-    assert fresh_bucket.get_bucket_public_access_block().block_public_access is False
-    fresh_bucket.put_bucket_public_access_block(True)
-    fresh_bucket.delete_bucket_public_access_block()
-    assert fresh_bucket.get_bucket_public_access_block().block_public_access is False
+def test_bucket_block_public_access_api(fresh: oss2.Bucket) -> None:
+    assert fresh.get_bucket_public_access_block().block_public_access is False  # the default
+    fresh.put_bucket_public_access_block(True)
+    assert fresh.get_bucket_public_access_block().block_public_access is True
+    fresh.put_bucket_public_access_block(False)
+    assert fresh.get_bucket_public_access_block().block_public_access is False
+    fresh.put_bucket_public_access_block(True)
+    fresh.delete_bucket_public_access_block()
+    assert fresh.get_bucket_public_access_block().block_public_access is False
 
 
 def test_block_public_access_needs_its_own_permission(oss_env: Any) -> None:
@@ -84,70 +73,70 @@ def test_block_public_access_needs_its_own_permission(oss_env: Any) -> None:
         "404 NoSuchBucket"
 
 
-def test_bad_configuration_is_malformed_xml(oss_env: Any, fresh_bucket: oss2.Bucket) -> None:
+def test_bad_configuration_is_malformed_xml(oss_env: Any, fresh: oss2.Bucket) -> None:
     body = b"<PublicAccessBlockConfiguration><BlockPublicAccess>maybe</BlockPublicAccess>" \
            b"</PublicAccessBlockConfiguration>"
     with pytest.raises(oss2.exceptions.OssError) as info:
-        fresh_bucket._Bucket__do_bucket("PUT", params={"publicAccessBlock": ""}, data=body)
+        fresh._Bucket__do_bucket("PUT", params={"publicAccessBlock": ""}, data=body)
     assert (info.value.status, info.value.code) == (400, "MalformedXML")
-    assert fresh_bucket.get_bucket_public_access_block().block_public_access is False
+    assert fresh.get_bucket_public_access_block().block_public_access is False
 
 
 # -- Block Public Access: the effect -------------------------------------------------------------
 
-def test_existing_public_acls_are_ignored_and_new_ones_refused(oss_env: Any, fresh_bucket: oss2.Bucket) -> None:
-    name = fresh_bucket.bucket_name
-    fresh_bucket.put_object("open", b"o", headers={"x-oss-object-acl": "public-read"})
-    fresh_bucket.put_object("inherits", b"i")
-    fresh_bucket.put_bucket_acl(oss2.BUCKET_ACL_PUBLIC_READ)
+def test_existing_public_acls_are_ignored_and_new_ones_refused(oss_env: Any, fresh: oss2.Bucket) -> None:
+    name = fresh.bucket_name
+    fresh.put_object("open", b"o", headers={"x-oss-object-acl": "public-read"})
+    fresh.put_object("inherits", b"i")
+    fresh.put_bucket_acl(oss2.BUCKET_ACL_PUBLIC_READ)
     assert _anonymous_get(oss_env, name, "open") == 200 and _anonymous_get(oss_env, name, "inherits") == 200
 
-    fresh_bucket.put_bucket_public_access_block(True)
+    fresh.put_bucket_public_access_block(True)
     assert _anonymous_get(oss_env, name, "open") == 403
     assert _anonymous_get(oss_env, name, "inherits") == 403
-    assert _code(lambda: fresh_bucket.put_bucket_acl(oss2.BUCKET_ACL_PUBLIC_READ_WRITE)) == "403 AccessDenied"
-    assert _code(lambda: fresh_bucket.put_object_acl("inherits", oss2.OBJECT_ACL_PUBLIC_READ)) == "403 AccessDenied"
-    assert _code(lambda: fresh_bucket.put_object("new", b"n", headers={"x-oss-object-acl": "public-read-write"})) \
+    assert _code(lambda: fresh.put_bucket_acl(oss2.BUCKET_ACL_PUBLIC_READ_WRITE)) == "403 AccessDenied"
+    assert _code(lambda: fresh.put_object_acl("inherits", oss2.OBJECT_ACL_PUBLIC_READ)) == "403 AccessDenied"
+    assert _code(lambda: fresh.put_object("new", b"n", headers={"x-oss-object-acl": "public-read-write"})) \
         == "403 AccessDenied"
-    assert not fresh_bucket.object_exists("new")
-    fresh_bucket.put_bucket_acl(oss2.BUCKET_ACL_PRIVATE)  # private stays allowed
-    fresh_bucket.put_object("new", b"n", headers={"x-oss-object-acl": "private"})
+    assert not fresh.object_exists("new")
+    fresh.put_bucket_acl(oss2.BUCKET_ACL_PRIVATE)  # private stays allowed
+    fresh.put_object("new", b"n", headers={"x-oss-object-acl": "private"})
 
-    fresh_bucket.put_bucket_public_access_block(False)  # off again: what exists takes effect again
+    fresh.put_bucket_public_access_block(False)  # off again: what exists takes effect again
     assert _anonymous_get(oss_env, name, "open") == 200
 
 
-def test_public_bucket_policy_refused_and_ignored(oss_env: Any, fresh_bucket: oss2.Bucket) -> None:
+def test_public_bucket_policy_refused_and_ignored(oss_env: Any, fresh: oss2.Bucket) -> None:
     """A `*` Allow without a restricting condition is public: refused while blocked, and one stored
     before is left out of decisions (here it was what let the reader list the bucket)."""
-    name = fresh_bucket.bucket_name
+    name = fresh.bucket_name
     public = {"Version": "1", "Statement": [{
         "Effect": "Allow", "Principal": ["*"], "Action": ["oss:GetObject", "oss:ListObjects"],
         "Resource": [f"acs:oss:*:*:{name}", f"acs:oss:*:*:{name}/*"]}]}
-    fresh_bucket.put_object("doc", b"d")
-    fresh_bucket.put_bucket_policy(json.dumps(public))
+    fresh.put_object("doc", b"d")
+    fresh.put_bucket_policy(json.dumps(public))
     reader = oss_env.bucket(name, user="reader")
     assert reader.get_object("doc").read() == b"d"
 
-    fresh_bucket.put_bucket_public_access_block(True)
+    fresh.put_bucket_public_access_block(True)
     assert _code(lambda: reader.get_object("doc")) == "403 AccessDenied"
-    assert _code(lambda: fresh_bucket.put_bucket_policy(json.dumps(public))) == "403 AccessDenied"
+    assert _code(lambda: fresh.put_bucket_policy(json.dumps(public))) == "403 AccessDenied"
     restricted = json.loads(json.dumps(public))
     restricted["Statement"][0]["Condition"] = {"IpAddress": {"acs:SourceIp": ["127.0.0.1/32"]}}
-    fresh_bucket.put_bucket_policy(json.dumps(restricted))  # not public: a fixed source network
+    fresh.put_bucket_policy(json.dumps(restricted))  # not public: a fixed source network
     assert reader.get_object("doc").read() == b"d"
-    fresh_bucket.delete_bucket_policy()
+    fresh.delete_bucket_policy()
 
 
-def test_account_level_block(oss_env: Any, fresh_bucket: oss2.Bucket) -> None:
+def test_account_level_block(oss_env: Any, fresh: oss2.Bucket) -> None:
     service = oss_env.service()
-    name = fresh_bucket.bucket_name
-    fresh_bucket.put_object("open", b"o", headers={"x-oss-object-acl": "public-read"})
+    name = fresh.bucket_name
+    fresh.put_object("open", b"o", headers={"x-oss-object-acl": "public-read"})
     assert service.get_public_access_block().block_public_access is False
     service.put_public_access_block(True)
     try:
         assert service.get_public_access_block().block_public_access is True
-        assert fresh_bucket.get_bucket_public_access_block().block_public_access is False  # its own setting
+        assert fresh.get_bucket_public_access_block().block_public_access is False  # its own setting
         assert _anonymous_get(oss_env, name, "open") == 403
         other = oss_env.bucket(f"pab-{uuid.uuid4().hex[:10]}")
         assert _code(lambda: other.create_bucket(oss2.BUCKET_ACL_PUBLIC_READ)) == "403 AccessDenied"

@@ -11,7 +11,6 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
@@ -32,16 +31,6 @@ def _error(call: Any) -> oss2.exceptions.OssError:
     with pytest.raises(oss2.exceptions.OssError) as info:
         call()
     return info.value
-
-
-@pytest.fixture
-def fresh(oss_env: Any) -> Iterator[oss2.Bucket]:
-    bucket = oss_env.bucket(f"r2-{uuid.uuid4().hex[:10]}")
-    bucket.create_bucket()
-    yield bucket
-    for obj in oss2.ObjectIterator(bucket):
-        bucket.delete_object(obj.key)
-    bucket.delete_bucket()
 
 
 def _v2_client(oss_env: Any) -> oss_v2.Client:
