@@ -15,19 +15,21 @@ from typing import Any
 import oss2
 
 from ..indexer import reader
+from ..indexer.rows import CODEC, DURATION, HEIGHT, KEY, REASON, SIZE, START, STATUS, WIDTH, Row, row_end
 from .times import day_of, month_days, to_datetime
 from .zones import local_midnights
 
 MAX_SPAN_MS = 7 * 24 * 3600 * 1000
 
 
-def clip_item(row: reader.Row) -> dict[str, Any]:
-    """A reader row (`log.CREATE_COLS` order) as the API's clip item (`end`, `format`; internal
+def clip_item(row: Row) -> dict[str, Any]:
+    """A reader row (`rows.CREATE_COLS` order) as the API's clip item (`end`, `format`; internal
     fields dropped) — built once, straight from the row."""
-    key, start, duration = row[0], row[3], row[4]
-    return {"type": "clip", "key": key, "start": start, "end": start + (duration or 0), "duration": duration,
-            "size": row[2] or 0, "status": "ok" if row[9] == "ok" else "unreadable", "reason": row[10],
-            "codec": row[5], "width": row[6], "height": row[7], "format": "mp4" if key.endswith(".mp4") else "ts"}
+    key = row[KEY]
+    return {"type": "clip", "key": key, "start": row[START], "end": row_end(row), "duration": row[DURATION],
+            "size": row[SIZE] or 0, "status": "ok" if row[STATUS] == "ok" else "unreadable", "reason": row[REASON],
+            "codec": row[CODEC], "width": row[WIDTH], "height": row[HEIGHT],
+            "format": "mp4" if key.endswith(".mp4") else "ts"}
 
 
 def timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:
@@ -67,8 +69,8 @@ def clips_starting(bucket: oss2.Bucket, camera: str, start: int, end: int) -> li
     return out
 
 
-def _start(row: reader.Row) -> int:
-    return int(row[3])
+def _start(row: Row) -> int:
+    return int(row[START])
 
 
 def raw_timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:

@@ -34,7 +34,8 @@ from vigil_camera.keys import (
     validate_device_id,
 )
 
-from .compact import chain, close_day, read_jsonl
+from .compact import chain, close_day
+from .ranges import read_jsonl
 
 MAX_ROUNDS = 8
 META_FIELDS = {"spool-depth": "spool_depth", "dropped-clips": "dropped_clips", "token-errors": "token_errors",

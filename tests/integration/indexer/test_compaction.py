@@ -21,8 +21,10 @@ from hypothesis import strategies as st
 from vigil_camera.keys import clip_key, index_key, index_segments_key
 from vigil_fn.core.events import OssEventRecord
 from vigil_fn.indexer import reader
-from vigil_fn.indexer.compact import close_day, compact_segment, load_day, segment_due
+from vigil_fn.indexer.compact import close_day, compact_segment, segment_due
+from vigil_fn.indexer.dayfold import load_day
 from vigil_fn.indexer.log import append_entry, fold, read_entries
+from vigil_fn.indexer.rows import KEY
 from vigil_fn.indexer.service import Options, after_append, index_record
 
 pytestmark = pytest.mark.integration
@@ -238,7 +240,7 @@ def test_a_clip_running_past_midnight_shows_in_the_next_days_timeline(cloud: Any
     index_record(bucket, _real_clip_record(bucket.bucket_name, key, etag, len(ts_clip)), opts)
     rows = [json.loads(x) for x in bucket.get_object(
         f"index/{device}/{before:%Y-%m}.month.jsonl").read().splitlines()]
-    assert [r["spill"][0][0] for r in rows if r["day"] == before.date().isoformat()] == [keys[1]]
+    assert [r["spill"][0][KEY] for r in rows if r["day"] == before.date().isoformat()] == [keys[1]]
     assert first_items() == [keys[1], key]
     # a late clip of the closed day, not compacted yet, also running past midnight: the tail is read
     late = clip_key(device, before + timedelta(milliseconds=300), 3, "ts")

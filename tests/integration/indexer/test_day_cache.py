@@ -18,9 +18,11 @@ from hypothesis import strategies as st
 from vigil_camera.crc import without_crc
 from vigil_camera.keys import clip_key, index_key, index_segments_key, index_sums_key
 from vigil_fn.indexer import reader
-from vigil_fn.indexer.compact import compact_day, compact_segment, day_rows, load_day, segment_due
+from vigil_fn.indexer.compact import compact_day, compact_segment, segment_due
 from vigil_fn.indexer.daycache import DayCache
+from vigil_fn.indexer.dayfold import day_rows, load_day
 from vigil_fn.indexer.log import append_entry, encode_entry, fold, read_entries
+from vigil_fn.indexer.rows import KEY
 from vigil_fn.indexer.service import Options, after_append
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -108,7 +110,7 @@ def test_a_day_read_again_costs_one_request_while_its_log_is_unchanged(cloud: An
     before = session.requests
     rows = day_rows(bucket, device, DAY.date(), cache)
     assert session.requests - before == 2
-    assert [r[0] for r in rows] == [clip_key(device, DAY + timedelta(seconds=10 * i), i, "ts") for i in range(41)]
+    assert [r[KEY] for r in rows] == [clip_key(device, DAY + timedelta(seconds=10 * i), i, "ts") for i in range(41)]
     assert rows == _uncached(bucket, device)
 
     # a delete shows at once, though the segments did not change
@@ -130,7 +132,7 @@ def test_a_replaced_log_and_segments_are_read_afresh(cloud: Any) -> None:
     log = b"".join(encode_entry(_entry(device, 100 + i, "create", "B", 50, None)) for i in range(30))
     bucket.append_object(index_key(device, DAY.date()), 0, log)
     rows = day_rows(bucket, device, DAY.date(), cache)
-    assert [r[0] for r in rows] == [clip_key(device, DAY + timedelta(seconds=10 * (100 + i)), 100 + i, "ts")
+    assert [r[KEY] for r in rows] == [clip_key(device, DAY + timedelta(seconds=10 * (100 + i)), 100 + i, "ts")
                                     for i in range(30)]
     compact_day(bucket, device, DAY.date(), K)   # and compacted again
     assert day_rows(bucket, device, DAY.date(), cache) == rows == _uncached(bucket, device)
