@@ -19,7 +19,7 @@ import pydantic_core
 from pydantic import BaseModel
 
 from ..core.config import ApiSettings, Settings
-from ..core.devices import RegistryError
+from ..core.errors import Refused
 from ..core.http import ApiError, HttpEvent, Response, json_response
 from ..core.logging import get_logger, setup
 from ..core.sts import StsUnavailable
@@ -31,7 +31,6 @@ from .router import Call, Route, RouteTable, Trusted, parse_body, parse_model
 from .routes import MODULES as ROUTE_MODULES
 from .services import ServiceCache, Services
 from .sessions import COOKIE_NAME, SessionError, clear_cookie, read_cookie, set_cookie
-from .users import UserError
 
 log = get_logger("vigil.api")
 API_PREFIX = "/api/"
@@ -129,8 +128,8 @@ class ApiFunction:
         call.body = parse_body(route, event, MAX_BODY_BYTES)
         try:
             result = route.handler(call)
-        except (RegistryError, UserError) as exc:
-            raise _domain_error(exc) from None
+        except Refused as exc:   # the registry's and user store's errors name their status and code
+            raise ApiError(exc.status, exc.code, str(exc)) from None
         response = self._to_response(route, result)
         response.setdefault("headers", {}).update(call.response_headers)
         return response
@@ -193,11 +192,3 @@ def compress(response: Response) -> None:
     headers["Content-Encoding"] = "gzip"
     headers["Vary"] = "Accept-Encoding"
 
-
-def _domain_error(exc: Exception) -> ApiError:
-    message = str(exc)
-    if message.startswith("no such"):
-        return ApiError(404, "not_found", message)
-    if "exists already" in message:
-        return ApiError(409, "conflict", message)
-    return ApiError(400, "invalid_request", message)
