@@ -100,7 +100,7 @@ class ApiFunction:
         elif gzip_ok:
             compress(response)
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
-        user = call.user.name if call is not None and call.user is not None else None
+        user = call.authenticated.name if call is not None and call.authenticated is not None else None
         headers["Server-Timing"] = f"app;dur={duration_ms}"
         log.info("request", extra={"request_id": request_id, "method": method, "path": path[:200],
                                    "status": response.get("statusCode"), "user": user, "duration_ms": duration_ms})
@@ -117,7 +117,7 @@ class ApiFunction:
         call.params = params
         if route.auth != "public" or route.path == "/api/v1/login":
             try:
-                call.svc = self.services.get(event.context)
+                call.services = self.services.get(event.context)
             except RuntimeError:
                 log.exception("api function misconfigured", extra={"request_id": event.request_id})
                 raise ApiError(500, "misconfigured", "the api function is not configured; see its log") from None
@@ -151,7 +151,7 @@ class ApiFunction:
         if user is None or user.generation != token.generation:
             raise ApiError(401, "unauthenticated", "the session has ended; log in again",
                            headers={"Set-Cookie": clear_cookie(secure_cookie(svc.api, event))})
-        call.user, call.session = user, token
+        call.authenticated, call.session_token = user, token
         if event.method in _UNSAFE and not svc.sessions.csrf_ok(token, event.headers.get(CSRF_HEADER)):
             raise ApiError(403, "csrf_required", f"send the csrf_token from /api/v1/me as the {CSRF_HEADER} header")
         if route.auth == "admin" and not user.is_admin:

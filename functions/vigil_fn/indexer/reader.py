@@ -104,13 +104,21 @@ def timeline(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetime
     range over MAX_RANGE_DAYS days raises ValueError (use month_calendar for long spans).
     """
     lo, hi = _ms(start), _ms(end)
+    with _bulk():
+        return _gapped(rows_between(bucket, device_id, start, end), lo, hi, item)
+
+
+def rows_between(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetime) -> list[Row]:
+    """The rows of the clips a timeline of [start, end) shows (`shows_in`), ordered by (start, key),
+    without gaps: for callers that select clips rather than draw them. Read only (shared rows)."""
+    lo, hi = _ms(start), _ms(end)
     if hi <= lo:
         return []
     validate_device_id(device_id)
     if hi - lo > MAX_RANGE_DAYS * 86_400_000:
         raise ValueError(f"a timeline covers at most {MAX_RANGE_DAYS} days")
     with _bulk():
-        return _gapped(_range_rows(bucket, device_id, start, end, lo, hi), lo, hi, item)
+        return _range_rows(bucket, device_id, start, end, lo, hi)
 
 
 def _start(r: Row) -> int:
