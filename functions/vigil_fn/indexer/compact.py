@@ -18,7 +18,6 @@ the device's health moves on to a later day, and again whenever a late segment o
 from __future__ import annotations
 
 import json
-import time
 from datetime import date
 from typing import Any
 
@@ -33,10 +32,6 @@ from .rows import DURATION, INDEXED_AT, KEY, SIZE, row_end
 DEFAULT_SEGMENT_BYTES = 8192
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 def _line(doc: dict[str, Any]) -> bytes:
     return (json.dumps(doc, separators=(",", ":")) + "\n").encode()
 
@@ -47,7 +42,8 @@ def segment_due(position: int, end: int, segment_bytes: int) -> int | None:
     return j if end // segment_bytes > j else None
 
 
-def summarize(entries: list[dict[str, Any]], state: FoldState, start: int, end: int, day: date) -> dict[str, Any]:
+def summarize(entries: list[dict[str, Any]], state: FoldState, start: int, end: int, day: date, *,
+              now_ms: int) -> dict[str, Any]:
     """A segment's small summary: its visible clips, last clip, upload lag, the camera's latest report."""
     rows = state.visible_rows()
     last = max(rows, key=lambda r: (row_end(r), r[KEY]), default=None)
@@ -65,32 +61,32 @@ def summarize(entries: list[dict[str, Any]], state: FoldState, start: int, end: 
         "recorded_ms": sum(r[DURATION] or 0 for r in rows),
         "last_end": last_end, "last_key": last[KEY] if last else None,
         "upload_lag_ms": (last[INDEXED_AT] - last_end) if last and last[INDEXED_AT] else None,
-        "meta": meta, "at": _now_ms(),
+        "meta": meta, "at": now_ms,
     }
 
 
-def fold_range(data: bytes, start: int, end: int, day: date) -> tuple[bytes, dict[str, Any]]:
+def fold_range(data: bytes, start: int, end: int, day: date, *, now_ms: int) -> tuple[bytes, dict[str, Any]]:
     """The segment line and summary of the log lines [start, end) (`data`)."""
     entries = parse_lines(data)
     state = FoldState().add_entries(entries)
     dels = [[k, scope, t] for k, scopes in state.deletes.items() for scope, t in scopes.items()]
     segment = _line({"v": SEGMENT_VERSION, "from": start, "to": end, "rows": list(state.creates.values()),
                      "dels": dels})
-    return segment, summarize(entries, state, start, end, day)
+    return segment, summarize(entries, state, start, end, day, now_ms=now_ms)
 
 
 def compact_range(bucket: oss2.Bucket, device_id: str, day: date, data: bytes, start: int, end: int,
-                  *, segment: bool = True) -> dict[str, Any]:
+                  *, now_ms: int, segment: bool = True) -> dict[str, Any]:
     """Fold the log lines [start, end) (`data`) and append the segment (when `segment`) and its
     summary. Returns the summary."""
-    line, summary = fold_range(data, start, end, day)
+    line, summary = fold_range(data, start, end, day, now_ms=now_ms)
     if segment:
         append_line(bucket, index_segments_key(device_id, day), line)
     append_line(bucket, index_sums_key(device_id, day), _line(summary))
     return summary
 
 
-def segments_of(log: bytes, segment_bytes: int, day: date) -> tuple[bytes, bytes]:
+def segments_of(log: bytes, segment_bytes: int, day: date, *, now_ms: int) -> tuple[bytes, bytes]:
     """Every complete segment of a whole log and their summaries, as the live indexer appends them
     (for bulk writers: a rebuild, a benchmark's history)."""
     segs, sums = [], []
@@ -101,7 +97,7 @@ def segments_of(log: bytes, segment_bytes: int, day: date) -> tuple[bytes, bytes
             break
         end = nl + 1
         if end // segment_bytes > pos // segment_bytes:   # this line completes segment pos // K
-            line, summary = fold_range(log[seg_start:end], seg_start, end, day)
+            line, summary = fold_range(log[seg_start:end], seg_start, end, day, now_ms=now_ms)
             segs.append(line)
             sums.append(_line(summary))
             seg_start = end
@@ -110,7 +106,7 @@ def segments_of(log: bytes, segment_bytes: int, day: date) -> tuple[bytes, bytes
 
 
 def compact_segment(bucket: oss2.Bucket, device_id: str, day: date, j: int, end: int,
-                    segment_bytes: int) -> dict[str, Any] | None:
+                    segment_bytes: int, *, now_ms: int) -> dict[str, Any] | None:
     """Compact segment j, whose last line ends at `end`: one ranged GET of about K bytes."""
     log_key = index_key(device_id, day)
     if j == 0:
@@ -125,18 +121,18 @@ def compact_segment(bucket: oss2.Bucket, device_id: str, day: date, j: int, end:
         raw = got.data
         cut = raw.find(b"\n") + 1    # the byte before the segment ends a line, or a line runs into it
         data, start = raw[cut:], j * segment_bytes - 1 + cut
-    return compact_range(bucket, device_id, day, data, start, end)
+    return compact_range(bucket, device_id, day, data, start, end, now_ms=now_ms)
 
 
-def open_day(bucket: oss2.Bucket, device_id: str, day: date, end: int) -> dict[str, Any] | None:
+def open_day(bucket: oss2.Bucket, device_id: str, day: date, end: int, *, now_ms: int) -> dict[str, Any] | None:
     """The first line of a day: a summary of it (no segment), so the day shows before segment 0."""
     got = get_range(bucket, index_key(device_id, day), 0, end - 1)
     if got is None:
         return None
-    return compact_range(bucket, device_id, day, got.data, 0, end, segment=False)
+    return compact_range(bucket, device_id, day, got.data, 0, end, now_ms=now_ms, segment=False)
 
 
-def close_day(bucket: oss2.Bucket, device_id: str, day: date) -> dict[str, Any]:
+def close_day(bucket: oss2.Bucket, device_id: str, day: date, *, now_ms: int) -> dict[str, Any]:
     """Append a day's exact totals to its month's calendar, with the clips that run past midnight
     (`spill`), so a timeline of the next day need not read this whole day for them."""
     ds = load_day(bucket, device_id, day)
@@ -145,13 +141,14 @@ def close_day(bucket: oss2.Bucket, device_id: str, day: date) -> dict[str, Any]:
     total = {"v": SEGMENT_VERSION, "day": day.isoformat(), "to": ds.covered, "exact": True,
              "clips": len(rows), "bytes": sum(r[SIZE] for r in rows),
              "recorded_ms": sum(r[DURATION] or 0 for r in rows),
-             "spill": [r for r in rows if row_end(r) > midnight], "at": _now_ms()}
+             "spill": [r for r in rows if row_end(r) > midnight], "at": now_ms}
     if ds.covered:
         append_line(bucket, index_month_key(device_id, day.year, day.month), _line(total))
     return total
 
 
-def compact_day(bucket: oss2.Bucket, device_id: str, day: date, segment_bytes: int = DEFAULT_SEGMENT_BYTES) -> int:
+def compact_day(bucket: oss2.Bucket, device_id: str, day: date, segment_bytes: int = DEFAULT_SEGMENT_BYTES, *,
+                now_ms: int) -> int:
     """Write a day's segments and summaries from its whole log (days indexed before compaction
     existed, or after a change of segment size), then close it; returns the segments written.
 
@@ -161,12 +158,12 @@ def compact_day(bucket: oss2.Bucket, device_id: str, day: date, segment_bytes: i
     got = get_range(bucket, index_key(device_id, day), 0, None)
     if got is None:
         return 0
-    segs, sums = segments_of(got.data, segment_bytes, day)
+    segs, sums = segments_of(got.data, segment_bytes, day, now_ms=now_ms)
     for key, data in ((index_segments_key(device_id, day), segs), (index_sums_key(device_id, day), sums)):
         bucket.delete_object(key)
         if data:
             append_line(bucket, key, data)
-    close_day(bucket, device_id, day)
+    close_day(bucket, device_id, day, now_ms=now_ms)
     return segs.count(b"\n")
 
 

@@ -6,6 +6,7 @@ again costs one request while its log did not change."""
 from __future__ import annotations
 
 import sys
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -27,6 +28,12 @@ from vigil_fn.indexer.service import Options, after_append
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_compaction import DAY, _entry  # noqa: E402 - the same log entries as the compaction tests
+
+
+def now_ms() -> int:
+    """The time the index's writers are told it is (as the live indexer's clock: real time)."""
+    return int(time.time() * 1000)
+
 
 pytestmark = pytest.mark.integration
 
@@ -63,9 +70,9 @@ def test_a_cached_read_folds_like_an_uncached_one_whatever_happened_since(cloud:
         if action == "twice":
             j = segment_due(appended.position, appended.end, K)
             if j is not None:
-                compact_segment(bucket, device, DAY.date(), j, appended.end, K)
+                compact_segment(bucket, device, DAY.date(), j, appended.end, K, now_ms=now_ms())
         if action == "rebuild":   # `vigil index compact`: the segments are replaced whole
-            compact_day(bucket, device, DAY.date(), K)
+            compact_day(bucket, device, DAY.date(), K, now_ms=now_ms())
         if read:
             assert day_rows(bucket, device, DAY.date(), cache) == _uncached(bucket, device)
     raw, _ = read_entries(bucket, log_key)
@@ -134,7 +141,7 @@ def test_a_replaced_log_and_segments_are_read_afresh(cloud: Any) -> None:
     rows = day_rows(bucket, device, DAY.date(), cache)
     assert [r[KEY] for r in rows] == [clip_key(device, DAY + timedelta(seconds=10 * (100 + i)), 100 + i, "ts")
                                     for i in range(30)]
-    compact_day(bucket, device, DAY.date(), K)   # and compacted again
+    compact_day(bucket, device, DAY.date(), K, now_ms=now_ms())   # and compacted again
     assert day_rows(bucket, device, DAY.date(), cache) == rows == _uncached(bucket, device)
 
 

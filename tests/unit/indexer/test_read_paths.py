@@ -13,6 +13,8 @@ from vigil_fn.indexer import reader
 from vigil_fn.indexer.log import FoldState, parse_json_lines, parse_lines
 from vigil_fn.indexer.rows import KEY, START, row_end
 
+NOW_MS = 1_796_119_200_000   # the time the index's writers are told it is (summaries' `at`)
+
 pytestmark = pytest.mark.unit
 
 
@@ -82,7 +84,7 @@ def test_the_one_pass_fold_of_a_day_equals_the_fold_segment_by_segment(ops: list
     log = b"".join(encode_entry({"op": op, "key": f"videos/cam-1/2026/11/28/1200{i:02d}000Z-{i}.ts", "etag": "E",
                                  "start": 1000 * i, "duration": 500, "event_time": t, "status": "ok"})
                    for i, op, t in ops)
-    segs = parse_segments(segments_of(log, k, date(2026, 11, 28))[0])
+    segs = parse_segments(segments_of(log, k, date(2026, 11, 28), now_ms=NOW_MS)[0])
     if not segs:
         return
     by_segment = FoldState()
@@ -106,9 +108,9 @@ def test_a_plain_day_takes_the_one_pass_fold_and_a_delete_does_not() -> None:
     entries = [{"op": "create", "key": f"videos/cam-1/2026/11/28/12{i:04d}000Z-{i}.ts", "etag": "E",
                 "start": 1000 * i, "duration": 500, "event_time": i, "status": "ok"} for i in range(200)]
     log = b"".join(map(encode_entry, entries))
-    segs = parse_segments(segments_of(log, 1024, date(2026, 11, 28))[0])
+    segs = parse_segments(segments_of(log, 1024, date(2026, 11, 28), now_ms=NOW_MS)[0])
     whole = fold_whole(segs, "E")
     assert whole is not None and len(segs) > 5 and whole.segments == len(segs)
     assert [r[KEY] for r in whole.state.visible_rows()] == [e["key"] for e in entries][:len(whole.state.creates)]
     deleted = log + encode_entry({"op": "delete", "key": entries[0]["key"], "event_time": 999}) * 40
-    assert fold_whole(parse_segments(segments_of(deleted, 1024, date(2026, 11, 28))[0]), "E") is None
+    assert fold_whole(parse_segments(segments_of(deleted, 1024, date(2026, 11, 28), now_ms=NOW_MS)[0]), "E") is None
