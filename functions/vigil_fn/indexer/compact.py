@@ -24,7 +24,7 @@ from typing import Any
 import oss2
 from vigil_camera.keys import index_key, index_month_key, index_segments_key, index_sums_key
 
-from .dayfold import SEGMENT_VERSION, load_day, midnight_after
+from .dayfold import SEGMENT_VERSION, load_day, longest_per_start, midnight_after
 from .log import FoldState, append_line, parse_lines
 from .ranges import get_range
 from .rows import DURATION, INDEXED_AT, KEY, SIZE, row_end
@@ -169,18 +169,10 @@ def compact_day(bucket: oss2.Bucket, device_id: str, day: date, segment_bytes: i
 
 def chain(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
     """Non-overlapping summary rows in log order (per start, the longest) and the bytes they cover."""
-    best: dict[int, dict[str, Any]] = {}
-    for r in rows:
-        try:
-            start, end = int(r["from"]), int(r["to"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        if start not in best or end > int(best[start]["to"]):
-            best[start] = r
     picked, cursor = [], 0
-    for start in sorted(best):
-        if start < cursor:
+    for r in longest_per_start(rows):
+        if int(r["from"]) < cursor:
             continue
-        picked.append(best[start])
-        cursor = int(best[start]["to"])
+        picked.append(r)
+        cursor = int(r["to"])
     return picked, cursor

@@ -9,6 +9,7 @@ log (`log.FoldState`), so the result is the fold of the whole log.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from operator import itemgetter
@@ -25,18 +26,32 @@ from .rows import KEY, ROW_LEN, Row, row_end
 SEGMENT_VERSION = 1
 
 
+def longest_per_start(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Docs covering log bytes [`from`, `to`) (segments, summaries): per start offset the longest,
+    in log order (a repeated compaction is a duplicate; a later, longer one wins). Docs without
+    integer bounds are skipped."""
+    best: dict[int, tuple[int, dict[str, Any]]] = {}
+    for doc in docs:
+        try:
+            start, end = int(doc["from"]), int(doc["to"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if start not in best or end > best[start][0]:
+            best[start] = (end, doc)
+    return [best[s][1] for s in sorted(best)]
+
+
 def parse_segments(data: bytes) -> list[dict[str, Any]]:
     """The usable segments of a `.segs.jsonl`, per start offset the longest, in log order."""
     docs = [d for d in parse_json_lines(data) if isinstance(d, dict)]   # a damaged line: read from the log
-    best: dict[int, dict[str, Any]] = {}
-    for seg in docs:
-        try:
-            start, end = int(seg["from"]), int(seg["to"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        if seg.get("v") == SEGMENT_VERSION and end > start and (start not in best or end > best[start]["to"]):
-            best[start] = seg
-    return [best[s] for s in sorted(best)]
+    return longest_per_start(d for d in docs if d.get("v") == SEGMENT_VERSION and _nonempty(d))
+
+
+def _nonempty(seg: dict[str, Any]) -> bool:
+    try:
+        return int(seg["to"]) > int(seg["from"])
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 @dataclass
