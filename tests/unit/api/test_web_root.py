@@ -85,4 +85,5 @@ def test_the_default_web_root_is_where_make_web_builds() -> None:
     """`make web` builds into functions/webroot/; the default must point there (the house move put
     config.py one folder deeper and the page answered "not built" with the page built)."""
     repo = Path(__file__).resolve().parents[3]
-    assert Path(ApiSettings.from_env({"VIGIL_SESSION_KEY": "k" * 32}).web_root).resolve() == repo / "functions" / "webroot"
+    default = ApiSettings.from_env({"VIGIL_SESSION_KEY": "k" * 32}).web_root
+    assert Path(default).resolve() == repo / "functions" / "webroot"
