@@ -173,7 +173,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clip_sink(rt: Runtime, live: bool) -> Callable[[Any], None]:
+def _clip_sink(rt: Runtime, live: bool, stills: bool = True) -> Callable[[Any], None]:
     from .clipinfo import clip_info
     from .live import LiveAppender
 
@@ -185,7 +185,11 @@ def _clip_sink(rt: Runtime, live: bool) -> Callable[[Any], None]:
                 appender.append_clip(clip.path, clip.start)
             except Exception as exc:  # noqa: BLE001 - the live log is best effort, the clip is not
                 log.warning("live append failed", extra={"error": f"{type(exc).__name__}: {exc}"})
-        rt.spool.enqueue(clip.path, clip_info(clip.path).key(rt.settings.device_id), move=True)
+        key = clip_info(clip.path).key(rt.settings.device_id)
+        if stills:
+            from .stills import enqueue_still
+            enqueue_still(rt.spool, clip.path, key)
+        rt.spool.enqueue(clip.path, key, move=True)
 
     return on_clip
 
@@ -217,7 +221,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     rt = Runtime(_settings(args)).preflight()
     stop = _stop_event()
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="vigil-record-"))
-    sink = _Counting(_clip_sink(rt, args.live))
+    sink = _Counting(_clip_sink(rt, args.live, not args.no_stills))
     live = _live_view(rt, args)
     on_packet = live.on_packet if live is not None else None
 
@@ -276,7 +280,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     stop = _stop_event()
     w, h = _resolution(args.resolution)
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="vigil-sim-"))
-    sink = _clip_sink(rt, args.live)
+    sink = _clip_sink(rt, args.live, not args.no_stills)
     made = [0]
     live = _live_view(rt, args)
 
@@ -381,6 +385,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fps", type=int, default=15, help="frames per second, testsrc only (default %(default)s)")
     p.add_argument("--resolution", default="640x360", help="WxH, testsrc only (default %(default)s)")
     p.add_argument("--live", action="store_true", help="also append to live/<id>/<YYYY>/<MM>/<DD>/<HH>.ts")
+    p.add_argument("--no-stills", action="store_true",
+                   help="do not upload a 320-px JPEG of each clip's first frame to stills/ (docs/pictures.md)")
     p.add_argument("--keyframe-seconds", type=float, default=None,
                    help="testsrc only: keyframe interval (default: the clip length)")
     _add_live_view_options(p)
@@ -398,6 +404,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=float, help="stop after this many seconds of video (default: until Ctrl-C)")
     p.add_argument("--fast", action="store_true", help="encode as fast as possible instead of in real time")
     p.add_argument("--live", action="store_true", help="also append to the hourly live object")
+    p.add_argument("--no-stills", action="store_true",
+                   help="do not upload a 320-px JPEG of each clip's first frame to stills/ (docs/pictures.md)")
     p.add_argument("--keyframe-seconds", type=float, default=None,
                    help="keyframe interval (default: the clip length; use 1 with --live-view)")
     _add_live_view_options(p)

@@ -59,6 +59,9 @@ def test_configure_token_upload_simulate_status(dc_device, cloud, tmp_path):
     assert json.loads(res.stdout.strip().splitlines()[-1]) == {"clips": 2, "uploaded": 2, "queue_depth": 0}
     keys = [o.key for o in oss2.ObjectIterator(cloud.bucket(), prefix=f"videos/{dc_device.device_id}/")]
     assert len(keys) == 3
+    stills = [o.key for o in oss2.ObjectIterator(cloud.bucket(), prefix=f"stills/{dc_device.device_id}/")]
+    assert [k.replace("stills/", "videos/", 1).replace(".jpg", ".ts") for k in stills] == sorted(keys)[1:]
+    assert all(cloud.bucket().get_object(k).read()[:2] == b"\xff\xd8" for k in stills)
 
     res = _run(["--config", str(config), "status"], env_override)
     doc = json.loads(res.stdout)

@@ -22,6 +22,7 @@ _OBJECT: dict[tuple[str, str], str] = {
     ("PUT", "symlink"): "PutSymlink",
     ("GET", "symlink"): "GetSymlink",
     ("POST", "restore"): "RestoreObject",
+    ("GET", "x-oss-process"): "GetObjectSnapshot",  # video/snapshot only: localcloud/oss/snapshot.py
 }
 _BUCKET: dict[tuple[str, str], str] = {
     ("PUT", "tagging"): "PutBucketTags",
@@ -50,6 +51,7 @@ RAM_ACTIONS: dict[str, str] = {
     "PutSymlink": "oss:PutObject",
     "GetSymlink": "oss:GetObject",
     "RestoreObject": "oss:RestoreObject",
+    "GetObjectSnapshot": "oss:GetObject",
     "UploadPartCopy": "oss:PutObject",
     "PutBucketTags": "oss:PutBucketTagging",
     "GetBucketTags": "oss:GetBucketTagging",
