@@ -5,6 +5,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preac
 import { api, type Camera, type User } from "../api";
 import { exportsApi } from "../api-live-export";
 import { LivePlayer } from "../live/LivePlayer";
+import { useThumbnails } from "../pictures/hooks";
 import { keyAction } from "../player/keyboard";
 import { PlayerController, withPrefetch } from "../player/controller";
 import { linkClick, navigate } from "../router";
@@ -42,6 +43,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
   const wantClip = useRef<Crossing | null>(null);
   const [searching, setSearching] = useState(false);
   const cursorRef = useRef<number | null>(t);
+  const thumb = useThumbnails(id);
   cursorRef.current = cursor;
   const isAdmin = user.role === "admin";
 
@@ -418,6 +420,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
         />
       )}
       <Timeline
+        thumb={thumb}
         items={itemsDay === day ? items : []}
         bounds={bounds}
         cursor={cursor}
