@@ -87,6 +87,13 @@ def test_configure_token_upload_simulate_status(dc_device, cloud, tmp_path):
     recorded = [k for k in videos if k not in keys]
     assert sum(lives.values()) == sum(videos[k] for k in recorded)   # every recorded clip appended once
 
+    before = [o.key for o in oss2.ObjectIterator(cloud.bucket(), prefix=f"stills/{dc_device.device_id}/")]
+    res = _run(["--config", str(config), "simulate", "--fps", "10", "--resolution", "160x96", "--clip-seconds", "1",
+                "--count", "3", "--fast", "--still-every", "2"], dict(env, VIGIL_SPOOL_DIR=str(tmp_path / "spool3")))
+    assert res.returncode == 0, res.stderr
+    after = [o.key for o in oss2.ObjectIterator(cloud.bucket(), prefix=f"stills/{dc_device.device_id}/")]
+    assert len(after) == len(before) + 2                               # clips 1 and 3 of 3
+
 
 def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
