@@ -21,6 +21,7 @@ from typing import Any
 import oss2
 from vigil_camera.keys import still_key_for_clip
 
+from ..core.errors import Refused
 from ..indexer import reader
 from ..indexer.log import Clip
 from .times import day_of
@@ -35,12 +36,24 @@ MAX_CLIP_BYTES = 64 << 20     # a clip larger than this is not decoded inside th
 UNREADABLE_SPAN_MS = 10_000   # a clip with no known length (unreadable) is taken to hold the default clip length
 
 
-class StillProblem(Exception):
-    """Why no still: `code` is the API's error code, `status` its HTTP status."""
+class StillProblem(Refused):
+    """Why no still; each subclass names its status and code (`extra` goes into the error object)."""
 
-    def __init__(self, status: int, code: str, message: str, extra: dict[str, Any] | None = None) -> None:
+    def __init__(self, message: str, extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)
-        self.status, self.code, self.message, self.extra = status, code, message, dict(extra or {})
+        self.extra = dict(extra or {})
+
+
+class NoRecording(StillProblem):
+    status, code = 404, "no_recording"
+
+
+class UndecodableClip(StillProblem):
+    status, code = 422, "undecodable_clip"
+
+
+class ClipTooLarge(StillProblem):
+    status, code = 422, "clip_too_large"
 
 
 @dataclass(frozen=True)
@@ -66,8 +79,8 @@ def _end(c: Clip) -> int:
 
 
 def locate(bucket: oss2.Bucket, camera: str, at: int) -> Located:
-    """The readable clip showing T (start ≤ T < end, the latest such start); StillProblem 404 with the
-    nearest recorded instants before and after T otherwise."""
+    """The readable clip showing T (start ≤ T < end, the latest such start); NoRecording with the
+    nearest recorded instants before and after T otherwise, UndecodableClip for an unreadable one."""
     every = _day_clips(bucket, camera, at)
     clips = [c for c in every if c.status == "ok"]
     starts = [c.start for c in clips]
@@ -79,16 +92,15 @@ def locate(bucket: oss2.Bucket, camera: str, at: int) -> Located:
         if not c.duration and c.start <= at < c.start + UNREADABLE_SPAN_MS:
             if c.status == "ok":     # the indexer found no length: the decode says whether it plays
                 return Located(c, at - c.start)
-            raise StillProblem(422, "undecodable_clip", "the clip holding that instant cannot be decoded "
-                               f"({c.reason or 'unreadable'})")
+            raise UndecodableClip(f"the clip holding that instant cannot be decoded ({c.reason or 'unreadable'})")
     before = max((min(_end(c), at) for c in clips[:i]), default=None)
     after = clips[i].start if i < len(clips) else None
     if after is None:
         nxt = [c for c in reader.day_clips(bucket, camera, day_of(at) + timedelta(days=1)) if c.status == "ok"]
         after = nxt[0].start if nxt else None
-    raise StillProblem(404, "no_recording", "nothing was recorded at that instant; the error names the nearest "
-                       "recorded instants before and after it (epoch ms, null when none within a day)",
-                       {"nearest_before": before - 1 if before is not None else None, "nearest_after": after})
+    raise NoRecording("nothing was recorded at that instant; the error names the nearest recorded instants "
+                      "before and after it (epoch ms, null when none within a day)",
+                      {"nearest_before": before - 1 if before is not None else None, "nearest_after": after})
 
 
 def newest(bucket: oss2.Bucket, camera: str, now_ms: int) -> Clip | None:
@@ -130,13 +142,12 @@ def holder(clips: list[Clip], at: int) -> Clip | None:
 def read_clip(bucket: oss2.Bucket, clip: Clip) -> bytes:
     """The clip's bytes in one read (issue 30: never oss2's 8 KiB iteration)."""
     if clip.size > MAX_CLIP_BYTES:
-        raise StillProblem(422, "clip_too_large", f"the clip is larger than {MAX_CLIP_BYTES >> 20} MiB; "
-                           "stills of it are not made by the api")
+        raise ClipTooLarge(f"the clip is larger than {MAX_CLIP_BYTES >> 20} MiB; stills of it are not made by the api")
     try:
         result = bucket.get_object(clip.key)
     except oss2.exceptions.NoSuchKey:
-        raise StillProblem(404, "no_recording", "the clip holding that instant is gone (deleted or expired)",
-                           {"nearest_before": None, "nearest_after": None}) from None
+        raise NoRecording("the clip holding that instant is gone (deleted or expired)",
+                          {"nearest_before": None, "nearest_after": None}) from None
     data: bytes = result.resp.response.content   # requests reads the body in one go
     return data
 
@@ -149,8 +160,7 @@ def render(data: bytes, offset_ms: int, width: int) -> bytes:
     try:
         shot = frame_at(data, offset_ms / 1000)
     except StillError as exc:
-        raise StillProblem(422, "undecodable_clip", f"the clip holding that instant cannot be decoded: {exc}") \
-            from None
+        raise UndecodableClip(f"the clip holding that instant cannot be decoded: {exc}") from None
     return encode(shot.frame, width=min(width, shot.width))
 
 

@@ -21,13 +21,13 @@ STILL_CACHE = "private, max-age=3600"   # a recorded frame never changes; a dele
 
 
 def _problem(exc: stills.StillProblem) -> ApiError:
-    return ApiError(exc.status, exc.code, exc.message, extra=exc.extra)
+    return ApiError(exc.status, exc.code, str(exc), extra=exc.extra)   # the app's Refused mapping drops `extra`
 
 
 def still(call: Call) -> dict[str, Any]:
     """The frame at or just before `at`: decoded here from a TS clip, or OSS's snapshot of an MP4 clip."""
     camera = camera_param(call)
-    q: StillQuery = call.query
+    q = call.query_as(StillQuery)
     try:
         where = stills.locate(call.svc.bucket, camera, q.at)
         if where.clip.key.endswith(".mp4"):
@@ -46,7 +46,7 @@ def still(call: Call) -> dict[str, Any]:
 def still_range(call: Call) -> StillList:
     """Stills sampled over ≤ 300 s every ≥ 200 ms (KVS GetImages' bounds), ≤ 100 per answer."""
     camera = camera_param(call)
-    q: StillsQuery = call.query
+    q = call.query_as(StillsQuery)
     if q.end - q.start > stills.MAX_RANGE_MS:
         raise ApiError(400, "invalid_range", "a range of stills spans at most 300 seconds")
     points = stills.samples(q.start, q.end, q.interval)
