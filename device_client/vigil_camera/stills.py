@@ -1,11 +1,12 @@
 """Stills (issue 24): small JPEGs of a clip's frames, made with PyAV (the `media` extra), no Pillow.
 
-One place for "frame of a clip → JPEG", used three ways:
+One place for "frame of a clip → JPEG" in the product, used two ways:
 - the camera makes one 320-px still per clip from the clip's FIRST KEYFRAME and uploads it under
   `stills/` (`keys.still_key`): every clip starts on a keyframe (`media.ClipCutter`), so that still
   is decoded from one packet (`skip_frame=NONKEY`, the decoder never touches the other frames);
-- the api makes the still for an arbitrary instant from the clip's bytes (`frame_at`);
-- localcloud's `x-oss-process=video/snapshot` renders with the same two functions.
+- the api makes the still for an arbitrary instant from the clip's bytes (`frame_at`).
+(localcloud's `x-oss-process=video/snapshot` has its own decoder, as OSS does: the emulator
+imports nothing of the product.)
 
 Why the camera's decode is its own and not the activity detector's: activity decodes every frame
 (scaled luma only); this decodes one keyframe per clip. Sharing a decoder would save the one

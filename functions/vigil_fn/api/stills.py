@@ -45,14 +45,20 @@ class StillProblem(Refused):
 
 
 class NoRecording(StillProblem):
+    """Nothing recorded at T; `extra` names the nearest recorded instants (issue 24's 404)."""
+
     status, code = 404, "no_recording"
 
 
 class UndecodableClip(StillProblem):
+    """The clip holding T is there but does not decode (or the indexer found it unreadable)."""
+
     status, code = 422, "undecodable_clip"
 
 
 class ClipTooLarge(StillProblem):
+    """Over MAX_CLIP_BYTES: not read into the api function's memory."""
+
     status, code = 422, "clip_too_large"
 
 

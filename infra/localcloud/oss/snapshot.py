@@ -20,8 +20,11 @@ Where localcloud differs from OSS (said here, as moto does):
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
 
 from localcloud.oss.errors import OSSError
 from localcloud.oss.protocol.context import Call
@@ -95,21 +98,71 @@ def _size(snap: Snapshot, src_w: int, src_h: int, process: str) -> tuple[int, in
     return snap.w, snap.h
 
 
+def _pick(data: bytes, t_ms: int, fast: bool) -> tuple[Any, str]:
+    """The frame OSS returns for `t` (the last one at or before it; `m_fast`: the last keyframe at or
+    before it; past the end: the last one) and the stream's codec name. localcloud's own decoder, as
+    OSS has its own: the emulator imports nothing of the product it emulates for."""
+    import av
+
+    try:
+        with av.open(io.BytesIO(data), "r") as box:
+            if not box.streams.video:
+                raise ValueError("no video stream")
+            stream = box.streams.video[0]
+            tb = stream.time_base or Fraction(1, 90000)
+            if fast:
+                stream.codec_context.skip_frame = "NONKEY"
+            chosen, first = None, None
+            for frame in box.decode(stream):
+                if frame.pts is None:
+                    continue
+                first = frame.pts if first is None else first
+                if chosen is not None and (frame.pts - first) * tb * 1000 > t_ms:
+                    break
+                chosen = frame
+            if chosen is None:
+                raise ValueError("no decodable frame")
+            return chosen, stream.codec_context.name
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        raise DecodeFailed(str(exc)) from None
+
+
+class DecodeFailed(Exception):
+    pass
+
+
+def _encode(frame: Any, w: int, h: int, fmt: str) -> bytes:
+    """`w`/`h` as OSS reads them (0 keeps the proportion; both 0: the source size), even sizes."""
+    import av
+
+    if not w and not h:
+        w, h = frame.width, frame.height
+    w = w or round(frame.width * h / frame.height)
+    h = h or round(frame.height * w / frame.width)
+    w, h = max(2, w - w % 2), max(2, h - h % 2)
+    codec: Any = av.CodecContext.create("png" if fmt == "png" else "mjpeg", "w")
+    codec.pix_fmt, codec.width, codec.height = ("rgb24" if fmt == "png" else "yuvj420p"), w, h
+    codec.time_base = Fraction(1, 25)
+    if fmt != "png":
+        codec.qmin = codec.qmax = 5
+    image = frame.reformat(width=w, height=h, format=codec.pix_fmt)
+    image.pts = 0
+    return b"".join(bytes(p) for p in [*codec.encode(image), *codec.encode(None)])
+
+
 def render(data: bytes, process: str) -> tuple[bytes, str]:
     """The snapshot's bytes and Content-Type."""
-    from vigil_camera.stills import StillError, encode, frame_at
-
     snap = parse(process)
     try:
-        shot = frame_at(data, snap.t_ms / 1000, mode="fast" if snap.fast else "exact")
-    except StillError as exc:
+        frame, codec = _pick(data, snap.t_ms, snap.fast)
+    except DecodeFailed as exc:
         raise snapshot_error("", process, f"The video cannot be decoded: {exc}") from None
-    if shot.codec not in CODECS:
-        raise snapshot_error("", process, f"Video snapshots support H.264 and H.265 only, not {shot.codec}.")
-    w, h = _size(snap, shot.width, shot.height, process)
+    if codec not in CODECS:
+        raise snapshot_error("", process, f"Video snapshots support H.264 and H.265 only, not {codec}.")
+    w, h = _size(snap, frame.width, frame.height, process)
     if snap.fmt == "png":
-        return encode(shot.frame, width=w, height=h, fmt="png"), "image/png"
-    return encode(shot.frame, width=w, height=h, fmt="jpg"), "image/jpeg"
+        return _encode(frame, w, h, "png"), "image/png"
+    return _encode(frame, w, h, "jpg"), "image/jpeg"
 
 
 def get_snapshot(call: Call) -> Response:
