@@ -22,7 +22,6 @@ _OBJECT: dict[tuple[str, str], str] = {
     ("PUT", "symlink"): "PutSymlink",
     ("GET", "symlink"): "GetSymlink",
     ("POST", "restore"): "RestoreObject",
-    ("GET", "x-oss-process"): "GetObjectSnapshot",  # video/snapshot only: localcloud/oss/snapshot.py
 }
 _BUCKET: dict[tuple[str, str], str] = {
     ("PUT", "tagging"): "PutBucketTags",
@@ -70,6 +69,8 @@ UNSERVED_HEADERS = ("x-oss-callback", "x-oss-server-side-encryption", "x-oss-ser
 def object_op(method: str, params: Mapping[str, str], headers: Mapping[str, str]) -> str | None:
     if method in ("PUT", "POST") and any(h in headers for h in UNSERVED_HEADERS):
         return NOT_IMPLEMENTED
+    if method == "GET" and params.get("x-oss-process", "").startswith("video/snapshot"):
+        return "GetObjectSnapshot"  # localcloud/oss/snapshot.py; other processing stays NotImplemented
     for (verb, sub), operation in _OBJECT.items():
         if method == verb and sub in params:
             return operation
