@@ -5,7 +5,7 @@ Block Public Access.
 `vigil bucket setup` runs. `apply_bucket_defaults` sets only the configs a bucket lacks: what
 `vigil local up` runs on every start, so an operator's settings survive a restart.
 
-- Lifecycle (architecture §2): `videos/`, `live/` and `index/` expire after the retention period,
+- Lifecycle (architecture §2): `videos/`, `live/`, `index/` and `stills/` expire after the retention period,
   `_system/nonces/` (nonces and rate-limit slots) after a day, incomplete multipart uploads under
   `videos/` and `live/` (the only prefixes that use multipart) after a day. Rules never overlap.
 - CORS: the viewer fetches segments from OSS with presigned GETs (hls.js uses Range requests), so
@@ -79,6 +79,7 @@ def lifecycle_rules(s: BucketSettings) -> list[LifecycleRule]:
         LifecycleRule("vigil-live", "live/", status=LifecycleRule.ENABLED, expiration=keep,
                       abort_multipart_upload=abort),
         LifecycleRule("vigil-index", "index/", status=LifecycleRule.ENABLED, expiration=keep),
+        LifecycleRule("vigil-stills", "stills/", status=LifecycleRule.ENABLED, expiration=keep),
         LifecycleRule("vigil-nonces", "_system/nonces/", status=LifecycleRule.ENABLED,
                       expiration=LifecycleExpiration(days=s.nonce_days)),
         # issue 11: exports expire unless pinned (moved to exports-pinned/, which no rule touches)

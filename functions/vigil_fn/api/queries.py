@@ -41,3 +41,19 @@ class CalendarQuery(MonthQuery):
     tz: Annotated[str, AfterValidator(zone_name), Field(
         default="UTC", max_length=64, description="IANA time zone of the days, e.g. Asia/Shanghai (default UTC)",
         json_schema_extra={"examples": ["Asia/Shanghai"]})]
+
+
+Width = Annotated[int, Field(ge=32, le=1920, description="width in pixels, 32-1920 (height keeps the proportion)")]
+
+
+class StillQuery(Query):
+    at: Instant
+    w: Width = 320
+
+
+class StillsQuery(TimeRange):
+    interval: Annotated[int, Field(ge=200, le=300_000, description="milliseconds between samples (≥ 200)")] = 1000
+    w: Width = 320
+    source: Literal["camera", "decoded"] = Field(
+        default="camera", description="camera: the camera's 320-px still of each clip (cheap, shows the clip's "
+        "first frame); decoded: this API's /still for each sample (the frame at the sample)")

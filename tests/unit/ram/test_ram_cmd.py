@@ -25,6 +25,7 @@ def test_render_to_folder_writes_substituted_documents(tmp_path: Path) -> None:
     assert upload["Statement"][0]["Resource"] == [
         "acs:oss:*:*:cam-archive/videos/*",
         "acs:oss:*:*:cam-archive/live/*",
+        "acs:oss:*:*:cam-archive/stills/*",
     ]
     every_file = "".join(p.read_text() for p in out.rglob("*") if p.is_file())
     assert "${" not in every_file

@@ -14,6 +14,7 @@ from typing import Any
 
 from localcloud.common import logs
 from localcloud.common.clock import Clock
+from localcloud.oss import snapshot
 from localcloud.oss.errors import OSSError
 from localcloud.oss.protocol import (
     acl,
@@ -65,6 +66,7 @@ HANDLERS: dict[str, Handler] = {
 }
 HANDLERS.update(attr_ops.HANDLERS)
 HANDLERS.update(public_access.HANDLERS)
+HANDLERS["GetObjectSnapshot"] = snapshot.get_snapshot
 for _name, _kind in (("Lifecycle", "lifecycle"), ("Cors", "cors"), ("OverwriteConfig", "overwrite")):
     HANDLERS[f"PutBucket{_name}"] = bucket_ops.put_config(_kind)
     HANDLERS[f"GetBucket{_name}"] = bucket_ops.get_config(_kind)

@@ -58,6 +58,7 @@ RAM_ACTIONS: dict[str, str] = {
     "PutSymlink": "oss:PutObject",
     "GetSymlink": "oss:GetObject",
     "RestoreObject": "oss:RestoreObject",
+    "GetObjectSnapshot": "oss:GetObject",
     "UploadPartCopy": "oss:PutObject",
     "PutBucketTags": "oss:PutBucketTagging",
     "GetBucketTags": "oss:GetBucketTagging",
@@ -82,6 +83,8 @@ UNSERVED_HEADERS = ("x-oss-server-side-encryption", "x-oss-server-side-data-encr
 def object_op(method: str, params: Mapping[str, str], headers: Mapping[str, str]) -> str | None:
     if method in ("PUT", "POST") and any(h in headers for h in UNSERVED_HEADERS):
         return NOT_IMPLEMENTED
+    if method == "GET" and params.get("x-oss-process", "").startswith("video/snapshot"):
+        return "GetObjectSnapshot"  # localcloud/oss/snapshot.py; other processing stays NotImplemented
     for (verb, sub), operation in _OBJECT.items():
         if method == verb and sub in params:
             return operation
