@@ -98,6 +98,7 @@ def admin_api(cloud: CloudHandle) -> Any:
                                                   Path(__file__).parents[1] / "api" / "conftest.py")
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("api_conftest_helpers", mod)
     spec.loader.exec_module(mod)
     import secrets
 
