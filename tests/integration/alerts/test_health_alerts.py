@@ -87,3 +87,28 @@ def test_a_hundred_cameras_offline_at_once_are_one_message_per_channel(cloud: An
     assert len(wecom.encode()) <= 4096 and "more" in wecom
     for cam in cams:   # out of the way of the other tests
         registry.delete(cam)
+
+
+def test_bucket_without_retention_alerts_then_resolves_when_it_is_back(cloud: Any, receiver: Any,
+                                                                       ticks: Any) -> None:
+    store = AlertStore(cloud.bucket())
+    tag = uuid.uuid4().hex[:6]
+    store.save_channel(check_channel({"id": f"hook-{tag}", "kind": "webhook",
+                                      "config": {"url": f"{receiver.base}/hook", "secret": receiver.secret}}))
+    store.save_rule(check_rule({"id": f"bucket-{tag}", "kind": "bucket_protection", "channels": [f"hook-{tag}"],
+                                "cooldown_minutes": 0}))
+    bucket = cloud.bucket()
+    ticks.minute()
+    assert _states(receiver, f"bucket-{tag}") == []           # the stack set retention and write-once
+    lifecycle = bucket.get_bucket_lifecycle()
+    bucket.delete_bucket_lifecycle()
+    try:
+        ticks.minute()
+        assert _states(receiver, f"bucket-{tag}") == [("firing", None)]
+        alert = next(iter(receiver.unique().values())).body["alerts"][0]
+        assert "no retention rule" in alert["detail"] and "write-once" not in alert["detail"]
+    finally:
+        bucket.put_bucket_lifecycle(lifecycle)
+    ticks.minute()
+    assert _states(receiver, f"bucket-{tag}") == [("firing", None), ("resolved", None)]
+    store.delete_rule(f"bucket-{tag}")
