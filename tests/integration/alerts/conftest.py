@@ -77,13 +77,16 @@ class Ticks:
     def minute(self, n: int = 1) -> int:
         """Advance n minutes, one tick each; returns the last tick's time (ms)."""
         for _ in range(n):
-            fired = self.runtime.timers.fired
-            self.cloud.stack.clock.advance(60)
-            tick = (self.now_ms() // 60000) * 60000
-            wait_for(lambda: self.runtime.timers.fired > fired, 20, "the timer to fire")
-            wait_for(lambda: self.last_tick() >= tick and self.runtime.queue.idle(), 60,
-                     lambda: f"the alerts tick of {tick} (state at {self.last_tick()})")
+            self._one()
         return self.last_tick()
+
+    def _one(self) -> None:
+        fired = self.runtime.timers.fired
+        self.cloud.stack.clock.advance(60)
+        tick = (self.now_ms() // 60000) * 60000
+        wait_for(lambda: self.runtime.timers.fired > fired, 20, "the timer to fire")
+        wait_for(lambda: self.last_tick() >= tick and self.runtime.queue.idle(), 60,
+                 lambda: f"the alerts tick of {tick} (state at {self.last_tick()})")
 
 
 @pytest.fixture()

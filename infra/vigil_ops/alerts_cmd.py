@@ -1,0 +1,242 @@
+"""`vigil alerts` — alert rules, channels and dead letters from a terminal (the same checks as the api).
+
+Rules and channels are JSON documents (docs/alerts.md): `vigil alerts rules put rule.json` creates or
+replaces one; `-` reads standard input. Channel secrets are never printed. Webhook, robot and SMTP
+addresses on loopback, link-local or metadata addresses are refused (loopback only with
+VIGIL_ALERTS_ALLOW_LOOPBACK=true, for local stacks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import oss2
+from vigil_fn.alerts import channels as senders
+from vigil_fn.alerts import netguard
+from vigil_fn.alerts.delivery import delivery_id
+from vigil_fn.alerts.messages import Delivery, Notice
+from vigil_fn.alerts.rules import RuleError, check_channel, check_rule
+from vigil_fn.alerts.store import AlertStore, NotFound
+from vigil_fn.core.config import AlertSettings
+
+from .settings import OpsSettings, SettingsError, describe_oss_error
+
+
+def register(sub: Any) -> None:
+    alerts = sub.add_parser("alerts", help="alert rules, channels (webhook, DingTalk, WeCom, e-mail), dead letters",
+                            description="Alert rules and channels (docs/alerts.md). Documents are JSON files.")
+    asub = alerts.add_subparsers(dest="alerts_command", metavar="WHAT")
+    asub.required = True
+    rules = asub.add_parser("rules", help="list, put (create or replace) and remove rules")
+    rsub = rules.add_subparsers(dest="action", metavar="ACTION")
+    rsub.required = True
+    p = rsub.add_parser("list", help="every rule")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_guard(run_rules_list))
+    p = rsub.add_parser("put", help="create or replace a rule from a JSON file ('-' = stdin)")
+    p.add_argument("file")
+    p.set_defaults(func=_guard(run_rules_put))
+    p = rsub.add_parser("remove", help="remove a rule")
+    p.add_argument("id")
+    p.set_defaults(func=_guard(run_rules_remove))
+
+    chans = asub.add_parser("channels", help="list, put, test and remove channels")
+    csub = chans.add_subparsers(dest="action", metavar="ACTION")
+    csub.required = True
+    p = csub.add_parser("list", help="every channel (secrets shown only as *_set)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_guard(run_channels_list))
+    p = csub.add_parser("put", help="create or replace a channel from a JSON file ('-' = stdin); "
+                                    "omitted secrets keep their stored value")
+    p.add_argument("file")
+    p.set_defaults(func=_guard(run_channels_put))
+    p = csub.add_parser("test", help="send a test message now")
+    p.add_argument("id")
+    p.set_defaults(func=_guard(run_channels_test))
+    p = csub.add_parser("remove", help="remove a channel no rule uses")
+    p.add_argument("id")
+    p.set_defaults(func=_guard(run_channels_remove))
+
+    dead = asub.add_parser("dead", help="deliveries that failed their last attempt; send one again")
+    dsub = dead.add_subparsers(dest="action", metavar="ACTION")
+    dsub.required = True
+    p = dsub.add_parser("list", help="dead letters, newest first")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_guard(run_dead_list))
+    p = dsub.add_parser("resend", help="queue a dead letter again (same delivery id; sent by the next tick)")
+    p.add_argument("id")
+    p.set_defaults(func=_guard(run_dead_resend))
+    p = asub.add_parser("pending", help="deliveries waiting for their next attempt")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_guard(run_pending))
+
+
+class CommandError(Exception):
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _guard(fn: Any) -> Any:
+    """Refusals and storage errors are one line on stderr and an exit status, never a traceback."""
+    def run(args: argparse.Namespace) -> int:
+        where = f"vigil alerts {args.alerts_command}{' ' + args.action if getattr(args, 'action', None) else ''}"
+        try:
+            return int(fn(args))
+        except CommandError as exc:
+            print(f"{where}: {exc}", file=sys.stderr)
+            return exc.status
+        except RuleError as exc:
+            print(f"{where}: {exc.message}", file=sys.stderr)
+            return 2
+        except NotFound as exc:
+            print(f"{where}: {exc}", file=sys.stderr)
+            return 1
+        except oss2.exceptions.OssError as exc:
+            print(f"{where}: {describe_oss_error(exc)}", file=sys.stderr)
+            return 1
+    run.__doc__ = fn.__doc__
+    return run
+
+
+def _store() -> AlertStore:
+    try:
+        return AlertStore(OpsSettings.load().bucket_client())
+    except SettingsError as exc:
+        raise CommandError(str(exc), 2) from None
+
+
+def _read(path: str) -> Any:
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text()
+        return json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"cannot read a JSON document from {path}: {exc}", 2) from None
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], empty: str) -> None:
+    widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
+    for row in (header, *rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    if not rows:
+        print(empty)
+
+
+def run_rules_list(args: argparse.Namespace) -> int:
+    rules = _store().rules()
+    if args.json:
+        print(json.dumps([r.to_doc() for r in rules], indent=1))
+        return 0
+    _table(("ID", "KIND", "ON", "CAMERAS", "CHANNELS", "NAME"),
+           [(r.id, r.kind, "yes" if r.enabled else "no", "all" if r.cameras is None else str(len(r.cameras)),
+             ",".join(r.channels), r.name) for r in rules], "(no rules)")
+    return 0
+
+
+def run_rules_put(args: argparse.Namespace) -> int:
+    store = _store()
+    rule = check_rule(_read(args.file))
+    missing = [c for c in rule.channels if c not in store.channels()]
+    if missing:
+        raise CommandError(f"channels: no channel named {missing[0]}; put it first", 2)
+    store.save_rule(rule)
+    print(f"rule {rule.id} saved")
+    return 0
+
+
+def run_rules_remove(args: argparse.Namespace) -> int:
+    _store().delete_rule(args.id)
+    print(f"rule {args.id} removed")
+    return 0
+
+
+def run_channels_list(args: argparse.Namespace) -> int:
+    channels = [c.public() for c in _store().channels().values()]
+    if args.json:
+        print(json.dumps(channels, indent=1))
+        return 0
+    _table(("ID", "KIND", "ON", "TARGET", "NAME"),
+           [(c["id"], c["kind"], "yes" if c["enabled"] else "no",
+             str(c["config"].get("url") or c["config"].get("host", "")), c["name"]) for c in channels], "(no channels)")
+    return 0
+
+
+def run_channels_put(args: argparse.Namespace) -> int:
+    store = _store()
+    doc = _read(args.file)
+    try:
+        previous = store.channel(str(doc.get("id", ""))) if isinstance(doc, dict) else None
+    except (NotFound, RuleError):
+        previous = None
+    channel = check_channel(doc, previous)
+    allow = AlertSettings.from_env().allow_loopback
+    try:
+        if "url" in channel.config:
+            netguard.check_url(str(channel.config["url"]), allow_loopback=allow)
+        else:
+            netguard.resolve(str(channel.config["host"]), int(channel.config.get("port", 465)), allow_loopback=allow)
+    except netguard.TargetRefused as exc:
+        raise CommandError(f"{'config.url' if 'url' in channel.config else 'config.host'}: {exc}", 2) from None
+    store.save_channel(channel)
+    print(f"channel {channel.id} saved")
+    return 0
+
+
+def run_channels_test(args: argparse.Namespace) -> int:
+    import time
+
+    channel = _store().channel(args.id)
+    now = int(time.time() * 1000)
+    notice = Notice(rule="test", rule_name="Test message", kind="test", state="event", camera=None, at_ms=now,
+                    detail="sent by vigil alerts channels test")
+    delivery = Delivery(id=delivery_id("test", channel.id, str(now)), channel=channel.id, created_ms=now,
+                        notices=[notice], subject="Vigil: test message")
+    s = AlertSettings.from_env()
+    try:
+        senders.send(channel, delivery, now_s=now // 1000,
+                     opts=senders.SendOptions(timeout_s=s.send_timeout_s, allow_loopback=s.allow_loopback))
+    except senders.SendFailed as exc:
+        raise CommandError(f"not delivered: {exc.reason}") from None
+    print(f"test message delivered to {channel.id}")
+    return 0
+
+
+def run_channels_remove(args: argparse.Namespace) -> int:
+    store = _store()
+    users = [r.id for r in store.rules() if args.id in r.channels]
+    if users:
+        raise CommandError(f"rule {users[0]} sends to this channel; change the rule first")
+    store.delete_channel(args.id)
+    print(f"channel {args.id} removed")
+    return 0
+
+
+def _deliveries(docs: list[dict[str, Any]], as_json: bool, empty: str) -> None:
+    if as_json:
+        print(json.dumps(docs, indent=1))
+        return
+    _table(("ID", "CHANNEL", "ATTEMPTS", "NOTICES", "LAST ERROR"),
+           [(d["id"], d["channel"], str(d["attempts"]), str(len(d["notices"])), (d["errors"] or [""])[-1][:60])
+            for d in docs], empty)
+
+
+def run_dead_list(args: argparse.Namespace) -> int:
+    _deliveries(_store().dead_letters(), args.json, "(no dead letters)")
+    return 0
+
+
+def run_dead_resend(args: argparse.Namespace) -> int:
+    import time
+
+    d = _store().resend(args.id, int(time.time() * 1000))
+    print(f"delivery {d.id} queued again; the next tick sends it")
+    return 0
+
+
+def run_pending(args: argparse.Namespace) -> int:
+    _deliveries([d.to_doc() for d in _store().pending()], args.json, "(nothing pending)")
+    return 0
