@@ -31,7 +31,7 @@ HEALTH_REQUESTS_PER_MERGE = 2          # the period's election PUT + the fleet o
 LOG_LINE_BYTES = 395                   # one create entry in the day log (bench data)
 SEGMENT_BYTES = 8192                   # VIGIL_INDEX_SEGMENT_BYTES default
 ALERT_TICKS = 43_200                   # vigil-alerts' timer trigger: once a minute (s.yaml)
-ALERT_TICK_READS = 6                   # state GET, rules LIST, channels LIST, registry LIST, fleet health GET, outbox LIST
+ALERT_TICK_READS = 6                   # GET state + fleet health; LIST rules, channels, registry, outbox
 ALERT_TICK_WRITES = 1                  # the state PUT
 ALERT_MESSAGE_REQUESTS = 3             # outbox PUT (create-only), its GET when due, DELETE once delivered
 

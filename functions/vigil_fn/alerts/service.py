@@ -127,6 +127,22 @@ def _bucket_problems(bucket: oss2.Bucket) -> list[str]:
     return hc.bucket_problems(lifecycle, get_overwrite_config(bucket))
 
 
+def _confirm_suspects(bucket: oss2.Bucket, cams: list[hc.Camera], rules: list[Rule],
+                      now_ms: int) -> dict[str, int | None]:
+    """Read the day index of every camera the fleet summary shows silent, 8 at a time: 100 cameras
+    going quiet together cost one parallel pass, not 200 reads in a row."""
+    if not rules:
+        return {}
+    shortest = min(r.minutes for r in rules) * hc.MINUTE_MS
+    suspects = [c.id for c in cams if c.enabled and any(r.watches(c.id) for r in rules)
+                and ((seen := hc.last_seen(c)) is None or now_ms - seen >= shortest)]
+    if not suspects:
+        return {}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ends = list(pool.map(lambda cam: hc.confirmed_last_clip_end(bucket, cam, now_ms), suspects))
+    return dict(zip(suspects, ends, strict=True))
+
+
 def evaluate_health(bucket: oss2.Bucket, rules: list[Rule], state: dict[str, Any], now_ms: int,
                     *, bucket_check: Callable[[], list[str]] | None = None) -> list[Notice]:
     """Every health rule at `now_ms`; `state` is updated in place."""
@@ -139,7 +155,7 @@ def evaluate_health(bucket: oss2.Bucket, rules: list[Rule], state: dict[str, Any
         with ThreadPoolExecutor(max_workers=8) as pool:
             records = [r for r in pool.map(registry.get, ids) if r is not None]
         cams = hc.cameras(records, reader.health(bucket) or {})
-        confirmed: dict[str, int | None] = {}
+        confirmed = _confirm_suspects(bucket, cams, [r for r in health_rules if r.kind == "camera_offline"], now_ms)
 
         def confirm(camera: str) -> int | None:
             if camera not in confirmed:

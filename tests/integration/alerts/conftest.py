@@ -4,27 +4,21 @@ targets allowed (VIGIL_ALERTS_ALLOW_LOOPBACK, for these tests only), receivers t
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from vigil_camera.keys import clip_key
-from vigil_fn.alerts.store import STATE
 from vigil_fn.core.devices import DeviceRecord, Registry
 
 from tests.conftest import CloudHandle, start_cloud
-from tests.waiting import wait_for
 
-_spec = importlib.util.spec_from_file_location("alert_receivers", Path(__file__).with_name("receivers.py"))
+_spec = importlib.util.spec_from_file_location("alert_support", Path(__file__).with_name("support.py"))
 assert _spec and _spec.loader
 receivers = importlib.util.module_from_spec(_spec)
-sys.modules["alert_receivers"] = receivers
+sys.modules["alert_support"] = receivers
 _spec.loader.exec_module(receivers)
 
 
@@ -57,41 +51,9 @@ def mailbox() -> Iterator[Any]:
         box.stop()
 
 
-class Ticks:
-    """Moves localcloud's clock a minute at a time and waits for the alerts tick of that minute to finish."""
-
-    def __init__(self, cloud: CloudHandle) -> None:
-        self.cloud = cloud
-        self.runtime = cloud.stack.runtime
-        self.bucket = cloud.bucket()
-
-    def now_ms(self) -> int:
-        return int(self.cloud.stack.clock.now() * 1000)
-
-    def last_tick(self) -> int:
-        try:
-            return int(json.loads(self.bucket.get_object(STATE).read()).get("last_tick_ms") or 0)
-        except Exception:  # noqa: BLE001 - no state yet
-            return 0
-
-    def minute(self, n: int = 1) -> int:
-        """Advance n minutes, one tick each; returns the last tick's time (ms)."""
-        for _ in range(n):
-            self._one()
-        return self.last_tick()
-
-    def _one(self) -> None:
-        fired = self.runtime.timers.fired
-        self.cloud.stack.clock.advance(60)
-        tick = (self.now_ms() // 60000) * 60000
-        wait_for(lambda: self.runtime.timers.fired > fired, 20, "the timer to fire")
-        wait_for(lambda: self.last_tick() >= tick and self.runtime.queue.idle(), 60,
-                 lambda: f"the alerts tick of {tick} (state at {self.last_tick()})")
-
-
 @pytest.fixture()
-def ticks(cloud: CloudHandle) -> Ticks:
-    return Ticks(cloud)
+def ticks(cloud: CloudHandle) -> Any:
+    return receivers.Ticks(cloud)
 
 
 @pytest.fixture()
@@ -117,24 +79,15 @@ def admin_api(cloud: CloudHandle) -> Any:
 @pytest.fixture()
 def camera(cloud: CloudHandle, sim_clip: bytes) -> Callable[..., str]:
     """A registered camera that uploads one real clip ending at localcloud's now (indexed before return)."""
-    from vigil_fn.indexer import reader
 
     def make(camera_id: str | None = None) -> str:
         cam = camera_id or f"cam-{uuid.uuid4().hex[:8]}"
         if Registry(cloud.bucket()).get(cam) is None:
             Registry(cloud.bucket()).create(DeviceRecord(cam, name=cam))
-        upload(cloud, cam, sim_clip)
+        receivers.upload_clip(cloud, cam, sim_clip)
         return cam
 
-    def upload(cloud: CloudHandle, cam: str, data: bytes) -> None:
-        start = datetime.fromtimestamp(cloud.stack.clock.now() - 2, timezone.utc)
-        key = clip_key(cam, start, int(time.time() * 1000) % 100000, "ts")
-        cloud.bucket().put_object(key, data, headers={"Content-Type": "video/mp2t"})
-        days = [start.date(), (start + timedelta(seconds=3)).date()]
-        wait_for(lambda: any(c.key == key for d in days for c in reader.day_clips(cloud.bucket(), cam, d)), 60,
-                 f"{key} indexed")
-
-    make.upload = lambda cam: upload(cloud, cam, sim_clip)  # type: ignore[attr-defined]
+    make.upload = lambda cam: receivers.upload_clip(cloud, cam, sim_clip)  # type: ignore[attr-defined]
     return make
 
 

@@ -10,9 +10,15 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from vigil_camera.keys import clip_key
+from vigil_fn.alerts.store import STATE
+
+from tests.waiting import wait_for
 
 
 @dataclass
@@ -144,3 +150,47 @@ class Mailbox:
 
     def stop(self) -> None:
         self.controller.stop()
+
+
+def upload_clip(cloud: Any, cam: str, data: bytes) -> None:
+    """Upload one real clip ending at localcloud's now and wait until the indexer has it."""
+    from vigil_fn.indexer import reader
+
+    start = datetime.fromtimestamp(cloud.stack.clock.now() - 2, timezone.utc)
+    key = clip_key(cam, start, int(time.time() * 1000) % 100000, "ts")
+    cloud.bucket().put_object(key, data, headers={"Content-Type": "video/mp2t"})
+    days = [start.date(), (start + timedelta(seconds=3)).date()]
+    wait_for(lambda: any(c.key == key for d in days for c in reader.day_clips(cloud.bucket(), cam, d)), 60,
+             f"{key} indexed")
+
+
+class Ticks:
+    """Moves localcloud's clock a minute at a time and waits for the alerts tick of that minute to finish."""
+
+    def __init__(self, cloud: Any) -> None:
+        self.cloud = cloud
+        self.runtime = cloud.stack.runtime
+        self.bucket = cloud.bucket()
+
+    def now_ms(self) -> int:
+        return int(self.cloud.stack.clock.now() * 1000)
+
+    def last_tick(self) -> int:
+        try:
+            return int(json.loads(self.bucket.get_object(STATE).read()).get("last_tick_ms") or 0)
+        except Exception:  # noqa: BLE001 - no state yet
+            return 0
+
+    def minute(self, n: int = 1) -> int:
+        """Advance n minutes, one tick each; returns the last tick's time (ms)."""
+        for _ in range(n):
+            self._one()
+        return self.last_tick()
+
+    def _one(self) -> None:
+        fired = self.runtime.timers.fired
+        self.cloud.stack.clock.advance(60)
+        tick = (self.now_ms() // 60000) * 60000
+        wait_for(lambda: self.runtime.timers.fired > fired, 20, "the timer to fire")
+        wait_for(lambda: self.last_tick() >= tick and self.runtime.queue.idle(), 60,
+                 lambda: f"the alerts tick of {tick} (state at {self.last_tick()})")
