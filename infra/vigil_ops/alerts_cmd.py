@@ -14,16 +14,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import oss2
 from vigil_fn.alerts import channels as senders
 from vigil_fn.alerts import netguard
-from vigil_fn.alerts.delivery import delivery_id
-from vigil_fn.alerts.messages import Delivery, Notice
+from vigil_fn.alerts.messages import test_delivery
 from vigil_fn.alerts.rules import RuleError, check_channel, check_rule
 from vigil_fn.alerts.store import AlertStore, NotFound
 from vigil_fn.core.config import AlertSettings
 
-from .settings import OpsSettings, SettingsError, describe_oss_error
+from .guard import command_name, guarded
+from .settings import OpsSettings, SettingsError
 
 
 def register(sub: Any) -> None:
@@ -75,39 +74,23 @@ def register(sub: Any) -> None:
     p.set_defaults(func=_guard(run_pending))
 
 
-class CommandError(Exception):
-    def __init__(self, message: str, status: int = 1) -> None:
-        super().__init__(message)
-        self.status = status
+class Usage(ValueError):
+    """Bad input: exit 2."""
 
 
-def _guard(fn: Any) -> Any:
-    """Refusals and storage errors are one line on stderr and an exit status, never a traceback."""
-    def run(args: argparse.Namespace) -> int:
-        where = f"vigil alerts {args.alerts_command}{' ' + args.action if getattr(args, 'action', None) else ''}"
-        try:
-            return int(fn(args))
-        except CommandError as exc:
-            print(f"{where}: {exc}", file=sys.stderr)
-            return exc.status
-        except RuleError as exc:
-            print(f"{where}: {exc.message}", file=sys.stderr)
-            return 2
-        except NotFound as exc:
-            print(f"{where}: {exc}", file=sys.stderr)
-            return 1
-        except oss2.exceptions.OssError as exc:
-            print(f"{where}: {describe_oss_error(exc)}", file=sys.stderr)
-            return 1
-    run.__doc__ = fn.__doc__
-    return run
+class Refused(Exception):
+    """The stack said no (or a delivery failed): exit 1."""
+
+
+_guard = guarded(command_name("alerts_command", "action"), usage=(Usage, RuleError, SettingsError),
+                 refused=(Refused, NotFound))
 
 
 def _store() -> AlertStore:
     try:
         return AlertStore(OpsSettings.load().bucket_client())
     except SettingsError as exc:
-        raise CommandError(str(exc), 2) from None
+        raise Usage(str(exc)) from None
 
 
 def _read(path: str) -> Any:
@@ -115,7 +98,7 @@ def _read(path: str) -> Any:
         text = sys.stdin.read() if path == "-" else Path(path).read_text()
         return json.loads(text)
     except (OSError, ValueError) as exc:
-        raise CommandError(f"cannot read a JSON document from {path}: {exc}", 2) from None
+        raise Usage(f"cannot read a JSON document from {path}: {exc}") from None
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], empty: str) -> None:
@@ -142,7 +125,7 @@ def run_rules_put(args: argparse.Namespace) -> int:
     rule = check_rule(_read(args.file))
     missing = [c for c in rule.channels if c not in store.channels()]
     if missing:
-        raise CommandError(f"channels: no channel named {missing[0]}; put it first", 2)
+        raise Usage(f"channels: no channel named {missing[0]}; put it first")
     store.save_rule(rule)
     print(f"rule {rule.id} saved")
     return 0
@@ -173,14 +156,7 @@ def run_channels_put(args: argparse.Namespace) -> int:
     except (NotFound, RuleError):
         previous = None
     channel = check_channel(doc, previous)
-    allow = AlertSettings.from_env().allow_loopback
-    try:
-        if "url" in channel.config:
-            netguard.check_url(str(channel.config["url"]), allow_loopback=allow)
-        else:
-            netguard.resolve(str(channel.config["host"]), int(channel.config.get("port", 465)), allow_loopback=allow)
-    except netguard.TargetRefused as exc:
-        raise CommandError(f"{'config.url' if 'url' in channel.config else 'config.host'}: {exc}", 2) from None
+    netguard.check_channel_target(channel, allow_loopback=AlertSettings.from_env().allow_loopback)
     store.save_channel(channel)
     print(f"channel {channel.id} saved")
     return 0
@@ -191,16 +167,13 @@ def run_channels_test(args: argparse.Namespace) -> int:
 
     channel = _store().channel(args.id)
     now = int(time.time() * 1000)
-    notice = Notice(rule="test", rule_name="Test message", kind="test", state="event", camera=None, at_ms=now,
-                    detail="sent by vigil alerts channels test")
-    delivery = Delivery(id=delivery_id("test", channel.id, str(now)), channel=channel.id, created_ms=now,
-                        notices=[notice], subject="Vigil: test message")
+    delivery = test_delivery(channel.id, now, "sent by vigil alerts channels test")
     s = AlertSettings.from_env()
     try:
         senders.send(channel, delivery, now_s=now // 1000,
                      opts=senders.SendOptions(timeout_s=s.send_timeout_s, allow_loopback=s.allow_loopback))
     except senders.SendFailed as exc:
-        raise CommandError(f"not delivered: {exc.reason}") from None
+        raise Refused(f"not delivered: {exc.reason}") from None
     print(f"test message delivered to {channel.id}")
     return 0
 
@@ -209,7 +182,7 @@ def run_channels_remove(args: argparse.Namespace) -> int:
     store = _store()
     users = [r.id for r in store.rules() if args.id in r.channels]
     if users:
-        raise CommandError(f"rule {users[0]} sends to this channel; change the rule first")
+        raise Refused(f"rule {users[0]} sends to this channel; change the rule first")
     store.delete_channel(args.id)
     print(f"channel {args.id} removed")
     return 0

@@ -120,3 +120,13 @@ def webhook_body(delivery: Delivery) -> dict[str, Any]:
     """The JSON a signed webhook receives (docs/alerts.md); stable across retries of the delivery."""
     return {"delivery_id": delivery.id, "created_ms": delivery.created_ms, "title": title(delivery),
             "alerts": [asdict(n) for n in delivery.notices]}
+
+
+def test_delivery(channel_id: str, now_ms: int, said_by: str) -> Delivery:
+    """The one-notice message a "send a test" sends (page, API and CLI)."""
+    from .delivery import delivery_id
+
+    notice = Notice(rule="test", rule_name="Test message", kind="test", state="event", camera=None, at_ms=now_ms,
+                    detail=said_by)
+    return Delivery(id=delivery_id("test", channel_id, str(now_ms)), channel=channel_id, created_ms=now_ms,
+                    notices=[notice], subject="Vigil: test message")

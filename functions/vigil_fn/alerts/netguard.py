@@ -18,6 +18,7 @@ import ipaddress
 import socket
 import ssl
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 METADATA = {ipaddress.ip_address("100.100.100.200"), ipaddress.ip_address("169.254.169.254"),
@@ -65,6 +66,20 @@ def check_url(url: str, *, allow_loopback: bool) -> None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TargetRefused("only http:// and https:// addresses")
     resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), allow_loopback=allow_loopback)
+
+
+def check_channel_target(channel: Any, *, allow_loopback: bool) -> None:
+    """A channel's webhook/robot URL or SMTP host, checked when it is saved; RuleError names the field."""
+    from .rules import RuleError
+
+    try:
+        if "url" in channel.config:
+            check_url(str(channel.config["url"]), allow_loopback=allow_loopback)
+        else:
+            resolve(str(channel.config["host"]), int(channel.config.get("port", 465)), allow_loopback=allow_loopback)
+    except TargetRefused as exc:
+        field = "config.url" if "url" in channel.config else "config.host"
+        raise RuleError(field, str(exc), "invalid_channel") from None
 
 
 class _PinnedHTTP(http.client.HTTPConnection):

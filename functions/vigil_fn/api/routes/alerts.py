@@ -110,25 +110,12 @@ def delete_rule(call: Call) -> None:
 
 
 # -- channels --------------------------------------------------------------------------------------
-def _check_target(channel: Channel) -> None:
-    """Refuse addresses alerts must never connect to (SSRF): resolved now, checked again at each send."""
-    try:
-        if "url" in channel.config:
-            netguard.check_url(str(channel.config["url"]), allow_loopback=settings().allow_loopback)
-        else:
-            port = int(channel.config.get("port", 465))
-            netguard.resolve(str(channel.config["host"]), port, allow_loopback=settings().allow_loopback)
-    except netguard.TargetRefused as exc:
-        field = "config.url" if "url" in channel.config else "config.host"
-        raise ApiError(400, "invalid_channel", f"{field}: {exc}") from None
-
-
 def _checked_channel(doc: Any, previous: Channel | None) -> Channel:
     try:
         channel = check_channel(doc, previous)
+        netguard.check_channel_target(channel, allow_loopback=settings().allow_loopback)
     except RuleError as exc:
         raise ApiError(400, exc.code, exc.message) from None
-    _check_target(channel)
     return channel
 
 
@@ -176,8 +163,7 @@ def delete_channel(call: Call) -> None:
 def test_channel(call: Call) -> ChannelTest:
     """Send one test message now (same path and checks as real deliveries; no retry)."""
     from ...alerts import channels as senders
-    from ...alerts.delivery import delivery_id
-    from ...alerts.messages import Delivery, Notice
+    from ...alerts.messages import test_delivery
 
     channel_id = _path_id(call, "channel")
     try:
@@ -185,10 +171,7 @@ def test_channel(call: Call) -> ChannelTest:
     except NotFound as exc:
         raise _not_found(exc) from None
     now = call.svc.now_ms()
-    notice = Notice(rule="test", rule_name="Test message", kind="test", state="event", camera=None, at_ms=now,
-                    detail=f"sent by {call.user.name} from the Alerts page")
-    delivery = Delivery(id=delivery_id("test", channel_id, str(now)), channel=channel_id, created_ms=now,
-                        notices=[notice], subject="Vigil: test message")
+    delivery = test_delivery(channel_id, now, f"sent by {call.user.name} from the Alerts page")
     opts = senders.SendOptions(timeout_s=settings().send_timeout_s, allow_loopback=settings().allow_loopback)
     try:
         senders.send(channel, delivery, now_s=now // 1000, opts=opts)
