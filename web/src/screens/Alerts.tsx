@@ -138,7 +138,7 @@ function Rules(props: { rules: Rule[] | null; channels: Channel[]; act: Act }) {
             </option>
           ))}
         </select>
-        <input aria-label="Minutes" type="number" min={1} max={1440} value={form.minutes} onInput={(e) => setForm({ ...form, minutes: e.currentTarget.value })} />
+        <input aria-label="Minutes" type="number" value={form.minutes} onInput={(e) => setForm({ ...form, minutes: e.currentTarget.value })} />
         <input aria-label="Cameras (comma-separated, empty = all)" placeholder="all cameras" value={form.cameras} onInput={(e) => setForm({ ...form, cameras: e.currentTarget.value })} />
         <select aria-label="Channel" value={form.channel} onChange={(e) => setForm({ ...form, channel: e.currentTarget.value })}>
           <option value="">channel…</option>
