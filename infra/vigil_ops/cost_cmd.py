@@ -31,7 +31,7 @@ HEALTH_REQUESTS_PER_MERGE = 2          # the period's election PUT + the fleet o
 LOG_LINE_BYTES = 395                   # one create entry in the day log (bench data)
 SEGMENT_BYTES = 8192                   # VIGIL_INDEX_SEGMENT_BYTES default
 ALERT_TICKS = 43_200                   # vigil-alerts' timer trigger: once a minute (s.yaml)
-ALERT_TICK_READS = 6                   # GET state + fleet health; LIST rules, channels, registry, outbox
+ALERT_TICK_READS = 7                   # GET state + fleet health; LIST rules, channels, registry, outbox, digests
 ALERT_TICK_WRITES = 1                  # the state PUT
 ALERT_MESSAGE_REQUESTS = 3             # outbox PUT (create-only), its GET when due, DELETE once delivered
 
@@ -50,8 +50,6 @@ class Workload:
     oss_latency_ms: float = 5.0
     health_merge_seconds: float = 60.0
     usd_per_cny: float | None = None
-    alert_rules: int = 3                # vigil-alerts: rules and channels read every tick
-    alert_channels: int = 2
     alert_messages_per_day: float = 20.0   # grouped deliveries (all channels), incl. activity alerts
 
 
@@ -119,14 +117,15 @@ def _fc_cu(invocations: float, duration_s: float, w: Workload, factors: dict[str
 
 
 def alerts_usage(w: Workload, factors: dict[str, Any]) -> tuple[float, float, float]:
-    """(GET-class requests, PUT-class requests, FC CU) a month of vigil-alerts: a tick a minute reads the
-    state, rules, channels, the registry (a GET per camera: disabled cameras are skipped) and the fleet
-    health, and writes the state; each delivered message is an outbox PUT, GET and DELETE."""
-    per_tick = ALERT_TICK_READS + w.alert_rules + w.alert_channels + math.ceil(w.cameras / 1000) + w.cameras
+    """(GET-class requests, PUT-class requests, FC CU) a month of vigil-alerts: a tick a minute lists rules,
+    channels and the registry (an object is fetched again only when its ETag changes: none in a steady
+    fleet), reads the state and the fleet health, and writes the state; each delivered message is an
+    outbox PUT, GET and DELETE. Silent cameras add a day-index read each (not modelled: an outage)."""
+    per_tick = ALERT_TICK_READS + math.ceil(w.cameras / 1000)
     messages = w.alert_messages_per_day * DAYS_PER_MONTH
     reads = ALERT_TICKS * per_tick + messages
     writes = ALERT_TICKS * ALERT_TICK_WRITES + messages * (ALERT_MESSAGE_REQUESTS - 1)
-    tick_s = 0.05 + per_tick * w.oss_latency_ms / 1000 / 8 + 0.02   # registry GETs 8 at a time
+    tick_s = 0.05 + per_tick * w.oss_latency_ms / 1000
     invocations = ALERT_TICKS + messages                            # activity batches at most one per message
     return reads, writes, _fc_cu(invocations, tick_s, w, factors)
 
@@ -233,8 +232,6 @@ def register(sub: Any) -> None:
                    help="do not count an indexer invocation per clip the lifecycle expires")
     p.add_argument("--fc-vcpu", type=float, default=d.fc_vcpu, help="vCPU of the indexer function")
     p.add_argument("--fc-memory-gb", type=float, default=d.fc_memory_gb, help="memory of the indexer function")
-    p.add_argument("--alert-rules", type=int, default=d.alert_rules, help="alert rules (vigil-alerts)")
-    p.add_argument("--alert-channels", type=int, default=d.alert_channels, help="alert channels")
     p.add_argument("--alert-messages-per-day", type=float, default=d.alert_messages_per_day,
                    help="alert messages sent a day (grouped, all channels)")
     p.add_argument("--usd-per-cny", type=float, help="exchange rate for the KVS comparison (default: data file)")
@@ -248,8 +245,8 @@ def run(args: argparse.Namespace) -> int:
     w = Workload(cameras=args.cameras, bitrate_mbps=args.bitrate, clip_seconds=args.clip_seconds,
                  retention_days=args.retention_days, region=args.region, viewer_hours=args.viewer_hours,
                  lifecycle_delete_events=not args.no_lifecycle_deletes, fc_vcpu=args.fc_vcpu,
-                 fc_memory_gb=args.fc_memory_gb, usd_per_cny=args.usd_per_cny, alert_rules=args.alert_rules,
-                 alert_channels=args.alert_channels, alert_messages_per_day=args.alert_messages_per_day)
+                 fc_memory_gb=args.fc_memory_gb, usd_per_cny=args.usd_per_cny,
+                 alert_messages_per_day=args.alert_messages_per_day)
     try:
         est = estimate(w, load_json(args.prices), load_json(args.measured))
     except (ValueError, KeyError) as exc:

@@ -27,13 +27,14 @@ import oss2
 
 from ..core.bucket_config import get_overwrite_config
 from ..core.config import AlertSettings
-from ..core.devices import Registry
+from ..core.devices import DEVICES_PREFIX, DeviceRecord, RegistryError
 from ..core.logging import get_logger
 from ..indexer import reader
 from . import delivery as dl
 from . import health_checks as hc
 from .activity import ActivityEvent
 from .digest import run_digests
+from .etagcache import read_prefix
 from .messages import Notice
 from .rules import Rule, Window
 from .store import AlertStore, mark
@@ -127,6 +128,13 @@ def _bucket_problems(bucket: oss2.Bucket) -> list[str]:
     return hc.bucket_problems(lifecycle, get_overwrite_config(bucket))
 
 
+def _device_record(body: bytes) -> DeviceRecord:
+    try:
+        return DeviceRecord.from_json(body)
+    except RegistryError as exc:   # a corrupt record is skipped (and read again when it changes)
+        raise ValueError(str(exc)) from None
+
+
 def _confirm_suspects(bucket: oss2.Bucket, cams: list[hc.Camera], rules: list[Rule],
                       now_ms: int) -> dict[str, int | None]:
     """Read the day index of every camera the fleet summary shows silent, 8 at a time: 100 cameras
@@ -150,10 +158,7 @@ def evaluate_health(bucket: oss2.Bucket, rules: list[Rule], state: dict[str, Any
     health_rules = [r for r in rules if r.enabled and r.kind != "activity"]
     counters: dict[str, Any] = state.setdefault("counters", {})
     if health_rules:
-        registry = Registry(bucket)
-        ids = list(registry.ids())
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            records = [r for r in pool.map(registry.get, ids) if r is not None]
+        records = read_prefix(bucket, DEVICES_PREFIX, _device_record).values()
         cams = hc.cameras(records, reader.health(bucket) or {})
         confirmed = _confirm_suspects(bucket, cams, [r for r in health_rules if r.kind == "camera_offline"], now_ms)
 

@@ -14,8 +14,9 @@ from typing import Any
 
 import oss2
 
+from .etagcache import read_prefix
 from .messages import Delivery
-from .rules import Channel, Rule, RuleError, check_channel, check_rule
+from .rules import Channel, Rule, check_channel, check_rule
 
 ROOT = "_system/alerts/"
 RULES = ROOT + "rules/"
@@ -75,17 +76,11 @@ class AlertStore:
         self.bucket = bucket
 
     # -- rules and channels ----------------------------------------------------------------------
-    def rules(self, *, strict: bool = False) -> list[Rule]:
-        """Every stored rule; one that no longer passes the checks is skipped (or raised with `strict`)."""
-        out = []
-        for key in _keys(self.bucket, RULES):
-            doc = _get(self.bucket, key)
-            try:
-                out.append(check_rule(doc))
-            except RuleError:
-                if strict:
-                    raise
-        return sorted(out, key=lambda r: r.id)
+    def rules(self) -> list[Rule]:
+        """Every stored rule (one LIST; a GET only for a rule that changed); one that no longer passes
+        the checks is skipped."""
+        return sorted(read_prefix(self.bucket, RULES, lambda b: check_rule(json.loads(b))).values(),
+                      key=lambda r: r.id)
 
     def rule(self, rule_id: str) -> Rule:
         doc = _get(self.bucket, f"{RULES}{rule_id}.json")
@@ -101,14 +96,8 @@ class AlertStore:
         self.bucket.delete_object(f"{RULES}{rule_id}.json")
 
     def channels(self) -> dict[str, Channel]:
-        out = {}
-        for key in _keys(self.bucket, CHANNELS):
-            try:
-                ch = check_channel(_get(self.bucket, key))
-            except RuleError:
-                continue
-            out[ch.id] = ch
-        return out
+        found = read_prefix(self.bucket, CHANNELS, lambda b: check_channel(json.loads(b)))
+        return {ch.id: ch for ch in found.values()}
 
     def channel(self, channel_id: str) -> Channel:
         doc = _get(self.bucket, f"{CHANNELS}{channel_id}.json")

@@ -18,9 +18,10 @@ def _alerts(w: Workload) -> tuple[float, float]:
 
 
 def test_alert_ticks_and_messages_are_line_items() -> None:
-    one, _ = _alerts(Workload(cameras=1, alert_rules=3, alert_channels=2, alert_messages_per_day=0))
-    assert one == pytest.approx(ALERT_TICKS * (6 + 3 + 2 + 1 + 1 + 1))        # reads + the state PUT
-    many, _ = _alerts(Workload(cameras=101, alert_rules=3, alert_channels=2, alert_messages_per_day=0))
-    assert many - one == pytest.approx(ALERT_TICKS * 100)                      # a registry GET per camera
-    chatty, _ = _alerts(Workload(cameras=1, alert_rules=3, alert_channels=2, alert_messages_per_day=10))
+    one, _ = _alerts(Workload(cameras=1, alert_messages_per_day=0))
+    assert one == pytest.approx(ALERT_TICKS * (7 + 1 + 1))                     # reads, a registry page, the state PUT
+    many, _ = _alerts(Workload(cameras=1000, alert_messages_per_day=0))
+    assert many == one                                                         # unchanged records are not read again
+    assert _alerts(Workload(cameras=1001, alert_messages_per_day=0))[0] - one == pytest.approx(ALERT_TICKS)
+    chatty, _ = _alerts(Workload(cameras=1, alert_messages_per_day=10))
     assert chatty - one == pytest.approx(10 * 30 * 3)
