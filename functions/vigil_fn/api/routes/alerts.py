@@ -212,7 +212,7 @@ def get_digest(call: Call) -> DigestOut:
 
 
 def put_digest(call: Call) -> DigestOut:
-    body: DigestIn = call.body
+    body = call.body_as(DigestIn)
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -224,9 +224,9 @@ def put_digest(call: Call) -> DigestOut:
         _store(call).channel(body.channel)
     except (NotFound, RuleError):
         raise ApiError(400, "invalid_request", f"channel: no channel named {body.channel}") from None
-    doc = {"user": call.user.name, "channel": body.channel, "hour": body.hour, "timezone": body.timezone}
-    _store(call).save_digest(call.user.name, doc)
-    return DigestOut(**doc)
+    out = DigestOut(user=call.user.name, channel=body.channel, hour=body.hour, timezone=body.timezone)
+    _store(call).save_digest(call.user.name, out.model_dump())
+    return out
 
 
 def delete_digest(call: Call) -> None:
