@@ -251,7 +251,7 @@ def on_activity(bucket: oss2.Bucket, events: list[ActivityEvent], now_ms: int, s
                 continue
             window = event.end_ms // max(1, rule.cooldown_minutes * hc.MINUTE_MS) if rule.cooldown_minutes \
                 else event.id
-            if mark(bucket, f"cooldown/{rule.id}/{event.camera}/{window}"):
+            if mark(bucket, f"cooldown/{rule.id}/{event.camera}/{window}", owner=event.id):
                 result.notices.append(_activity_notice(rule, event))
     if not result.notices:
         return result

@@ -58,14 +58,15 @@ def _keys(bucket: oss2.Bucket, prefix: str) -> list[str]:
     return [o.key for o in oss2.ObjectIteratorV2(bucket, prefix=prefix)]
 
 
-def mark(bucket: oss2.Bucket, name: str) -> bool:
-    """Create the marker `marks/<name>` once: True for the one caller that created it."""
+def mark(bucket: oss2.Bucket, name: str, owner: str = "") -> bool:
+    """Create the marker `marks/<name>` once: True for the one caller that created it — or, with an
+    `owner`, for a retry by that same owner (an invocation FC retries after it died past this point)."""
     try:
-        bucket.put_object(MARKS + name, b"", headers={"x-oss-forbid-overwrite": "true"})
+        bucket.put_object(MARKS + name, owner.encode(), headers={"x-oss-forbid-overwrite": "true"})
     except oss2.exceptions.OssError as exc:
-        if getattr(exc, "code", "") == "FileAlreadyExists":
-            return False
-        raise
+        if getattr(exc, "code", "") != "FileAlreadyExists":
+            raise
+        return bool(owner) and bucket.get_object(MARKS + name).read() == owner.encode()
     return True
 
 

@@ -65,3 +65,29 @@ def test_malformed_activity_records_are_refused_alone(cloud: Any) -> None:
     resp = client.invoke_function("vigil", "vigil-alerts", payload=json.dumps(
         {"activity": [good, {"camera": "../x", "score": 2}, "nonsense"]}))
     assert json.loads(resp.data)["refused"] == 2
+
+
+def test_a_retried_invocation_still_alerts_a_second_batch_does_not(cloud: Any, receiver: Any) -> None:
+    """FC retries an invocation that died after taking the cool-down marker: the same event still alerts
+    (the marker is its own); another event in the same window does not."""
+    from vigil_fn.alerts.activity import ActivityEvent
+    from vigil_fn.alerts.service import on_activity
+    from vigil_fn.alerts.store import mark
+    from vigil_fn.core.config import AlertSettings
+
+    store = AlertStore(cloud.bucket())
+    tag = uuid.uuid4().hex[:6]
+    cam = f"cam-retry-{tag}"
+    store.save_channel(check_channel({"id": f"hook-{tag}", "kind": "webhook",
+                                      "config": {"url": f"{receiver.base}/hook", "secret": receiver.secret}}))
+    store.save_rule(check_rule({"id": f"act-{tag}", "kind": "activity", "cameras": [cam],
+                                "channels": [f"hook-{tag}"], "cooldown_minutes": 10}))
+    now_ms = int(cloud.stack.clock.now() * 1000) // 600_000 * 600_000 + 5000
+    first = ActivityEvent.parse(event(cam, now_ms))
+    assert mark(cloud.bucket(), f"cooldown/act-{tag}/{cam}/{now_ms // 600_000}", owner=first.id)  # died here
+    settings = AlertSettings.from_env({"VIGIL_ALERTS_ALLOW_LOOPBACK": "true"})
+    retried = on_activity(cloud.bucket(), [first], now_ms, settings)
+    assert len(retried.notices) == 1 and retried.outcome.sent
+    other = ActivityEvent.parse(event(cam, now_ms + 2000))
+    assert on_activity(cloud.bucket(), [other], now_ms + 2000, settings).notices == []
+    assert len(receiver.unique()) == 1
