@@ -15,6 +15,7 @@ import json
 import re
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -143,16 +144,24 @@ class JobStore:
                                headers={"Content-Type": "application/json"})
 
     def list(self, user: str) -> list[ExportJob]:
-        jobs = []
+        """The user's jobs, newest first: one listing per prefix, then the jobs read 8 at a time
+        (at most `max_kept` unpinned ones exist, see `prune`; 116 read one by one took 1.17 s)."""
+        keys = []
         for root in (EXPORTS, PINNED):
             prefix = f"{root}{validate_user(user)}/"
-            for info in oss2.ObjectIteratorV2(self.bucket, prefix=prefix):
-                if info.key.endswith(".json"):
-                    job = self.get(user, info.key[len(prefix):-len(".json")])
-                    if job is not None:
-                        jobs.append(job)
+            keys += [info.key for info in oss2.ObjectIteratorV2(self.bucket, prefix=prefix)
+                     if info.key.endswith(".json") and JOB_ID_RE.fullmatch(info.key[len(prefix):-len(".json")])]
+        with ThreadPoolExecutor(max_workers=8) as pool:   # a job caught mid-pin is listed once (pinned)
+            by_id = {job.id: job for job in pool.map(self._read, keys) if job is not None}
+        jobs = list(by_id.values())
         jobs.sort(key=lambda j: j.created, reverse=True)
         return jobs
+
+    def _read(self, key: str) -> ExportJob | None:
+        try:
+            return ExportJob.from_dict(json.loads(self.bucket.get_object(key).read()))
+        except oss2.exceptions.NoSuchKey:   # deleted or moved (pinned) since the listing
+            return None
 
     def create(self, user: str, camera: str, start: int, end: int) -> ExportJob:
         validate_user(user)
