@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Annotated
 
 import oss2
+from pydantic import BaseModel, ConfigDict, Field
 from vigil_camera.keys import SYSTEM
 
 from .logging import get_logger
@@ -33,12 +33,14 @@ MAX_DETAIL = 300
 log = get_logger("vigil.audit")
 
 
-@dataclass(frozen=True)
-class AuditEntry:
+class AuditEntry(BaseModel):
     """Who (`user`: a viewer's name, or the operator's RAM ARN), what (`action`, `target`, `ok`,
-    `detail`), when (`time`, UTC ms), from where (`client`) and which request."""
+    `detail`), when (`time`), from where (`client`) and which request. Also the api's response model
+    for an entry (`GET /api/v1/audit`): the stored line and the answer are one shape."""
 
-    time: int
+    model_config = ConfigDict(extra="forbid")
+
+    time: Annotated[int, Field(description="milliseconds since the Unix epoch, UTC")]
     user: str | None
     action: str
     target: str | None
@@ -46,19 +48,6 @@ class AuditEntry:
     request_id: str | None
     ok: bool
     detail: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, line: bytes) -> AuditEntry:
-        """One stored line; ValueError for a torn or foreign one."""
-        doc: Any = json.loads(line)
-        if not isinstance(doc, dict) or not isinstance(doc.get("time"), int) or not isinstance(doc.get("action"), str):
-            raise ValueError("not an audit entry")
-        text = {k: (str(doc[k]) if doc.get(k) is not None else None)
-                for k in ("user", "target", "client", "request_id", "detail")}
-        return cls(time=doc["time"], action=doc["action"], ok=bool(doc.get("ok")), **text)
 
 
 def day_of(ms: int) -> date:
@@ -78,7 +67,7 @@ class AuditLog:
         entry = AuditEntry(time=now_ms if now_ms is not None else int(time.time() * 1000), user=user,
                            action=action, target=target, client=client, request_id=request_id, ok=ok,
                            detail=(detail or None) and str(detail)[:MAX_DETAIL])
-        line = json.dumps(entry.to_dict(), sort_keys=True) + "\n"
+        line = json.dumps(entry.model_dump(mode="json"), sort_keys=True) + "\n"
         self._append(audit_key(day_of(entry.time)), line.encode())
         return entry
 
@@ -115,7 +104,7 @@ class AuditLog:
         out = []
         for line in data.splitlines():
             try:
-                out.append(AuditEntry.from_json(line))
+                out.append(AuditEntry.model_validate_json(line))
             except ValueError:
                 continue  # a torn line never hides the others
         return out

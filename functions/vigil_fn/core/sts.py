@@ -84,14 +84,18 @@ class StsClient:
                                  connect_timeout=min(timeout, 3.0), timeout=timeout)
         self._endpoint = split_endpoint(endpoint)
 
-    def caller_arn(self) -> str:
-        """GetCallerIdentity's `Arn`: who this key is (the operator's name in the audit log)."""
-        request = GetCallerIdentityRequest()
+    def _prepared(self, request: Any) -> Any:
+        """JSON answers, at the configured endpoint (localcloud's) when there is one."""
         request.set_accept_format("json")
         if self._endpoint is not None:
             host, scheme = self._endpoint
             request.set_endpoint(host)
             request.set_protocol_type(scheme)
+        return request
+
+    def caller_arn(self) -> str:
+        """GetCallerIdentity's `Arn`: who this key is (the operator's name in the audit log)."""
+        request = self._prepared(GetCallerIdentityRequest())
         try:
             doc = json.loads(self._client.do_action_with_exception(request))
         except ServerException as exc:
@@ -110,12 +114,7 @@ class StsClient:
                     duration_seconds: int) -> IssuedCredentials:
         if not SESSION_NAME_RE.fullmatch(session_name):
             raise ValueError("RoleSessionName must be 2-64 characters of [a-zA-Z0-9.@_-]")
-        request = AssumeRoleRequest()
-        request.set_accept_format("json")
-        if self._endpoint is not None:
-            host, scheme = self._endpoint
-            request.set_endpoint(host)
-            request.set_protocol_type(scheme)
+        request = self._prepared(AssumeRoleRequest())
         request.set_RoleArn(role_arn)
         request.set_RoleSessionName(session_name)
         request.set_DurationSeconds(int(duration_seconds))

@@ -15,7 +15,6 @@ import pytest
 import requests
 from vigil_fn.core.config import ExportSettings
 from vigil_fn.export.jobs import ExportJob, JobStore, new_job_id
-from vigil_ops.cli import main
 
 pytestmark = pytest.mark.integration
 
@@ -186,22 +185,6 @@ def test_r3_item9_hsts_only_over_https_and_frame_options_always(cloud: Any, make
     refused = requests.get(f"{base}/api/v1/cameras", headers={"X-Forwarded-Proto": "https"}, timeout=30)
     assert refused.status_code == 401 and refused.headers["X-Frame-Options"] == "DENY"
     assert refused.headers["Strict-Transport-Security"] == "max-age=31536000"
-
-
-@pytest.fixture()
-def vigil(cloud: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    """The real `vigil` CLI in this process, pointed at the stack by its stack.json, as an operator runs it."""
-    monkeypatch.setenv("VIGIL_LOCAL_DATA", str(cloud.data_dir))
-    for name in ("VIGIL_OSS_ENDPOINT", "VIGIL_STS_ENDPOINT", "VIGIL_BUCKET", "ALIBABA_CLOUD_ACCESS_KEY_ID",
-                 "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "VIGIL_MASTER_KEY"):
-        monkeypatch.delenv(name, raising=False)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_r3_item11_operator_cli_actions_are_in_the_audit_list(cloud: Any, make_user: Any, client: Any,

@@ -108,7 +108,7 @@ def delete_user(call: Call) -> None:
 def audit_page(call: Call) -> AuditPage:
     q: AuditQuery = call.query
     entries, nxt = call.svc.audit.page(q.limit, q.before)
-    return AuditPage.model_validate({"entries": [e.to_dict() for e in entries], "next": nxt})
+    return AuditPage(entries=entries, next=nxt)
 
 
 def register(table: RouteTable) -> None:
