@@ -64,9 +64,7 @@ class Settings:
         return self.sts_calls_per_second / max(1, self.token_max_instances)
 
 # -- the api function (issue 9) ------------------------------------------------------------------
-# functions/ (this file is functions/vigil_fn/core/config.py since the house move; two levels up was
-# functions/vigil_fn, so the page answered 503 "not built" although `make web` had built it)
-_FUNCTIONS_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_FUNCTIONS_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # functions/
 
 
 @dataclass(frozen=True)
