@@ -24,10 +24,10 @@ import oss2
 from pydantic import BaseModel, ConfigDict, Field
 from vigil_camera.keys import SYSTEM
 
+from .appendlog import append
 from .logging import get_logger
 
 AUDIT_PREFIX = f"{SYSTEM}audit/"
-MAX_APPEND_ATTEMPTS = 32
 MAX_DETAIL = 300
 
 log = get_logger("vigil.audit")
@@ -68,21 +68,8 @@ class AuditLog:
                            action=action, target=target, client=client, request_id=request_id, ok=ok,
                            detail=(detail or None) and str(detail)[:MAX_DETAIL])
         line = json.dumps(entry.model_dump(mode="json"), sort_keys=True) + "\n"
-        self._append(audit_key(day_of(entry.time)), line.encode())
+        append(self.bucket, audit_key(day_of(entry.time)), line.encode())
         return entry
-
-    def _append(self, key: str, data: bytes) -> None:
-        try:
-            position = int(self.bucket.head_object(key).content_length)
-        except oss2.exceptions.NoSuchKey:
-            position = 0
-        for _ in range(MAX_APPEND_ATTEMPTS):
-            try:
-                self.bucket.append_object(key, position, data, headers={"Content-Type": "application/x-ndjson"})
-                return
-            except oss2.exceptions.PositionNotEqualToLength as exc:
-                position = int(exc.next_position)
-        raise RuntimeError(f"could not append to {key}")
 
     def days(self) -> list[date]:
         """Days that have an audit file, newest first."""
