@@ -72,13 +72,13 @@ def bar(cloud: Any) -> Iterator[Bar]:
 def _path(route: Route, camera: str) -> str:
     path = route.path
     for param in route.path_params:
-        on_camera = param == "camera" or (param == "id" and path.startswith("/api/v1/cameras/"))
+        on_camera = param in ("camera", "camera_id") or (param == "id" and path.startswith("/api/v1/cameras/"))
         path = path.replace("{" + param + "}", camera if on_camera else SAMPLE.get(param, "x-sample"))
     return path
 
 
 def _camera_scoped(route: Route) -> bool:
-    in_path = any(p == "camera" or (p == "id" and route.path.startswith("/api/v1/cameras/"))
+    in_path = any(p in ("camera", "camera_id") or (p == "id" and route.path.startswith("/api/v1/cameras/"))
                   for p in route.path_params)
     in_body = route.body is not None and "camera" in route.body.model_fields
     in_query = route.query is not None and "key" in route.query.model_fields
@@ -141,7 +141,7 @@ def test_a_camera_limited_viewer_gets_nothing_of_another_camera(bar: Bar, route:
     assert bar.other not in resp.text or resp.json()["error"]["code"] in ("forbidden", "not_found")
 
 
-@pytest.mark.parametrize("route", PROTECTED, ids=_name)
+@pytest.mark.parametrize("route", ROUTES, ids=_name)
 def test_a_body_over_the_limit_is_413(bar: Bar, route: Route) -> None:
     body = b'{"x": "' + b"a" * MAX_BODY_BYTES + b'"}'
     resp = bar.admin.request(route.method, bar.base + _path(route, bar.mine), data=body,
