@@ -193,6 +193,10 @@ def run_setup(args: argparse.Namespace) -> int:
     except oss2.exceptions.OssError as exc:
         print(f"vigil bucket setup: {describe_oss_error(exc, ops)}", file=sys.stderr)
         return 1
+    from . import oplog
+
+    oplog.record(ops, "bucket_setup", target="bucket",
+                 detail=f"retention {settings.retention_days} days, exports {settings.export_days} days")
     print(f"bucket {ops.bucket}: lifecycle ({settings.retention_days} days), CORS, "
           f"write-once {', '.join(settings.protected_prefixes)} for {settings.upload_role_name} sessions, "
           "Block Public Access on")

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
+from ..core.audit import AuditEntry
 from .times import parse_instant
 
 Instant = Annotated[int, BeforeValidator(parse_instant), PlainSerializer(int),
@@ -228,17 +229,6 @@ class Retention(Request):
 
 class RetentionOut(Response):
     days: int | None = Field(description="null when no retention rule is set")
-
-
-class AuditEntry(Response):
-    time: Ms
-    user: str | None
-    action: str
-    target: str | None
-    client: str | None
-    request_id: str | None
-    ok: bool
-    detail: str | None = None
 
 
 class AuditPage(Response):

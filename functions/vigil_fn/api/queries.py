@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from .models import Instant, Query
+from .times import month_days
 from .zones import zone_name
 
 
@@ -24,8 +25,14 @@ class TimelineQuery(TimeRange):
         default="clips", description="clips: every clip (≤ 70,000 items); spans: clips merged into recorded spans")
 
 
+def _month(value: str) -> str:
+    month_days(value)   # ValueError (a 400) for a year outside MIN_YEAR..MAX_YEAR
+    return value
+
+
 class MonthQuery(Query):
-    month: Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+    month: Annotated[str, AfterValidator(_month), Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+                                                        description="YYYY-MM, years 1970-9998")]
 
 
 class KeyQuery(Query):

@@ -138,6 +138,9 @@ class ExportSettings:
     url_ttl_s: int            # presigned download URL lifetime
     live_lease_s: int         # how long one "someone is watching" signal keeps the camera live
     live_url_ttl_s: int       # presigned live segment URL lifetime
+    live_rate_per_minute: int = 30    # live starts per user per minute (each writes a watch signal)
+    export_rate_per_minute: int = 10  # export creates + retries per user per minute (each runs a function)
+    max_kept: int = 50                # export jobs kept per user (oldest finished, unpinned ones go first)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ExportSettings:
@@ -154,6 +157,9 @@ class ExportSettings:
             url_ttl_s=int(e.get("VIGIL_EXPORT_URL_TTL", "900")),
             live_lease_s=int(e.get("VIGIL_LIVE_LEASE_SECONDS", "30")),
             live_url_ttl_s=int(e.get("VIGIL_LIVE_URL_TTL", "300")),
+            live_rate_per_minute=int(e.get("VIGIL_LIVE_RATE_PER_MINUTE", "30")),
+            export_rate_per_minute=int(e.get("VIGIL_EXPORT_RATE_PER_MINUTE", "10")),
+            max_kept=max(1, int(e.get("VIGIL_EXPORT_MAX_KEPT", "50"))),
         )
 
 
