@@ -134,7 +134,8 @@ def test_a_camera_limited_viewer_gets_nothing_of_another_camera(bar: Bar, route:
     if route.query is not None:
         for name, field in route.query.model_fields.items():
             if field.is_required() and name not in params:
-                params[name] = {"month": "2026-11", "start": "1764496800000", "end": "1764500400000"}.get(name, "x")
+                params[name] = {"month": "2026-11", "start": "1764496800000", "end": "1764500400000",
+                                "at": "1764496800000"}.get(name, "x")
     resp = bar.viewer.request(route.method, bar.base + _path(route, bar.other), params=params,
                               data=_body_for(route, bar.other), headers=headers, timeout=30)
     assert resp.status_code in (403, 404), (resp.status_code, resp.text[:300])
