@@ -75,7 +75,7 @@ class MediaClock:
     FFmpeg's probe read-ahead only add). The first clip's window is also bounded below by the
     session's open time. At each clip's end the anchor moves forward when the whole clip arrived
     more than `drift_limit` late (the media clock runs slow against the wall clock); a fast media
-    clock moves it back at once. A file (not live) runs on media time from `not_before`."""
+    clock moves it back once it is a quarter of `drift_limit` ahead. A file (not live) runs on media time from `not_before`."""
 
     def __init__(self, tb: Fraction, *, not_before: datetime, live: bool, drift_limit: float) -> None:
         self.tb = tb
@@ -94,8 +94,12 @@ class MediaClock:
             return
         candidate = arrival.timestamp() - float((pts - self.pts0) * self.tb)
         self.window_min = candidate if self.window_min is None else min(self.window_min, candidate)
-        if self.offset is None or candidate < self.offset:
-            self.offset = candidate if self.settled else max(candidate, self.not_before)
+        if self.offset is None or (not self.settled and candidate < self.offset):
+            self.offset = max(candidate, self.not_before)
+        elif candidate < self.offset - self.drift_limit / 4:
+            # media time ahead of the wall clock: the media clock runs fast (small corrections wait:
+            # a clip boundary that moves by a few ms is a false overlap on the timeline)
+            self.offset = candidate
 
     def end_window(self) -> None:
         """A clip closed: re-anchor forward on measured drift, then start a new window."""
@@ -160,7 +164,7 @@ class Recorder:
                  sleep: Callable[[float], None] | None = None) -> None:
         if transport not in ("tcp", "udp"):
             raise RecordError("bad_config", f"transport must be tcp or udp, not {transport!r}", camera=name)
-        self.source = validate_source(source)
+        self.source = validate_source(source, camera=name)
         self.name = name
         self.out_dir = Path(out_dir)
         self.on_clip = on_clip

@@ -26,13 +26,14 @@ class RecordError(Exception):
         super().__init__(self.message)
 
 
-def validate_source(source: str) -> str:
+def validate_source(source: str, *, camera: str = "") -> str:
     """Refuse a mistyped scheme (`rtps://`) before FFmpeg reads it as a file name."""
     if "://" in source:
         scheme = source.split("://", 1)[0].lower()
         if scheme not in LIVE_SCHEMES and scheme != "file":
             raise RecordError("bad_source", f"unknown scheme {scheme}:// in {redact(source)} "
-                                            f"(use one of {', '.join(LIVE_SCHEMES)}, or a file path)")
+                                            f"(use one of {', '.join(LIVE_SCHEMES)}, or a file path)",
+                              camera=camera)
     elif not Path(source).exists():
-        raise RecordError("bad_source", f"no such file: {source}")
+        raise RecordError("bad_source", f"no such file: {source}", camera=camera)
     return source
