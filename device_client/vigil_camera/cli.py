@@ -1,4 +1,5 @@
-"""`vigil-camera`: the device command line (configure, upload, watch, record, simulate, status, token)."""
+"""`vigil-camera`: the device command line (configure, upload, watch, record, simulate, gateway, status,
+token)."""
 
 from __future__ import annotations
 
@@ -325,6 +326,33 @@ def _resolution(text: str) -> tuple[int, int]:
     return w, h
 
 
+def cmd_gateway(args: argparse.Namespace) -> int:
+    """Record every camera of the gateway config until Ctrl-C / SIGTERM (or --duration)."""
+    from . import gatewayconfig
+    from .gateway import Gateway
+
+    if not args.config:
+        raise cfg.ConfigError("gateway needs --config FILE (the gateway config with its cameras; see docs/gateway.md)")
+    loaded = gatewayconfig.load(Path(args.config))
+    for err in loaded.errors:        # that camera is left out; the others record
+        print(json.dumps({"error": {"code": "camera_config", "camera": err.camera, "field": err.field,
+                                    "message": err.message}}), file=sys.stderr)
+    if not loaded.cameras:
+        raise cfg.ConfigError(f"{args.config}: no camera left to record")
+    rt = Runtime(loaded.settings).preflight()
+    stop = _stop_event()
+    gateway = Gateway(loaded.cameras, spool_root=rt.settings.spool_path, uploader=rt.uploader,
+                      hooks=lambda camera_id: clip_hooks(rt, args))
+    if args.duration:
+        timer = threading.Timer(args.duration, stop.set)
+        timer.daemon = True
+        timer.start()
+    cameras = gateway.run(stop, grace=args.grace)
+    print(json.dumps({"cameras": cameras}))
+    clean = not loaded.errors and all(c["error"] is None and c["queue_depth"] == 0 for c in cameras.values())
+    return 0 if clean else 1
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from .status import spool_status
 
@@ -427,6 +455,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, help="stop after this many clips (default: until Ctrl-C or --duration)")
     p.add_argument("--fast", action="store_true", help="encode as fast as possible instead of in real time")
     p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("gateway", parents=[common], help="record many RTSP cameras in one process",
+                       description="Record every camera in the gateway config (one JSON file: the gateway's "
+                                   "device settings and its cameras; see docs/gateway.md) into clips, one spool "
+                                   "per camera, uploaded with the gateway's token. A camera with a mistake is "
+                                   "reported (JSON on stderr, naming it) and the others record. Ends with one "
+                                   "JSON line per run.")
+    p.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                   help="the gateway config (as before the command)")
+    p.add_argument("--duration", type=float,
+                   help="stop after this many seconds, as SIGTERM would (default: until Ctrl-C/SIGTERM)")
+    p.add_argument("--grace", type=float, default=30.0,
+                   help="seconds to keep uploading after a stop (default %(default)s)")
+    p.set_defaults(func=cmd_gateway)
 
     p = sub.add_parser("status", parents=[common], help="show the uploader's counters and queue",
                        description="Print status.json of the spool (uploaded, bytes, retries, queue, "

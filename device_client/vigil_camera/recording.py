@@ -75,7 +75,8 @@ class MediaClock:
     FFmpeg's probe read-ahead only add). The first clip's window is also bounded below by the
     session's open time. At each clip's end the anchor moves forward when the whole clip arrived
     more than `drift_limit` late (the media clock runs slow against the wall clock); a fast media
-    clock moves it back once it is a quarter of `drift_limit` ahead. A file (not live) runs on media time from `not_before`."""
+    clock moves it back once it is a quarter of `drift_limit` ahead. A file (not live) runs on media
+    time from `not_before`."""
 
     def __init__(self, tb: Fraction, *, not_before: datetime, live: bool, drift_limit: float) -> None:
         self.tb = tb
