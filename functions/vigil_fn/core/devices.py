@@ -58,6 +58,18 @@ class DeviceExists(RegistryError):
     status, code = 409, "conflict"
 
 
+class CameraTaken(RegistryError):
+    """A gateway camera id that another gateway owns, or that is a registered device itself."""
+
+    status, code = 409, "conflict"
+
+
+class NotItsCamera(RegistryError):
+    """Removing a camera the gateway does not have."""
+
+    status, code = 404, "not_found"
+
+
 @dataclass(frozen=True)
 class DeviceRecord:
     device_id: str
@@ -199,18 +211,18 @@ class Registry:
 
     def _claim(self, gateway_id: str, cameras: tuple[str, ...]) -> None:
         if self.get(gateway_id) is None and self.owner(gateway_id) is not None:
-            raise RegistryError(f"{gateway_id} is a camera of gateway {self.owner(gateway_id)}")
+            raise CameraTaken(f"{gateway_id} is a camera of gateway {self.owner(gateway_id)}")
         claimed: list[str] = []
         for camera in cameras:
             if self.get(camera) is not None:
                 self._release(claimed)
-                raise RegistryError(f"camera {camera} is a registered device itself")
+                raise CameraTaken(f"camera {camera} is a registered device itself")
             body = json.dumps({"gateway": gateway_id}).encode()
             if not put_new(self.bucket, camera_owner_key(camera), body, {"Content-Type": "application/json"}):
                 if self.owner(camera) == gateway_id:
                     continue
                 self._release(claimed)
-                raise RegistryError(f"camera {camera} belongs to gateway {self.owner(camera)} already")
+                raise CameraTaken(f"camera {camera} belongs to gateway {self.owner(camera)} already")
             claimed.append(camera)
 
     def _release(self, cameras: list[str] | tuple[str, ...]) -> None:
@@ -230,7 +242,7 @@ class Registry:
         it (the gateway's next token covers only the cameras it still has)."""
         record = self.require(gateway_id)
         if camera_id not in record.cameras:
-            raise RegistryError(f"camera {camera_id} is not a camera of gateway {gateway_id}")
+            raise NotItsCamera(f"camera {camera_id} is not a camera of gateway {gateway_id}")
         saved = self.save(record.with_changes(cameras=tuple(c for c in record.cameras if c != camera_id),
                                               session_epoch=new_epoch(record.session_epoch)))
         self._release([camera_id])
