@@ -79,6 +79,9 @@ class Clip:
     frames: int
 
 
+CUT_TOLERANCE = 0.001   # seconds: a keyframe this much before the clip length still ends the clip
+
+
 def clip_name(start: datetime, seq: int) -> str:
     t = start.astimezone(timezone.utc)
     return f"{t:%Y%m%dT%H%M%S}{t.microsecond // 1000:03d}Z-{seq:06d}.ts"
@@ -89,8 +92,9 @@ class ClipCutter:
     clips, starting a new clip on the first keyframe at or after `clip_seconds` (so every clip
     starts with a keyframe and plays on its own).
 
-    The cut compares in the stream's own ticks with a one-tick tolerance: RTP→PTS conversion
-    jitters by a 90 kHz tick, and a 1 µs tolerance made a third of "10 s" clips one GOP longer."""
+    The cut compares in the stream's own ticks with a 1 ms tolerance: RTP→PTS conversion jitters by
+    a few 90 kHz ticks (1 to 4 seen), and a 1 µs tolerance made a third of "10 s" clips one GOP
+    longer; frames are never 1 ms apart, so no keyframe is taken early by it."""
 
     def __init__(self, out_dir: Path, template: Any, clip_seconds: float, on_clip: Callable[[Clip], None],
                  *, first_seq: int = 0, wall_start: Callable[[], datetime] | None = None,
@@ -158,10 +162,10 @@ class ClipCutter:
         return float(((self._last_end or 0) - self._first_pts) * tb)
 
     def due(self, pts: int, tb: Fraction) -> bool:
-        """Whether a keyframe at `pts` ends the open clip (one tick of tolerance)."""
+        """Whether a keyframe at `pts` ends the open clip (`CUT_TOLERANCE` early counts)."""
         if self._first_pts is None:
             return False
-        return pts - self._first_pts >= round(Fraction(self.clip_seconds) / tb) - 1
+        return pts - self._first_pts >= round(Fraction(self.clip_seconds - CUT_TOLERANCE) / tb)
 
     def add(self, packet: Any, moment: datetime | None = None) -> None:
         if packet.dts is None and packet.pts is None:

@@ -34,7 +34,7 @@ import av
 from . import logs
 from .audio import AudioTrack
 from .backoff import Backoff
-from .media import Clip, ClipCutter
+from .media import CUT_TOLERANCE, Clip, ClipCutter
 from .sources import RecordError, redact, validate_source
 
 log = logs.get("vigil_camera.recording")
@@ -78,9 +78,10 @@ class MediaClock:
     clock moves it back once it is a quarter of `drift_limit` ahead. A file (not live) runs on media
     time from `not_before`."""
 
-    def __init__(self, tb: Fraction, *, not_before: datetime, live: bool, drift_limit: float) -> None:
+    def __init__(self, tb: Fraction, *, not_before: float, live: bool, drift_limit: float) -> None:
         self.tb = tb
-        self.not_before = not_before.timestamp()
+        self.tick = float(tb)
+        self.not_before = not_before
         self.live = live
         self.drift_limit = drift_limit
         self.pts0: int | None = None
@@ -88,13 +89,16 @@ class MediaClock:
         self.window_min: float | None = None
         self.settled = False
 
-    def observe(self, pts: int, arrival: datetime) -> None:
+    def observe(self, pts: int, arrival: float) -> None:
+        """A packet with `pts` arrived at `arrival` (epoch seconds). Runs for every video packet:
+        plain float arithmetic only."""
         if self.pts0 is None:
             self.pts0 = pts
         if not self.live:
             return
-        candidate = arrival.timestamp() - float((pts - self.pts0) * self.tb)
-        self.window_min = candidate if self.window_min is None else min(self.window_min, candidate)
+        candidate = arrival - (pts - self.pts0) * self.tick
+        if self.window_min is None or candidate < self.window_min:
+            self.window_min = candidate
         if self.offset is None or (not self.settled and candidate < self.offset):
             self.offset = max(candidate, self.not_before)
         elif candidate < self.offset - self.drift_limit / 4:
@@ -161,7 +165,7 @@ class Recorder:
                  on_packet: Callable[[Any, Any, datetime], None] | None = None, audio: bool = False,
                  transport: str = "tcp", read_timeout: float = 5.0, open_timeout: float = 10.0,
                  drift_limit: float = 1.0, gap_limit: float = 2.0, name: str = "",
-                 backoff: Backoff | None = None, clock: Callable[[], datetime] | None = None,
+                 backoff: Backoff | None = None, clock: Callable[[], float] | None = None,
                  sleep: Callable[[float], None] | None = None) -> None:
         if transport not in ("tcp", "udp"):
             raise RecordError("bad_config", f"transport must be tcp or udp, not {transport!r}", camera=name)
@@ -182,7 +186,7 @@ class Recorder:
         self.drift_limit = drift_limit
         self.gap_limit = gap_limit
         self.backoff = backoff or Backoff(base=0.5, cap=4.0, jitter=0.5)
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or time.time            # epoch seconds (a float: read per packet)
         self.sleep = sleep or self._sleep
         self.is_live = "://" in source and not source.lower().startswith("file:")
         self.clips = 0
@@ -222,7 +226,7 @@ class Recorder:
         return self.clips
 
     def _done(self) -> bool:
-        return self._reached or (self.max_seconds is not None and self.recorded >= self.max_seconds - 1e-6)
+        return self._reached or (self.max_seconds is not None and self.recorded >= self.max_seconds - CUT_TOLERANCE)
 
     def _lost(self, why: str) -> None:
         self.last_error = redact(why)
@@ -277,7 +281,7 @@ class Recorder:
             log.warning(message, extra={"camera": self.name})
 
     def _record_session(self, container: Any, video: Any, streams: list[Any], track: AudioTrack | None,
-                        opened: datetime) -> None:
+                        opened: float) -> None:
         tb: Fraction = video.time_base
         codec = str(video.codec_context.name)
         clock = MediaClock(tb, not_before=opened, live=self.is_live, drift_limit=self.drift_limit)
@@ -306,7 +310,7 @@ class Recorder:
                     log.info("media time jumped; new clip", extra={
                         "camera": self.name, "jump_seconds": round(float((pts - last_pts) * tb), 3)})
                     cutter.finish()
-                    clock = MediaClock(tb, not_before=clock.at(last_pts), live=self.is_live,
+                    clock = MediaClock(tb, not_before=clock.at(last_pts).timestamp(), live=self.is_live,
                                        drift_limit=self.drift_limit)
                     self._clock = clock
                 last_pts = pts
@@ -318,15 +322,16 @@ class Recorder:
                         cutter.finish()
                     sps = params or sps
                 if self.max_seconds is not None and cutter.is_open \
-                        and self.recorded + float((pts - cutter.first_pts) * tb) >= self.max_seconds - 1e-6:
+                        and self.recorded + float((pts - cutter.first_pts) * tb) >= self.max_seconds - CUT_TOLERANCE:
                     self._reached = True
                     return
-                moment = clock.at(pts)
                 if self.on_packet is not None:
-                    self.on_packet(video, packet, moment)
-                if not cutter.is_open and not packet.is_keyframe:
+                    self.on_packet(video, packet, clock.at(pts))
+                if not packet.is_keyframe:
+                    if cutter.is_open:
+                        cutter.add(packet)          # the moment matters only where a clip opens
                     continue
-                cutter.add(packet, moment)
+                cutter.add(packet, clock.at(pts))
                 if not self.connected_once or self.backoff.attempt:
                     self.connected_once = True
                     self.backoff.reset()
