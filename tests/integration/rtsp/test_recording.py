@@ -215,3 +215,15 @@ def test_the_right_password_records(rtsp: RtspServer, tmp_path: Path) -> None:
     media.record(rtsp.url("secret", user="user", password="pw"), tmp_path, clips.append, clip_seconds=1.0,
                  max_seconds=1.0)
     assert len(clips) == 1
+
+
+def test_udp_transport_records_too(rtsp: RtspServer, tmp_path: Path) -> None:
+    # Packet loss is NOT injected: shaping loopback (tc netem) would disturb every other test on this
+    # shared machine. A long loss is a media-time jump (closes the clip, like the stall test's).
+    clips: list[media.Clip] = []
+    media.record(rtsp.url("pcmu"), tmp_path, clips.append, clip_seconds=1.0, max_seconds=2.0, audio=True,
+                 transport="udp")
+    assert len(clips) == 2 and all(_clip_facts(c.path)["key"] for c in clips)
+    with pytest.raises(RecordError) as caught:
+        Recorder(rtsp.url("video"), tmp_path, clips.append, transport="sctp", name="cam-x")
+    assert caught.value.code == "bad_config" and "cam-x" in caught.value.message
