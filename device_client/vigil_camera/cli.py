@@ -206,8 +206,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def clip_hooks(rt: Runtime, args: argparse.Namespace) -> list[ClipHook]:
-    """The per-clip analyses every recording command runs (record, simulate, each gateway camera).
+def clip_hooks(rt: Runtime, args: argparse.Namespace, camera_id: str) -> list[ClipHook]:
+    """The per-clip analyses every recording command runs (record, simulate, each gateway camera;
+    `camera_id` is the camera whose clips they see: the device itself, or a gateway's camera).
 
     THE place to add one: return it here and `ClipSink` calls it with each finished clip before
     the spool takes the file."""
@@ -219,7 +220,7 @@ def _clip_sink(rt: Runtime, args: argparse.Namespace, camera_id: str | None = No
 
     camera = camera_id or rt.settings.device_id
     appender = LiveAppender(rt.oss, camera) if getattr(args, "live", False) else None
-    return ClipSink(spool=rt.spool, camera_id=camera, appender=appender, hooks=clip_hooks(rt, args))
+    return ClipSink(spool=rt.spool, camera_id=camera, appender=appender, hooks=clip_hooks(rt, args, camera))
 
 
 def _live_view(rt: Runtime, args: argparse.Namespace) -> Any:
@@ -350,7 +351,7 @@ def cmd_gateway(args: argparse.Namespace) -> int:
     rt = Runtime(loaded.settings).preflight()
     stop = _stop_event()
     gateway = Gateway(loaded.cameras, spool_root=rt.settings.spool_path, uploader=rt.uploader,
-                      hooks=lambda camera_id: clip_hooks(rt, args))
+                      hooks=lambda camera_id: clip_hooks(rt, args, camera_id))
     if args.duration:
         timer = threading.Timer(args.duration, stop.set)
         timer.daemon = True
