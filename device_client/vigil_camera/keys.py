@@ -146,6 +146,11 @@ def device_record_key(device_id: str) -> str:
     return f"{SYSTEM}devices/{validate_device_id(device_id)}.json"
 
 
+def camera_owner_key(camera_id: str) -> str:
+    """A gateway camera's claim: which gateway uploads for it (one owner per camera id)."""
+    return f"{SYSTEM}devices/_cameras/{validate_device_id(camera_id)}.json"
+
+
 def nonce_key(device_id: str, nonce: str) -> str:
     return f"{SYSTEM}nonces/{validate_device_id(device_id)}/{nonce}"
 

@@ -97,20 +97,31 @@ class Clip:
     frames: int
 
 
+CUT_TOLERANCE = 0.001   # seconds: a keyframe this much before the clip length still ends the clip
+
+
 def clip_name(start: datetime, seq: int) -> str:
     t = start.astimezone(timezone.utc)
     return f"{t:%Y%m%dT%H%M%S}{t.microsecond // 1000:03d}Z-{seq:06d}.ts"
 
 
 class ClipCutter:
-    """Writes packets of one video stream into TS clips, starting a new clip on the first keyframe
-    at or after `clip_seconds` (so every clip starts with a keyframe and plays on its own)."""
+    """Writes packets of one video stream (and optionally its audio, see `audio.AudioTrack`) into TS
+    clips, starting a new clip on the first keyframe at or after `clip_seconds` (so every clip
+    starts with a keyframe and plays on its own).
+
+    The cut compares in the stream's own ticks with a 1 ms tolerance: RTP→PTS conversion jitters by
+    a few 90 kHz ticks (1 to 4 seen), and a 1 µs tolerance made a third of "10 s" clips one GOP
+    longer; frames are never 1 ms apart, so no keyframe is taken early by it."""
 
     def __init__(self, out_dir: Path, template: Any, clip_seconds: float, on_clip: Callable[[Clip], None],
-                 *, first_seq: int = 0, wall_start: Callable[[], datetime] | None = None) -> None:
+                 *, first_seq: int = 0, wall_start: Callable[[], datetime] | None = None,
+                 audio: Any = None, stamp: Callable[[int], datetime] | None = None) -> None:
         self.out_dir = Path(out_dir)
+        self.stamp = stamp      # first pts -> the clip's start, asked when it closes (the best estimate then)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.template = template
+        self.audio = audio
         self.clip_seconds = clip_seconds
         self.on_clip = on_clip
         self.seq = first_seq
@@ -124,28 +135,55 @@ class ClipCutter:
         self._frames = 0
         self._time_base: Fraction | None = None
 
+    @property
+    def is_open(self) -> bool:
+        return self._out is not None
+
+    @property
+    def first_pts(self) -> int:
+        """The open clip's first video pts (0 with none open)."""
+        return self._first_pts or 0
+
     def _open(self, start: datetime) -> None:
         self._start = start
         self._path = self.out_dir / (clip_name(start, self.seq) + ".part")
         self._out = av.open(str(self._path), "w", format="mpegts")
         self._stream = self._out.add_stream_from_template(self.template)
+        if self.audio is not None:
+            self.audio.open(self._out)
         self._frames = 0
         self._first_pts = None
+        self._last_end = None
 
     def close_clip(self) -> Clip | None:
         if self._out is None:
             return None
+        if self.audio is not None:
+            self.audio.close()
         self._out.close()
         assert self._path is not None and self._start is not None
-        final = self._path.with_name(self._path.name[: -len(".part")])
+        if self.stamp is not None and self._first_pts is not None:
+            self._start = self.stamp(self._first_pts)
+        final = self.out_dir / clip_name(self._start, self.seq)
         self._path.rename(final)
-        tb = self._time_base or Fraction(1, 90000)
-        duration = float(((self._last_end or 0) - (self._first_pts or 0)) * tb)
-        clip = Clip(final, self._start, self.seq, duration, self._frames)
+        clip = Clip(final, self._start, self.seq, self.open_seconds(), self._frames)
         self._out = None
         self.seq += 1
         self.on_clip(clip)
         return clip
+
+    def open_seconds(self) -> float:
+        """Media seconds in the open clip so far (0 with none open)."""
+        if self._out is None or self._first_pts is None:
+            return 0.0
+        tb = self._time_base or Fraction(1, 90000)
+        return float(((self._last_end or 0) - self._first_pts) * tb)
+
+    def due(self, pts: int, tb: Fraction) -> bool:
+        """Whether a keyframe at `pts` ends the open clip (`CUT_TOLERANCE` early counts)."""
+        if self._first_pts is None:
+            return False
+        return pts - self._first_pts >= round(Fraction(self.clip_seconds - CUT_TOLERANCE) / tb)
 
     def add(self, packet: Any, moment: datetime | None = None) -> None:
         if packet.dts is None and packet.pts is None:
@@ -153,8 +191,7 @@ class ClipCutter:
         pts = packet.pts if packet.pts is not None else packet.dts
         tb = packet.time_base or self.template.time_base
         self._time_base = tb
-        if self._out is not None and packet.is_keyframe and self._first_pts is not None \
-                and float((pts - self._first_pts) * tb) >= self.clip_seconds - 1e-6:
+        if self._out is not None and packet.is_keyframe and self.due(pts, tb):
             self.close_clip()
         if self._out is None:
             if not packet.is_keyframe:
@@ -167,6 +204,11 @@ class ClipCutter:
         packet.stream = self._stream
         self._out.mux(packet)
         self._frames += 1
+
+    def add_audio(self, packet: Any) -> None:
+        """An audio packet goes into the open clip (none before the first keyframe)."""
+        if self._out is not None and self.audio is not None:
+            self.audio.write(packet)
 
     def finish(self) -> Clip | None:
         return self.close_clip()
@@ -248,46 +290,16 @@ def simulate(out_dir: Path, on_clip: Callable[[Clip], None], *, fps: int = 15, w
 def record(source: str, out_dir: Path, on_clip: Callable[[Clip], None], *, clip_seconds: float = 10.0,
            first_seq: int = 0, stop: Callable[[], bool] | None = None, max_seconds: float | None = None,
            options: dict[str, str] | None = None,
-           on_packet: Callable[[Any, Any, datetime], None] | None = None) -> int:
-    """Remux the first video stream of `source` (RTSP URL, file, anything FFmpeg opens) into clips.
+           on_packet: Callable[[Any, Any, datetime], None] | None = None, **settings: Any) -> int:
+    """Record `source` (RTSP URL, file, anything FFmpeg opens) into clips with the shared recording
+    loop (`recording.Recorder`: reconnect, stall timeout, media-time anchoring, audio); returns the
+    number of clips written. `settings` are `recording.Recorder` keyword arguments (audio,
+    transport, read_timeout, name, ...)."""
+    from .recording import Recorder
 
-    No decoding or encoding: packets are copied. A clip's start time is the wall clock when its
-    first packet arrived, shifted by the packet timestamps for file inputs (which arrive at once).
-    """
-    opts = dict(options or {})
-    if source.startswith("rtsp://"):
-        opts.setdefault("rtsp_transport", "tcp")
-    made = 0
-
-    def counted(clip: Clip) -> None:
-        nonlocal made
-        made += 1
-        on_clip(clip)
-
-    with av.open(source, options=opts) as container:
-        stream: Any = container.streams.video[0]
-        is_live = "://" in source
-        wall0 = datetime.now(timezone.utc).timestamp()
-        first_pts: int | None = None
-        cutter = ClipCutter(out_dir, stream, clip_seconds, counted, first_seq=first_seq)
-        for packet in container.demux(stream):
-            if stop is not None and stop():
-                break
-            if packet.dts is None:
-                continue
-            pts = packet.pts if packet.pts is not None else packet.dts
-            if first_pts is None:
-                first_pts = pts
-            offset = float((pts - first_pts) * stream.time_base)
-            if max_seconds is not None and offset >= max_seconds:
-                break
-            moment = datetime.now(timezone.utc) if is_live else datetime.fromtimestamp(wall0 + offset,
-                                                                                         tz=timezone.utc)
-            if on_packet is not None:
-                on_packet(stream, packet, moment)
-            cutter.add(packet, moment)
-        cutter.finish()
-    return made
+    recorder = Recorder(source, out_dir, on_clip, clip_seconds=clip_seconds, first_seq=first_seq,
+                        stop=stop, max_seconds=max_seconds, options=options, on_packet=on_packet, **settings)
+    return recorder.run()
 
 
 def clip_duration(path: Path) -> float:

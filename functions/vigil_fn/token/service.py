@@ -235,7 +235,8 @@ class TokenService:
             self.sleep(wait)
         started = time.perf_counter()
         try:
-            creds = self.issuer(record.session_name, device_upload_policy(self.settings.bucket, device_id), ttl)
+            policy = device_upload_policy(self.settings.bucket, device_id, record.cameras)
+            creds = self.issuer(record.session_name, policy, ttl)
         except StsUnavailable as exc:
             log.error("sts refused", extra={"device_id": device_id, "sts_code": exc.code,
                                             "request_id": event.request_id})

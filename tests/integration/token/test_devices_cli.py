@@ -82,3 +82,23 @@ def test_every_command_has_help(vigil: Any) -> None:
         with pytest.raises(SystemExit) as info:
             main([*argv, "--help"])
         assert info.value.code == 0
+
+
+def test_a_gateway_and_its_cameras_through_the_cli(vigil: Any, cloud: Any) -> None:
+    from vigil_fn.core.devices import Registry
+
+    tag = secrets.token_hex(3)
+    gw, door, yard = f"gw-{tag}", f"door-{tag}", f"yard-{tag}"
+    code, _, err = vigil("devices", "add", gw, "--camera", door, "--camera", yard, "--json")
+    assert code == 0, err
+    registry = Registry(cloud.bucket())
+    assert registry.require(gw).cameras == (door, yard) and registry.owner(yard) == gw
+    code, _, err = vigil("devices", "add", f"gw2-{tag}", "--camera", door)
+    assert code == 1 and f"camera {door} belongs to gateway {gw}" in err          # one owner per camera
+    code, out, err = vigil("devices", "cameras", gw, "--remove", yard, "--add", f"porch-{tag}")
+    assert code == 0, err
+    assert json.loads(out) == {"device_id": gw, "cameras": [door, f"porch-{tag}"]}
+    assert "denied until" in err                                     # removing a camera revoked the token
+    many = [a for i in range(17) for a in ("--camera", f"c{i:02d}-{tag}")]
+    code, _, err = vigil("devices", "add", f"gw3-{tag}", *many)
+    assert code == 2 and "at most 16" in err
