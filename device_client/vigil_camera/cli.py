@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +174,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clip_sink(rt: Runtime, live: bool) -> Callable[[Any], None]:
+def _clip_sink(rt: Runtime, live: bool, activity: Any = None) -> Callable[[Any], None]:
+    """Each finished clip: the live log (optional), its activity (optional), then the spool."""
     from .clipinfo import clip_info
     from .live import LiveAppender
 
@@ -185,9 +187,19 @@ def _clip_sink(rt: Runtime, live: bool) -> Callable[[Any], None]:
                 appender.append_clip(clip.path, clip.start)
             except Exception as exc:  # noqa: BLE001 - the live log is best effort, the clip is not
                 log.warning("live append failed", extra={"error": f"{type(exc).__name__}: {exc}"})
-        rt.spool.enqueue(clip.path, clip_info(clip.path).key(rt.settings.device_id), move=True)
+        packed = activity.pack_clip(clip.path, clip.start) if activity is not None else None
+        rt.spool.enqueue(clip.path, clip_info(clip.path).key(rt.settings.device_id), move=True, activity=packed)
 
     return on_clip
+
+
+def _activity(rt: Runtime, args: argparse.Namespace, own_masks: tuple[Any, ...] = ()) -> Any:
+    """The camera's activity analyzer (issue 23) when `--activity` is given, else None."""
+    if not getattr(args, "activity", False):
+        return None
+    from .activity.camera import CameraActivity
+
+    return CameraActivity(rt.oss, own_masks=own_masks)
 
 
 def _live_view(rt: Runtime, args: argparse.Namespace) -> Any:
@@ -276,21 +288,34 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     stop = _stop_event()
     w, h = _resolution(args.resolution)
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="vigil-sim-"))
-    sink = _clip_sink(rt, args.live)
     made = [0]
     live = _live_view(rt, args)
+    render = None
+    keyframe_seconds = args.keyframe_seconds
+    truth = open(args.truth, "a", encoding="utf-8") if args.truth else None   # noqa: SIM115 - closed below
+    analyzer = None
+    if args.activity:
+        from .activity.scene import TREE_ZONE, ActivityScene, clock_zone
+
+        start = datetime.now(timezone.utc)
+        render = ActivityScene(w, h, seed=args.seed, origin=start, truth=truth).render
+        keyframe_seconds = keyframe_seconds or 1.0       # the analyzer reads keyframes (docs/activity.md)
+        analyzer = _activity(rt, args, own_masks=(clock_zone(w, h), TREE_ZONE))
+    sink = _clip_sink(rt, args.live, analyzer)
 
     def produce() -> None:
         made[0] = media.simulate(work, sink, fps=args.fps, width=w, height=h, clip_seconds=args.clip_seconds,
                                  count=args.count, duration=args.duration, realtime=not args.fast,
-                                 stop=stop.is_set, keyframe_seconds=args.keyframe_seconds,
-                                 on_packet=live.on_packet if live is not None else None)
+                                 stop=stop.is_set, keyframe_seconds=keyframe_seconds,
+                                 on_packet=live.on_packet if live is not None else None, render=render)
 
     try:
         _run_with_uploader(rt, stop, produce)
     finally:
         if live is not None:
             live.stop()
+        if truth is not None:
+            truth.close()
     return _summary(rt, made[0])
 
 
@@ -399,8 +424,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fast", action="store_true", help="encode as fast as possible instead of in real time")
     p.add_argument("--live", action="store_true", help="also append to the hourly live object")
     p.add_argument("--keyframe-seconds", type=float, default=None,
-                   help="keyframe interval (default: the clip length; use 1 with --live-view)")
+                   help="keyframe interval (default: the clip length, 1 with --activity; use 1 with --live-view)")
     _add_live_view_options(p)
+    p.add_argument("--activity", action="store_true",
+                   help="draw a scene with objects crossing at seeded times (and noise, dusk, IR switches, "
+                        "a swaying tree, the clock) and send each clip's activity with it")
+    p.add_argument("--seed", type=int, default=1,
+                   help="--activity: the seed of the crossing schedule (default %(default)s)")
+    p.add_argument("--truth", metavar="FILE",
+                   help="--activity: append the ground truth, one JSON line per crossing: "
+                        "start, end (ISO 8601 UTC), kind")
     p.add_argument("--work-dir", metavar="DIR",
                    help="where clips are written before entering the spool (default: a new temporary folder)")
     p.set_defaults(func=cmd_simulate)

@@ -70,6 +70,23 @@ def test_frame(width: int, height: int, index: int, fps: float, moment: datetime
     return frame
 
 
+def frame_from_luma(luma: np.ndarray) -> av.VideoFrame:
+    """A yuv420p frame of a grey picture (chroma neutral) from a 2-D uint8 luma plane."""
+    height, width = luma.shape
+    frame = av.VideoFrame(width, height, "yuv420p")
+    for plane, value in zip(frame.planes, (None, 128, 128), strict=True):
+        raw: Any = memoryview(plane)
+        buf = np.frombuffer(raw, dtype=np.uint8).reshape(-1, plane.line_size)
+        if value is None:
+            buf[:height, :width] = luma
+        else:
+            buf[:] = value
+    return frame
+
+
+Render = Callable[[float, datetime], np.ndarray]   # (seconds from start, wall time) -> luma plane
+
+
 @dataclass(frozen=True)
 class Clip:
     path: Path
@@ -157,9 +174,11 @@ class ClipCutter:
 def encode_test_packets(width: int, height: int, fps: int, clip_seconds: float, *, frames: int | None = None,
                         realtime: bool = False, bitrate: int | None = None,
                         stop: Callable[[], bool] | None = None, keyframe_seconds: float | None = None,
+                        render: Render | None = None, start: datetime | None = None,
                         ) -> Iterator[tuple[Any, Any, datetime]]:
     """(stream, packet, wall time) of a live-like H.264 test pattern; a keyframe every clip, or
-    every `keyframe_seconds` (live view cuts 1 s segments, clips still cut at `clip_seconds`)."""
+    every `keyframe_seconds` (live view cuts 1 s segments, clips still cut at `clip_seconds`).
+    `render` draws the picture instead (the activity scene); `start` fixes the first frame's time."""
     holder = av.open("/dev/null", "w", format="mpegts")
     codec = "libx264" if "libx264" in av.codecs_available else "h264"
     stream: Any = holder.add_stream(codec, rate=fps)
@@ -171,7 +190,7 @@ def encode_test_packets(width: int, height: int, fps: int, clip_seconds: float, 
         stream.codec_context.bit_rate = bitrate
     stream.codec_context.options = {"preset": "ultrafast", "tune": "zerolatency",
                                     "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0"}
-    t0 = time.time()
+    t0 = start.timestamp() if start is not None else time.time()
     index = 0
     try:
         while frames is None or index < frames:
@@ -182,7 +201,8 @@ def encode_test_packets(width: int, height: int, fps: int, clip_seconds: float, 
                 if delay > 0:
                     time.sleep(delay)
             moment = datetime.fromtimestamp(t0 + index / fps, tz=timezone.utc)
-            frame = test_frame(width, height, index, fps, moment)
+            frame = (frame_from_luma(render(index / fps, moment)) if render is not None
+                     else test_frame(width, height, index, fps, moment))
             frame.pts = index
             frame.time_base = Fraction(1, fps)
             for packet in stream.encode(frame):
@@ -198,9 +218,11 @@ def simulate(out_dir: Path, on_clip: Callable[[Clip], None], *, fps: int = 15, w
              height: int = 360, clip_seconds: float = 4.0, count: int | None = None,
              duration: float | None = None, realtime: bool = True, first_seq: int = 0,
              stop: Callable[[], bool] | None = None, keyframe_seconds: float | None = None,
-             on_packet: Callable[[Any, Any, datetime], None] | None = None) -> int:
+             on_packet: Callable[[Any, Any, datetime], None] | None = None,
+             render: Render | None = None, start: datetime | None = None) -> int:
     """Run the synthetic camera; returns the number of clips written. `on_packet(stream, packet,
-    wall time)` sees every packet before the clip cutter (the live view)."""
+    wall time)` sees every packet before the clip cutter (the live view); `render` and `start` as in
+    `encode_test_packets`."""
     if count is None and duration is None:
         frames = None
     else:
@@ -216,7 +238,8 @@ def simulate(out_dir: Path, on_clip: Callable[[Clip], None], *, fps: int = 15, w
 
     for stream, packet, moment in encode_test_packets(width, height, fps, clip_seconds, frames=frames,
                                                       realtime=realtime, stop=stop,
-                                                      keyframe_seconds=keyframe_seconds):
+                                                      keyframe_seconds=keyframe_seconds, render=render,
+                                                      start=start):
         if on_packet is not None:
             on_packet(stream, packet, moment)
         if cutter is None:
