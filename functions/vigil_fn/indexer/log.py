@@ -33,7 +33,7 @@ APPEND_DEADLINE_S = 30.0     # well inside the function's timeout
 
 # A visible clip's fields, in the order compacted rows store them (a row is a list, parsed faster).
 CREATE_COLS = ("key", "etag", "size", "start", "duration", "codec", "width", "height", "has_keyframe",
-               "status", "reason", "event_time", "indexed_at")
+               "status", "reason", "event_time", "indexed_at", "activity")
 _T = CREATE_COLS.index("event_time")
 _ETAG = CREATE_COLS.index("etag")
 _ORDER = itemgetter(3, 0)   # (start, key)
@@ -57,13 +57,17 @@ class Clip:
     reason: str | None
     event_time: int
     indexed_at: int | None = None   # when the indexer wrote the entry (UTC ms)
+    activity: str | None = None     # the camera's checked activity header when it held activity (indexer/activity.py)
 
     @property
     def end(self) -> int:
         return self.start + (self.duration or 0)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """The timeline item's fields; activity is read through `indexer.activity` (events), not here."""
+        doc = dict(self.__dict__)
+        del doc["activity"]
+        return doc
 
 
 def encode_entry(entry: dict[str, Any]) -> bytes:
@@ -76,7 +80,7 @@ def row_of(entry: dict[str, Any]) -> list[Any]:
         entry["key"], str(entry.get("etag", "")), int(entry.get("size") or 0), int(entry.get("start") or 0),
         entry.get("duration"), entry.get("codec"), entry.get("width"), entry.get("height"),
         bool(entry.get("has_keyframe")), str(entry.get("status", "ok")), entry.get("reason"),
-        int(entry.get("event_time") or 0), entry.get("indexed_at"),
+        int(entry.get("event_time") or 0), entry.get("indexed_at"), entry.get("activity"),
     ]
 
 
