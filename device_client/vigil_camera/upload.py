@@ -147,11 +147,11 @@ class ClipUploader:
 
     # -- multipart --------------------------------------------------------------------------------
     def _initiate(self, key: str, size: int, crc64: int, cp_file: CheckpointFile,
-                  extra: dict[str, str]) -> Checkpoint | None:
+                  extra: dict[str, str] | None = None) -> Checkpoint | None:
         """A new upload id, or None when the object already exists (forbid-overwrite at initiate)."""
         try:
             result = self.oss.call(
-                lambda b: b.init_multipart_upload(key, headers=self._headers(key, extra)),
+                lambda b: b.init_multipart_upload(key, headers=self._headers(key, extra or {})),
                 "init_multipart")
         except oss2.exceptions.OssError as exc:
             if getattr(exc, "code", "") == "FileAlreadyExists":
