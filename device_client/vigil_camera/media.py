@@ -219,7 +219,7 @@ def simulate(out_dir: Path, on_clip: Callable[[Clip], None], *, fps: int = 15, w
              duration: float | None = None, realtime: bool = True, first_seq: int = 0,
              stop: Callable[[], bool] | None = None, keyframe_seconds: float | None = None,
              on_packet: Callable[[Any, Any, datetime], None] | None = None,
-             render: Render | None = None, start: datetime | None = None) -> int:
+             render: Render | None = None, start: datetime | None = None, bitrate: int | None = None) -> int:
     """Run the synthetic camera; returns the number of clips written. `on_packet(stream, packet,
     wall time)` sees every packet before the clip cutter (the live view); `render` and `start` as in
     `encode_test_packets`."""
@@ -239,7 +239,7 @@ def simulate(out_dir: Path, on_clip: Callable[[Clip], None], *, fps: int = 15, w
     for stream, packet, moment in encode_test_packets(width, height, fps, clip_seconds, frames=frames,
                                                       realtime=realtime, stop=stop,
                                                       keyframe_seconds=keyframe_seconds, render=render,
-                                                      start=start):
+                                                      start=start, bitrate=bitrate):
         if on_packet is not None:
             on_packet(stream, packet, moment)
         if cutter is None:

@@ -31,12 +31,11 @@ def mark(bucket: oss2.Bucket, user: str, camera: str, first_ms: int, reviewed: b
         bucket.delete_object(key)
 
 
-def reviewed(bucket: oss2.Bucket, user: str, camera: str, start: int, end: int) -> set[int]:
-    """First-active ms of the events this user reviewed, for events in [start, end) (± a day)."""
+def reviewed(bucket: oss2.Bucket, user: str, camera: str, firsts: list[int]) -> set[int]:
+    """Which of these events (by first active ms) this user reviewed: one List per day they start on."""
     out: set[int] = set()
-    first, last = _day(start) - timedelta(days=1), _day(end)
-    for i in range((last - first).days + 1):
-        prefix = f"{PREFIX}{user}/{camera}/{(first + timedelta(days=i)).isoformat()}/"
+    for day in sorted({_day(ms) for ms in firsts}):
+        prefix = f"{PREFIX}{user}/{camera}/{day.isoformat()}/"
         obj: Any
         for obj in oss2.ObjectIteratorV2(bucket, prefix=prefix, max_keys=1000):
             tail = obj.key[len(prefix):]

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -105,12 +107,20 @@ def active_seconds(rows: Iterable[Row]) -> Iterable[tuple[int, float, Any, tuple
                 yield base + i * 1000, score, act.boxes[i], act.zones_at(i), str(row[KEY])
 
 
+Second = tuple[int, float, Any, tuple[str, ...], str]
+
+
 def build_events(camera: str, rows: Sequence[Row]) -> list[Event]:
     """Events from rows ordered by start (a day, or several consecutive days)."""
+    return events_of(camera, list(active_seconds(rows)))
+
+
+def events_of(camera: str, seconds: Iterable[Second]) -> list[Event]:
+    """Events from active seconds in time order (the merge rule lives here only)."""
     events: list[Event] = []
     cur: Event | None = None
     zones: dict[str, None] = {}
-    for t, score, box, touched, key in active_seconds(rows):
+    for t, score, box, touched, key in seconds:
         if cur is not None and t - cur.end <= MERGE_GAP_MS and t + 1000 - cur.start <= MAX_EVENT_MS:
             cur.end = max(cur.end, t + 1000)
             cur.peak = max(cur.peak, score)
@@ -127,6 +137,36 @@ def build_events(camera: str, rows: Sequence[Row]) -> list[Event]:
     return events
 
 
+class _DaySeconds:
+    """Per process, a day's active seconds kept beside the reader's rows they came from: the reader
+    hands back the same (cached, read-only) list while the day is unchanged, so parsing a day's
+    headers is paid once per version of the day, like the reader's own day cache (daycache.py)."""
+
+    def __init__(self, capacity: int = 64) -> None:
+        self.capacity = capacity
+        self._days: OrderedDict[tuple[str, str, date], tuple[list[Row], list[Second]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, bucket: oss2.Bucket, camera: str, day: date) -> list[Second]:
+        rows = reader.rows(bucket, camera, day)
+        key = (str(getattr(bucket, "bucket_name", "")), camera, day)
+        with self._lock:
+            hit = self._days.get(key)
+            if hit is not None and hit[0] is rows:
+                self._days.move_to_end(key)
+                return hit[1]
+        seconds = list(active_seconds(rows))
+        with self._lock:
+            self._days[key] = (rows, seconds)
+            self._days.move_to_end(key)
+            while len(self._days) > self.capacity:
+                self._days.popitem(last=False)
+        return seconds
+
+
+DAY_SECONDS = _DaySeconds()
+
+
 def _union(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return a or b
@@ -138,22 +178,22 @@ def _day(ms: int) -> date:
 
 
 def events(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[Event]:
-    """Events overlapping [start, end) ms. The days of the range are read (cached per process by the
-    reader), and the day before / after only when an event touches midnight, so an event that runs
-    through midnight is whole and appears once."""
+    """Events overlapping [start, end) ms. The days of the range are read (cached per process), and
+    the day before / after only when an event comes within MERGE_GAP_MS of their midnight, so an
+    event that runs through midnight is whole and appears once."""
     first, last = _day(start), _day(end - 1)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    rows: list[Row] = [r for d in days for r in reader.rows(bucket, camera, d)]
-    found = build_events(camera, rows)
+    seconds = [s for d in days for s in DAY_SECONDS.get(bucket, camera, d)]
+    found = events_of(camera, seconds)
     extended = False
     if found and found[0].start + PRE_ROLL_MS - MERGE_GAP_MS <= _midnight(first):
-        rows = list(reader.rows(bucket, camera, first - timedelta(days=1))) + rows
+        seconds = DAY_SECONDS.get(bucket, camera, first - timedelta(days=1)) + seconds
         extended = True
     if found and found[-1].end + MERGE_GAP_MS >= _midnight(last) + DAY_MS:
-        rows = rows + list(reader.rows(bucket, camera, last + timedelta(days=1)))
+        seconds = seconds + DAY_SECONDS.get(bucket, camera, last + timedelta(days=1))
         extended = True
     if extended:
-        found = build_events(camera, rows)
+        found = events_of(camera, seconds)
     return [e for e in found if e.end > start and e.start < end]
 
 
@@ -167,7 +207,7 @@ def histogram(bucket: oss2.Bucket, camera: str, start: int, end: int, bins: int)
     out = [0.0] * bins
     first, last = _day(start), _day(end - 1)
     for i in range((last - first).days + 1):
-        for t, score, _, _, _ in active_seconds(reader.rows(bucket, camera, first + timedelta(days=i))):
+        for t, score, _, _, _ in DAY_SECONDS.get(bucket, camera, first + timedelta(days=i)):
             if start <= t < end:
                 b = min(bins - 1, int((t - start) / width))
                 if score > out[b]:

@@ -48,7 +48,7 @@ def _keep(e: activity.Event, zone: str | None, min_score: float) -> bool:
 
 def _camera_events(call: Call, camera: str, q: EventsQuery) -> list[dict[str, Any]]:
     found = [e for e in activity.events(call.svc.bucket, camera, q.start, q.end) if _keep(e, q.zone, q.min_score)]
-    done = reviews.reviewed(call.svc.bucket, call.user.name, camera, q.start, q.end) if found else set()
+    done = reviews.reviewed(call.svc.bucket, call.user.name, camera, [e.start + activity.PRE_ROLL_MS for e in found])
     docs = [_doc(e, done) for e in found]
     if q.reviewed is not None:
         docs = [d for d in docs if d["reviewed"] == q.reviewed]
@@ -94,7 +94,7 @@ def near_event(call: Call) -> Trusted:
         else:
             hit = next((e for e in reversed(found) if e.start < q.at), None)
         if hit is not None:
-            done = reviews.reviewed(call.svc.bucket, call.user.name, camera, hit.start, hit.end)
+            done = reviews.reviewed(call.svc.bucket, call.user.name, camera, [hit.start + activity.PRE_ROLL_MS])
             return Trusted({"event": _doc(hit, done)})
         day += step
     return Trusted({"event": None})
