@@ -31,10 +31,7 @@ import oss2
 from vigil_camera.activity.meta import META_NAME, ActivityMetaError, ClipActivity, unpack
 
 from . import reader
-from .log import CREATE_COLS
-
-Row = list[Any]
-KEY, START, ACTIVITY = (CREATE_COLS.index(c) for c in ("key", "start", "activity"))
+from .rows import ACTIVITY, KEY, START, Row
 
 log = logging.getLogger("vigil_fn.indexer.activity")
 
@@ -86,7 +83,7 @@ class Event:
 
 
 def _activity(row: Row) -> ClipActivity | None:
-    value = row[ACTIVITY] if len(row) > ACTIVITY else None
+    value = row[ACTIVITY]
     if not value:
         return None
     try:

@@ -15,7 +15,7 @@ from vigil_camera.activity.settings import ActivitySettings, ActivitySettingsErr
 from ...core.http import ApiError
 from ...indexer import activity
 from .. import reviews
-from ..app_support import audit, camera_param
+from ..app_support import audit, camera_param, require_camera
 from ..event_models import (
     ActivitySettingsBody,
     ActivitySettingsOut,
@@ -57,17 +57,17 @@ def _camera_events(call: Call, camera: str, q: EventsQuery) -> list[dict[str, An
 
 def camera_events(call: Call) -> Trusted:
     camera = camera_param(call)
-    q: EventsQuery = call.query
+    q = call.query_as(EventsQuery)
     check_span(q.start, q.end, MAX_EVENTS_SPAN_MS, "an events query")
     return Trusted({"start": q.start, "end": q.end, "events": _camera_events(call, camera, q)})
 
 
 def fleet_events(call: Call) -> Trusted:
-    q: FleetEventsQuery = call.query
+    q = call.query_as(FleetEventsQuery)
     check_span(q.start, q.end, MAX_EVENTS_SPAN_MS, "an events query")
     if q.camera is not None:
-        call.params["id"] = q.camera
-        cameras = [camera_param(call)]
+        require_camera(call, q.camera)          # the query model checked the id's form
+        cameras = [q.camera]
     else:
         cameras = [c for c in known_cameras(call.svc) if call.user.may_see(c)]
     docs = [d for c in cameras for d in _camera_events(call, c, q)]
@@ -83,7 +83,7 @@ def near_event(call: Call) -> Trusted:
     """The first event starting after `at` (next) or the last starting before it (previous), searched
     a day at a time up to NEAR_SEARCH_DAYS away."""
     camera = camera_param(call)
-    q: NearQuery = call.query
+    q = call.query_as(NearQuery)
     step = DAY_MS if q.direction == "next" else -DAY_MS
     day = _day_start(q.at)
     for _ in range(NEAR_SEARCH_DAYS):
@@ -120,7 +120,7 @@ def review(call: Call, flag: bool) -> Review:
 
 def histogram(call: Call) -> Histogram:
     camera = camera_param(call)
-    q: HistogramQuery = call.query
+    q = call.query_as(HistogramQuery)
     check_span(q.start, q.end, MAX_EVENTS_SPAN_MS, "a histogram")
     peaks = activity.histogram(call.svc.bucket, camera, q.start, q.end, q.bins)
     return Histogram(camera=camera, start=q.start, end=q.end, bins=q.bins, peaks=peaks)
@@ -139,7 +139,7 @@ def get_settings(call: Call) -> ActivitySettingsOut:
 
 def put_settings(call: Call) -> ActivitySettingsOut:
     camera = camera_param(call)
-    body: ActivitySettingsBody = call.body
+    body = call.body_as(ActivitySettingsBody)
     try:
         settings = ActivitySettings.from_dict(body.model_dump())
     except ActivitySettingsError as exc:
