@@ -79,12 +79,12 @@ def test_event_across_midnight_is_one_and_only_once(quiet: Any, ten_s_clip: byte
     assert any("claims 40 seconds" in getattr(rec, "reason", "") for rec in caplog.records)
     # a compaction repeated, and one whose append was lost (a crash): readers still fold once
     day2 = MIDNIGHT.date()
-    close_day(bucket, device, day2)
-    close_day(bucket, device, day2)
+    close_day(bucket, device, day2, now_ms=int(time.time() * 1000))
+    close_day(bucket, device, day2, now_ms=int(time.time() * 1000))
     appended = append_entry(bucket, index_key(device, day2), {"op": "noop-padding", "key": "x", "pad": "y" * 900})
     j = segment_due(appended.position, appended.end, 1024)
     if j is not None:
-        compact_segment(bucket, device, day2, j, appended.end, 1024)
+        compact_segment(bucket, device, day2, j, appended.end, 1024, now_ms=int(time.time() * 1000))
 
     keys = [c.key for c in reader.day_clips(bucket, device, day2)]
     assert bad_key in keys                                        # the clip itself is there
