@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from . import logs
-from .activity.meta import HEADER as ACTIVITY_HEADER
+from .activity.meta import upload_headers as activity_headers
 from .backoff import Backoff
 from .crc import crc64_file
 from .status import Status, write_json_atomic
@@ -284,7 +284,7 @@ class Spool:
     def upload_one(self, uploader: ClipUploader, entry: Entry,
                    progress: Callable[[int], None] | None = None) -> UploadResult:
         """Upload one entry and remove it once OSS confirmed it."""
-        extra = {ACTIVITY_HEADER: entry.activity} if entry.activity else None
+        extra = activity_headers(entry.activity)
         result = uploader.upload_file(self.data_path(entry), entry.key, crc64=entry.crc64,
                                       checkpoint=self.checkpoint_path(entry), progress=progress,
                                       extra_headers=extra)

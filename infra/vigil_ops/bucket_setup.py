@@ -34,6 +34,7 @@ from oss2.models import (
     LifecycleExpiration,
     LifecycleRule,
 )
+from vigil_fn.api.retention import OVERLAP, video_rules
 
 OVERWRITE_RULE_ID = "vigil-recordings-write-once"
 
@@ -42,6 +43,7 @@ OVERWRITE_RULE_ID = "vigil-recordings-write-once"
 class BucketSettings:
     account_id: str
     retention_days: int = 30
+    activity_days: int | None = None   # clips tagged vigil-activity=1 (issue 23); None: as retention_days
     nonce_days: int = 1
     multipart_days: int = 1
     export_days: int = 7   # exports/ (MP4 + job JSON); pinned exports live under exports-pinned/
@@ -56,6 +58,8 @@ class BucketSettings:
         for name in ("retention_days", "nonce_days", "multipart_days", "export_days"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        if self.activity_days is not None and self.activity_days < 1:
+            raise ValueError("activity_days must be at least 1")
 
     @property
     def upload_principals(self) -> list[str]:
@@ -69,12 +73,13 @@ class BucketSettings:
 def lifecycle_rules(s: BucketSettings) -> list[LifecycleRule]:
     abort = AbortMultipartUpload(days=s.multipart_days)
     keep = LifecycleExpiration(days=s.retention_days)
+    index_days = max(s.retention_days, s.activity_days or 0)   # the index outlives every kept clip
     return [
-        LifecycleRule("vigil-videos", "videos/", status=LifecycleRule.ENABLED, expiration=keep,
-                      abort_multipart_upload=abort),
+        *video_rules(s.retention_days, s.activity_days, abort),
         LifecycleRule("vigil-live", "live/", status=LifecycleRule.ENABLED, expiration=keep,
                       abort_multipart_upload=abort),
-        LifecycleRule("vigil-index", "index/", status=LifecycleRule.ENABLED, expiration=keep),
+        LifecycleRule("vigil-index", "index/", status=LifecycleRule.ENABLED,
+                      expiration=LifecycleExpiration(days=index_days)),
         LifecycleRule("vigil-nonces", "_system/nonces/", status=LifecycleRule.ENABLED,
                       expiration=LifecycleExpiration(days=s.nonce_days)),
         # issue 11: exports expire unless pinned (moved to exports-pinned/, which no rule touches)
@@ -156,7 +161,8 @@ def apply_bucket_setup(bucket: oss2.Bucket, settings: BucketSettings | None = No
         if account_id is None:
             raise ValueError("give settings or account_id")
         settings = BucketSettings(account_id=account_id)
-    bucket.put_bucket_lifecycle(BucketLifecycle(lifecycle_rules(settings)))
+    bucket.put_bucket_lifecycle(BucketLifecycle(lifecycle_rules(settings)),
+                                headers=OVERLAP if settings.activity_days else None)
     bucket.put_bucket_cors(BucketCors(cors_rules(settings)))
     put_overwrite_config(bucket, settings)
     return settings
@@ -197,6 +203,8 @@ def register(sub: Any) -> None:
                     "comes from the local stack or the VIGIL_* / ALIBABA_CLOUD_* variables.")
     setup.add_argument("--retention-days", type=int, default=30,
                        help="days to keep videos/, live/ and index/ (default %(default)s)")
+    setup.add_argument("--activity-days", type=int, default=None,
+                       help="days to keep clips the camera tagged as holding activity (default: as --retention-days)")
     setup.add_argument("--export-days", type=int, default=7,
                        help="delete exports (unless pinned) after this many days (default %(default)s)")
     setup.add_argument("--cors-origin", action="append", default=None,
@@ -211,6 +219,7 @@ def run_setup(args: argparse.Namespace) -> int:
         ops = OpsSettings.load()
         bucket = ops.bucket_client()
         settings = BucketSettings(account_id=ops.account_id, retention_days=args.retention_days,
+                                  activity_days=args.activity_days,
                                   export_days=args.export_days, cors_origins=tuple(args.cors_origin or ("*",)),
                                   region=ops.region)
     except (SettingsError, ValueError) as exc:
@@ -221,7 +230,8 @@ def run_setup(args: argparse.Namespace) -> int:
     except oss2.exceptions.OssError as exc:
         print(f"vigil bucket setup: {describe_oss_error(exc, ops)}", file=sys.stderr)
         return 1
-    print(f"bucket {ops.bucket}: lifecycle ({settings.retention_days} days), CORS, "
+    kept = f", {settings.activity_days} with activity" if settings.activity_days else ""
+    print(f"bucket {ops.bucket}: lifecycle ({settings.retention_days} days{kept}), CORS, "
           f"write-once {', '.join(settings.protected_prefixes)} for {settings.upload_role_name} sessions")
     return 0
 

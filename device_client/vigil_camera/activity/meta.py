@@ -78,11 +78,26 @@ def pack(activity: ClipActivity) -> str:
     return value
 
 
-def headers(activity: ClipActivity | None) -> dict[str, str]:
-    """Upload headers for a clip's activity ({} when there is none to send)."""
-    if activity is None:
+# The object tag a clip with activity is uploaded with: the bucket lifecycle keeps such clips longer
+# (`vigil_fn.api.retention`, `vigil bucket setup`); the upload role may tag on its own prefixes only.
+TAG_KEY, TAG_VALUE = "vigil-activity", "1"
+TAGGING = f"{TAG_KEY}={TAG_VALUE}"
+
+
+def is_active(value: str) -> bool:
+    """Whether a packed header holds any active second (no full parse: the camera's upload path)."""
+    parts = value.split(";")
+    return len(parts) > 1 and any(c != "0" for c in parts[1])
+
+
+def upload_headers(value: str | None) -> dict[str, str]:
+    """Upload headers for a clip's packed activity: the header, and the tag when it holds activity."""
+    if not value:
         return {}
-    return {HEADER: pack(activity)}
+    out = {HEADER: value}
+    if is_active(value):
+        out["x-oss-tagging"] = TAGGING
+    return out
 
 
 def _digits(text: str, what: str) -> list[int]:
