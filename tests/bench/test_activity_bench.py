@@ -131,7 +131,7 @@ def _sizes_only(paths: list[Path]) -> None:
 
 @pytest.mark.timeout(3600)
 def test_cpu_per_camera_hour_beside_a_full_decode(tmp_path: Path) -> None:
-    seconds = 60.0
+    seconds = 20.0      # x180 to the hour: the machine is shared by eight engineers' runs
     # camera-like bitrates (a main stream at 6 Mbit/s, a substream at 1 Mbit/s): the simulator's sensor
     # noise left unconstrained makes 33 Mbit/s, which no camera sends and every decoder pays for
     big = [c.path for c in _clips(tmp_path / "1080", seed=5, width=1920, height=1080, fps=25, seconds=seconds,
@@ -162,8 +162,9 @@ def test_cpu_per_camera_hour_beside_a_full_decode(tmp_path: Path) -> None:
     assert figures[1][1] < full
 
 
+@pytest.mark.timeout(3600)
 def test_camera_memory_while_analysing_1080p(tmp_path: Path) -> None:
-    clips = [c.path for c in _clips(tmp_path, seed=6, width=1920, height=1080, fps=25, seconds=20,
+    clips = [c.path for c in _clips(tmp_path, seed=6, width=1920, height=1080, fps=25, seconds=10,
                                     bitrate=6_000_000)]
     code = (
         "import sys\n"
