@@ -16,7 +16,6 @@ zones, and sensor noise and an IR switch move them as much as a person does.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -24,6 +23,7 @@ from typing import Any, Literal
 import av
 import numpy as np
 
+from ..media import OPEN_OPTIONS, scan_clip
 from .detector import MotionDetector, shrink
 from .meta import Box, ClipActivity
 from .settings import ActivitySettings
@@ -31,38 +31,6 @@ from .settings import ActivitySettings
 Mode = Literal["auto", "keyframes", "all", "nonref"]
 MAX_KEY_GAP_S = 1.05
 RESET_GAP_S = 3.0         # a pause between clips longer than this starts the background afresh
-# FFmpeg probes 5 MB / 5 s of a file before the first packet by default; the clip's one stream is
-# found in the first PAT/PMT and SPS, so a small probe saves ~10-20 MB of peak memory per open
-OPEN_OPTIONS = {"probesize": "262144", "analyzeduration": "500000"}
-
-
-@dataclass(frozen=True)
-class ClipScan:
-    """What the demuxer alone says about a clip (no decoding)."""
-
-    duration: float
-    key_gap: float          # the largest distance between keyframes (or to the clip's end)
-
-
-def scan(path: Path) -> ClipScan:
-    with av.open(str(path), options=OPEN_OPTIONS) as container:
-        stream: Any = container.streams.video[0]
-        tb = stream.time_base
-        first = end = None
-        keys: list[int] = []
-        for packet in container.demux(stream):
-            if packet.pts is None:
-                continue
-            first = packet.pts if first is None else min(first, packet.pts)
-            e = packet.pts + (packet.duration or 0)
-            end = e if end is None else max(end, e)
-            if packet.is_keyframe:
-                keys.append(packet.pts)
-        if first is None or end is None:
-            return ClipScan(0.0, math.inf)
-        marks = sorted(keys) + [end]
-        gap = max((b - a for a, b in zip(marks, marks[1:], strict=False)), default=end - first)
-        return ClipScan(float((end - first) * tb), float(gap * tb) if keys else math.inf)
 
 
 class ActivityAnalyzer:
@@ -92,7 +60,7 @@ class ActivityAnalyzer:
         return self._detector
 
     def analyze(self, path: Path, *, start: datetime | None = None) -> ClipActivity:
-        info = scan(path)
+        info = scan_clip(path)
         mode = self.mode
         if mode == "auto":
             mode = "keyframes" if info.key_gap <= MAX_KEY_GAP_S else "all"

@@ -2,26 +2,19 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from .models import Instant, Ms, Query, Request, Response
+from .queries import TimeRange
 
 ZoneName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,31}$")]
 Score = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-class EventsQuery(Query):
-    start: Instant
-    end: Instant
+class EventsQuery(TimeRange):
     zone: ZoneName | None = Field(default=None, description="only events that touched this named zone")
     min_score: Score = Field(default=0.0, description="only events whose peak score is at least this (0–1)")
     reviewed: bool | None = Field(default=None, description="true: reviewed by you; false: not yet; absent: all")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "EventsQuery":
-        if self.end <= self.start:
-            raise ValueError("end must be after start")
-        return self
 
 
 class FleetEventsQuery(EventsQuery):
@@ -36,16 +29,8 @@ class NearQuery(Query):
     min_score: Score = 0.0
 
 
-class HistogramQuery(Query):
-    start: Instant
-    end: Instant
+class HistogramQuery(TimeRange):
     bins: Annotated[int, Field(ge=1, le=2880, description="bins over [start, end) (default 288: 5 min a day)")] = 288
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "HistogramQuery":
-        if self.end <= self.start:
-            raise ValueError("end must be after start")
-        return self
 
 
 class EventOut(Response):

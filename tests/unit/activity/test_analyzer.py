@@ -8,9 +8,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from vigil_camera import media
-from vigil_camera.activity.analyzer import ActivityAnalyzer, scan
+from vigil_camera.activity.analyzer import ActivityAnalyzer
 from vigil_camera.activity.scene import IR_PERIOD_S, TREE_ZONE, ActivityScene, clock_zone
 from vigil_camera.activity.settings import ActivitySettings
+from vigil_camera.media import scan_clip
 
 ORIGIN = datetime(2026, 12, 7, 0, 0, tzinfo=timezone.utc)
 W, H = 320, 180
@@ -75,5 +76,5 @@ def test_all_frames_mode_agrees_and_scan_reads_gop(tmp_path: Path) -> None:
     active, _, analyzer = _run(tmp_path, start_s=10, seconds=30, mode="all")
     assert analyzer.frames_decoded == 150          # every frame decoded, 2 a second analysed
     assert 20 <= min(active) <= 21
-    info = scan(next(tmp_path.glob("*.ts")))
+    info = scan_clip(next(tmp_path.glob("*.ts")))
     assert abs(info.duration - 10.0) < 0.01 and abs(info.key_gap - 1.0) < 0.01
