@@ -211,7 +211,8 @@ def test_api_days_events_and_histogram(cloud: Any) -> None:
         **({"activity": act} if i in busy else {}),
     }) for i in range(8640))
     bucket.append_object(index_key(camera, ORIGIN.date()), 0, lines)
-    segs, sums = segments_of(lines, DEFAULT_SEGMENT_BYTES, ORIGIN.date())     # compacted, as the indexer leaves it
+    segs, sums = segments_of(lines, DEFAULT_SEGMENT_BYTES, ORIGIN.date(),   # compacted, as the indexer leaves it
+                             now_ms=day_ms + 86_400_000)
     bucket.append_object(index_segments_key(camera, ORIGIN.date()), 0, segs)
     bucket.append_object(index_sums_key(camera, ORIGIN.date()), 0, sums)
     name, password = f"bench-{uuid.uuid4().hex[:6]}", secrets.token_urlsafe(12)
