@@ -44,6 +44,7 @@ class ActivityAnalyzer:
         self._detector: MotionDetector | None = None
         self._key: tuple[int, int] | None = None
         self._last_end: float | None = None
+        self._key_gap: float | None = None      # seconds between the camera's keyframes, once seen
         self.frames_decoded = 0
 
     def update(self, settings: ActivitySettings) -> None:
@@ -60,18 +61,17 @@ class ActivityAnalyzer:
         return self._detector
 
     def analyze(self, path: Path, *, start: datetime | None = None) -> ClipActivity:
-        info = scan_clip(path)
         mode = self.mode
-        if mode == "auto":
-            mode = "keyframes" if info.key_gap <= MAX_KEY_GAP_S else "all"
+        if mode == "auto" or mode == "keyframes":
+            if self._key_gap is None:      # the camera's GOP, learnt once (a demux pass) then from each clip
+                self._key_gap = scan_clip(path).key_gap
+            if mode == "auto":
+                mode = "keyframes" if self._key_gap <= MAX_KEY_GAP_S else "all"
         begin = start.timestamp() if start is not None else None
         if begin is not None and self._last_end is not None and abs(begin - self._last_end) > RESET_GAP_S:
             if self._detector is not None:
                 self._detector.reset()
-        seconds = max(1, math.ceil(info.duration - 1e-3))
-        scores = [0.0] * seconds
-        boxes: list[Box | None] = [None] * seconds
-        masks = [0] * seconds
+        per_second: dict[int, tuple[float, Box | None, int]] = {}
         with av.open(str(path), options=OPEN_OPTIONS) as container:
             stream: Any = container.streams.video[0]
             ctx = stream.codec_context
@@ -81,12 +81,18 @@ class ActivityAnalyzer:
             elif mode == "nonref":
                 ctx.skip_frame = "NONREF"
             tb = stream.time_base
-            fps = 1.0 / max(info.key_gap, 0.2) if mode == "keyframes" else self.rate
+            fps = 1.0 / max(self._key_gap or 1.0, 0.2) if mode == "keyframes" else self.rate
             first_pts: int | None = None
+            end_pts: int | None = None
+            keys: list[int] = []
             next_t = 0.0
             for packet in container.demux(stream):
-                if first_pts is None and packet.pts is not None:
-                    first_pts = packet.pts
+                if packet.pts is not None:
+                    first_pts = packet.pts if first_pts is None else min(first_pts, packet.pts)
+                    packet_end = packet.pts + (packet.duration or 0)
+                    end_pts = packet_end if end_pts is None else max(end_pts, packet_end)
+                    if packet.is_keyframe:
+                        keys.append(packet.pts)
                 for frame in packet.decode():
                     self.frames_decoded += 1
                     if frame.pts is None or first_pts is None:
@@ -99,17 +105,30 @@ class ActivityAnalyzer:
                     plane = frame.planes[0]
                     raw: Any = memoryview(plane)
                     rows = np.frombuffer(raw, dtype=np.uint8).reshape(-1, plane.line_size)
-                    luma = rows[: frame.height, : frame.width]
-                    small = shrink(luma)
+                    small = shrink(rows[: frame.height, : frame.width])
                     motion = self._detector_for(small, fps).feed(small)
-                    i = min(seconds - 1, max(0, int(t)))
-                    if motion.score > scores[i]:
-                        scores[i] = motion.score
+                    i = max(0, int(t))
+                    score, box, mask = per_second.get(i, (0.0, None, 0))
                     if motion.box is not None:
-                        boxes[i] = _union(boxes[i], motion.box)
-                        masks[i] |= motion.zone_mask
+                        box, mask = _union(box, motion.box), mask | motion.zone_mask
+                    per_second[i] = (max(score, motion.score), box, mask)
+        duration = float((end_pts - first_pts) * tb) if first_pts is not None and end_pts is not None else 0.0
+        if keys and end_pts is not None:
+            marks = sorted(keys) + [end_pts]
+            self._key_gap = float(max(b - a for a, b in zip(marks, marks[1:], strict=False)) * tb)
         if begin is not None:
-            self._last_end = begin + info.duration
+            self._last_end = begin + duration
+        return self._summary(per_second, max(1, math.ceil(duration - 1e-3)))
+
+    def _summary(self, per_second: dict[int, tuple[float, Box | None, int]], seconds: int) -> ClipActivity:
+        scores = [0.0] * seconds
+        boxes: list[Box | None] = [None] * seconds
+        masks = [0] * seconds
+        for i, (score, box, mask) in per_second.items():
+            j = min(i, seconds - 1)
+            scores[j] = max(scores[j], score)
+            boxes[j] = _union(boxes[j], box) if box is not None else boxes[j]
+            masks[j] |= mask
         touched = 0
         for m in masks:
             touched |= m
