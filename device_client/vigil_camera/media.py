@@ -176,7 +176,7 @@ def encode_test_packets(width: int, height: int, fps: int, clip_seconds: float, 
                         realtime: bool = False, bitrate: int | None = None,
                         stop: Callable[[], bool] | None = None, keyframe_seconds: float | None = None,
                         render: Render | None = None, start: datetime | None = None,
-                        ) -> Iterator[tuple[Any, Any, datetime]]:
+                        preset: str = "ultrafast") -> Iterator[tuple[Any, Any, datetime]]:
     """(stream, packet, wall time) of a live-like H.264 test pattern; a keyframe every clip, or
     every `keyframe_seconds` (live view cuts 1 s segments, clips still cut at `clip_seconds`).
     `render` draws the picture instead (the activity scene); `start` fixes the first frame's time."""
@@ -189,7 +189,7 @@ def encode_test_packets(width: int, height: int, fps: int, clip_seconds: float, 
     stream.codec_context.time_base = Fraction(1, fps)
     if bitrate:
         stream.codec_context.bit_rate = bitrate
-    stream.codec_context.options = {"preset": "ultrafast", "tune": "zerolatency",
+    stream.codec_context.options = {"preset": preset, "tune": "zerolatency",
                                     "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0"}
     t0 = start.timestamp() if start is not None else time.time()
     index = 0
@@ -220,7 +220,8 @@ def simulate(out_dir: Path, on_clip: Callable[[Clip], None], *, fps: int = 15, w
              duration: float | None = None, realtime: bool = True, first_seq: int = 0,
              stop: Callable[[], bool] | None = None, keyframe_seconds: float | None = None,
              on_packet: Callable[[Any, Any, datetime], None] | None = None,
-             render: Render | None = None, start: datetime | None = None, bitrate: int | None = None) -> int:
+             render: Render | None = None, start: datetime | None = None, bitrate: int | None = None,
+             preset: str = "ultrafast") -> int:
     """Run the synthetic camera; returns the number of clips written. `on_packet(stream, packet,
     wall time)` sees every packet before the clip cutter (the live view); `render` and `start` as in
     `encode_test_packets`."""
@@ -240,7 +241,7 @@ def simulate(out_dir: Path, on_clip: Callable[[Clip], None], *, fps: int = 15, w
     for stream, packet, moment in encode_test_packets(width, height, fps, clip_seconds, frames=frames,
                                                       realtime=realtime, stop=stop,
                                                       keyframe_seconds=keyframe_seconds, render=render,
-                                                      start=start, bitrate=bitrate):
+                                                      start=start, bitrate=bitrate, preset=preset):
         if on_packet is not None:
             on_packet(stream, packet, moment)
         if cutter is None:
