@@ -229,7 +229,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     rt = Runtime(_settings(args)).preflight()
     stop = _stop_event()
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="vigil-record-"))
-    sink = _Counting(_clip_sink(rt, args.live))
+    sink = _Counting(_clip_sink(rt, args.live, _activity(rt, args)))
     live = _live_view(rt, args)
     on_packet = live.on_packet if live is not None else None
 
@@ -408,6 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--live", action="store_true", help="also append to live/<id>/<YYYY>/<MM>/<DD>/<HH>.ts")
     p.add_argument("--keyframe-seconds", type=float, default=None,
                    help="testsrc only: keyframe interval (default: the clip length)")
+    p.add_argument("--activity", action="store_true",
+                   help="analyse each clip for activity (keyframes; set the camera's GOP to 1 s) and send it along")
     _add_live_view_options(p)
     p.add_argument("--work-dir", metavar="DIR",
                    help="where clips are cut before entering the spool (default: a new temporary folder)")
