@@ -443,7 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="--activity: the seed of the crossing schedule (default %(default)s)")
     p.add_argument("--truth", metavar="FILE",
                    help="--activity: append the ground truth, one JSON line per crossing: "
-                        "start, end (ISO 8601 UTC), kind")
+                        "start, end (ISO 8601 UTC), kind (default: no truth file)")
     p.add_argument("--work-dir", metavar="DIR",
                    help="where clips are written before entering the spool (default: a new temporary folder)")
     p.set_defaults(func=cmd_simulate)
