@@ -47,7 +47,8 @@ def register(sub: Any) -> None:
                                    "JSON document (sensitivity, min_object, ignore_zones, zones) and save it in "
                                    "the device registry; the camera gets it with its next token.")
     s.add_argument("camera", metavar="CAMERA", help="camera id")
-    s.add_argument("--set", dest="file", metavar="FILE", help="a JSON settings document to validate and save (default: only print the settings)")
+    s.add_argument("--set", dest="file", metavar="FILE",
+                   help="a JSON settings document to validate and save (default: only print the settings)")
     s.set_defaults(func=run_settings)
 
 
