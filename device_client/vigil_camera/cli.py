@@ -12,6 +12,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -235,12 +236,13 @@ def _still_hook(spool: Any, camera_id: str, every: int) -> ClipHook:
     return still
 
 
-def _clip_sink(rt: Runtime, args: argparse.Namespace, camera_id: str | None = None) -> ClipSink:
+def _clip_sink(rt: Runtime, args: argparse.Namespace, camera_id: str | None = None,
+               analyzer: Any = None) -> ClipSink:
     from .live import LiveAppender
 
     camera = camera_id or rt.settings.device_id
     appender = LiveAppender(rt.oss, camera) if getattr(args, "live", False) else None
-    return ClipSink(spool=rt.spool, camera_id=camera, appender=appender,
+    return ClipSink(spool=rt.spool, camera_id=camera, appender=appender, analyzer=analyzer,
                     hooks=clip_hooks(rt, args, camera, rt.spool))
 
 
@@ -248,6 +250,15 @@ def _still_every(n: int) -> int:
     if n < 0:
         raise ValueError("--still-every must be 0 (no stills) or a positive number of clips")
     return n
+
+
+def _activity(rt: Runtime, args: argparse.Namespace, own_masks: tuple[Any, ...] = ()) -> Any:
+    """The camera's activity analyzer (issue 23) when `--activity` is given, else None."""
+    if not getattr(args, "activity", False):
+        return None
+    from .activity.camera import CameraActivity
+
+    return CameraActivity(rt.oss, own_masks=own_masks)
 
 
 def _live_view(rt: Runtime, args: argparse.Namespace) -> Any:
@@ -304,8 +315,34 @@ def _add_live_view_options(p: argparse.ArgumentParser) -> None:
                    help="how often an idle camera checks whether someone watches (default %(default)s)")
 
 
+class _Scene:
+    """`simulate --activity`: the drawn scene with seeded crossings, its ground-truth file and the
+    masks of what the scene moves on purpose (the clock, the tree), for the analyzer (issue 23)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+
+        from .activity.scene import TREE_ZONE, ActivityScene, clock_zone
+
+        w, h = _resolution(args.resolution)
+        self.truth = open(args.truth, "a", encoding="utf-8") if args.truth else None  # noqa: SIM115 - close()
+        self.render = ActivityScene(w, h, seed=args.seed, origin=datetime.now(timezone.utc), truth=self.truth).render
+        self.masks: tuple[Any, ...] = (clock_zone(w, h), TREE_ZONE)
+        self.keyframe_seconds = args.keyframe_seconds or 1.0   # the analyzer reads keyframes (docs/activity.md)
+
+    def close(self) -> None:
+        if self.truth is not None:
+            self.truth.close()
+
+
+def _activity_scene(args: argparse.Namespace) -> _Scene | None:
+    if getattr(args, "source", "testsrc") == "testsrc" and getattr(args, "activity", False) \
+            and args.command == "simulate":
+        return _Scene(args)
+    return None
+
+
 def _produce(args: argparse.Namespace, work: Path, sink: ClipSink, stop: Stop,
-             on_packet: Callable[[Any, Any, Any], None] | None) -> None:
+             on_packet: Callable[[Any, Any, Any], None] | None, scene: _Scene | None = None) -> None:
     """Make clips from the command's source: the synthetic camera (`simulate`, `record testsrc`)
     or the shared recording loop (`record URL|FILE`)."""
     from . import media
@@ -316,7 +353,8 @@ def _produce(args: argparse.Namespace, work: Path, sink: ClipSink, stop: Stop,
         media.simulate(work, sink, fps=args.fps, width=w, height=h, clip_seconds=args.clip_seconds,
                        count=getattr(args, "count", None), duration=args.duration,
                        realtime=not getattr(args, "fast", False), stop=stop.is_set,
-                       keyframe_seconds=args.keyframe_seconds, on_packet=on_packet)
+                       keyframe_seconds=scene.keyframe_seconds if scene is not None else args.keyframe_seconds,
+                       on_packet=on_packet, render=scene.render if scene is not None else None)
     else:
         media.record(source, work, sink, clip_seconds=args.clip_seconds, stop=stop.is_set,
                      max_seconds=args.duration, on_packet=on_packet, audio=args.audio,
@@ -329,15 +367,19 @@ def _run_source(args: argparse.Namespace) -> int:
     rt = Runtime(_settings(args)).preflight()
     stop = _stop_event()
     work = Path(args.work_dir or tempfile.mkdtemp(prefix=f"vigil-{args.command}-"))
-    sink = _clip_sink(rt, args)
+    scene = _activity_scene(args)
+    analyzer = _activity(rt, args, own_masks=scene.masks if scene is not None else ())
+    sink = _clip_sink(rt, args, analyzer=analyzer)
     live = _live_view(rt, args)
     on_packet = live.on_packet if live is not None else None
     uploaded_before = rt.spool.status.snapshot()["uploaded"]
     try:
-        _run_with_uploader(rt, stop, lambda: _produce(args, work, sink, stop, on_packet))
+        _run_with_uploader(rt, stop, lambda: _produce(args, work, sink, stop, on_packet, scene))
     finally:
         if live is not None:
             live.stop()
+        if scene is not None:
+            scene.close()
     return _summary(rt, sink.clips, uploaded_before)
 
 
@@ -483,6 +525,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_clip_options(p, clip_seconds=10.0)
     _add_camera_options(p)
     _add_testsrc_options(p, only=" (testsrc only)")
+    p.add_argument("--activity", action="store_true",
+                   help="analyse each clip for activity (keyframes; set the camera's GOP to 1 s) and send it along")
     p.set_defaults(func=cmd_record)
 
     p = sub.add_parser("simulate", help="a synthetic camera: H.264 test pattern with the time drawn in",
@@ -493,6 +537,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_testsrc_options(p)
     p.add_argument("--count", type=int, help="stop after this many clips (default: until Ctrl-C or --duration)")
     p.add_argument("--fast", action="store_true", help="encode as fast as possible instead of in real time")
+    p.add_argument("--activity", action="store_true",
+                   help="draw a scene with objects crossing at seeded times (and noise, dusk, IR switches, "
+                        "a swaying tree, the clock) and send each clip's activity with it")
+    p.add_argument("--seed", type=int, default=1,
+                   help="--activity: the seed of the crossing schedule (default %(default)s)")
+    p.add_argument("--truth", metavar="FILE",
+                   help="--activity: append the ground truth, one JSON line per crossing: "
+                        "start, end (ISO 8601 UTC), kind (default: no truth file)")
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("gateway", parents=[common], help="record many RTSP cameras in one process",

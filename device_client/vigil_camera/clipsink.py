@@ -25,15 +25,20 @@ class _Appender(Protocol):
 
 
 class _Queue(Protocol):
-    def enqueue(self, source: Any, key: str, *, move: bool = False) -> Any: ...
+    def enqueue(self, source: Any, key: str, *, move: bool = False, activity: str | None = None) -> Any: ...
+
+
+class _Analyzer(Protocol):
+    def pack_clip(self, path: Any, start: Any) -> str | None: ...
 
 
 class ClipSink:
     """Callable clip sink: hooks → live append (best effort) → spool (moved, keyed by `camera_id`)."""
 
     def __init__(self, *, spool: _Queue, camera_id: str, appender: _Appender | None = None,
-                 hooks: Iterable[ClipHook] = ()) -> None:
+                 hooks: Iterable[ClipHook] = (), analyzer: _Analyzer | None = None) -> None:
         self.spool = spool
+        self.analyzer = analyzer    # activity (issue 23): its packed header travels with the clip
         self.camera_id = camera_id
         self.appender = appender
         self.hooks: list[ClipHook] = list(hooks)
@@ -52,7 +57,14 @@ class ClipSink:
             except Exception as exc:  # noqa: BLE001 - the live log is best effort, the clip is not
                 log.warning("live append failed", extra={"camera": self.camera_id,
                                                          "error": f"{type(exc).__name__}: {exc}"})
-        self.spool.enqueue(clip.path, clip_info(clip.path).key(self.camera_id), move=True)
+        packed = None
+        if self.analyzer is not None:
+            try:
+                packed = self.analyzer.pack_clip(clip.path, clip.start)
+            except Exception as exc:  # noqa: BLE001 - a clip without activity is still a clip
+                log.warning("activity analysis failed", extra={"camera": self.camera_id,
+                                                               "error": f"{type(exc).__name__}: {exc}"})
+        self.spool.enqueue(clip.path, clip_info(clip.path).key(self.camera_id), move=True, activity=packed)
         self.clips += 1
 
 

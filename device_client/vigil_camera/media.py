@@ -9,6 +9,7 @@ sees a clip that is still being written. Clip names carry the UTC start and a se
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -86,6 +87,23 @@ def test_frame(width: int, height: int, index: int, fps: float, moment: datetime
         buf = np.frombuffer(raw, dtype=np.uint8).reshape(-1, stride)
         buf[: data.shape[0], : data.shape[1]] = data
     return frame
+
+
+def frame_from_luma(luma: np.ndarray) -> av.VideoFrame:
+    """A yuv420p frame of a grey picture (chroma neutral) from a 2-D uint8 luma plane."""
+    height, width = luma.shape
+    frame = av.VideoFrame(width, height, "yuv420p")
+    for plane, value in zip(frame.planes, (None, 128, 128), strict=True):
+        raw: Any = memoryview(plane)
+        buf = np.frombuffer(raw, dtype=np.uint8).reshape(-1, plane.line_size)
+        if value is None:
+            buf[:height, :width] = luma
+        else:
+            buf[:] = value
+    return frame
+
+
+Render = Callable[[float, datetime], np.ndarray]   # (seconds from start, wall time) -> luma plane
 
 
 @dataclass(frozen=True)
@@ -217,9 +235,11 @@ class ClipCutter:
 def encode_test_packets(width: int, height: int, fps: int, clip_seconds: float, *, frames: int | None = None,
                         realtime: bool = False, bitrate: int | None = None,
                         stop: Callable[[], bool] | None = None, keyframe_seconds: float | None = None,
-                        ) -> Iterator[tuple[Any, Any, datetime]]:
+                        render: Render | None = None, start: datetime | None = None,
+                        preset: str = "ultrafast") -> Iterator[tuple[Any, Any, datetime]]:
     """(stream, packet, wall time) of a live-like H.264 test pattern; a keyframe every clip, or
-    every `keyframe_seconds` (live view cuts 1 s segments, clips still cut at `clip_seconds`)."""
+    every `keyframe_seconds` (live view cuts 1 s segments, clips still cut at `clip_seconds`).
+    `render` draws the picture instead (the activity scene); `start` fixes the first frame's time."""
     holder = av.open("/dev/null", "w", format="mpegts")
     codec = "libx264" if "libx264" in av.codecs_available else "h264"
     stream: Any = holder.add_stream(codec, rate=fps)
@@ -229,9 +249,9 @@ def encode_test_packets(width: int, height: int, fps: int, clip_seconds: float, 
     stream.codec_context.time_base = Fraction(1, fps)
     if bitrate:
         stream.codec_context.bit_rate = bitrate
-    stream.codec_context.options = {"preset": "ultrafast", "tune": "zerolatency",
+    stream.codec_context.options = {"preset": preset, "tune": "zerolatency",
                                     "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0"}
-    t0 = time.time()
+    t0 = start.timestamp() if start is not None else time.time()
     index = 0
     try:
         while frames is None or index < frames:
@@ -242,7 +262,8 @@ def encode_test_packets(width: int, height: int, fps: int, clip_seconds: float, 
                 if delay > 0:
                     time.sleep(delay)
             moment = datetime.fromtimestamp(t0 + index / fps, tz=timezone.utc)
-            frame = test_frame(width, height, index, fps, moment)
+            frame = (frame_from_luma(render(index / fps, moment)) if render is not None
+                     else test_frame(width, height, index, fps, moment))
             frame.pts = index
             frame.time_base = Fraction(1, fps)
             for packet in stream.encode(frame):
@@ -258,9 +279,12 @@ def simulate(out_dir: Path, on_clip: Callable[[Clip], None], *, fps: int = 15, w
              height: int = 360, clip_seconds: float = 4.0, count: int | None = None,
              duration: float | None = None, realtime: bool = True, first_seq: int = 0,
              stop: Callable[[], bool] | None = None, keyframe_seconds: float | None = None,
-             on_packet: Callable[[Any, Any, datetime], None] | None = None) -> int:
+             on_packet: Callable[[Any, Any, datetime], None] | None = None,
+             render: Render | None = None, start: datetime | None = None, bitrate: int | None = None,
+             preset: str = "ultrafast") -> int:
     """Run the synthetic camera; returns the number of clips written. `on_packet(stream, packet,
-    wall time)` sees every packet before the clip cutter (the live view)."""
+    wall time)` sees every packet before the clip cutter (the live view); `render` and `start` as in
+    `encode_test_packets`."""
     if count is None and duration is None:
         frames = None
     else:
@@ -276,7 +300,8 @@ def simulate(out_dir: Path, on_clip: Callable[[Clip], None], *, fps: int = 15, w
 
     for stream, packet, moment in encode_test_packets(width, height, fps, clip_seconds, frames=frames,
                                                       realtime=realtime, stop=stop,
-                                                      keyframe_seconds=keyframe_seconds):
+                                                      keyframe_seconds=keyframe_seconds, render=render,
+                                                      start=start, bitrate=bitrate, preset=preset):
         if on_packet is not None:
             on_packet(stream, packet, moment)
         if cutter is None:
@@ -302,18 +327,45 @@ def record(source: str, out_dir: Path, on_clip: Callable[[Clip], None], *, clip_
     return recorder.run()
 
 
-def clip_duration(path: Path) -> float:
-    """Duration of a clip from its packets: last end − first start of the video stream."""
-    with av.open(str(path)) as container:
+# FFmpeg probes 5 MB / 5 s of a file before the first packet by default; a clip's one stream is
+# found in the first PAT/PMT and SPS, so a small probe saves ~10-20 MB of peak memory per open
+OPEN_OPTIONS = {"probesize": "262144", "analyzeduration": "500000"}
+
+
+@dataclass(frozen=True)
+class ClipScan:
+    """What the demuxer alone says about a clip (no decoding)."""
+
+    duration: float         # last end − first start of the video stream, seconds
+    key_gap: float          # the largest distance between keyframes (or to the clip's end); inf: none
+
+
+def scan_clip(path: Path) -> ClipScan:
+    """One pass over the video packets of a clip, nothing decoded."""
+    with av.open(str(path), options=OPEN_OPTIONS) as container:
         stream: Any = container.streams.video[0]
         first: int | None = None
         end: int | None = None
+        keys: list[int] = []
         for packet in container.demux(stream):
             if packet.pts is None:
                 continue
             first = packet.pts if first is None else min(first, packet.pts)
             packet_end = packet.pts + (packet.duration or 0)
             end = packet_end if end is None else max(end, packet_end)
+            if packet.is_keyframe:
+                keys.append(packet.pts)
         if first is None or end is None:
-            return 0.0
-        return float((end - first) * stream.time_base)
+            return NO_PACKETS
+        marks = sorted(keys) + [end]
+        gap = max((b - a for a, b in zip(marks, marks[1:], strict=False)), default=end - first)
+        tb = stream.time_base
+        return ClipScan(float((end - first) * tb), float(gap * tb) if keys else math.inf)
+
+
+NO_PACKETS = ClipScan(0.0, math.inf)
+
+
+def clip_duration(path: Path) -> float:
+    """Duration of a clip from its packets: last end − first start of the video stream."""
+    return scan_clip(path).duration

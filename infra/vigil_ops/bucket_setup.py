@@ -38,6 +38,7 @@ from oss2.models import (
     LifecycleRule,
 )
 from vigil_fn.core.bucket_config import get_overwrite_config, region_of_endpoint, v4_bucket  # noqa: F401 - re-exported
+from vigil_fn.api.retention import OVERLAP, video_rules
 
 OVERWRITE_RULE_ID = "vigil-recordings-write-once"
 
@@ -46,6 +47,7 @@ OVERWRITE_RULE_ID = "vigil-recordings-write-once"
 class BucketSettings:
     account_id: str
     retention_days: int = 30
+    activity_days: int | None = None   # clips tagged vigil-activity=1 (issue 23); None: as retention_days
     nonce_days: int = 1
     multipart_days: int = 1
     export_days: int = 7   # exports/ (MP4 + job JSON); pinned exports live under exports-pinned/
@@ -60,6 +62,8 @@ class BucketSettings:
         for name in ("retention_days", "nonce_days", "multipart_days", "export_days"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        if self.activity_days is not None and self.activity_days < 1:
+            raise ValueError("activity_days must be at least 1")
 
     @property
     def upload_principals(self) -> list[str]:
@@ -73,12 +77,13 @@ class BucketSettings:
 def lifecycle_rules(s: BucketSettings) -> list[LifecycleRule]:
     abort = AbortMultipartUpload(days=s.multipart_days)
     keep = LifecycleExpiration(days=s.retention_days)
+    index_days = max(s.retention_days, s.activity_days or 0)   # the index outlives every kept clip
     return [
-        LifecycleRule("vigil-videos", "videos/", status=LifecycleRule.ENABLED, expiration=keep,
-                      abort_multipart_upload=abort),
+        *video_rules(s.retention_days, s.activity_days, abort),
         LifecycleRule("vigil-live", "live/", status=LifecycleRule.ENABLED, expiration=keep,
                       abort_multipart_upload=abort),
-        LifecycleRule("vigil-index", "index/", status=LifecycleRule.ENABLED, expiration=keep),
+        LifecycleRule("vigil-index", "index/", status=LifecycleRule.ENABLED,
+                      expiration=LifecycleExpiration(days=index_days)),
         LifecycleRule("vigil-stills", "stills/", status=LifecycleRule.ENABLED, expiration=keep),
         LifecycleRule("vigil-nonces", "_system/nonces/", status=LifecycleRule.ENABLED,
                       expiration=LifecycleExpiration(days=s.nonce_days)),
@@ -123,7 +128,8 @@ def apply_bucket_setup(bucket: oss2.Bucket, settings: BucketSettings | None = No
         if account_id is None:
             raise ValueError("give settings or account_id")
         settings = BucketSettings(account_id=account_id)
-    bucket.put_bucket_lifecycle(BucketLifecycle(lifecycle_rules(settings)))
+    bucket.put_bucket_lifecycle(BucketLifecycle(lifecycle_rules(settings)),
+                                headers=OVERLAP if settings.activity_days else None)
     bucket.put_bucket_cors(BucketCors(cors_rules(settings)))
     put_overwrite_config(bucket, settings)
     bucket.put_bucket_public_access_block(True)
@@ -169,6 +175,8 @@ def register(sub: Any) -> None:
                     "ALIBABA_CLOUD_* variables.")
     setup.add_argument("--retention-days", type=int, default=30,
                        help="days to keep videos/, live/ and index/ (default %(default)s)")
+    setup.add_argument("--activity-days", type=int, default=None,
+                       help="days to keep clips the camera tagged as holding activity (default: as --retention-days)")
     setup.add_argument("--export-days", type=int, default=7,
                        help="delete exports (unless pinned) after this many days (default %(default)s)")
     setup.add_argument("--cors-origin", action="append", default=None,
@@ -183,6 +191,7 @@ def run_setup(args: argparse.Namespace) -> int:
         ops = OpsSettings.load()
         bucket = ops.bucket_client()
         settings = BucketSettings(account_id=ops.account_id, retention_days=args.retention_days,
+                                  activity_days=args.activity_days,
                                   export_days=args.export_days, cors_origins=tuple(args.cors_origin or ("*",)),
                                   region=ops.region)
     except (SettingsError, ValueError) as exc:
@@ -200,6 +209,9 @@ def run_setup(args: argparse.Namespace) -> int:
     print(f"bucket {ops.bucket}: lifecycle ({settings.retention_days} days), CORS, "
           f"write-once {', '.join(settings.protected_prefixes)} for {settings.upload_role_name} sessions, "
           "Block Public Access on")
+    kept = f", {settings.activity_days} with activity" if settings.activity_days else ""
+    print(f"bucket {ops.bucket}: lifecycle ({settings.retention_days} days{kept}), CORS, "
+          f"write-once {', '.join(settings.protected_prefixes)} for {settings.upload_role_name} sessions")
     return 0
 
 

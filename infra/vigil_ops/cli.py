@@ -16,6 +16,7 @@ from . import (
     demo_cmd,
     deploy_cmd,
     devices_cmd,
+    events_cmd,
     index_cmd,
     local_cmd,
     ram_cmd,
@@ -40,6 +41,7 @@ COMMAND_MODULES = [
     recordings_cmd,  # timeline, clips, playlist (issue 9)
     cost_cmd,
     alerts_cmd,  # alert rules, channels, dead letters (issue 25)
+    events_cmd,  # activity events and settings (issue 23)
 ]
 
 

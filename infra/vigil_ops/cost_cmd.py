@@ -45,6 +45,8 @@ class Workload:
     bitrate_mbps: float = 2.0
     clip_seconds: float = 10.0
     retention_days: float = 7.0
+    activity_days: float | None = None  # clips tagged as holding activity are kept this long (issue 23)
+    activity_share: float = 0.1         # share of clips that hold activity (a front door: ~10 % of the day)
     region: str = "cn-hangzhou"
     viewer_hours: float = 20.0          # per camera per month
     lifecycle_delete_events: bool = True
@@ -140,6 +142,8 @@ def estimate(w: Workload, prices: dict[str, Any], measured: dict[str, Any]) -> E
         raise ValueError("cameras, bitrate, clip seconds and retention days must be positive")
     if w.still_every < 0:
         raise ValueError("--still-every is 0 (no stills) or a positive number of clips")
+    if (w.activity_days is not None and w.activity_days <= 0) or not 0 <= w.activity_share <= 1:
+        raise ValueError("activity days must be positive and the activity share between 0 and 1")
     region = (prices.get("regions") or {}).get(w.region)
     if region is None:
         raise ValueError(f"no prices for region {w.region!r}; known: {', '.join(sorted(prices.get('regions') or {}))}")
@@ -156,9 +160,13 @@ def estimate(w: Workload, prices: dict[str, Any], measured: dict[str, Any]) -> E
     def line(item: str, qty: float, unit: str, cost: float, overhead: bool = True) -> None:
         est.lines.append(Line(item, qty, unit, cost, overhead))
 
-    stored_gib = w.cameras * byte_rate * 86_400 * w.retention_days / GIB
+    # retention by importance: quiet clips for retention_days, clips with activity for activity_days
+    kept_days = w.retention_days if w.activity_days is None else \
+        (1 - w.activity_share) * w.retention_days + w.activity_share * w.activity_days
+    stored_gib = w.cameras * byte_rate * 86_400 * kept_days / GIB
     line("storage: video", stored_gib, "GiB", stored_gib * p["oss_storage_gb_month"], overhead=False)
-    index_gib = clips / DAYS_PER_MONTH * w.retention_days * INDEX_BYTES_PER_CLIP / GIB
+    index_days = max(w.retention_days, w.activity_days or 0)          # the index outlives every kept clip
+    index_gib = clips / DAYS_PER_MONTH * index_days * INDEX_BYTES_PER_CLIP / GIB
     line("storage: index", index_gib, "GiB", index_gib * p["oss_storage_gb_month"])
     device_puts = clips * (1 if clip_bytes < MULTIPART_THRESHOLD else 2 + math.ceil(clip_bytes / MULTIPART_THRESHOLD))
     line("OSS requests: device uploads", device_puts, "req", device_puts * put_price)
@@ -229,7 +237,8 @@ def _stills_lines(w: Workload, clips: float, p: dict[str, float], factors: dict[
 def render(est: Estimate) -> str:
     w, cur = est.workload, est.currency
     out = [f"{w.cameras} camera(s), {w.bitrate_mbps:g} Mbit/s, {w.clip_seconds:g} s clips, "
-           f"{w.retention_days:g}-day retention, {w.viewer_hours:g} viewer-hours/camera, {w.region}; per month, {cur}",
+           f"{w.retention_days:g}-day retention{_activity_note(w)}, {w.viewer_hours:g} viewer-hours/camera, "
+           f"{w.region}; per month, {cur}",
            f"  {'item':<46} {'quantity':>18} {'cost':>12}"]
     for line in est.lines:
         out.append(f"  {line.item:<46} {line.quantity:>12,.1f} {line.unit:<5} {line.cost:>12.4f}")
@@ -318,6 +327,10 @@ def register(sub: Any) -> None:
     p.add_argument("--bitrate", type=float, default=d.bitrate_mbps, metavar="MBPS", help="video bitrate, Mbit/s")
     p.add_argument("--clip-seconds", type=float, default=d.clip_seconds, metavar="S", help="clip length")
     p.add_argument("--retention-days", type=float, default=d.retention_days, metavar="D", help="days kept")
+    p.add_argument("--activity-days", type=float, default=None, metavar="D",
+                   help="days clips with activity are kept (default: as --retention-days)")
+    p.add_argument("--activity-share", type=float, default=d.activity_share, metavar="F",
+                   help="share of clips that hold activity, 0..1 (default %(default)s)")
     p.add_argument("--region", default=d.region, help="price region in data/prices.json")
     p.add_argument("--viewer-hours", type=float, default=d.viewer_hours, help="hours watched per camera per month")
     p.add_argument("--still-every", type=int, default=d.still_every, metavar="N",
@@ -343,9 +356,16 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+def _activity_note(w: Workload) -> str:
+    if w.activity_days is None:
+        return ""
+    return f" ({w.activity_days:g} days for the {w.activity_share:.0%} of clips with activity)"
+
+
 def run(args: argparse.Namespace) -> int:
     w = Workload(cameras=args.cameras, bitrate_mbps=args.bitrate, clip_seconds=args.clip_seconds,
-                 retention_days=args.retention_days, region=args.region, viewer_hours=args.viewer_hours,
+                 retention_days=args.retention_days, activity_days=args.activity_days,
+                 activity_share=args.activity_share, region=args.region, viewer_hours=args.viewer_hours,
                  lifecycle_delete_events=not args.no_lifecycle_deletes, fc_vcpu=args.fc_vcpu,
                  fc_memory_gb=args.fc_memory_gb, usd_per_cny=getattr(args, "usd_per_cny", None),
                  still_every=args.still_every, still_bytes=args.still_bytes,

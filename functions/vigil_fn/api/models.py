@@ -225,10 +225,13 @@ class Deleted(Response):
 
 class Retention(Request):
     days: Annotated[int, Field(ge=1, le=3650)]
+    activity_days: Annotated[int | None, Field(ge=1, le=3650, description=(
+        "days to keep clips the camera tagged as holding activity (absent: unchanged)"))] = None
 
 
 class RetentionOut(Response):
     days: int | None = Field(description="null when no retention rule is set")
+    activity_days: int | None = Field(default=None, description="null: clips with activity follow `days`")
 
 
 class AuditPage(Response):

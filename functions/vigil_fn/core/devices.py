@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 
 import oss2
+from vigil_camera.activity.settings import ActivitySettings
 from vigil_camera.keys import SYSTEM, camera_owner_key, device_record_key
 from vigil_camera.protocol import validate_device_id
 
@@ -81,6 +82,7 @@ class DeviceRecord:
     notes: str = ""
     session_epoch: int = 0  # names the device's STS sessions (revocation.session_name); 0 = legacy
     cameras: tuple[str, ...] = ()   # a gateway's cameras: its token uploads under their prefixes too
+    activity: dict[str, Any] | None = None   # activity settings (vigil_camera.activity.settings), to the camera
 
     def __post_init__(self) -> None:
         validate_device_id(self.device_id)
@@ -102,6 +104,8 @@ class DeviceRecord:
         epoch = self.session_epoch
         if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
             raise ValueError("session_epoch must be an integer >= 0")
+        if self.activity is not None:
+            ActivitySettings.from_dict(self.activity)       # ActivitySettingsError is a ValueError
 
     @property
     def enabled(self) -> bool:

@@ -24,7 +24,9 @@ from vigil_camera.protocol import validate_device_id
 from ..core.sts import policy_json
 
 VERSION = "1"
-DEVICE_UPLOAD_ACTIONS = ("oss:PutObject", "oss:AbortMultipartUpload", "oss:ListParts")
+# PutObjectTagging: a clip with activity is uploaded with an `x-oss-tagging` header, which OSS
+# authorises as tagging too (the lifecycle keeps tagged clips longer); on the device's prefixes only
+DEVICE_UPLOAD_ACTIONS = ("oss:PutObject", "oss:PutObjectTagging", "oss:AbortMultipartUpload", "oss:ListParts")
 MODE_ACTIONS: dict[str, str] = {
     "r": "oss:GetObject",      # covers HeadObject / GetObjectMeta
     "w": "oss:PutObject",

@@ -167,8 +167,9 @@ def take_sts_slot(budget: StsBudget | None, now: float) -> float:
 
 
 def token_response(settings: Settings, device_id: str, creds: IssuedCredentials,
-                   now: float) -> dict[str, Any]:
-    return {
+                   now: float, activity: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The answer; `activity` (the record's settings) rides along so the camera needs no other request."""
+    doc: dict[str, Any] = {
         "credentials": creds.public_dict(),
         "bucket": settings.bucket,
         "endpoint": settings.public_oss_endpoint,
@@ -176,6 +177,9 @@ def token_response(settings: Settings, device_id: str, creds: IssuedCredentials,
         "prefixes": {"videos": videos_prefix(device_id), "live": live_prefix(device_id)},
         "server_time": int(now),
     }
+    if activity is not None:
+        doc["activity"] = activity
+    return doc
 
 
 class TokenService:
@@ -246,7 +250,7 @@ class TokenService:
                                         "expiration": creds.expiration, "key_version": record.key_version,
                                         "session": record.session_name,
                                         "sts_ms": sts_ms})
-        return json_response(200, token_response(self.settings, device_id, creds, now))
+        return json_response(200, token_response(self.settings, device_id, creds, now, record.activity))
 
     @staticmethod
     def _storage(call: Callable[[], Any]) -> Any:

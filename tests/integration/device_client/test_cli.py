@@ -127,3 +127,34 @@ def test_watch_command_uploads_and_stops_on_sigterm(dc_device, cloud, tmp_path):
         proc.wait(timeout=30)
     assert proc.returncode == 0
     assert not list(folder.iterdir())                       # moved into the spool, then sent
+
+
+def test_simulate_activity_writes_truth_and_sends_activity(dc_device, cloud, tmp_path):
+    """`simulate --activity --truth FILE` as a user runs it: the first seeded crossing (20 s in) is
+    written to the truth file as ISO 8601 UTC, and the clips that saw it carry the activity header
+    and the `vigil-activity=1` tag; the quiet first clip carries neither tag nor active seconds."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+    config = tmp_path / "config.json"
+    assert _run(["--config", str(config), "configure", "--token-url", dc_device.token_url,
+                 "--device-id", dc_device.device_id, "--device-secret", dc_device.secret,
+                 "--spool-dir", str(tmp_path / "spool")], env).returncode == 0
+    truth = tmp_path / "truth.jsonl"
+    res = _run(["--config", str(config), "simulate", "--activity", "--seed", "3", "--truth", str(truth),
+                "--fps", "5", "--resolution", "320x180", "--clip-seconds", "10", "--duration", "40", "--fast"],
+               env, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout.strip().splitlines()[-1])["uploaded"] == 4
+    (crossing,) = [json.loads(line) for line in truth.read_text().splitlines()]
+    assert crossing["kind"] == "person" and crossing["start"].endswith("Z") and crossing["end"] > crossing["start"]
+    bucket = cloud.bucket()
+    keys = sorted(o.key for o in oss2.ObjectIterator(bucket, prefix=f"videos/{dc_device.device_id}/"))
+    assert len(keys) == 4
+    active = []
+    for key in keys:
+        meta = bucket.head_object(key).headers
+        value = meta.get("x-oss-meta-vigil-activity", "")
+        tags = dict(bucket.get_object_tagging(key).tag_set.tagging_rule)
+        is_active = any(c != "0" for c in value.split(";")[1])
+        assert tags == ({"vigil-activity": "1"} if is_active else {})
+        active.append(is_active)
+    assert active[0] is False and active[2] is True           # quiet until 20 s, the crossing in clip 3
