@@ -37,8 +37,8 @@ from oss2.models import (
     LifecycleExpiration,
     LifecycleRule,
 )
-from vigil_fn.core.bucket_config import get_overwrite_config, region_of_endpoint, v4_bucket  # noqa: F401 - re-exported
 from vigil_fn.api.retention import OVERLAP, video_rules
+from vigil_fn.core.bucket_config import get_overwrite_config, region_of_endpoint, v4_bucket  # noqa: F401 - re-exported
 
 OVERWRITE_RULE_ID = "vigil-recordings-write-once"
 
