@@ -40,7 +40,12 @@ class Workload:
     retention_days: float = 7.0
     region: str = "cn-hangzhou"
     viewer_hours: float = 20.0          # per camera per month
-    lifecycle_delete_events: bool = True
+    # OSS's event list for EventBridge / FC OSS triggers names ObjectRemoved:DeleteObject(s) but no
+    # lifecycle expiration (S3 has LifecycleExpiration:*; OSS does not): expirations never reach the
+    # indexer, and the index expires by its own lifecycle rule (`vigil-index`, api/retention.py)
+    lifecycle_delete_events: bool = False
+    batch_events: int = 1               # events per indexer invocation (EventBridge BatchWindow count)
+    camera_duration: bool = False       # the camera's duration metadata spares the tail GET (modelled only)
     fc_vcpu: float = 0.25
     fc_memory_gb: float = 0.25
     oss_latency_ms: float = 5.0
@@ -114,6 +119,8 @@ def _fc_cu(invocations: float, duration_s: float, w: Workload, factors: dict[str
 def estimate(w: Workload, prices: dict[str, Any], measured: dict[str, Any]) -> Estimate:
     if w.cameras < 1 or w.bitrate_mbps <= 0 or w.clip_seconds <= 0 or w.retention_days <= 0:
         raise ValueError("cameras, bitrate, clip seconds and retention days must be positive")
+    if not 1 <= w.batch_events <= 10_000:
+        raise ValueError("batch events must be 1 to 10,000")
     region = (prices.get("regions") or {}).get(w.region)
     if region is None:
         raise ValueError(f"no prices for region {w.region!r}; known: {', '.join(sorted(prices.get('regions') or {}))}")
@@ -136,7 +143,8 @@ def estimate(w: Workload, prices: dict[str, Any], measured: dict[str, Any]) -> E
     line("storage: index", index_gib, "GiB", index_gib * p["oss_storage_gb_month"])
     device_puts = clips * (1 if clip_bytes < MULTIPART_THRESHOLD else 2 + math.ceil(clip_bytes / MULTIPART_THRESHOLD))
     line("OSS requests: device uploads", device_puts, "req", device_puts * put_price)
-    indexer = clips * m["create_requests"]
+    create_requests = m["create_requests"] - (1.0 if w.camera_duration else 0.0)
+    indexer = clips * create_requests
     line("OSS requests: indexer + compaction (measured)", indexer, "req", indexer * get_price)
     deletes = clips * m["delete_requests"] if w.lifecycle_delete_events else 0.0
     line("OSS requests: indexer, retention deletes", deletes, "req", deletes * put_price)
@@ -150,9 +158,14 @@ def estimate(w: Workload, prices: dict[str, Any], measured: dict[str, Any]) -> E
     line("OSS requests: token function", token_requests, "req", token_requests * put_price)
     viewer_gets = w.cameras * w.viewer_hours * (3600 / w.clip_seconds + 12 * 2)   # segments + timeline reads
     line("OSS requests: viewer playback", viewer_gets, "req", viewer_gets * get_price)
-    create_s = m["create_cpu_ms"] / 1000 / w.fc_vcpu + m["create_requests"] * w.oss_latency_ms / 1000
+    create_s = m["create_cpu_ms"] / 1000 / w.fc_vcpu + create_requests * w.oss_latency_ms / 1000
     delete_s = m["delete_cpu_ms"] / 1000 / w.fc_vcpu + m["delete_requests"] * w.oss_latency_ms / 1000
-    cu = _fc_cu(clips, create_s, w, factors) + (_fc_cu(clips, delete_s, w, factors) if w.lifecycle_delete_events else 0)
+    # a batch of N events is one invocation lasting N events' time: the per-invocation charge is
+    # spread, the vCPU- and GB-seconds are not (events on the bus and pushes to FC are not charged)
+    n = w.batch_events
+    cu = _fc_cu(clips / n, create_s * n, w, factors)
+    if w.lifecycle_delete_events:
+        cu += _fc_cu(clips / n, delete_s * n, w, factors)
     line("FC: indexer", cu, "CU", cu * p["fc_cu"])
     cu_other = _fc_cu(tokens, 0.05, w, factors) + _fc_cu(w.cameras * w.viewer_hours * 12, 0.05, w, factors)
     line("FC: token + viewer api", cu_other, "CU", cu_other * p["fc_cu"])
@@ -195,6 +208,26 @@ def render(est: Estimate) -> str:
     return "\n".join(out)
 
 
+def render_markdown(est: Estimate) -> str:
+    """The estimate as the table in docs/cost.md (generated: `vigil cost --markdown`)."""
+    w, cur = est.workload, est.currency
+    head = (f"{w.bitrate_mbps:g} Mbit/s, {w.clip_seconds:g} s clips, {w.retention_days:g} days, "
+            f"{w.batch_events} event(s) per indexer invocation"
+            f"{', camera duration' if w.camera_duration else ''}"
+            f"{', lifecycle delete events' if w.lifecycle_delete_events else ''}")
+    out = [f"| per month, {cur} | {head} |", "|---|---|"]
+    for line in est.lines:
+        share = f" ({100 * line.cost / est.storage:.1f} %)" if line.overhead and est.storage else ""
+        out.append(f"| {line.item} ({line.quantity:,.1f} {line.unit}) | {line.cost:.2f}{share} |")
+    pct = 100 * est.overhead / est.storage if est.storage else 0.0
+    out.append(f"| **everything but storage and egress** | **{est.overhead:.2f} = {pct:.1f} % of storage** |")
+    kvs_total = sum(est.kvs.values())
+    if kvs_total:
+        ratio = est.total / kvs_total
+        out.append(f"| Kinesis Video Streams, same workload | {kvs_total:.2f} (Vigil is {ratio:.2f}x) |")
+    return "\n".join(out)
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser("cost", help="monthly cost of a fleet (storage, OSS requests, FC, STS, egress) vs KVS",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -205,8 +238,13 @@ def register(sub: Any) -> None:
     p.add_argument("--retention-days", type=float, default=d.retention_days, metavar="D", help="days kept")
     p.add_argument("--region", default=d.region, help="price region in data/prices.json")
     p.add_argument("--viewer-hours", type=float, default=d.viewer_hours, help="hours watched per camera per month")
-    p.add_argument("--no-lifecycle-deletes", action="store_true",
-                   help="do not count an indexer invocation per clip the lifecycle expires")
+    p.add_argument("--lifecycle-delete-events", action="store_true",
+                   help="count an indexer invocation per clip the lifecycle expires (OSS delivers none today)")
+    p.add_argument("--batch-events", type=int, default=d.batch_events, metavar="N",
+                   help="OSS events per indexer invocation (an EventBridge trigger's BatchWindow count)")
+    p.add_argument("--camera-duration", action="store_true",
+                   help="model the camera sending each clip's duration, sparing the indexer's tail GET")
+    p.add_argument("--markdown", action="store_true", help="print the estimate as docs/cost.md's table")
     p.add_argument("--fc-vcpu", type=float, default=d.fc_vcpu, help="vCPU of the indexer function")
     p.add_argument("--fc-memory-gb", type=float, default=d.fc_memory_gb, help="memory of the indexer function")
     p.add_argument("--usd-per-cny", type=float, help="exchange rate for the KVS comparison (default: data file)")
@@ -219,14 +257,17 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     w = Workload(cameras=args.cameras, bitrate_mbps=args.bitrate, clip_seconds=args.clip_seconds,
                  retention_days=args.retention_days, region=args.region, viewer_hours=args.viewer_hours,
-                 lifecycle_delete_events=not args.no_lifecycle_deletes, fc_vcpu=args.fc_vcpu,
+                 lifecycle_delete_events=args.lifecycle_delete_events, batch_events=args.batch_events,
+                 camera_duration=args.camera_duration, fc_vcpu=args.fc_vcpu,
                  fc_memory_gb=args.fc_memory_gb, usd_per_cny=args.usd_per_cny)
     try:
         est = estimate(w, load_json(args.prices), load_json(args.measured))
     except (ValueError, KeyError) as exc:
         print(f"vigil cost: {exc}", file=sys.stderr)
         return 2
-    if args.json:
+    if args.markdown:
+        print(render_markdown(est))
+    elif args.json:
         doc = {"workload": asdict(w), "currency": est.currency, "lines": [asdict(x) for x in est.lines],
                "storage": est.storage, "overhead": est.overhead, "total": est.total,
                "overhead_pct_of_storage": 100 * est.overhead / est.storage, "kvs": est.kvs,
