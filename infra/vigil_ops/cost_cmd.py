@@ -208,24 +208,66 @@ def render(est: Estimate) -> str:
     return "\n".join(out)
 
 
-def render_markdown(est: Estimate) -> str:
-    """The estimate as the table in docs/cost.md (generated: `vigil cost --markdown`)."""
-    w, cur = est.workload, est.currency
-    head = (f"{w.bitrate_mbps:g} Mbit/s, {w.clip_seconds:g} s clips, {w.retention_days:g} days, "
-            f"{w.batch_events} event(s) per indexer invocation"
-            f"{', camera duration' if w.camera_duration else ''}"
-            f"{', lifecycle delete events' if w.lifecycle_delete_events else ''}")
-    out = [f"| per month, {cur} | {head} |", "|---|---|"]
-    for line in est.lines:
-        share = f" ({100 * line.cost / est.storage:.1f} %)" if line.overhead and est.storage else ""
-        out.append(f"| {line.item} ({line.quantity:,.1f} {line.unit}) | {line.cost:.2f}{share} |")
-    pct = 100 * est.overhead / est.storage if est.storage else 0.0
-    out.append(f"| **everything but storage and egress** | **{est.overhead:.2f} = {pct:.1f} % of storage** |")
-    kvs_total = sum(est.kvs.values())
-    if kvs_total:
-        ratio = est.total / kvs_total
-        out.append(f"| Kinesis Video Streams, same workload | {kvs_total:.2f} (Vigil is {ratio:.2f}x) |")
+DOC_BEGIN = "<!-- BEGIN vigil cost --markdown (generated: .venv/bin/vigil cost --write-doc docs/cost.md) -->"
+DOC_END = "<!-- END vigil cost --markdown -->"
+SCENARIOS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("10 s clips, 7 days, as deployed (OSS trigger: 1 event per invocation)", {}),
+    ("the same if lifecycle expirations reached the indexer (OSS sends none)", {"lifecycle_delete_events": True}),
+    ("EventBridge trigger batching 10 events per invocation", {"batch_events": 10}),
+    ("batches of 10 + the camera's duration metadata (modelled)", {"batch_events": 10, "camera_duration": True}),
+    ("30 s clips, 7 days", {"clip_seconds": 30.0}),
+    ("10 s clips, 30 days", {"retention_days": 30.0}),
+)
+
+
+def _md_line(line: Line, storage: float) -> str:
+    share = f" ({100 * line.cost / storage:.1f} %)" if line.overhead and storage else ""
+    return f"| {line.item} | {line.quantity:,.1f} {line.unit} | {line.cost:.4f}{share} |"
+
+
+def render_markdown(prices: dict[str, Any], measured: dict[str, Any]) -> str:
+    """docs/cost.md's results: the default workload line by line, then the goal's ratio for the
+    variants the text discusses — all from `estimate`, so the doc cannot drift from the command."""
+    base = estimate(Workload(), prices, measured)
+    w, cur = base.workload, base.currency
+    kvs_total = sum(base.kvs.values())
+    out = [DOC_BEGIN,
+           f"Per month, {cur}: {w.cameras} camera, {w.bitrate_mbps:g} Mbit/s, {w.clip_seconds:g} s clips, "
+           f"{w.retention_days:g}-day retention, {w.viewer_hours:g} viewer-hours, {w.region} "
+           f"(`vigil cost` with its defaults; % = share of storage).",
+           "",
+           "| item | quantity | cost |",
+           "|---|---:|---:|"]
+    out += [_md_line(line, base.storage) for line in base.lines]
+    out.append(f"| **everything but storage and egress** | | **{base.overhead:.4f} = "
+               f"{100 * base.overhead / base.storage:.1f} % of storage** |")
+    out.append(f"| total | | {base.total:.4f} |")
+    out.append(f"| Kinesis Video Streams, same workload | | {kvs_total:.4f} (Vigil / KVS = "
+               f"{base.total / kvs_total:.2f}) |")
+    m = base.measured
+    out += ["", f"Measured per created clip: {m['create_requests']:.2f} billed requests, "
+                f"{m['create_cpu_ms']:.2f} ms CPU; per delete: {m['delete_requests']:.2f} requests.", "",
+            "| variant | everything but storage and egress | % of storage (goal: under 5 %) | Vigil / KVS |",
+            "|---|---:|---:|---:|"]
+    for name, change in SCENARIOS:
+        est = estimate(Workload(**change), prices, measured)
+        kvs = sum(est.kvs.values())
+        out.append(f"| {name} | {est.overhead:.4f} | {100 * est.overhead / est.storage:.1f} % | "
+                   f"{est.total / kvs:.2f} |")
+    out.append(DOC_END)
     return "\n".join(out)
+
+
+def write_doc(path: Path, block: str) -> bool:
+    """Replace the generated block in `path`; True when the file changed."""
+    text = path.read_text()
+    start, end = text.find(DOC_BEGIN), text.find(DOC_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{path} has no generated block ({DOC_BEGIN} ... {DOC_END})")
+    new = text[:start] + block + text[end + len(DOC_END):]
+    if new != text:
+        path.write_text(new)
+    return new != text
 
 
 def register(sub: Any) -> None:
@@ -240,34 +282,49 @@ def register(sub: Any) -> None:
     p.add_argument("--viewer-hours", type=float, default=d.viewer_hours, help="hours watched per camera per month")
     p.add_argument("--lifecycle-delete-events", action="store_true",
                    help="count an indexer invocation per clip the lifecycle expires (OSS delivers none today)")
+    p.add_argument("--no-lifecycle-deletes", action="store_true",
+                   help="the default now (kept for scripts): lifecycle expirations are not charged")
     p.add_argument("--batch-events", type=int, default=d.batch_events, metavar="N",
                    help="OSS events per indexer invocation (an EventBridge trigger's BatchWindow count)")
     p.add_argument("--camera-duration", action="store_true",
                    help="model the camera sending each clip's duration, sparing the indexer's tail GET")
-    p.add_argument("--markdown", action="store_true", help="print the estimate as docs/cost.md's table")
     p.add_argument("--fc-vcpu", type=float, default=d.fc_vcpu, help="vCPU of the indexer function")
     p.add_argument("--fc-memory-gb", type=float, default=d.fc_memory_gb, help="memory of the indexer function")
-    p.add_argument("--usd-per-cny", type=float, help="exchange rate for the KVS comparison (default: data file)")
+    p.add_argument("--usd-per-cny", type=float, default=argparse.SUPPRESS,
+                   help="exchange rate for the KVS comparison (default: data file)")
     p.add_argument("--prices", type=Path, default=PRICES, help="price list")
     p.add_argument("--measured", type=Path, default=MEASURED, help="the indexer benchmark's measurement")
-    p.add_argument("--json", action="store_true", help="print the estimate as JSON")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the estimate as JSON")
+    out.add_argument("--markdown", action="store_true",
+                     help="print docs/cost.md's results block (default workload and its variants)")
+    out.add_argument("--write-doc", type=Path, metavar="FILE", default=argparse.SUPPRESS,
+                     help="rewrite the results block in FILE (docs/cost.md) from the price list and measurement "
+                          "(default: no file is written)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     w = Workload(cameras=args.cameras, bitrate_mbps=args.bitrate, clip_seconds=args.clip_seconds,
                  retention_days=args.retention_days, region=args.region, viewer_hours=args.viewer_hours,
-                 lifecycle_delete_events=args.lifecycle_delete_events, batch_events=args.batch_events,
-                 camera_duration=args.camera_duration, fc_vcpu=args.fc_vcpu,
-                 fc_memory_gb=args.fc_memory_gb, usd_per_cny=args.usd_per_cny)
+                 lifecycle_delete_events=args.lifecycle_delete_events and not args.no_lifecycle_deletes,
+                 batch_events=args.batch_events, camera_duration=args.camera_duration, fc_vcpu=args.fc_vcpu,
+                 fc_memory_gb=args.fc_memory_gb, usd_per_cny=getattr(args, "usd_per_cny", None))
     try:
-        est = estimate(w, load_json(args.prices), load_json(args.measured))
-    except (ValueError, KeyError) as exc:
+        prices, measured = load_json(args.prices), load_json(args.measured)
+        est = estimate(w, prices, measured)
+        if args.markdown or hasattr(args, "write_doc"):
+            block = render_markdown(prices, measured)
+            if args.markdown:
+                print(block)
+            else:
+                changed = write_doc(args.write_doc, block)
+                print(f"{args.write_doc}: {'updated' if changed else 'already current'}")
+            return 0
+    except (ValueError, KeyError, OSError) as exc:
         print(f"vigil cost: {exc}", file=sys.stderr)
         return 2
-    if args.markdown:
-        print(render_markdown(est))
-    elif args.json:
+    if args.json:
         doc = {"workload": asdict(w), "currency": est.currency, "lines": [asdict(x) for x in est.lines],
                "storage": est.storage, "overhead": est.overhead, "total": est.total,
                "overhead_pct_of_storage": 100 * est.overhead / est.storage, "kvs": est.kvs,

@@ -85,10 +85,12 @@ def test_batching_spreads_the_invocation_charge_and_lifecycle_expiries_are_not_c
         estimate(Workload(batch_events=0), prices, MEASURED)
 
 
-def test_the_markdown_table_is_the_estimate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_doc_block_has_the_batching_and_lifecycle_variants(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
     measured = tmp_path / "m.json"
     measured.write_text(json.dumps(MEASURED))
-    assert main(["cost", "--measured", str(measured), "--markdown", "--batch-events", "10"]) == 0
-    table = capsys.readouterr().out
+    assert main(["cost", "--measured", str(measured), "--markdown"]) == 0
+    block = capsys.readouterr().out
     est = estimate(Workload(batch_events=10), load_json(PRICES), MEASURED)
-    assert table.startswith("| per month, CNY |") and f"{100 * est.overhead / est.storage:.1f} % of storage" in table
+    row = next(line for line in block.splitlines() if line.startswith("| EventBridge trigger batching 10"))
+    assert f"{100 * est.overhead / est.storage:.1f} %" in row
