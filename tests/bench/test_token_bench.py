@@ -121,17 +121,23 @@ def _line(name: str, wall: float, lat: list[float]) -> dict[str, float]:
     return fig
 
 
+def _register(operator: oss2.Bucket, master: bytes, prefix: str) -> list[tuple[str, str]]:
+    """DEVICES registered devices and their secrets."""
+    registry = Registry(operator)
+    devices = []
+    for i in range(DEVICES):
+        device_id = f"{prefix}-{i:03d}-{secrets.token_hex(3)}"
+        record = registry.create(DeviceRecord(device_id))
+        devices.append((device_id, protocol.device_secret(master, device_id, record.key_version)))
+    return devices
+
+
 def test_token_throughput_and_latency(bench_stack: Any) -> None:
     info = bench_stack
     master = Path(info.master_key_file).read_text().strip().encode()
     operator = oss2.Bucket(oss2.Auth(info.access_key_id, info.access_key_secret), info.oss_endpoint,
                            info.bucket)
-    registry = Registry(operator)
-    devices = []
-    for i in range(DEVICES):
-        device_id = f"bench-{i:03d}-{secrets.token_hex(3)}"
-        record = registry.create(DeviceRecord(device_id))
-        devices.append((device_id, protocol.device_secret(master, device_id, record.key_version)))
+    devices = _register(operator, master, "bench")
     base = next(v for k, v in info.functions.items() if k in ("token", "vigil-token")).rstrip("/")
     local = threading.local()
 
@@ -196,12 +202,7 @@ def test_token_function_cpu_per_token(bench_stack: Any) -> None:
     info = bench_stack
     master = Path(info.master_key_file).read_text().strip().encode()
     operator = oss2.Bucket(oss2.Auth(info.access_key_id, info.access_key_secret), info.oss_endpoint, info.bucket)
-    registry = Registry(operator)
-    devices = []
-    for i in range(DEVICES):
-        device_id = f"cpu-{i:03d}-{secrets.token_hex(3)}"
-        record = registry.create(DeviceRecord(device_id))
-        devices.append((device_id, protocol.device_secret(master, device_id, record.key_version)))
+    devices = _register(operator, master, "cpu")
     role = f"acs:ram::{info.account_id}:role/vigil-operator-token"
     settings = replace(Settings.from_env({}), region=info.region, bucket=info.bucket, oss_endpoint=info.oss_endpoint,
                        sts_endpoint=info.sts_endpoint, upload_role_arn=role, master_key=master,
