@@ -44,7 +44,7 @@ test: venv s-cli lint typecheck web web-check chromium rtsp-deps  ## lint, type 
 test-fast: venv  ## pytest only
 	$(BIN)/pytest -x $(PYTEST_ARGS)
 
-bench: venv rtsp-deps  ## benchmarks: figures and ratios against a peer in the same run
+bench: venv web rtsp-deps  ## benchmarks: figures and ratios against a peer in the same run (the live/first-frame rows need the built page)
 	$(BIN)/pytest -m bench -s -p no:randomly tests/bench $(PYTEST_ARGS)
 
 CHAOS_ARGS ?= --cameras 6 --minutes 10

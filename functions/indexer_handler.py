@@ -8,7 +8,7 @@ from vigil_fn.core import logging as vlog
 from vigil_fn.core.clients import FunctionCredentials, oss_bucket
 from vigil_fn.core.config import Settings
 from vigil_fn.core.events import EventError, parse_oss_event
-from vigil_fn.indexer.service import Options, index_record
+from vigil_fn.indexer.service import Options, index_records
 
 SETTINGS = Settings.from_env()
 vlog.setup(SETTINGS.log_level)
@@ -23,7 +23,7 @@ def handler(event: bytes, context: Any) -> dict[str, Any]:
         log.warning("rejected event", extra={"request_id": getattr(context, "request_id", ""), "reason": str(exc)})
         return {"indexed": [], "rejected": str(exc)}
     bucket = oss_bucket(SETTINGS, FunctionCredentials.from_context(context))
-    outcomes = [index_record(bucket, record, OPTIONS) for record in records]
+    outcomes = index_records(bucket, records, OPTIONS)   # a batch: one append per day log
     for o in outcomes:
         log.info("index", extra={"request_id": getattr(context, "request_id", ""), **o.__dict__})
     return {"indexed": [o.__dict__ for o in outcomes]}

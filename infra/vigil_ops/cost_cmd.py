@@ -49,7 +49,12 @@ class Workload:
     activity_share: float = 0.1         # share of clips that hold activity (a front door: ~10 % of the day)
     region: str = "cn-hangzhou"
     viewer_hours: float = 20.0          # per camera per month
-    lifecycle_delete_events: bool = True
+    # OSS's event list for EventBridge / FC OSS triggers names ObjectRemoved:DeleteObject(s) but no
+    # lifecycle expiration (S3 has LifecycleExpiration:*; OSS does not): expirations never reach the
+    # indexer, and the index expires by its own lifecycle rule (`vigil-index`, api/retention.py)
+    lifecycle_delete_events: bool = False
+    batch_events: int = 1               # events per indexer invocation (EventBridge BatchWindow count)
+    camera_duration: bool = False       # the camera's duration metadata spares the tail GET (modelled only)
     fc_vcpu: float = 0.25
     fc_memory_gb: float = 0.25
     oss_latency_ms: float = 5.0
@@ -140,6 +145,8 @@ def alerts_usage(w: Workload, factors: dict[str, Any]) -> tuple[float, float, fl
 def estimate(w: Workload, prices: dict[str, Any], measured: dict[str, Any]) -> Estimate:
     if w.cameras < 1 or w.bitrate_mbps <= 0 or w.clip_seconds <= 0 or w.retention_days <= 0:
         raise ValueError("cameras, bitrate, clip seconds and retention days must be positive")
+    if not 1 <= w.batch_events <= 10_000:
+        raise ValueError("batch events must be 1 to 10,000")
     if w.still_every < 0:
         raise ValueError("--still-every is 0 (no stills) or a positive number of clips")
     if (w.activity_days is not None and w.activity_days <= 0) or not 0 <= w.activity_share <= 1:
@@ -170,7 +177,8 @@ def estimate(w: Workload, prices: dict[str, Any], measured: dict[str, Any]) -> E
     line("storage: index", index_gib, "GiB", index_gib * p["oss_storage_gb_month"])
     device_puts = clips * (1 if clip_bytes < MULTIPART_THRESHOLD else 2 + math.ceil(clip_bytes / MULTIPART_THRESHOLD))
     line("OSS requests: device uploads", device_puts, "req", device_puts * put_price)
-    indexer = clips * m["create_requests"]
+    create_requests = m["create_requests"] - (1.0 if w.camera_duration else 0.0)
+    indexer = clips * create_requests
     line("OSS requests: indexer + compaction (measured)", indexer, "req", indexer * get_price)
     deletes = clips * m["delete_requests"] if w.lifecycle_delete_events else 0.0
     line("OSS requests: indexer, retention deletes", deletes, "req", deletes * put_price)
@@ -184,9 +192,14 @@ def estimate(w: Workload, prices: dict[str, Any], measured: dict[str, Any]) -> E
     line("OSS requests: token function", token_requests, "req", token_requests * put_price)
     viewer_gets = w.cameras * w.viewer_hours * (3600 / w.clip_seconds + 12 * 2)   # segments + timeline reads
     line("OSS requests: viewer playback", viewer_gets, "req", viewer_gets * get_price)
-    create_s = m["create_cpu_ms"] / 1000 / w.fc_vcpu + m["create_requests"] * w.oss_latency_ms / 1000
+    create_s = m["create_cpu_ms"] / 1000 / w.fc_vcpu + create_requests * w.oss_latency_ms / 1000
     delete_s = m["delete_cpu_ms"] / 1000 / w.fc_vcpu + m["delete_requests"] * w.oss_latency_ms / 1000
-    cu = _fc_cu(clips, create_s, w, factors) + (_fc_cu(clips, delete_s, w, factors) if w.lifecycle_delete_events else 0)
+    # a batch of N events is one invocation lasting N events' time: the per-invocation charge is
+    # spread, the vCPU- and GB-seconds are not (events on the bus and pushes to FC are not charged)
+    n = w.batch_events
+    cu = _fc_cu(clips / n, create_s * n, w, factors)
+    if w.lifecycle_delete_events:
+        cu += _fc_cu(clips / n, delete_s * n, w, factors)
     line("FC: indexer", cu, "CU", cu * p["fc_cu"])
     cu_other = _fc_cu(tokens, 0.05, w, factors) + _fc_cu(w.cameras * w.viewer_hours * 12, 0.05, w, factors)
     line("FC: token + viewer api", cu_other, "CU", cu_other * p["fc_cu"])
@@ -260,11 +273,11 @@ def render(est: Estimate) -> str:
 DOC_BEGIN = "<!-- BEGIN vigil cost --markdown (generated: .venv/bin/vigil cost --write-doc docs/cost.md) -->"
 DOC_END = "<!-- END vigil cost --markdown -->"
 SCENARIOS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("10 s clips, 7 days", {}),
-    ("10 s clips, 7 days, no lifecycle events to the indexer", {"lifecycle_delete_events": False}),
+    ("10 s clips, 7 days, as deployed (OSS trigger: 1 event per invocation)", {}),
+    ("the same if lifecycle expirations reached the indexer (OSS sends none)", {"lifecycle_delete_events": True}),
+    ("EventBridge trigger batching 10 events per invocation", {"batch_events": 10}),
+    ("batches of 10 + the camera's duration metadata (modelled)", {"batch_events": 10, "camera_duration": True}),
     ("30 s clips, 7 days", {"clip_seconds": 30.0}),
-    ("30 s clips, 7 days, no lifecycle events to the indexer",
-     {"clip_seconds": 30.0, "lifecycle_delete_events": False}),
     ("10 s clips, 30 days", {"retention_days": 30.0}),
 )
 
@@ -333,11 +346,17 @@ def register(sub: Any) -> None:
                    help="share of clips that hold activity, 0..1 (default %(default)s)")
     p.add_argument("--region", default=d.region, help="price region in data/prices.json")
     p.add_argument("--viewer-hours", type=float, default=d.viewer_hours, help="hours watched per camera per month")
+    p.add_argument("--lifecycle-delete-events", action="store_true",
+                   help="count an indexer invocation per clip the lifecycle expires (OSS delivers none today)")
     p.add_argument("--still-every", type=int, default=d.still_every, metavar="N",
                    help="cameras upload a still every N clips, 0 = none (issue 24)")
     p.add_argument("--still-bytes", type=int, default=d.still_bytes, help="bytes of one camera still")
     p.add_argument("--no-lifecycle-deletes", action="store_true",
-                   help="do not count an indexer invocation per clip the lifecycle expires")
+                   help="the default now (kept for scripts): lifecycle expirations are not charged")
+    p.add_argument("--batch-events", type=int, default=d.batch_events, metavar="N",
+                   help="OSS events per indexer invocation (an EventBridge trigger's BatchWindow count)")
+    p.add_argument("--camera-duration", action="store_true",
+                   help="model the camera sending each clip's duration, sparing the indexer's tail GET")
     p.add_argument("--fc-vcpu", type=float, default=d.fc_vcpu, help="vCPU of the indexer function")
     p.add_argument("--fc-memory-gb", type=float, default=d.fc_memory_gb, help="memory of the indexer function")
     p.add_argument("--alert-messages-per-day", type=float, default=d.alert_messages_per_day,
@@ -366,7 +385,8 @@ def run(args: argparse.Namespace) -> int:
     w = Workload(cameras=args.cameras, bitrate_mbps=args.bitrate, clip_seconds=args.clip_seconds,
                  retention_days=args.retention_days, activity_days=args.activity_days,
                  activity_share=args.activity_share, region=args.region, viewer_hours=args.viewer_hours,
-                 lifecycle_delete_events=not args.no_lifecycle_deletes, fc_vcpu=args.fc_vcpu,
+                 lifecycle_delete_events=args.lifecycle_delete_events and not args.no_lifecycle_deletes,
+                 batch_events=args.batch_events, camera_duration=args.camera_duration, fc_vcpu=args.fc_vcpu,
                  fc_memory_gb=args.fc_memory_gb, usd_per_cny=getattr(args, "usd_per_cny", None),
                  still_every=args.still_every, still_bytes=args.still_bytes,
                  alert_messages_per_day=args.alert_messages_per_day)

@@ -15,13 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import oss2
+from oss2.utils import Crc64
 from tqdm import tqdm
+from vigil_camera.crc import without_crc
 from vigil_camera.keys import parse_clip_key
 from vigil_camera.protocol import validate_device_id
 from vigil_fn.api import index_view
 from vigil_fn.api.presign import MAX_URL_TTL, UrlSigner
 from vigil_fn.api.times import day_start_ms, iso, parse_instant
 from vigil_fn.api.vod import VodError, build_vod
+from vigil_fn.core.bodies import iter_body
 
 from . import oplog
 from .guard import command_name, guarded
@@ -159,10 +162,22 @@ def run_download(args: argparse.Namespace) -> int:
     assert parsed is not None
     out = Path(args.output or f"{parsed.device_id}_{parsed.start:%Y-%m-%dT%H-%M-%S}Z.{parsed.ext}")
     _, bucket = _bucket()
-    size = bucket.head_object(key).content_length
     tmp = out.with_name(out.name + ".part")
-    with tqdm(total=size, unit="B", unit_scale=True, desc=out.name, disable=None, file=sys.stderr) as bar:
-        bucket.get_object_to_file(key, str(tmp), progress_callback=lambda done, total: bar.update(done - bar.n))
+    # read from urllib3 a MiB at a time (oss2's own read goes 8 KiB at a time) and check the
+    # CRC-64 of what arrived against the object's, as oss2 would
+    result = without_crc(bucket).get_object(key)
+    size = int(result.content_length or 0)
+    crc = Crc64()
+    with tqdm(total=size, unit="B", unit_scale=True, desc=out.name, disable=None, file=sys.stderr) as bar, \
+            open(tmp, "wb") as fh:
+        for block in iter_body(result):
+            fh.write(block)
+            crc.update(block)
+            bar.update(len(block))
+    expected = result.server_crc
+    if expected is not None and int(crc.crc) != int(expected):
+        tmp.unlink()
+        raise CommandError(f"{key}: the download's CRC-64 {crc.crc} is not the object's {expected}; try again")
     tmp.replace(out)  # a failed download never leaves a half file under the real name
     print(f"{out} ({size} bytes)")
     return 0

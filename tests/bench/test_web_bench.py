@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from vigil_fn.core.bodies import read_body
 
 pytestmark = pytest.mark.bench
 
@@ -113,7 +114,7 @@ def test_camera_page_first_frame_beside_a_plain_video(cloud: Any, tmp_path: Path
     # the floor: the camera's first clip remuxed (same frames, no re-encode) into a progressive MP4,
     # presigned, in a bare <video>
     bucket = cloud.bucket()
-    mp4 = _remux_mp4(bucket.get_object(keys[0]).read(), tmp_path / "floor.mp4")
+    mp4 = _remux_mp4(read_body(bucket.get_object(keys[0])), tmp_path / "floor.mp4")
     key = f"bench-web/{camera}.mp4"
     bucket.put_object(key, mp4, headers={"Content-Type": "video/mp4"})
     signed = bucket.sign_url("GET", key, 900, slash_safe=True)

@@ -15,6 +15,7 @@ from typing import Any
 import oss2
 
 from ..indexer import reader
+from ..indexer.dayparts import QUARTER_MS
 from ..indexer.rows import CODEC, DURATION, HEIGHT, KEY, REASON, SIZE, START, STATUS, WIDTH, Row, row_end
 from .clips import ClipView, clip_format
 from .times import day_of, month_days, to_datetime
@@ -93,6 +94,17 @@ def month_calendar(bucket: oss2.Bucket, camera: str, month: str, tz: str = "UTC"
     lo, hi = bounds[0], bounds[-1]
     first, last = day_of(lo) - timedelta(days=1), day_of(hi - 1)
     utc_days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    parts = reader.day_quarters(bucket, camera, utc_days) if all(b % QUARTER_MS == 0 for b in bounds) else None
+    if parts is not None:   # the usual case: each day's quarter-hour counts, summed per local day
+        totals = [(0, 0)] * (len(bounds) - 1)
+        for n in range(len(totals)):
+            clips = recorded = 0
+            for q in parts.values():
+                c, r = q.add_to(bounds[n], bounds[n + 1])
+                clips, recorded = clips + c, recorded + r
+            totals[n] = (clips, recorded)
+        return [{"day": f"{month}-{n + 1:02d}", "clips": clips, "recorded_ms": recorded}
+                for n, (clips, recorded) in enumerate(totals) if clips]
 
     def count(day: Any) -> list[tuple[int, int]]:
         per = [(0, 0)] * (len(bounds) - 1)

@@ -3,7 +3,8 @@
 Reading forward is one open-ended ranged GET (`Range: bytes=pos-`) consumed as a stream, so a TS
 clip costs one request and no more memory than the read size. A seek a short way forward reads
 and drops the bytes; any other seek (an MP4 whose moov is at the end, FFmpeg's probing) opens a
-new ranged GET at the target.
+new ranged GET at the target. Pieces are read from urllib3 in one call each (`core.bodies`), not
+through oss2's 8 KiB `iter_content`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import io
 from typing import Any
 
 import oss2
+from vigil_camera.crc import without_crc
+
+from ..core.bodies import read_some
 
 SKIP_FORWARD = 256 * 1024
 HEAD_CACHE = 1 << 20   # FFmpeg probes the start and seeks back to 0: serve that from memory
@@ -67,7 +71,7 @@ class OssSource(io.RawIOBase):
         chunks = []
         want = n
         while want > 0:
-            block = self._stream.read(want)
+            block = read_some(self._stream, want)
             if not block:
                 break
             chunks.append(block)
@@ -92,14 +96,15 @@ class OssSource(io.RawIOBase):
     def _align(self) -> None:
         if self._stream is not None and 0 <= self._pos - self._stream_pos <= SKIP_FORWARD:
             while self._stream_pos < self._pos:
-                skipped = self._stream.read(self._pos - self._stream_pos)
+                skipped = read_some(self._stream, self._pos - self._stream_pos)
                 if not skipped:
                     break
                 self._stream_pos += len(skipped)
             if self._stream_pos == self._pos:
                 return
         self._drop()
-        self._stream = self.bucket.get_object(self.key, byte_range=(self._pos, None))
+        # ranged: no whole-object CRC to check, so oss2's CRC-64 over every piece would be wasted
+        self._stream = without_crc(self.bucket).get_object(self.key, byte_range=(self._pos, None))
         self._stream_pos = self._pos
         self.requests += 1
 

@@ -25,6 +25,7 @@ import oss2
 from vigil_camera.keys import index_key, index_month_key, index_segments_key, index_sums_key
 
 from .dayfold import SEGMENT_VERSION, load_day, longest_per_start, midnight_after
+from .dayparts import quarters
 from .log import FoldState, append_line, parse_lines
 from .ranges import get_range
 from .rows import DURATION, INDEXED_AT, KEY, SIZE, row_end
@@ -134,14 +135,18 @@ def open_day(bucket: oss2.Bucket, device_id: str, day: date, end: int, *, now_ms
 
 def close_day(bucket: oss2.Bucket, device_id: str, day: date, *, now_ms: int) -> dict[str, Any]:
     """Append a day's exact totals to its month's calendar, with the clips that run past midnight
-    (`spill`), so a timeline of the next day need not read this whole day for them."""
+    (`spill`), so a timeline of the next day need not read this whole day for them, and its
+    quarter-hour counts (`q`, `dayparts.py`), so a calendar in any time zone need not read the day."""
     ds = load_day(bucket, device_id, day)
     rows = ds.state.visible_rows()
     midnight = midnight_after(day)
+    parts = quarters(rows, midnight - 86_400_000)
     total = {"v": SEGMENT_VERSION, "day": day.isoformat(), "to": ds.covered, "exact": True,
              "clips": len(rows), "bytes": sum(r[SIZE] for r in rows),
              "recorded_ms": sum(r[DURATION] or 0 for r in rows),
              "spill": [r for r in rows if row_end(r) > midnight], "at": now_ms}
+    if parts is not None:
+        total["q"] = parts.to_doc()
     if ds.covered:
         append_line(bucket, index_month_key(device_id, day.year, day.month), _line(total))
     return total

@@ -12,24 +12,8 @@ from typing import Any, NamedTuple
 import oss2
 from vigil_camera.crc import without_crc
 
+from ..core.bodies import read_body
 from .log import parse_json_lines
-
-
-def read_body(result: Any) -> bytes:
-    """A GET's whole body in one read. oss2's `read()` pulls it through requests 8 KiB at a time
-    and runs crcmod's CRC-64 over it — which nothing checks (oss2 leaves comparing `client_crc`
-    to the caller, and a ranged answer has no whole-object CRC to compare with): five times slower
-    for a day's 1.5 MB of segments (measured: 7.8 vs 1.5 ms). urllib3 still decodes any
-    Content-Encoding and checks the length. Streams that do more (progress, client-side
-    decryption) are read through oss2."""
-    stream, resp = result.stream, result.resp
-    plain = stream is resp or (getattr(stream, "fileobj", None) is resp and
-                               getattr(stream, "cipher_callback", None) is None and
-                               getattr(stream, "progress_callback", None) is None)
-    raw = getattr(getattr(resp, "response", None), "raw", None)
-    if not plain or raw is None:
-        return bytes(result.read())
-    return bytes(raw.read(decode_content=True))
 
 
 class Got(NamedTuple):

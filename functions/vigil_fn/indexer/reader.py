@@ -26,7 +26,8 @@ from vigil_camera.keys import INDEX, device_health_key, index_month_key, validat
 
 from . import health as _health
 from .daycache import DayCache
-from .dayfold import day_rows, spill_rows
+from .dayfold import day_rows, midnight_after, spill_rows
+from .dayparts import Quarters, quarters
 from .log import Clip
 from .ranges import read_jsonl
 from .rows import (
@@ -262,6 +263,72 @@ def month_calendar(bucket: oss2.Bucket, device_id: str, year: int, month: int) -
         if r["clips"] > 0:
             out.append({"day": day, "clips": r["clips"], "recorded_ms": r["recorded_ms"], "bytes": r["bytes"]})
     return out
+
+
+def day_quarters(bucket: oss2.Bucket, device_id: str, days: list[date]) -> dict[date, Quarters] | None:
+    """Each day's quarter-hour counts (`dayparts.py`), for a calendar in any time zone: from the
+    day's closed calendar row when it still describes the whole log (its `to` equals the log's
+    length: one listing and one GET per month, in parallel), else from the day read (the open
+    day, a day closed before quarters were recorded, a late append; through `DAYS`, which keeps
+    the open day: the next calendar reads only its tail). Days without a log are left out. None
+    when a day cannot be put in quarters (a hand-made index): read the days instead."""
+    validate_device_id(device_id)
+    months = sorted({(d.year, d.month) for d in days})
+    best: dict[str, dict[str, Any]] = {}
+    lengths: dict[str, int] = {}
+
+    def month_rows(ym: tuple[int, int]) -> list[dict[str, Any]]:
+        return read_jsonl(bucket, index_month_key(device_id, ym[0], ym[1]))[0]
+
+    def log_lengths(ym: tuple[int, int]) -> dict[str, int]:
+        """The month's day logs and their lengths: one listing (days' logs, segments, summaries)."""
+        prefix = f"{INDEX}{device_id}/{ym[0]:04d}-{ym[1]:02d}-"
+        found = {}
+        for info in oss2.ObjectIteratorV2(bucket, prefix=prefix, max_keys=1000):
+            name = info.key[len(prefix) - 8:]
+            if len(name) == len("YYYY-MM-DD.jsonl") and name.endswith(".jsonl"):
+                found[name[:10]] = int(info.size)
+        return found
+
+    with ThreadPoolExecutor(2 * len(months)) as pool:
+        per_month = [pool.submit(month_rows, ym) for ym in months]
+        for listed in pool.map(log_lengths, months):
+            lengths.update(listed)
+        for rows_of_month in per_month:
+            for r in rows_of_month.result():
+                day = r.get("day")
+                if not isinstance(day, str) or "q" not in r:
+                    continue
+                if day not in best or _closed_order(r) >= _closed_order(best[day]):
+                    best[day] = r
+    out: dict[date, Quarters] = {}
+    stale = []
+    for day in days:
+        length = lengths.get(day.isoformat(), 0)
+        if not length:
+            continue
+        row = best.get(day.isoformat())
+        midnight = midnight_after(day) - 86_400_000
+        parts = Quarters.from_doc(midnight, row.get("q")) if row and int(row.get("to") or 0) == length else None
+        if parts is None:
+            stale.append(day)
+        else:
+            out[day] = parts
+    admit = len(stale) <= 2   # the open day (the one being watched: kept); a scan of old days is not kept
+
+    def read(day: date) -> Quarters | None:
+        return quarters(day_rows(bucket, device_id, day, DAYS, admit=admit), midnight_after(day) - 86_400_000)
+
+    with _bulk(), ThreadPoolExecutor(DAY_READERS) as pool:
+        for day, parts in zip(stale, pool.map(read, stale), strict=True):
+            if parts is None:
+                return None
+            out[day] = parts
+    return out
+
+
+def _closed_order(row: dict[str, Any]) -> tuple[int, int]:
+    return int(row.get("to") or 0), int(row.get("at") or 0)
 
 
 def health(bucket: oss2.Bucket) -> dict[str, dict[str, Any]]:

@@ -27,7 +27,7 @@ from vigil_camera.keys import index_key, parse_clip_key
 from ..core.events import OssEventRecord
 from . import activity, health
 from .compact import DEFAULT_SEGMENT_BYTES, compact_segment, open_day, segment_due
-from .log import Appended, append_entry
+from .log import Appended, append_line, encode_entry
 from .probe import probe_object
 
 log = logging.getLogger("vigil.indexer")
@@ -82,56 +82,87 @@ def _confirm_delete(bucket: oss2.Bucket, record: OssEventRecord) -> str | None:
     return None
 
 
-def index_record(bucket: oss2.Bucket, record: OssEventRecord, options: Options | None = None) -> Outcome:
-    """Index one record. OSS errors raise (the invocation fails and FC retries it); bad media is recorded."""
-    opts = options or Options()
+@dataclass
+class _Prepared:
+    outcome: Outcome
+    device_id: str = ""
+    day: date | None = None
+    entry: dict[str, Any] | None = None   # the log line to append; None when there is nothing to append
+
+
+def _prepare(bucket: oss2.Bucket, record: OssEventRecord, opts: Options) -> _Prepared:
+    """Check a record against OSS and build its log entry (no write yet)."""
     clip = parse_clip_key(record.key)
     if clip is None:
-        return Outcome(record.key, "rejected",
-                       reason="key outside videos/<device>/<YYYY>/<MM>/<DD>/<HHMMSSmmm>Z-<seq>.<ts|mp4>")
+        return _Prepared(Outcome(record.key, "rejected",
+                                 reason="key outside videos/<device>/<YYYY>/<MM>/<DD>/<HHMMSSmmm>Z-<seq>.<ts|mp4>"))
     start_ms = int(clip.start.timestamp() * 1000)
-    log_key = index_key(clip.device_id, clip.day)
     if record.is_remove:
         confirmed = _confirm_delete(bucket, record)
         if confirmed is None:
-            return Outcome(record.key, "rejected", reason="object still exists with this ETag: delete not confirmed")
+            return _Prepared(Outcome(record.key, "rejected",
+                                     reason="object still exists with this ETag: delete not confirmed"))
         entry = build_entry(record, start_ms, "delete", now_ms=_now_ms(opts), confirmed=confirmed)
-        appended = append_entry(bucket, log_key, entry)
-        outcome = Outcome(record.key, "tombstoned", reason=confirmed)
-    elif record.is_create:
-        try:
-            probe = probe_object(bucket, record.key, clip.ext)
-        except oss2.exceptions.NoSuchKey:
-            return Outcome(record.key, "gone", reason="deleted before it was indexed")
-        if record.etag and probe.etag != record.etag:
-            return Outcome(record.key, "rejected", reason="ETag differs from the object OSS holds",
-                           bytes_read=probe.bytes_read)
-        info = probe.info
-        facts: dict[str, Any] = {
-            "etag": probe.etag,
-            "size": probe.size,
-            "status": "ok" if info else "unreadable",
-            "reason": probe.error,
-            "duration": info.duration_ms if info else None,
-            "codec": info.codec if info else None,
-            "width": info.width if info else None,
-            "height": info.height if info else None,
-            "has_keyframe": bool(info and info.has_keyframe),
-        }
-        meta = health.meta_from_headers(probe.meta)
-        if meta:
-            facts["meta"] = meta
-        packed = activity.from_meta(probe.meta, facts["duration"], record.key)
-        if packed is not None:
-            facts["activity"] = packed
-        appended = append_entry(bucket, log_key, build_entry(record, start_ms, "create", now_ms=_now_ms(opts), **facts))
-        outcome = Outcome(record.key, "indexed", status=facts["status"], reason=probe.error,
-                          bytes_read=probe.bytes_read)
-    else:
-        return Outcome(record.key, "rejected", reason=f"event {record.event_name} is not indexed")
-    if opts.compact:
-        outcome.compacted = after_append(bucket, clip.device_id, clip.day, appended, opts)
-    return outcome
+        return _Prepared(Outcome(record.key, "tombstoned", reason=confirmed), clip.device_id, clip.day, entry)
+    if not record.is_create:
+        return _Prepared(Outcome(record.key, "rejected", reason=f"event {record.event_name} is not indexed"))
+    try:
+        probe = probe_object(bucket, record.key, clip.ext)
+    except oss2.exceptions.NoSuchKey:
+        return _Prepared(Outcome(record.key, "gone", reason="deleted before it was indexed"))
+    if record.etag and probe.etag != record.etag:
+        return _Prepared(Outcome(record.key, "rejected", reason="ETag differs from the object OSS holds",
+                                 bytes_read=probe.bytes_read))
+    info = probe.info
+    facts: dict[str, Any] = {
+        "etag": probe.etag,
+        "size": probe.size,
+        "status": "ok" if info else "unreadable",
+        "reason": probe.error,
+        "duration": info.duration_ms if info else None,
+        "codec": info.codec if info else None,
+        "width": info.width if info else None,
+        "height": info.height if info else None,
+        "has_keyframe": bool(info and info.has_keyframe),
+    }
+    meta = health.meta_from_headers(probe.meta)
+    if meta:
+        facts["meta"] = meta
+    packed = activity.from_meta(probe.meta, facts["duration"], record.key)
+    if packed is not None:
+        facts["activity"] = packed
+    entry = build_entry(record, start_ms, "create", now_ms=_now_ms(opts), **facts)
+    return _Prepared(Outcome(record.key, "indexed", status=facts["status"], reason=probe.error,
+                             bytes_read=probe.bytes_read), clip.device_id, clip.day, entry)
+
+
+def index_record(bucket: oss2.Bucket, record: OssEventRecord, options: Options | None = None) -> Outcome:
+    """Index one record. OSS errors raise (the invocation fails and FC retries it); bad media is recorded."""
+    return index_records(bucket, [record], options)[0]
+
+
+def index_records(bucket: oss2.Bucket, records: list[OssEventRecord], options: Options | None = None) -> list[Outcome]:
+    """Index a batch of records (an invocation's `events`): each checked against OSS as alone, then
+    one append per day log for all of that log's lines (a batch of N clips of a camera is one
+    AppendObject, not N), then compaction line by line exactly as if each had been appended alone
+    (a line that completes a segment compacts it). Outcomes in the records' order. OSS errors
+    raise: the invocation fails and is retried whole (duplicates fold away)."""
+    opts = options or Options()
+    prepared = [_prepare(bucket, record, opts) for record in records]
+    groups: dict[tuple[str, date], list[_Prepared]] = {}
+    for p in prepared:
+        if p.entry is not None and p.day is not None:
+            groups.setdefault((p.device_id, p.day), []).append(p)
+    for (device_id, day), members in groups.items():
+        lines = [encode_entry(p.entry) for p in members if p.entry is not None]
+        appended = append_line(bucket, index_key(device_id, day), b"".join(lines))
+        position = appended.position
+        for p, line in zip(members, lines, strict=True):
+            end = position + len(line)
+            if opts.compact:
+                p.outcome.compacted = after_append(bucket, device_id, day, Appended(position, end), opts)
+            position = end
+    return [p.outcome for p in prepared]
 
 
 def after_append(bucket: oss2.Bucket, device_id: str, day: date, appended: Appended, opts: Options) -> bool:

@@ -32,6 +32,7 @@ from typing import Any
 
 import oss2
 from vigil_camera import protocol
+from vigil_camera.crc import without_crc
 from vigil_camera.keys import live_prefix, videos_prefix
 
 from ..core.clients import FunctionCredentials, oss_bucket
@@ -268,7 +269,10 @@ def build_service(settings: Settings, creds: FunctionCredentials,
     """Wire the service from settings and the function's own credentials (clients cached per instance)."""
     if not settings.master_key:
         raise RuntimeError("VIGIL_MASTER_KEY is not configured")
-    bucket = oss_bucket(settings, creds)
+    # oss2's CRC-less twin, as the indexer's: with `enable_crc` oss2 builds a pure-Python CRC-64
+    # table on every request (14 % of a token's CPU, profiled) to check bodies of a few bytes — a
+    # registry record (JSON, parsed and validated) and empty create-once markers
+    bucket = without_crc(oss_bucket(settings, creds))
     sts = cached_client(creds.access_key_id, creds.access_key_secret, creds.security_token,
                         settings.region, settings.sts_endpoint)
 

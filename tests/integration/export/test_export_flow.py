@@ -16,6 +16,7 @@ from typing import Any
 import av
 import oss2
 import pytest
+from vigil_fn.core.bodies import read_body
 from vigil_fn.core.clients import FunctionCredentials
 from vigil_fn.core.config import ExportSettings
 from vigil_fn.export.invoke import start_export
@@ -72,7 +73,7 @@ def test_export_function_makes_one_faststart_mp4_with_chapters_and_the_gap(cloud
                     timeout=120, what="the export job")
     assert done.state == "done", done.error
     assert done.key == video_key("alice", job.id)
-    data = bucket.get_object(done.key).read()
+    data = read_body(bucket.get_object(done.key))
     assert done.size == len(data)
     _check_mp4(data, recorded)
     assert [c["key"] for c in done.chapters] == recorded.keys
@@ -150,7 +151,7 @@ def test_a_killed_export_leaves_no_object_and_can_be_retried(cloud: Any, sim_cli
     done = run_job(bucket, SETTINGS, "bob", job.id)
     assert done.state == "done" and done.attempts == 2
     assert not [u for u in oss2.MultipartUploadIterator(bucket, prefix=key)]  # the stale upload was aborted
-    _check_mp4(bucket.get_object(key).read(), rec)
+    _check_mp4(read_body(bucket.get_object(key)), rec)
 
 
 def test_refusals_are_clear(cloud: Any, recorded: Recorded) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import av
 import oss2
 import pytest
+from vigil_fn.core.bodies import read_body
 from vigil_fn.core.config import ExportSettings
 from vigil_fn.export.jobs import ExportJob, JobStore, video_key
 from vigil_fn.export.service import run_job
@@ -53,7 +54,7 @@ def _export(cloud: Any, rec: Stamped, start: int, end: int, user: str = "erin") 
     created = store.create(user, rec.camera, rec.t0 + start, rec.t0 + end)
     job = run_job(bucket, SETTINGS, user, created.id)
     assert job.state == "done", job.error
-    data = bucket.get_object(video_key(user, job.id)).read()
+    data = read_body(bucket.get_object(video_key(user, job.id)))
     times, walls = [], []
     with av.open(io.BytesIO(data)) as c:
         for frame in c.decode(video=0):

@@ -67,6 +67,35 @@ def test_every_price_names_its_source() -> None:
                 assert item["source"].startswith("http") and "verified" in item, name
 
 
+def test_batching_spreads_the_invocation_charge_and_lifecycle_expiries_are_not_charged() -> None:
+    prices = load_json(PRICES)
+    one = estimate(Workload(), prices, MEASURED)
+    ten = estimate(Workload(batch_events=10), prices, MEASURED)
+    fc = {e: next(x for x in est.lines if x.item == "FC: indexer") for e, est in (("one", one), ("ten", ten))}
+    invocation = 30 * 8640 * prices["fc_cu_factors"]["per_10k_invocations"] / 10_000
+    assert fc["one"].quantity - fc["ten"].quantity == pytest.approx(invocation * 0.9)   # only the invocation term
+    deletes = next(x for x in one.lines if "retention deletes" in x.item)
+    assert deletes.quantity == 0   # OSS delivers no lifecycle expiration events
+    counted = estimate(Workload(lifecycle_delete_events=True), prices, MEASURED)
+    assert counted.overhead > one.overhead
+    spared = estimate(Workload(camera_duration=True), prices, MEASURED)
+    indexer = next(x for x in spared.lines if "indexer + compaction" in x.item)
+    assert indexer.quantity == pytest.approx(30 * 8640 * 2.4)
+    with pytest.raises(ValueError):
+        estimate(Workload(batch_events=0), prices, MEASURED)
+
+
+def test_the_doc_block_has_the_batching_and_lifecycle_variants(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    measured = tmp_path / "m.json"
+    measured.write_text(json.dumps(MEASURED))
+    assert main(["cost", "--measured", str(measured), "--markdown"]) == 0
+    block = capsys.readouterr().out
+    est = estimate(Workload(batch_events=10), load_json(PRICES), MEASURED)
+    row = next(line for line in block.splitlines() if line.startswith("| EventBridge trigger batching 10"))
+    assert f"{100 * est.overhead / est.storage:.1f} %" in row
+
+
 def test_stills_are_added_line_items_that_follow_the_still_rate() -> None:
     """Issue 24: a camera PUT per still, their storage, the viewer's GETs and api calls."""
     prices = load_json(PRICES)
