@@ -32,7 +32,8 @@ function App() {
   useEffect(() => {
     onSessionLost(() => {
       setUser(null);
-      if (location.pathname !== "/login") navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, true);
+      // `ended`: the login screen says the session ended (expired, or signed out elsewhere)
+      if (location.pathname !== "/login") navigate(`/login?ended=1&next=${encodeURIComponent(location.pathname + location.search)}`, true);
     });
     void whoAmI.then((answer) => {
       if ("error" in answer) {
