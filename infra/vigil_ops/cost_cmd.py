@@ -280,7 +280,8 @@ def register(sub: Any) -> None:
     out.add_argument("--markdown", action="store_true",
                      help="print docs/cost.md's results block (default workload and its variants)")
     out.add_argument("--write-doc", type=Path, metavar="FILE", default=argparse.SUPPRESS,
-                     help="rewrite the results block in FILE (docs/cost.md) from the price list and measurement")
+                     help="rewrite the results block in FILE (docs/cost.md) from the price list and measurement "
+                          "(default: do not write)")
     p.set_defaults(func=run)
 
 
