@@ -162,6 +162,9 @@ def test_export_a_range_from_the_page_and_download_it(cloud: Any, ctx: Any, tmp_
     assert "gap" in card.inner_text().lower()
     assert card.locator(".covered").inner_text().startswith("The file covers")   # the cut the file really has
     page.screenshot(path=str(artifacts / "exports.png"), full_page=True)
+    # issue 28 item 12: no empty band at the top of the card (the title sits at the card's padding)
+    title, box = card.locator("h2").bounding_box(), card.bounding_box()
+    assert title["y"] - box["y"] <= 20, (title, box)
     with page.expect_download() as dl:
         page.get_by_role("button", name="Download export").first.click()
     data = Path(dl.value.path()).read_bytes()

@@ -244,10 +244,14 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
     return ids.length ? ids : undefined;
   };
   const [edit, setEdit] = useState<{ name: string; password: string; cameras: string } | null>(null);
+  const [editErrors, setEditErrors] = useState<{ password?: string | null; cameras?: string | null }>({});
   const saveEdit = (ev: Event) => {
     ev.preventDefault();
     const e = edit;
     if (!e) return;
+    const found = { password: e.password ? passwordProblem(e.password) : null, cameras: cameraListProblem(e.cameras) };
+    setEditErrors(found);
+    if (found.password || found.cameras) return;
     void attempt(async () => {
       const ids = camList(e.cameras);
       await api.updateUser(e.name, {
@@ -340,22 +344,28 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
         </tbody>
       </table>
       {edit && (
-        <form onSubmit={saveEdit} class="inline" aria-label={`Edit user ${edit.name}`}>
+        <form onSubmit={saveEdit} class="inline" aria-label={`Edit user ${edit.name}`} noValidate>
           <strong>{edit.name}</strong>
-          <label>
-            New password (empty = keep)
+          <Field label="New password (empty = keep)" note={<FieldNote id="edit-password-note" rule={RULES.password} error={editErrors.password} />}>
             <input
               name="edit-password"
               type="password"
               autoComplete="new-password"
+              aria-describedby="edit-password-note"
+              aria-invalid={editErrors.password ? "true" : undefined}
               value={edit.password}
               onInput={(e) => setEdit({ ...edit, password: e.currentTarget.value })}
             />
-          </label>
-          <label>
-            Cameras (ids, empty = all)
-            <input name="edit-cameras" value={edit.cameras} onInput={(e) => setEdit({ ...edit, cameras: e.currentTarget.value })} />
-          </label>
+          </Field>
+          <Field label="Cameras (ids, empty = all)" note={<FieldNote id="edit-cameras-note" error={editErrors.cameras} />}>
+            <input
+              name="edit-cameras"
+              aria-describedby="edit-cameras-note"
+              aria-invalid={editErrors.cameras ? "true" : undefined}
+              value={edit.cameras}
+              onInput={(e) => setEdit({ ...edit, cameras: e.currentTarget.value })}
+            />
+          </Field>
           <button type="submit">Save user</button>
           <button type="button" onClick={() => setEdit(null)}>
             Cancel
