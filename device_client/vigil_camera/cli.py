@@ -181,11 +181,13 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clip_sink(rt: Runtime, live: bool) -> Callable[[Any], None]:
+def _clip_sink(rt: Runtime, live: bool, still_every: int = 1) -> Callable[[Any], None]:
+    """Each clip: the live append (if on), its still (every `still_every` clips; 0 = none), the spool."""
     from .clipinfo import clip_info
     from .live import LiveAppender
 
     appender = LiveAppender(rt.oss, rt.settings.device_id) if live else None
+    made = [0]
 
     def on_clip(clip: Any) -> None:
         if appender is not None:
@@ -193,9 +195,20 @@ def _clip_sink(rt: Runtime, live: bool) -> Callable[[Any], None]:
                 appender.append_clip(clip.path, clip.start)
             except Exception as exc:  # noqa: BLE001 - the live log is best effort, the clip is not
                 log.warning("live append failed", extra={"error": f"{type(exc).__name__}: {exc}"})
-        rt.spool.enqueue(clip.path, clip_info(clip.path).key(rt.settings.device_id), move=True)
+        key = clip_info(clip.path).key(rt.settings.device_id)
+        made[0] += 1
+        if still_every and (made[0] - 1) % still_every == 0:
+            from .stills import enqueue_still
+            enqueue_still(rt.spool, clip.path, key)
+        rt.spool.enqueue(clip.path, key, move=True)
 
     return on_clip
+
+
+def _still_every(n: int) -> int:
+    if n < 0:
+        raise ValueError("--still-every must be 0 (no stills) or a positive number of clips")
+    return n
 
 
 def _live_view(rt: Runtime, args: argparse.Namespace) -> Any:
@@ -226,7 +239,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     rt = Runtime(_settings(args)).preflight()
     stop = _stop_event()
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="vigil-record-"))
-    sink = _Counting(_clip_sink(rt, args.live))
+    sink = _Counting(_clip_sink(rt, args.live, _still_every(args.still_every)))
     live = _live_view(rt, args)
     on_packet = live.on_packet if live is not None else None
 
@@ -285,7 +298,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     stop = _stop_event()
     w, h = _resolution(args.resolution)
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="vigil-sim-"))
-    sink = _clip_sink(rt, args.live)
+    sink = _clip_sink(rt, args.live, _still_every(args.still_every))
     made = [0]
     live = _live_view(rt, args)
 
@@ -390,6 +403,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fps", type=int, default=15, help="frames per second, testsrc only (default %(default)s)")
     p.add_argument("--resolution", default="640x360", help="WxH, testsrc only (default %(default)s)")
     p.add_argument("--live", action="store_true", help="also append to live/<id>/<YYYY>/<MM>/<DD>/<HH>.ts")
+    p.add_argument("--still-every", type=int, default=1, metavar="N",
+                   help="upload a 320-px JPEG of the first frame of every Nth clip to stills/ for the viewer's "
+                        "grid and timeline; 0 = none (default %(default)s: every clip; docs/pictures.md)")
     p.add_argument("--keyframe-seconds", type=float, default=None,
                    help="testsrc only: keyframe interval (default: the clip length)")
     _add_live_view_options(p)
@@ -407,6 +423,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=float, help="stop after this many seconds of video (default: until Ctrl-C)")
     p.add_argument("--fast", action="store_true", help="encode as fast as possible instead of in real time")
     p.add_argument("--live", action="store_true", help="also append to the hourly live object")
+    p.add_argument("--still-every", type=int, default=1, metavar="N",
+                   help="upload a 320-px JPEG of the first frame of every Nth clip to stills/ for the viewer's "
+                        "grid and timeline; 0 = none (default %(default)s: every clip; docs/pictures.md)")
     p.add_argument("--keyframe-seconds", type=float, default=None,
                    help="keyframe interval (default: the clip length; use 1 with --live-view)")
     _add_live_view_options(p)

@@ -47,6 +47,24 @@ def render_glyphs(text: str, scale: int = 1) -> np.ndarray:
     return img
 
 
+_CLOCK_CHARS = "0123456789:-. "
+
+
+def read_clock(luma: np.ndarray, full_height: int) -> datetime:
+    """The inverse of `test_frame`'s clock: `YYYY-MM-DD HH:MM:SS.mmm` (UTC) read back from the top-left
+    of a frame's luma (at any scale the frame was shrunk to evenly: `full_height` is its height).
+    Tests and benches use it to tell which instant a picture shows."""
+    s = max(1, full_height // 90)
+    bits = {ch: (render_glyphs(ch, 1)[:, :3] > 0).astype(np.uint8).ravel() for ch in _CLOCK_CHARS}
+    text = ""
+    for i in range(23):
+        x0, y0 = 2 * s + i * 4 * s, 2 * s
+        seen = np.array([luma[y0 + r * s + s // 2, x0 + c * s + s // 2] > 128 for r in range(5) for c in range(3)],
+                        dtype=np.uint8)
+        text += min(_CLOCK_CHARS, key=lambda ch: int(np.sum(bits[ch] != seen)))
+    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc)
+
+
 def test_frame(width: int, height: int, index: int, fps: float, moment: datetime) -> av.VideoFrame:
     """A moving colour-bar pattern in YUV420 with the UTC time and frame number drawn on top."""
     y_plane = np.empty((height, width), dtype=np.uint8)

@@ -37,6 +37,7 @@ from typing import Any
 from . import logs
 from .backoff import Backoff
 from .crc import crc64_file
+from .keys import STILLS
 from .status import Status, write_json_atomic
 from .upload import ClipUploader, UploadResult, fsync_dir
 
@@ -272,7 +273,10 @@ class Spool:
                 os.fsync(fh.fileno())
             self._forget(entry)
             fsync_dir(self.queue_dir)
-        self.status.success(result.size, existed=result.existed)
+        if result.key.startswith(STILLS):   # a clip's still (issue 24): "uploaded" keeps counting clips
+            self.status.incr("stills_uploaded")
+        else:
+            self.status.success(result.size, existed=result.existed)
 
     def upload_one(self, uploader: ClipUploader, entry: Entry,
                    progress: Callable[[int], None] | None = None) -> UploadResult:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from vigil_camera.cli import reader_left
 
 from . import (
+    alerts_cmd,
     bucket_setup,
     cost_cmd,
     demo_cmd,
@@ -38,6 +39,7 @@ COMMAND_MODULES = [
     users_cmd,  # viewer accounts (issue 9)
     recordings_cmd,  # timeline, clips, playlist (issue 9)
     cost_cmd,
+    alerts_cmd,  # alert rules, channels, dead letters (issue 25)
 ]
 
 

@@ -24,6 +24,7 @@ from vigil_fn.core.config import Settings
 from vigil_fn.core.devices import DeviceRecord, Registry, RegistryError
 from vigil_fn.core.revocation import RevocationError, Revoker
 
+from . import oplog
 from .settings import OpsSettings, SettingsError, describe_oss_error
 
 
@@ -204,6 +205,7 @@ def run_add(args: argparse.Namespace) -> int:
         record = device_admin.add(registry, device_id, name=args.name, notes=args.notes)
     except ValueError as exc:
         raise CommandError(str(exc), 2) from None
+    oplog.record(settings, "camera_add", target=device_id)
     try:
         return _emit_secret(args, settings, record, "added", target)
     except OSError as exc:  # the config could not be written after all: undo, so `add` can be re-run
@@ -224,6 +226,7 @@ def run_rotate(args: argparse.Namespace) -> int:
     settings, registry, device_id = _context(args, need_master=True)
     target = _config_target(args, settings)
     record = device_admin.rotate(registry, device_id)
+    oplog.record(settings, "camera_rotate", target=device_id, detail=f"key version {record.key_version}")
     _report_revocation(registry)
     try:
         return _emit_secret(args, settings, record, "rotated", target)
@@ -235,8 +238,9 @@ def run_rotate(args: argparse.Namespace) -> int:
 
 @_guard
 def run_status(args: argparse.Namespace) -> int:
-    _, registry, device_id = _context(args)
+    settings, registry, device_id = _context(args)
     record = device_admin.set_status(registry, device_id, args.status)
+    oplog.record(settings, f"camera_{'enable' if record.status == 'enabled' else 'disable'}", target=device_id)
     print(f"device {record.device_id} {record.status}")
     _report_revocation(registry)
     return 0
@@ -251,8 +255,9 @@ def run_show(args: argparse.Namespace) -> int:
 
 @_guard
 def run_remove(args: argparse.Namespace) -> int:
-    _, registry, device_id = _context(args)
+    settings, registry, device_id = _context(args)
     device_admin.remove(registry, device_id)
+    oplog.record(settings, "camera_remove", target=device_id)
     print(f"device {device_id} removed (its recordings stay until retention deletes them)")
     _report_revocation(registry)
     return 0

@@ -8,6 +8,7 @@ export type Route =
   | { name: "camera"; id: string; t: number | null }
   | { name: "admin" }
   | { name: "exports" }
+  | { name: "alerts" }
   | { name: "notfound" };
 
 export function parseRoute(path: string, search: string): Route {
@@ -16,6 +17,7 @@ export function parseRoute(path: string, search: string): Route {
   if (path === "/login") return { name: "login", next: params.get("next") ?? "/" };
   if (path === "/admin") return { name: "admin" };
   if (path === "/exports") return { name: "exports" };
+  if (path === "/alerts") return { name: "alerts" };
   const m = /^\/cameras\/([^/]+)\/?$/.exec(path);
   if (m) {
     const t = Number(params.get("t"));

@@ -1,7 +1,7 @@
 """Retention in days, read from and written to the bucket lifecycle (so OSS itself enforces it).
 
-The lifecycle rules `vigil-videos`, `vigil-live` and `vigil-index` (written by `vigil bucket
-setup`) carry the retention as their expiration days; setting it rewrites those three and keeps
+The lifecycle rules `vigil-videos`, `vigil-live`, `vigil-index` and `vigil-stills` (written by `vigil
+bucket setup`) carry the retention as their expiration days; setting it rewrites those and keeps
 every other rule as it is (nonces, multipart aborts, anything an operator added).
 """
 
@@ -10,7 +10,8 @@ from __future__ import annotations
 import oss2
 from oss2.models import BucketLifecycle, LifecycleExpiration, LifecycleRule
 
-RETENTION_RULES = {"vigil-videos": "videos/", "vigil-live": "live/", "vigil-index": "index/"}
+RETENTION_RULES = {"vigil-videos": "videos/", "vigil-live": "live/", "vigil-index": "index/",
+                   "vigil-stills": "stills/"}
 
 
 def _rules(bucket: oss2.Bucket) -> list[LifecycleRule]:

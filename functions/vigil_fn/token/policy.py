@@ -7,7 +7,8 @@ policy and the role's own policies, so these documents only ever narrow what a r
 
 Two builders:
 - `device_upload_policy(bucket, device_id)`: PutObject / AbortMultipartUpload / ListParts under the
-  device's own `videos/<id>/` and `live/<id>/` prefixes (architecture §3).
+  device's own `videos/<id>/`, `live/<id>/` and `stills/<id>/` prefixes (architecture §3; stills:
+  issue 24, docs/pictures.md).
 - `parity_policy(bucket, path, mode)`: the OSS Media C SDK's `get_token(path, mode)` modes
   (`r` GetObject, `w`/`a` PutObject, `d` DeleteObject, `l` ListObjects with an `oss:Prefix` condition).
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from vigil_camera.keys import live_prefix, videos_prefix
+from vigil_camera.keys import live_prefix, stills_prefix, videos_prefix
 from vigil_camera.protocol import validate_device_id
 
 from ..core.sts import policy_json
@@ -90,6 +91,7 @@ def device_upload_policy(bucket: str, device_id: str) -> dict[str, Any]:
                 "Resource": [
                     object_arn(bucket, videos_prefix(device_id) + "*"),
                     object_arn(bucket, live_prefix(device_id) + "*"),
+                    object_arn(bucket, stills_prefix(device_id) + "*"),
                 ],
             }
         ],

@@ -285,7 +285,7 @@ class TokenFunction:
         self._service: tuple[FunctionCredentials, TokenService] | None = None
         # per instance, and kept across credential rotations (a new service must not reset it)
         self.sts_budget = StsBudget(self.settings.sts_rate_per_instance)
-        self.router = Router(error_extra=lambda: {"server_time": int(self.clock())})
+        self.router = Router(error_extra=lambda: {"server_time": int(self.clock())}, max_body=MAX_BODY_BYTES)
         self.router.add("POST", TOKEN_PATH, self._token)
         for method in OTHER_METHODS:
             self.router.add(method, TOKEN_PATH, self._method_not_allowed)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
 from collections.abc import Callable
@@ -11,31 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import av
-import pytest
 import requests
 from vigil_fn.api.users import UserStore
-from vigil_ops.cli import main
 
 from .conftest import Api, api_url, wait_gone
 
 T0 = datetime(2026, 11, 28, 6, 0, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture()
-def vigil(cloud: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    monkeypatch.setenv("VIGIL_LOCAL_DATA", str(cloud.data_dir))
-    for name in ("VIGIL_OSS_ENDPOINT", "VIGIL_BUCKET", "ALIBABA_CLOUD_ACCESS_KEY_ID",
-                 "ALIBABA_CLOUD_ACCESS_KEY_SECRET"):
-        monkeypatch.delenv(name, raising=False)
-
-    def run(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
-        if stdin is not None:
-            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_users_commands(vigil: Any, cloud: Any) -> None:

@@ -59,6 +59,9 @@ def test_configure_token_upload_simulate_status(dc_device, cloud, tmp_path):
     assert json.loads(res.stdout.strip().splitlines()[-1]) == {"clips": 2, "uploaded": 2, "queue_depth": 0}
     keys = [o.key for o in oss2.ObjectIterator(cloud.bucket(), prefix=f"videos/{dc_device.device_id}/")]
     assert len(keys) == 3
+    stills = [o.key for o in oss2.ObjectIterator(cloud.bucket(), prefix=f"stills/{dc_device.device_id}/")]
+    assert [k.replace("stills/", "videos/", 1).replace(".jpg", ".ts") for k in stills] == sorted(keys)[1:]
+    assert all(cloud.bucket().get_object(k).read()[:2] == b"\xff\xd8" for k in stills)
 
     res = _run(["--config", str(config), "status"], env_override)
     doc = json.loads(res.stdout)
@@ -83,6 +86,13 @@ def test_configure_token_upload_simulate_status(dc_device, cloud, tmp_path):
     assert len(lives) >= 1 and all(k.endswith(".ts") for k in lives)
     recorded = [k for k in videos if k not in keys]
     assert sum(lives.values()) == sum(videos[k] for k in recorded)   # every recorded clip appended once
+
+    before = [o.key for o in oss2.ObjectIterator(cloud.bucket(), prefix=f"stills/{dc_device.device_id}/")]
+    res = _run(["--config", str(config), "simulate", "--fps", "10", "--resolution", "160x96", "--clip-seconds", "1",
+                "--count", "3", "--fast", "--still-every", "2"], dict(env, VIGIL_SPOOL_DIR=str(tmp_path / "spool3")))
+    assert res.returncode == 0, res.stderr
+    after = [o.key for o in oss2.ObjectIterator(cloud.bucket(), prefix=f"stills/{dc_device.device_id}/")]
+    assert len(after) == len(before) + 2                               # clips 1 and 3 of 3
 
 
 def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path):

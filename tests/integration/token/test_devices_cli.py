@@ -16,21 +16,6 @@ from vigil_ops.cli import main
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture()
-def vigil(cloud: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    monkeypatch.setenv("VIGIL_LOCAL_DATA", str(cloud.data_dir))
-    for name in ("VIGIL_OSS_ENDPOINT", "VIGIL_BUCKET", "VIGIL_MASTER_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID",
-                 "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "VIGIL_TOKEN_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
 def test_device_lifecycle_through_the_cli(vigil: Any, cloud: Any, token_client: Any, tmp_path: Path) -> None:
     device_id = f"cli-{secrets.token_hex(4)}"
     config = tmp_path / "camera.json"

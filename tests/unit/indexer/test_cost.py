@@ -65,3 +65,20 @@ def test_every_price_names_its_source() -> None:
         for name, item in region.items():
             if isinstance(item, dict):
                 assert item["source"].startswith("http") and "verified" in item, name
+
+
+def test_stills_are_added_line_items_that_follow_the_still_rate() -> None:
+    """Issue 24: a camera PUT per still, their storage, the viewer's GETs and api calls."""
+    prices = load_json(PRICES)
+    every = estimate(Workload(viewer_hours=30), prices, MEASURED)
+    sixth = estimate(Workload(viewer_hours=30, still_every=6), prices, MEASURED)
+    none = estimate(Workload(viewer_hours=30, still_every=0), prices, MEASURED)
+    puts = next(x for x in every.lines if x.item.startswith("OSS requests: camera stills"))
+    assert puts.quantity == pytest.approx(30 * 8640) and puts.cost == pytest.approx(puts.quantity * 0.01 / 10_000)
+    assert next(x for x in sixth.lines if x.item.startswith("OSS requests: camera stills")).quantity == \
+        pytest.approx(30 * 8640 / 6)
+    assert not [x for x in none.lines if "still" in x.item]
+    assert none.overhead < sixth.overhead < every.overhead
+    assert every.lines[0].cost == pytest.approx(none.lines[0].cost)      # the video's storage is the same
+    with pytest.raises(ValueError):
+        estimate(Workload(still_every=-1), prices, MEASURED)

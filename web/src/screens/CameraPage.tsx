@@ -6,6 +6,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, type Camera, type User } from "../api";
 import { exportsApi } from "../api-live-export";
 import { LivePlayer } from "../live/LivePlayer";
+import { useThumbnails } from "../pictures/hooks";
 import { keyAction } from "../player/keyboard";
 import { PlayerController, withPrefetch } from "../player/controller";
 import { linkClick, navigate } from "../router";
@@ -35,6 +36,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
   const [denied, setDenied] = useState<string | null>(null);
   const liveStage = useRef<HTMLDivElement>(null);
   const onTime = useRef<(w: number) => void>(() => undefined);
+  const thumb = useThumbnails(id);
 
   // the player lives as long as the page; a layout effect runs before the first paint instead of a
   // frame later, so playback requests start at once. It must come before useDayTimeline's: the
@@ -219,6 +221,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
       </div>
       <DayNav camera={id} day={day} cursor={cursor} live={live} selecting={selecting} onSelecting={setSelecting} onSeek={seekRecorded} say={setMessage} />
       <Timeline
+        thumb={thumb}
         items={itemsDay === day ? items : []}
         bounds={bounds}
         cursor={cursor}
