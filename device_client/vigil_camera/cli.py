@@ -267,6 +267,7 @@ def _live_view(rt: Runtime, args: argparse.Namespace) -> Any:
         return None
     from .liveview import LiveView
 
+    rt.oss.status.live_view = True   # said with every clip: the page tells "no live video" from "not yet"
     return LiveView(rt.oss, rt.settings.device_id, segment_seconds=args.segment_seconds,
                     list_size=args.live_list_size, probe_seconds=args.live_probe_seconds,
                     state_path=rt.settings.spool_path / "live-state.json").start()

@@ -95,6 +95,8 @@ def health_headers(status: Status, now: Callable[[], float] = time.time) -> dict
         "x-oss-meta-vigil-dropped-clips": str(int(snap.get("dropped") or 0)),
         "x-oss-meta-vigil-token-errors": str(int(snap.get("token_errors") or 0)),
         "x-oss-meta-vigil-reported-at": str(int(now() * 1000)),
+        # whether the page's Live button can work for this camera (it runs with --live-view)
+        "x-oss-meta-vigil-live-view": "1" if snap.get("live_view") else "0",
     }
 
 

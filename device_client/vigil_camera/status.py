@@ -42,6 +42,7 @@ class Status:
         self.queue_bytes = 0
         self.last_success: float | None = None
         self.last_error: dict[str, Any] | None = None
+        self.live_view = False   # this process sends live video when watched (reported with each clip)
         self._dirty = False
         self._last_write = 0.0
         if path is not None and path.exists():
@@ -89,7 +90,8 @@ class Status:
             doc: dict[str, Any] = dict(self.counters)
             doc.update(queue_depth=self.queue_depth, queue_bytes=self.queue_bytes,
                        last_success=_iso(self.last_success), last_success_unix=self.last_success,
-                       last_error=self.last_error, updated=_iso(time.time()), pid=os.getpid())
+                       last_error=self.last_error, live_view=self.live_view, updated=_iso(time.time()),
+                       pid=os.getpid())
             return doc
 
     def flush(self, force: bool = False, min_interval: float = 0.5) -> None:

@@ -368,7 +368,7 @@ def register(sub: Any) -> None:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the estimate as JSON")
     out.add_argument("--markdown", action="store_true",
-                     help="print docs/cost.md's results block (default workload and its variants)")
+                     help="print docs/cost.md's results block: the default workload and its variants")
     out.add_argument("--write-doc", type=Path, metavar="FILE", default=argparse.SUPPRESS,
                      help="rewrite the results block in FILE (docs/cost.md) from the price list and measurement "
                           "(default: no file is written)")

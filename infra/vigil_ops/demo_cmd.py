@@ -46,6 +46,8 @@ def register(sub: Any) -> None:
     p.add_argument("--clip-seconds", type=int, default=10, help="clip length in seconds (default %(default)s)")
     p.add_argument("--resolution", default="640x360", help="camera resolution WxH (default %(default)s)")
     p.add_argument("--fps", type=int, default=10, help="frames per second (default %(default)s)")
+    p.add_argument("--no-live-view", dest="live_view", action="store_false",
+                   help="cameras without live view (default: live view on, as the page's Live button needs)")
     p.set_defaults(func=run_demo)
 
 
@@ -98,13 +100,22 @@ def _seed(device_id: str) -> int:
     return zlib.crc32(device_id.encode()) % 10_000
 
 
+def live_options(args: argparse.Namespace) -> list[str]:
+    """Demo cameras send live video while someone watches (the page's Live button): 1 s live
+    segments need a keyframe every second. `--no-live-view` leaves it off."""
+    if not getattr(args, "live_view", True):
+        return []
+    return ["--live-view", "--keyframe-seconds", "1"]
+
+
 def start_camera(args: argparse.Namespace, device_id: str, config: Path, log_dir: Path) -> Camera:
     log_file = log_dir / f"camera-{device_id}.log"
     with open(log_file, "ab") as log:  # the child keeps its own descriptor
         proc = subprocess.Popen(
             [sys.executable, "-m", "vigil_camera.cli", "--config", str(config), "--log-level", "INFO",
              "simulate", "--fps", str(args.fps), "--resolution", args.resolution,
-             "--clip-seconds", str(args.clip_seconds), "--activity", "--seed", str(_seed(device_id))],
+             "--clip-seconds", str(args.clip_seconds), "--activity", "--seed", str(_seed(device_id)),
+             *live_options(args)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     return Camera(device_id, spool_dir(Path(args.data).resolve(), device_id), log_file, proc)
 
@@ -165,9 +176,11 @@ def _run_demo(args: argparse.Namespace) -> int:
             print("\n".join(banner_lines(info, configs, data_dir)))
             sys.stdout.flush()
             _show_status_until_signal(cameras)
+            print("\nStopping the cameras and the local stack…", flush=True)
         finally:
             stop_cameras(cameras)
             cloud.stop()
+    print(f"Stopped. Recordings and settings stay in {data_dir}; `make demo` starts again.", flush=True)
     return 0
 
 

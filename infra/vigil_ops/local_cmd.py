@@ -223,6 +223,10 @@ def _run_up(args: argparse.Namespace) -> int:
             print("Press Ctrl-C to stop.")
         sys.stdout.flush()
         wait_for_signal()
+        if not args.json:
+            print("\nStopping the local stack…", flush=True)
     finally:
         cloud.stop()
+    if not args.json:
+        print(f"Stopped. Data stays in {Path(args.data).resolve()}.", flush=True)
     return 0

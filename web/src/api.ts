@@ -13,6 +13,8 @@ export interface Health {
   dropped_clips: number;
   token_errors: number;
   reported_at: number;
+  /** The camera sends live video when watched; null: it has not said (older camera software). */
+  live_view?: boolean | null;
 }
 
 export interface Camera {

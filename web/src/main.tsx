@@ -1,6 +1,6 @@
 // Entry: who is logged in decides the screen; a 401 anywhere brings the login screen back.
 import { render } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, onSessionLost, setCsrf, type User } from "./api";
 import { prefetchPlayback } from "./player/controller";
 import { linkClick, navigate, parseRoute, useRoute } from "./router";
@@ -29,11 +29,14 @@ if (first.name === "camera" && first.t !== null) {
 function App() {
   const route = useRoute();
   const [user, setUser] = useState<User | null | undefined>(undefined);
+  const signedIn = useRef(false); // a 401 ends a session only when there was one (not on a first visit)
+  signedIn.current = !!user;
 
   useEffect(() => {
     onSessionLost(() => {
+      const ended = signedIn.current ? "ended=1&" : ""; // the login screen then says the session ended
       setUser(null);
-      if (location.pathname !== "/login") navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, true);
+      if (location.pathname !== "/login") navigate(`/login?${ended}next=${encodeURIComponent(location.pathname + location.search)}`, true);
     });
     void whoAmI.then((answer) => {
       if ("error" in answer) {

@@ -146,7 +146,7 @@ def camera_activity(bucket: oss2.Bucket, camera: str, now_ms: int) -> dict[str, 
     }
 
 
-HEALTH_FIELDS = ("spool_depth", "dropped_clips", "token_errors", "reported_at")
+HEALTH_FIELDS = ("spool_depth", "dropped_clips", "token_errors", "reported_at", "live_view")
 
 
 def reported_health(bucket: oss2.Bucket) -> dict[str, dict[str, Any]]:
@@ -159,6 +159,8 @@ def reported_health(bucket: oss2.Bucket) -> dict[str, dict[str, Any]]:
     for camera, doc in (fleet(bucket) or {}).items():
         if isinstance(doc, dict) and any(doc.get(k) is not None for k in HEALTH_FIELDS):
             out[str(camera)] = {k: doc.get(k) for k in HEALTH_FIELDS}
+            live = out[str(camera)]["live_view"]
+            out[str(camera)]["live_view"] = None if live is None else bool(live)
     return out
 
 

@@ -91,6 +91,8 @@ class CameraHealth(Response):
     dropped_clips: int | None
     token_errors: int | None
     reported_at: Ms | None
+    live_view: bool | None = Field(default=None, description="the camera sends live video when watched "
+                                   "(runs with --live-view); null: it has not said (older camera software)")
 
 
 class Camera(Response):

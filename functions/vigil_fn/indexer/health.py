@@ -38,7 +38,7 @@ from .ranges import read_jsonl
 
 MAX_ROUNDS = 8
 META_FIELDS = {"spool-depth": "spool_depth", "dropped-clips": "dropped_clips", "token-errors": "token_errors",
-               "reported-at": "reported_at"}
+               "reported-at": "reported_at", "live-view": "live_view"}
 META_PREFIX = "vigil-"
 MAX_META_VALUE = 10 ** 15
 
@@ -101,7 +101,7 @@ def device_doc(device_id: str, day: date, sums: list[dict[str, Any]], sums_lengt
         "upload_lag_ms": last.get("upload_lag_ms") if last else None,
         "spool_depth": report.get("spool_depth"), "dropped_clips": report.get("dropped_clips"),
         "token_errors": report.get("token_errors"), "reported_at": report.get("reported_at"),
-        "report": meta, "covered": covered, "sums_length": sums_length,
+        "live_view": report.get("live_view"), "report": meta, "covered": covered, "sums_length": sums_length,
         "updated_at": now_ms,
     }
 

@@ -254,6 +254,9 @@ def test_admin_deletes_a_clip_and_a_viewer_cannot(ctx: Any, site: Site, browser:
     page.get_by_role("status").filter(has_text="Deleted the clip").wait_for()
     page.wait_for_function("() => document.querySelectorAll('.tl-clip').length === 0")
     assert not site.cloud.bucket().object_exists(key)
+    # issue 28 item 12: the deleted clip's last frame does not stay on screen
+    page.wait_for_function("() => { const v = document.querySelector('.stage video');"
+                           " return v.readyState === 0 && !v.getAttribute('src') }")   # no frame to show
 
     viewer_ctx = browser.new_context(timezone_id=TZ, viewport={"width": 1280, "height": 900})
     try:

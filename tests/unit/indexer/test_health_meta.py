@@ -23,7 +23,11 @@ def test_the_device_headers_round_trip_through_the_indexer_parser() -> None:
     assert all(k.startswith("x-oss-meta-vigil-") for k in headers)
     # OSS returns user metadata lower-cased without the prefix's "x-oss-meta-"
     meta = meta_from_headers({k[len("x-oss-meta-"):]: v for k, v in headers.items()})
-    assert meta == {"spool_depth": 7, "dropped_clips": 2, "token_errors": 3, "reported_at": 1_700_000_000_500}
+    assert meta == {"spool_depth": 7, "dropped_clips": 2, "token_errors": 3, "reported_at": 1_700_000_000_500,
+                    "live_view": 0}
+    status.live_view = True    # issue 28: a camera with --live-view says so with each clip
+    headers = health_headers(status, now=lambda: 1_700_000_001.0)
+    assert meta_from_headers({k[len("x-oss-meta-"):]: v for k, v in headers.items()})["live_view"] == 1  # type: ignore[index]
 
 
 @pytest.mark.parametrize("value", ["-1", "abc", "1e9", "9" * 20, ""])

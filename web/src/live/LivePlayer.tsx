@@ -4,7 +4,7 @@
 // carry the camera's wall-clock time in EXT-X-PROGRAM-DATE-TIME.
 import Hls from "hls.js/light";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError } from "../api";
+import { ApiError, type Camera } from "../api";
 import { liveApi } from "../api-live-export";
 import { HLS_WORKER } from "../player/hls-worker";
 
@@ -25,12 +25,37 @@ async function waitReady(url: string, alive: () => boolean): Promise<void> {
   }
 }
 
-export function LivePlayer({ camera, compact = false, onStats }: { camera: string; compact?: boolean; onStats?: (s: LiveStats) => void }) {
+/** What to say before any live frame, from what the api knows of the camera; null: try to play. */
+export function liveRefusal(info: Camera | null | undefined): string | null {
+  if (!info) return null;
+  if (info.status === "disabled") return "This camera is disabled.";
+  if (info.status === "removed") return "This camera was removed; its recordings are kept.";
+  if (info.health?.live_view === false) return "This camera does not send live video (it runs without --live-view).";
+  return null;
+}
+
+const OFFLINE = "The camera is offline: live view starts when it is back.";
+
+export function LivePlayer({
+  camera,
+  info,
+  compact = false,
+  onStats,
+}: {
+  camera: string;
+  /** The camera as the api describes it (status, online, whether it sends live video). */
+  info?: Camera | null;
+  compact?: boolean;
+  onStats?: (s: LiveStats) => void;
+}) {
   const video = useRef<HTMLVideoElement>(null);
-  const [status, setStatus] = useState("Connecting to the camera…");
+  const refusal = liveRefusal(info);
+  const offline = info ? !info.online : false;
+  const [status, setStatus] = useState(offline ? OFFLINE : "Connecting to the camera…");
   const [stats, setStats] = useState<LiveStats>({ ttffMs: null, latencyMs: null });
 
   useEffect(() => {
+    if (refusal) return; // nothing will come: say why instead of waiting forever
     let alive = true;
     let hls: Hls | null = null;
     const pressed = performance.now();
@@ -51,7 +76,7 @@ export function LivePlayer({ camera, compact = false, onStats }: { camera: strin
       try {
         const { playlist } = await liveApi.start(camera);
         if (!alive) return;
-        setStatus("Waiting for the camera's first seconds…");
+        setStatus(offline ? OFFLINE : "Waiting for the camera's first seconds…");
         await waitReady(playlist, () => alive);
         if (!alive) return;
         if (!Hls.isSupported()) {
@@ -88,18 +113,20 @@ export function LivePlayer({ camera, compact = false, onStats }: { camera: strin
       clearInterval(tick);
       hls?.destroy();
     };
-  }, [camera]);
+  }, [camera, refusal, offline]);
 
   const behind = stats.latencyMs === null ? "" : `${(stats.latencyMs / 1000).toFixed(1)} s behind`;
   return (
     <div class={compact ? "live live-tile" : "live"}>
       <video ref={video} class="live-video" muted playsInline autoplay aria-label={`Live view of ${camera}`} data-camera={camera} />
-      <div class="live-badge" aria-live="off">
-        <span class="live-dot" aria-hidden="true" /> LIVE {behind && <span class="live-behind">{behind}</span>}
-      </div>
-      {status && (
-        <p class="live-status" role="status">
-          {status}
+      {!refusal && (
+        <div class="live-badge" aria-live="off">
+          <span class="live-dot" aria-hidden="true" /> LIVE {behind && <span class="live-behind">{behind}</span>}
+        </div>
+      )}
+      {(refusal ?? status) && (
+        <p class={`live-status${refusal ? " refused" : ""}`} role="status">
+          {refusal ?? status}
         </p>
       )}
     </div>

@@ -271,6 +271,20 @@ export class PlayerController {
     this.video.pause();
   }
 
+  /** Stops playback and clears the picture (a deleted clip must not stay on screen). */
+  unload(): void {
+    this.generation += 1;
+    this.wantPlay = false;
+    this.destroyHls();
+    this.source = null;
+    this.frags = [];
+    this.pendingWall = null;
+    this.video.pause();
+    this.video.removeAttribute("src");
+    this.video.load();
+    this.state({ loading: false, playing: false, ended: false });
+  }
+
   private destroyHls(): void {
     this.hls?.destroy();
     this.hls = null;

@@ -3,6 +3,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type AuditEntry, type Camera, type UserRecord } from "../api";
 import { Confirm } from "../ui/Confirm";
+import { Field, FieldNote } from "../ui/Field";
+import { cameraIdProblem, cameraListProblem, passwordProblem, RULES, userNameProblem } from "../ui/rules";
 import { Time } from "../ui/Time";
 
 type Ask = { title: string; body: string; label: string; run: () => Promise<void> };
@@ -102,6 +104,7 @@ function CamerasAdmin({ attempt, setAsk, setNotice }: Ctx) {
   const [cams, setCams] = useState<Camera[]>([]);
   const [newId, setNewId] = useState("");
   const [newName, setNewName] = useState("");
+  const [idError, setIdError] = useState<string | null>(null);
   const [config, setConfig] = useState<{ id: string; text: string } | null>(null);
   const reload = async () => setCams((await api.cameras()).cameras);
   useEffect(() => {
@@ -110,6 +113,9 @@ function CamerasAdmin({ attempt, setAsk, setNotice }: Ctx) {
 
   const add = (ev: Event) => {
     ev.preventDefault();
+    const problem = cameraIdProblem(newId);
+    setIdError(problem);
+    if (problem) return;
     void attempt(async () => {
       const r = await api.addCamera(newId.trim(), newName.trim());
       setConfig({ id: r.camera.id, text: JSON.stringify(r.config, null, 2) });
@@ -206,11 +212,16 @@ function CamerasAdmin({ attempt, setAsk, setNotice }: Ctx) {
           ))}
         </tbody>
       </table>
-      <form onSubmit={add} class="inline" aria-label="Add a camera">
-        <label>
-          Camera id
-          <input name="camera-id" required pattern="[a-z0-9][a-z0-9\-]{2,62}" value={newId} onInput={(e) => setNewId(e.currentTarget.value)} />
-        </label>
+      <form onSubmit={add} class="inline" aria-label="Add a camera" noValidate>
+        <Field label="Camera id" note={<FieldNote id="camera-id-note" rule={RULES.cameraId} error={idError} />}>
+          <input
+            name="camera-id"
+            aria-describedby="camera-id-note"
+            aria-invalid={idError ? "true" : undefined}
+            value={newId}
+            onInput={(e) => setNewId(e.currentTarget.value)}
+          />
+        </Field>
         <label>
           Name
           <input name="camera-name" value={newName} onInput={(e) => setNewName(e.currentTarget.value)} />
@@ -233,10 +244,14 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
     return ids.length ? ids : undefined;
   };
   const [edit, setEdit] = useState<{ name: string; password: string; cameras: string } | null>(null);
+  const [editErrors, setEditErrors] = useState<{ password?: string | null; cameras?: string | null }>({});
   const saveEdit = (ev: Event) => {
     ev.preventDefault();
     const e = edit;
     if (!e) return;
+    const found = { password: e.password ? passwordProblem(e.password) : null, cameras: cameraListProblem(e.cameras) };
+    setEditErrors(found);
+    if (found.password || found.cameras) return;
     void attempt(async () => {
       const ids = camList(e.cameras);
       await api.updateUser(e.name, {
@@ -248,8 +263,16 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
       setNotice(`User ${e.name} updated${e.password ? " (their sessions ended with the new password)" : ""}.`);
     });
   };
+  const [errors, setErrors] = useState<{ name?: string | null; password?: string | null; cameras?: string | null }>({});
   const add = (ev: Event) => {
     ev.preventDefault();
+    const found = { name: userNameProblem(form.name), password: passwordProblem(form.password), cameras: cameraListProblem(form.cameras) };
+    setErrors(found);
+    const first = (["name", "password", "cameras"] as const).find((k) => found[k]);
+    if (first) {
+      (ev.currentTarget as HTMLFormElement).querySelector<HTMLInputElement>(`[data-field="${first}"]`)?.focus();
+      return;
+    }
     void attempt(async () => {
       await api.addUser({ name: form.name.trim(), password: form.password, role: form.role, cameras: camList(form.cameras) });
       setNotice(`User ${form.name} added.`);
@@ -321,44 +344,57 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
         </tbody>
       </table>
       {edit && (
-        <form onSubmit={saveEdit} class="inline" aria-label={`Edit user ${edit.name}`}>
+        <form onSubmit={saveEdit} class="inline" aria-label={`Edit user ${edit.name}`} noValidate>
           <strong>{edit.name}</strong>
-          <label>
-            New password (empty = keep)
+          <Field label="New password (empty = keep)" note={<FieldNote id="edit-password-note" rule={RULES.password} error={editErrors.password} />}>
             <input
               name="edit-password"
               type="password"
               autoComplete="new-password"
+              aria-describedby="edit-password-note"
+              aria-invalid={editErrors.password ? "true" : undefined}
               value={edit.password}
               onInput={(e) => setEdit({ ...edit, password: e.currentTarget.value })}
             />
-          </label>
-          <label>
-            Cameras (ids, empty = all)
-            <input name="edit-cameras" value={edit.cameras} onInput={(e) => setEdit({ ...edit, cameras: e.currentTarget.value })} />
-          </label>
+          </Field>
+          <Field label="Cameras (ids, empty = all)" note={<FieldNote id="edit-cameras-note" error={editErrors.cameras} />}>
+            <input
+              name="edit-cameras"
+              aria-describedby="edit-cameras-note"
+              aria-invalid={editErrors.cameras ? "true" : undefined}
+              value={edit.cameras}
+              onInput={(e) => setEdit({ ...edit, cameras: e.currentTarget.value })}
+            />
+          </Field>
           <button type="submit">Save user</button>
           <button type="button" onClick={() => setEdit(null)}>
             Cancel
           </button>
         </form>
       )}
-      <form onSubmit={add} class="inline" aria-label="Add a user">
-        <label>
-          User name
-          <input name="new-user" required value={form.name} onInput={(e) => setForm({ ...form, name: e.currentTarget.value })} />
-        </label>
-        <label>
-          Password
+      <form onSubmit={add} class="inline" aria-label="Add a user" noValidate>
+        <Field label="User name" note={<FieldNote id="new-user-note" rule={RULES.userName} error={errors.name} />}>
+          <input
+            name="new-user"
+            data-field="name"
+            aria-describedby="new-user-note"
+            aria-invalid={errors.name ? "true" : undefined}
+            value={form.name}
+            onInput={(e) => setForm({ ...form, name: e.currentTarget.value })}
+          />
+        </Field>
+        <Field label="Password" note={<FieldNote id="new-password-note" rule={RULES.password} error={errors.password} />}>
           <input
             name="new-password"
+            data-field="password"
             type="password"
             autoComplete="new-password"
-            required
+            aria-describedby="new-password-note"
+            aria-invalid={errors.password ? "true" : undefined}
             value={form.password}
             onInput={(e) => setForm({ ...form, password: e.currentTarget.value })}
           />
-        </label>
+        </Field>
         <label>
           Role
           <select name="new-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value })}>
@@ -366,10 +402,16 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
             <option value="admin">admin</option>
           </select>
         </label>
-        <label>
-          Cameras (ids, empty = all)
-          <input name="new-cameras" value={form.cameras} onInput={(e) => setForm({ ...form, cameras: e.currentTarget.value })} />
-        </label>
+        <Field label="Cameras (ids, empty = all)" note={<FieldNote id="new-cameras-note" error={errors.cameras} />}>
+          <input
+            name="new-cameras"
+            data-field="cameras"
+            aria-describedby="new-cameras-note"
+            aria-invalid={errors.cameras ? "true" : undefined}
+            value={form.cameras}
+            onInput={(e) => setForm({ ...form, cameras: e.currentTarget.value })}
+          />
+        </Field>
         <button type="submit">Add user</button>
       </form>
     </section>

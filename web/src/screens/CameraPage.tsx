@@ -3,7 +3,7 @@
 // (admins only) delete of a clip or a range. The day and the cursor live in useDayTimeline, steps
 // across days in useDayCrossing; the rows under the player are components in ./camera/.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { api, type Camera, type User } from "../api";
+import { api, ApiError, type Camera, type User } from "../api";
 import { exportsApi } from "../api-live-export";
 import { LivePlayer } from "../live/LivePlayer";
 import { useThumbnails } from "../pictures/hooks";
@@ -33,6 +33,8 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
   const [selection, setSelection] = useState<Span | null>(null);
   const [pending, setPending] = useState<PendingDelete | null>(null);
   const [live, setLive] = useState(false);
+  const [denied, setDenied] = useState<string | null>(null);
+  const liveStage = useRef<HTMLDivElement>(null);
   const onTime = useRef<(w: number) => void>(() => undefined);
   const thumb = useThumbnails(id);
 
@@ -67,7 +69,14 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
         setCamera(cam);
         tl.begin(cam.newest_clip_start ?? Date.now());
       })
-      .catch((e: Error) => alive && setMessage(e.message));
+      .catch((e: Error) => {
+        if (!alive) return;
+        // not this viewer's camera (403), or no such camera (404): a page that says so, not a player
+        if (e instanceof ApiError && (e.status === 403 || e.status === 404)) {
+          ctrl.current?.unload();
+          setDenied(e.status === 403 ? "forbidden" : "missing");
+        } else setMessage(e.message);
+      });
     return () => {
       alive = false;
     };
@@ -79,9 +88,9 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
       const action = keyAction(ev);
       if (!action) return;
       ev.preventDefault();
-      if (action.type === "toggle") ctrl.current?.togglePlay();
+      if (action.type === "toggle" && !live) ctrl.current?.togglePlay();
       if (action.type === "fullscreen") toggleFullscreen();
-      if (action.type === "seekBy" && cursorRef.current !== null) seekTo(cursorRef.current + action.ms);
+      if (action.type === "seekBy" && cursorRef.current !== null && !live) seekTo(cursorRef.current + action.ms);
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
@@ -89,7 +98,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
 
   const toggleFullscreen = () => {
     if (document.fullscreenElement) void document.exitFullscreen();
-    else void stage.current?.requestFullscreen?.();
+    else void (live ? liveStage : stage).current?.requestFullscreen?.();
   };
 
   const download = async () => {
@@ -121,13 +130,37 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
         setMessage(`Deleted ${r.deleted} clip${r.deleted === 1 ? "" : "s"}.`);
         setSelection(null);
       }
-      ctrl.current?.pause();
+      ctrl.current?.unload(); // the deleted clip's last frame must not stay on screen
       forgetRecordedDays(id);
       await tl.loadDay(day);
     } catch (e) {
       setMessage((e as Error).message);
     }
   };
+
+  /** A time picked on the timeline or the day row while live leaves live for the recording. */
+  const seekRecorded = (target: number) => {
+    if (live) setLive(false);
+    seekTo(target);
+  };
+
+  if (denied) {
+    return (
+      <main class="page not-allowed" aria-labelledby="denied-title">
+        <h1 id="denied-title">{denied === "forbidden" ? "Not one of your cameras" : "No such camera"}</h1>
+        <p>
+          {denied === "forbidden"
+            ? `Your account may not watch camera ${id}. Ask an administrator to add it to your cameras.`
+            : `There is no camera ${id}.`}
+        </p>
+        <p>
+          <a href="/" onClick={linkClick} class="button">
+            ‹ Back to your cameras
+          </a>
+        </p>
+      </main>
+    );
+  }
 
   const bounds = day !== null ? { start: day, end: dayEnd(day) } : { start: dayStart(Date.now()), end: dayEnd(Date.now()) };
 
@@ -143,8 +176,8 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
         )}
       </div>
       {live && (
-        <div class="stage live-stage">
-          <LivePlayer camera={id} />
+        <div class="stage live-stage" ref={liveStage} onDblClick={toggleFullscreen}>
+          <LivePlayer camera={id} info={camera} />
         </div>
       )}
       <div class="stage" ref={stage} hidden={live}>
@@ -163,28 +196,30 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
           <span class="zone">{zoneName()}</span>
         </div>
       </div>
-      <PlaybackControls
-        cursor={cursor}
-        playing={state.playing}
-        searching={crossing.searching}
-        live={live}
-        hasClip={here !== null}
-        isAdmin={isAdmin}
-        onStep={crossing.step}
-        onSeekBy={(ms) => cursor !== null && seekTo(cursor + ms)}
-        onToggle={() => ctrl.current?.togglePlay()}
-        onLive={() => {
-          if (!live) ctrl.current?.pause();
-          setLive(!live);
-        }}
-        onFullscreen={toggleFullscreen}
-        onDownload={download}
-        onDelete={() => here && setPending({ kind: "clip", key: here.key, start: here.start, end: here.end })}
-      />
-      <p class="status" role="status" aria-live="polite">
-        {state.error ?? message ?? (state.ended ? "No more recordings after this time." : "\u00a0")}
-      </p>
-      <DayNav camera={id} day={day} cursor={cursor} selecting={selecting} onSelecting={setSelecting} onSeek={seekTo} say={setMessage} />
+      <div class="control-bar">
+        <PlaybackControls
+          cursor={cursor}
+          playing={state.playing}
+          searching={crossing.searching}
+          live={live}
+          hasClip={here !== null}
+          isAdmin={isAdmin}
+          onStep={crossing.step}
+          onSeekBy={(ms) => cursor !== null && seekTo(cursor + ms)}
+          onToggle={() => ctrl.current?.togglePlay()}
+          onLive={() => {
+            if (!live) ctrl.current?.pause();
+            setLive(!live);
+          }}
+          onFullscreen={toggleFullscreen}
+          onDownload={download}
+          onDelete={() => here && setPending({ kind: "clip", key: here.key, start: here.start, end: here.end })}
+        />
+        <p class="status" role="status" aria-live="polite">
+          {live ? "Live: the camera as it is now." : (state.error ?? message ?? (state.ended ? "No more recordings after this time." : "\u00a0"))}
+        </p>
+      </div>
+      <DayNav camera={id} day={day} cursor={cursor} live={live} selecting={selecting} onSelecting={setSelecting} onSeek={seekRecorded} say={setMessage} />
       <Timeline
         thumb={thumb}
         items={itemsDay === day ? items : []}
@@ -193,7 +228,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
         loading={itemsDay !== day}
         selecting={selecting}
         selection={selection}
-        onSeek={seekTo}
+        onSeek={seekRecorded}
         onSelect={(s) => {
           setSelection(s);
           if (s) setSelecting(false);

@@ -49,7 +49,7 @@ export function Cameras() {
       <ul class="grid" aria-label="Cameras">
         {cameras?.map((c) => (
           <li key={c.id} class={`cam card ${c.status}`} data-camera={c.id}>
-            {liveTiles && c.status === "enabled" && <LivePlayer camera={c.id} compact />}
+            {liveTiles && c.status === "enabled" && <LivePlayer camera={c.id} info={c} compact />}
             <a href={`/cameras/${encodeURIComponent(c.id)}`} onClick={linkClick} aria-label={`Open camera ${c.name || c.id}`}>
               {!liveTiles && <GridStill still={stills.get(c.id)} online={c.online} />}
               <h2>{c.name || c.id}</h2>
@@ -73,14 +73,12 @@ export function Cameras() {
                 <dd>
                   {c.clips_today} clips, {formatBytes(c.bytes_today)}
                 </dd>
-                {c.health && (
-                  <>
-                    <dt>Device</dt>
-                    <dd>
-                      spool {c.health.spool_depth}, dropped {c.health.dropped_clips}, token errors {c.health.token_errors}
-                    </dd>
-                  </>
-                )}
+                <dt>Device</dt>
+                <dd class="device-line">
+                  {c.health
+                    ? `spool ${c.health.spool_depth ?? 0}, dropped ${c.health.dropped_clips ?? 0}, token errors ${c.health.token_errors ?? 0}`
+                    : "no report yet (sent with its next clips)"}
+                </dd>
               </dl>
             </a>
           </li>

@@ -17,6 +17,8 @@ export function Login({ onLoggedIn }: { onLoggedIn: (u: User, csrf: string) => v
   }, [waitUntil, now]);
 
   const waiting = Math.ceil((waitUntil - now) / 1000);
+  // a 401 in the middle of use brings the viewer here with ?ended=1 (main.tsx): say why
+  const ended = new URLSearchParams(location.search).get("ended") === "1";
 
   const submit = async (ev: Event) => {
     ev.preventDefault();
@@ -42,6 +44,11 @@ export function Login({ onLoggedIn }: { onLoggedIn: (u: User, csrf: string) => v
     <main class="login">
       <form onSubmit={submit} class="card" aria-labelledby="login-title">
         <h1 id="login-title">Vigil</h1>
+        {ended && !error && (
+          <p class="notice" role="status">
+            Your session ended (it expired, or you were signed out elsewhere). Sign in again to go on where you were.
+          </p>
+        )}
         <label>
           User name
           <input name="username" autoComplete="username" value={name} required onInput={(e) => setName(e.currentTarget.value)} />

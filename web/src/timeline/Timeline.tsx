@@ -29,6 +29,16 @@ export interface TimelineProps {
   thumb?: (t: number) => string | null;
 }
 
+/** Blocks narrower than this many pixels are drawn this wide, centred on their time, so a short
+ * recording stays visible on either side of the 2 px cursor at 24 h zoom. */
+export const MIN_BLOCK_PX = 8;
+
+/** "09:00–10:00 · 1 h 00 min"; the day's end reads 24:00 (not a second "00:00"). */
+export function spanLabel(view: Span, bounds: Span): string {
+  const end = view.end >= bounds.end ? "24:00" : formatTick(view.end);
+  return `${formatTick(view.start)}–${end} · ${formatDuration(view.end - view.start)}`;
+}
+
 type Drag =
   | { kind: "scrub"; t: number; moved: boolean; x0: number }
   | { kind: "select"; from: number; to: number }
@@ -192,7 +202,7 @@ export function Timeline(props: TimelineProps) {
           ▶
         </button>
         <span class="tl-span" aria-live="polite">
-          {formatTick(view.start)}–{formatTick(view.end)} · {formatDuration(span)}
+          {spanLabel(view, bounds)}
         </span>
       </div>
       <div
@@ -234,7 +244,7 @@ export function Timeline(props: TimelineProps) {
           {blocks(items, view, width).map((b) => (
             <div
               key={`c${b.start}`}
-              class={`tl-clip${b.bad ? " bad" : ""}`}
+              class={`tl-clip${b.bad ? " bad" : ""}${x(Math.min(b.end, view.end)) - x(Math.max(b.start, view.start)) < MIN_BLOCK_PX ? " thin" : ""}`}
               data-start={b.start}
               data-end={b.end}
               data-clips={b.keys.length}

@@ -9,6 +9,8 @@ export function DayNav(p: {
   camera: string;
   day: number | null;
   cursor: number | null;
+  /** Live plays: "Go to" has no playback position to show (a day or the calendar leaves live). */
+  live?: boolean;
   selecting: boolean;
   onSelecting: (on: boolean) => void;
   onSeek: (t: number) => void;
@@ -40,11 +42,14 @@ export function DayNav(p: {
               step="1"
               name="jump"
               aria-label="Date and time to jump to"
-              value={jump || (cursor !== null ? toInputValue(cursor) : "")}
+              value={jump || (cursor !== null && !p.live ? toInputValue(cursor) : "")}
+              disabled={p.live}
               onInput={(e) => setJump(e.currentTarget.value)}
             />
           </label>
-          <button type="submit">Go</button>
+          <button type="submit" disabled={p.live}>
+            Go
+          </button>
         </form>
         <button type="button" aria-label="Previous day" onClick={() => day !== null && p.onSeek(dayStart(day - 1))}>
           ‹ Day

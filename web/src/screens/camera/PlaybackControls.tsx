@@ -18,6 +18,20 @@ export function PlaybackControls(p: {
   onDelete: () => void;
 }) {
   const { cursor, playing, searching, live } = p;
+  if (live) {
+    // live has no position to step from, nothing to pause and no clip under a cursor: only leave
+    // live, and full screen
+    return (
+      <div class="controls" role="toolbar" aria-label="Playback">
+        <button type="button" class="live-button" aria-pressed={true} aria-label="Stop live view" title="Back to the recordings" onClick={p.onLive}>
+          ■ Stop live
+        </button>
+        <button type="button" aria-label="Full screen" title="Full screen (f)" onClick={p.onFullscreen}>
+          <Icon name="fullscreen" />
+        </button>
+      </div>
+    );
+  }
   return (
     <div class="controls" role="toolbar" aria-label="Playback">
       <button
@@ -50,12 +64,12 @@ export function PlaybackControls(p: {
       <button
         type="button"
         class="live-button"
-        aria-pressed={live}
-        aria-label={live ? "Stop live view" : "Live"}
+        aria-pressed={false}
+        aria-label="Live"
         title="Watch the camera live"
         onClick={p.onLive}
       >
-        {live ? "■ Stop live" : "● Live"}
+        ● Live
       </button>
       <button type="button" aria-label="Full screen" title="Full screen (f)" onClick={p.onFullscreen}>
         <Icon name="fullscreen" />
