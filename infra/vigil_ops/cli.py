@@ -15,6 +15,7 @@ from . import (
     demo_cmd,
     deploy_cmd,
     devices_cmd,
+    evidence_cmd,
     index_cmd,
     local_cmd,
     ram_cmd,
@@ -38,6 +39,7 @@ COMMAND_MODULES = [
     users_cmd,  # viewer accounts (issue 9)
     recordings_cmd,  # timeline, clips, playlist (issue 9)
     cost_cmd,
+    evidence_cmd,  # vigil verify, vigil evidence keygen (issue 26)
 ]
 
 

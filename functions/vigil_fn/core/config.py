@@ -154,3 +154,23 @@ class ExportSettings:
             live_lease_s=int(e.get("VIGIL_LIVE_LEASE_SECONDS", "30")),
             live_url_ttl_s=int(e.get("VIGIL_LIVE_URL_TTL", "300")),
         )
+
+
+# --- evidence (issue 26): signed export manifests ------------------------------------------------
+
+@dataclass(frozen=True)
+class EvidenceSettings:
+    """The Ed25519 key pair that signs export manifests. Only the export function is given the private
+    seed (`VIGIL_EVIDENCE_KEY`, 64 hex digits, a secret of the deployment); the api is given the public
+    half (`VIGIL_EVIDENCE_PUBLIC_KEY`, its raw 32 bytes in hex) to publish as PEM. `vigil evidence keygen`
+    makes a pair."""
+
+    signing_key_hex: str
+    public_key_hex: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> EvidenceSettings:
+        e = os.environ if env is None else env
+        return cls(signing_key_hex=e.get("VIGIL_EVIDENCE_KEY", "").strip(),
+                   public_key_hex=e.get("VIGIL_EVIDENCE_PUBLIC_KEY", "").strip())
+
