@@ -64,7 +64,7 @@ class Settings:
         return self.sts_calls_per_second / max(1, self.token_max_instances)
 
 # -- the api function (issue 9) ------------------------------------------------------------------
-_FUNCTIONS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_FUNCTIONS_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # functions/
 
 
 @dataclass(frozen=True)
