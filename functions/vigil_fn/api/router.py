@@ -17,7 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 from ..core.http import ApiError, HttpEvent
 
-Auth = Literal["public", "user", "admin"]
+Auth = Literal["public", "link", "user", "admin"]
+"""`link`: no session, but the instance's services (a share link's visitor: the link is the credential)."""
 _PARAM_RE = re.compile(r"\{([a-z_]+)\}")
 _SEGMENT = "[^/]+"
 
