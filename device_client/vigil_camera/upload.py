@@ -49,6 +49,12 @@ class UploadResult:
     parts: int
 
 
+def already_stored(exc: oss2.exceptions.OssError) -> bool:
+    """OSS refused a write under `x-oss-forbid-overwrite` because the object exists: an earlier
+    attempt stored it (the one check for put, initiate and complete)."""
+    return getattr(exc, "code", "") == "FileAlreadyExists"
+
+
 def _check_crc(key: str, expected: int, got: int | None, request_id: str) -> None:
     if got is not None and got != expected:
         raise UploadError(f"CRC mismatch for {key}: local {expected}, OSS {got} (request {request_id})")
@@ -127,7 +133,7 @@ class ClipUploader:
         try:
             result = self.oss.call(op, "put_object")
         except oss2.exceptions.OssError as exc:
-            if getattr(exc, "code", "") == "FileAlreadyExists":
+            if already_stored(exc):
                 log.info("clip already stored", extra={"key": key, "attempts": attempts})
                 if progress:
                     progress(size)
@@ -147,7 +153,7 @@ class ClipUploader:
                                                                **health_headers(self.oss.status)}),
                 "init_multipart")
         except oss2.exceptions.OssError as exc:
-            if getattr(exc, "code", "") == "FileAlreadyExists":
+            if already_stored(exc):
                 return None
             raise
         cp = Checkpoint(key, result.upload_id, size, self.part_size, crc64)
@@ -263,12 +269,11 @@ class ClipUploader:
                                                       headers=dict(FORBID_OVERWRITE)),
                 "complete_multipart")
         except oss2.exceptions.OssError as exc:
-            code = getattr(exc, "code", "")
-            if code == "FileAlreadyExists":
+            if already_stored(exc):
                 self._abort_quietly(cp)
                 cp_file.remove()
                 return UploadResult(cp.key, cp.size, cp.crc64, None, True, len(parts))
-            if code == "NoSuchUpload":
+            if getattr(exc, "code", "") == "NoSuchUpload":
                 # A lost response to an earlier complete: start over; forbid-overwrite at initiate
                 # or complete then confirms the object exists without ever replacing it.
                 cp_file.remove()

@@ -183,6 +183,11 @@ def run_verify(args: argparse.Namespace) -> int:
     return 1 if report["missing"] or report["stale"] else 0
 
 
+def _now_ms() -> int:
+    """The command's clock (the edge: the indexer's functions take `now_ms`)."""
+    return int(time.time() * 1000)
+
+
 def rebuild(bucket: oss2.Bucket, device: str, day: date) -> int:
     """Replace a day's log with entries for the clips the bucket holds now; returns how many."""
     infos = [info for info in oss2.ObjectIteratorV2(bucket, prefix=day_prefix(device, day))
@@ -190,12 +195,12 @@ def rebuild(bucket: oss2.Bucket, device: str, day: date) -> int:
     log_key = index_key(device, day)
     for key in (log_key, index_segments_key(device, day), index_sums_key(device, day)):
         bucket.delete_object(key)
-    now = int(time.time() * 1000)
+    now = _now_ms()
     for info in tqdm(infos, desc="rebuild", unit="clip", file=sys.stderr):
         record = OssEventRecord("ObjectCreated:PutObject", bucket.bucket_name, info.key, info.size,
                                 info.etag.strip('"').upper(), now, "rebuild")
         index_record(bucket, record, Options())
-    close_day(bucket, device, day)
+    close_day(bucket, device, day, now_ms=_now_ms())
     return len(infos)
 
 
@@ -206,7 +211,7 @@ def run_rebuild(args: argparse.Namespace) -> int:
 
 
 def run_close(args: argparse.Namespace) -> int:
-    total = close_day(OpsSettings.load().bucket_client(), args.device, args.day)
+    total = close_day(OpsSettings.load().bucket_client(), args.device, args.day, now_ms=_now_ms())
     print(f"{args.device} {args.day}: {total['clips']} clip(s), {total['recorded_ms'] / 3_600_000:.2f} h recorded")
     return 0
 
@@ -214,13 +219,13 @@ def run_close(args: argparse.Namespace) -> int:
 def run_compact(args: argparse.Namespace) -> int:
     if args.segment_bytes < 1024:
         raise ValueError("--segment-bytes must be at least 1024")
-    n = compact_day(OpsSettings.load().bucket_client(), args.device, args.day, args.segment_bytes)
+    n = compact_day(OpsSettings.load().bucket_client(), args.device, args.day, args.segment_bytes, now_ms=_now_ms())
     print(f"{args.device} {args.day}: {n} segment(s) written")
     return 0
 
 
 def run_health(args: argparse.Namespace) -> int:
-    fleet = index_health.merge_fleet(OpsSettings.load().bucket_client())
+    fleet = index_health.merge_fleet(OpsSettings.load().bucket_client(), now_ms=_now_ms())
     if args.json:
         print(json.dumps(fleet))
         return 0

@@ -21,6 +21,12 @@ from vigil_fn.api.users import UserStore
 from vigil_fn.core.devices import DeviceRecord, Registry
 from vigil_fn.indexer.log import encode_entry
 
+
+def now_ms() -> int:
+    """The time the index's writers are told it is (as the live indexer's clock: real time)."""
+    return int(time.time() * 1000)
+
+
 pytestmark = pytest.mark.bench
 
 DAY = datetime(2026, 8, 1, tzinfo=timezone.utc)
@@ -44,7 +50,7 @@ def write_segments(bucket: oss2.Bucket, camera: str, log: bytes, day: datetime) 
         from vigil_fn.indexer.compact import DEFAULT_SEGMENT_BYTES, segments_of  # type: ignore[attr-defined]
     except ImportError:
         return False
-    segs, sums = segments_of(log, DEFAULT_SEGMENT_BYTES, day.date())
+    segs, sums = segments_of(log, DEFAULT_SEGMENT_BYTES, day.date(), now_ms=now_ms())
     bucket.append_object(index_segments_key(camera, day.date()), 0, segs)
     bucket.append_object(index_sums_key(camera, day.date()), 0, sums)
     return True

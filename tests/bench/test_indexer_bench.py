@@ -37,6 +37,12 @@ from vigil_fn.indexer.service import Options, index_record
 sys.path.insert(0, str(Path(__file__).parent))
 import legacy_indexer as legacy  # noqa: E402 - the peer lives next to this file
 
+
+def now_ms() -> int:
+    """The time the index's writers are told it is (as the live indexer's clock: real time)."""
+    return int(time.time() * 1000)
+
+
 pytestmark = pytest.mark.bench
 
 DAY = datetime(2026, 9, 1, tzinfo=timezone.utc)
@@ -102,7 +108,7 @@ def _history_day(bucket: oss2.Bucket, device: str, day: datetime, n: int, *, com
         return 0
     bucket.append_object(index_key(device, day.date()), 0, log)
     if compacted:
-        segs, sums = segments_of(log, SEGMENT_BYTES, day.date())
+        segs, sums = segments_of(log, SEGMENT_BYTES, day.date(), now_ms=now_ms())
         if segs:
             bucket.append_object(index_segments_key(device, day.date()), 0, segs)
             bucket.append_object(index_sums_key(device, day.date()), 0, sums)
@@ -121,7 +127,7 @@ def _window(cloud: Any, source_key: str, etag: str, design: str, at: int) -> dic
     first = max(0, at - WINDOW)          # 0-based index of the window's first clip
     _history_day(bucket, device, DAY, first, compacted=design == "new")
     if design == "new" and first:
-        health.update_device(bucket, device, DAY.date())
+        health.update_device(bucket, device, DAY.date(), now_ms=now_ms())
     keys = [clip_key(device, DAY + timedelta(seconds=10 * i), i, "ts") for i in range(first, first + WINDOW)]
     assert all(k.startswith(f"videos/{device}/2026/09/01/") for k in keys)
     for key in keys:
@@ -231,8 +237,8 @@ def test_day_week_and_month_reads_with_1_and_90_days_of_history(cloud: Any) -> N
         with ThreadPoolExecutor(2) as pool:
             list(pool.map(lambda d, dev=device: _history_day(bucket, dev, d, per_day, compacted=True), days))
         for d in days[1:]:
-            close_day(bucket, device, d.date())      # closed days have exact calendar rows
-        health.update_device(bucket, device, last.date())
+            close_day(bucket, device, d.date(), now_ms=now_ms())      # closed days have exact calendar rows
+        health.update_device(bucket, device, last.date(), now_ms=now_ms())
     print(f"\nindex reads ({per_day} clips a day; median wall time, machine shared and loaded; 'cold': the "
           "reader's day cache emptied before each run, else days read before are cached as in an api instance):")
     print(f"  {'query':<24} {'history':>8} | {'new ms':>8} {'cpu':>6} | {'old ms':>9} {'cpu':>7} | old/new")
@@ -293,8 +299,8 @@ def test_day_and_week_reads_with_oss_in_another_process(tmp_path: Path) -> None:
         for d in days:
             _history_day(bucket, device, d, 8640, compacted=True)
         for d in days[1:]:
-            close_day(bucket, device, d.date())
-        health.update_device(bucket, device, last.date())
+            close_day(bucket, device, d.date(), now_ms=now_ms())
+        health.update_device(bucket, device, last.date(), now_ms=now_ms())
         day_end, week_start = last + timedelta(days=1), last - timedelta(days=6)
         queries = {"timeline, a day": (lambda: reader.timeline(bucket, device, last, day_end), 7),
                    "timeline, 7 days": (lambda: reader.timeline(bucket, device, week_start, day_end), 5)}

@@ -19,7 +19,7 @@ import pydantic_core
 from pydantic import BaseModel
 
 from ..core.config import ApiSettings, Settings
-from ..core.devices import RegistryError
+from ..core.errors import Refused
 from ..core.http import ApiError, HttpEvent, Response, json_response
 from ..core.logging import get_logger, setup
 from ..core.sts import StsUnavailable
@@ -31,7 +31,6 @@ from .router import Call, Route, RouteTable, Trusted, parse_body, parse_model
 from .routes import MODULES as ROUTE_MODULES
 from .services import ServiceCache, Services
 from .sessions import COOKIE_NAME, SessionError, clear_cookie, read_cookie, set_cookie
-from .users import UserError
 
 log = get_logger("vigil.api")
 API_PREFIX = "/api/"
@@ -101,7 +100,7 @@ class ApiFunction:
         elif gzip_ok:
             compress(response)
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
-        user = call.user.name if call is not None and call.user is not None else None
+        user = call.authenticated.name if call is not None and call.authenticated is not None else None
         headers["Server-Timing"] = f"app;dur={duration_ms}"
         log.info("request", extra={"request_id": request_id, "method": method, "path": path[:200],
                                    "status": response.get("statusCode"), "user": user, "duration_ms": duration_ms})
@@ -118,7 +117,7 @@ class ApiFunction:
         call.params = params
         if route.auth != "public" or route.path == "/api/v1/login":  # "link" routes need services too
             try:
-                call.svc = self.services.get(event.context)
+                call.services = self.services.get(event.context)
             except RuntimeError:
                 log.exception("api function misconfigured", extra={"request_id": event.request_id})
                 raise ApiError(500, "misconfigured", "the api function is not configured; see its log") from None
@@ -129,8 +128,8 @@ class ApiFunction:
         call.body = parse_body(route, event, MAX_BODY_BYTES)
         try:
             result = route.handler(call)
-        except (RegistryError, UserError) as exc:
-            raise _domain_error(exc) from None
+        except Refused as exc:   # the registry's and user store's errors name their status and code
+            raise ApiError(exc.status, exc.code, str(exc)) from None
         response = self._to_response(route, result)
         response.setdefault("headers", {}).update(call.response_headers)
         return response
@@ -152,7 +151,7 @@ class ApiFunction:
         if user is None or user.generation != token.generation:
             raise ApiError(401, "unauthenticated", "the session has ended; log in again",
                            headers={"Set-Cookie": clear_cookie(secure_cookie(svc.api, event))})
-        call.user, call.session = user, token
+        call.authenticated, call.session_token = user, token
         if event.method in _UNSAFE and not svc.sessions.csrf_ok(token, event.headers.get(CSRF_HEADER)):
             raise ApiError(403, "csrf_required", f"send the csrf_token from /api/v1/me as the {CSRF_HEADER} header")
         if route.auth == "admin" and not user.is_admin:
@@ -193,11 +192,3 @@ def compress(response: Response) -> None:
     headers["Content-Encoding"] = "gzip"
     headers["Vary"] = "Accept-Encoding"
 
-
-def _domain_error(exc: Exception) -> ApiError:
-    message = str(exc)
-    if message.startswith("no such"):
-        return ApiError(404, "not_found", message)
-    if "exists already" in message:
-        return ApiError(409, "conflict", message)
-    return ApiError(400, "invalid_request", message)

@@ -31,7 +31,8 @@ def audit(call: Call, action: str, *, target: str | None, ok: bool = True, detai
           user: str | None = None) -> None:
     """Append an audit line; a failure to audit is logged, never turned into a client error."""
     try:
-        call.svc.audit.record(action, user=user or (call.user.name if call.user is not None else None),
+        caller = call.authenticated.name if call.authenticated is not None else None
+        call.svc.audit.record(action, user=user or caller,
                               target=target, client=client_of(call), request_id=call.event.request_id,
                               ok=ok, detail=detail)
     except Exception:  # noqa: BLE001 - the action happened; the log keeps the failure

@@ -15,19 +15,22 @@ from typing import Any
 import oss2
 
 from ..indexer import reader
+from ..indexer.rows import CODEC, DURATION, HEIGHT, KEY, REASON, SIZE, START, STATUS, WIDTH, Row, row_end
+from .clips import ClipView, clip_format
 from .times import day_of, month_days, to_datetime
 from .zones import local_midnights
 
 MAX_SPAN_MS = 7 * 24 * 3600 * 1000
 
 
-def clip_item(row: reader.Row) -> dict[str, Any]:
-    """A reader row (`log.CREATE_COLS` order) as the API's clip item (`end`, `format`; internal
+def clip_item(row: Row) -> dict[str, Any]:
+    """A reader row (`rows.CREATE_COLS` order) as the API's clip item (`end`, `format`; internal
     fields dropped) — built once, straight from the row."""
-    key, start, duration = row[0], row[3], row[4]
-    return {"type": "clip", "key": key, "start": start, "end": start + (duration or 0), "duration": duration,
-            "size": row[2] or 0, "status": "ok" if row[9] == "ok" else "unreadable", "reason": row[10],
-            "codec": row[5], "width": row[6], "height": row[7], "format": "mp4" if key.endswith(".mp4") else "ts"}
+    key = row[KEY]
+    return {"type": "clip", "key": key, "start": row[START], "end": row_end(row), "duration": row[DURATION],
+            "size": row[SIZE] or 0, "status": "ok" if row[STATUS] == "ok" else "unreadable", "reason": row[REASON],
+            "codec": row[CODEC], "width": row[WIDTH], "height": row[HEIGHT],
+            "format": clip_format(key)}
 
 
 def timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:
@@ -54,26 +57,26 @@ def spans(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def clips_starting(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:
+def clips(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[ClipView]:
+    """The clips a timeline of [start, end) shows, in order, typed (no gaps)."""
+    return [ClipView.of(r) for r in reader.rows_between(bucket, camera, to_datetime(start), to_datetime(end))]
+
+
+def clips_starting(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[ClipView]:
     """Clips whose start lies in [start, end), from the days those starts fall on only (a playlist
     selects segments by start, so unlike a timeline it never needs the day before)."""
-    out: list[dict[str, Any]] = []
+    out: list[ClipView] = []
     day, last = day_of(start), day_of(end - 1)
     while day <= last:
         rows = reader.rows(bucket, camera, day)   # ordered by start: the hour is one slice
         i, j = bisect_left(rows, start, key=_start), bisect_left(rows, end, key=_start)
-        out.extend(reader.clip_item(r) for r in rows[i:j])
+        out.extend(ClipView.of(r) for r in rows[i:j])
         day += timedelta(days=1)
     return out
 
 
-def _start(row: reader.Row) -> int:
-    return int(row[3])
-
-
-def raw_timeline(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[dict[str, Any]]:
-    """Reader items as they are (the playlist builder reads status/duration/key from them)."""
-    return reader.timeline(bucket, camera, to_datetime(start), to_datetime(end))
+def _start(row: Row) -> int:
+    return int(row[START])
 
 
 def month_calendar(bucket: oss2.Bucket, camera: str, month: str, tz: str = "UTC") -> list[dict[str, Any]]:

@@ -17,10 +17,10 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from vigil_camera.keys import parse_clip_key
 
+from .clips import ClipView
 from .times import iso
 
 CONTINUITY_TOLERANCE_MS = 250
@@ -46,13 +46,8 @@ class Segment:
         return self.start + self.duration
 
 
-def clip_format(key: str) -> str:
-    return "mp4" if key.endswith(".mp4") else "ts"
-
-
-def is_segment(item: dict[str, Any]) -> bool:
-    return (item.get("type", "clip") == "clip" and item.get("status") == "ok"
-            and clip_format(str(item.get("key", ""))) == "ts" and int(item.get("duration") or 0) > 0)
+def is_segment(clip: ClipView) -> bool:
+    return clip.ok and clip.format == "ts" and (clip.duration or 0) > 0
 
 
 @lru_cache(maxsize=8192)   # an hour's keys come back with every request for that hour
@@ -62,13 +57,12 @@ def clip_seq(key: str) -> int:
     return parsed.seq if parsed else -1
 
 
-def segments(items: Iterable[dict[str, Any]]) -> list[Segment]:
-    """The HLS-playable clips among timeline items, by start time (unreadable and MP4 left out)."""
+def segments(clips: Iterable[ClipView]) -> list[Segment]:
+    """The HLS-playable clips, by start time (unreadable and MP4 left out)."""
     out = []
-    for item in items:
-        if is_segment(item):
-            key = str(item["key"])
-            out.append(Segment(key, int(item["start"]), int(item["duration"]), clip_seq(key)))
+    for clip in clips:
+        if is_segment(clip):
+            out.append(Segment(clip.key, clip.start, int(clip.duration or 0), clip_seq(clip.key)))
     out.sort(key=lambda s: (s.start, s.key))
     return out
 

@@ -11,11 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from ..core.http import ApiError, HttpEvent
+
+if TYPE_CHECKING:   # annotations only: the router stays importable without the services' clients
+    from .services import Services
+    from .sessions import SessionToken
+    from .users import User
 
 Auth = Literal["public", "link", "user", "admin"]
 """`link`: no session, but the instance's services (a share link's visitor: the link is the credential)."""
@@ -23,18 +28,58 @@ _PARAM_RE = re.compile(r"\{([a-z_]+)\}")
 _SEGMENT = "[^/]+"
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
 @dataclass
 class Call:
-    """What a handler gets: the event, path parameters, the validated body and query, the caller."""
+    """What a handler gets: the event, path parameters, the validated body and query, the caller.
+
+    Handlers read through typed accessors: `body_as(Model)` / `query_as(Model)` (the route's own
+    model, validated at the edge), `user` / `session` (set by authentication; login sets them too)
+    and `svc`. Asking for what the route did not declare is a bug in the route, not bad input: it
+    raises `TypeError` / `LookupError` (a 500 whose traceback names it)."""
 
     event: HttpEvent
     params: dict[str, str]
-    body: Any = None
-    query: Any = None
-    user: Any = None            # users.User once authenticated
-    session: Any = None         # sessions.SessionToken once authenticated
-    svc: Any = None             # services.Services of this instance
+    body: BaseModel | None = None
+    query: BaseModel | None = None
+    authenticated: User | None = None         # the caller, once authenticated
+    session_token: SessionToken | None = None
+    services: Services | None = None           # this instance's, for every non-public route and login
     response_headers: dict[str, str] = field(default_factory=dict)
+
+    def body_as(self, model: type[M]) -> M:
+        """The validated body, as the route's `body` model."""
+        return _as(self.body, model, "body")
+
+    def query_as(self, model: type[M]) -> M:
+        """The validated query, as the route's `query` model."""
+        return _as(self.query, model, "query")
+
+    @property
+    def user(self) -> User:
+        if self.authenticated is None:
+            raise LookupError("this route reads the caller but is public")
+        return self.authenticated
+
+    @property
+    def session(self) -> SessionToken:
+        if self.session_token is None:
+            raise LookupError("this route reads the session but is public")
+        return self.session_token
+
+    @property
+    def svc(self) -> Services:
+        if self.services is None:
+            raise LookupError("this route reads the services but is public")
+        return self.services
+
+
+def _as(value: BaseModel | None, model: type[M], where: str) -> M:
+    if not isinstance(value, model):
+        raise TypeError(f"the handler reads its {where} as {model.__name__}, the route gives {type(value).__name__}")
+    return value
 
 
 Handler = Callable[[Call], Any]

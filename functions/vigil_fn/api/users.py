@@ -21,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from vigil_camera.keys import SYSTEM
 from vigil_camera.protocol import validate_device_id
 
+from ..core.errors import Refused
 from ..core.nonces import put_new
 
 USERS_PREFIX = f"{SYSTEM}users/"
@@ -33,8 +34,20 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _DUMMY_HASH = _hasher.hash("vigil-dummy-password-for-timing")
 
 
-class UserError(Exception):
-    """A user operation that cannot proceed (exists, unknown, invalid input); safe to show."""
+class UserError(Refused):
+    """A user operation that cannot proceed (invalid input, or one of the subclasses); safe to show."""
+
+
+class UnknownUser(UserError):
+    """No such user."""
+
+    status, code = 404, "not_found"
+
+
+class UserExists(UserError):
+    """Creating a user whose name is taken."""
+
+    status, code = 409, "conflict"
 
 
 def utc_now_iso() -> str:
@@ -146,14 +159,14 @@ class UserStore:
     def require(self, name: str) -> User:
         user = self.get(name)
         if user is None:
-            raise UserError(f"no such user: {validate_name(name)}")
+            raise UnknownUser(f"no such user: {validate_name(name)}")
         return user
 
     def create(self, name: str, password: str, role: str = "viewer", cameras: list[str] | None = None) -> User:
         now = utc_now_iso()
         user = User(validate_name(name), role, hash_password(password), validate_cameras(cameras), 1, now, now)
         if not put_new(self.bucket, user_key(name), user.to_json(), {"Content-Type": "application/json"}):
-            raise UserError(f"user {name} exists already")
+            raise UserExists(f"user {name} exists already")
         return user
 
     def save(self, user: User) -> User:

@@ -24,6 +24,7 @@ from vigil_camera.keys import SYSTEM, device_record_key
 from vigil_camera.protocol import validate_device_id
 
 from . import safejson
+from .errors import Refused
 from .nonces import put_new
 from .revocation import Revoked, Revoker, new_epoch, session_name
 
@@ -38,8 +39,20 @@ def utc_now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class RegistryError(Exception):
-    """A registry operation that cannot proceed (exists already, unknown device, corrupt record)."""
+class RegistryError(Refused):
+    """A registry operation that cannot proceed (a corrupt record, or one of the subclasses)."""
+
+
+class UnknownDevice(RegistryError):
+    """No such device."""
+
+    status, code = 404, "not_found"
+
+
+class DeviceExists(RegistryError):
+    """Creating a device that is registered already."""
+
+    status, code = 409, "conflict"
 
 
 @dataclass(frozen=True)
@@ -125,7 +138,7 @@ class Registry:
     def require(self, device_id: str) -> DeviceRecord:
         record = self.get(device_id)
         if record is None:
-            raise RegistryError(f"no such device: {device_id}")
+            raise UnknownDevice(f"no such device: {device_id}")
         return record
 
     def create(self, record: DeviceRecord) -> DeviceRecord:
@@ -135,7 +148,7 @@ class Registry:
                          session_epoch=record.session_epoch or new_epoch())
         if not put_new(self.bucket, device_record_key(record.device_id), record.to_json(),
                        {"Content-Type": "application/json"}):
-            raise RegistryError(f"device {record.device_id} exists already")
+            raise DeviceExists(f"device {record.device_id} exists already")
         return record
 
     def save(self, record: DeviceRecord) -> DeviceRecord:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
@@ -34,7 +33,8 @@ from vigil_camera.keys import (
     validate_device_id,
 )
 
-from .compact import chain, close_day, read_jsonl
+from .compact import chain, close_day
+from .ranges import read_jsonl
 
 MAX_ROUNDS = 8
 META_FIELDS = {"spool-depth": "spool_depth", "dropped-clips": "dropped_clips", "token-errors": "token_errors",
@@ -83,7 +83,7 @@ def _newer_meta(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str,
 
 
 def device_doc(device_id: str, day: date, sums: list[dict[str, Any]], sums_length: int,
-               previous: dict[str, Any] | None) -> dict[str, Any]:
+               previous: dict[str, Any] | None, *, now_ms: int) -> dict[str, Any]:
     """A device's health for `day` from the day's segment summaries."""
     picked, covered = chain([s for s in sums if s.get("day") == day.isoformat()])
     last = max(picked, key=lambda r: int(r.get("last_end") or 0), default=None)
@@ -102,12 +102,12 @@ def device_doc(device_id: str, day: date, sums: list[dict[str, Any]], sums_lengt
         "spool_depth": report.get("spool_depth"), "dropped_clips": report.get("dropped_clips"),
         "token_errors": report.get("token_errors"), "reported_at": report.get("reported_at"),
         "report": meta, "covered": covered, "sums_length": sums_length,
-        "updated_at": int(time.time() * 1000),
+        "updated_at": now_ms,
     }
 
 
 def update_device(bucket: oss2.Bucket, device_id: str, day: date,
-                  summary: dict[str, Any] | None = None) -> dict[str, Any]:
+                  summary: dict[str, Any] | None = None, *, now_ms: int) -> dict[str, Any]:
     """Recompute a device's health after a compaction of `day` (`summary`: that compaction's)."""
     key = device_health_key(device_id)
     previous = get_json(bucket, key)
@@ -115,22 +115,23 @@ def update_device(bucket: oss2.Bucket, device_id: str, day: date,
     if previous is not None and prev_day and prev_day > day:
         # a late segment of an older day: its calendar row gets exact totals again; the report it
         # carries may still be the newest (a camera draining its spool uploads old clips)
-        close_day(bucket, device_id, day)
+        close_day(bucket, device_id, day, now_ms=now_ms)
         meta = _newer_meta(previous.get("report"), (summary or {}).get("meta"))
         if meta is previous.get("report"):
             return previous
-        late = dict(previous, report=meta, updated_at=int(time.time() * 1000))
+        late = dict(previous, report=meta, updated_at=now_ms)
         late.update({f: meta.get(f) for f in META_FIELDS.values()} if isinstance(meta, dict) else {})
         bucket.put_object(key, json.dumps(late, sort_keys=True), headers={"Content-Type": "application/json"})
         return late
     if previous is not None and prev_day and prev_day < day:
-        close_day(bucket, device_id, prev_day)   # the device moved on: the old day's calendar row is final
+        # the device moved on: the old day's calendar row is final
+        close_day(bucket, device_id, prev_day, now_ms=now_ms)
         previous = {"report": previous.get("report")}
     sums_key = index_sums_key(device_id, day)
     doc: dict[str, Any] = {}
     for _ in range(MAX_ROUNDS):
         sums, length = read_jsonl(bucket, sums_key)
-        doc = device_doc(device_id, day, sums, length, previous)
+        doc = device_doc(device_id, day, sums, length, previous, now_ms=now_ms)
         bucket.put_object(key, json.dumps(doc, sort_keys=True), headers={"Content-Type": "application/json"})
         now_length = _length(bucket, sums_key)
         if now_length == length:
@@ -147,9 +148,9 @@ _elected: set[int] = set()
 _elected_lock = threading.Lock()
 
 
-def maybe_merge_fleet(bucket: oss2.Bucket, merge_seconds: int, now: float | None = None) -> bool:
+def maybe_merge_fleet(bucket: oss2.Bucket, merge_seconds: int, *, now_ms: int) -> bool:
     """Rebuild `index/_health.json` if this period's merge is not taken yet. True if this call did."""
-    period = int((time.time() if now is None else now) // max(1, merge_seconds))
+    period = now_ms // (1000 * max(1, merge_seconds))
     with _elected_lock:
         if period in _elected:
             return False
@@ -163,11 +164,11 @@ def maybe_merge_fleet(bucket: oss2.Bucket, merge_seconds: int, now: float | None
         if getattr(exc, "code", "") == "FileAlreadyExists":
             return False
         raise
-    merge_fleet(bucket)
+    merge_fleet(bucket, now_ms=now_ms)
     return True
 
 
-def merge_fleet(bucket: oss2.Bucket, workers: int = 8) -> dict[str, Any]:
+def merge_fleet(bucket: oss2.Bucket, workers: int = 8, *, now_ms: int) -> dict[str, Any]:
     """List the devices, merge their health objects into `index/_health.json` (GETs in parallel)."""
     names = []
     for info in oss2.ObjectIteratorV2(bucket, prefix=INDEX, delimiter="/"):
@@ -184,7 +185,7 @@ def merge_fleet(bucket: oss2.Bucket, workers: int = 8) -> dict[str, Any]:
             if doc:
                 doc.pop("report", None)
                 devices[name] = doc
-    fleet = {"updated_at": int(time.time() * 1000), "devices": devices}
+    fleet = {"updated_at": now_ms, "devices": devices}
     bucket.put_object(FLEET_HEALTH_KEY, json.dumps(fleet, sort_keys=True), headers={"Content-Type": "application/json"})
     return fleet
 

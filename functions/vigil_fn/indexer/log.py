@@ -6,7 +6,7 @@ that arrive out of order are resolved when the log is read (`FoldState`), never 
 
 The fold is a merge of per-key states (newest create; newest delete per scope), so folding a log
 in pieces — compacted segments, then the tail — gives exactly the fold of the whole log
-(`compact.py` relies on it; the property tests check it).
+(`compact.py` and `dayfold.py` rely on it; the property tests check it).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from typing import Any
 import orjson
 import oss2
 
+from .rows import ETAG, EVENT_TIME, KEY, START, Row
+
 # orjson parses the segment files readers fetch ~2.5x faster than json, to the same values — except
 # integers outside [-2**63, 2**64), which it turns into floats (the index writes none: ms and bytes)
 _loads = orjson.loads
@@ -31,13 +33,9 @@ _loads = orjson.loads
 MAX_APPEND_ATTEMPTS = 1000   # each lost race means another writer's line went in: the log always advances
 APPEND_DEADLINE_S = 30.0     # well inside the function's timeout
 
-# A visible clip's fields, in the order compacted rows store them (a row is a list, parsed faster).
-CREATE_COLS = ("key", "etag", "size", "start", "duration", "codec", "width", "height", "has_keyframe",
-               "status", "reason", "event_time", "indexed_at")
-_T = CREATE_COLS.index("event_time")
-_ETAG = CREATE_COLS.index("etag")
-_ORDER = itemgetter(3, 0)   # (start, key)
-_START = itemgetter(3)
+_T = EVENT_TIME
+_ORDER = itemgetter(START, KEY)   # (start, key)
+_START = itemgetter(START)
 
 
 @dataclass(frozen=True)
@@ -70,8 +68,8 @@ def encode_entry(entry: dict[str, Any]) -> bytes:
     return (json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n").encode()
 
 
-def row_of(entry: dict[str, Any]) -> list[Any]:
-    """A create entry as a compact row (CREATE_COLS order), with the defaults the fold applies."""
+def row_of(entry: dict[str, Any]) -> Row:
+    """A create entry as a row (`rows.CREATE_COLS` order), with the defaults the fold applies."""
     return [
         entry["key"], str(entry.get("etag", "")), int(entry.get("size") or 0), int(entry.get("start") or 0),
         entry.get("duration"), entry.get("codec"), entry.get("width"), entry.get("height"),
@@ -80,7 +78,7 @@ def row_of(entry: dict[str, Any]) -> list[Any]:
     ]
 
 
-def clip_of(row: list[Any]) -> Clip:
+def clip_of(row: Row) -> Clip:
     return Clip(*row)
 
 
@@ -92,13 +90,13 @@ class FoldState:
     __slots__ = ("creates", "deletes")
 
     def __init__(self) -> None:
-        self.creates: dict[str, list[Any]] = {}
+        self.creates: dict[str, Row] = {}
         self.deletes: dict[str, dict[str, int]] = {}   # key -> {"*" | etag: newest time}
 
-    def add_row(self, row: list[Any]) -> None:
-        current = self.creates.get(row[0])
+    def add_row(self, row: Row) -> None:
+        current = self.creates.get(row[KEY])
         if current is None or row[_T] >= current[_T]:
-            self.creates[row[0]] = row
+            self.creates[row[KEY]] = row
 
     def add_delete(self, key: str, scope: str, t: int) -> None:
         scopes = self.deletes.setdefault(key, {})
@@ -117,10 +115,10 @@ class FoldState:
             self.add_entry(e)
         return self
 
-    def add_rows(self, rows: list[list[Any]]) -> None:
+    def add_rows(self, rows: list[Row]) -> None:
         """Many rows at once (a compacted segment: one row per key): keys not seen yet go in with
         one dict update; only keys already present are compared."""
-        incoming = {r[0]: r for r in rows}
+        incoming = {r[KEY]: r for r in rows}
         clash = incoming.keys() & self.creates.keys()
         for key in clash:
             if incoming[key][_T] < self.creates[key][_T]:
@@ -143,7 +141,7 @@ class FoldState:
                 self.add_delete(key, scope, t)
         return self
 
-    def visible_rows(self) -> list[list[Any]]:
+    def visible_rows(self) -> list[Row]:
         """Rows of the visible clips, ordered by (start, key)."""
         deletes = self.deletes
         if not deletes:
@@ -152,7 +150,7 @@ class FoldState:
             rows = []
             for key, row in self.creates.items():
                 scopes = deletes.get(key)
-                if scopes and (scopes.get("*", -1) >= row[_T] or scopes.get(row[_ETAG], -1) >= row[_T]):
+                if scopes and (scopes.get("*", -1) >= row[_T] or scopes.get(row[ETAG], -1) >= row[_T]):
                     continue
                 rows.append(row)
         # by start alone (ints: less than half the time of (start, key) tuples on a day), then by

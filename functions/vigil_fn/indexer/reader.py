@@ -25,17 +25,32 @@ import oss2
 from vigil_camera.keys import INDEX, device_health_key, index_month_key, validate_device_id
 
 from . import health as _health
-from .compact import day_rows, read_jsonl, spill_rows
 from .daycache import DayCache
+from .dayfold import day_rows, spill_rows
 from .log import Clip
+from .ranges import read_jsonl
+from .rows import (
+    CODEC,
+    DURATION,
+    ETAG,
+    EVENT_TIME,
+    HAS_KEYFRAME,
+    HEIGHT,
+    INDEXED_AT,
+    KEY,
+    REASON,
+    SIZE,
+    START,
+    STATUS,
+    WIDTH,
+    Row,
+    row_end,
+)
 
 GAP_TOLERANCE_MS = 1000
 DAY_READERS = 8
 MAX_RANGE_DAYS = 62        # a timeline reads every day of its range: longer ranges are refused
 DAYS = DayCache()          # this process's days already read (bounded; see daycache.py)
-
-Row = list[Any]            # a visible clip in `log.CREATE_COLS` order: shared with DAYS, read only
-
 
 def _ms(moment: datetime) -> int:
     if moment.tzinfo is None:
@@ -57,7 +72,7 @@ def _bulk() -> Iterator[None]:
 
 
 def rows(bucket: oss2.Bucket, device_id: str, day: date) -> list[Row]:
-    """The visible clips of a UTC day as rows (`log.CREATE_COLS` order), ordered by (start, key).
+    """The visible clips of a UTC day as rows (`rows.CREATE_COLS` order), ordered by (start, key).
     The list and its rows may be shared with other readers: read only."""
     with _bulk():
         return day_rows(bucket, validate_device_id(device_id), day, DAYS)
@@ -71,9 +86,10 @@ def day_clips(bucket: oss2.Bucket, device_id: str, day: date) -> list[Clip]:
 
 def clip_item(r: Row) -> dict[str, Any]:
     """A timeline clip item: `{"type": "clip", **Clip.to_dict()}`, built straight from the row."""
-    return {"type": "clip", "key": r[0], "etag": r[1], "size": r[2], "start": r[3], "duration": r[4],
-            "codec": r[5], "width": r[6], "height": r[7], "has_keyframe": r[8], "status": r[9], "reason": r[10],
-            "event_time": r[11], "indexed_at": r[12]}
+    return {"type": "clip", "key": r[KEY], "etag": r[ETAG], "size": r[SIZE], "start": r[START],
+            "duration": r[DURATION], "codec": r[CODEC], "width": r[WIDTH], "height": r[HEIGHT],
+            "has_keyframe": r[HAS_KEYFRAME], "status": r[STATUS], "reason": r[REASON],
+            "event_time": r[EVENT_TIME], "indexed_at": r[INDEXED_AT]}
 
 
 def timeline(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetime, *,
@@ -88,17 +104,25 @@ def timeline(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetime
     range over MAX_RANGE_DAYS days raises ValueError (use month_calendar for long spans).
     """
     lo, hi = _ms(start), _ms(end)
+    with _bulk():
+        return _gapped(rows_between(bucket, device_id, start, end), lo, hi, item)
+
+
+def rows_between(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetime) -> list[Row]:
+    """The rows of the clips a timeline of [start, end) shows (`shows_in`), ordered by (start, key),
+    without gaps: for callers that select clips rather than draw them. Read only (shared rows)."""
+    lo, hi = _ms(start), _ms(end)
     if hi <= lo:
         return []
     validate_device_id(device_id)
     if hi - lo > MAX_RANGE_DAYS * 86_400_000:
         raise ValueError(f"a timeline covers at most {MAX_RANGE_DAYS} days")
     with _bulk():
-        return _gapped(_range_rows(bucket, device_id, start, end, lo, hi), lo, hi, item)
+        return _range_rows(bucket, device_id, start, end, lo, hi)
 
 
 def _start(r: Row) -> int:
-    return int(r[3])
+    return int(r[START])
 
 
 def shows_in(start: int, end: int, lo: int, hi: int) -> bool:
@@ -107,16 +131,16 @@ def shows_in(start: int, end: int, lo: int, hi: int) -> bool:
     return start < hi and (start >= lo or end > lo)
 
 
-def _in_range(day: list[Row], lo: int, hi: int) -> list[Row]:
+def in_range(day: list[Row], lo: int, hi: int) -> list[Row]:
     """The rows (ordered by start) overlapping [lo, hi): unreadable clips have no length, so a
     clip starting in the range is in it whatever its duration."""
     i, j = bisect_left(day, lo, key=_start), bisect_left(day, hi, key=_start)
-    before = [r for r in day[:i] if r[3] + (r[4] or 0) > lo]
+    before = [r for r in day[:i] if row_end(r) > lo]
     return before + day[i:j] if before else day[i:j]
 
 
 def _order(r: Row) -> tuple[int, str]:
-    return r[3], r[0]
+    return r[START], r[KEY]
 
 
 def _range_rows(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetime, lo: int,
@@ -125,14 +149,14 @@ def _range_rows(bucket: oss2.Bucket, device_id: str, start: datetime, end: datet
     last_day = (end - timedelta(milliseconds=1)).astimezone(timezone.utc).date()  # end is exclusive
     # a clip may start the day before and run into the range: that day's spill, not the whole day
     spill = [r for r in spill_rows(bucket, device_id, first_day - timedelta(days=1), DAYS)
-             if shows_in(r[3], r[3] + (r[4] or 0), lo, hi)]
+             if shows_in(r[START], row_end(r), lo, hi)]
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
     if len(days) == 1:
         per_day = [day_rows(bucket, device_id, days[0], DAYS)]
     else:   # the days' GETs overlap (each day is its own objects)
         with ThreadPoolExecutor(min(DAY_READERS, len(days))) as pool:
             per_day = list(pool.map(lambda d: day_rows(bucket, device_id, d, DAYS), days))
-    chunks = [c for c in [spill, *(_in_range(d, lo, hi) for d in per_day)] if c]
+    chunks = [c for c in [spill, *(in_range(d, lo, hi) for d in per_day)] if c]
     # each chunk is ordered by (start, key) and days follow each other: the whole is ordered unless
     # a clip's log day is not its start's day (a hand-made index); only then sort
     out: list[Row] = []
@@ -148,11 +172,11 @@ def _gapped(rows: list[Row], lo: int, hi: int, item: Callable[[Row], dict[str, A
     cursor = lo
     append = items.append
     for row in rows:
-        start_ms = row[3]
+        start_ms = row[START]
         if start_ms - cursor > GAP_TOLERANCE_MS:
             append({"type": "gap", "start": cursor, "end": start_ms})
         append(item(row))
-        end_ms = start_ms + (row[4] or 0)
+        end_ms = row_end(row)
         if end_ms > cursor:
             cursor = end_ms
     if hi - cursor > GAP_TOLERANCE_MS:

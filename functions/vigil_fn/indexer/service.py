@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -48,10 +49,15 @@ class Options:
     merge_seconds: int = 60
     compact: bool = True
     merge_fleet: bool = True   # the fleet object's merge (a per-minute, fleet-wide cost of its own)
+    clock: Callable[[], float] = time.time   # seconds: entries' indexed_at, summaries' and health's times
 
 
-def build_entry(record: OssEventRecord, clip_start_ms: int, op: str, **facts: Any) -> dict[str, Any]:
-    now = int(time.time() * 1000)
+def _now_ms(opts: Options) -> int:
+    return int(opts.clock() * 1000)
+
+
+def build_entry(record: OssEventRecord, clip_start_ms: int, op: str, *, now_ms: int, **facts: Any) -> dict[str, Any]:
+    now = now_ms
     entry = {
         "op": op,
         "key": record.key,
@@ -89,7 +95,8 @@ def index_record(bucket: oss2.Bucket, record: OssEventRecord, options: Options |
         confirmed = _confirm_delete(bucket, record)
         if confirmed is None:
             return Outcome(record.key, "rejected", reason="object still exists with this ETag: delete not confirmed")
-        appended = append_entry(bucket, log_key, build_entry(record, start_ms, "delete", confirmed=confirmed))
+        entry = build_entry(record, start_ms, "delete", now_ms=_now_ms(opts), confirmed=confirmed)
+        appended = append_entry(bucket, log_key, entry)
         outcome = Outcome(record.key, "tombstoned", reason=confirmed)
     elif record.is_create:
         try:
@@ -114,7 +121,7 @@ def index_record(bucket: oss2.Bucket, record: OssEventRecord, options: Options |
         meta = health.meta_from_headers(probe.meta)
         if meta:
             facts["meta"] = meta
-        appended = append_entry(bucket, log_key, build_entry(record, start_ms, "create", **facts))
+        appended = append_entry(bucket, log_key, build_entry(record, start_ms, "create", now_ms=_now_ms(opts), **facts))
         outcome = Outcome(record.key, "indexed", status=facts["status"], reason=probe.error,
                           bytes_read=probe.bytes_read)
     else:
@@ -133,15 +140,16 @@ def after_append(bucket: oss2.Bucket, device_id: str, day: date, appended: Appen
     j = segment_due(appended.position, appended.end, opts.segment_bytes)
     if j is None and appended.position != 0:
         return False
+    now_ms = _now_ms(opts)
     try:
         summary = None
         if j is not None:
-            summary = compact_segment(bucket, device_id, day, j, appended.end, opts.segment_bytes)
+            summary = compact_segment(bucket, device_id, day, j, appended.end, opts.segment_bytes, now_ms=now_ms)
         elif appended.position == 0:
-            summary = open_day(bucket, device_id, day, appended.end)
-        health.update_device(bucket, device_id, day, summary)
+            summary = open_day(bucket, device_id, day, appended.end, now_ms=now_ms)
+        health.update_device(bucket, device_id, day, summary, now_ms=now_ms)
         if opts.merge_fleet:
-            health.maybe_merge_fleet(bucket, opts.merge_seconds)
+            health.maybe_merge_fleet(bucket, opts.merge_seconds, now_ms=now_ms)
     except (oss2.exceptions.OssError, RuntimeError, ValueError) as exc:
         log.warning("compaction failed", extra={"device": device_id, "day": day.isoformat(),
                                                 "error": f"{type(exc).__name__}: {exc}"})

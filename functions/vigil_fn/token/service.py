@@ -259,7 +259,7 @@ class TokenService:
 
 
 def build_service(settings: Settings, creds: FunctionCredentials,
-                  sts_budget: StsBudget | None = None) -> TokenService:
+                  sts_budget: StsBudget | None = None, *, clock: Callable[[], float] = time.time) -> TokenService:
     """Wire the service from settings and the function's own credentials (clients cached per instance)."""
     if not settings.master_key:
         raise RuntimeError("VIGIL_MASTER_KEY is not configured")
@@ -271,23 +271,24 @@ def build_service(settings: Settings, creds: FunctionCredentials,
         return sts.assume_role(settings.upload_role_arn, session, policy, ttl)
 
     return TokenService(settings, Registry(bucket), NonceStore(bucket),
-                        RateLimiter(bucket, settings.token_rate_per_minute), issuer, sts_budget=sts_budget)
+                        RateLimiter(bucket, settings.token_rate_per_minute), issuer, clock=clock, sts_budget=sts_budget)
 
 
 class TokenFunction:
     """Per-instance state of the token function: settings, the router, the service per credentials."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings or Settings.from_env()
+        self.clock = clock   # the one clock: token times, `server_time` on every error
         setup(self.settings.log_level)
         self._lock = threading.Lock()
         self._service: tuple[FunctionCredentials, TokenService] | None = None
         # per instance, and kept across credential rotations (a new service must not reset it)
         self.sts_budget = StsBudget(self.settings.sts_rate_per_instance)
-        self.router = Router(error_extra=lambda: {"server_time": int(time.time())})
+        self.router = Router(error_extra=lambda: {"server_time": int(self.clock())})
         self.router.add("POST", TOKEN_PATH, self._token)
         for method in OTHER_METHODS:
-            self.router.add(method, TOKEN_PATH, method_not_allowed)
+            self.router.add(method, TOKEN_PATH, self._method_not_allowed)
         self.router.add("GET", "/v1/health", health)
         self.router.add("GET", "/v1/openapi.json", openapi)
 
@@ -298,7 +299,7 @@ class TokenFunction:
         creds = FunctionCredentials.from_context(context)
         with self._lock:
             if self._service is None or self._service[0] != creds:
-                self._service = (creds, build_service(self.settings, creds, self.sts_budget))
+                self._service = (creds, build_service(self.settings, creds, self.sts_budget, clock=self.clock))
             return self._service[1]
 
     def _token(self, event: HttpEvent) -> Response:
@@ -312,19 +313,18 @@ class TokenFunction:
                                "the token function is not configured; see its log") from None
             return service.issue(event)
         except ApiError as err:
-            err.extra.setdefault("server_time", int(time.time()))
+            err.extra.setdefault("server_time", int(self.clock()))
             raise
+
+    def _method_not_allowed(self, event: HttpEvent) -> Response:
+        """Any method but POST on /v1/token: the documented error shape, with `server_time` as on every
+        /v1/token error (HEAD is routed here too, as GET, and answers without a body)."""
+        raise ApiError(405, "method_not_allowed", f"{event.method[:16]} is not allowed here; use POST",
+                       headers={"Allow": "POST"}, extra={"server_time": int(self.clock())})
 
 
 OTHER_METHODS = ("GET", "PUT", "DELETE", "PATCH", "OPTIONS")
 """Methods the trigger lets through (s.yaml) only so that they get Vigil's error shape, not FC's."""
-
-
-def method_not_allowed(event: HttpEvent) -> Response:
-    """Any method but POST on /v1/token: the documented error shape, with `server_time` as on every
-    /v1/token error (HEAD is routed here too, as GET, and answers without a body)."""
-    raise ApiError(405, "method_not_allowed", f"{event.method[:16]} is not allowed here; use POST",
-                   headers={"Allow": "POST"}, extra={"server_time": int(time.time())})
 
 
 def health(event: HttpEvent) -> Response:

@@ -21,9 +21,17 @@ from hypothesis import strategies as st
 from vigil_camera.keys import clip_key, index_key, index_segments_key
 from vigil_fn.core.events import OssEventRecord
 from vigil_fn.indexer import reader
-from vigil_fn.indexer.compact import close_day, compact_segment, load_day, segment_due
+from vigil_fn.indexer.compact import close_day, compact_segment, segment_due
+from vigil_fn.indexer.dayfold import load_day
 from vigil_fn.indexer.log import append_entry, fold, read_entries
+from vigil_fn.indexer.rows import KEY
 from vigil_fn.indexer.service import Options, after_append, index_record
+
+
+def now_ms() -> int:
+    """The time the index's writers are told it is (as the live indexer's clock: real time)."""
+    return int(time.time() * 1000)
+
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +74,7 @@ def test_segments_plus_tail_fold_like_the_raw_log(cloud: Any, ops: list[tuple[An
         if action == "twice":   # a retried invocation compacts the same segment again
             j = segment_due(appended.position, appended.end, K)
             if j is not None:
-                compact_segment(bucket, device, DAY.date(), j, appended.end, K)
+                compact_segment(bucket, device, DAY.date(), j, appended.end, K, now_ms=now_ms())
     raw, length = read_entries(bucket, index_key(device, DAY.date()))
     ds = load_day(bucket, device, DAY.date())
     assert ds.state.clips() == fold(raw)
@@ -108,7 +116,7 @@ def test_compaction_racing_sixteen_indexers_loses_nothing(cloud: Any, quiet: Any
     def compactor() -> None:   # an operator's close racing the live indexers, over and over
         try:
             while not done.is_set():
-                close_day(bucket, device, DAY.date())
+                close_day(bucket, device, DAY.date(), now_ms=now_ms())
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -188,7 +196,7 @@ def test_month_calendar_and_day_close(cloud: Any, quiet: Any, ts_clip: bytes) ->
     assert [c["clips"] for c in cal[:2]] == per_day[:2]
     assert 1 <= cal[2]["clips"] <= per_day[2]
     assert cal[0]["recorded_ms"] == sum(c.duration or 0 for c in reader.day_clips(bucket, device, DAY.date()))
-    close_day(bucket, device, days[2].date())
+    close_day(bucket, device, days[2].date(), now_ms=now_ms())
     assert reader.month_calendar(bucket, device, DAY.year, DAY.month)[2]["clips"] == per_day[2]
     assert reader.month_calendar(bucket, device, DAY.year, 1) == []
     with pytest.raises(ValueError):
@@ -210,7 +218,7 @@ def test_a_late_clip_of_a_closed_day_updates_its_calendar_row(cloud: Any, quiet:
     assert row["day"] == yesterday.date().isoformat()
     # closed with 1 clip when the device moved on; the late segment rewrote the row with what it saw
     assert 1 < row["clips"] <= 6 == len(reader.day_clips(bucket, device, yesterday.date()))
-    close_day(bucket, device, yesterday.date())
+    close_day(bucket, device, yesterday.date(), now_ms=now_ms())
     assert reader.month_calendar(bucket, device, DAY.year, DAY.month)[0]["clips"] == 6
 
 
@@ -238,7 +246,7 @@ def test_a_clip_running_past_midnight_shows_in_the_next_days_timeline(cloud: Any
     index_record(bucket, _real_clip_record(bucket.bucket_name, key, etag, len(ts_clip)), opts)
     rows = [json.loads(x) for x in bucket.get_object(
         f"index/{device}/{before:%Y-%m}.month.jsonl").read().splitlines()]
-    assert [r["spill"][0][0] for r in rows if r["day"] == before.date().isoformat()] == [keys[1]]
+    assert [r["spill"][0][KEY] for r in rows if r["day"] == before.date().isoformat()] == [keys[1]]
     assert first_items() == [keys[1], key]
     # a late clip of the closed day, not compacted yet, also running past midnight: the tail is read
     late = clip_key(device, before + timedelta(milliseconds=300), 3, "ts")

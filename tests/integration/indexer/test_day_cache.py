@@ -6,6 +6,7 @@ again costs one request while its log did not change."""
 from __future__ import annotations
 
 import sys
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -18,13 +19,21 @@ from hypothesis import strategies as st
 from vigil_camera.crc import without_crc
 from vigil_camera.keys import clip_key, index_key, index_segments_key, index_sums_key
 from vigil_fn.indexer import reader
-from vigil_fn.indexer.compact import compact_day, compact_segment, day_rows, load_day, segment_due
+from vigil_fn.indexer.compact import compact_day, compact_segment, segment_due
 from vigil_fn.indexer.daycache import DayCache
+from vigil_fn.indexer.dayfold import day_rows, load_day
 from vigil_fn.indexer.log import append_entry, encode_entry, fold, read_entries
+from vigil_fn.indexer.rows import KEY
 from vigil_fn.indexer.service import Options, after_append
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_compaction import DAY, _entry  # noqa: E402 - the same log entries as the compaction tests
+
+
+def now_ms() -> int:
+    """The time the index's writers are told it is (as the live indexer's clock: real time)."""
+    return int(time.time() * 1000)
+
 
 pytestmark = pytest.mark.integration
 
@@ -61,9 +70,9 @@ def test_a_cached_read_folds_like_an_uncached_one_whatever_happened_since(cloud:
         if action == "twice":
             j = segment_due(appended.position, appended.end, K)
             if j is not None:
-                compact_segment(bucket, device, DAY.date(), j, appended.end, K)
+                compact_segment(bucket, device, DAY.date(), j, appended.end, K, now_ms=now_ms())
         if action == "rebuild":   # `vigil index compact`: the segments are replaced whole
-            compact_day(bucket, device, DAY.date(), K)
+            compact_day(bucket, device, DAY.date(), K, now_ms=now_ms())
         if read:
             assert day_rows(bucket, device, DAY.date(), cache) == _uncached(bucket, device)
     raw, _ = read_entries(bucket, log_key)
@@ -108,7 +117,7 @@ def test_a_day_read_again_costs_one_request_while_its_log_is_unchanged(cloud: An
     before = session.requests
     rows = day_rows(bucket, device, DAY.date(), cache)
     assert session.requests - before == 2
-    assert [r[0] for r in rows] == [clip_key(device, DAY + timedelta(seconds=10 * i), i, "ts") for i in range(41)]
+    assert [r[KEY] for r in rows] == [clip_key(device, DAY + timedelta(seconds=10 * i), i, "ts") for i in range(41)]
     assert rows == _uncached(bucket, device)
 
     # a delete shows at once, though the segments did not change
@@ -130,9 +139,9 @@ def test_a_replaced_log_and_segments_are_read_afresh(cloud: Any) -> None:
     log = b"".join(encode_entry(_entry(device, 100 + i, "create", "B", 50, None)) for i in range(30))
     bucket.append_object(index_key(device, DAY.date()), 0, log)
     rows = day_rows(bucket, device, DAY.date(), cache)
-    assert [r[0] for r in rows] == [clip_key(device, DAY + timedelta(seconds=10 * (100 + i)), 100 + i, "ts")
+    assert [r[KEY] for r in rows] == [clip_key(device, DAY + timedelta(seconds=10 * (100 + i)), 100 + i, "ts")
                                     for i in range(30)]
-    compact_day(bucket, device, DAY.date(), K)   # and compacted again
+    compact_day(bucket, device, DAY.date(), K, now_ms=now_ms())   # and compacted again
     assert day_rows(bucket, device, DAY.date(), cache) == rows == _uncached(bucket, device)
 
 

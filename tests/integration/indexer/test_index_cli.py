@@ -79,7 +79,7 @@ def test_malformed_event_is_rejected_once_not_retried(cloud: Any) -> None:
 
 def test_compact_writes_segments_for_a_day_indexed_before_compaction(cloud: Any, ops_env: None,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    from vigil_fn.indexer.compact import load_day
+    from vigil_fn.indexer.dayfold import load_day
     from vigil_fn.indexer.log import encode_entry, fold, read_entries
 
     bucket = cloud.bucket()

@@ -12,7 +12,7 @@ from typing import Any
 
 import oss2
 import pytest
-from vigil_camera.keys import clip_key, device_health_key, index_key
+from vigil_camera.keys import clip_key, device_health_key, index_key, index_sums_key
 from vigil_fn.core.events import OssEventRecord
 from vigil_fn.indexer import reader
 from vigil_fn.indexer.log import read_entries
@@ -189,3 +189,22 @@ def test_torn_lines_never_merge_into_an_entry(cloud: Any) -> None:
                       b'{"op":"create","key":"x"\n"y":1}\n{"op":"create","key":"ok"}\n\n')
     entries, length = read_entries(bucket, "index/torn-test/2026-01-01.jsonl")
     assert [e["key"] for e in entries] == ["ok"] and length > 0
+
+
+def test_the_indexer_reads_time_from_its_injected_clock(cloud: Any, indexer_bucket: oss2.Bucket,
+                                                         ts_clip: bytes) -> None:
+    """`indexed_at`, the clamp of a future event time and the summary's `at` come from
+    `Options.clock`: nothing beside it reads the wall clock (the trigger indexes the same PUT with
+    the real clock meanwhile: duplicates fold away)."""
+    device = new_device()
+    key = clip_key(device, DAY, 0, "ts")
+    cloud.bucket().put_object(key, ts_clip)
+    t = 1_900_000_000.0   # far from the real clock, so a stray time.time() shows
+    record = _record(cloud.bucket_name, key, "ObjectCreated:PutObject", int(t * 1000) + 86_400_000, len(ts_clip))
+    opts = Options(segment_bytes=64, merge_fleet=False, clock=lambda: t)   # this append completes a segment
+    assert index_record(indexer_bucket, record, opts).result == "indexed"
+    entries, _ = read_entries(indexer_bucket, index_key(device, DAY.date()))
+    mine = [e for e in entries if e.get("indexed_at") == t * 1000]
+    assert mine and mine[-1]["event_time"] == t * 1000    # the forged future time is clamped to the clock
+    sums = indexer_bucket.get_object(index_sums_key(device, DAY.date())).read().splitlines()
+    assert any(json.loads(line).get("at") == t * 1000 for line in sums)   # this compaction's summary

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from vigil_fn.api import playlist
+from vigil_fn.api.clips import ClipView
 from vigil_fn.api.playlist import Segment
 from vigil_fn.api.times import iso
 
@@ -100,16 +101,11 @@ def test_long_urls_stay_under_a_megabyte() -> None:
 
 def test_unreadable_mp4_and_unknown_duration_are_not_segments() -> None:
     items = [
-        {"type": "clip", "key": "videos/cam-a/2026/12/01/000000000Z-1.ts", "start": T0, "duration": 2000,
-         "status": "ok"},
-        {"type": "clip", "key": "videos/cam-a/2026/12/01/000002000Z-2.ts", "start": T0 + 2000, "duration": 2000,
-         "status": "unreadable"},
-        {"type": "clip", "key": "videos/cam-a/2026/12/01/000004000Z-3.mp4", "start": T0 + 4000, "duration": 2000,
-         "status": "ok"},
-        {"type": "clip", "key": "videos/cam-a/2026/12/01/000006000Z-4.ts", "start": T0 + 6000, "duration": None,
-         "status": "ok"},
-        {"type": "gap", "start": T0 + 8000, "end": T0 + 9000},
+        ClipView("videos/cam-a/2026/12/01/000000000Z-1.ts", T0, 2000, 10, True),
+        ClipView("videos/cam-a/2026/12/01/000002000Z-2.ts", T0 + 2000, 2000, 10, False),
+        ClipView("videos/cam-a/2026/12/01/000004000Z-3.mp4", T0 + 4000, 2000, 10, True),
+        ClipView("videos/cam-a/2026/12/01/000006000Z-4.ts", T0 + 6000, None, 10, True),
     ]
     segs = playlist.segments(items)
-    assert [s.key for s in segs] == [items[0]["key"]] and segs[0].seq == 1
+    assert [s.key for s in segs] == [items[0].key] and segs[0].seq == 1
     assert not re.search(r"\s", playlist.render(segs, ["u"]).splitlines()[-2])

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from vigil_fn.indexer.compact import chain, segment_due
 from vigil_fn.indexer.log import FoldState, fold
 
+NOW_MS = 1_796_119_200_000   # the time the index's writers are told it is (summaries' `at`)
+
 pytestmark = pytest.mark.unit
 
 entry_st = st.builds(
@@ -78,7 +80,7 @@ def test_segments_of_a_whole_log_cover_it_in_order_like_the_live_rule() -> None:
     entries = [{"op": "create", "key": f"videos/cam-1/2026/11/28/1200{i:02d}000Z-{i}.ts", "etag": "A",
                 "start": i, "event_time": i, "pad": "x" * (i * 13 % 300)} for i in range(60)]
     log = b"".join(encode_entry(e) for e in entries)
-    segs, sums = segments_of(log, 1024, date(2026, 11, 28))
+    segs, sums = segments_of(log, 1024, date(2026, 11, 28), now_ms=NOW_MS)
     docs = [json.loads(line) for line in segs.splitlines()]
     assert docs and docs[0]["from"] == 0
     for a, b in zip(docs, docs[1:], strict=False):

@@ -9,6 +9,8 @@ from vigil_camera.ossclient import health_headers
 from vigil_camera.status import Status
 from vigil_fn.indexer.health import device_doc, meta_from_headers
 
+NOW_MS = 1_796_119_200_000   # the time the index's writers are told it is (summaries' `at`)
+
 pytestmark = pytest.mark.unit
 
 
@@ -38,7 +40,7 @@ def test_device_doc_counts_the_chain_and_keeps_the_newest_report() -> None:
         {"day": "2026-11-28", "from": 100, "to": 200, "clips": 2, "bytes": 20, "recorded_ms": 2000, "last_end": 30,
          "last_key": "b", "upload_lag_ms": 7, "meta": {"spool_depth": 1, "reported_at": 40}},     # older report
     ]
-    doc = device_doc("cam-1", date(2026, 11, 28), sums, 999, None)
+    doc = device_doc("cam-1", date(2026, 11, 28), sums, 999, None, now_ms=NOW_MS)
     assert (doc["clips_today"], doc["bytes_today"], doc["recorded_ms_today"]) == (5, 50, 5000)
     assert (doc["last_clip_key"], doc["upload_lag_ms"], doc["covered"]) == ("b", 7, 200)
     assert doc["spool_depth"] == 9 and doc["reported_at"] == 50

@@ -11,6 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from vigil_fn.indexer import reader
 from vigil_fn.indexer.log import FoldState, parse_json_lines, parse_lines
+from vigil_fn.indexer.rows import KEY, START, row_end
+
+NOW_MS = 1_796_119_200_000   # the time the index's writers are told it is (summaries' `at`)
 
 pytestmark = pytest.mark.unit
 
@@ -55,9 +58,9 @@ def test_range_selection_equals_the_filter(spans: list[tuple[int, int | None]], 
         state.add_row([f"k{i:03d}", "", 1, start, duration, None, None, None, True,
                        "ok" if duration else "unreadable", None, 0, None])
     rows = state.visible_rows()
-    assert rows == sorted(state.creates.values(), key=lambda r: (r[3], r[0]))   # ties in start: by key
-    want = [r for r in rows if r[3] < hi and (r[3] + (r[4] or 0) > lo or r[3] >= lo)]
-    assert reader._in_range(rows, lo, hi) == want
+    assert rows == sorted(state.creates.values(), key=lambda r: (r[START], r[KEY]))   # ties in start: by key
+    want = [r for r in rows if r[START] < hi and (row_end(r) > lo or r[START] >= lo)]
+    assert reader.in_range(rows, lo, hi) == want
 
 
 def test_a_row_item_is_the_clip_dict() -> None:
@@ -75,12 +78,13 @@ def test_the_one_pass_fold_of_a_day_equals_the_fold_segment_by_segment(ops: list
                                                                         k: int) -> None:
     from datetime import date
 
-    from vigil_fn.indexer.compact import _fold_segments, _fold_whole, parse_segments, segments_of
+    from vigil_fn.indexer.compact import segments_of
+    from vigil_fn.indexer.dayfold import fold_segments, fold_whole, parse_segments
     from vigil_fn.indexer.log import encode_entry
     log = b"".join(encode_entry({"op": op, "key": f"videos/cam-1/2026/11/28/1200{i:02d}000Z-{i}.ts", "etag": "E",
                                  "start": 1000 * i, "duration": 500, "event_time": t, "status": "ok"})
                    for i, op, t in ops)
-    segs = parse_segments(segments_of(log, k, date(2026, 11, 28))[0])
+    segs = parse_segments(segments_of(log, k, date(2026, 11, 28), now_ms=NOW_MS)[0])
     if not segs:
         return
     by_segment = FoldState()
@@ -88,24 +92,25 @@ def test_the_one_pass_fold_of_a_day_equals_the_fold_segment_by_segment(ops: list
         by_segment.add_rows(seg["rows"])
         for key, scope, t in seg["dels"]:
             by_segment.add_delete(key, scope, t)
-    whole = _fold_whole(segs, "E")
+    whole = fold_whole(segs, "E")
     if whole is not None:   # taken only when it is exact
         assert whole.state.visible_rows() == by_segment.visible_rows()
         assert whole.state.deletes == by_segment.deletes == {}
-    assert _fold_segments(None, "unused", segs, "E").state.visible_rows() == by_segment.visible_rows()  # type: ignore[arg-type, union-attr]
+    assert fold_segments(None, "unused", segs, "E").state.visible_rows() == by_segment.visible_rows()  # type: ignore[arg-type, union-attr]
 
 
 def test_a_plain_day_takes_the_one_pass_fold_and_a_delete_does_not() -> None:
     from datetime import date
 
-    from vigil_fn.indexer.compact import _fold_whole, parse_segments, segments_of
+    from vigil_fn.indexer.compact import segments_of
+    from vigil_fn.indexer.dayfold import fold_whole, parse_segments
     from vigil_fn.indexer.log import encode_entry
     entries = [{"op": "create", "key": f"videos/cam-1/2026/11/28/12{i:04d}000Z-{i}.ts", "etag": "E",
                 "start": 1000 * i, "duration": 500, "event_time": i, "status": "ok"} for i in range(200)]
     log = b"".join(map(encode_entry, entries))
-    segs = parse_segments(segments_of(log, 1024, date(2026, 11, 28))[0])
-    whole = _fold_whole(segs, "E")
+    segs = parse_segments(segments_of(log, 1024, date(2026, 11, 28), now_ms=NOW_MS)[0])
+    whole = fold_whole(segs, "E")
     assert whole is not None and len(segs) > 5 and whole.segments == len(segs)
-    assert [r[0] for r in whole.state.visible_rows()] == [e["key"] for e in entries][:len(whole.state.creates)]
+    assert [r[KEY] for r in whole.state.visible_rows()] == [e["key"] for e in entries][:len(whole.state.creates)]
     deleted = log + encode_entry({"op": "delete", "key": entries[0]["key"], "event_time": 999}) * 40
-    assert _fold_whole(parse_segments(segments_of(deleted, 1024, date(2026, 11, 28))[0]), "E") is None
+    assert fold_whole(parse_segments(segments_of(deleted, 1024, date(2026, 11, 28), now_ms=NOW_MS)[0]), "E") is None

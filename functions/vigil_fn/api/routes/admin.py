@@ -39,7 +39,7 @@ def _with_config(call: Call, record: DeviceRecord) -> CameraWithConfig:
 
 
 def add_camera(call: Call) -> CameraWithConfig:
-    body: CameraCreate = call.body
+    body = call.body_as(CameraCreate)
     _require_master_key(call)
     record = device_admin.add(call.svc.registry, body.id, name=body.name)
     audit(call, "camera_add", target=record.device_id)
@@ -74,7 +74,7 @@ def list_users(call: Call) -> UserList:
 
 
 def create_user(call: Call) -> UserOut:
-    body: UserCreate = call.body
+    body = call.body_as(UserCreate)
     user = call.svc.users.create(body.name, body.password, body.role, body.cameras)
     audit(call, "user_add", target=user.name, detail=f"role {user.role}")
     return UserOut(**user.public())
@@ -82,7 +82,7 @@ def create_user(call: Call) -> UserOut:
 
 def patch_user(call: Call) -> UserOut:
     name = validate_name(call.params["name"])
-    body: UserPatch = call.body
+    body = call.body_as(UserPatch)
     users = call.svc.users
     user = users.require(name)
     if name == call.user.name and body.role == "viewer":  # refused before anything is written
@@ -106,7 +106,7 @@ def delete_user(call: Call) -> None:
 
 
 def audit_page(call: Call) -> AuditPage:
-    q: AuditQuery = call.query
+    q = call.query_as(AuditQuery)
     entries, nxt = call.svc.audit.page(q.limit, q.before)
     return AuditPage(entries=entries, next=nxt)
 

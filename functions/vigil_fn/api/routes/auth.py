@@ -13,7 +13,7 @@ from ..users import verify_password
 
 
 def login(call: Call) -> Session:
-    svc, body = call.svc, call.body
+    svc, body = call.svc, call.body_as(LoginRequest)
     name = body.username.strip().lower()
     svc.check_login_rate(name, client_of(call))
     user = svc.users.get(name)
@@ -22,7 +22,7 @@ def login(call: Call) -> Session:
         raise ApiError(401, "invalid_credentials", "wrong user name or password")
     user = svc.users.rehash_if_needed(user, body.password)
     cookie, token = svc.sessions.issue(user.name, user.generation, svc.clock())
-    call.user, call.session = user, token
+    call.authenticated, call.session_token = user, token
     call.response_headers["Set-Cookie"] = set_cookie(cookie, secure(call))
     audit(call, "login", target=user.name, ok=True)
     return Session(user=UserOut(**user.public()), csrf_token=svc.sessions.csrf_token(token))

@@ -70,7 +70,7 @@ def check_span(start: int, end: int, max_ms: int, what: str) -> None:
 
 def timeline(call: Call) -> Trusted:
     camera = camera_param(call)
-    q: TimelineQuery = call.query
+    q = call.query_as(TimelineQuery)
     check_span(q.start, q.end, index_view.MAX_SPAN_MS, "a timeline")
     items = index_view.timeline(call.svc.bucket, camera, q.start, q.end)
     if q.detail == "spans":
@@ -83,7 +83,7 @@ def timeline(call: Call) -> Trusted:
 
 def calendar(call: Call) -> ZonedCalendar:
     camera = camera_param(call)
-    q: CalendarQuery = call.query
+    q = call.query_as(CalendarQuery)
     days = index_view.month_calendar(call.svc.bucket, camera, q.month, q.tz)
     return ZonedCalendar(camera=camera, month=q.month, tz=q.tz, days=[CalendarDay(**d) for d in days])
 

@@ -44,7 +44,7 @@ def public_key_doc() -> PublicKeyOut:
 
 
 def public_key(call: Call) -> Response | PublicKeyOut:
-    q: PublicKeyQuery = call.query
+    q = call.query_as(PublicKeyQuery)
     doc = public_key_doc()
     if q.format == "json":
         return doc

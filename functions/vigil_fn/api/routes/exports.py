@@ -129,7 +129,7 @@ def _invoke(call: Call, job: ExportJob) -> None:
 
 
 def create(call: Call) -> dict[str, Any]:
-    body: ExportCreate = call.body
+    body = call.body_as(ExportCreate)
     require_camera(call, body.camera)
     try:
         job = _store(call).create(call.user.name, body.camera, body.start, body.end)
@@ -162,7 +162,7 @@ def retry(call: Call) -> dict[str, Any]:
 
 def pin(call: Call) -> ExportOut:
     job = _own(call)
-    body: ExportPin = call.body
+    body = call.body_as(ExportPin)
     try:
         job = _store(call).pin(call.user.name, job.id, body.pinned)
     except JobError as exc:

@@ -16,7 +16,7 @@ BATCH = 1000
 
 
 def delete_clip(call: Call) -> None:
-    q: KeyQuery = call.query
+    q = call.query_as(KeyQuery)
     camera = parse_key(q.key)
     bucket = call.svc.bucket
     if not bucket.object_exists(q.key):
@@ -27,12 +27,12 @@ def delete_clip(call: Call) -> None:
 
 def delete_range(call: Call) -> Deleted:
     camera = camera_param(call)
-    body: RangeDelete = call.body
+    body = call.body_as(RangeDelete)
     if body.end <= body.start:
         raise ApiError(400, "invalid_range", "end must be after start")
     check_span(body.start, body.end, index_view.MAX_SPAN_MS, "a deletion")
-    items = index_view.timeline(call.svc.bucket, camera, body.start, body.end)
-    keys = [i["key"] for i in items if i["type"] == "clip" and body.start <= i["start"] < body.end]
+    keys = [c.key for c in index_view.clips(call.svc.bucket, camera, body.start, body.end)
+            if body.start <= c.start < body.end]
     for i in range(0, len(keys), BATCH):
         call.svc.bucket.batch_delete_objects(keys[i:i + BATCH])
     audit(call, "clips_delete_range", target=camera,
@@ -45,7 +45,7 @@ def get_retention(call: Call) -> RetentionOut:
 
 
 def put_retention(call: Call) -> RetentionOut:
-    body: Retention = call.body
+    body = call.body_as(Retention)
     days = retention.set_retention(call.svc.bucket, body.days)
     audit(call, "retention_set", target="bucket", detail=f"{days} days")
     return RetentionOut(days=days)

@@ -27,30 +27,28 @@ def playlist_path(camera: str, start: int, end: int) -> str:
 
 def playback(call: Call) -> Playback:
     camera = camera_param(call)
-    q: TimeRange = call.query
+    q = call.query_as(TimeRange)
     check_span(q.start, q.end, MAX_PLAYBACK_MS, "playback")
-    items = index_view.raw_timeline(call.svc.bucket, camera, q.start, q.end)
-    segs = playlist.segments(items)
+    clips = index_view.clips(call.svc.bucket, camera, q.start, q.end)
+    segs = playlist.segments(clips)
     refs = [PlaylistRef(start=s, end=e, url=playlist_path(camera, s, e)) for s, e in playlist.windows(segs, q.start,
                                                                                                        q.end)]
-    mp4 = [i for i in items if i.get("type") == "clip" and i.get("status") == "ok"
-           and playlist.clip_format(str(i["key"])) == "mp4"]
+    mp4 = [c for c in clips if c.ok and c.format == "mp4"]
     if len(mp4) > MAX_DIRECT:  # each is a ~1-2.5 KB presigned URL: keep the answer under 1 MB
         raise ApiError(413, "range_too_large", f"more than {MAX_DIRECT} MP4 clips to play directly; "
                        "ask for a shorter range")
     direct = []
-    for item in mp4:
-        signed = call.svc.urls.sign(str(item["key"]), content_type=MP4_TYPE)
-        start = int(item["start"])
-        direct.append(DirectClip(key=str(item["key"]), start=start, end=start + int(item.get("duration") or 0),
-                                 url=signed.url, expires=signed.expires * 1000))
+    for clip in mp4:
+        signed = call.svc.urls.sign(clip.key, content_type=MP4_TYPE)
+        direct.append(DirectClip(key=clip.key, start=clip.start, end=clip.end, url=signed.url,
+                                 expires=signed.expires * 1000))
     mode: Literal["hls", "direct", "mixed"] = "mixed" if refs and direct else "direct" if direct else "hls"
     return Playback(camera=camera, start=q.start, end=q.end, mode=mode, playlists=refs, direct=direct)
 
 
 def m3u8(call: Call) -> dict[str, object]:
     camera = camera_param(call)
-    q: TimeRange = call.query
+    q = call.query_as(TimeRange)
     try:
         text, _ = build_vod(call.svc.bucket, call.svc.urls, camera, q.start, q.end)
     except VodError as exc:
@@ -76,7 +74,7 @@ def parse_key(key: str) -> str:
 
 
 def download(call: Call) -> DownloadLink:
-    q: KeyQuery = call.query
+    q = call.query_as(KeyQuery)
     camera = parse_key(q.key)
     require_camera(call, camera)
     if not call.svc.bucket.object_exists(q.key):

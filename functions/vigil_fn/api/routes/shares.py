@@ -118,7 +118,7 @@ def _out(call: Call, share: Share) -> ShareOut:
 
 
 def create(call: Call) -> ShareCreated:
-    body: ShareCreate = call.body
+    body = call.body_as(ShareCreate)
     job = _owned_export(call)
     if job.state != "done" or not job.key:
         raise ApiError(409, "conflict", "only a finished export can be shared")
@@ -158,11 +158,12 @@ def _live_share(call: Call) -> Share:
     return share
 
 
-def _shared_job(call: Call, share: Share) -> ExportJob:
+def _shared_job(call: Call, share: Share) -> tuple[ExportJob, str]:
+    """The shared export and its MP4's key; 410 once it is gone (deleted, or expired by lifecycle)."""
     job = JobStore(call.svc.bucket, settings()).get(share.owner, share.export_id)
     if job is None or job.state != "done" or not job.key:
         raise ApiError(410, "export_gone", "the shared export no longer exists")
-    return job
+    return job, job.key
 
 
 def verify_stored(call: Call, job: ExportJob) -> Verification:
@@ -194,10 +195,10 @@ def verify_stored(call: Call, job: ExportJob) -> Verification:
 
 
 def _view(call: Call, share: Share) -> SharedExport:
-    job = _shared_job(call, share)
+    job, mp4_key = _shared_job(call, share)
     svc = call.svc
     name = f"vigil-{job.camera}-{job.id}.mp4"
-    video = svc.urls.sign(job.key, content_type="video/mp4")
+    video = svc.urls.sign(mp4_key, content_type="video/mp4")
     manifest_url = None
     if job.manifest_key:
         mname = name[:-len(".mp4")] + ".manifest.json"
@@ -224,7 +225,7 @@ def open_link(call: Call) -> SharedExport:
 
 def unlock(call: Call) -> SharedExport:
     share = _live_share(call)
-    body: Unlock = call.body
+    body = call.body_as(Unlock)
     if share.password_hash is not None:
         call.svc.check_login_rate(f"share:{share.id}", client_of(call))
         if not verify_password_hash(share.password_hash, body.password):
@@ -235,12 +236,12 @@ def unlock(call: Call) -> SharedExport:
 
 def download(call: Call) -> Response:
     share = _live_share(call)
-    q: GrantQuery = call.query
+    q = call.query_as(GrantQuery)
     if not grant_ok(call.svc.api.session_key, share.id, q.grant, call.svc.clock()):
         raise ApiError(403, "grant_expired", "this download link has expired; open the shared link again")
-    job = _shared_job(call, share)
+    job, mp4_key = _shared_job(call, share)
     name = f"vigil-{job.camera}-{job.id}.mp4"
-    signed = call.svc.urls.sign(job.key, content_type="video/mp4",
+    signed = call.svc.urls.sign(mp4_key, content_type="video/mp4",
                                 disposition=f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}")
     _store(call).count(share.id, "download", now_ms=call.svc.now_ms(), client=client_of(call))
     audit(call, "share_download", target=share.camera, user="-", detail=f"link {share.id}")

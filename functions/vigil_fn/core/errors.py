@@ -1,0 +1,14 @@
+"""The base of domain errors a caller may see (the device registry's, the user store's): each
+class names the HTTP status and code it maps to, so the api maps an error by its class — editing a
+message never changes a status (as moto's errors carry their wire code)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class Refused(Exception):
+    """An operation that cannot proceed, for a reason safe to show; 400 unless a subclass says."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "invalid_request"

@@ -1,0 +1,35 @@
+"""A visible clip as the index stores it: a row (a list, parsed and folded faster than a dict or a
+dataclass), read through the named columns below and `row_end`, never by bare position.
+
+Compacted segments, the day cache, the readers and the api all hold rows in this order; a new
+column goes at the end of `CREATE_COLS` (older segments are refused by length and read from the log).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CREATE_COLS = ("key", "etag", "size", "start", "duration", "codec", "width", "height", "has_keyframe",
+               "status", "reason", "event_time", "indexed_at")
+ROW_LEN = len(CREATE_COLS)
+
+KEY = CREATE_COLS.index("key")
+ETAG = CREATE_COLS.index("etag")
+SIZE = CREATE_COLS.index("size")
+START = CREATE_COLS.index("start")               # UTC ms, from the key
+DURATION = CREATE_COLS.index("duration")         # ms, None when unreadable
+CODEC = CREATE_COLS.index("codec")
+WIDTH = CREATE_COLS.index("width")
+HEIGHT = CREATE_COLS.index("height")
+HAS_KEYFRAME = CREATE_COLS.index("has_keyframe")
+STATUS = CREATE_COLS.index("status")             # "ok" | "unreadable"
+REASON = CREATE_COLS.index("reason")
+EVENT_TIME = CREATE_COLS.index("event_time")     # the OSS event's time: orders creates and deletes
+INDEXED_AT = CREATE_COLS.index("indexed_at")     # when the indexer wrote the entry (UTC ms) or None
+
+Row = list[Any]   # a visible clip in CREATE_COLS order; rows are shared (day cache): read only
+
+
+def row_end(row: Row) -> int:
+    """Where a clip ends (UTC ms): its start plus its duration (an unreadable clip has none)."""
+    return int(row[START] + (row[DURATION] or 0))
