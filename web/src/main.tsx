@@ -9,6 +9,7 @@ import { CameraPage } from "./screens/CameraPage";
 import { Cameras } from "./screens/Cameras";
 import { Exports } from "./screens/Exports";
 import { Login } from "./screens/Login";
+import { SharedLink } from "./screens/SharedLink";
 import "./styles.css";
 
 // asked before the first render, not in an effect a frame later; a camera page opened at a time
@@ -26,6 +27,13 @@ if (first.name === "camera" && first.t !== null) {
 }
 
 function App() {
+  const route = useRoute();
+  // a share link is public: its visitor has no account, so it skips the session entirely
+  if (route.name === "shared") return <SharedLink token={route.token} />;
+  return <SignedIn />;
+}
+
+function SignedIn() {
   const route = useRoute();
   const [user, setUser] = useState<User | null | undefined>(undefined);
 
@@ -45,7 +53,7 @@ function App() {
   }, []);
 
   useEffect(() => {
-    if (user === null && route.name !== "login") {
+    if (user === null && route.name !== "login" && route.name !== "shared") {
       navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, true);
     }
     if (user && route.name === "login") navigate(route.next.startsWith("/") ? route.next : "/", true);

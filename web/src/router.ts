@@ -8,6 +8,7 @@ export type Route =
   | { name: "camera"; id: string; t: number | null }
   | { name: "admin" }
   | { name: "exports" }
+  | { name: "shared"; token: string }
   | { name: "notfound" };
 
 export function parseRoute(path: string, search: string): Route {
@@ -16,6 +17,8 @@ export function parseRoute(path: string, search: string): Route {
   if (path === "/login") return { name: "login", next: params.get("next") ?? "/" };
   if (path === "/admin") return { name: "admin" };
   if (path === "/exports") return { name: "exports" };
+  const s = /^\/s\/([A-Za-z0-9_-]{32,64})$/.exec(path);
+  if (s) return { name: "shared", token: s[1] };
   const m = /^\/cameras\/([^/]+)\/?$/.exec(path);
   if (m) {
     const t = Number(params.get("t"));

@@ -58,6 +58,8 @@ def test_a_link_plays_downloads_and_verifies_one_export_and_counts_it(cloud: Any
     view = opened.json()
     assert view["camera"] == exported["camera"] and view["sha256"] == export["sha256"]
     assert view["verification"]["ok"] is True and len(view["verification"]["checks"]) == 2
+    manifest = visitor.get(view["manifest_url"], timeout=30)
+    assert manifest.status_code == 200 and manifest.json()["manifest"]["files"][0]["sha256"] == export["sha256"]
     video = visitor.get(view["video_url"], timeout=30).content
     assert hashlib.sha256(video).hexdigest() == export["sha256"]
     got = visitor.get(f"{api_url(cloud)}{view['download_url']}", timeout=30, allow_redirects=False)
