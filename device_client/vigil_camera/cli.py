@@ -113,8 +113,16 @@ def cmd_configure(args: argparse.Namespace) -> int:
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
-    from .clipinfo import clip_info
+    from .clipinfo import NAME_PATTERN, clip_info, start_from_name
 
+    if not (args.key and len(args.files) == 1):
+        # the name gives the clip's start: a name without one would silently take the file's
+        # modification time and could land on top of a real clip
+        unnamed = [n for n in args.files if start_from_name(Path(n).stem) is None]
+        if unnamed:
+            raise ValueError(f"cannot tell when {', '.join(unnamed)} starts: the name must carry its UTC start "
+                             f"time, {NAME_PATTERN} (e.g. 20261128T140000000Z-1.ts); rename the file, or give "
+                             f"--key for a single file")
     rt = Runtime(_settings(args))
     rt.tokens.max_wait = args.wait
     rt.preflight(one_shot=True)

@@ -23,6 +23,8 @@ _TIME_RE = re.compile(
     r"(?P<y>\d{4})-?(?P<m>\d{2})-?(?P<d>\d{2})[T_\-]?(?P<hh>\d{2})[:\-]?(?P<mi>\d{2})[:\-]?(?P<ss>\d{2})"
     r"(?:[.,]?(?P<ms>\d{3}))?Z?"
 )
+NAME_PATTERN = "YYYYMMDDTHHMMSS[mmm][Z][-SEQ].ts|.mp4"
+"""How a clip's name says when it starts, as the messages that refuse a name put it."""
 _SEQ_RE = re.compile(r"(\d{1,12})(?!.*\d)")
 
 

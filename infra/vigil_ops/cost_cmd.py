@@ -195,6 +195,68 @@ def render(est: Estimate) -> str:
     return "\n".join(out)
 
 
+DOC_BEGIN = "<!-- BEGIN vigil cost --markdown (generated: .venv/bin/vigil cost --write-doc docs/cost.md) -->"
+DOC_END = "<!-- END vigil cost --markdown -->"
+SCENARIOS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("10 s clips, 7 days", {}),
+    ("10 s clips, 7 days, no lifecycle events to the indexer", {"lifecycle_delete_events": False}),
+    ("30 s clips, 7 days", {"clip_seconds": 30.0}),
+    ("30 s clips, 7 days, no lifecycle events to the indexer",
+     {"clip_seconds": 30.0, "lifecycle_delete_events": False}),
+    ("10 s clips, 30 days", {"retention_days": 30.0}),
+)
+
+
+def _md_line(line: Line, storage: float) -> str:
+    share = f" ({100 * line.cost / storage:.1f} %)" if line.overhead and storage else ""
+    return f"| {line.item} | {line.quantity:,.1f} {line.unit} | {line.cost:.4f}{share} |"
+
+
+def render_markdown(prices: dict[str, Any], measured: dict[str, Any]) -> str:
+    """docs/cost.md's results: the default workload line by line, then the goal's ratio for the
+    variants the text discusses — all from `estimate`, so the doc cannot drift from the command."""
+    base = estimate(Workload(), prices, measured)
+    w, cur = base.workload, base.currency
+    kvs_total = sum(base.kvs.values())
+    out = [DOC_BEGIN,
+           f"Per month, {cur}: {w.cameras} camera, {w.bitrate_mbps:g} Mbit/s, {w.clip_seconds:g} s clips, "
+           f"{w.retention_days:g}-day retention, {w.viewer_hours:g} viewer-hours, {w.region} "
+           f"(`vigil cost` with its defaults; % = share of storage).",
+           "",
+           "| item | quantity | cost |",
+           "|---|---:|---:|"]
+    out += [_md_line(line, base.storage) for line in base.lines]
+    out.append(f"| **everything but storage and egress** | | **{base.overhead:.4f} = "
+               f"{100 * base.overhead / base.storage:.1f} % of storage** |")
+    out.append(f"| total | | {base.total:.4f} |")
+    out.append(f"| Kinesis Video Streams, same workload | | {kvs_total:.4f} (Vigil / KVS = "
+               f"{base.total / kvs_total:.2f}) |")
+    m = base.measured
+    out += ["", f"Measured per created clip: {m['create_requests']:.2f} billed requests, "
+                f"{m['create_cpu_ms']:.2f} ms CPU; per delete: {m['delete_requests']:.2f} requests.", "",
+            "| variant | everything but storage and egress | % of storage (goal: under 5 %) | Vigil / KVS |",
+            "|---|---:|---:|---:|"]
+    for name, change in SCENARIOS:
+        est = estimate(Workload(**change), prices, measured)
+        kvs = sum(est.kvs.values())
+        out.append(f"| {name} | {est.overhead:.4f} | {100 * est.overhead / est.storage:.1f} % | "
+                   f"{est.total / kvs:.2f} |")
+    out.append(DOC_END)
+    return "\n".join(out)
+
+
+def write_doc(path: Path, block: str) -> bool:
+    """Replace the generated block in `path`; True when the file changed."""
+    text = path.read_text()
+    start, end = text.find(DOC_BEGIN), text.find(DOC_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{path} has no generated block ({DOC_BEGIN} ... {DOC_END})")
+    new = text[:start] + block + text[end + len(DOC_END):]
+    if new != text:
+        path.write_text(new)
+    return new != text
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser("cost", help="monthly cost of a fleet (storage, OSS requests, FC, STS, egress) vs KVS",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -209,10 +271,16 @@ def register(sub: Any) -> None:
                    help="do not count an indexer invocation per clip the lifecycle expires")
     p.add_argument("--fc-vcpu", type=float, default=d.fc_vcpu, help="vCPU of the indexer function")
     p.add_argument("--fc-memory-gb", type=float, default=d.fc_memory_gb, help="memory of the indexer function")
-    p.add_argument("--usd-per-cny", type=float, help="exchange rate for the KVS comparison (default: data file)")
+    p.add_argument("--usd-per-cny", type=float, default=argparse.SUPPRESS,
+                   help="exchange rate for the KVS comparison (default: data file)")
     p.add_argument("--prices", type=Path, default=PRICES, help="price list")
     p.add_argument("--measured", type=Path, default=MEASURED, help="the indexer benchmark's measurement")
-    p.add_argument("--json", action="store_true", help="print the estimate as JSON")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the estimate as JSON")
+    out.add_argument("--markdown", action="store_true",
+                     help="print docs/cost.md's results block (default workload and its variants)")
+    out.add_argument("--write-doc", type=Path, metavar="FILE", default=argparse.SUPPRESS,
+                     help="rewrite the results block in FILE (docs/cost.md) from the price list and measurement")
     p.set_defaults(func=run)
 
 
@@ -220,10 +288,19 @@ def run(args: argparse.Namespace) -> int:
     w = Workload(cameras=args.cameras, bitrate_mbps=args.bitrate, clip_seconds=args.clip_seconds,
                  retention_days=args.retention_days, region=args.region, viewer_hours=args.viewer_hours,
                  lifecycle_delete_events=not args.no_lifecycle_deletes, fc_vcpu=args.fc_vcpu,
-                 fc_memory_gb=args.fc_memory_gb, usd_per_cny=args.usd_per_cny)
+                 fc_memory_gb=args.fc_memory_gb, usd_per_cny=getattr(args, "usd_per_cny", None))
     try:
-        est = estimate(w, load_json(args.prices), load_json(args.measured))
-    except (ValueError, KeyError) as exc:
+        prices, measured = load_json(args.prices), load_json(args.measured)
+        est = estimate(w, prices, measured)
+        if args.markdown or hasattr(args, "write_doc"):
+            block = render_markdown(prices, measured)
+            if args.markdown:
+                print(block)
+            else:
+                changed = write_doc(args.write_doc, block)
+                print(f"{args.write_doc}: {'updated' if changed else 'already current'}")
+            return 0
+    except (ValueError, KeyError, OSError) as exc:
         print(f"vigil cost: {exc}", file=sys.stderr)
         return 2
     if args.json:

@@ -140,7 +140,7 @@ def viewer_lines(info: Any) -> list[str]:
 
 @explains_port_in_use
 def run_demo(args: argparse.Namespace) -> int:
-    with data_folder_lock(Path(args.data).resolve(), "demo"):
+    with data_folder_lock(Path(args.data).resolve(), "demo", host=args.host, port=args.port):
         return _run_demo(args)
 
 

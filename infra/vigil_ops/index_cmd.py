@@ -64,12 +64,12 @@ def register(sub: Any) -> None:
     r.set_defaults(func=_guard(run_rebuild))
     c = s.add_parser("close", help="write a day's exact totals to the month calendar (also done automatically)")
     c.add_argument("--device", required=True, help="device id")
-    c.add_argument("--day", required=True, type=date.fromisoformat, help="the UTC day, YYYY-MM-DD")
+    c.add_argument("--day", required=True, type=day_arg, help="the UTC day, YYYY-MM-DD")
     c.set_defaults(func=_guard(run_close))
     k = s.add_parser("compact", help="write a day's compacted segments from its whole log (days indexed "
                                      "before compaction existed), then close it")
     k.add_argument("--device", required=True, help="device id")
-    k.add_argument("--day", required=True, type=date.fromisoformat, help="the UTC day, YYYY-MM-DD")
+    k.add_argument("--day", required=True, type=day_arg, help="the UTC day, YYYY-MM-DD")
     k.add_argument("--segment-bytes", type=int, default=DEFAULT_SEGMENT_BYTES,
                    help="segment size; must match the indexer's VIGIL_INDEX_SEGMENT_BYTES (default %(default)s)")
     k.set_defaults(func=_guard(run_compact))

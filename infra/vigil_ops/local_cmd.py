@@ -72,7 +72,46 @@ class PortInUse(Exception):
     """A port (or the data folder) the stack needs is taken; the message names it and the way out."""
 
 
-def busy_port(host: str, first: int, count: int = 10) -> int:
+STACK_PORTS = 10
+"""Ports a stack takes from its base: OSS, STS, the FC API and the functions (PORT, PORT+1, ...)."""
+
+
+def _free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_base_port(host: str, avoid: int, count: int = STACK_PORTS) -> int:
+    """A base port whose `count` ports are all free now, at least `count` away from `avoid` (the
+    stack that is running); steps of 100 from 9100, as the docs' examples go. 0 when none is found
+    (then `--port 0` is the way)."""
+    for base in range(9100, 65536 - count, 100):
+        if abs(base - avoid) < count:
+            continue
+        if all(_free(host, port) for port in range(base, base + count)):
+            return base
+    return 0
+
+
+def _way_out(host: str, avoid: int, command: str) -> str:
+    """How to run a second stack beside the one that is running: a port that is free right now."""
+    base = free_base_port(host, avoid)
+    if not base:
+        return f"`vigil {command} --port 0` picks free ports"
+    return f"`make demo PORT={base}` or `vigil {command} --port {base}` (`--port 0` picks free ports)"
+
+
+def _second_stack(host: str, avoid: int, command: str) -> str:
+    base = free_base_port(host, avoid)
+    port = str(base) if base else "0"
+    return f"`make demo DATA=.vigil/second PORT={port}` or `vigil {command} --data DIR --port {port}`"
+
+
+def busy_port(host: str, first: int, count: int = STACK_PORTS) -> int:
     """The first of `first`..`first+count-1` that cannot be bound on `host` (else `first`)."""
     for port in range(first, first + count):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -84,7 +123,7 @@ def busy_port(host: str, first: int, count: int = 10) -> int:
 
 
 @contextlib.contextmanager
-def data_folder_lock(data_dir: Path, command: str) -> Iterator[None]:
+def data_folder_lock(data_dir: Path, command: str, *, host: str = "127.0.0.1", port: int = 9000) -> Iterator[None]:
     """Hold `<data>/stack.lock` while a stack runs on it: two stacks on one data folder would clean
     each other's temporary files and replay each other's pending writes. An flock dies with its
     process (also on kill -9), so a stale file never blocks a restart."""
@@ -98,7 +137,7 @@ def data_folder_lock(data_dir: Path, command: str) -> Iterator[None]:
             raise PortInUse(
                 f"vigil {command}: data folder {data_dir} is in use by another `vigil demo` or `vigil local up` "
                 f"(pid {owner}). Stop that one (Ctrl-C in its terminal), or run another with its own folder and "
-                f"ports: `make demo DATA=.vigil/second PORT=9100` or `vigil {command} --data DIR --port 9100`."
+                f"ports: {_second_stack(host, port, command)}."
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
@@ -119,7 +158,7 @@ def start_cloud(cloud: Any, args: argparse.Namespace, command: str) -> Any:
         raise PortInUse(
             f"vigil {command}: port {port} on {args.host} is already in use (is another `vigil demo` or "
             f"`vigil local up` running?). The stack uses ports {args.port}, {args.port}+1, ...; pick others "
-            f"with `make demo PORT=9100` or `vigil {command} --port 9100` (`--port 0` picks free ports)."
+            f"with {_way_out(args.host, args.port, command)}."
         ) from None
 
 
@@ -169,7 +208,7 @@ def explains_port_in_use(run: Callable[[argparse.Namespace], int]) -> Callable[[
 
 @explains_port_in_use
 def run_up(args: argparse.Namespace) -> int:
-    with data_folder_lock(Path(args.data).resolve(), "local up"):
+    with data_folder_lock(Path(args.data).resolve(), "local up", host=args.host, port=args.port):
         return _run_up(args)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from vigil_fn.api.times import day_start_ms, iso, parse_instant
 from vigil_fn.api.vod import VodError, build_vod
 
 from .guard import command_name, guarded
+from .index_cmd import day_arg
 from .settings import OpsSettings, SettingsError
 
 
@@ -36,7 +37,7 @@ def register(sub: Any) -> None:
                         description="Clips and gaps of one camera from the recording index.")
     tl.add_argument("camera", metavar="CAM", help="camera id")
     when = tl.add_mutually_exclusive_group()
-    when.add_argument("--day", default=None, help="YYYY-MM-DD, UTC (default: today)")
+    when.add_argument("--day", default=None, type=day_arg, help="YYYY-MM-DD, UTC (default: today)")
     when.add_argument("--from", dest="start", default=None, help="ISO-8601 or epoch ms (default: --day)")
     tl.add_argument("--to", dest="end", default=None, help="end with --from (default: --from + 1 day)")
     tl.add_argument("--json", action="store_true", help="the items as JSON, as the API answers them")
@@ -87,6 +88,14 @@ def _camera(text: str) -> str:
         raise CommandError(str(exc)) from None
 
 
+def _known_camera(bucket: oss2.Bucket, camera: str) -> None:
+    """A camera the registry has never heard of is a typo, not a day-long gap."""
+    from vigil_fn.core.devices import Registry
+
+    if Registry(bucket).get(camera) is None:
+        raise CommandError(f"no such camera: {camera} (`vigil devices list` shows the cameras)")
+
+
 def _key(text: str) -> str:
     if parse_clip_key(text) is None:
         raise CommandError("KEY must be a clip key: videos/<camera>/YYYY/MM/DD/HHMMSSmmmZ-<seq>.ts|mp4")
@@ -100,7 +109,7 @@ def _range(args: argparse.Namespace) -> tuple[int, int]:
     else:
         if args.end:
             raise CommandError("--to needs --from")
-        day = date.fromisoformat(args.day) if args.day else datetime.now(timezone.utc).date()
+        day = args.day or datetime.now(timezone.utc).date()
         start = day_start_ms(day)
         end = day_start_ms(day + timedelta(days=1))
     if end <= start or end - start > index_view.MAX_SPAN_MS:
@@ -113,6 +122,7 @@ def run_timeline(args: argparse.Namespace) -> int:
     camera = _camera(args.camera)
     start, end = _range(args)
     _, bucket = _bucket()
+    _known_camera(bucket, camera)
     items = index_view.timeline(bucket, camera, start, end)
     if args.json:
         print(json.dumps({"camera": camera, "start": start, "end": end, "items": items}, indent=1))

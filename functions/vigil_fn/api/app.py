@@ -125,6 +125,9 @@ class ApiFunction:
             self._authenticate(call, route)
         if route.query is not None:
             call.query = parse_model(route.query, dict(event.query), "query")
+        elif event.query:  # docs/api.md: unknown query parameters are a 400, also where none are taken
+            names = ", ".join(sorted(event.query))[:200]
+            raise ApiError(400, "invalid_request", f"query: {names}: this endpoint takes no query parameters")
         call.body = parse_body(route, event, MAX_BODY_BYTES)
         try:
             result = route.handler(call)

@@ -64,7 +64,8 @@ class Settings:
         return self.sts_calls_per_second / max(1, self.token_max_instances)
 
 # -- the api function (issue 9) ------------------------------------------------------------------
-_FUNCTIONS_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # functions/
+# functions/ (the code root): this file is functions/vigil_fn/core/config.py
+_FUNCTIONS_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @dataclass(frozen=True)

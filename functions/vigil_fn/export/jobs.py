@@ -103,6 +103,16 @@ class ExportJob:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def filename(self) -> str:
+        """What the download is called: the camera and the recorded range it covers, in UTC
+        (`vigil-cam-1-20261128T140000Z-20261128T141500Z.mp4`), not when the export was made."""
+        def stamp(ms: int) -> str:
+            t = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+            return t.strftime("%Y%m%dT%H%M%S") + (f".{t.microsecond // 1000:03d}" if t.microsecond else "") + "Z"
+
+        return f"vigil-{self.camera}-{stamp(self.start)}-{stamp(self.end)}.mp4"
+
     def effective_state(self, stale_s: int, now_ms: int | None = None) -> str:
         """`running` without a heartbeat for `stale_s` is a killed job: report it failed."""
         now_ms = _now_ms() if now_ms is None else now_ms

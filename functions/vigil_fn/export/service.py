@@ -20,7 +20,7 @@ from ..core.config import ExportSettings
 from ..indexer.reader import timeline
 from . import manifest
 from .jobs import ExportJob, JobError, JobStore, manifest_key, video_key
-from .remux import NOTHING_RECORDED, Gap, RemuxError, SourceClip, Stream, iso, remux
+from .remux import NOTHING_RECORDED, Gap, RemuxError, SourceClip, Stream, remux
 from .sink import MultipartSink
 from .source import OssSource
 
@@ -87,7 +87,7 @@ def run_job(bucket: oss2.Bucket, settings: ExportSettings, user: str, job_id: st
         clips, gaps = plan(bucket, job.camera, job.start, job.end)
         if not clips:
             raise RemuxError(NOTHING_RECORDED)
-        filename = f"vigil-{job.camera}-{iso(job.start).replace(':', '').replace('.000', '')}.mp4"
+        filename = job.filename
         sink = MultipartSink(bucket, key, part_size=settings.part_size, headers={
             "Content-Type": "video/mp4",
             "Content-Disposition": f'attachment; filename="{filename}"',

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import re
 import statistics
 import time
 import uuid
@@ -163,6 +164,12 @@ def test_export_a_range_from_the_page_and_download_it(cloud: Any, ctx: Any, tmp_
     with page.expect_download() as dl:
         page.get_by_role("button", name="Download export").first.click()
     data = Path(dl.value.path()).read_bytes()
+    # issue 28 item 12: named by the recorded range it holds, not by when it was made
+    stamp = r"(\d{8}T\d{6})(?:\.\d{3})?Z"
+    named = re.fullmatch(rf"vigil-{camera}-{stamp}-{stamp}\.mp4", dl.value.suggested_filename)
+    assert named, dl.value.suggested_filename
+    first = datetime.strptime(named.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
+    assert t - timedelta(minutes=2) <= first <= t + timedelta(seconds=2), (first, t)
     with av.open(io.BytesIO(data)) as c:
         assert sum(1 for _ in c.decode(video=0)) == sum(clip.frames for clip in clips)
         assert len(c.chapters()) == 3

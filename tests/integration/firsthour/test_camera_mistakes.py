@@ -161,3 +161,18 @@ def test_upload_with_no_token_service_says_so(device: dict[str, str], tmp_path: 
     assert "make demo" in err["message"]
     assert not list((Path(device["VIGIL_SPOOL_DIR"]) / "queue").glob("*.json"))   # nothing left behind
     assert clip.exists()
+
+
+def test_upload_refuses_a_name_without_a_start_time(cloud: Any, device: dict[str, str], tmp_path: Path) -> None:
+    """Issue 28 item 4: `upload badname.ts` used the file's modification time (landing on top of real
+    clips) and exited 1 with `"last_error": null`. Now: exit 2, the expected pattern, nothing uploaded."""
+    import oss2
+
+    bad = tmp_path / "badname.ts"
+    bad.write_bytes(b"\x47" + b"\x00" * 187)
+    res = camera("upload", str(bad), env=_env(**device))
+    assert res.returncode == 2 and res.stdout == ""
+    err = _error(res)
+    assert err["code"] == "bad_input"
+    assert "badname.ts" in err["message"] and "YYYYMMDDTHHMMSS" in err["message"]
+    assert not list(oss2.ObjectIterator(cloud.bucket(), prefix=f"videos/{device['VIGIL_DEVICE_ID']}/"))

@@ -119,3 +119,29 @@ def test_no_stack_at_all_says_where_it_looked(vigil: Any, tmp_path: Path) -> Non
     """Before the first `make demo`: which folder was searched and how to start a stack."""
     code, _, err = vigil("devices", "list", data=tmp_path / "never-started")
     assert code == 2 and f"no local stack in {tmp_path / 'never-started'}" in err and "make demo" in err
+
+
+def test_timeline_of_an_unknown_camera_fails(vigil: Any, cloud: Any) -> None:
+    """Issue 28 item 10: `vigil timeline cam-nope` printed a 24 h gap and exited 0."""
+    code, out, err = vigil("timeline", "cam-nope", data=cloud.data_dir)
+    assert code == 2 and out == ""
+    assert "no such camera: cam-nope" in err and "Traceback" not in err
+
+
+def test_a_bad_day_names_the_option(vigil: Any, cloud: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 28 item 12: `--day 2026-13-45` said "month must be in 1..12" without naming --day."""
+    with pytest.raises(SystemExit) as exc:
+        vigil("timeline", "cam-a", "--day", "2026-13-45", data=cloud.data_dir)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "argument --day" in err and "YYYY-MM-DD" in err and "Traceback" not in err
+
+
+def test_cost_help_says_each_default_once(vigil: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Issue 28 item 12: `vigil cost --help` printed "(default: data file) (default: None)"."""
+    with pytest.raises(SystemExit):
+        vigil("cost", "--help", data=tmp_path)
+    out = " ".join(capsys.readouterr().out.split())   # argparse wraps to the terminal's width
+    assert "(default: None)" not in out
+    assert "(default: data file)" in out
+    for option in out.split(" --")[1:]:
+        assert option.count("(default") <= 1, option

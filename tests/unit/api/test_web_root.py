@@ -79,3 +79,11 @@ def test_malformed_events_are_400_not_tracebacks(tmp_path: Path) -> None:
     for raw in (b"not json", b"[1,2]", {"rawPath": 5}, {"rawPath": "/x", "body": "%%%", "isBase64Encoded": True}):
         resp = fn.handle(raw)
         assert resp["statusCode"] == 400 and "Traceback" not in resp["body"]
+
+
+def test_the_default_web_root_is_where_make_web_builds() -> None:
+    """`make web` builds into functions/webroot/; the default must point there (the house move put
+    config.py one folder deeper and the page answered "not built" with the page built)."""
+    repo = Path(__file__).resolve().parents[3]
+    default = ApiSettings.from_env({"VIGIL_SESSION_KEY": "k" * 32}).web_root
+    assert Path(default).resolve() == repo / "functions" / "webroot"

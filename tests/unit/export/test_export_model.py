@@ -31,3 +31,14 @@ def test_a_job_written_before_the_cut_still_reads_and_serves() -> None:
 def test_requests_do_not_grow_the_response_fields() -> None:
     assert set(ExportPin.model_fields) == {"pinned"}
     assert set(ExportCreate.model_fields) == {"camera", "start", "end"}
+
+
+def test_the_download_is_named_by_the_recorded_range() -> None:
+    """Issue 28 item 12: the file was named by its export id (when it was made)."""
+    from datetime import datetime, timezone
+
+    from vigil_fn.export.jobs import ExportJob
+
+    start = int(datetime(2026, 11, 28, 14, 0, tzinfo=timezone.utc).timestamp() * 1000)
+    job = ExportJob(id="x1", user="u", camera="cam-1", start=start, end=start + 15 * 60_000 + 250)
+    assert job.filename == "vigil-cam-1-20261128T140000Z-20261128T141500.250Z.mp4"

@@ -95,7 +95,7 @@ def _out(call: Call, job: ExportJob, *, with_url: bool = True) -> ExportOut:
     keep = {k: doc[k] for k in ExportOut.model_fields if k in doc}
     out = ExportOut(**keep)
     if with_url and out.state == "done" and job.key:
-        name = f"vigil-{job.camera}-{job.id}.mp4"
+        name = job.filename
         signed = call.svc.urls.sign(job.key, content_type="video/mp4",
                                     disposition=f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}")
         out.url, out.expires, out.filename = signed.url, signed.expires * 1000, name

@@ -197,7 +197,7 @@ def verify_stored(call: Call, job: ExportJob) -> Verification:
 def _view(call: Call, share: Share) -> SharedExport:
     job, mp4_key = _shared_job(call, share)
     svc = call.svc
-    name = f"vigil-{job.camera}-{job.id}.mp4"
+    name = job.filename
     video = svc.urls.sign(mp4_key, content_type="video/mp4")
     manifest_url = None
     if job.manifest_key:
@@ -240,7 +240,7 @@ def download(call: Call) -> Response:
     if not grant_ok(call.svc.api.session_key, share.id, q.grant, call.svc.clock()):
         raise ApiError(403, "grant_expired", "this download link has expired; open the shared link again")
     job, mp4_key = _shared_job(call, share)
-    name = f"vigil-{job.camera}-{job.id}.mp4"
+    name = job.filename
     signed = call.svc.urls.sign(mp4_key, content_type="video/mp4",
                                 disposition=f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}")
     _store(call).count(share.id, "download", now_ms=call.svc.now_ms(), client=client_of(call))

@@ -1,0 +1,86 @@
+// Previous / next clip across days. A step past the day's first/last clip goes to the adjacent day
+// first (its timeline is loaded anyway, and with continuous recording it has the clip); only when
+// that day is empty does it ask the calendar for the nearest day with recordings.
+import { useRef, useState } from "preact/hooks";
+import { navigate } from "../../router";
+import { dayEnd, dayKey, dayStart, parseDayKey } from "../../time";
+import { clipAcrossDays, clipAt, nextClip, prevClip, type ClipItem, type TimelineItem, type WantClip } from "../../timeline/model";
+import { adjacentRecordedDay, MAX_MONTHS_BACK, recordedDays } from "../../timeline/recorded-days";
+import type { DayTimeline } from "./useDayTimeline";
+
+/** A step under way: where it goes, the day it started from, and whether the calendar was asked. */
+type Crossing = WantClip & { origin: number; searched: boolean };
+
+export interface DayCrossing {
+  searching: boolean;
+  /** Previous (-1) / next (1) clip, on another day at the day's first / last. */
+  step: (dir: 1 | -1) => void;
+  here: ClipItem | null;
+}
+
+export function useDayCrossing(tl: DayTimeline, opts: { id: string; say: (m: string | null) => void }): DayCrossing {
+  const { id, say } = opts;
+  const want = useRef<Crossing | null>(null);
+  const [searching, setSearching] = useState(false);
+  const { day, items, itemsDay, cursor } = tl;
+
+  /** A loaded day: when a step was waiting for it, its clip, or the calendar, or "none". */
+  const loaded = (d: number, list: TimelineItem[]) => {
+    const w = want.current;
+    if (!w || w.day !== d) return;
+    const c = clipAcrossDays(list, w);
+    if (c) {
+      want.current = null;
+      navigate(`/cameras/${encodeURIComponent(id)}?t=${Math.round(c.start)}`, true);
+      tl.startAt(c.start, list);
+    } else if (!w.searched) void searchDays(w);
+    else {
+      want.current = null;
+      say(w.dir === 1 ? "No later clip on this day." : "No earlier clip on this day.");
+    }
+  };
+  tl.listeners.current = { loaded, holds: () => want.current !== null };
+
+  /** The adjacent day was empty: the nearest day with recordings past it, from the calendar; none
+   * → back to the day the step started from, saying so. */
+  const searchDays = async (w: Crossing) => {
+    setSearching(true);
+    say(w.dir === 1 ? "Looking for the next day with recordings…" : "Looking for the previous day with recordings…");
+    try {
+      const found = await adjacentRecordedDay((m) => recordedDays(id, m), dayKey(w.day), w.dir, Date.now());
+      const start = found !== null ? parseDayKey(found) : null;
+      if (want.current !== w) return; // the viewer went elsewhere meanwhile
+      want.current = start === null ? null : { ...w, day: start, searched: true };
+      if (start === null) {
+        const origin = dayKey(w.origin);
+        say(w.dir === 1 ? `No recordings after ${origin}.` : `No recordings before ${origin} (looked back ${MAX_MONTHS_BACK} months).`);
+      } else say(null);
+      tl.goDay(start ?? w.origin);
+    } catch (e) {
+      if (want.current === w) {
+        want.current = null;
+        tl.returnTo(w.origin);
+      }
+      say((e as Error).message);
+    } finally {
+      setSearching(false);
+    }
+  };
+
+  const here = cursor !== null ? clipAt(items, cursor) : null;
+
+  const step = (dir: 1 | -1) => {
+    const s = cursor === null ? null : dir === 1 ? nextClip(items, cursor) : prevClip(items, cursor);
+    if (s) {
+      tl.seekTo(s.start);
+      return;
+    }
+    if (day === null || cursor === null || itemsDay !== day || searching) return;
+    const from = dir === 1 ? cursor : (here?.start ?? cursor);
+    const adjacent = dir === 1 ? dayEnd(day) : dayStart(day - 1);
+    want.current = { dir, from, day: adjacent, origin: day, searched: false };
+    tl.goDay(adjacent);
+  };
+
+  return { searching, step, here };
+}

@@ -1,0 +1,148 @@
+// The camera page's day and playback position: the day's timeline (today's refreshed every 30 s),
+// the cursor that follows playback, seeking to any instant (loading its day first when it is
+// another one), and following playback past midnight into the next day.
+import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from "preact/hooks";
+import type { RefObject } from "preact";
+import { api } from "../../api";
+import type { PlayerController } from "../../player/controller";
+import { navigate } from "../../router";
+import { dayEnd, dayStart, formatClock } from "../../time";
+import { playableFrom, type TimelineItem } from "../../timeline/model";
+import { dayReducer } from "./day-state";
+
+/** What another hook (the day crossing) hangs on the timeline: told of every loaded day, and able
+ * to hold the day still while it steps across days. */
+export interface DayListeners {
+  loaded?: (day: number, items: TimelineItem[]) => void;
+  holds?: () => boolean;
+}
+
+export interface DayTimeline {
+  day: number | null;
+  items: TimelineItem[];
+  itemsDay: number | null;
+  cursor: number | null;
+  setCursor: (t: number | null) => void;
+  /** Seek to a wall-clock instant, loading its day first when it is another one. */
+  seekTo: (t: number) => void;
+  /** Play the day's first recording at or after `target` (saying so when it is later). */
+  startAt: (target: number, list: TimelineItem[]) => void;
+  /** Show another day with its items unknown / go back to a day keeping its items. */
+  goDay: (day: number) => void;
+  returnTo: (day: number) => void;
+  /** The camera's newest clip, when the URL named no time. */
+  begin: (start: number) => void;
+  loadDay: (d: number, current?: () => boolean) => Promise<TimelineItem[] | null>;
+  listeners: RefObject<DayListeners>;
+}
+
+export function useDayTimeline(opts: {
+  id: string;
+  t: number | null;
+  player: RefObject<PlayerController | null>;
+  say: (m: string | null) => void;
+  playing: boolean;
+}): DayTimeline {
+  const { id, t, player, say, playing } = opts;
+  const [s, dispatch] = useReducer(dayReducer, { day: t !== null ? dayStart(t) : null, items: [], itemsDay: null });
+  const [cursor, setCursor] = useState<number | null>(t);
+  const wantSeek = useRef<number | null>(t);
+  const listeners = useRef<DayListeners>({});
+  const dayRef = useRef(s.day);
+  dayRef.current = s.day;
+  const { day, items, itemsDay } = s;
+
+  const loadDay = useCallback(
+    async (d: number, current: () => boolean = () => true) => {
+      try {
+        const tl = await api.timeline(id, d, dayEnd(d));
+        if (!current()) return null; // an answer for a day the page has left
+        dispatch({ type: "loaded", day: d, items: tl.items });
+        return tl.items;
+      } catch (e) {
+        if (current()) say((e as Error).message);
+        return null;
+      }
+    },
+    [id],
+  );
+
+  const startAt = (target: number, list: TimelineItem[]) => {
+    const from = playableFrom(list, target);
+    if (from === null) {
+      setCursor(target);
+      say("No recording at or after this time on this day.");
+      player.current?.pause();
+      return;
+    }
+    say(from > target + 1000 ? `No recording at ${formatClock(target)}: playing from ${formatClock(from)}.` : null);
+    setCursor(from);
+    void player.current?.seek(from);
+  };
+
+  // the day's timeline; today's is refreshed as new clips arrive. A layout effect: it runs before
+  // the first paint instead of a frame later, so playback requests start at once
+  useLayoutEffect(() => {
+    if (day === null) return;
+    let alive = true;
+    // start playing at once, beside the timeline request: the player finds the first recording at
+    // or after the instant itself, so the first frame does not wait for the day's timeline
+    if (wantSeek.current !== null) {
+      const target = wantSeek.current;
+      wantSeek.current = null;
+      setCursor(target);
+      void player.current?.seek(target);
+    }
+    void loadDay(day, () => alive).then((list) => {
+      if (list) listeners.current.loaded?.(day, list);
+    });
+    const today = dayStart(Date.now()) === day;
+    const timer = today ? setInterval(() => void loadDay(day, () => alive), 30_000) : undefined;
+    return () => {
+      alive = false;
+      clearInterval(timer);
+    };
+  }, [day, loadDay]);
+
+  // playback that runs on past midnight (the player moves on to the next recording by itself)
+  // takes the timeline to the day it is now in, so the cursor never leaves the timeline
+  useEffect(() => {
+    if (cursor === null || day === null || !playing || listeners.current.holds?.()) return;
+    const d = dayStart(cursor);
+    if (d !== day) dispatch({ type: "go", day: d });
+  }, [cursor, day, playing]);
+
+  const seekTo = (target: number) => {
+    navigate(`/cameras/${encodeURIComponent(id)}?t=${Math.round(target)}`, true);
+    const d = dayStart(target);
+    if (d !== itemsDay) {
+      wantSeek.current = target;
+      setCursor(target);
+      dispatch({ type: "go", day: d });
+      return;
+    }
+    startAt(target, items);
+  };
+
+  const begin = (start: number) => {
+    if (wantSeek.current !== null || dayRef.current !== null) return;
+    wantSeek.current = start;
+    setCursor(start);
+    dispatch({ type: "go", day: dayStart(start) });
+  };
+
+  return {
+    day,
+    items,
+    itemsDay,
+    cursor,
+    setCursor,
+    seekTo,
+    startAt,
+    goDay: (d) => dispatch({ type: "go", day: d }),
+    returnTo: (d) => dispatch({ type: "return", day: d }),
+    begin,
+    loadDay,
+    listeners,
+  };
+}
