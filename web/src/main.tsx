@@ -10,6 +10,7 @@ import { Cameras } from "./screens/Cameras";
 import { Exports } from "./screens/Exports";
 import { Login } from "./screens/Login";
 import { SharedLink } from "./screens/SharedLink";
+import { SyncView } from "./screens/SyncView";
 import "./styles.css";
 
 // asked before the first render, not in an effect a frame later; a camera page opened at a time
@@ -90,6 +91,9 @@ function SignedIn() {
           <a href="/" onClick={linkClick} aria-current={route.name === "cameras" ? "page" : undefined}>
             Cameras
           </a>
+          <a href="/sync" onClick={linkClick} aria-current={route.name === "sync" ? "page" : undefined}>
+            Side by side
+          </a>
           <a href="/exports" onClick={linkClick} aria-current={route.name === "exports" ? "page" : undefined}>
             Exports
           </a>
@@ -110,6 +114,7 @@ function SignedIn() {
       {route.name === "camera" && <CameraPage id={route.id} t={route.t} user={user} />}
       {route.name === "admin" && (user.role === "admin" ? <Admin /> : <NotFound />)}
       {route.name === "exports" && <Exports />}
+      {route.name === "sync" && <SyncView ids={route.ids} t={route.t} />}
       {route.name === "notfound" && <NotFound />}
     </>
   );

@@ -3,6 +3,6 @@
 A new area is a new module here and one entry in `MODULES`.
 """
 
-from . import admin, auth, cameras, evidence, exports, live, manage, playback, shares
+from . import admin, auth, cameras, evidence, exports, live, manage, playback, shares, sync
 
-MODULES = (auth, cameras, playback, manage, admin, exports, live, evidence, shares)
+MODULES = (auth, cameras, playback, manage, admin, exports, live, evidence, shares, sync)
