@@ -96,7 +96,8 @@ def test_players_show_the_same_instant_and_a_gap_is_a_gap(cloud: Any, ctx: Any, 
     page = _login(ctx, cloud.functions["vigil-api"], four["viewer"], f"/sync?cameras={ids}&t={four['overlap']}")
     for c in cams:
         page.locator(f".sync-tile[data-camera='{c}'] video").wait_for()
-    page.wait_for_function("(cams) => cams.every(c => { const v = document.querySelector(`.sync-tile[data-camera=\"${c}\"] video`);"
+    page.wait_for_function("(cams) => cams.every(c => {"
+                           " const v = document.querySelector(`.sync-tile[data-camera=\"${c}\"] video`);"
                            " return v && v.readyState >= 2 && !v.paused; })", arg=cams, timeout=60_000)
     spreads = _settled_spread(page, cams)
     assert len(spreads) >= 5 and max(spreads[-5:]) <= SETTLED_MS, spreads
@@ -113,7 +114,8 @@ def test_players_show_the_same_instant_and_a_gap_is_a_gap(cloud: Any, ctx: Any, 
 def test_the_api_refuses_layouts_it_must(cloud: Any, four: dict) -> None:
     base = cloud.functions["vigil-api"]
     http = requests.Session()
-    r = http.post(f"{base}/api/v1/login", json={"username": four["viewer"][0], "password": four["viewer"][1]}, timeout=30)
+    r = http.post(f"{base}/api/v1/login", json={"username": four["viewer"][0], "password": four["viewer"][1]},
+                  timeout=30)
     assert r.status_code == 200
     t = four["overlap"]
 
