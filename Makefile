@@ -9,7 +9,7 @@ DATA ?= .vigil/local
 PORT ?= 9000
 PYTEST_ARGS ?=
 
-.PHONY: help venv s-cli lint typecheck test test-fast bench chaos demo deploy-check clean web web-check chromium
+.PHONY: help venv s-cli lint typecheck test test-fast bench chaos demo deploy-check clean web web-check chromium rtsp-deps
 
 help:  ## this list
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -38,13 +38,13 @@ lint: venv  ## ruff
 typecheck: venv  ## mypy (Python 3.10 target)
 	$(BIN)/mypy
 
-test: venv s-cli lint typecheck web web-check chromium  ## lint, type checks and the whole test suite (not benchmarks)
+test: venv s-cli lint typecheck web web-check chromium rtsp-deps  ## lint, type checks and the whole test suite (not benchmarks)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: venv  ## pytest only
 	$(BIN)/pytest -x $(PYTEST_ARGS)
 
-bench: venv  ## benchmarks: figures and ratios against a peer in the same run
+bench: venv rtsp-deps  ## benchmarks: figures and ratios against a peer in the same run
 	$(BIN)/pytest -m bench -s -p no:randomly tests/bench $(PYTEST_ARGS)
 
 CHAOS_ARGS ?= --cameras 6 --minutes 10
@@ -73,3 +73,13 @@ web-check: web  ## the page's type check, lint, unit tests (Vitest) and gzipped-
 
 chromium:  ## Debian's Chromium for the browser tests (Playwright's own download does not work here)
 	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
+
+# -- real RTSP cameras for the tests (issue 22): Debian's GStreamer RTSP server, driven through python3-gi
+# by tests/rtsp/serve.py under Debian's /usr/bin/python3 (python3-gi is built for it, not for the venv);
+# x264 (ugly), AAC (libav), G.711 and the RTP payloaders (good); ffmpeg is the CPU peer in tests/bench.
+RTSP_DEBS := python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+             gstreamer1.0-plugins-ugly gstreamer1.0-libav ffmpeg
+rtsp-deps:  ## Debian's GStreamer RTSP server + codecs (tests/rtsp) and ffmpeg (bench peer)
+	@/usr/bin/python3 tests/rtsp/serve.py --check >/dev/null 2>&1 && command -v ffmpeg >/dev/null \
+	  || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(RTSP_DEBS); }
+	@/usr/bin/python3 tests/rtsp/serve.py --check

@@ -151,3 +151,26 @@ def media() -> Any:
     import types
 
     return types.SimpleNamespace(encode_clip=encode_clip, decoded_facts=decoded_facts)
+
+
+@pytest.fixture()
+def vigil(cloud: CloudHandle, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
+    """The real `vigil` CLI in this process, pointed at the stack by its stack.json as an operator
+    runs it: `vigil("devices", "add", id, stdin=None) -> (exit status, stdout, stderr)`."""
+    import io
+
+    from vigil_ops.cli import main
+
+    monkeypatch.setenv("VIGIL_LOCAL_DATA", str(cloud.data_dir))
+    for name in ("VIGIL_OSS_ENDPOINT", "VIGIL_STS_ENDPOINT", "VIGIL_BUCKET", "VIGIL_MASTER_KEY",
+                 "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "VIGIL_TOKEN_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
+        if stdin is not None:
+            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

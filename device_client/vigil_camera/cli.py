@@ -1,4 +1,5 @@
-"""`vigil-camera`: the device command line (configure, upload, watch, record, simulate, status, token)."""
+"""`vigil-camera`: the device command line (configure, upload, watch, record, simulate, gateway, status,
+token)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from . import config as cfg
 from . import logs
+from .clipsink import ClipHook, ClipSink
 
 log = logs.get("vigil_camera.cli")
 
@@ -69,10 +73,21 @@ class Runtime:
         return self
 
 
-def _stop_event() -> threading.Event:
-    stop = threading.Event()
+class Stop(threading.Event):
+    """Set by the first SIGINT/SIGTERM: recording stops and the last clip is closed and queued.
+    `hard` is set by a second signal: stop waiting for the queue to drain."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hard = threading.Event()
+
+
+def _stop_event() -> Stop:
+    stop = Stop()
 
     def handler(signum: int, frame: Any) -> None:
+        if stop.is_set():
+            stop.hard.set()
         stop.set()
 
     signal.signal(signal.SIGINT, handler)
@@ -146,21 +161,32 @@ def cmd_upload(args: argparse.Namespace) -> int:
     return 0 if snap["queue_depth"] == 0 else 1
 
 
-def _run_with_uploader(rt: Runtime, stop: threading.Event, producer: Callable[[], None]) -> int:
-    """Upload in the background while `producer` makes clips; then wait until the queue is empty
-    (or Ctrl-C)."""
+def _run_with_uploader(rt: Runtime, stop: threading.Event, producer: Callable[[], None], *,
+                       grace: float = 30.0) -> None:
+    """Upload in the background while `producer` makes clips; then wait until the queue is empty.
+
+    A stop (Ctrl-C, SIGTERM) ends the producer, which closes and queues its last clip; the upload
+    goes on for up to `grace` seconds so that clip is not left in the spool until the next start.
+    A second signal (`Stop.hard`) ends the wait at once (the spool keeps what is left)."""
+    done = threading.Event()
+    hard = getattr(stop, "hard", done)
     worker = threading.Thread(target=rt.spool.drain, kwargs={
-        "uploader": rt.uploader, "concurrency": rt.settings.concurrency, "stop": stop, "until_empty": False},
+        "uploader": rt.uploader, "concurrency": rt.settings.concurrency, "stop": done, "until_empty": False},
         daemon=True)
     worker.start()
     try:
         producer()
-        while not stop.is_set() and rt.spool.depth()[0] > 0:
-            stop.wait(0.2)
+        deadline = None
+        while rt.spool.depth()[0] > 0 and not hard.is_set():
+            if stop.is_set():
+                deadline = deadline or time.monotonic() + grace
+                if time.monotonic() >= deadline:
+                    break
+            hard.wait(0.2)
     finally:
         stop.set()
+        done.set()
         worker.join()
-    return 0
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
@@ -181,21 +207,58 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clip_sink(rt: Runtime, live: bool) -> Callable[[Any], None]:
+def clip_hooks(rt: Runtime, args: argparse.Namespace, camera_id: str, spool: Any) -> list[ClipHook]:
+    """The per-clip analyses every recording command runs (record, simulate, each gateway camera;
+    `camera_id` is the camera whose clips they see: the device itself, or a gateway's camera, and
+    `spool` the one its clips go to).
+
+    THE place to add one: return it here and `ClipSink` calls it with each finished clip before
+    the spool takes the file."""
+    hooks: list[ClipHook] = []
+    every = _still_every(getattr(args, "still_every", 0))
+    if every:
+        hooks.append(_still_hook(spool, camera_id, every))
+    return hooks
+
+
+def _still_hook(spool: Any, camera_id: str, every: int) -> ClipHook:
+    """The clip's still (issue 24), every `every` clips, queued before the clip (docs/pictures.md)."""
     from .clipinfo import clip_info
+    from .stills import enqueue_still
+
+    seen = [0]
+
+    def still(clip: Any) -> None:
+        seen[0] += 1
+        if (seen[0] - 1) % every == 0:
+            enqueue_still(spool, clip.path, clip_info(clip.path).key(camera_id))
+
+    return still
+
+
+def _clip_sink(rt: Runtime, args: argparse.Namespace, camera_id: str | None = None,
+               analyzer: Any = None) -> ClipSink:
     from .live import LiveAppender
 
-    appender = LiveAppender(rt.oss, rt.settings.device_id) if live else None
+    camera = camera_id or rt.settings.device_id
+    appender = LiveAppender(rt.oss, camera) if getattr(args, "live", False) else None
+    return ClipSink(spool=rt.spool, camera_id=camera, appender=appender, analyzer=analyzer,
+                    hooks=clip_hooks(rt, args, camera, rt.spool))
 
-    def on_clip(clip: Any) -> None:
-        if appender is not None:
-            try:
-                appender.append_clip(clip.path, clip.start)
-            except Exception as exc:  # noqa: BLE001 - the live log is best effort, the clip is not
-                log.warning("live append failed", extra={"error": f"{type(exc).__name__}: {exc}"})
-        rt.spool.enqueue(clip.path, clip_info(clip.path).key(rt.settings.device_id), move=True)
 
-    return on_clip
+def _still_every(n: int) -> int:
+    if n < 0:
+        raise ValueError("--still-every must be 0 (no stills) or a positive number of clips")
+    return n
+
+
+def _activity(rt: Runtime, args: argparse.Namespace, own_masks: tuple[Any, ...] = ()) -> Any:
+    """The camera's activity analyzer (issue 23) when `--activity` is given, else None."""
+    if not getattr(args, "activity", False):
+        return None
+    from .activity.camera import CameraActivity
+
+    return CameraActivity(rt.oss, own_masks=own_masks)
 
 
 def _live_view(rt: Runtime, args: argparse.Namespace) -> Any:
@@ -209,6 +272,39 @@ def _live_view(rt: Runtime, args: argparse.Namespace) -> Any:
                     state_path=rt.settings.spool_path / "live-state.json").start()
 
 
+def _add_clip_options(p: argparse.ArgumentParser, *, clip_seconds: float) -> None:
+    """The options every recording command shares (record, simulate, gateway)."""
+    p.add_argument("--clip-seconds", type=float, default=clip_seconds,
+                   help="clip length in seconds; cut on the first keyframe after it (default %(default)s)")
+    p.add_argument("--duration", type=float,
+                   help="stop after this many seconds of media, counted from the first keyframe "
+                        "(default: until Ctrl-C)")
+    p.add_argument("--live", action="store_true", help="also append to live/<id>/<YYYY>/<MM>/<DD>/<HH>.ts")
+    p.add_argument("--still-every", type=int, default=1, metavar="N",
+                   help="upload a 320-px JPEG of the first frame of every Nth clip to stills/ for the viewer's "
+                        "grid and timeline; 0 = none (default %(default)s: every clip; docs/pictures.md)")
+    _add_live_view_options(p)
+    p.add_argument("--work-dir", metavar="DIR",
+                   help="where clips are cut before entering the spool (default: a new temporary folder)")
+
+
+def _add_camera_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--audio", action="store_true",
+                   help="keep the camera's audio (AAC as is, G.711 as AAC); off by default: recording sound "
+                        "is regulated in many places")
+    p.add_argument("--transport", choices=("tcp", "udp"), default="tcp",
+                   help="RTSP transport (default %(default)s; udp loses packets on a busy network)")
+    p.add_argument("--read-timeout", type=float, default=5.0, metavar="SECONDS",
+                   help="a stream with no packet for this long is reconnected (default %(default)s)")
+
+
+def _add_testsrc_options(p: argparse.ArgumentParser, *, only: str = "") -> None:
+    p.add_argument("--fps", type=int, default=15, help=f"frames per second{only} (default %(default)s)")
+    p.add_argument("--resolution", default="640x360", help=f"frame size WxH, even numbers{only} (default %(default)s)")
+    p.add_argument("--keyframe-seconds", type=float, default=None,
+                   help=f"keyframe interval{only} (default: the clip length; use 1 with --live-view)")
+
+
 def _add_live_view_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--live-view", action="store_true",
                    help="also cut short HLS segments and upload them to live/<id>/hls/ while someone watches")
@@ -219,51 +315,85 @@ def _add_live_view_options(p: argparse.ArgumentParser) -> None:
                    help="how often an idle camera checks whether someone watches (default %(default)s)")
 
 
-def cmd_record(args: argparse.Namespace) -> int:
+class _Scene:
+    """`simulate --activity`: the drawn scene with seeded crossings, its ground-truth file and the
+    masks of what the scene moves on purpose (the clock, the tree), for the analyzer (issue 23)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+
+        from .activity.scene import TREE_ZONE, ActivityScene, clock_zone
+
+        w, h = _resolution(args.resolution)
+        self.truth = open(args.truth, "a", encoding="utf-8") if args.truth else None  # noqa: SIM115 - close()
+        self.render = ActivityScene(w, h, seed=args.seed, origin=datetime.now(timezone.utc), truth=self.truth).render
+        self.masks: tuple[Any, ...] = (clock_zone(w, h), TREE_ZONE)
+        self.keyframe_seconds = args.keyframe_seconds or 1.0   # the analyzer reads keyframes (docs/activity.md)
+
+    def close(self) -> None:
+        if self.truth is not None:
+            self.truth.close()
+
+
+def _activity_scene(args: argparse.Namespace) -> _Scene | None:
+    if getattr(args, "source", "testsrc") == "testsrc" and getattr(args, "activity", False) \
+            and args.command == "simulate":
+        return _Scene(args)
+    return None
+
+
+def _produce(args: argparse.Namespace, work: Path, sink: ClipSink, stop: Stop,
+             on_packet: Callable[[Any, Any, Any], None] | None, scene: _Scene | None = None) -> None:
+    """Make clips from the command's source: the synthetic camera (`simulate`, `record testsrc`)
+    or the shared recording loop (`record URL|FILE`)."""
     from . import media
 
+    source = getattr(args, "source", "testsrc")
+    if source == "testsrc":
+        w, h = _resolution(args.resolution)
+        media.simulate(work, sink, fps=args.fps, width=w, height=h, clip_seconds=args.clip_seconds,
+                       count=getattr(args, "count", None), duration=args.duration,
+                       realtime=not getattr(args, "fast", False), stop=stop.is_set,
+                       keyframe_seconds=scene.keyframe_seconds if scene is not None else args.keyframe_seconds,
+                       on_packet=on_packet, render=scene.render if scene is not None else None)
+    else:
+        media.record(source, work, sink, clip_seconds=args.clip_seconds, stop=stop.is_set,
+                     max_seconds=args.duration, on_packet=on_packet, audio=args.audio,
+                     transport=args.transport, read_timeout=args.read_timeout)
+
+
+def _run_source(args: argparse.Namespace) -> int:
+    """`record` and `simulate`: one camera's clips through the clip sink into the spool, uploaded
+    in the background; ends with the summary line."""
     rt = Runtime(_settings(args)).preflight()
     stop = _stop_event()
-    work = Path(args.work_dir or tempfile.mkdtemp(prefix="vigil-record-"))
-    sink = _Counting(_clip_sink(rt, args.live))
+    work = Path(args.work_dir or tempfile.mkdtemp(prefix=f"vigil-{args.command}-"))
+    scene = _activity_scene(args)
+    analyzer = _activity(rt, args, own_masks=scene.masks if scene is not None else ())
+    sink = _clip_sink(rt, args, analyzer=analyzer)
     live = _live_view(rt, args)
     on_packet = live.on_packet if live is not None else None
-
-    def produce() -> None:
-        if args.source == "testsrc":
-            w, h = _resolution(args.resolution)
-            media.simulate(work, sink, fps=args.fps, width=w, height=h, clip_seconds=args.clip_seconds,
-                           duration=args.duration, realtime=True, stop=stop.is_set,
-                           keyframe_seconds=args.keyframe_seconds, on_packet=on_packet)
-        else:
-            media.record(args.source, work, sink, clip_seconds=args.clip_seconds, stop=stop.is_set,
-                         max_seconds=args.duration, on_packet=on_packet)
-
+    uploaded_before = rt.spool.status.snapshot()["uploaded"]
     try:
-        _run_with_uploader(rt, stop, produce)
+        _run_with_uploader(rt, stop, lambda: _produce(args, work, sink, stop, on_packet, scene))
     finally:
         if live is not None:
             live.stop()
-    return _summary(rt, sink.clips)
+        if scene is not None:
+            scene.close()
+    return _summary(rt, sink.clips, uploaded_before)
 
 
-class _Counting:
-    """A clip sink that counts the clips it was handed (for the summary line)."""
-
-    def __init__(self, sink: Callable[[Any], None]) -> None:
-        self.sink = sink
-        self.clips = 0
-
-    def __call__(self, clip: Any) -> None:
-        self.sink(clip)
-        self.clips += 1
+cmd_record = _run_source
+cmd_simulate = _run_source
 
 
-def _summary(rt: Runtime, clips: int) -> int:
-    """The one JSON line `record` / `simulate` end with; exit 1 if clips are still queued."""
+def _summary(rt: Runtime, clips: int, uploaded_before: int = 0) -> int:
+    """The one JSON line `record` / `simulate` end with (this run's clips and uploads); exit 1 if
+    clips are still queued."""
     snap = rt.spool.status.snapshot()
     snap["queue_depth"] = rt.spool.depth()[0]  # the spool itself, not the counter a drain thread last set
-    print(json.dumps({"clips": clips, "uploaded": snap["uploaded"], "queue_depth": snap["queue_depth"]}))
+    print(json.dumps({"clips": clips, "uploaded": snap["uploaded"] - uploaded_before,
+                      "queue_depth": snap["queue_depth"]}))
     return 0 if snap["queue_depth"] == 0 else 1
 
 
@@ -277,29 +407,31 @@ def _resolution(text: str) -> tuple[int, int]:
     return w, h
 
 
-def cmd_simulate(args: argparse.Namespace) -> int:
-    from . import media
+def cmd_gateway(args: argparse.Namespace) -> int:
+    """Record every camera of the gateway config until Ctrl-C / SIGTERM (or --duration)."""
+    from . import gatewayconfig
+    from .gateway import Gateway
 
-    rt = Runtime(_settings(args)).preflight()
+    if not args.config:
+        raise cfg.ConfigError("gateway needs --config FILE (the gateway config with its cameras; see docs/gateway.md)")
+    loaded = gatewayconfig.load(Path(args.config))
+    for err in loaded.errors:        # that camera is left out; the others record
+        print(json.dumps({"error": {"code": "camera_config", "camera": err.camera, "field": err.field,
+                                    "message": err.message}}), file=sys.stderr)
+    if not loaded.cameras:
+        raise cfg.ConfigError(f"{args.config}: no camera left to record")
+    rt = Runtime(loaded.settings).preflight()
     stop = _stop_event()
-    w, h = _resolution(args.resolution)
-    work = Path(args.work_dir or tempfile.mkdtemp(prefix="vigil-sim-"))
-    sink = _clip_sink(rt, args.live)
-    made = [0]
-    live = _live_view(rt, args)
-
-    def produce() -> None:
-        made[0] = media.simulate(work, sink, fps=args.fps, width=w, height=h, clip_seconds=args.clip_seconds,
-                                 count=args.count, duration=args.duration, realtime=not args.fast,
-                                 stop=stop.is_set, keyframe_seconds=args.keyframe_seconds,
-                                 on_packet=live.on_packet if live is not None else None)
-
-    try:
-        _run_with_uploader(rt, stop, produce)
-    finally:
-        if live is not None:
-            live.stop()
-    return _summary(rt, made[0])
+    gateway = Gateway(loaded.cameras, spool_root=rt.settings.spool_path, uploader=rt.uploader,
+                      hooks=lambda camera_id, spool: clip_hooks(rt, args, camera_id, spool))
+    if args.duration:
+        timer = threading.Timer(args.duration, stop.set)
+        timer.daemon = True
+        timer.start()
+    cameras = gateway.run(stop, grace=args.grace)
+    print(json.dumps({"cameras": cameras}))
+    clean = not loaded.errors and all(c["error"] is None and c["queue_depth"] == 0 for c in cameras.values())
+    return 0 if clean else 1
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -342,10 +474,14 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default ~/.config/vigil-camera/config.json)")
     parser.add_argument("--log-level", default="WARNING",
                         help="JSON log lines on stderr at DEBUG, INFO, WARNING or ERROR (default %(default)s)")
+    # The same option after the subcommand (`vigil-camera record URL --log-level INFO`) wins.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--log-level", default=argparse.SUPPRESS,
+                        help="as before the command: DEBUG, INFO, WARNING or ERROR")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    p = sub.add_parser("configure", help="write the config file (0600)",
+    p = sub.add_parser("configure", parents=[common], help="write the config file (0600)",
                        description="Write token URL, device id, secret and spool folder to the config file "
                                    "(--config). Options not given keep their value from the file.")
     p.add_argument("--token-url", dest="token_url", metavar="URL",
@@ -360,7 +496,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="spool disk budget; oldest clips are dropped beyond it (default: unlimited)")
     p.set_defaults(func=cmd_configure)
 
-    p = sub.add_parser("upload", help="upload clip files (through the spool)",
+    p = sub.add_parser("upload", parents=[common], help="upload clip files (through the spool)",
                        description="Queue the files (kept in place) and upload them, with a progress bar. "
                                    "Ends with one JSON line; exit 1 if something is left queued.")
     p.add_argument("files", nargs="+", metavar="FILE",
@@ -370,7 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds to wait for the token service before giving up (default %(default)s)")
     p.set_defaults(func=cmd_upload)
 
-    p = sub.add_parser("watch", help="upload finished clips appearing in a folder",
+    p = sub.add_parser("watch", parents=[common], help="upload finished clips appearing in a folder",
                        description="Move finished *.ts/*.mp4 clips (stable size, older than --min-age) "
                                    "into the spool and upload them until interrupted.")
     p.add_argument("dir", metavar="DIR", help="the folder the camera writes clips into (must exist)")
@@ -380,45 +516,57 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_watch)
 
     p = sub.add_parser("record", help="record a source (rtsp://..., a file, or testsrc) into clips",
-                       description="Remux the source's video into MPEG-TS clips cut on keyframes "
-                                   "(no re-encoding) and upload them through the spool. Ends with one JSON line.")
+                       parents=[common],
+                       description="Remux the source's video (and audio, for a camera whose audio is on) into "
+                                   "MPEG-TS clips cut on keyframes (no video re-encoding) and upload them "
+                                   "through the spool. Ends with one JSON line.")
     p.add_argument("source", metavar="SOURCE",
                    help="what to record: an rtsp:// URL, a video file, or testsrc (a synthetic pattern)")
-    p.add_argument("--clip-seconds", type=float, default=10.0, help="clip length in seconds (default %(default)s)")
-    p.add_argument("--duration", type=float, help="stop after this many seconds of media (default: until Ctrl-C)")
-    p.add_argument("--fps", type=int, default=15, help="frames per second, testsrc only (default %(default)s)")
-    p.add_argument("--resolution", default="640x360", help="WxH, testsrc only (default %(default)s)")
-    p.add_argument("--live", action="store_true", help="also append to live/<id>/<YYYY>/<MM>/<DD>/<HH>.ts")
-    p.add_argument("--keyframe-seconds", type=float, default=None,
-                   help="testsrc only: keyframe interval (default: the clip length)")
-    _add_live_view_options(p)
-    p.add_argument("--work-dir", metavar="DIR",
-                   help="where clips are cut before entering the spool (default: a new temporary folder)")
+    _add_clip_options(p, clip_seconds=10.0)
+    _add_camera_options(p)
+    _add_testsrc_options(p, only=" (testsrc only)")
+    p.add_argument("--activity", action="store_true",
+                   help="analyse each clip for activity (keyframes; set the camera's GOP to 1 s) and send it along")
     p.set_defaults(func=cmd_record)
 
     p = sub.add_parser("simulate", help="a synthetic camera: H.264 test pattern with the time drawn in",
+                       parents=[common],
                        description="Encode a moving test pattern with the wall-clock time drawn into "
                                    "each frame as H.264 MPEG-TS clips and upload them through the spool.")
-    p.add_argument("--fps", type=int, default=15, help="frames per second (default %(default)s)")
-    p.add_argument("--resolution", default="640x360", help="frame size WxH, even numbers (default %(default)s)")
-    p.add_argument("--clip-seconds", type=float, default=4.0, help="clip length in seconds (default %(default)s)")
+    _add_clip_options(p, clip_seconds=4.0)
+    _add_testsrc_options(p)
     p.add_argument("--count", type=int, help="stop after this many clips (default: until Ctrl-C or --duration)")
-    p.add_argument("--duration", type=float, help="stop after this many seconds of video (default: until Ctrl-C)")
     p.add_argument("--fast", action="store_true", help="encode as fast as possible instead of in real time")
-    p.add_argument("--live", action="store_true", help="also append to the hourly live object")
-    p.add_argument("--keyframe-seconds", type=float, default=None,
-                   help="keyframe interval (default: the clip length; use 1 with --live-view)")
-    _add_live_view_options(p)
-    p.add_argument("--work-dir", metavar="DIR",
-                   help="where clips are written before entering the spool (default: a new temporary folder)")
+    p.add_argument("--activity", action="store_true",
+                   help="draw a scene with objects crossing at seeded times (and noise, dusk, IR switches, "
+                        "a swaying tree, the clock) and send each clip's activity with it")
+    p.add_argument("--seed", type=int, default=1,
+                   help="--activity: the seed of the crossing schedule (default %(default)s)")
+    p.add_argument("--truth", metavar="FILE",
+                   help="--activity: append the ground truth, one JSON line per crossing: "
+                        "start, end (ISO 8601 UTC), kind (default: no truth file)")
     p.set_defaults(func=cmd_simulate)
 
-    p = sub.add_parser("status", help="show the uploader's counters and queue",
+    p = sub.add_parser("gateway", parents=[common], help="record many RTSP cameras in one process",
+                       description="Record every camera in the gateway config (one JSON file: the gateway's "
+                                   "device settings and its cameras; see docs/gateway.md) into clips, one spool "
+                                   "per camera, uploaded with the gateway's token. A camera with a mistake is "
+                                   "reported (JSON on stderr, naming it) and the others record. Ends with one "
+                                   "JSON line per run.")
+    p.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                   help="the gateway config (as before the command)")
+    p.add_argument("--duration", type=float,
+                   help="stop after this many seconds, as SIGTERM would (default: until Ctrl-C/SIGTERM)")
+    p.add_argument("--grace", type=float, default=30.0,
+                   help="seconds to keep uploading after a stop (default %(default)s)")
+    p.set_defaults(func=cmd_gateway)
+
+    p = sub.add_parser("status", parents=[common], help="show the uploader's counters and queue",
                        description="Print status.json of the spool (uploaded, bytes, retries, queue, "
                                    "dropped, last success, last error) and the queue on disk now.")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("token", help="fetch a token and show its expiry and prefixes (debug)",
+    p = sub.add_parser("token", parents=[common], help="fetch a token and show its expiry and prefixes (debug)",
                        description="Fetch a token; shows expiry, bucket, endpoint and prefixes — "
                                    "never the secret. Errors are one JSON line on stderr.")
     p.add_argument("--wait", type=float, default=10.0,
@@ -429,6 +577,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from .credentials import TokenError
+    from .sources import RecordError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -442,6 +591,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps({"error": {"code": exc.code, "message": exc.message, "status": exc.status}}),
               file=sys.stderr)
         return 1
+    except RecordError as exc:   # redacted: an rtsp://user:password@ never reaches the terminal
+        print(json.dumps({"error": {"code": exc.code, "message": exc.message}}), file=sys.stderr)
+        return 2 if exc.code in ("bad_source", "bad_config") else 1
     except (FileNotFoundError, ValueError, argparse.ArgumentTypeError) as exc:
         print(json.dumps({"error": {"code": "bad_input", "message": str(exc)}}), file=sys.stderr)
         return 2

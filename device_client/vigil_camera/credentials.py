@@ -74,6 +74,7 @@ class Token:
     prefixes: dict[str, str]
     fetched_at: float          # local monotonic clock
     refresh_at: float          # local monotonic clock
+    activity: dict[str, Any] | None = None   # the camera's activity settings from its registry record
 
     @property
     def lifetime(self) -> float:
@@ -324,6 +325,7 @@ class TokenProvider:
                 prefixes={str(k): str(v) for k, v in prefixes.items()},
                 fetched_at=fetched,
                 refresh_at=refresh_time(fetched, life, self.refresh_fraction, self.refresh_jitter, self._rng),
+                activity=doc["activity"] if isinstance(doc.get("activity"), dict) else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise TokenError("bad_response", f"malformed token response: {type(exc).__name__}",

@@ -81,6 +81,31 @@ def parse_clip_key(key: str) -> ClipKey | None:
     return clip if clip.key == key else None
 
 
+# --- stills (issue 24): a small JPEG of each clip, under its own prefix -------------------------
+# `stills/<d>/<YYYY>/<MM>/<DD>/<HHMMSSmmm>Z-<seq>.jpg`: the clip's name with `.jpg`. Not beside the clip
+# under `videos/`: everything that lists or lifecycles `videos/` (index backfill, chaos checks, the
+# indexer's trigger) means clips only. The device's session policy and the upload role name the
+# prefix; a lifecycle rule expires it with the videos.
+STILLS = "stills/"
+STILL_EXT = "jpg"
+
+
+def stills_prefix(device_id: str) -> str:
+    return f"{STILLS}{validate_device_id(device_id)}/"
+
+
+def still_key(device_id: str, start: datetime, seq: int) -> str:
+    """The still of the clip that starts at `start` with sequence `seq`."""
+    clip = clip_key(device_id, start, seq, "ts")
+    return STILLS + clip[len(VIDEOS):-len("ts")] + STILL_EXT
+
+
+def still_key_for_clip(key: str) -> str | None:
+    """The still of a clip key (either extension), or None for a key outside the layout."""
+    clip = parse_clip_key(key)
+    return still_key(clip.device_id, clip.start, clip.seq) if clip is not None else None
+
+
 def day_prefix(device_id: str, day: date) -> str:
     return f"{videos_prefix(device_id)}{day:%Y/%m/%d}/"
 
@@ -119,6 +144,11 @@ FLEET_HEALTH_ELECTIONS = f"{INDEX}_health/"
 
 def device_record_key(device_id: str) -> str:
     return f"{SYSTEM}devices/{validate_device_id(device_id)}.json"
+
+
+def camera_owner_key(camera_id: str) -> str:
+    """A gateway camera's claim: which gateway uploads for it (one owner per camera id)."""
+    return f"{SYSTEM}devices/_cameras/{validate_device_id(camera_id)}.json"
 
 
 def nonce_key(device_id: str, nonce: str) -> str:

@@ -32,7 +32,7 @@ T = TypeVar("T")
 AUTH_ERROR_CODES = frozenset({"SecurityTokenExpired", "InvalidAccessKeyId", "InvalidSecurityToken"})
 DENIAL_RECHECK_S = 30.0
 FORBID_OVERWRITE = {"x-oss-forbid-overwrite": "true"}
-CONTENT_TYPES = {".ts": "video/mp2t", ".mp4": "video/mp4"}
+CONTENT_TYPES = {".ts": "video/mp2t", ".mp4": "video/mp4", ".jpg": "image/jpeg"}
 log = logs.get("vigil_camera.oss")
 
 

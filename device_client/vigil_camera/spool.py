@@ -35,8 +35,10 @@ from pathlib import Path
 from typing import Any
 
 from . import logs
+from .activity.meta import upload_headers as activity_headers
 from .backoff import Backoff
 from .crc import crc64_file
+from .keys import STILLS
 from .status import Status, write_json_atomic
 from .upload import ClipUploader, UploadResult, fsync_dir
 
@@ -54,17 +56,21 @@ class Entry:
     source: str
     start: str | None
     enqueued_at: float
+    activity: str | None = None     # the packed x-oss-meta-vigil-activity value (activity/meta.py)
 
     def manifest(self) -> dict[str, Any]:
         doc = asdict(self)
         doc["crc64"] = str(self.crc64)
         doc["version"] = 1
+        if self.activity is None:
+            del doc["activity"]
         return doc
 
     @classmethod
     def from_manifest(cls, doc: dict[str, Any]) -> Entry:
         return cls(str(doc["id"]), str(doc["key"]), str(doc["file"]), int(doc["size"]), int(doc["crc64"]),
-                   str(doc.get("source", "")), doc.get("start"), float(doc.get("enqueued_at", 0)))
+                   str(doc.get("source", "")), doc.get("start"), float(doc.get("enqueued_at", 0)),
+                   str(doc["activity"]) if isinstance(doc.get("activity"), str) else None)
 
 
 def _is_refusal(err: BaseException) -> bool:
@@ -170,8 +176,9 @@ class Spool:
 
     # -- enqueue ----------------------------------------------------------------------------------
     def enqueue(self, source: Path, key: str, *, move: bool = False,
-                start: str | None = None) -> Entry | None:
+                start: str | None = None, activity: str | None = None) -> Entry | None:
         """Put a finished clip in the spool atomically; None if a clip with that key is already queued.
+        `activity` (the analyzer's packed header) is kept in the manifest and sent with the clip.
 
         `move=True` renames the source into the spool (watch folders, recorder output); otherwise
         the source is hardlinked (copied and fsynced across filesystems) and left where it is.
@@ -196,7 +203,8 @@ class Spool:
                 self.status.flush(force=True)
                 return None
             entry_id = _new_id()
-            entry = Entry(entry_id, key, f"{entry_id}.{ext}", size, crc, str(source), start, time.time())
+            entry = Entry(entry_id, key, f"{entry_id}.{ext}", size, crc, str(source), start, time.time(),
+                          activity)
             pending = self.queue_dir / f"{entry.id}.json.pending"
             write_json_atomic(pending, entry.manifest())
             data = self.queue_dir / entry.file
@@ -272,13 +280,18 @@ class Spool:
                 os.fsync(fh.fileno())
             self._forget(entry)
             fsync_dir(self.queue_dir)
-        self.status.success(result.size, existed=result.existed)
+        if result.key.startswith(STILLS):   # a clip's still (issue 24): "uploaded" keeps counting clips
+            self.status.incr("stills_uploaded")
+        else:
+            self.status.success(result.size, existed=result.existed)
 
     def upload_one(self, uploader: ClipUploader, entry: Entry,
                    progress: Callable[[int], None] | None = None) -> UploadResult:
         """Upload one entry and remove it once OSS confirmed it."""
+        extra = activity_headers(entry.activity)
         result = uploader.upload_file(self.data_path(entry), entry.key, crc64=entry.crc64,
-                                      checkpoint=self.checkpoint_path(entry), progress=progress)
+                                      checkpoint=self.checkpoint_path(entry), progress=progress,
+                                      extra_headers=extra)
         self._confirm(entry, result)
         log.info("clip uploaded", extra={"key": entry.key, "size": entry.size, "existed": result.existed})
         return result

@@ -106,18 +106,25 @@ class ClipUploader:
         self.part_workers = max(1, part_workers)
 
     def upload_file(self, path: Path, key: str, *, crc64: int | None = None,
-                    checkpoint: Path | None = None, progress: Progress | None = None) -> UploadResult:
-        """Store `path` at `key` once. `crc64` (computed at enqueue) saves a pass over the file."""
+                    checkpoint: Path | None = None, progress: Progress | None = None,
+                    extra_headers: dict[str, str] | None = None) -> UploadResult:
+        """Store `path` at `key` once. `crc64` (computed at enqueue) saves a pass over the file.
+        `extra_headers` (the clip's activity metadata) go with the PUT or the multipart initiate."""
         size = path.stat().st_size
         if crc64 is None:
             crc64 = crc64_file(path)
+        extra = dict(extra_headers or {})
         if size < self.multipart_threshold:
-            return self._put(path, key, size, crc64, progress)
+            return self._put(path, key, size, crc64, progress, extra)
         cp_file = CheckpointFile(checkpoint or path.with_name(path.name + ".checkpoint.json"))
-        return self._multipart(path, key, size, crc64, cp_file, progress)
+        return self._multipart(path, key, size, crc64, cp_file, progress, extra)
+
+    def _headers(self, key: str, extra: dict[str, str]) -> dict[str, str]:
+        return {**upload_headers(key), **health_headers(self.oss.status), **extra}
 
     # -- simple PUT -------------------------------------------------------------------------------
-    def _put(self, path: Path, key: str, size: int, crc64: int, progress: Progress | None) -> UploadResult:
+    def _put(self, path: Path, key: str, size: int, crc64: int, progress: Progress | None,
+             extra: dict[str, str]) -> UploadResult:
         attempts = 0
 
         def op(bucket: oss2.Bucket) -> oss2.models.PutObjectResult:
@@ -125,7 +132,7 @@ class ClipUploader:
             attempts += 1
             reader = _PartReader(path, 0, size, None)
             try:
-                headers = {**upload_headers(key), **health_headers(self.oss.status)}
+                headers = self._headers(key, extra)
                 return without_crc(bucket).put_object(key, reader, headers=headers)
             finally:
                 reader.close()
@@ -145,12 +152,12 @@ class ClipUploader:
         return UploadResult(key, size, crc64, result.etag, False, 0)
 
     # -- multipart --------------------------------------------------------------------------------
-    def _initiate(self, key: str, size: int, crc64: int, cp_file: CheckpointFile) -> Checkpoint | None:
+    def _initiate(self, key: str, size: int, crc64: int, cp_file: CheckpointFile,
+                  extra: dict[str, str] | None = None) -> Checkpoint | None:
         """A new upload id, or None when the object already exists (forbid-overwrite at initiate)."""
         try:
             result = self.oss.call(
-                lambda b: b.init_multipart_upload(key, headers={**upload_headers(key),
-                                                               **health_headers(self.oss.status)}),
+                lambda b: b.init_multipart_upload(key, headers=self._headers(key, extra or {})),
                 "init_multipart")
         except oss2.exceptions.OssError as exc:
             if already_stored(exc):
@@ -176,7 +183,7 @@ class ClipUploader:
         return True
 
     def _multipart(self, path: Path, key: str, size: int, crc64: int, cp_file: CheckpointFile,
-                   progress: Progress | None) -> UploadResult:
+                   progress: Progress | None, extra: dict[str, str]) -> UploadResult:
         cp = cp_file.load()
         if cp is not None and (cp.key != key or cp.size != size or cp.crc64 != crc64):
             log.warning("checkpoint does not match the clip, starting over", extra={"key": key})
@@ -186,7 +193,7 @@ class ClipUploader:
             log.info("multipart upload gone, starting over", extra={"key": key})
             cp = None
         if cp is None:
-            cp = self._initiate(key, size, crc64, cp_file)
+            cp = self._initiate(key, size, crc64, cp_file, extra)
             if cp is None:
                 cp_file.remove()
                 if progress:

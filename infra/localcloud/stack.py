@@ -132,6 +132,11 @@ class LocalCloud:
         self.ram: Any = None
         self.info: StackInfo | None = None
 
+    @property
+    def runtime(self) -> Any:
+        """The FC runtime (None before start or without a spec): tests wait on its queue and timers."""
+        return self._runtime
+
     def _port(self, offset: int) -> int:
         return 0 if self.port == 0 else self.port + offset
 

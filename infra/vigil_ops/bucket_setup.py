@@ -1,10 +1,11 @@
-"""Bucket settings the deployment relies on: lifecycle, CORS for the viewer, write-once recordings.
+"""Bucket settings the deployment relies on: lifecycle, CORS for the viewer, write-once recordings,
+Block Public Access.
 
-`apply_bucket_setup(bucket, settings)` is idempotent (each call replaces the three configs): what
+`apply_bucket_setup(bucket, settings)` is idempotent (each call replaces the four configs): what
 `vigil bucket setup` runs. `apply_bucket_defaults` sets only the configs a bucket lacks: what
 `vigil local up` runs on every start, so an operator's settings survive a restart.
 
-- Lifecycle (architecture §2): `videos/`, `live/` and `index/` expire after the retention period,
+- Lifecycle (architecture §2): `videos/`, `live/`, `index/` and `stills/` expire after the retention period,
   `_system/nonces/` (nonces and rate-limit slots) after a day, incomplete multipart uploads under
   `videos/` and `live/` (the only prefixes that use multipart) after a day. Rules never overlap.
 - CORS: the viewer fetches segments from OSS with presigned GETs (hls.js uses Range requests), so
@@ -13,12 +14,14 @@
   (OSS refuses with 409 FileAlreadyExists), so a stolen or buggy camera token cannot destroy a
   recording. oss2 2.19.1 has no API for it: we send the documented `PUT /?overwriteConfig` XML as a
   V4-signed raw request (V4 signs every query parameter, so the sub-resource is covered).
+- Block Public Access (issue 27): nothing in Vigil is public (the viewer reads through presigned
+  URLs), so OSS's switch is on: a public ACL or a public bucket policy, set by a stolen camera token
+  or by mistake, is refused, and any that exists is ignored.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +37,8 @@ from oss2.models import (
     LifecycleExpiration,
     LifecycleRule,
 )
+from vigil_fn.api.retention import OVERLAP, video_rules
+from vigil_fn.core.bucket_config import get_overwrite_config, region_of_endpoint, v4_bucket  # noqa: F401 - re-exported
 
 OVERWRITE_RULE_ID = "vigil-recordings-write-once"
 
@@ -42,6 +47,7 @@ OVERWRITE_RULE_ID = "vigil-recordings-write-once"
 class BucketSettings:
     account_id: str
     retention_days: int = 30
+    activity_days: int | None = None   # clips tagged vigil-activity=1 (issue 23); None: as retention_days
     nonce_days: int = 1
     multipart_days: int = 1
     export_days: int = 7   # exports/ (MP4 + job JSON); pinned exports live under exports-pinned/
@@ -56,6 +62,8 @@ class BucketSettings:
         for name in ("retention_days", "nonce_days", "multipart_days", "export_days"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        if self.activity_days is not None and self.activity_days < 1:
+            raise ValueError("activity_days must be at least 1")
 
     @property
     def upload_principals(self) -> list[str]:
@@ -69,12 +77,14 @@ class BucketSettings:
 def lifecycle_rules(s: BucketSettings) -> list[LifecycleRule]:
     abort = AbortMultipartUpload(days=s.multipart_days)
     keep = LifecycleExpiration(days=s.retention_days)
+    index_days = max(s.retention_days, s.activity_days or 0)   # the index outlives every kept clip
     return [
-        LifecycleRule("vigil-videos", "videos/", status=LifecycleRule.ENABLED, expiration=keep,
-                      abort_multipart_upload=abort),
+        *video_rules(s.retention_days, s.activity_days, abort),
         LifecycleRule("vigil-live", "live/", status=LifecycleRule.ENABLED, expiration=keep,
                       abort_multipart_upload=abort),
-        LifecycleRule("vigil-index", "index/", status=LifecycleRule.ENABLED, expiration=keep),
+        LifecycleRule("vigil-index", "index/", status=LifecycleRule.ENABLED,
+                      expiration=LifecycleExpiration(days=index_days)),
+        LifecycleRule("vigil-stills", "stills/", status=LifecycleRule.ENABLED, expiration=keep),
         LifecycleRule("vigil-nonces", "_system/nonces/", status=LifecycleRule.ENABLED,
                       expiration=LifecycleExpiration(days=s.nonce_days)),
         # issue 11: exports expire unless pinned (moved to exports-pinned/, which no rule touches)
@@ -105,48 +115,10 @@ def overwrite_config_xml(s: BucketSettings) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root)
 
 
-def region_of_endpoint(endpoint: str) -> str | None:
-    """`https://oss-cn-shanghai-internal.aliyuncs.com` → "cn-shanghai"; None for other hosts."""
-    m = re.search(r"oss-([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com", endpoint or "")
-    return m.group(1) if m else None
-
-
-def _v4_bucket(bucket: oss2.Bucket, region: str | None) -> oss2.Bucket:
-    """The same bucket and credentials, signed with V4 (signs `?overwriteConfig`)."""
-    auth = bucket.auth
-    provider = getattr(auth, "credentials_provider", None)
-    if provider is None:  # StsAuth wraps a provider-based auth
-        inner = getattr(auth, "_StsAuth__auth", None)
-        provider = getattr(inner, "credentials_provider", None)
-    if provider is None:
-        raise TypeError("the bucket's auth has no credentials provider to sign with V4")
-    region = region or getattr(bucket, "region", None) or region_of_endpoint(bucket.endpoint) or "cn-hangzhou"
-    return oss2.Bucket(oss2.ProviderAuthV4(provider), bucket.endpoint, bucket.bucket_name, region=region)
-
-
 def put_overwrite_config(bucket: oss2.Bucket, s: BucketSettings) -> None:
-    v4 = _v4_bucket(bucket, s.region)
+    v4 = v4_bucket(bucket, s.region)
     v4._Bucket__do_bucket("PUT", params={"overwriteConfig": ""}, data=overwrite_config_xml(s),
                           headers={"Content-Type": "application/xml"})
-
-
-def get_overwrite_config(bucket: oss2.Bucket, region: str | None = None) -> list[dict[str, Any]]:
-    """The bucket's overwrite rules as dicts (empty when none is set)."""
-    v4 = _v4_bucket(bucket, region)
-    try:
-        resp = v4._Bucket__do_bucket("GET", params={"overwriteConfig": ""})
-    except oss2.exceptions.OssError as exc:  # oss2 has no class for NoSuchOverwriteConfiguration
-        if exc.status == 404:
-            return []
-        raise
-    root = ET.fromstring(resp.read())  # noqa: S314 - the operator's own OSS endpoint answering
-    return [{
-        "id": rule.findtext("ID", ""),
-        "action": rule.findtext("Action", ""),
-        "prefix": rule.findtext("Prefix", ""),
-        "suffix": rule.findtext("Suffix", ""),
-        "principals": [p.text or "" for p in rule.findall("Principals/Principal")],
-    } for rule in root.findall("Rule")]
 
 
 def apply_bucket_setup(bucket: oss2.Bucket, settings: BucketSettings | None = None, *,
@@ -156,14 +128,16 @@ def apply_bucket_setup(bucket: oss2.Bucket, settings: BucketSettings | None = No
         if account_id is None:
             raise ValueError("give settings or account_id")
         settings = BucketSettings(account_id=account_id)
-    bucket.put_bucket_lifecycle(BucketLifecycle(lifecycle_rules(settings)))
+    bucket.put_bucket_lifecycle(BucketLifecycle(lifecycle_rules(settings)),
+                                headers=OVERLAP if settings.activity_days else None)
     bucket.put_bucket_cors(BucketCors(cors_rules(settings)))
     put_overwrite_config(bucket, settings)
+    bucket.put_bucket_public_access_block(True)
     return settings
 
 
 def apply_bucket_defaults(bucket: oss2.Bucket, *, account_id: str) -> list[str]:
-    """Apply each of the three configs only where the bucket has none (what a restart of the local
+    """Apply each of the four configs only where the bucket has none (what a restart of the local
     stack runs): `vigil bucket setup --retention-days 7` must survive `vigil local up`. Returns
     the names of the configs it set."""
     settings = BucketSettings(account_id=account_id)
@@ -181,6 +155,9 @@ def apply_bucket_defaults(bucket: oss2.Bucket, *, account_id: str) -> list[str]:
     if not get_overwrite_config(bucket, settings.region):
         put_overwrite_config(bucket, settings)
         applied.append("overwrite")
+    if not bucket.get_bucket_public_access_block().block_public_access:
+        bucket.put_bucket_public_access_block(True)
+        applied.append("block-public-access")
     return applied
 
 
@@ -191,12 +168,15 @@ def register(sub: Any) -> None:
     bucket_sub = bucket.add_subparsers(dest="bucket_command", metavar="COMMAND")
     bucket_sub.required = True
     setup = bucket_sub.add_parser(
-        "setup", help="apply lifecycle, CORS and overwrite protection to the bucket",
+        "setup", help="apply lifecycle, CORS, overwrite protection and Block Public Access to the bucket",
         description="Apply Vigil's lifecycle rules, viewer CORS and the OverwriteConfig that makes "
-                    "recordings under videos/ write-once for camera sessions. Idempotent. The target "
-                    "comes from the local stack or the VIGIL_* / ALIBABA_CLOUD_* variables.")
+                    "recordings under videos/ write-once for camera sessions, and turn on OSS Block Public "
+                    "Access. Idempotent. The target comes from the local stack or the VIGIL_* / "
+                    "ALIBABA_CLOUD_* variables.")
     setup.add_argument("--retention-days", type=int, default=30,
                        help="days to keep videos/, live/ and index/ (default %(default)s)")
+    setup.add_argument("--activity-days", type=int, default=None,
+                       help="days to keep clips the camera tagged as holding activity (default: as --retention-days)")
     setup.add_argument("--export-days", type=int, default=7,
                        help="delete exports (unless pinned) after this many days (default %(default)s)")
     setup.add_argument("--cors-origin", action="append", default=None,
@@ -211,6 +191,7 @@ def run_setup(args: argparse.Namespace) -> int:
         ops = OpsSettings.load()
         bucket = ops.bucket_client()
         settings = BucketSettings(account_id=ops.account_id, retention_days=args.retention_days,
+                                  activity_days=args.activity_days,
                                   export_days=args.export_days, cors_origins=tuple(args.cors_origin or ("*",)),
                                   region=ops.region)
     except (SettingsError, ValueError) as exc:
@@ -221,7 +202,15 @@ def run_setup(args: argparse.Namespace) -> int:
     except oss2.exceptions.OssError as exc:
         print(f"vigil bucket setup: {describe_oss_error(exc, ops)}", file=sys.stderr)
         return 1
+    from . import oplog
+
+    oplog.record(ops, "bucket_setup", target="bucket",
+                 detail=f"retention {settings.retention_days} days, exports {settings.export_days} days")
     print(f"bucket {ops.bucket}: lifecycle ({settings.retention_days} days), CORS, "
+          f"write-once {', '.join(settings.protected_prefixes)} for {settings.upload_role_name} sessions, "
+          "Block Public Access on")
+    kept = f", {settings.activity_days} with activity" if settings.activity_days else ""
+    print(f"bucket {ops.bucket}: lifecycle ({settings.retention_days} days{kept}), CORS, "
           f"write-once {', '.join(settings.protected_prefixes)} for {settings.upload_role_name} sessions")
     return 0
 

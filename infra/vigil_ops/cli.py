@@ -10,11 +10,13 @@ from collections.abc import Sequence
 from vigil_camera.cli import reader_left
 
 from . import (
+    alerts_cmd,
     bucket_setup,
     cost_cmd,
     demo_cmd,
     deploy_cmd,
     devices_cmd,
+    events_cmd,
     evidence_cmd,
     index_cmd,
     local_cmd,
@@ -39,6 +41,8 @@ COMMAND_MODULES = [
     users_cmd,  # viewer accounts (issue 9)
     recordings_cmd,  # timeline, clips, playlist (issue 9)
     cost_cmd,
+    alerts_cmd,  # alert rules, channels, dead letters (issue 25)
+    events_cmd,  # activity events and settings (issue 23)
     evidence_cmd,  # vigil verify, vigil evidence keygen (issue 26)
 ]
 

@@ -30,6 +30,13 @@ INDEX_BYTES_PER_CLIP = 620             # log line + segment row + its share of a
 HEALTH_REQUESTS_PER_MERGE = 2          # the period's election PUT + the fleet object's PUT (+ LIST, GETs)
 LOG_LINE_BYTES = 395                   # one create entry in the day log (bench data)
 SEGMENT_BYTES = 8192                   # VIGIL_INDEX_SEGMENT_BYTES default
+STILL_BYTES = 4_900                    # a camera's 320-px still of the 640x360 test pattern (test_pictures_bench.py)
+GRID_REFRESH_S = 10                    # the grid's newest stills are asked for every 10 s while seen (web/src/pictures)
+HOVER_LISTINGS_PER_HOUR = 18           # /stills windows of 200 s: a viewer scrubbing one hour lists each once
+ALERT_TICKS = 43_200                   # vigil-alerts' timer trigger: once a minute (s.yaml)
+ALERT_TICK_READS = 7                   # GET state + fleet health; LIST rules, channels, registry, outbox, digests
+ALERT_TICK_WRITES = 1                  # the state PUT
+ALERT_MESSAGE_REQUESTS = 3             # outbox PUT (create-only), its GET when due, DELETE once delivered
 
 
 @dataclass
@@ -38,6 +45,8 @@ class Workload:
     bitrate_mbps: float = 2.0
     clip_seconds: float = 10.0
     retention_days: float = 7.0
+    activity_days: float | None = None  # clips tagged as holding activity are kept this long (issue 23)
+    activity_share: float = 0.1         # share of clips that hold activity (a front door: ~10 % of the day)
     region: str = "cn-hangzhou"
     viewer_hours: float = 20.0          # per camera per month
     lifecycle_delete_events: bool = True
@@ -45,7 +54,10 @@ class Workload:
     fc_memory_gb: float = 0.25
     oss_latency_ms: float = 5.0
     health_merge_seconds: float = 60.0
+    still_every: int = 1                # issue 24: a camera-made JPEG every N clips, 0 = none (docs/pictures.md)
+    still_bytes: int = STILL_BYTES
     usd_per_cny: float | None = None
+    alert_messages_per_day: float = 20.0   # grouped deliveries (all channels), incl. activity alerts
 
 
 @dataclass
@@ -111,9 +123,27 @@ def _fc_cu(invocations: float, duration_s: float, w: Workload, factors: dict[str
                           + duration_s * w.fc_memory_gb * factors["per_gb_second"])
 
 
+def alerts_usage(w: Workload, factors: dict[str, Any]) -> tuple[float, float, float]:
+    """(GET-class requests, PUT-class requests, FC CU) a month of vigil-alerts: a tick a minute lists rules,
+    channels and the registry (an object is fetched again only when its ETag changes: none in a steady
+    fleet), reads the state and the fleet health, and writes the state; each delivered message is an
+    outbox PUT, GET and DELETE. Silent cameras add a day-index read each (not modelled: an outage)."""
+    per_tick = ALERT_TICK_READS + math.ceil(w.cameras / 1000)
+    messages = w.alert_messages_per_day * DAYS_PER_MONTH
+    reads = ALERT_TICKS * per_tick + messages
+    writes = ALERT_TICKS * ALERT_TICK_WRITES + messages * (ALERT_MESSAGE_REQUESTS - 1)
+    tick_s = 0.05 + per_tick * w.oss_latency_ms / 1000
+    invocations = ALERT_TICKS + messages                            # activity batches at most one per message
+    return reads, writes, _fc_cu(invocations, tick_s, w, factors)
+
+
 def estimate(w: Workload, prices: dict[str, Any], measured: dict[str, Any]) -> Estimate:
     if w.cameras < 1 or w.bitrate_mbps <= 0 or w.clip_seconds <= 0 or w.retention_days <= 0:
         raise ValueError("cameras, bitrate, clip seconds and retention days must be positive")
+    if w.still_every < 0:
+        raise ValueError("--still-every is 0 (no stills) or a positive number of clips")
+    if (w.activity_days is not None and w.activity_days <= 0) or not 0 <= w.activity_share <= 1:
+        raise ValueError("activity days must be positive and the activity share between 0 and 1")
     region = (prices.get("regions") or {}).get(w.region)
     if region is None:
         raise ValueError(f"no prices for region {w.region!r}; known: {', '.join(sorted(prices.get('regions') or {}))}")
@@ -130,9 +160,13 @@ def estimate(w: Workload, prices: dict[str, Any], measured: dict[str, Any]) -> E
     def line(item: str, qty: float, unit: str, cost: float, overhead: bool = True) -> None:
         est.lines.append(Line(item, qty, unit, cost, overhead))
 
-    stored_gib = w.cameras * byte_rate * 86_400 * w.retention_days / GIB
+    # retention by importance: quiet clips for retention_days, clips with activity for activity_days
+    kept_days = w.retention_days if w.activity_days is None else \
+        (1 - w.activity_share) * w.retention_days + w.activity_share * w.activity_days
+    stored_gib = w.cameras * byte_rate * 86_400 * kept_days / GIB
     line("storage: video", stored_gib, "GiB", stored_gib * p["oss_storage_gb_month"], overhead=False)
-    index_gib = clips / DAYS_PER_MONTH * w.retention_days * INDEX_BYTES_PER_CLIP / GIB
+    index_days = max(w.retention_days, w.activity_days or 0)          # the index outlives every kept clip
+    index_gib = clips / DAYS_PER_MONTH * index_days * INDEX_BYTES_PER_CLIP / GIB
     line("storage: index", index_gib, "GiB", index_gib * p["oss_storage_gb_month"])
     device_puts = clips * (1 if clip_bytes < MULTIPART_THRESHOLD else 2 + math.ceil(clip_bytes / MULTIPART_THRESHOLD))
     line("OSS requests: device uploads", device_puts, "req", device_puts * put_price)
@@ -157,6 +191,12 @@ def estimate(w: Workload, prices: dict[str, Any], measured: dict[str, Any]) -> E
     cu_other = _fc_cu(tokens, 0.05, w, factors) + _fc_cu(w.cameras * w.viewer_hours * 12, 0.05, w, factors)
     line("FC: token + viewer api", cu_other, "CU", cu_other * p["fc_cu"])
     line("STS: AssumeRole", tokens, "calls", tokens * p["sts_assume_role"])
+    if w.still_every > 0:
+        _stills_lines(w, clips, p, factors, line)
+    alert_reads, alert_writes, alert_cu = alerts_usage(w, factors)
+    line("OSS requests: alerts (ticks + deliveries)", alert_reads + alert_writes, "req",
+         alert_reads * get_price + alert_writes * put_price)
+    line("FC: alerts (timer ticks + activity)", alert_cu, "CU", alert_cu * p["fc_cu"])
     egress_gib = w.cameras * w.viewer_hours * byte_rate * 3600 / GIB
     line("egress: viewers", egress_gib, "GiB", egress_gib * p["oss_egress_gb"], overhead=False)
 
@@ -173,10 +213,32 @@ def estimate(w: Workload, prices: dict[str, Any], measured: dict[str, Any]) -> E
     return est
 
 
+def _stills_lines(w: Workload, clips: float, p: dict[str, float], factors: dict[str, Any], line: Any) -> None:
+    """Issue 24 (docs/pictures.md): the camera PUTs one still per clip and the lifecycle keeps it as
+    long as the clip; a viewer's grid GETs each camera's newest still every GRID_REFRESH_S and calls
+    /stills/newest as often; the timeline hover GETs one still per clip passed over and lists a 200-s
+    window through the api. Stills decoded by the api for an arbitrary instant are rare (a click) and
+    left out."""
+    put_price, get_price = p["oss_put_per_10k"] / 10_000, p["oss_get_per_10k"] / 10_000
+    made = clips / w.still_every
+    every = "clip" if w.still_every == 1 else f"{w.still_every} clips"
+    line(f"OSS requests: camera stills (1 PUT per {every})", made, "req", made * put_price)
+    gib = made / DAYS_PER_MONTH * w.retention_days * w.still_bytes / GIB
+    line("storage: stills", gib, "GiB", gib * p["oss_storage_gb_month"])
+    views = w.cameras * w.viewer_hours * 3600 / GRID_REFRESH_S
+    hover = w.cameras * w.viewer_hours * 3600 / (w.clip_seconds * w.still_every)
+    gets = views + hover
+    line("OSS requests: viewer stills (grid + hover)", gets, "req", gets * get_price)
+    calls = views + w.cameras * w.viewer_hours * HOVER_LISTINGS_PER_HOUR
+    cu = _fc_cu(calls, 0.05, w, factors)
+    line("FC: api stills routes", cu, "CU", cu * p["fc_cu"])
+
+
 def render(est: Estimate) -> str:
     w, cur = est.workload, est.currency
     out = [f"{w.cameras} camera(s), {w.bitrate_mbps:g} Mbit/s, {w.clip_seconds:g} s clips, "
-           f"{w.retention_days:g}-day retention, {w.viewer_hours:g} viewer-hours/camera, {w.region}; per month, {cur}",
+           f"{w.retention_days:g}-day retention{_activity_note(w)}, {w.viewer_hours:g} viewer-hours/camera, "
+           f"{w.region}; per month, {cur}",
            f"  {'item':<46} {'quantity':>18} {'cost':>12}"]
     for line in est.lines:
         out.append(f"  {line.item:<46} {line.quantity:>12,.1f} {line.unit:<5} {line.cost:>12.4f}")
@@ -265,12 +327,21 @@ def register(sub: Any) -> None:
     p.add_argument("--bitrate", type=float, default=d.bitrate_mbps, metavar="MBPS", help="video bitrate, Mbit/s")
     p.add_argument("--clip-seconds", type=float, default=d.clip_seconds, metavar="S", help="clip length")
     p.add_argument("--retention-days", type=float, default=d.retention_days, metavar="D", help="days kept")
+    p.add_argument("--activity-days", type=float, default=None, metavar="D",
+                   help="days clips with activity are kept (default: as --retention-days)")
+    p.add_argument("--activity-share", type=float, default=d.activity_share, metavar="F",
+                   help="share of clips that hold activity, 0..1 (default %(default)s)")
     p.add_argument("--region", default=d.region, help="price region in data/prices.json")
     p.add_argument("--viewer-hours", type=float, default=d.viewer_hours, help="hours watched per camera per month")
+    p.add_argument("--still-every", type=int, default=d.still_every, metavar="N",
+                   help="cameras upload a still every N clips, 0 = none (issue 24)")
+    p.add_argument("--still-bytes", type=int, default=d.still_bytes, help="bytes of one camera still")
     p.add_argument("--no-lifecycle-deletes", action="store_true",
                    help="do not count an indexer invocation per clip the lifecycle expires")
     p.add_argument("--fc-vcpu", type=float, default=d.fc_vcpu, help="vCPU of the indexer function")
     p.add_argument("--fc-memory-gb", type=float, default=d.fc_memory_gb, help="memory of the indexer function")
+    p.add_argument("--alert-messages-per-day", type=float, default=d.alert_messages_per_day,
+                   help="alert messages sent a day (grouped, all channels)")
     p.add_argument("--usd-per-cny", type=float, default=argparse.SUPPRESS,
                    help="exchange rate for the KVS comparison (default: data file)")
     p.add_argument("--prices", type=Path, default=PRICES, help="price list")
@@ -280,15 +351,25 @@ def register(sub: Any) -> None:
     out.add_argument("--markdown", action="store_true",
                      help="print docs/cost.md's results block (default workload and its variants)")
     out.add_argument("--write-doc", type=Path, metavar="FILE", default=argparse.SUPPRESS,
-                     help="rewrite the results block in FILE (docs/cost.md) from the price list and measurement")
+                     help="rewrite the results block in FILE (docs/cost.md) from the price list and measurement "
+                          "(default: no file is written)")
     p.set_defaults(func=run)
+
+
+def _activity_note(w: Workload) -> str:
+    if w.activity_days is None:
+        return ""
+    return f" ({w.activity_days:g} days for the {w.activity_share:.0%} of clips with activity)"
 
 
 def run(args: argparse.Namespace) -> int:
     w = Workload(cameras=args.cameras, bitrate_mbps=args.bitrate, clip_seconds=args.clip_seconds,
-                 retention_days=args.retention_days, region=args.region, viewer_hours=args.viewer_hours,
+                 retention_days=args.retention_days, activity_days=args.activity_days,
+                 activity_share=args.activity_share, region=args.region, viewer_hours=args.viewer_hours,
                  lifecycle_delete_events=not args.no_lifecycle_deletes, fc_vcpu=args.fc_vcpu,
-                 fc_memory_gb=args.fc_memory_gb, usd_per_cny=getattr(args, "usd_per_cny", None))
+                 fc_memory_gb=args.fc_memory_gb, usd_per_cny=getattr(args, "usd_per_cny", None),
+                 still_every=args.still_every, still_bytes=args.still_bytes,
+                 alert_messages_per_day=args.alert_messages_per_day)
     try:
         prices, measured = load_json(args.prices), load_json(args.measured)
         est = estimate(w, prices, measured)

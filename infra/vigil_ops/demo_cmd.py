@@ -16,6 +16,7 @@ import argparse
 import subprocess
 import sys
 import threading
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -92,13 +93,18 @@ def banner_lines(info: Any, configs: dict[str, Path], data_dir: Path) -> list[st
     return lines
 
 
+def _seed(device_id: str) -> int:
+    """Each demo camera its own crossing schedule, the same on every run (issue 23)."""
+    return zlib.crc32(device_id.encode()) % 10_000
+
+
 def start_camera(args: argparse.Namespace, device_id: str, config: Path, log_dir: Path) -> Camera:
     log_file = log_dir / f"camera-{device_id}.log"
     with open(log_file, "ab") as log:  # the child keeps its own descriptor
         proc = subprocess.Popen(
             [sys.executable, "-m", "vigil_camera.cli", "--config", str(config), "--log-level", "INFO",
              "simulate", "--fps", str(args.fps), "--resolution", args.resolution,
-             "--clip-seconds", str(args.clip_seconds)],
+             "--clip-seconds", str(args.clip_seconds), "--activity", "--seed", str(_seed(device_id))],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     return Camera(device_id, spool_dir(Path(args.data).resolve(), device_id), log_file, proc)
 

@@ -23,7 +23,9 @@ from vigil_fn.core import device_admin
 from vigil_fn.core.config import Settings
 from vigil_fn.core.devices import DeviceRecord, Registry, RegistryError
 from vigil_fn.core.revocation import RevocationError, Revoker
+from vigil_fn.token.policy import device_upload_policy
 
+from . import oplog
 from .settings import OpsSettings, SettingsError, describe_oss_error
 
 
@@ -38,8 +40,20 @@ def register(sub: Any) -> None:
     _id(add)
     add.add_argument("--name", default="", help="human-readable name (default: none)")
     add.add_argument("--notes", default="", help="free-text notes (default: none)")
+    add.add_argument("--camera", action="append", default=[], metavar="CAMERA_ID",
+                     help="register ID as a gateway that uploads for this camera (repeat per camera; "
+                          "`vigil-camera gateway` records them; default: none, a single camera)")
     _secret_outputs(add)
     add.set_defaults(func=run_add)
+
+    cams = dsub.add_parser("cameras", help="add or remove a gateway's cameras",
+                           description="A gateway's token covers exactly its cameras' prefixes. Removing a camera "
+                                       "revokes the gateway's outstanding token (the next one leaves it out).")
+    _id(cams)
+    cams.add_argument("--add", action="append", default=[], metavar="CAMERA_ID", help="a camera to add (repeat)")
+    cams.add_argument("--remove", action="append", default=[], metavar="CAMERA_ID",
+                      help="a camera to remove (repeat)")
+    cams.set_defaults(func=run_cameras)
 
     lst = dsub.add_parser("list", help="all devices (table, or --json)")
     lst.add_argument("--json", action="store_true", help="one JSON array of records (default: a table)")
@@ -201,15 +215,35 @@ def run_add(args: argparse.Namespace) -> int:
     settings, registry, device_id = _context(args, need_master=True)
     target = _config_target(args, settings)  # before anything is registered
     try:
-        record = device_admin.add(registry, device_id, name=args.name, notes=args.notes)
+        if args.camera:   # the policy builder says whether STS would take this gateway's token policy
+            device_upload_policy(settings.bucket_client().bucket_name, device_id, args.camera)
+        record = device_admin.add(registry, device_id, name=args.name, notes=args.notes,
+                                  cameras=tuple(args.camera))
     except ValueError as exc:
         raise CommandError(str(exc), 2) from None
+    oplog.record(settings, "camera_add", target=device_id)
     try:
         return _emit_secret(args, settings, record, "added", target)
     except OSError as exc:  # the config could not be written after all: undo, so `add` can be re-run
         device_admin.remove(registry, device_id)
         raise CommandError(f"could not write {args.config_out}: {exc.strerror}; device {device_id} was "
                            "not registered", 1) from None
+
+
+@_guard
+def run_cameras(args: argparse.Namespace) -> int:
+    settings, registry, gateway_id = _context(args)
+    try:
+        if args.add:
+            current = registry.require(gateway_id).cameras
+            device_upload_policy(settings.bucket_client().bucket_name, gateway_id,
+                                 [*current, *(c for c in args.add if c not in current)])
+        record = device_admin.set_cameras(registry, gateway_id, add=tuple(args.add), remove=tuple(args.remove))
+    except ValueError as exc:
+        raise CommandError(str(exc), 2) from None
+    _report_revocation(registry)
+    print(json.dumps({"device_id": record.device_id, "cameras": list(record.cameras)}))
+    return 0
 
 
 def _report_revocation(registry: Registry) -> None:
@@ -224,6 +258,7 @@ def run_rotate(args: argparse.Namespace) -> int:
     settings, registry, device_id = _context(args, need_master=True)
     target = _config_target(args, settings)
     record = device_admin.rotate(registry, device_id)
+    oplog.record(settings, "camera_rotate", target=device_id, detail=f"key version {record.key_version}")
     _report_revocation(registry)
     try:
         return _emit_secret(args, settings, record, "rotated", target)
@@ -235,8 +270,9 @@ def run_rotate(args: argparse.Namespace) -> int:
 
 @_guard
 def run_status(args: argparse.Namespace) -> int:
-    _, registry, device_id = _context(args)
+    settings, registry, device_id = _context(args)
     record = device_admin.set_status(registry, device_id, args.status)
+    oplog.record(settings, f"camera_{'enable' if record.status == 'enabled' else 'disable'}", target=device_id)
     print(f"device {record.device_id} {record.status}")
     _report_revocation(registry)
     return 0
@@ -251,8 +287,9 @@ def run_show(args: argparse.Namespace) -> int:
 
 @_guard
 def run_remove(args: argparse.Namespace) -> int:
-    _, registry, device_id = _context(args)
+    settings, registry, device_id = _context(args)
     device_admin.remove(registry, device_id)
+    oplog.record(settings, "camera_remove", target=device_id)
     print(f"device {device_id} removed (its recordings stay until retention deletes them)")
     _report_revocation(registry)
     return 0

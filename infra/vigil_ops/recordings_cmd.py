@@ -23,6 +23,7 @@ from vigil_fn.api.presign import MAX_URL_TTL, UrlSigner
 from vigil_fn.api.times import day_start_ms, iso, parse_instant
 from vigil_fn.api.vod import VodError, build_vod
 
+from . import oplog
 from .guard import command_name, guarded
 from .index_cmd import day_arg
 from .settings import OpsSettings, SettingsError
@@ -170,7 +171,7 @@ def run_download(args: argparse.Namespace) -> int:
 @_guard
 def run_delete(args: argparse.Namespace) -> int:
     key = _key(args.key)
-    _, bucket = _bucket()
+    settings, bucket = _bucket()
     if not bucket.object_exists(key):
         raise CommandError(f"no such clip: {key}")
     if not args.yes:
@@ -180,6 +181,7 @@ def run_delete(args: argparse.Namespace) -> int:
             print("kept")
             return 1
     bucket.delete_object(key)
+    oplog.record(settings, "clip_delete", target=key)
     print(f"deleted {key}")
     return 0
 

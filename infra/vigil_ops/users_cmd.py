@@ -18,6 +18,7 @@ from typing import Any
 import oss2
 from vigil_fn.api.users import ROLES, UserError, UserStore
 
+from . import oplog
 from .guard import command_name, guarded
 from .settings import OpsSettings, SettingsError
 
@@ -87,6 +88,10 @@ def _store() -> UserStore:
     return UserStore(OpsSettings.load().bucket_client())
 
 
+def _audit(action: str, name: str, detail: str | None = None) -> None:
+    oplog.record(OpsSettings.load(), action, target=name, detail=detail)
+
+
 _guard = guarded(command_name("users_command"), usage=(SettingsError,), refused=(UserError,))
 
 
@@ -94,6 +99,7 @@ _guard = guarded(command_name("users_command"), usage=(SettingsError,), refused=
 def run_add(args: argparse.Namespace) -> int:
     password, generated = _password(args)
     user = _store().create(args.name, password, args.role, args.camera)
+    _audit("user_add", user.name, f"role {user.role}")
     print(f"user {user.name} added ({user.role}"
           + (f", cameras {', '.join(user.cameras)}" if user.cameras is not None else "") + ")")
     if generated:
@@ -124,6 +130,7 @@ def run_passwd(args: argparse.Namespace) -> int:
     store.require(args.name)
     password, generated = _password(args)
     store.set_password(args.name, password)
+    _audit("user_passwd", args.name)
     print(f"password of {args.name} changed; their sessions have ended")
     if generated:
         print(f"password: {password}")
@@ -133,6 +140,8 @@ def run_passwd(args: argparse.Namespace) -> int:
 @_guard
 def run_role(args: argparse.Namespace) -> int:
     user = _store().set_role(args.name, args.role, args.camera, args.all_cameras)
+    _audit("user_role", user.name, f"role {user.role}, cameras "
+           f"{'all' if user.cameras is None else ', '.join(user.cameras)}")
     print(f"user {user.name}: {user.role}, cameras {'all' if user.cameras is None else ', '.join(user.cameras)}")
     return 0
 
@@ -140,6 +149,7 @@ def run_role(args: argparse.Namespace) -> int:
 @_guard
 def run_remove(args: argparse.Namespace) -> int:
     _store().remove(args.name)
+    _audit("user_remove", args.name)
     print(f"user {args.name} removed; their sessions have ended")
     return 0
 

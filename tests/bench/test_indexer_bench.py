@@ -26,6 +26,7 @@ from typing import Any
 import fc2
 import oss2
 import pytest
+from vigil_camera.activity.meta import HEADER, ClipActivity, pack
 from vigil_camera.keys import clip_key, day_prefix, index_key, index_month_key, index_segments_key, index_sums_key
 from vigil_fn.core.events import OssEventRecord
 from vigil_fn.indexer import health, reader
@@ -177,7 +178,9 @@ def _deletes(cloud: Any, source_key: str, at: int) -> dict[str, float]:
 def test_requests_and_cpu_per_event_at_the_1st_1000th_and_8640th_clip(cloud: Any, ts_clip: bytes) -> None:
     bucket = cloud.bucket()
     source = f"videos/bench-src-{uuid.uuid4().hex[:6]}/2026/09/01/000000000Z-0.ts"
-    etag = bucket.put_object(source, _big_ts(ts_clip, CLIP_BYTES)).etag.upper()
+    # the clip carries the camera's activity header (issue 23): the indexer checks it on every create
+    activity = pack(ClipActivity((0.0, 0.8), (None, (0.1, 0.2, 0.3, 0.4)), (0, 1), ("gate",)))
+    etag = bucket.put_object(source, _big_ts(ts_clip, CLIP_BYTES), headers={HEADER: activity}).etag.upper()
     results: dict[str, dict[int, dict[str, float]]] = {"new": {}, "old": {}}
     for at in (1, 1000, 8640):
         for design in ("new", "old"):

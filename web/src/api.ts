@@ -30,6 +30,23 @@ export interface Camera {
   key_version?: number;
 }
 
+/** A camera's newest still (the grid's tile picture): the camera's own JPEG of its newest clip. */
+export interface NewestStill {
+  camera: string;
+  shows: number;
+  clip_end: number;
+  url: string;
+  expires: number;
+}
+
+export interface StillRef {
+  at: number;
+  shows: number;
+  clip: string;
+  url: string;
+  expires: number | null;
+}
+
 export interface Timeline {
   camera: string;
   start: number;
@@ -160,6 +177,9 @@ const q = (params: Record<string, string | number>): string =>
   "?" + Object.entries(params).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join("&");
 const cam = (id: string): string => `/cameras/${encodeURIComponent(id)}`;
 
+/** The frame at or just before `at`, `w` px wide: an <img> src (the API answers the JPEG itself). */
+export const stillUrl = (id: string, at: number, w = 320): string => `${BASE}${cam(id)}/still${q({ at: Math.round(at), w })}`;
+
 export const api = {
   login: (username: string, password: string) =>
     request<{ user: User; csrf_token: string }>("POST", "/login", { username, password }),
@@ -177,6 +197,10 @@ export const api = {
     ),
   playback: (id: string, start: number, end: number, quiet = false) =>
     request<Playback>("GET", `${cam(id)}/playback${q({ start, end })}`, undefined, quiet),
+  newestStills: () => request<{ stills: NewestStill[] }>("GET", "/stills/newest"),
+  /** Camera stills over ≤ 300 s (one per clip, presigned), sampled every `interval` ms (≥ 200). */
+  stills: (id: string, start: number, end: number, interval: number) =>
+    request<{ stills: StillRef[]; next: number | null }>("GET", `${cam(id)}/stills${q({ start, end, interval })}`),
   download: (key: string) =>
     request<{ url: string; expires: number; filename: string }>("GET", `/clips/download${q({ key })}`),
   deleteClip: (key: string) => request<void>("DELETE", `/clips${q({ key })}`),

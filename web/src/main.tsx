@@ -5,6 +5,7 @@ import { api, onSessionLost, setCsrf, type User } from "./api";
 import { prefetchPlayback } from "./player/controller";
 import { linkClick, navigate, parseRoute, useRoute } from "./router";
 import { Admin } from "./screens/Admin";
+import { Alerts } from "./screens/Alerts";
 import { CameraPage } from "./screens/CameraPage";
 import { Cameras } from "./screens/Cameras";
 import { Exports } from "./screens/Exports";
@@ -102,6 +103,11 @@ function SignedIn() {
               Admin
             </a>
           )}
+          {user.role === "admin" && (
+            <a href="/alerts" onClick={linkClick} aria-current={route.name === "alerts" ? "page" : undefined}>
+              Alerts
+            </a>
+          )}
         </nav>
         <span class="who" title={`Signed in as ${user.name} (${user.role})`}>
           {user.name}
@@ -115,6 +121,7 @@ function SignedIn() {
       {route.name === "admin" && (user.role === "admin" ? <Admin /> : <NotFound />)}
       {route.name === "exports" && <Exports />}
       {route.name === "sync" && <SyncView ids={route.ids} t={route.t} />}
+      {route.name === "alerts" && (user.role === "admin" ? <Alerts /> : <NotFound />)}
       {route.name === "notfound" && <NotFound />}
     </>
   );

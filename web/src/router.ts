@@ -10,6 +10,7 @@ export type Route =
   | { name: "exports" }
   | { name: "shared"; token: string }
   | { name: "sync"; ids: string[]; t: number | null }
+  | { name: "alerts" }
   | { name: "notfound" };
 
 export function parseRoute(path: string, search: string): Route {
@@ -25,6 +26,7 @@ export function parseRoute(path: string, search: string): Route {
   }
   const s = /^\/s\/([A-Za-z0-9_-]{32,64})$/.exec(path);
   if (s) return { name: "shared", token: s[1] };
+  if (path === "/alerts") return { name: "alerts" };
   const m = /^\/cameras\/([^/]+)\/?$/.exec(path);
   if (m) {
     const t = Number(params.get("t"));

@@ -38,6 +38,10 @@ MAX_BODY_BYTES = 64 * 1024
 CSRF_HEADER = "X-Vigil-CSRF"
 GZIP_MIN_BYTES = 8192
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+HSTS = "max-age=31536000"
+"""Sent only on requests that came over https (X-Forwarded-Proto from FC's gateway, as for the
+Secure cookie): a year, without includeSubDomains — other hosts under the custom domain's parent
+are not ours to pin (security round three, item 9)."""
 
 
 def build_routes() -> RouteTable:
@@ -61,6 +65,7 @@ class ApiFunction:
         self.routes.add(Route("GET", "/api/v1/health", lambda call: Health(status="ok", version=API_VERSION),
                               "public", "liveness (no storage call)", response=Health, tag="meta"))
         self.openapi = build_openapi(self.routes.routes)
+        self.csp = web.csp(web.oss_origin(self.settings.public_oss_endpoint, self.settings.bucket))
 
     def _openapi(self, call: Call) -> Response:
         return json_response(200, self.openapi, {"Cache-Control": "public, max-age=300"})
@@ -71,8 +76,9 @@ class ApiFunction:
         call: Call | None = None
         method = path = ""
         gzip_ok = False
+        http_event: HttpEvent | None = None
         try:
-            http_event = HttpEvent.parse(event, context)
+            http_event = HttpEvent.parse(event, context, max_body=MAX_BODY_BYTES)
             request_id, method, path = http_event.request_id, http_event.method, http_event.path
             gzip_ok = "gzip" in str(http_event.headers.get("accept-encoding") or "").lower()
             call = Call(http_event, {})
@@ -95,6 +101,9 @@ class ApiFunction:
         if request_id:
             headers["X-Vigil-Request-Id"] = request_id
         headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")   # for browsers without CSP frame-ancestors
+        if http_event is not None and secure_cookie(self.api, http_event):
+            headers.setdefault("Strict-Transport-Security", HSTS)
         if method == "HEAD":
             response["body"] = ""
         elif gzip_ok:
@@ -112,7 +121,7 @@ class ApiFunction:
             if event.method not in ("GET", "HEAD"):
                 raise ApiError(405, "method_not_allowed", "the web page is read-only; use GET",
                                headers={"Allow": "GET, HEAD"})
-            return web.serve(self.api.web_root, event.path)
+            return web.serve(self.api.web_root, event.path, self.csp)
         route, params = self.routes.match(event.method, event.path)
         call.params = params
         if route.auth != "public" or route.path == "/api/v1/login":  # "link" routes need services too

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
+from ..core.audit import AuditEntry
 from .times import parse_instant
 
 Instant = Annotated[int, BeforeValidator(parse_instant), PlainSerializer(int),
@@ -224,21 +225,13 @@ class Deleted(Response):
 
 class Retention(Request):
     days: Annotated[int, Field(ge=1, le=3650)]
+    activity_days: Annotated[int | None, Field(ge=1, le=3650, description=(
+        "days to keep clips the camera tagged as holding activity (absent: unchanged)"))] = None
 
 
 class RetentionOut(Response):
     days: int | None = Field(description="null when no retention rule is set")
-
-
-class AuditEntry(Response):
-    time: Ms
-    user: str | None
-    action: str
-    target: str | None
-    client: str | None
-    request_id: str | None
-    ok: bool
-    detail: str | None = None
+    activity_days: int | None = Field(default=None, description="null: clips with activity follow `days`")
 
 
 class AuditPage(Response):
@@ -260,3 +253,33 @@ class ZonedCalendar(Calendar):
     """`days` are the zone's local days, counted as that zone's day timelines show them."""
 
     tz: str = Field(description="the IANA time zone the days are in (UTC when none was asked for)")
+
+
+# -- pictures (issue 24) ---------------------------------------------------------------------------
+class StillRef(Response):
+    at: Ms = Field(description="the instant asked for (a sample of the range)")
+    shows: Ms = Field(description="the instant the picture shows (a camera still shows its clip's first frame)")
+    clip: str = Field(description="the key of the clip holding `at`")
+    url: str = Field(description="a presigned GET of the camera's still, or this API's /still route (source=decoded)")
+    expires: Ms | None = Field(description="when a presigned URL dies; null for API routes")
+
+
+class StillList(Response):
+    camera: str
+    start: Ms
+    end: Ms
+    interval: int = Field(description="milliseconds between samples")
+    stills: list[StillRef] = Field(description="one per sample that has a recording (samples with none are left out)")
+    next: Ms | None = Field(description="the start of the next page when more than 100 samples were asked for")
+
+
+class NewestStill(Response):
+    camera: str
+    shows: Ms = Field(description="the instant the still shows (the newest clip's first frame)")
+    clip_end: Ms
+    url: str = Field(description="presigned GET of the camera's still (320 px JPEG)")
+    expires: Ms
+
+
+class NewestStills(Response):
+    stills: list[NewestStill] = Field(description="cameras you may see that have a clip today or yesterday (UTC)")

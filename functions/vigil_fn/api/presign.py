@@ -74,7 +74,9 @@ class UrlSigner:
             return self._session
 
     def sign(self, key: str, *, content_type: str | None = None, disposition: str | None = None,
-             ttl: int | None = None, now: float | None = None) -> SignedUrl:
+             ttl: int | None = None, now: float | None = None, process: str | None = None) -> SignedUrl:
+        """`process` is an `x-oss-process` value (OSS's video snapshot, docs/pictures.md): signed
+        with the URL, so the holder cannot turn it into a plain GET of the clip."""
         now = self.clock() if now is None else now
         bucket, session_expires = self._bucket(now)
         lifetime = min(self.url_ttl, ttl or self.url_ttl, int(session_expires - now - 1)
@@ -86,6 +88,8 @@ class UrlSigner:
             params["response-content-type"] = content_type
         if disposition:
             params["response-content-disposition"] = disposition
+        if process:
+            params["x-oss-process"] = process
         # oss2 computes Expires as int(time.time()) + lifetime, so the URL dies by now + lifetime
         url = bucket.sign_url("GET", key, lifetime, params=params or None, slash_safe=True)
         return SignedUrl(url, int(now) + lifetime)

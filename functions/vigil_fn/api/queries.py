@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from .models import Instant, Query
+from .times import month_days
 from .zones import zone_name
 
 
@@ -24,8 +25,14 @@ class TimelineQuery(TimeRange):
         default="clips", description="clips: every clip (≤ 70,000 items); spans: clips merged into recorded spans")
 
 
+def _month(value: str) -> str:
+    month_days(value)   # ValueError (a 400) for a year outside MIN_YEAR..MAX_YEAR
+    return value
+
+
 class MonthQuery(Query):
-    month: Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+    month: Annotated[str, AfterValidator(_month), Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+                                                        description="YYYY-MM, years 1970-9998")]
 
 
 class KeyQuery(Query):
@@ -41,3 +48,19 @@ class CalendarQuery(MonthQuery):
     tz: Annotated[str, AfterValidator(zone_name), Field(
         default="UTC", max_length=64, description="IANA time zone of the days, e.g. Asia/Shanghai (default UTC)",
         json_schema_extra={"examples": ["Asia/Shanghai"]})]
+
+
+Width = Annotated[int, Field(ge=32, le=1920, description="width in pixels, 32-1920 (height keeps the proportion)")]
+
+
+class StillQuery(Query):
+    at: Instant
+    w: Width = 320
+
+
+class StillsQuery(TimeRange):
+    interval: Annotated[int, Field(ge=200, le=300_000, description="milliseconds between samples (≥ 200)")] = 1000
+    w: Width = 320
+    source: Literal["camera", "decoded"] = Field(
+        default="camera", description="camera: the camera's 320-px still of each clip (cheap, shows the clip's "
+        "first frame); decoded: this API's /still for each sample (the frame at the sample)")

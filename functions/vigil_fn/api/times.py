@@ -8,6 +8,10 @@ from datetime import date, datetime, timedelta, timezone
 _MS_RE = re.compile(r"-?[0-9]{1,15}")
 MIN_MS = 0
 MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+MIN_YEAR, MAX_YEAR = 1970, 9998
+"""Months a calendar may ask for: every local day of them, with the day on either side that a
+zone's offset reaches, stays inside [MIN_MS, MAX_MS] and inside what `date` can hold (year 0 and
+the day after 9999-12-31 raised, a 500 before security round three, item 4)."""
 
 
 def parse_instant(value: object) -> int:
@@ -60,6 +64,8 @@ def month_days(month: str) -> list[date]:
     m = re.fullmatch(r"([0-9]{4})-([0-9]{2})", month)
     if not m:
         raise ValueError("month must be YYYY-MM")
+    if not MIN_YEAR <= int(m[1]) <= MAX_YEAR:
+        raise ValueError(f"the year must be between {MIN_YEAR} and {MAX_YEAR}")
     first = date(int(m[1]), int(m[2]), 1)  # raises for month 13
     days = []
     day = first

@@ -10,15 +10,34 @@ from __future__ import annotations
 import base64
 import mimetypes
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
+
+import oss2
 
 from ..core.http import ApiError, Response
 
-# hls.js's transmuxer worker is a same-origin file (web/src/player/hls-worker.ts), so workers need
-# only 'self' — never blob:, which would let any script that builds a blob start a worker
-CSP = ("default-src 'self'; script-src 'self'; worker-src 'self'; img-src 'self' data: blob: https: http:; "
-       "media-src 'self' blob: https: http:; connect-src 'self' https: http:; "
-       "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+
+def oss_origin(endpoint: str, bucket: str) -> str:
+    """The origin of the presigned URLs the page fetches: oss2 builds them (path style for an IP or
+    localhost endpoint, `bucket.endpoint` otherwise), so ask it for one unsigned URL."""
+    url = oss2.Bucket(oss2.AnonymousAuth(), endpoint, bucket).sign_url("GET", "x", 60)
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def csp(oss: str) -> str:
+    """The page's Content-Security-Policy: the site itself and the bucket's origin, nothing else.
+
+    Before security round three (item 8) connect-src, img-src and media-src allowed any `https:`
+    and `http:` origin, so injected script could send what it read anywhere. Playlists come from
+    the api ('self'), segments and exports from OSS (`oss`); `blob:` stays in media-src because
+    hls.js plays through Media Source Extensions, whose object URLs are blob: (a local object, not
+    an origin). hls.js's transmuxer worker is a same-origin file (web/src/player/hls-worker.ts), so
+    workers need only 'self' — never blob:, which would let any script that builds a blob start one."""
+    return (f"default-src 'self'; script-src 'self'; worker-src 'self'; img-src 'self' data: {oss}; "
+            f"media-src 'self' blob: {oss}; connect-src 'self' {oss}; "
+            "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
 MAX_FILE_BYTES = 5 * 1024 * 1024  # FC responses are capped; the built assets are far smaller
 _TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".html": "text/html; charset=utf-8",
           ".svg": "image/svg+xml", ".json": "application/json", ".map": "application/json", ".wasm": "application/wasm",
@@ -33,7 +52,7 @@ def _is_text(ctype: str) -> bool:
     return ctype.startswith("text/") or ctype in ("application/json", "image/svg+xml")
 
 
-def _file_response(path: Path, cache: str) -> Response:
+def _file_response(path: Path, cache: str, policy: str) -> Response:
     data = path.read_bytes()
     if len(data) > MAX_FILE_BYTES:
         raise ApiError(500, "internal_error", "a web file is too large to serve")
@@ -44,23 +63,33 @@ def _file_response(path: Path, cache: str) -> Response:
         body, encoded = base64.b64encode(data).decode(), True
     return {"statusCode": 200, "isBase64Encoded": encoded, "body": body,
             "headers": {"Content-Type": ctype, "Cache-Control": cache,
-                        "Content-Security-Policy": CSP,
+                        "Content-Security-Policy": policy,
                         "Referrer-Policy": "no-referrer"}}
 
 
-def serve(root_text: str, raw_path: str) -> Response:
+def serve(root_text: str, raw_path: str, policy: str) -> Response:
     root = Path(root_text)
     index = root / "index.html"
     if not index.is_file():
         raise ApiError(503, "unavailable", "the web page is not built: run `make web`")
     path = unquote(raw_path)
     if path.startswith("/assets/"):
-        try:
-            root_resolved = root.resolve()
-            target = (root / path.lstrip("/")).resolve()
-        except (OSError, ValueError):
-            raise ApiError(404, "not_found", "no such file") from None
-        if root_resolved not in target.parents or not target.is_file() or "\x00" in path:
-            raise ApiError(404, "not_found", "no such file")
-        return _file_response(target, "public, max-age=31536000, immutable")
-    return _file_response(index, "no-cache")
+        return _file_response(_asset(root, path), "public, max-age=31536000, immutable", policy)
+    return _file_response(index, "no-cache", policy)
+
+
+def _asset(root: Path, path: str) -> Path:
+    """The file under the web root that `path` names; any failure to find it is a 404.
+
+    `is_file()` raises OSError for a name past the file system's limit (5,000 × `a` was an
+    anonymous 500 before security round three, item 5), so every step is inside the try."""
+    try:
+        if "\x00" in path:
+            raise ValueError("NUL in a path")
+        root_resolved = root.resolve()
+        target = (root / path.lstrip("/")).resolve()
+        if root_resolved in target.parents and target.is_file():
+            return target
+    except (OSError, ValueError):
+        pass
+    raise ApiError(404, "not_found", "no such file")

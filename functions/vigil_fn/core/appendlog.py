@@ -1,27 +1,28 @@
-"""Appending to an OSS object shared by many writers: AppendObject is a compare-and-append.
+"""Compare-and-append of a line to an appendable OSS object, shared by every log Vigil keeps.
 
-AppendObject takes the length the writer expects as `position` and refuses with
-`PositionNotEqualToLength` (carrying the real length) when another writer got there first, so a
-retry at the returned position never loses or interleaves a record.
+OSS `AppendObject` takes the expected length as `position` and refuses with
+`PositionNotEqualToLength` (carrying the real length) when another writer appended first, so a
+writer that retries at the returned position never overwrites anyone (the index log, the audit
+trail and the export job index rely on it).
 """
 
 from __future__ import annotations
 
 import oss2
 
-MAX_ATTEMPTS = 16
+MAX_APPEND_ATTEMPTS = 32
 
 
-def append(bucket: oss2.Bucket, key: str, data: bytes, *, content_type: str = "application/x-ndjson") -> int:
-    """Append `data` at the object's end (creating it); returns the position after it."""
+def append(bucket: oss2.Bucket, key: str, data: bytes, *, content_type: str = "application/x-ndjson") -> None:
+    """Append `data` to `key` (created when missing); RuntimeError after 32 lost races in a row."""
     try:
         position = int(bucket.head_object(key).content_length)
     except oss2.exceptions.NoSuchKey:
         position = 0
-    for _ in range(MAX_ATTEMPTS):
+    for _ in range(MAX_APPEND_ATTEMPTS):
         try:
-            result = bucket.append_object(key, position, data, headers={"Content-Type": content_type})
-            return int(result.next_position)
+            bucket.append_object(key, position, data, headers={"Content-Type": content_type})
+            return
         except oss2.exceptions.PositionNotEqualToLength as exc:
             position = int(exc.next_position)
-    raise RuntimeError(f"could not append to {key} after {MAX_ATTEMPTS} attempts")
+    raise RuntimeError(f"could not append to {key}")

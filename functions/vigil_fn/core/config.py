@@ -138,6 +138,9 @@ class ExportSettings:
     url_ttl_s: int            # presigned download URL lifetime
     live_lease_s: int         # how long one "someone is watching" signal keeps the camera live
     live_url_ttl_s: int       # presigned live segment URL lifetime
+    live_rate_per_minute: int = 30    # live starts per user per minute (each writes a watch signal)
+    export_rate_per_minute: int = 10  # export creates + retries per user per minute (each runs a function)
+    max_kept: int = 50                # export jobs kept per user (oldest finished, unpinned ones go first)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ExportSettings:
@@ -154,6 +157,36 @@ class ExportSettings:
             url_ttl_s=int(e.get("VIGIL_EXPORT_URL_TTL", "900")),
             live_lease_s=int(e.get("VIGIL_LIVE_LEASE_SECONDS", "30")),
             live_url_ttl_s=int(e.get("VIGIL_LIVE_URL_TTL", "300")),
+            live_rate_per_minute=int(e.get("VIGIL_LIVE_RATE_PER_MINUTE", "30")),
+            export_rate_per_minute=int(e.get("VIGIL_EXPORT_RATE_PER_MINUTE", "10")),
+            max_kept=max(1, int(e.get("VIGIL_EXPORT_MAX_KEPT", "50"))),
+        )
+
+
+# --- alerts (issue 25) ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """What the alerts function (and the api's alert routes) read. `allow_loopback` lets webhooks and
+    SMTP reach 127.0.0.1 — localcloud's tests only; link-local and metadata addresses stay refused."""
+
+    allow_loopback: bool
+    send_timeout_s: float        # one connection attempt (connect + each read)
+    max_attempts: int            # then the delivery is a dead letter
+    backoff_s: float             # first retry after this long, doubling
+    backoff_max_s: float
+    per_tick: int                # deliveries one tick sends at most (the rest wait for the next)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AlertSettings:
+        e = os.environ if env is None else env
+        return cls(
+            allow_loopback=e.get("VIGIL_ALERTS_ALLOW_LOOPBACK", "false").lower() == "true",
+            send_timeout_s=float(e.get("VIGIL_ALERTS_SEND_TIMEOUT_SECONDS", "5")),
+            max_attempts=max(1, int(e.get("VIGIL_ALERTS_MAX_ATTEMPTS", "10"))),
+            backoff_s=float(e.get("VIGIL_ALERTS_BACKOFF_SECONDS", "30")),
+            backoff_max_s=float(e.get("VIGIL_ALERTS_BACKOFF_MAX_SECONDS", "900")),
+            per_tick=max(1, int(e.get("VIGIL_ALERTS_PER_TICK", "50"))),
         )
 
 

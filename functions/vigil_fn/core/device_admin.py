@@ -23,9 +23,22 @@ def device_config(master_key: bytes, token_url: str, record: DeviceRecord) -> di
             "device_secret": device_secret(master_key, record.device_id, record.key_version)}
 
 
-def add(registry: Registry, device_id: str, name: str = "", notes: str = "") -> DeviceRecord:
-    """Register a new device (refuses an existing id)."""
-    return registry.create(DeviceRecord(validate_device_id(device_id), name=name, notes=notes))
+def add(registry: Registry, device_id: str, name: str = "", notes: str = "",
+        cameras: tuple[str, ...] = ()) -> DeviceRecord:
+    """Register a new device (refuses an existing id); with `cameras`, a gateway uploading for them."""
+    return registry.create(DeviceRecord(validate_device_id(device_id), name=name, notes=notes,
+                                        cameras=tuple(cameras)))
+
+
+def set_cameras(registry: Registry, gateway_id: str, *, add: tuple[str, ...] = (),
+                remove: tuple[str, ...] = ()) -> DeviceRecord:
+    """Add and remove a gateway's cameras; a removal revokes the gateway's outstanding token."""
+    record = registry.require(validate_device_id(gateway_id))
+    if add:
+        record = registry.add_cameras(gateway_id, [validate_device_id(c) for c in add])
+    for camera in remove:
+        record = registry.remove_camera(gateway_id, validate_device_id(camera))
+    return record
 
 
 def set_status(registry: Registry, device_id: str, status: str) -> DeviceRecord:

@@ -20,7 +20,8 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 
 import oss2
-from vigil_camera.keys import SYSTEM, device_record_key
+from vigil_camera.activity.settings import ActivitySettings
+from vigil_camera.keys import SYSTEM, camera_owner_key, device_record_key
 from vigil_camera.protocol import validate_device_id
 
 from . import safejson
@@ -33,6 +34,9 @@ STATUSES: tuple[str, ...] = ("enabled", "disabled")
 DEVICES_PREFIX = f"{SYSTEM}devices/"
 MAX_NAME = 200
 MAX_NOTES = 2000
+# A gateway's token policy names two prefixes per camera and STS takes at most 2048 characters of
+# session policy: 16 cameras with ids up to 20 characters fit with a bucket name of up to 40.
+MAX_GATEWAY_CAMERAS = 16
 
 
 def utc_now_iso() -> str:
@@ -55,6 +59,18 @@ class DeviceExists(RegistryError):
     status, code = 409, "conflict"
 
 
+class CameraTaken(RegistryError):
+    """A gateway camera id that another gateway owns, or that is a registered device itself."""
+
+    status, code = 409, "conflict"
+
+
+class NotItsCamera(RegistryError):
+    """Removing a camera the gateway does not have."""
+
+    status, code = 404, "not_found"
+
+
 @dataclass(frozen=True)
 class DeviceRecord:
     device_id: str
@@ -65,9 +81,19 @@ class DeviceRecord:
     updated: str = ""
     notes: str = ""
     session_epoch: int = 0  # names the device's STS sessions (revocation.session_name); 0 = legacy
+    cameras: tuple[str, ...] = ()   # a gateway's cameras: its token uploads under their prefixes too
+    activity: dict[str, Any] | None = None   # activity settings (vigil_camera.activity.settings), to the camera
 
     def __post_init__(self) -> None:
         validate_device_id(self.device_id)
+        cameras = tuple(self.cameras)
+        object.__setattr__(self, "cameras", cameras)
+        if len(cameras) > MAX_GATEWAY_CAMERAS:
+            raise ValueError(f"a gateway has at most {MAX_GATEWAY_CAMERAS} cameras (register a second gateway)")
+        for camera in cameras:
+            validate_device_id(camera)
+        if len(set(cameras)) != len(cameras) or self.device_id in cameras:
+            raise ValueError("camera ids must be distinct and differ from the gateway's own id")
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}")
         version = self.key_version
@@ -78,6 +104,8 @@ class DeviceRecord:
         epoch = self.session_epoch
         if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
             raise ValueError("session_epoch must be an integer >= 0")
+        if self.activity is not None:
+            ActivitySettings.from_dict(self.activity)       # ActivitySettingsError is a ValueError
 
     @property
     def enabled(self) -> bool:
@@ -142,7 +170,9 @@ class Registry:
         return record
 
     def create(self, record: DeviceRecord) -> DeviceRecord:
-        """Write a new record; refuses to replace an existing device."""
+        """Write a new record; refuses to replace an existing device. A gateway's cameras are
+        claimed first (each camera id has one owner, and is not itself a registered device)."""
+        self._claim(record.device_id, record.cameras)
         now = utc_now_iso()
         record = replace(record, created=record.created or now, updated=now,
                          session_epoch=record.session_epoch or new_epoch())
@@ -175,10 +205,60 @@ class Registry:
             self._revoke(record)
         return saved
 
+    def owner(self, camera_id: str) -> str | None:
+        """The gateway that uploads for `camera_id`, or None."""
+        try:
+            doc = safejson.loads(self.bucket.get_object(camera_owner_key(camera_id)).read())
+        except oss2.exceptions.NoSuchKey:
+            return None
+        return str(doc.get("gateway")) if isinstance(doc, dict) else None
+
+    def _claim(self, gateway_id: str, cameras: tuple[str, ...]) -> None:
+        if self.get(gateway_id) is None and self.owner(gateway_id) is not None:
+            raise CameraTaken(f"{gateway_id} is a camera of gateway {self.owner(gateway_id)}")
+        claimed: list[str] = []
+        for camera in cameras:
+            if self.get(camera) is not None:
+                self._release(claimed)
+                raise CameraTaken(f"camera {camera} is a registered device itself")
+            body = json.dumps({"gateway": gateway_id}).encode()
+            if not put_new(self.bucket, camera_owner_key(camera), body, {"Content-Type": "application/json"}):
+                if self.owner(camera) == gateway_id:
+                    continue
+                self._release(claimed)
+                raise CameraTaken(f"camera {camera} belongs to gateway {self.owner(camera)} already")
+            claimed.append(camera)
+
+    def _release(self, cameras: list[str] | tuple[str, ...]) -> None:
+        for camera in cameras:
+            self.bucket.delete_object(camera_owner_key(camera))
+
+    def add_cameras(self, gateway_id: str, cameras: list[str]) -> DeviceRecord:
+        """Give a gateway more cameras (its next token covers them)."""
+        record = self.require(gateway_id)
+        new = tuple(c for c in cameras if c not in record.cameras)
+        changed = record.with_changes(cameras=record.cameras + new)   # validates count and ids first
+        self._claim(gateway_id, new)
+        return self.save(changed)
+
+    def remove_camera(self, gateway_id: str, camera_id: str) -> DeviceRecord:
+        """Take a camera from its gateway and revoke the gateway's outstanding token, which covered
+        it (the gateway's next token covers only the cameras it still has)."""
+        record = self.require(gateway_id)
+        if camera_id not in record.cameras:
+            raise NotItsCamera(f"camera {camera_id} is not a camera of gateway {gateway_id}")
+        saved = self.save(record.with_changes(cameras=tuple(c for c in record.cameras if c != camera_id),
+                                              session_epoch=new_epoch(record.session_epoch)))
+        self._release([camera_id])
+        if record.enabled:
+            self._revoke(record)
+        return saved
+
     def delete(self, device_id: str) -> None:
         """Remove the record and revoke the device's outstanding tokens (its recordings stay)."""
         record = self.require(device_id)
         self.bucket.delete_object(device_record_key(device_id))
+        self._release(record.cameras)
         if record.enabled:
             self._revoke(record)
 

@@ -19,6 +19,7 @@ from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerExcept
 from aliyunsdkcore.auth.credentials import AccessKeyCredential, StsTokenCredential
 from aliyunsdkcore.client import AcsClient
 from aliyunsdksts.request.v20150401.AssumeRoleRequest import AssumeRoleRequest
+from aliyunsdksts.request.v20150401.GetCallerIdentityRequest import GetCallerIdentityRequest
 
 SESSION_NAME_RE = re.compile(r"[a-zA-Z0-9.@\-_]{2,64}")
 
@@ -83,16 +84,37 @@ class StsClient:
                                  connect_timeout=min(timeout, 3.0), timeout=timeout)
         self._endpoint = split_endpoint(endpoint)
 
-    def assume_role(self, role_arn: str, session_name: str, policy: dict[str, Any] | None,
-                    duration_seconds: int) -> IssuedCredentials:
-        if not SESSION_NAME_RE.fullmatch(session_name):
-            raise ValueError("RoleSessionName must be 2-64 characters of [a-zA-Z0-9.@_-]")
-        request = AssumeRoleRequest()
+    def _prepared(self, request: Any) -> Any:
+        """JSON answers, at the configured endpoint (localcloud's) when there is one."""
         request.set_accept_format("json")
         if self._endpoint is not None:
             host, scheme = self._endpoint
             request.set_endpoint(host)
             request.set_protocol_type(scheme)
+        return request
+
+    def caller_arn(self) -> str:
+        """GetCallerIdentity's `Arn`: who this key is (the operator's name in the audit log)."""
+        request = self._prepared(GetCallerIdentityRequest())
+        try:
+            doc = json.loads(self._client.do_action_with_exception(request))
+        except ServerException as exc:
+            raise StsUnavailable(str(exc.get_error_code()), _first_line(exc.get_error_msg()),
+                                 exc.get_http_status()) from None
+        except ClientException as exc:
+            raise StsUnavailable(str(exc.get_error_code()), _first_line(exc.get_error_msg())) from None
+        except ValueError as exc:
+            raise StsUnavailable("MalformedResponse", "STS answered something that is not JSON") from exc
+        arn = doc.get("Arn") if isinstance(doc, dict) else None
+        if not isinstance(arn, str) or not arn:
+            raise StsUnavailable("MalformedResponse", "GetCallerIdentity answered no Arn")
+        return arn
+
+    def assume_role(self, role_arn: str, session_name: str, policy: dict[str, Any] | None,
+                    duration_seconds: int) -> IssuedCredentials:
+        if not SESSION_NAME_RE.fullmatch(session_name):
+            raise ValueError("RoleSessionName must be 2-64 characters of [a-zA-Z0-9.@_-]")
+        request = self._prepared(AssumeRoleRequest())
         request.set_RoleArn(role_arn)
         request.set_RoleSessionName(session_name)
         request.set_DurationSeconds(int(duration_seconds))

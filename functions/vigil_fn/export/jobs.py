@@ -10,10 +10,12 @@ beside the MP4 so the lifecycle rule on `exports/` removes both together; pinnin
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -22,6 +24,8 @@ import oss2
 from vigil_camera.keys import validate_device_id
 
 from ..core.config import ExportSettings
+from .jobindex import JobIndex
+from .slots import ExportSlots
 
 EXPORTS = "exports/"
 PINNED = "exports-pinned/"   # outside the expiring `exports/` prefix: kept until deleted
@@ -136,6 +140,7 @@ def new_job_id(now: float | None = None) -> str:
 class JobStore:
     def __init__(self, bucket: oss2.Bucket, settings: ExportSettings) -> None:
         self.bucket, self.settings = bucket, settings
+        self._indexed: dict[str, tuple[str, bool, str | None]] = {}   # job id -> what the index last got
 
     def get(self, user: str, job_id: str) -> ExportJob | None:
         for pinned in (False, True):
@@ -156,18 +161,47 @@ class JobStore:
         job.updated = _now_ms()
         self.bucket.put_object(job_key(job.user, job.id, job.pinned), json.dumps(job.to_dict(), separators=(",", ":")),
                                headers={"Content-Type": "application/json"})
+        seen = (job.state, job.pinned, job.key)
+        if self._indexed.get(job.id) != seen:   # heartbeats (progress only) do not grow the index
+            JobIndex(self.bucket, job.user).add(job.to_dict(),
+                                                existing=lambda: [j.to_dict() for j in self._scan(job.user)])
+            self._indexed[job.id] = seen
 
     def list(self, user: str) -> list[ExportJob]:
-        jobs = []
-        for root in (EXPORTS, PINNED):
-            prefix = f"{root}{validate_user(user)}/"
-            for info in oss2.ObjectIteratorV2(self.bucket, prefix=prefix):
-                if info.key.endswith(".json"):
-                    job = self.get(user, info.key[len(prefix):-len(".json")])
-                    if job is not None:
-                        jobs.append(job)
+        """The user's jobs, newest first, from the user's job index (one GET): only jobs the index
+        says are queued or running are read again, for their progress. A user without an index
+        (jobs from before it existed) is scanned once and the index written from what was found."""
+        index = JobIndex(self.bucket, validate_user(user))
+        docs = index.read()
+        if docs is None:
+            jobs = self._scan(user)
+            index.seed([j.to_dict() for j in jobs])
+        else:
+            jobs = [ExportJob.from_dict(d) for d in docs.values()]
+            active = [j for j in jobs if j.state in ACTIVE]
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                fresh = {j.id: j for j in pool.map(lambda j: self._read(job_key(user, j.id, j.pinned)), active)
+                         if j is not None}
+            jobs = [fresh.get(j.id, j) for j in jobs]
         jobs.sort(key=lambda j: j.created, reverse=True)
         return jobs
+
+    def _scan(self, user: str) -> builtins.list[ExportJob]:
+        """Every job the bucket holds for `user`: one listing per prefix, the jobs read 8 at a time."""
+        keys = []
+        for root in (EXPORTS, PINNED):
+            prefix = f"{root}{validate_user(user)}/"
+            keys += [info.key for info in oss2.ObjectIteratorV2(self.bucket, prefix=prefix)
+                     if info.key.endswith(".json") and JOB_ID_RE.fullmatch(info.key[len(prefix):-len(".json")])]
+        with ThreadPoolExecutor(max_workers=8) as pool:   # a job caught mid-pin is listed once (pinned)
+            by_id = {job.id: job for job in pool.map(self._read, keys) if job is not None}
+        return builtins.list(by_id.values())
+
+    def _read(self, key: str) -> ExportJob | None:
+        try:
+            return ExportJob.from_dict(json.loads(self.bucket.get_object(key).read()))
+        except oss2.exceptions.NoSuchKey:   # deleted or moved (pinned) since the listing
+            return None
 
     def create(self, user: str, camera: str, start: int, end: int) -> ExportJob:
         validate_user(user)
@@ -180,22 +214,60 @@ class JobStore:
         if end - start > self.settings.max_range_s * 1000:
             raise JobError(400, "range_too_long",
                            f"an export covers at most {self.settings.max_range_s} s; split the range")
-        active = [j for j in self.list(user) if j.effective_state(self.settings.stale_s) in ACTIVE]
-        if len(active) >= self.settings.max_concurrent:
-            raise JobError(429, "too_many_exports",
-                           f"at most {self.settings.max_concurrent} exports may run at once; wait for one to finish")
         now = _now_ms()
         job = ExportJob(id=new_job_id(), user=user, camera=camera, start=start, end=end, created=now)
-        self.save(job)
+        self.save(job)   # first: a slot always names a job that exists (export.slots)
+        if self._slots().take(user, job.id, lambda other: self._active(user, other)) is None:
+            self.bucket.delete_object(job_key(user, job.id))
+            JobIndex(self.bucket, user).remove(job.id)
+            raise self._too_many()
+        self.prune(user)
         return job
 
     def retry(self, user: str, job_id: str) -> ExportJob:
         job = self.require(user, job_id)
         if job.effective_state(self.settings.stale_s) != "failed":
             raise JobError(409, "conflict", f"only a failed export can be retried (this one is {job.state})")
+        before = (job.state, job.progress, job.error)
         job.state, job.progress, job.error = "queued", 0.0, None
         self.save(job)
+        if self._slots().take(user, job.id, lambda other: self._active(user, other)) is None:
+            job.state, job.progress, job.error = before
+            self.save(job)
+            raise self._too_many()
         return job
+
+    def _slots(self) -> ExportSlots:
+        return ExportSlots(self.bucket, self.settings.max_concurrent)
+
+    def _active(self, user: str, job_id: str) -> bool:
+        try:
+            job = self.get(user, job_id)
+        except JobError:   # not a job id (a slot written by hand): it holds nothing
+            return False
+        return job is not None and job.effective_state(self.settings.stale_s) in ACTIVE
+
+    def _too_many(self) -> JobError:
+        return JobError(429, "too_many_exports",
+                        f"at most {self.settings.max_concurrent} exports may run at once; wait for one to finish")
+
+    def prune(self, user: str) -> builtins.list[str]:
+        """Keep at most `max_kept` unpinned jobs: delete the oldest finished ones beyond it.
+
+        Why: failed jobs never counted toward any limit, so a user could pile up thousands, each
+        one more object that every list had to read (security round three, item 3). Job ids start
+        with their creation time, so one listing orders them; a job still active is kept."""
+        prefix = f"{EXPORTS}{validate_user(user)}/"
+        ids = sorted(info.key[len(prefix):-len(".json")]
+                     for info in oss2.ObjectIteratorV2(self.bucket, prefix=prefix)
+                     if info.key.endswith(".json") and JOB_ID_RE.fullmatch(info.key[len(prefix):-len(".json")]))
+        removed = []
+        for job_id in ids[:max(0, len(ids) - self.settings.max_kept)]:
+            if not self._active(user, job_id):
+                self.bucket.batch_delete_objects([job_key(user, job_id), video_key(user, job_id)])
+                JobIndex(self.bucket, user).remove(job_id)
+                removed.append(job_id)
+        return removed
 
     def delete(self, user: str, job_id: str) -> None:
         self.require(user, job_id)
@@ -203,6 +275,7 @@ class JobStore:
                 video_key(user, job_id, pinned=True), manifest_key(user, job_id),
                 manifest_key(user, job_id, pinned=True)]
         self.bucket.batch_delete_objects(keys)
+        JobIndex(self.bucket, user).remove(job_id)
 
     def pin(self, user: str, job_id: str, pinned: bool) -> ExportJob:
         """Move the MP4 out of (or back into) the expiring prefix; lifecycle only sees `exports/`."""

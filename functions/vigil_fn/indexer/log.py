@@ -55,13 +55,17 @@ class Clip:
     reason: str | None
     event_time: int
     indexed_at: int | None = None   # when the indexer wrote the entry (UTC ms)
+    activity: str | None = None     # the camera's checked activity header when it held activity (indexer/activity.py)
 
     @property
     def end(self) -> int:
         return self.start + (self.duration or 0)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """The timeline item's fields; activity is read through `indexer.activity` (events), not here."""
+        doc = dict(self.__dict__)
+        del doc["activity"]
+        return doc
 
 
 def encode_entry(entry: dict[str, Any]) -> bytes:
@@ -74,7 +78,7 @@ def row_of(entry: dict[str, Any]) -> Row:
         entry["key"], str(entry.get("etag", "")), int(entry.get("size") or 0), int(entry.get("start") or 0),
         entry.get("duration"), entry.get("codec"), entry.get("width"), entry.get("height"),
         bool(entry.get("has_keyframe")), str(entry.get("status", "ok")), entry.get("reason"),
-        int(entry.get("event_time") or 0), entry.get("indexed_at"),
+        int(entry.get("event_time") or 0), entry.get("indexed_at"), entry.get("activity"),
     ]
 
 

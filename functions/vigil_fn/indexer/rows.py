@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 CREATE_COLS = ("key", "etag", "size", "start", "duration", "codec", "width", "height", "has_keyframe",
-               "status", "reason", "event_time", "indexed_at")
+               "status", "reason", "event_time", "indexed_at", "activity")
 ROW_LEN = len(CREATE_COLS)
 
 KEY = CREATE_COLS.index("key")
@@ -26,6 +26,7 @@ STATUS = CREATE_COLS.index("status")             # "ok" | "unreadable"
 REASON = CREATE_COLS.index("reason")
 EVENT_TIME = CREATE_COLS.index("event_time")     # the OSS event's time: orders creates and deletes
 INDEXED_AT = CREATE_COLS.index("indexed_at")     # when the indexer wrote the entry (UTC ms) or None
+ACTIVITY = CREATE_COLS.index("activity")         # the camera's checked activity header, or None (activity.py)
 
 Row = list[Any]   # a visible clip in CREATE_COLS order; rows are shared (day cache): read only
 

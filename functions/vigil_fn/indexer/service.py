@@ -25,7 +25,7 @@ import oss2
 from vigil_camera.keys import index_key, parse_clip_key
 
 from ..core.events import OssEventRecord
-from . import health
+from . import activity, health
 from .compact import DEFAULT_SEGMENT_BYTES, compact_segment, open_day, segment_due
 from .log import Appended, append_entry
 from .probe import probe_object
@@ -121,6 +121,9 @@ def index_record(bucket: oss2.Bucket, record: OssEventRecord, options: Options |
         meta = health.meta_from_headers(probe.meta)
         if meta:
             facts["meta"] = meta
+        packed = activity.from_meta(probe.meta, facts["duration"], record.key)
+        if packed is not None:
+            facts["activity"] = packed
         appended = append_entry(bucket, log_key, build_entry(record, start_ms, "create", now_ms=_now_ms(opts), **facts))
         outcome = Outcome(record.key, "indexed", status=facts["status"], reason=probe.error,
                           bytes_read=probe.bytes_read)

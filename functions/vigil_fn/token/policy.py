@@ -6,8 +6,9 @@ value that reaches a Resource is validated first: a device id or bucket name wit
 policy and the role's own policies, so these documents only ever narrow what a role may do.
 
 Two builders:
-- `device_upload_policy(bucket, device_id)`: PutObject / AbortMultipartUpload / ListParts under the
-  device's own `videos/<id>/` and `live/<id>/` prefixes (architecture §3).
+- `device_upload_policy(bucket, device_id, cameras)`: PutObject / AbortMultipartUpload / ListParts under
+  the device's own `videos/<id>/`, `live/<id>/` and `stills/<id>/` prefixes (architecture §3; stills: issue 24),
+  and a gateway's cameras' prefixes, exactly those.
 - `parity_policy(bucket, path, mode)`: the OSS Media C SDK's `get_token(path, mode)` modes
   (`r` GetObject, `w`/`a` PutObject, `d` DeleteObject, `l` ListObjects with an `oss:Prefix` condition).
 """
@@ -17,13 +18,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from vigil_camera.keys import live_prefix, videos_prefix
+from vigil_camera.keys import live_prefix, stills_prefix, videos_prefix
 from vigil_camera.protocol import validate_device_id
 
 from ..core.sts import policy_json
 
 VERSION = "1"
-DEVICE_UPLOAD_ACTIONS = ("oss:PutObject", "oss:AbortMultipartUpload", "oss:ListParts")
+# PutObjectTagging: a clip with activity is uploaded with an `x-oss-tagging` header, which OSS
+# authorises as tagging too (the lifecycle keeps tagged clips longer); on the device's prefixes only
+DEVICE_UPLOAD_ACTIONS = ("oss:PutObject", "oss:PutObjectTagging", "oss:AbortMultipartUpload", "oss:ListParts")
 MODE_ACTIONS: dict[str, str] = {
     "r": "oss:GetObject",      # covers HeadObject / GetObjectMeta
     "w": "oss:PutObject",
@@ -78,22 +81,23 @@ def bucket_arn(bucket: str) -> str:
     return f"acs:oss:*:*:{validate_bucket(bucket)}"
 
 
-def device_upload_policy(bucket: str, device_id: str) -> dict[str, Any]:
-    """Upload-only access to the device's own prefixes, nothing else."""
-    device_id = validate_device_id(device_id)
-    return {
-        "Version": VERSION,
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": list(DEVICE_UPLOAD_ACTIONS),
-                "Resource": [
-                    object_arn(bucket, videos_prefix(device_id) + "*"),
-                    object_arn(bucket, live_prefix(device_id) + "*"),
-                ],
-            }
-        ],
-    }
+STS_POLICY_LIMIT = 2048  # characters of session policy AssumeRole accepts
+
+
+def device_upload_policy(bucket: str, device_id: str, cameras: tuple[str, ...] | list[str] = ()) -> dict[str, Any]:
+    """Upload-only access to the device's own prefixes, nothing else; for a gateway, also exactly
+    its cameras' prefixes (the registry's `DeviceRecord.cameras`)."""
+    owners = [validate_device_id(device_id), *(validate_device_id(c) for c in cameras)]
+    resources: list[str] = []
+    for owner in owners:
+        resources += [object_arn(bucket, videos_prefix(owner) + "*"), object_arn(bucket, live_prefix(owner) + "*"),
+                      object_arn(bucket, stills_prefix(owner) + "*")]
+    doc = {"Version": VERSION,
+           "Statement": [{"Effect": "Allow", "Action": list(DEVICE_UPLOAD_ACTIONS), "Resource": resources}]}
+    if len(policy_json(doc)) > STS_POLICY_LIMIT:
+        raise ValueError(f"gateway {device_id}: {len(cameras)} cameras make a token policy longer than STS "
+                         f"accepts ({STS_POLICY_LIMIT} characters); shorter ids or a second gateway")
+    return doc
 
 
 def parity_policy(bucket: str, path: str, mode: str) -> dict[str, Any]:

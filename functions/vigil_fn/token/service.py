@@ -167,8 +167,9 @@ def take_sts_slot(budget: StsBudget | None, now: float) -> float:
 
 
 def token_response(settings: Settings, device_id: str, creds: IssuedCredentials,
-                   now: float) -> dict[str, Any]:
-    return {
+                   now: float, activity: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The answer; `activity` (the record's settings) rides along so the camera needs no other request."""
+    doc: dict[str, Any] = {
         "credentials": creds.public_dict(),
         "bucket": settings.bucket,
         "endpoint": settings.public_oss_endpoint,
@@ -176,6 +177,9 @@ def token_response(settings: Settings, device_id: str, creds: IssuedCredentials,
         "prefixes": {"videos": videos_prefix(device_id), "live": live_prefix(device_id)},
         "server_time": int(now),
     }
+    if activity is not None:
+        doc["activity"] = activity
+    return doc
 
 
 class TokenService:
@@ -235,7 +239,8 @@ class TokenService:
             self.sleep(wait)
         started = time.perf_counter()
         try:
-            creds = self.issuer(record.session_name, device_upload_policy(self.settings.bucket, device_id), ttl)
+            policy = device_upload_policy(self.settings.bucket, device_id, record.cameras)
+            creds = self.issuer(record.session_name, policy, ttl)
         except StsUnavailable as exc:
             log.error("sts refused", extra={"device_id": device_id, "sts_code": exc.code,
                                             "request_id": event.request_id})
@@ -245,7 +250,7 @@ class TokenService:
                                         "expiration": creds.expiration, "key_version": record.key_version,
                                         "session": record.session_name,
                                         "sts_ms": sts_ms})
-        return json_response(200, token_response(self.settings, device_id, creds, now))
+        return json_response(200, token_response(self.settings, device_id, creds, now, record.activity))
 
     @staticmethod
     def _storage(call: Callable[[], Any]) -> Any:
@@ -285,7 +290,7 @@ class TokenFunction:
         self._service: tuple[FunctionCredentials, TokenService] | None = None
         # per instance, and kept across credential rotations (a new service must not reset it)
         self.sts_budget = StsBudget(self.settings.sts_rate_per_instance)
-        self.router = Router(error_extra=lambda: {"server_time": int(self.clock())})
+        self.router = Router(error_extra=lambda: {"server_time": int(self.clock())}, max_body=MAX_BODY_BYTES)
         self.router.add("POST", TOKEN_PATH, self._token)
         for method in OTHER_METHODS:
             self.router.add(method, TOKEN_PATH, self._method_not_allowed)

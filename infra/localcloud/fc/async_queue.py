@@ -141,6 +141,10 @@ class AsyncQueue:
         fns = [function] if function else list(self._policies)
         return sorted(p.stem for fn in fns for p in (self.root / "pending" / fn).glob("*.json"))
 
+    def is_pending(self, function: str, task_id: str) -> bool:
+        """The task is still queued or waiting for a retry (neither delivered nor dead-lettered)."""
+        return self._pending_path(function, task_id).exists()
+
     def idle(self) -> bool:
         """No task waiting or running (tests wait on this)."""
         with self._cond:

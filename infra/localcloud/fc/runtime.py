@@ -22,6 +22,7 @@ from localcloud.fc.credentials import RoleCredentials
 from localcloud.fc.http_trigger import HttpTriggerApp, HttpTriggerHandler
 from localcloud.fc.instances import FunctionPool, Outcome, python_paths, worker_env
 from localcloud.fc.invoke_api import InvokeApiHandler
+from localcloud.fc.timer import TimerScheduler
 from localcloud.ram.model import RamModel
 
 log = logs.get("localcloud.fc")
@@ -69,6 +70,7 @@ class FCRuntime:
         self.function_urls: dict[str, str] = {}
         self.api_endpoint = ""
         self.queue: AsyncQueue | None = None
+        self.timers: TimerScheduler | None = None
         self._lock = threading.Lock()
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -117,11 +119,17 @@ class FCRuntime:
                 cursor = self.data_dir / "oss-cursors" / f"{fn.name}.json"
                 poller = oss_trigger.OssPoller(self.outbox, fn, self.queue.enqueue_many, cursor)
                 self._subs.append(poller.start())
+        queue = self.queue
+        self.timers = TimerScheduler(self.spec.functions, self.clock,
+                                     lambda fn, payload, source: queue.enqueue(fn, payload, source),
+                                     queue.is_pending).start()
         log.info("fc runtime up", extra={"api": self.api_endpoint, "functions": self.function_urls,
                                          "spec": str(self.spec_path)})
         return self
 
     def stop(self) -> None:
+        if self.timers is not None:
+            self.timers.stop()
         for sub in self._subs:
             sub.stop()
         self._subs.clear()

@@ -47,6 +47,16 @@ class OssTrigger:
 
 
 @dataclass(frozen=True)
+class TimerTrigger:
+    """`triggerType: timer`: `@every <n>s|m|h` or a six-field cron (seconds first), as FC reads them."""
+
+    name: str
+    expression: str
+    enabled: bool
+    payload: str
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     """What the runtime needs of one fc3 resource, after rendering and validation."""
 
@@ -66,6 +76,7 @@ class FunctionSpec:
     on_failure: str | None
     http_triggers: tuple[HttpTrigger, ...] = ()
     oss_triggers: tuple[OssTrigger, ...] = ()
+    timer_triggers: tuple[TimerTrigger, ...] = ()
     region: str = ""
     description: str = ""
     layers: tuple[str, ...] = ()  # layer version ARNs, merged under /opt in this order (localcloud.fc.packaging)
@@ -174,7 +185,7 @@ def _schema_validator() -> Draft7Validator:
     return _validator
 
 
-_TRIGGER_DEFS = {"http": "IHttpTriggerConfig", "oss": "IOssTriggerConfig"}
+_TRIGGER_DEFS = {"http": "IHttpTriggerConfig", "oss": "IOssTriggerConfig", "timer": "ITimerTriggerConfig"}
 
 
 def _validate_trigger_configs(prefix: str, props: dict[str, Any]) -> None:
@@ -190,6 +201,13 @@ def _validate_trigger_configs(prefix: str, props: dict[str, Any]) -> None:
         if errors:
             err = _deepest(best_match(errors) or errors[0])
             raise SpecError(f"{_path(f'{prefix}.triggers[{i}].triggerConfig', err)}: {err.message}")
+        if trig.get("triggerType") == "timer":
+            from .timer import Schedule  # the one parser of timer expressions
+
+            try:
+                Schedule.parse(str(trig["triggerConfig"]["cronExpression"]))
+            except ValueError as exc:
+                raise SpecError(f"{prefix}.triggers[{i}].triggerConfig.cronExpression: {exc}") from None
 
 
 def validate(doc: dict[str, Any]) -> None:
@@ -231,6 +249,7 @@ def _bucket_of(source_arn: str | None) -> str | None:
 def _function(rname: str, props: dict[str, Any], base: Path) -> FunctionSpec:
     http: list[HttpTrigger] = []
     oss: list[OssTrigger] = []
+    timers: list[TimerTrigger] = []
     for trig in props.get("triggers") or []:
         cfg = trig.get("triggerConfig") or {}
         if trig["triggerType"] == "http":
@@ -241,6 +260,9 @@ def _function(rname: str, props: dict[str, Any], base: Path) -> FunctionSpec:
             oss.append(OssTrigger(trig["triggerName"], tuple(cfg.get("events") or ()),
                                   str(key.get("prefix", "")), str(key.get("suffix", "")),
                                   _bucket_of(trig.get("sourceArn"))))
+        elif trig["triggerType"] == "timer":
+            timers.append(TimerTrigger(trig["triggerName"], str(cfg["cronExpression"]), bool(cfg.get("enable")),
+                                       str(cfg.get("payload") or "")))
     life = (props.get("instanceLifecycleConfig") or {}).get("initializer") or {}
     async_cfg = props.get("asyncInvokeConfig") or {}
     env_vars = props.get("environmentVariables") or {}
@@ -262,6 +284,7 @@ def _function(rname: str, props: dict[str, Any], base: Path) -> FunctionSpec:
         on_failure=on_failure,
         http_triggers=tuple(http),
         oss_triggers=tuple(oss),
+        timer_triggers=tuple(timers),
         region=str(props.get("region", "")),
         description=str(props.get("description", "")),
         layers=tuple(str(arn) for arn in props.get("layers") or ()),

@@ -10,14 +10,14 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import oss2
 from vigil_camera.keys import parse_clip_key
-from vigil_camera.media import render_glyphs
+from vigil_camera.media import read_clock
 from vigil_camera.protocol import device_secret
 from vigil_fn.core.devices import DeviceRecord, Registry
 
@@ -95,8 +95,6 @@ def create_user(cloud: Any, name: str, password: str, role: str, cameras: list[s
 
 # -- the clock the simulator drew into the frame ---------------------------------------------------
 
-_CHARS = "0123456789:-. "
-_BITS = {ch: (render_glyphs(ch, 1)[:, :3] > 0).astype(np.uint8).ravel() for ch in _CHARS}
 _FRAME_JS = """() => {
   const v = document.querySelector('video');
   if (!v || !v.videoWidth) return null;
@@ -114,14 +112,7 @@ _FRAME_JS = """() => {
 
 def decode_clock(luma: np.ndarray, full_height: int) -> datetime:
     """Reads `YYYY-MM-DD HH:MM:SS.mmm` (UTC) drawn by vigil_camera.media.test_frame."""
-    s = max(1, full_height // 90)
-    text = ""
-    for i in range(23):
-        x0, y0 = 2 * s + i * 4 * s, 2 * s
-        bits = np.array([luma[y0 + r * s + s // 2, x0 + c * s + s // 2] > 128 for r in range(5) for c in range(3)],
-                        dtype=np.uint8)
-        text += min(_CHARS, key=lambda ch: int(np.sum(_BITS[ch] != bits)))
-    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc)
+    return read_clock(luma, full_height)
 
 
 def frame_time_ms(page: Any) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
 from collections.abc import Callable
@@ -11,31 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import av
-import pytest
 import requests
 from vigil_fn.api.users import UserStore
-from vigil_ops.cli import main
 
 from .conftest import Api, api_url, wait_gone
 
 T0 = datetime(2026, 11, 28, 6, 0, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture()
-def vigil(cloud: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    monkeypatch.setenv("VIGIL_LOCAL_DATA", str(cloud.data_dir))
-    for name in ("VIGIL_OSS_ENDPOINT", "VIGIL_BUCKET", "ALIBABA_CLOUD_ACCESS_KEY_ID",
-                 "ALIBABA_CLOUD_ACCESS_KEY_SECRET"):
-        monkeypatch.delenv(name, raising=False)
-
-    def run(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
-        if stdin is not None:
-            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_users_commands(vigil: Any, cloud: Any) -> None:
@@ -110,3 +90,42 @@ def test_demo_prints_the_viewer_and_a_once_only_admin_password(tmp_path: Path) -
         assert api.get("/api/v1/me").status_code == 200
     finally:
         stack.stop()
+
+
+def test_events_and_activity_settings_commands(vigil: Any, cloud: Any, tmp_path: Path) -> None:
+    """`vigil events CAM --start --end --json`: one JSON object per line, start/end ISO 8601 UTC;
+    `vigil activity-settings CAM --set FILE` validates (the zone named) and stores in the registry."""
+    from vigil_camera.activity.meta import ClipActivity, pack
+    from vigil_camera.keys import clip_key, index_key
+    from vigil_fn.core.devices import DeviceRecord, Registry
+    from vigil_fn.indexer.log import encode_entry
+
+    bucket = cloud.bucket()
+    camera = f"cli-ev-{uuid.uuid4().hex[:6]}"
+    Registry(bucket).create(DeviceRecord(camera, name="cli events"))
+    t0 = int(T0.timestamp() * 1000)
+    act = pack(ClipActivity((0.0, 0.5, 0.9, 0.0), (None, *[(0.1, 0.2, 0.3, 0.4)] * 2, None), (0, 1, 1, 0), ("door",)))
+    lines = b"".join(encode_entry({"op": "create", "key": clip_key(camera, T0.replace(second=4 * i), i, "ts"),
+                                   "etag": "E" * 32, "size": 10, "start": t0 + 4000 * i, "duration": 4000,
+                                   "status": "ok", "event_time": t0 + 4000 * i + 500, "activity": act})
+                     for i in (0, 5))
+    bucket.append_object(index_key(camera, T0.date()), 0, lines)
+    code, out, _ = vigil("events", camera, "--start", "2026-11-28T05:00:00Z", "--end", "2026-11-28T07:00:00Z",
+                         "--json")
+    docs = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [(d["start"], d["end"], d["zones"]) for d in docs] == [
+        ("2026-11-28T06:00:00.000Z", "2026-11-28T06:00:03.000Z", ["door"]),
+        ("2026-11-28T06:00:20.000Z", "2026-11-28T06:00:23.000Z", ["door"]),
+    ]
+    code, _, err = vigil("events", camera, "--start", "2026-11-28T07:00:00Z", "--end", "2026-11-28T05:00:00Z")
+    assert code == 2 and "--end must be after --start" in err
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"zones": [{"name": "gate", "points": [[0, 0], [2, 0], [1, 1]]}]}))
+    code, _, err = vigil("activity-settings", camera, "--set", str(bad))
+    assert code == 2 and 'zone "gate": point 2 (2, 0) is outside the picture' in err
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"sensitivity": 0.8, "zones": [{"name": "gate", "points": [[0, 0], [1, 0], [1, 1]]}]}))
+    code, out, _ = vigil("activity-settings", camera, "--set", str(good))
+    assert code == 0 and json.loads(out)["sensitivity"] == 0.8
+    record = Registry(bucket).get(camera)
+    assert record is not None and record.activity is not None and record.activity["zones"][0]["name"] == "gate"

@@ -99,13 +99,20 @@ def test_users_admin(admin: Api, client: Callable[..., Any]) -> None:
 
 
 def test_retention_is_the_bucket_lifecycle(admin: Api, cloud: Any) -> None:
-    assert admin.request("PUT", "/api/v1/settings/retention", json={"days": 12}).json() == {"days": 12}
+    assert admin.request("PUT", "/api/v1/settings/retention", json={"days": 12}).json() \
+        == {"days": 12, "activity_days": None}
     rules = {r.id: r for r in cloud.bucket().get_bucket_lifecycle().rules}
     assert {rules[i].expiration.days for i in ("vigil-videos", "vigil-live", "vigil-index")} == {12}
     assert rules["vigil-nonces"].expiration.days == 1  # other rules stay as they were
-    assert admin.get("/api/v1/settings/retention").json() == {"days": 12}
-    for bad in ({"days": 0}, {"days": "7"}, {"days": 99999}, {"weeks": 1}):
+    assert admin.get("/api/v1/settings/retention").json() == {"days": 12, "activity_days": None}
+    for bad in ({"days": 0}, {"days": "7"}, {"days": 99999}, {"weeks": 1}, {"days": 7, "activity_days": 0}):
         assert admin.request("PUT", "/api/v1/settings/retention", json=bad).status_code == 400, bad
+    # issue 23: clips the camera tagged as holding activity kept longer; the index as long as they are
+    assert admin.request("PUT", "/api/v1/settings/retention", json={"days": 7, "activity_days": 30}).json() \
+        == {"days": 7, "activity_days": 30}
+    rules = {r.id: r for r in cloud.bucket().get_bucket_lifecycle().rules}
+    assert rules["vigil-videos-activity"].expiration.days == 30 and rules["vigil-index"].expiration.days == 30
+    assert rules["vigil-videos"].expiration.days == 7 and rules["vigil-live"].expiration.days == 7
     admin.request("PUT", "/api/v1/settings/retention", json={"days": 30})
 
 
@@ -128,7 +135,7 @@ def test_retention_survives_a_restart(tmp_path: Path, make_user: Any) -> None:
     try:
         api = Api(str(info.functions["vigil-api"]).rstrip("/"))
         assert api.login("root-admin", "long-enough-password").status_code == 200
-        assert api.get("/api/v1/settings/retention").json() == {"days": 9}
+        assert api.get("/api/v1/settings/retention").json() == {"days": 9, "activity_days": None}
     finally:
         stack.stop()
 

@@ -74,7 +74,7 @@ def _invoke(cloud: Any, function: str, payload: Any) -> Any:
 
 def test_localcloud_runs_the_built_packages_isolated(packaged_cloud: Any, built: Any) -> None:
     runtime = packaged_cloud.stack._runtime
-    for name in ("vigil-token", "vigil-indexer", "vigil-api", "vigil-export"):
+    for name in ("vigil-token", "vigil-indexer", "vigil-api", "vigil-export", "vigil-alerts"):
         plan = runtime.packages[name]
         assert plan.mode == "built" and plan.isolated, name
     assert runtime.packages["vigil-export"].layer_dirs == ((built.work / "layers" / "vigil-av").resolve(),)
@@ -112,3 +112,5 @@ def test_each_function_imports_and_serves_from_its_package(packaged_cloud: Any) 
     # indexer and export: the handlers import (export's pulls in PyAV from the layer) and refuse a bad event
     assert "rejected" in _invoke(packaged_cloud, "vigil-indexer", {"not": "an oss event"})
     assert _invoke(packaged_cloud, "vigil-export", {"no": "job"}) == {"rejected": 'expected {"user", "id"}'}
+    # alerts: the handler imports from the package and refuses what is neither a timer event nor activity
+    assert "rejected" in _invoke(packaged_cloud, "vigil-alerts", ["not", "an event"])

@@ -64,7 +64,9 @@ def test_localcloud_derives_exactly_what_s_preview_renders(preview: dict, env: d
     export = local.function("vigil-export")
     assert export is not None and export.layers == (
         f"acs:fc:{env['VIGIL_REGION']}:{dc.PLACEHOLDER_ACCOUNT_ID}:layers/vigil-av/versions/1",)
-    assert all(not fn.layers for fn in local.functions if fn.name != "vigil-export")
+    api = next((fn for fn in local.functions if fn.name == "vigil-api"), None)
+    assert api is not None and api.layers == export.layers          # issue 24: stills decode in the api
+    assert all(not fn.layers for fn in local.functions if fn.name not in ("vigil-export", "vigil-api"))
 
 
 def test_differences_names_value_and_type_mismatches() -> None:
@@ -106,12 +108,13 @@ def test_code_packages_hold_what_each_function_needs_and_nothing_else(built: Any
     assert not any(f.startswith(("python/av/", "python/numpy/")) for f in files)  # PyAV is the layer's
 
 
-def test_only_export_ships_the_pyav_layer_and_every_package_fits_fcs_limit(built: Any) -> None:
+def test_only_export_and_api_ship_the_pyav_layer_and_every_package_fits_fcs_limit(built: Any) -> None:
     export = built.report("export")
     assert [a.name for a in export.layers] == ["layer vigil-av"]
+    assert [a.name for a in built.report("api").layers] == ["layer vigil-av"]   # issue 24: stills
     layer_files = dc.package_files(built.work / "layers" / "vigil-av")
     assert "python/av/__init__.py" in layer_files
-    for name in ("token", "indexer", "api"):
+    for name in ("token", "indexer"):
         light = built.report(name)
         assert light.layers == [] and light.total_zip_bytes == light.zip_bytes
         # the shared package is the export function's minus PyAV: several times smaller

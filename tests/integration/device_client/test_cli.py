@@ -59,6 +59,9 @@ def test_configure_token_upload_simulate_status(dc_device, cloud, tmp_path):
     assert json.loads(res.stdout.strip().splitlines()[-1]) == {"clips": 2, "uploaded": 2, "queue_depth": 0}
     keys = [o.key for o in oss2.ObjectIterator(cloud.bucket(), prefix=f"videos/{dc_device.device_id}/")]
     assert len(keys) == 3
+    stills = [o.key for o in oss2.ObjectIterator(cloud.bucket(), prefix=f"stills/{dc_device.device_id}/")]
+    assert [k.replace("stills/", "videos/", 1).replace(".jpg", ".ts") for k in stills] == sorted(keys)[1:]
+    assert all(cloud.bucket().get_object(k).read()[:2] == b"\xff\xd8" for k in stills)
 
     res = _run(["--config", str(config), "status"], env_override)
     doc = json.loads(res.stdout)
@@ -83,6 +86,13 @@ def test_configure_token_upload_simulate_status(dc_device, cloud, tmp_path):
     assert len(lives) >= 1 and all(k.endswith(".ts") for k in lives)
     recorded = [k for k in videos if k not in keys]
     assert sum(lives.values()) == sum(videos[k] for k in recorded)   # every recorded clip appended once
+
+    before = [o.key for o in oss2.ObjectIterator(cloud.bucket(), prefix=f"stills/{dc_device.device_id}/")]
+    res = _run(["--config", str(config), "simulate", "--fps", "10", "--resolution", "160x96", "--clip-seconds", "1",
+                "--count", "3", "--fast", "--still-every", "2"], dict(env, VIGIL_SPOOL_DIR=str(tmp_path / "spool3")))
+    assert res.returncode == 0, res.stderr
+    after = [o.key for o in oss2.ObjectIterator(cloud.bucket(), prefix=f"stills/{dc_device.device_id}/")]
+    assert len(after) == len(before) + 2                               # clips 1 and 3 of 3
 
 
 def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path):
@@ -117,3 +127,34 @@ def test_watch_command_uploads_and_stops_on_sigterm(dc_device, cloud, tmp_path):
         proc.wait(timeout=30)
     assert proc.returncode == 0
     assert not list(folder.iterdir())                       # moved into the spool, then sent
+
+
+def test_simulate_activity_writes_truth_and_sends_activity(dc_device, cloud, tmp_path):
+    """`simulate --activity --truth FILE` as a user runs it: the first seeded crossing (20 s in) is
+    written to the truth file as ISO 8601 UTC, and the clips that saw it carry the activity header
+    and the `vigil-activity=1` tag; the quiet first clip carries neither tag nor active seconds."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+    config = tmp_path / "config.json"
+    assert _run(["--config", str(config), "configure", "--token-url", dc_device.token_url,
+                 "--device-id", dc_device.device_id, "--device-secret", dc_device.secret,
+                 "--spool-dir", str(tmp_path / "spool")], env).returncode == 0
+    truth = tmp_path / "truth.jsonl"
+    res = _run(["--config", str(config), "simulate", "--activity", "--seed", "3", "--truth", str(truth),
+                "--fps", "5", "--resolution", "320x180", "--clip-seconds", "10", "--duration", "40", "--fast"],
+               env, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout.strip().splitlines()[-1])["uploaded"] == 4
+    (crossing,) = [json.loads(line) for line in truth.read_text().splitlines()]
+    assert crossing["kind"] == "person" and crossing["start"].endswith("Z") and crossing["end"] > crossing["start"]
+    bucket = cloud.bucket()
+    keys = sorted(o.key for o in oss2.ObjectIterator(bucket, prefix=f"videos/{dc_device.device_id}/"))
+    assert len(keys) == 4
+    active = []
+    for key in keys:
+        meta = bucket.head_object(key).headers
+        value = meta.get("x-oss-meta-vigil-activity", "")
+        tags = dict(bucket.get_object_tagging(key).tag_set.tagging_rule)
+        is_active = any(c != "0" for c in value.split(";")[1])
+        assert tags == ({"vigil-activity": "1"} if is_active else {})
+        active.append(is_active)
+    assert active[0] is False and active[2] is True           # quiet until 20 s, the crossing in clip 3

@@ -158,3 +158,14 @@ def oss_bucket(oss_env: OssEnv) -> oss2.Bucket:
 def oss_key(request: pytest.FixtureRequest) -> str:
     """A key unique to the test, under videos/."""
     return f"videos/{request.node.name.replace('[', '-').replace(']', '')}-{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture
+def fresh(oss_env: OssEnv) -> Iterator[oss2.Bucket]:
+    """A new, empty bucket of its own for the test (emptied and deleted after it)."""
+    bucket = oss_env.bucket(f"t-{uuid.uuid4().hex[:12]}")
+    bucket.create_bucket()
+    yield bucket
+    for obj in oss2.ObjectIterator(bucket):
+        bucket.delete_object(obj.key)
+    bucket.delete_bucket()

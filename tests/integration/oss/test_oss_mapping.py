@@ -103,8 +103,13 @@ CTX = {"acs:SourceIp": "127.0.0.1"}
         ),
         ("PUT", "/b/k?live", {}, "NotImplemented", []),
         ("GET", "/b/k?x-oss-process=image/resize,w_10", {}, "NotImplemented", []),
+        ("GET", "/b/k?x-oss-process=video/snapshot,t_0,f_jpg", {}, "GetObjectSnapshot",
+         [("oss:GetObject", "acs:oss:*:*:b/k")]),
         ("POST", "/b/k?tagging", {}, "NotImplemented", []),
-        ("PUT", "/b/k", {"x-oss-callback": "e30="}, "NotImplemented", []),
+        # upload callbacks are served (issue 29); an ACL on a write needs PutObjectAcl too (issue 27)
+        ("PUT", "/b/k", {"x-oss-callback": "e30="}, "PutObject", [("oss:PutObject", "acs:oss:*:*:b/k")]),
+        ("PUT", "/b/k", {"x-oss-object-acl": "private"}, "PutObject",
+         [("oss:PutObject", "acs:oss:*:*:b/k"), ("oss:PutObjectAcl", "acs:oss:*:*:b/k")]),
         ("PUT", "/b/k", {"x-oss-server-side-encryption": "AES256"}, "NotImplemented", []),
     ],
 )

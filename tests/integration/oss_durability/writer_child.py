@@ -25,7 +25,7 @@ from localcloud.oss.model import objects as objects_mod
 from localcloud.oss.model import outbox as outbox_mod
 from localcloud.oss.model import records as records_mod
 from localcloud.oss.model.store import Store
-from localcloud.oss.model.types import ObjectHeaders
+from localcloud.oss.model.types import Caller, ObjectHeaders
 
 BUCKET = "durable"
 
@@ -129,28 +129,31 @@ def main() -> None:
             key = f"u/{seed}/{i} spaced+%/ünï" if op == "put" else f"hot/{rng.randint(0, 2)}"
             data = rng.randbytes(rng.choice([0, 1, 1000, 300_000, 2_500_000]))
             emit({"ev": "begin", "op": op, "key": key, "md5": md5(data)})
-            info = store.put_object(BUCKET, key, SlowBody(data, rng), len(data),
-                                    ObjectHeaders(meta={"i": str(i)}), request_id=f"{seed}-{i}")
+            info = store.put_object(BUCKET, key, body=SlowBody(data, rng), length=len(data),
+                                    headers=ObjectHeaders(meta={"i": str(i)}), caller=Caller(request_id=f"{seed}-{i}"))
         elif op == "append":
             chunk = rng.randbytes(rng.randint(1, 50_000))
             key = log_key
             emit({"ev": "begin", "op": op, "key": key, "md5": md5(log_data + chunk)})
-            info = store.append_object(BUCKET, key, len(log_data), SlowBody(chunk, rng), len(chunk),
-                                       request_id=f"{seed}-{i}")
+            info = store.append_object(BUCKET, key, position=len(log_data), body=SlowBody(chunk, rng),
+                                       length=len(chunk),
+                                       caller=Caller(request_id=f"{seed}-{i}"))
             log_data += chunk
         elif op == "multipart":
             key = f"mp/{seed}/{i}"
             parts = [rng.randbytes(100 * 1024), rng.randbytes(rng.randint(1, 200_000))]
             emit({"ev": "begin", "op": op, "key": key, "md5": md5(b"".join(parts))})
-            up = store.initiate_multipart(BUCKET, key, ObjectHeaders())
-            done = [store.upload_part(BUCKET, key, up.upload_id, n + 1, SlowBody(p, rng), len(p))
+            up = store.initiate_multipart(BUCKET, key, headers=ObjectHeaders())
+            done = [store.upload_part(BUCKET, key, upload_id=up.upload_id, part_number=n + 1, body=SlowBody(p, rng),
+                                      length=len(p))
                     for n, p in enumerate(parts)]
             names = [(p.part_number, p.etag) for p in done]
-            info = store.complete_multipart(BUCKET, key, up.upload_id, names, request_id=f"{seed}-{i}")
+            info = store.complete_multipart(BUCKET, key, upload_id=up.upload_id, parts=names,
+                                            caller=Caller(request_id=f"{seed}-{i}"))
         else:
             key = f"hot/{rng.randint(0, 2)}"
             emit({"ev": "begin", "op": op, "key": key, "md5": None})
-            gone = store.delete_object(BUCKET, key, request_id=f"{seed}-{i}")
+            gone = store.delete_object(BUCKET, key, caller=Caller(request_id=f"{seed}-{i}"))
             emit({"ev": "ack", "op": op, "key": key, "etag": gone.etag if gone else None})
             continue
         emit({"ev": "ack", "op": op, "key": key, "etag": info.etag, "crc64": info.crc64})

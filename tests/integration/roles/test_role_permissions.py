@@ -216,6 +216,27 @@ CASES = [
     ("vigil-api-fn", "list", "_system/nonces/", DENIED),
     ("vigil-api-fn", "list", "", DENIED),
     ("vigil-api-fn", "delete-bucket", "", DENIED),
+    # -- alerts (issue 25): health and registry reads, its own _system/alerts/, bucket settings read-only
+    ("vigil-alerts-fn", "get", "index/cam-1/", OK),
+    ("vigil-alerts-fn", "get", "_system/devices/", OK),
+    ("vigil-alerts-fn", "get", "_system/users/", OK),
+    ("vigil-alerts-fn", "put", "_system/alerts/outbox/", OK),
+    ("vigil-alerts-fn", "put-no-overwrite", "_system/alerts/marks/", OK),
+    ("vigil-alerts-fn", "delete", "_system/alerts/outbox/", OK),
+    ("vigil-alerts-fn", "list-v2", "_system/alerts/", OK),
+    ("vigil-alerts-fn", "list-v2", "_system/devices/", OK),
+    ("vigil-alerts-fn", "get-lifecycle", "", "NoSuchLifecycle"),  # allowed: the bucket just has none
+    ("vigil-alerts-fn", "get", "videos/cam-1/", DENIED),
+    ("vigil-alerts-fn", "put", "index/cam-1/", DENIED),
+    ("vigil-alerts-fn", "put", "_system/devices/", DENIED),
+    ("vigil-alerts-fn", "put", "_system/users/", DENIED),
+    ("vigil-alerts-fn", "get", "_system/nonces/cam-1/", DENIED),
+    ("vigil-alerts-fn", "list", "", DENIED),
+    ("vigil-alerts-fn", "list", "videos/", DENIED),
+    ("vigil-api-fn", "put", "_system/alerts/rules/", OK),
+    ("vigil-api-fn", "list-v2", "_system/alerts/dead/", OK),
+    ("vigil-api-fn", "put", "_system/alerts/state", DENIED),     # the tick's alone
+    ("vigil-api-fn", "put-no-overwrite", "_system/alerts/marks/", DENIED),
     # -- operator parity tokens (vigil token get/from-policy): object calls on the bucket only
     ("operator-token", "get", "videos/cam-1/", OK),
     ("operator-token", "put", "_system/devices/", OK),

@@ -64,7 +64,6 @@ def test_put_get_delete_round_trip(cloud: Any, side_bucket: Any) -> None:
 @pytest.mark.parametrize("bad", [
     {"Version": "2", "Statement": [{"Effect": "Allow", "Action": "oss:*", "Principal": "*",
                                     "Resource": "acs:oss:*:*:BUCKET/*"}]},
-    {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "oss:*", "Resource": "acs:oss:*:*:BUCKET/*"}]},
     {"Version": "1", "Statement": [{"Effect": "Maybe", "Action": "oss:*", "Principal": "*",
                                     "Resource": "acs:oss:*:*:BUCKET/*"}]},
     {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "oss:*", "Principal": "*",

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 def test_stack_bucket_has_the_settings(cloud: Any) -> None:
     bucket = cloud.bucket()
     rules = {r.id: r for r in bucket.get_bucket_lifecycle().rules}
-    assert {"vigil-videos", "vigil-live", "vigil-index", "vigil-nonces"} <= set(rules)
+    assert {"vigil-videos", "vigil-live", "vigil-index", "vigil-stills", "vigil-nonces"} <= set(rules)
     assert rules["vigil-nonces"].prefix == "_system/nonces/" and rules["vigil-nonces"].expiration.days == 1
     assert rules["vigil-videos"].abort_multipart_upload.days == 1
     cors = bucket.get_bucket_cors().rules
@@ -30,7 +30,8 @@ def test_setup_is_idempotent_and_configurable(cloud: Any) -> None:
     for _ in range(2):
         apply_bucket_setup(bucket, settings)
     rules = {r.id: r for r in bucket.get_bucket_lifecycle().rules}
-    assert rules["vigil-videos"].expiration.days == 45 and len(rules) == 5
+    assert rules["vigil-videos"].expiration.days == 45 and len(rules) == 6
+    assert rules["vigil-stills"].prefix == "stills/" and rules["vigil-stills"].expiration.days == 45
     assert len(get_overwrite_config(bucket, cloud.region)) == 1
     apply_bucket_setup(bucket, account_id=cloud.account_id)  # back to the defaults for other tests
     assert {r.id: r for r in bucket.get_bucket_lifecycle().rules}["vigil-videos"].expiration.days == 30

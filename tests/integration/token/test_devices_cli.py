@@ -16,21 +16,6 @@ from vigil_ops.cli import main
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture()
-def vigil(cloud: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    monkeypatch.setenv("VIGIL_LOCAL_DATA", str(cloud.data_dir))
-    for name in ("VIGIL_OSS_ENDPOINT", "VIGIL_BUCKET", "VIGIL_MASTER_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID",
-                 "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "VIGIL_TOKEN_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
 def test_device_lifecycle_through_the_cli(vigil: Any, cloud: Any, token_client: Any, tmp_path: Path) -> None:
     device_id = f"cli-{secrets.token_hex(4)}"
     config = tmp_path / "camera.json"
@@ -97,3 +82,23 @@ def test_every_command_has_help(vigil: Any) -> None:
         with pytest.raises(SystemExit) as info:
             main([*argv, "--help"])
         assert info.value.code == 0
+
+
+def test_a_gateway_and_its_cameras_through_the_cli(vigil: Any, cloud: Any) -> None:
+    from vigil_fn.core.devices import Registry
+
+    tag = secrets.token_hex(3)
+    gw, door, yard = f"gw-{tag}", f"door-{tag}", f"yard-{tag}"
+    code, _, err = vigil("devices", "add", gw, "--camera", door, "--camera", yard, "--json")
+    assert code == 0, err
+    registry = Registry(cloud.bucket())
+    assert registry.require(gw).cameras == (door, yard) and registry.owner(yard) == gw
+    code, _, err = vigil("devices", "add", f"gw2-{tag}", "--camera", door)
+    assert code == 1 and f"camera {door} belongs to gateway {gw}" in err          # one owner per camera
+    code, out, err = vigil("devices", "cameras", gw, "--remove", yard, "--add", f"porch-{tag}")
+    assert code == 0, err
+    assert json.loads(out) == {"device_id": gw, "cameras": [door, f"porch-{tag}"]}
+    assert "denied until" in err                                     # removing a camera revoked the token
+    many = [a for i in range(17) for a in ("--camera", f"c{i:02d}-{tag}")]
+    code, _, err = vigil("devices", "add", f"gw3-{tag}", *many)
+    assert code == 2 and "at most 16" in err

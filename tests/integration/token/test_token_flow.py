@@ -72,7 +72,9 @@ def test_device_is_refused_everything_else(token_client: Any) -> None:
     d, o = device.device_id, other.device_id
     own = f"videos/{d}/2026/11/28/130000000Z-1.ts"
     bucket.put_object(own, b"mine")
-    for key in (f"videos/{o}/x.ts", f"live/{o}/x.ts", f"_system/devices/{d}.json", f"_system/nonces/{d}/x",
+    bucket.put_object(f"stills/{d}/2026/11/28/130000000Z-1.jpg", b"jpeg")   # issue 24: its own stills
+    for key in (f"videos/{o}/x.ts", f"live/{o}/x.ts", f"stills/{o}/x.jpg", f"_system/devices/{d}.json",
+                f"_system/nonces/{d}/x",
                 f"index/{d}/2026-11-28.jsonl", "videos/x.ts", f"videos/{d}", f"videos/{d}-evil/x.ts",
                 f"videos/{o}/../{d}/x.ts", f"videos%2F{o}/x.ts"):
         _denied(lambda key=key: bucket.put_object(key, b"x"))

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 from vigil_fn.api.queries import CalendarQuery
 from vigil_fn.api.times import month_days
-from vigil_fn.api.web import serve
+from vigil_fn.api.web import csp, oss_origin, serve
 from vigil_fn.api.zones import local_midnights, zone_name
 
 pytestmark = pytest.mark.unit
@@ -44,7 +44,12 @@ def test_zone_names_are_checked_before_use() -> None:
 
 def test_csp_allows_workers_and_scripts_from_self_only(tmp_path: Path) -> None:
     (tmp_path / "index.html").write_text("<!doctype html>")
-    csp = serve(str(tmp_path), "/")["headers"]["Content-Security-Policy"]
-    directives = {p.split()[0]: p.split()[1:] for p in (x.strip() for x in csp.split(";")) if p}
+    policy = csp(oss_origin("https://oss-cn-hangzhou.aliyuncs.com", "vigil-demo"))
+    policy_text = serve(str(tmp_path), "/", policy)["headers"]["Content-Security-Policy"]
+    directives = {p.split()[0]: p.split()[1:] for p in (x.strip() for x in policy_text.split(";")) if p}
     assert directives["worker-src"] == ["'self'"] and directives["script-src"] == ["'self'"]
     assert "blob:" not in directives["default-src"] and directives["frame-ancestors"] == ["'none'"]
+    bucket = "https://vigil-demo.oss-cn-hangzhou.aliyuncs.com"   # virtual-hosted, as oss2 signs for a domain
+    assert directives["connect-src"] == ["'self'", bucket] and directives["img-src"] == ["'self'", "data:", bucket]
+    assert directives["media-src"] == ["'self'", "blob:", bucket]
+    assert oss_origin("http://127.0.0.1:9000", "vigil-local") == "http://127.0.0.1:9000"   # path style for an IP

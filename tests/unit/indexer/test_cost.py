@@ -65,3 +65,39 @@ def test_every_price_names_its_source() -> None:
         for name, item in region.items():
             if isinstance(item, dict):
                 assert item["source"].startswith("http") and "verified" in item, name
+
+
+def test_stills_are_added_line_items_that_follow_the_still_rate() -> None:
+    """Issue 24: a camera PUT per still, their storage, the viewer's GETs and api calls."""
+    prices = load_json(PRICES)
+    every = estimate(Workload(viewer_hours=30), prices, MEASURED)
+    sixth = estimate(Workload(viewer_hours=30, still_every=6), prices, MEASURED)
+    none = estimate(Workload(viewer_hours=30, still_every=0), prices, MEASURED)
+    puts = next(x for x in every.lines if x.item.startswith("OSS requests: camera stills"))
+    assert puts.quantity == pytest.approx(30 * 8640) and puts.cost == pytest.approx(puts.quantity * 0.01 / 10_000)
+    assert next(x for x in sixth.lines if x.item.startswith("OSS requests: camera stills")).quantity == \
+        pytest.approx(30 * 8640 / 6)
+    assert not [x for x in none.lines if "still" in x.item]
+    assert none.overhead < sixth.overhead < every.overhead
+    assert every.lines[0].cost == pytest.approx(none.lines[0].cost)      # the video's storage is the same
+    with pytest.raises(ValueError):
+        estimate(Workload(still_every=-1), prices, MEASURED)
+
+
+def test_activity_retention_stores_what_matters_longer() -> None:
+    """Issue 23: 10 % of clips kept 30 days and the rest 7 cost less than 30 days of everything
+    and more than 7, and the index is kept as long as the longest-kept clip."""
+    from vigil_ops.cost_cmd import MEASURED, PRICES, Workload, estimate, load_json
+
+    prices, measured = load_json(PRICES), load_json(MEASURED)
+
+    def storage(**kw: float | None) -> tuple[float, float]:
+        lines = {line.item: line.quantity for line in estimate(Workload(**kw), prices, measured).lines}
+        return lines["storage: video"], lines["storage: index"]
+
+    week, _ = storage(retention_days=7)
+    month, month_index = storage(retention_days=30)
+    mixed, mixed_index = storage(retention_days=7, activity_days=30, activity_share=0.1)
+    assert week < mixed < month
+    assert abs(mixed - (0.9 * week + 0.1 * month)) < 1e-6 * month
+    assert mixed_index == month_index

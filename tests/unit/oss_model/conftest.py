@@ -34,10 +34,10 @@ class OssmHelper:
     def put(self, key: str, data: bytes, bucket: str = BUCKET, headers: ObjectHeaders | None = None,
             **kw: Any) -> ObjectInfo:
         body = io.BytesIO(data)
-        return self.store.put_object(bucket, key, body, len(data), headers or ObjectHeaders(), **kw)
+        return self.store.put_object(bucket, key, body=body, length=len(data), headers=headers or ObjectHeaders(), **kw)
 
     def append(self, key: str, position: int, data: bytes, bucket: str = BUCKET, **kw: Any) -> ObjectInfo:
-        return self.store.append_object(bucket, key, position, io.BytesIO(data), len(data), **kw)
+        return self.store.append_object(bucket, key, position=position, body=io.BytesIO(data), length=len(data), **kw)
 
     def read(self, key: str, bucket: str = BUCKET) -> bytes:
         _, reader = self.store.open_object(bucket, key)

@@ -43,9 +43,9 @@ def test_bucket_with_upload_is_not_empty(ossm) -> None:
     from localcloud.oss.model.types import ObjectHeaders
 
     ossm.store.create_bucket("abc")
-    up = ossm.store.initiate_multipart("abc", "k", ObjectHeaders())
+    up = ossm.store.initiate_multipart("abc", "k", headers=ObjectHeaders())
     assert _err(ossm.store.delete_bucket, "abc").code == "BucketNotEmpty"
-    ossm.store.abort_multipart("abc", "k", up.upload_id)
+    ossm.store.abort_multipart("abc", "k", upload_id=up.upload_id)
     ossm.store.delete_bucket("abc")
 
 
@@ -98,3 +98,19 @@ def test_cors_and_overwrite_validation(ossm) -> None:
     assert e.code == "InvalidArgument"
     e = _err(ossm.store.put_config, ossm.bucket, "overwrite", {"rules": [{}] * 101})
     assert e.code == "InvalidArgument"
+
+
+def test_block_public_access_settings_survive_a_restart(ossm) -> None:
+    """Bucket- and account-level Block Public Access are stored, read back when the store reopens."""
+    assert not ossm.store.public_access_blocked(ossm.bucket)
+    ossm.store.put_config(ossm.bucket, "public_access_block", {"block_public_access": True})
+    assert ossm.store.public_access_blocked(ossm.bucket)
+    ossm.store.account.put("public_access_block", {"block_public_access": True})
+    store = ossm.reopen()
+    assert store.public_access_blocked(ossm.bucket) and store.public_access_blocked(None)
+    store.delete_config(ossm.bucket, "public_access_block")
+    assert store.public_access_blocked(ossm.bucket)  # the account's setting still holds
+    store.account.delete("public_access_block")
+    assert not ossm.reopen().public_access_blocked(ossm.bucket)
+    e = _err(ossm.store.put_config, ossm.bucket, "public_access_block", {"block_public_access": "yes"})
+    assert e.code == "MalformedXML"

@@ -15,11 +15,12 @@ KIB = 1024
 
 
 def _multipart(ossm, key: str, chunks: list[bytes]):  # type: ignore[no-untyped-def]
-    up = ossm.store.initiate_multipart(ossm.bucket, key, ObjectHeaders())
-    parts = [ossm.store.upload_part(ossm.bucket, key, up.upload_id, i + 1, io.BytesIO(c), len(c))
+    up = ossm.store.initiate_multipart(ossm.bucket, key, headers=ObjectHeaders())
+    parts = [ossm.store.upload_part(ossm.bucket, key, upload_id=up.upload_id, part_number=i + 1, body=io.BytesIO(c),
+                                    length=len(c))
              for i, c in enumerate(chunks)]
-    return ossm.store.complete_multipart(ossm.bucket, key, up.upload_id,
-                                         [(p.part_number, p.etag) for p in parts])
+    return ossm.store.complete_multipart(ossm.bucket, key, upload_id=up.upload_id, parts=[(p.part_number,
+                                                                                           p.etag) for p in parts])
 
 
 def _extent_dirs(ossm) -> list[str]:
@@ -62,13 +63,15 @@ def test_overwrite_and_delete_drop_the_extents_but_not_an_open_reader(ossm) -> N
 
 def test_refused_complete_keeps_the_upload_and_leaks_nothing(ossm) -> None:
     ossm.put("k", b"old")
-    up = ossm.store.initiate_multipart(ossm.bucket, "k", ObjectHeaders())
-    part = ossm.store.upload_part(ossm.bucket, "k", up.upload_id, 1, io.BytesIO(b"x" * 10), 10)
+    up = ossm.store.initiate_multipart(ossm.bucket, "k", headers=ObjectHeaders())
+    part = ossm.store.upload_part(ossm.bucket, "k", upload_id=up.upload_id, part_number=1,
+                                  body=io.BytesIO(b"x" * 10), length=10)
     with pytest.raises(Exception) as info:
-        ossm.store.complete_multipart(ossm.bucket, "k", up.upload_id, [(1, part.etag)], forbid_overwrite=True)
+        ossm.store.complete_multipart(ossm.bucket, "k", upload_id=up.upload_id, parts=[(1, part.etag)],
+                                      forbid_overwrite=True)
     assert getattr(info.value, "code", "") == "FileAlreadyExists"
     assert _extent_dirs(ossm) == [] and ossm.read("k") == b"old"
-    ossm.store.complete_multipart(ossm.bucket, "k", up.upload_id, [(1, part.etag)])
+    ossm.store.complete_multipart(ossm.bucket, "k", upload_id=up.upload_id, parts=[(1, part.etag)])
     assert ossm.read("k") == b"x" * 10
 
 

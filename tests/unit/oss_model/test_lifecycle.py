@@ -65,11 +65,12 @@ def test_created_before_date(ossm) -> None:
 def test_abort_multipart_days(ossm) -> None:
     _rules(ossm, {"id": "mp", "prefix": "videos/", "status": "Enabled",
                   "abort_multipart_upload": {"days": 1}})
-    old = ossm.store.initiate_multipart(ossm.bucket, "videos/a.mp4", ObjectHeaders())
-    other = ossm.store.initiate_multipart(ossm.bucket, "live/a.mp4", ObjectHeaders())
-    ossm.store.upload_part(ossm.bucket, "videos/a.mp4", old.upload_id, 1, io.BytesIO(b"x"), 1)
+    old = ossm.store.initiate_multipart(ossm.bucket, "videos/a.mp4", headers=ObjectHeaders())
+    other = ossm.store.initiate_multipart(ossm.bucket, "live/a.mp4", headers=ObjectHeaders())
+    ossm.store.upload_part(ossm.bucket, "videos/a.mp4", upload_id=old.upload_id, part_number=1,
+                           body=io.BytesIO(b"x"), length=1)
     ossm.clock.advance(DAY / 2)
-    young = ossm.store.initiate_multipart(ossm.bucket, "videos/b.mp4", ObjectHeaders())
+    young = ossm.store.initiate_multipart(ossm.bucket, "videos/b.mp4", headers=ObjectHeaders())
     ossm.clock.advance(DAY / 2)
     assert ossm.store.sweep_lifecycle() == 1
     assert {u.upload_id for u in ossm.store.list_uploads(ossm.bucket).uploads} == {other.upload_id,

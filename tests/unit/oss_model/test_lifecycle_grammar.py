@@ -67,7 +67,8 @@ def test_due_transition_is_the_coldest_due_and_never_warmer() -> None:
 def test_store_transition_keeps_data_and_survives_a_restart(ossm) -> None:
     ossm.store.put_config(ossm.bucket, "lifecycle", {"rules": [
         _rule(prefix="c/", transitions=[{"days": 1, "storage_class": "IA"}], tags=[["tier", "auto"]])]})
-    info = ossm.store.put_object(ossm.bucket, "c/a", __import__("io").BytesIO(b"abc"), 3, ObjectHeaders(),
+    info = ossm.store.put_object(ossm.bucket, "c/a", body=__import__("io").BytesIO(b"abc"), length=3,
+                                 headers=ObjectHeaders(),
                                  attrs={"tags": (("tier", "auto"),)})
     ossm.put("c/b", b"untagged")
     ossm.clock.advance(2 * DAY)

@@ -140,7 +140,7 @@ def test_store_index_matches_reference_after_puts_deletes_and_restart(ops: list[
         live: set[str] = set()
         for put, key in ops:
             if put:
-                store.put_object("bkt", key, io.BytesIO(key.encode()), None, ObjectHeaders())
+                store.put_object("bkt", key, body=io.BytesIO(key.encode()), length=None, headers=ObjectHeaders())
                 live.add(key)
             else:
                 store.delete_object("bkt", key)

@@ -47,21 +47,23 @@ def _peak(fn) -> int:  # type: ignore[no-untyped-def]
 
 def test_put_and_copy_of_32_mib_stay_under_8_mib(ossm) -> None:
     body = Pattern(32 * MIB)
-    peak = _peak(lambda: ossm.store.put_object(ossm.bucket, "big", body, None, ObjectHeaders()))
+    peak = _peak(lambda: ossm.store.put_object(ossm.bucket, "big", body=body, length=None, headers=ObjectHeaders()))
     info = ossm.store.head_object(ossm.bucket, "big")
     assert info.size == 32 * MIB and info.etag == body.md5.hexdigest().upper() and info.crc64 == body.crc
     assert peak < 8 * MIB, peak
-    peak = _peak(lambda: ossm.store.copy_object(ossm.bucket, "big", ossm.bucket, "copy", None))
+    peak = _peak(lambda: ossm.store.copy_object(ossm.bucket, "copy", src_bucket=ossm.bucket, src_key="big",
+                                                headers=None))
     assert ossm.store.head_object(ossm.bucket, "copy").crc64 == body.crc
     assert peak < 8 * MIB, peak
 
 
 def test_multipart_complete_does_not_load_parts(ossm) -> None:
-    up = ossm.store.initiate_multipart(ossm.bucket, "mp", ObjectHeaders())
+    up = ossm.store.initiate_multipart(ossm.bucket, "mp", headers=ObjectHeaders())
     parts = []
     for n in range(1, 4):
-        p = ossm.store.upload_part(ossm.bucket, "mp", up.upload_id, n, Pattern(6 * MIB), 6 * MIB)
+        p = ossm.store.upload_part(ossm.bucket, "mp", upload_id=up.upload_id, part_number=n, body=Pattern(6 * MIB),
+                                   length=6 * MIB)
         parts.append((n, p.etag))
-    peak = _peak(lambda: ossm.store.complete_multipart(ossm.bucket, "mp", up.upload_id, parts))
+    peak = _peak(lambda: ossm.store.complete_multipart(ossm.bucket, "mp", upload_id=up.upload_id, parts=parts))
     assert ossm.store.head_object(ossm.bucket, "mp").size == 18 * MIB
     assert peak < 1 * MIB, peak

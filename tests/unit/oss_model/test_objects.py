@@ -11,7 +11,7 @@ import threading
 import pytest
 from localcloud.oss.errors import OSSError
 from localcloud.oss.model.crc import crc64
-from localcloud.oss.model.types import ObjectHeaders
+from localcloud.oss.model.types import Caller, ObjectHeaders
 
 pytestmark = pytest.mark.unit
 
@@ -39,7 +39,7 @@ def test_put_get_head_roundtrip(ossm) -> None:
 
 
 def test_put_without_length_reads_to_eof(ossm) -> None:
-    info = ossm.store.put_object(ossm.bucket, "k", io.BytesIO(b"abc" * 1000), None, ObjectHeaders())
+    info = ossm.store.put_object(ossm.bucket, "k", body=io.BytesIO(b"abc" * 1000), length=None, headers=ObjectHeaders())
     assert info.size == 3000 and ossm.read("k") == b"abc" * 1000
 
 
@@ -71,13 +71,13 @@ def test_too_large_refused_before_reading(ossm) -> None:
         def read(self, n: int = -1) -> bytes:
             raise AssertionError("the body must not be read")
 
-    e = _err(ossm.store.put_object, ossm.bucket, "k", Explodes(), 5 * 1024**3 + 1, ObjectHeaders())
+    e = _err(ossm.store.put_object, ossm.bucket, "k", body=Explodes(), length=5 * 1024**3 + 1, headers=ObjectHeaders())
     assert (e.code, e.status) == ("EntityTooLarge", 400)
 
 
 def test_short_body_leaves_nothing(ossm) -> None:
     ossm.put("k", b"old version")
-    e = _err(ossm.store.put_object, ossm.bucket, "k", io.BytesIO(b"12345"), 10, ObjectHeaders())
+    e = _err(ossm.store.put_object, ossm.bucket, "k", body=io.BytesIO(b"12345"), length=10, headers=ObjectHeaders())
     assert (e.code, e.status) == ("IncompleteBody", 400)
     assert ossm.read("k") == b"old version"
     assert list((ossm.root / "tmp").iterdir()) == []
@@ -94,7 +94,7 @@ def test_client_dying_mid_body_leaves_nothing(ossm) -> None:
             return b"x" * n
 
     with pytest.raises(ConnectionResetError):
-        ossm.store.put_object(ossm.bucket, "k", Dies(), 8 * 1024 * 1024, ObjectHeaders())
+        ossm.store.put_object(ossm.bucket, "k", body=Dies(), length=8 * 1024 * 1024, headers=ObjectHeaders())
     assert ossm.keys() == [] and ossm.events() == []
     assert list((ossm.root / "tmp").iterdir()) == []
 
@@ -132,9 +132,9 @@ def test_reader_sees_one_version_despite_overwrite_and_delete(ossm) -> None:
 
 def test_delete_is_idempotent_and_evented_once(ossm) -> None:
     ossm.put("k", b"abc")
-    gone = ossm.store.delete_object(ossm.bucket, "k", "req-1", principal_id="p1")
+    gone = ossm.store.delete_object(ossm.bucket, "k", caller=Caller(request_id="req-1", principal_id="p1"))
     assert gone is not None and gone.size == 3
-    assert ossm.store.delete_object(ossm.bucket, "k", "req-2") is None
+    assert ossm.store.delete_object(ossm.bucket, "k", caller=Caller(request_id="req-2")) is None
     evs = ossm.events()
     assert [e["eventName"] for e in evs] == ["ObjectCreated:PutObject", "ObjectRemoved:DeleteObject"]
     assert evs[1]["oss"]["object"] == {"deltaSize": -3, "eTag": gone.etag, "key": "k", "size": 0}
@@ -146,8 +146,8 @@ def test_delete_is_idempotent_and_evented_once(ossm) -> None:
 
 
 def test_put_event_shape(ossm) -> None:
-    ossm.put("videos/a.ts", b"12345", request_id="RID", principal_id="PID", source_ip="10.0.0.9")
-    ossm.put("videos/a.ts", b"12", request_id="RID2", event_name="ObjectCreated:PostObject")
+    ossm.put("videos/a.ts", b"12345", caller=Caller(request_id="RID", principal_id="PID", source_ip="10.0.0.9"))
+    ossm.put("videos/a.ts", b"12", caller=Caller(request_id="RID2"), event_name="ObjectCreated:PostObject")
     first, second = ossm.events()
     assert first == {
         "eventName": "ObjectCreated:PutObject", "eventSource": "acs:oss", "eventTime": first["eventTime"],
@@ -226,14 +226,17 @@ def test_copy_object(ossm) -> None:
     ossm.store.create_bucket("other")
     h = ObjectHeaders(content_type="video/mp4", meta={"a": "1"})
     src = ossm.put("src", b"payload" * 1000, headers=h)
-    copied = ossm.store.copy_object(ossm.bucket, "src", "other", "dst", None, request_id="r")
+    copied = ossm.store.copy_object("other", "dst", src_bucket=ossm.bucket, src_key="src", headers=None,
+                                    caller=Caller(request_id="r"))
     assert copied.headers == h and copied.etag == src.etag and copied.crc64 == src.crc64
     assert ossm.read("dst", bucket="other") == b"payload" * 1000
-    replaced = ossm.store.copy_object(ossm.bucket, "src", ossm.bucket, "src", ObjectHeaders(meta={"b": "2"}))
+    replaced = ossm.store.copy_object(ossm.bucket, "src", src_bucket=ossm.bucket, src_key="src",
+                                      headers=ObjectHeaders(meta={"b": "2"}))
     assert replaced.headers.meta == {"b": "2"} and ossm.read("src") == b"payload" * 1000
-    e = _err(ossm.store.copy_object, ossm.bucket, "nope", ossm.bucket, "x", None)
+    e = _err(ossm.store.copy_object, ossm.bucket, "x", src_bucket=ossm.bucket, src_key="nope", headers=None)
     assert e.code == "NoSuchKey"
-    e = _err(ossm.store.copy_object, ossm.bucket, "src", "other", "dst", None, True)
+    e = _err(ossm.store.copy_object, "other", "dst", src_bucket=ossm.bucket, src_key="src", headers=None,
+             forbid_overwrite=True)
     assert e.code == "FileAlreadyExists"
     names = [ev["eventName"] for ev in ossm.events()]
     assert names == ["ObjectCreated:PutObject", "ObjectCreated:CopyObject", "ObjectCreated:CopyObject"]

@@ -7,13 +7,13 @@ import os
 
 import pytest
 from localcloud.oss.model import objects
-from localcloud.oss.model.store import _key_hash
+from localcloud.oss.model.writer import key_hash
 
 pytestmark = pytest.mark.unit
 
 
 def _object_file(ossm, key: str):  # type: ignore[no-untyped-def]
-    h = _key_hash(key)
+    h = key_hash(key)
     return ossm.root / "buckets" / ossm.bucket / "objects" / h[:2] / h
 
 

@@ -92,6 +92,7 @@ def test_every_role_has_description_and_its_session_max(ram_model: RamModel) -> 
         "vigil-indexer-fn",
         "vigil-api-fn",
         "vigil-export-fn",
+        "vigil-alerts-fn",  # the alerts function (issue 25)
         "vigil-operator-token",
         "vigil-viewer-read",  # signs the viewer API's presigned URLs (issue 9)
     }

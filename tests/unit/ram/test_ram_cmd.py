@@ -25,6 +25,7 @@ def test_render_to_folder_writes_substituted_documents(tmp_path: Path) -> None:
     assert upload["Statement"][0]["Resource"] == [
         "acs:oss:*:*:cam-archive/videos/*",
         "acs:oss:*:*:cam-archive/live/*",
+        "acs:oss:*:*:cam-archive/stills/*",
     ]
     every_file = "".join(p.read_text() for p in out.rglob("*") if p.is_file())
     assert "${" not in every_file
@@ -66,3 +67,16 @@ def test_registered_in_the_vigil_cli(capsys: pytest.CaptureFixture[str]) -> None
     assert "--account-id" in capsys.readouterr().out
     assert cli.main(["ram", "render", "--account-id", ACCOUNT, "--bucket", "cam-archive"]) == 0
     assert "vigil-indexer-fn" in capsys.readouterr().out
+
+
+def test_upload_role_can_set_no_acl_and_no_public_access(tmp_path: Path) -> None:
+    """Issue 27: the camera role may not publish. Its policy allows no ACL action and denies them
+    (and the bucket-policy / Block Public Access calls) explicitly, so no other Allow can add one."""
+    out = tmp_path / "out"
+    assert render(DEFAULT_RAM_DIR, ACCOUNT, "cam-archive", out, io.StringIO()) == 0
+    upload = json.loads((out / "policies" / "VigilDeviceUpload.json").read_text())
+    allowed = [a for s in upload["Statement"] if s["Effect"] == "Allow" for a in s["Action"]]
+    assert not [a for a in allowed if "Acl" in a or "*" in a or "Policy" in a or "PublicAccess" in a]
+    denied = {a for s in upload["Statement"] if s["Effect"] == "Deny" for a in s["Action"]}
+    assert {"oss:PutObjectAcl", "oss:PutBucketAcl", "oss:PutBucketPolicy",
+            "oss:DeleteBucketPublicAccessBlock"} <= denied

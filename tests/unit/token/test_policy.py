@@ -22,10 +22,12 @@ def test_device_policy_resources_only_inside_own_prefixes(device_id: str, bucket
     assert json.loads(text) == doc  # valid JSON, round-trips
     (statement,) = doc["Statement"]
     assert statement["Effect"] == "Allow"
-    assert sorted(statement["Action"]) == ["oss:AbortMultipartUpload", "oss:ListParts", "oss:PutObject"]
+    assert sorted(statement["Action"]) == ["oss:AbortMultipartUpload", "oss:ListParts", "oss:PutObject",
+                                         "oss:PutObjectTagging"]
     assert statement["Resource"] == [
         f"acs:oss:*:*:{bucket}/videos/{device_id}/*",
         f"acs:oss:*:*:{bucket}/live/{device_id}/*",
+        f"acs:oss:*:*:{bucket}/stills/{device_id}/*",
     ]
     for resource in statement["Resource"]:
         # the ARN's region/account wildcards plus exactly one, at the very end

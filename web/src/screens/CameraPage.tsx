@@ -6,6 +6,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, type Camera, type User } from "../api";
 import { exportsApi } from "../api-live-export";
 import { LivePlayer } from "../live/LivePlayer";
+import { useThumbnails } from "../pictures/hooks";
 import { keyAction } from "../player/keyboard";
 import { PlayerController, withPrefetch } from "../player/controller";
 import { linkClick, navigate } from "../router";
@@ -33,6 +34,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
   const [pending, setPending] = useState<PendingDelete | null>(null);
   const [live, setLive] = useState(false);
   const onTime = useRef<(w: number) => void>(() => undefined);
+  const thumb = useThumbnails(id);
 
   // the player lives as long as the page; a layout effect runs before the first paint instead of a
   // frame later, so playback requests start at once. It must come before useDayTimeline's: the
@@ -184,6 +186,7 @@ export function CameraPage({ id, t, user }: { id: string; t: number | null; user
       </p>
       <DayNav camera={id} day={day} cursor={cursor} selecting={selecting} onSelecting={setSelecting} onSeek={seekTo} say={setMessage} />
       <Timeline
+        thumb={thumb}
         items={itemsDay === day ? items : []}
         bounds={bounds}
         cursor={cursor}

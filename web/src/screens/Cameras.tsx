@@ -2,6 +2,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type Camera } from "../api";
 import { LivePlayer } from "../live/LivePlayer";
+import { useNewestStills } from "../pictures/hooks";
+import { GridStill } from "../pictures/GridStill";
 import { linkClick } from "../router";
 import { formatBytes, formatDuration } from "../time";
 import { Time } from "../ui/Time";
@@ -10,6 +12,7 @@ export function Cameras() {
   const [cameras, setCameras] = useState<Camera[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [liveTiles, setLiveTiles] = useState(false);
+  const stills = useNewestStills();
 
   useEffect(() => {
     let alive = true;
@@ -48,6 +51,7 @@ export function Cameras() {
           <li key={c.id} class={`cam card ${c.status}`} data-camera={c.id}>
             {liveTiles && c.status === "enabled" && <LivePlayer camera={c.id} compact />}
             <a href={`/cameras/${encodeURIComponent(c.id)}`} onClick={linkClick} aria-label={`Open camera ${c.name || c.id}`}>
+              {!liveTiles && <GridStill still={stills.get(c.id)} online={c.online} />}
               <h2>{c.name || c.id}</h2>
               <p class="id">{c.id}</p>
               <p>

@@ -4,6 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { exportsApi, type ExportJob } from "../api-live-export";
 import { SharedLinks, VerifyPanel } from "../evidence/EvidencePanel";
 import { ShareBox } from "../evidence/ShareBox";
+import { Still } from "../pictures/Still";
 import { formatBytes, formatDuration } from "../time";
 import { Time } from "../ui/Time";
 
@@ -75,6 +76,7 @@ export function Exports() {
             <h2>
               {j.camera}: <Time ms={j.start} /> – <Time ms={j.end} />
             </h2>
+            <Still camera={j.camera} at={typeof j.covered_start === "number" ? j.covered_start : j.start} width={160} class="export-first" />
             <p>
               <span class="state">{j.state}</span>
               {(j.state === "queued" || j.state === "running") && (

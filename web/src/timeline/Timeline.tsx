@@ -25,6 +25,8 @@ export interface TimelineProps {
   selection?: Span | null;
   onSeek: (t: number) => void;
   onSelect?: (span: Span | null) => void;
+  /** A thumbnail URL for an instant (issue 24: shown above the pointer while hovering or scrubbing). */
+  thumb?: (t: number) => string | null;
 }
 
 type Drag =
@@ -252,12 +254,21 @@ export function Timeline(props: TimelineProps) {
             <div class="tl-cursor" data-time={shown} style={{ left: pct(shown) }} />
           )}
         </div>
-        {hover !== null && (
-          <div class="tl-hover" style={{ left: `${Math.min(Math.max(x(hover), 40), width - 40)}px` }} title={formatUtc(hover)}>
-            {formatClock(hover)}
-          </div>
+        {(hover !== null || drag?.kind === "scrub") && (
+          <HoverLabel t={drag?.kind === "scrub" ? drag.t : (hover as number)} left={(t) => Math.min(Math.max(x(t), 80), width - 80)} thumb={props.thumb} />
         )}
       </div>
     </section>
+  );
+}
+
+/** The time under the pointer, with the thumbnail of that moment above it when one is known. */
+function HoverLabel(props: { t: number; left: (t: number) => number; thumb?: (t: number) => string | null }) {
+  const src = props.thumb?.(props.t) ?? null;
+  return (
+    <div class="tl-hover" style={{ left: `${props.left(props.t)}px` }} title={formatUtc(props.t)} data-time={Math.round(props.t)}>
+      {src && <img class="tl-thumb" src={src} width={160} alt="" />}
+      {formatClock(props.t)}
+    </div>
   );
 }

@@ -3,6 +3,20 @@
 A new area is a new module here and one entry in `MODULES`.
 """
 
-from . import admin, auth, cameras, evidence, exports, live, manage, playback, shares, sync
+from . import (
+    admin,
+    alerts,
+    auth,
+    cameras,
+    events,
+    evidence,
+    exports,
+    live,
+    manage,
+    pictures,
+    playback,
+    shares,
+    sync,
+)
 
-MODULES = (auth, cameras, playback, manage, admin, exports, live, evidence, shares, sync)
+MODULES = (auth, cameras, playback, manage, admin, exports, live, pictures, alerts, events, evidence, shares, sync)

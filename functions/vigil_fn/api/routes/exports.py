@@ -131,6 +131,7 @@ def _invoke(call: Call, job: ExportJob) -> None:
 def create(call: Call) -> dict[str, Any]:
     body = call.body_as(ExportCreate)
     require_camera(call, body.camera)
+    call.svc.check_user_rate("lx", call.user.name, settings().export_rate_per_minute)
     try:
         job = _store(call).create(call.user.name, body.camera, body.start, body.end)
     except JobError as exc:
@@ -151,6 +152,7 @@ def get_export(call: Call) -> ExportOut:
 
 def retry(call: Call) -> dict[str, Any]:
     job = _own(call)
+    call.svc.check_user_rate("lx", call.user.name, settings().export_rate_per_minute)
     try:
         job = _store(call).retry(call.user.name, job.id)
     except JobError as exc:
@@ -186,7 +188,7 @@ def register(table: RouteTable) -> None:
                     "an export's state and progress; a download URL once done", response=ExportOut,
                     tag="exports", errors=(403, 404)))
     table.add(Route("POST", "/api/v1/exports/{id}/retry", retry, "user", "run a failed export again",
-                    response=ExportEnvelope, status=202, tag="exports", errors=(403, 404, 409, 503)))
+                    response=ExportEnvelope, status=202, tag="exports", errors=(403, 404, 409, 429, 503)))
     table.add(Route("POST", "/api/v1/exports/{id}/pin", pin, "user",
                     "keep a finished export past the lifecycle (or release it)", body=ExportPin,
                     response=ExportOut, tag="exports", errors=(403, 404, 409)))

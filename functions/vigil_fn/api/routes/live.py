@@ -15,6 +15,7 @@ from ...core.liveview import LiveNotReady, WatchSignal, live_playlist
 from ..app_support import camera_param
 from ..models import Response
 from ..router import Call, Route, RouteTable
+from .cameras import require_known
 from .exports import settings
 
 CONTENT_TYPE = "application/vnd.apple.mpegurl"
@@ -33,14 +34,17 @@ class LiveStart(Response):
 
 
 def start(call: Call) -> LiveStart:
+    """404 for a camera that is neither registered nor recorded (before, any id got a `_watch`
+    object), and a per-user rate limit: each start writes to OSS (security round three, item 6)."""
     camera = camera_param(call)
+    require_known(call.svc, camera)
+    call.svc.check_user_rate("lv", call.user.name, settings().live_rate_per_minute)
     signal().bump(call.svc.bucket, camera, force=True)
     return LiveStart(playlist=f"/api/v1/cameras/{camera}/live.m3u8", lease_seconds=settings().live_lease_s)
 
 
 def playlist(call: Call) -> dict[str, Any]:
     camera = camera_param(call)
-    signal().bump(call.svc.bucket, camera)
     ttl = settings().live_url_ttl_s
     try:
         text = live_playlist(call.svc.bucket, camera,
@@ -48,6 +52,7 @@ def playlist(call: Call) -> dict[str, Any]:
     except LiveNotReady as exc:
         raise ApiError(503, "live_not_ready", str(exc), headers={"Retry-After": "1", "Cache-Control": "no-store"}) \
             from None
+    signal().bump(call.svc.bucket, camera)  # after the playlist: a camera with none gets no signal
     return {"statusCode": 200, "isBase64Encoded": False, "body": text,
             "headers": {"Content-Type": CONTENT_TYPE, "Cache-Control": "no-store"}}
 
@@ -55,7 +60,7 @@ def playlist(call: Call) -> dict[str, Any]:
 def register(table: RouteTable) -> None:
     table.add(Route("POST", "/api/v1/cameras/{id}/live", start, "user",
                     "start watching live: tells the camera someone watches; answers the playlist path",
-                    response=LiveStart, tag="live", errors=(400, 403)))
+                    response=LiveStart, tag="live", errors=(400, 403, 404, 429)))
     table.add(Route("GET", "/api/v1/cameras/{id}/live.m3u8", playlist, "user",
                     "the live HLS playlist (sliding window, presigned segment URLs, no-store)",
                     media_type=CONTENT_TYPE, tag="live", errors=(400, 403, 503)))

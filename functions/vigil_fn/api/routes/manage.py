@@ -41,14 +41,17 @@ def delete_range(call: Call) -> Deleted:
 
 
 def get_retention(call: Call) -> RetentionOut:
-    return RetentionOut(days=retention.get_retention(call.svc.bucket))
+    bucket = call.svc.bucket
+    return RetentionOut(days=retention.get_retention(bucket), activity_days=retention.get_activity_retention(bucket))
 
 
 def put_retention(call: Call) -> RetentionOut:
     body = call.body_as(Retention)
-    days = retention.set_retention(call.svc.bucket, body.days)
-    audit(call, "retention_set", target="bucket", detail=f"{days} days")
-    return RetentionOut(days=days)
+    days = retention.set_retention(call.svc.bucket, body.days, body.activity_days)
+    activity_days = retention.get_activity_retention(call.svc.bucket)
+    audit(call, "retention_set", target="bucket",
+          detail=f"{days} days" + (f", {activity_days} days with activity" if activity_days else ""))
+    return RetentionOut(days=days, activity_days=activity_days)
 
 
 def register(table: RouteTable) -> None:

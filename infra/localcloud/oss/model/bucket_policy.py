@@ -1,6 +1,6 @@
 """OSS bucket policies (PutBucketPolicy): grammar, size limit and evaluation — free of HTTP.
 
-A bucket policy is a RAM-style document with a `Principal` in every statement::
+A bucket policy is a RAM-style document whose statements name a `Principal`::
 
     {"Version": "1", "Statement": [{"Effect": "Allow" | "Deny", "Action": [...],
       "Principal": ["*" | "<account or RAM user id>" |
@@ -10,7 +10,10 @@ A bucket policy is a RAM-style document with a `Principal` in every statement::
 Action, Resource and Condition mean what they mean in RAM policies (`localcloud.ram.policy`
 compiles them; the same condition operators and keys). `Principal` may be a string or a list; an
 empty list means `*`; `*` wildcards are allowed in a principal (a role's sessions: `.../<role>/*`);
-role and session names are compared case-sensitively, as OSS documents.
+role and session names are compared case-sensitively, as OSS documents. A statement without a
+`Principal` is accepted (as OSS does) and binds the identities of the bucket owner's account: its
+RAM users and its roles' sessions, never an anonymous request (localcloud's reading of the
+owner-account scope; it is never "public" for Block Public Access).
 Every resource must lie in the bucket the policy is attached to. Size limits as on OSS: 16 KB for
 the document, 4095 bytes for one statement.
 
@@ -48,6 +51,7 @@ localcloud measures each statement serialised compactly."""
 _STATEMENT_FIELDS = {"Effect", "Action", "NotAction", "Resource", "NotResource", "Condition", "Principal",
                      "Sid"}
 _RESOURCE_RE = re.compile(r"acs:oss:([^:]*):([^:]*):(.+)")
+_ACCOUNT_RE = re.compile(r"acs:ram::(\d+):")
 _SESSION_RE = re.compile(r"acs:ram::([^:]*):assumed-role/([^/]+)/(.+)")
 
 
@@ -72,6 +76,9 @@ def parse(text: bytes) -> dict[str, Any]:
 
 
 def _principals(stmt: dict[str, Any]) -> list[str]:
+    """The names a statement's Principal lists (none when it has no Principal: the owner account's)."""
+    if "Principal" not in stmt:
+        return []
     raw = stmt["Principal"]
     values = raw if isinstance(raw, list) else [raw]
     if not all(isinstance(v, str) and v for v in values):
@@ -98,8 +105,6 @@ def validate(doc: Any) -> dict[str, Any]:
         extra = set(stmt) - _STATEMENT_FIELDS
         if extra:
             raise invalid(f"unknown statement field(s) {', '.join(sorted(extra))}")
-        if "Principal" not in stmt:
-            raise invalid("every statement of a bucket policy needs a Principal")
         size = len(json.dumps(stmt, separators=(",", ":"), ensure_ascii=False).encode())
         if size > MAX_STATEMENT_BYTES:
             raise invalid(f"a statement is {size} bytes; at most {MAX_STATEMENT_BYTES} are allowed")
@@ -142,14 +147,17 @@ class _Principals:
     """A statement's principals: `*`, exact names (a set lookup: a revocation policy holds ~170) and
     wildcard patterns (one regex). Case-sensitive: OSS compares role and session names exactly."""
 
-    def __init__(self, names: list[str]) -> None:
+    def __init__(self, names: list[str], owner_only: bool = False) -> None:
+        self.owner_only = owner_only
         self.any = "*" in names
         self.exact = frozenset(n for n in names if "*" not in n and "?" not in n)
         wild = ["".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in n)
                 for n in names if n != "*" and ("*" in n or "?" in n)]
         self.regex = re.compile("(?:" + "|".join(wild) + ")", re.DOTALL) if wild else None
 
-    def name(self, identities: tuple[str, ...]) -> bool:
+    def name(self, identities: tuple[str, ...], owner: str = "") -> bool:
+        if self.owner_only:
+            return bool(owner) and owner in identities
         if self.any:
             return True
         if any(i in self.exact for i in identities):
@@ -162,8 +170,8 @@ class _Statement:
     principals: _Principals
     policy: ram_policy.CompiledPolicy
 
-    def names(self, identities: tuple[str, ...]) -> bool:
-        return self.principals.name(identities)
+    def names(self, identities: tuple[str, ...], owner: str = "") -> bool:
+        return self.principals.name(identities, owner)
 
 
 @dataclass(frozen=True)
@@ -171,10 +179,10 @@ class CompiledBucketPolicy:
     statements: tuple[_Statement, ...]
 
     def decide(self, identities: tuple[str, ...], action: str, resource: str,
-               context: dict[str, Any]) -> ram_policy.Decision:
+               context: dict[str, Any], owner: str = "") -> ram_policy.Decision:
         allowed = False
         for st in self.statements:
-            if not st.names(identities):
+            if not st.names(identities, owner):
                 continue
             decision = st.policy.decide(action, resource, context)
             if decision == ram_policy.EXPLICIT_DENY:
@@ -183,42 +191,89 @@ class CompiledBucketPolicy:
         return ram_policy.ALLOW if allowed else ram_policy.IMPLICIT_DENY
 
 
-def compile_document(doc: dict[str, Any]) -> CompiledBucketPolicy:
+# Condition keys that make a "*" statement non-public when given fixed values (OSS's Block Public
+# Access guide lists the VPC and AccessKey keys; localcloud also counts a source-IP range that is not
+# the whole Internet, as the network restriction it is).
+_RESTRICTING_KEYS = frozenset(("acs:sourcevpcid", "acs:sourcevpc", "acs:accessid", "acs:sourceip"))
+_WHOLE_INTERNET = frozenset(("0.0.0.0/0", "::/0"))
+
+
+def _restricting(condition: Any) -> bool:
+    """Does a Condition pin the request to fixed VPCs, AccessKeys or source networks?"""
+    if not isinstance(condition, dict):
+        return False
+    for operands in condition.values():
+        if not isinstance(operands, dict):
+            continue
+        for key, raw in operands.items():
+            values = raw if isinstance(raw, list) else [raw]
+            if key.lower() in _RESTRICTING_KEYS and values and all(
+                    isinstance(v, str) and "*" not in v and v not in _WHOLE_INTERNET for v in values):
+                return True
+    return False
+
+
+def is_public(stmt: dict[str, Any]) -> bool:
+    """OSS's rule for "this statement grants public access": an Allow whose Principal holds a `*`
+    wildcard (or is empty) and whose Condition does not restrict it (`_restricting`). Action and
+    Resource do not matter; a Deny is never public."""
+    if stmt.get("Effect") != "Allow":
+        return False
+    if not any("*" in p for p in _principals(stmt)):
+        return False
+    return not _restricting(stmt.get("Condition"))
+
+
+def is_public_document(doc: dict[str, Any]) -> bool:
+    return any(is_public(stmt) for stmt in doc["Statement"])
+
+
+def compile_document(doc: dict[str, Any], *, ignore_public: bool = False) -> CompiledBucketPolicy:
     statements = doc["Statement"]
     out = []
     for stmt, compiled in zip(statements, _compile_ram_part(statements), strict=True):
-        out.append(_Statement(_Principals(_principals(stmt)), compiled))
+        if ignore_public and is_public(stmt):
+            continue  # Block Public Access: existing public grants are ignored
+        out.append(_Statement(_Principals(_principals(stmt), owner_only="Principal" not in stmt), compiled))
     return CompiledBucketPolicy(tuple(out))
 
 
-_cache: dict[int, tuple[dict[str, Any], CompiledBucketPolicy]] = {}
+_cache: dict[tuple[int, bool], tuple[dict[str, Any], CompiledBucketPolicy]] = {}
 _cache_lock = threading.Lock()
 
 
-def compiled(doc: dict[str, Any]) -> CompiledBucketPolicy:
+def compiled(doc: dict[str, Any], *, ignore_public: bool = False) -> CompiledBucketPolicy:
     """Compiled once per stored document (the store keeps the dict until it is replaced)."""
-    hit = _cache.get(id(doc))
+    key = (id(doc), ignore_public)
+    hit = _cache.get(key)
     if hit is not None and hit[0] is doc:
         return hit[1]
-    result = compile_document(doc)
+    result = compile_document(doc, ignore_public=ignore_public)
     with _cache_lock:
         if len(_cache) > 256:
             _cache.clear()
-        _cache[id(doc)] = (doc, result)
+        _cache[key] = (doc, result)
     return result
 
 
+def owner_identity(account_id: str) -> str:
+    """The identity every principal of `account_id` carries: what a Principal-less statement names."""
+    return f"account:{account_id}"
+
+
 def identities(principal: Principal) -> tuple[str, ...]:
-    """The names a bucket-policy Principal can use for `principal`."""
+    """The names a bucket-policy Principal can use for `principal` (and its account's, last)."""
+    m = _ACCOUNT_RE.match(principal.arn)
+    account = (owner_identity(m.group(1)),) if m else ()
     if principal.kind == "assumed-role":
         m = _SESSION_RE.fullmatch(principal.arn)
         if m is None:
-            return (principal.arn,)
+            return (principal.arn, *account)
         acct, role, session = m.groups()
         role_id = principal.principal_id.split(":", 1)[0]
         return (f"arn:sts::{acct}:assumed-role/{role}/{session}",
-                f"arn:sts::{acct}:assumed-role/{role_id}/{session}")
-    return (principal.principal_id, principal.arn)
+                f"arn:sts::{acct}:assumed-role/{role_id}/{session}", *account)
+    return (principal.principal_id, principal.arn, *account)
 
 
 def _resource_for_policy(resource: str, region: str, account_id: str) -> str:
@@ -230,14 +285,17 @@ def _resource_for_policy(resource: str, region: str, account_id: str) -> str:
 
 
 def combine(principal: Principal, doc: dict[str, Any] | None, action: str, resource: str,
-            context: dict[str, Any], region: str, account_id: str) -> ram_policy.Decision:
-    """The decision for one request: RAM and the bucket policy, explicit deny first."""
+            context: dict[str, Any], region: str, account_id: str, *,
+            ignore_public: bool = False) -> ram_policy.Decision:
+    """The decision for one request: RAM and the bucket policy, explicit deny first
+    (`ignore_public`: Block Public Access is on, public Allow statements do not count)."""
     ram = ram_policy.evaluate(principal, action, resource, context)
     if ram == ram_policy.EXPLICIT_DENY or doc is None:
         return ram
     ctx = {k.lower(): v for k, v in context.items()}
-    bucket = compiled(doc).decide(identities(principal), action,
-                                  _resource_for_policy(resource, region, account_id), ctx)
+    bucket = compiled(doc, ignore_public=ignore_public).decide(
+        identities(principal), action, _resource_for_policy(resource, region, account_id), ctx,
+        owner_identity(account_id))
     if bucket == ram_policy.EXPLICIT_DENY:
         return bucket
     return ram_policy.ALLOW if ram_policy.ALLOW in (ram, bucket) else ram_policy.IMPLICIT_DENY

@@ -16,6 +16,8 @@ time up to the next midnight (UTC+8) before counting days. `created_before_date`
 whose last_modified is before that instant (UTC). AbortMultipartUpload uses the upload's
 initiation time the same way. An expiration is a delete, with the event
 `ObjectRemoved:DeleteObject` (real OSS reports lifecycle deletions under that name too).
+
+`sweep` applies the enabled rules of every bucket (the store runs it on a timer).
 """
 
 from __future__ import annotations
@@ -23,34 +25,41 @@ from __future__ import annotations
 import calendar
 import re
 import uuid
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from ..errors import OSSError
+from ..errors import InvalidArgument, OSSError
+from . import events
+from . import tags as tag_rules
+from .types import Caller, ObjectInfo
+
+if TYPE_CHECKING:
+    from .writer import BucketState, Writer
 
 MAX_RULES = 1000
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z?)?$")
 
 
-def _bad(message: str) -> OSSError:
-    return OSSError("InvalidArgument", message, 400)
+def _bad(message: str, name: str = "LifecycleConfiguration", value: object = "") -> OSSError:
+    """400 InvalidArgument naming the element at fault (the whole document when no one element is)."""
+    return InvalidArgument(message, name, value)
 
 
 def parse_date(value: str) -> float:
     """`YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS.000Z` (UTC) → unix seconds; raises InvalidArgument."""
     m = _DATE_RE.match(value.strip())
     if not m:
-        raise _bad(f"The date {value!r} is not an ISO 8601 date.")
+        raise _bad(f"The date {value!r} is not an ISO 8601 date.", "CreatedBeforeDate", value)
     y, mo, d, hh, mm, ss = (int(g) if g else 0 for g in m.groups())
     try:
         return float(calendar.timegm((y, mo, d, hh, mm, ss, 0, 0, 0)))
     except (ValueError, OverflowError) as exc:
-        raise _bad(f"The date {value!r} is not a valid date.") from exc
+        raise _bad(f"The date {value!r} is not a valid date.", "CreatedBeforeDate", value) from exc
 
 
 _KINDS = ("days", "created_before_date", "date")
 TRANSITION_CLASSES = ("IA", "Archive", "ColdArchive", "DeepColdArchive")
 CLASS_ORDER = {"Standard": 0, "IA": 1, "Archive": 2, "ColdArchive": 3, "DeepColdArchive": 4}
-MAX_RULE_TAGS = 10
 
 
 def _malformed() -> OSSError:
@@ -72,9 +81,9 @@ def _action(value: Any, name: str, allow_date: bool = False) -> dict[str, Any] |
         try:
             days = int(value["days"])
         except (TypeError, ValueError) as exc:
-            raise _bad(f"{name} Days must be a positive integer.") from exc
+            raise _bad(f"{name} Days must be a positive integer.", "Days", value.get("days")) from exc
         if days < 1:
-            raise _bad(f"{name} Days must be a positive integer.")
+            raise _bad(f"{name} Days must be a positive integer.", "Days", days)
         return {"days": days}
     date = str(value[kind])
     parse_date(date)
@@ -87,10 +96,10 @@ def _tags(raw: Any, where: str) -> list[list[str]]:
     if not isinstance(raw, list):
         raise _malformed()
     pairs = [[str(k), str(v)] for k, v in raw]
-    if len(pairs) > MAX_RULE_TAGS:
-        raise _bad(f"{where} holds at most {MAX_RULE_TAGS} tags.")
     if len({k for k, _ in pairs}) != len(pairs):
-        raise _bad(f"{where} repeats a tag key.")
+        raise _bad(f"{where} repeats a tag key.", "Tag")
+    # each Tag follows the object-tag rules (what it is matched against); OSS sets no count limit here
+    tag_rules.validate_tag_pairs(tuple((k, v) for k, v in pairs))
     return pairs
 
 
@@ -105,10 +114,12 @@ def _transitions(raw: Any, expiration: dict[str, Any] | None) -> list[dict[str, 
             raise _malformed()
         cls = item.get("storage_class")
         if cls not in TRANSITION_CLASSES:
-            raise _bad(f"Transition StorageClass must be one of {', '.join(TRANSITION_CLASSES)}.")
+            raise _bad(f"Transition StorageClass must be one of {', '.join(TRANSITION_CLASSES)}.", "StorageClass", cls)
         action = _action(item, "Transition")
         assert action is not None
         out.append(dict(action, storage_class=cls))
+    if len({"days" in t for t in out}) > 1:
+        raise _bad("The Transitions of a rule use either Days or CreatedBeforeDate, not both.", "Transition")
     classes = [t["storage_class"] for t in out]
     if len(set(classes)) != len(classes):
         raise _bad("A rule transitions to each storage class at most once.")
@@ -145,10 +156,25 @@ def _size(raw: Any, name: str) -> int | None:
     try:
         value = int(raw)
     except (TypeError, ValueError) as exc:
-        raise _bad(f"{name} must be an integer.") from exc
+        raise _bad(f"{name} must be an integer.", name, raw) from exc
     if value < 0:
-        raise _bad(f"{name} must not be negative.")
+        raise _bad(f"{name} must not be negative.", name, value)
     return value
+
+
+def _overlapping(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return bool(a["prefix"].startswith(b["prefix"]) or b["prefix"].startswith(a["prefix"]))
+
+
+def _check_time_kinds(rules: list[dict[str, Any]]) -> None:
+    """Rules whose prefixes overlap time their Transitions the same way (all Days or all
+    CreatedBeforeDate; OSS EC 0014-00000080), whatever the overlap header says."""
+    for i, a in enumerate(rules):
+        for b in rules[i + 1:]:
+            kinds = {"days" in t for t in (a.get("transitions") or []) + (b.get("transitions") or [])}
+            if len(kinds) > 1 and _overlapping(a, b):
+                raise _bad("Rules with overlapping prefixes must all use Days or all use CreatedBeforeDate "
+                           "in their Transitions.", "Transition")
 
 
 def _check_overlap(rules: list[dict[str, Any]]) -> None:
@@ -157,14 +183,13 @@ def _check_overlap(rules: list[dict[str, Any]]) -> None:
     actions = ("expiration", "transitions", "abort_multipart_upload")
     for i, a in enumerate(rules):
         for b in rules[i + 1:]:
-            if not (a["prefix"].startswith(b["prefix"]) or b["prefix"].startswith(a["prefix"])):
+            if not _overlapping(a, b):
                 continue
             for action in actions:
                 if a.get(action) and b.get(action):
                     name = {"expiration": "Expiration", "transitions": "Transition",
                             "abort_multipart_upload": "AbortMultipartUpload"}[action]
-                    raise _bad(f"Overlap for same action type {name} between rules {a['id']!r} and "
-                               f"{b['id']!r}.")
+                    raise _bad(f"Overlap for same action type {name}.")
 
 
 def validate(doc: dict[str, Any]) -> dict[str, Any]:
@@ -183,11 +208,11 @@ def validate(doc: dict[str, Any]) -> dict[str, Any]:
             raise _malformed()
         rid = str(rule.get("id") or uuid.uuid4())
         if rid in seen:
-            raise _bad(f"Duplicate rule id {rid!r}.")
+            raise _bad(f"Duplicate rule id {rid!r}.", "ID", rid)
         seen.add(rid)
         status = rule.get("status")
         if status not in ("Enabled", "Disabled"):
-            raise _bad("Status must be Enabled or Disabled.")
+            raise _bad("Status must be Enabled or Disabled.", "Status", status)
         prefix = str(rule.get("prefix") or "")
         expiration = _action(rule.get("expiration"), "Expiration", allow_date=True)
         abort = _action(rule.get("abort_multipart_upload"), "AbortMultipartUpload")
@@ -207,6 +232,7 @@ def validate(doc: dict[str, Any]) -> dict[str, Any]:
                     "abort_multipart_upload": abort, "transitions": transitions, "tags": tags,
                     "not": _not(rule.get("not"), prefix), "size_greater_than": larger,
                     "size_less_than": smaller})
+    _check_time_kinds(out)
     if not doc.get("allow_same_action_overlap"):
         _check_overlap(out)
     return {"rules": out}
@@ -258,3 +284,54 @@ def active_rules(config: dict[str, Any] | None) -> list[dict[str, Any]]:
     if not config:
         return []
     return [r for r in config.get("rules", []) if r.get("status") == "Enabled"]
+
+
+# -- the sweep ---------------------------------------------------------------------------------
+_SWEEPER = Caller(principal_id="lifecycle")
+
+
+def sweep(w: Writer, buckets: Iterable[BucketState], now: float) -> int:
+    """Apply every bucket's enabled rules at `now` -> objects expired or transitioned + uploads
+    aborted. Expirations emit ObjectRemoved:DeleteObject (principal "lifecycle"); transitions
+    change the storage class in place (data, ETag and Last-Modified stay)."""
+    done = 0
+    for b in buckets:
+        for rule in active_rules(b.configs.get("lifecycle")):
+            done += sum(_apply_to_object(w, b, rule, info, now) for info in b.index.snapshot(rule["prefix"]))
+            done += _abort_uploads(b, rule, now)
+    return done
+
+
+def _apply_to_object(w: Writer, b: BucketState, rule: dict[str, Any], info: ObjectInfo, now: float) -> int:
+    """1 when `rule` expired or transitioned `info`, else 0."""
+    if not matches(rule, info.key, info.size, info.tags):
+        return 0
+    expiration = rule.get("expiration")
+    if expiration and is_due(expiration, info.last_modified, now):
+        def still_due(cur: ObjectInfo) -> bool:  # re-checked under the key lock
+            return is_due(expiration, cur.last_modified, now) and matches(rule, cur.key, cur.size, cur.tags)
+        gone = w.delete(b, info.key, caller=_SWEEPER, event_name=events.LIFECYCLE_EXPIRE, only_if=still_due)
+        return int(gone is not None)
+    target = due_transition(rule, info.storage_class, info.last_modified, now)
+    if target is None or info.object_type == "Symlink":
+        return 0
+    try:
+        w.update(b, info.key, {"storage_class": target})
+    except OSSError:
+        return 0  # deleted meanwhile
+    return 1
+
+
+def _abort_uploads(b: BucketState, rule: dict[str, Any], now: float) -> int:
+    action = rule.get("abort_multipart_upload")
+    if not action:
+        return 0
+    done = 0
+    for up in b.uploads.all():
+        if up.key.startswith(rule["prefix"]) and is_due(action, up.initiated, now):
+            try:
+                b.uploads.abort(up.key, up.upload_id)
+                done += 1
+            except OSSError:
+                pass  # completed or aborted meanwhile
+    return done

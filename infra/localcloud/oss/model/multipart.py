@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 
 from localcloud.common import logs
 
-from ..errors import OSSError, invalid_argument, no_such_upload
+from ..errors import InvalidArgument, NoSuchUpload, OSSError
 from . import fsutil
 from .crc import crc64_combine
 from .objects import bad_digest, stream_into
@@ -121,7 +121,7 @@ class Uploads:
         """The live upload (NoSuchUpload when unknown, finished, or for another key)."""
         up = self._uploads.get(upload_id)
         if up is None or up.done or (key is not None and up.info.key != key):
-            raise no_such_upload(upload_id)
+            raise NoSuchUpload(upload_id)
         return up
 
     def all(self) -> list[UploadInfo]:
@@ -148,7 +148,7 @@ class Uploads:
     def upload_part(self, key: str, upload_id: str, number: int, body: BinaryIO, length: int | None,
                     expected_md5: bytes | None, now: float) -> PartInfo:
         if not 1 <= number <= MAX_PART_NUMBER:
-            raise invalid_argument(f"Part number must be an integer between 1 and {MAX_PART_NUMBER}.")
+            raise InvalidArgument(f"Part number must be an integer between 1 and {MAX_PART_NUMBER}.")
         up = self.get(upload_id, key)
         tmp = fsutil.temp_path(self.tmp_dir, ".part")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -161,7 +161,7 @@ class Uploads:
             fd = -1
             with up.lock:
                 if up.done:
-                    raise no_such_upload(upload_id)
+                    raise NoSuchUpload(upload_id)
                 order = time.time_ns()
                 name = _part_name(number, order, now, res.md5, res.crc64)
                 final = up.path / name
@@ -183,7 +183,7 @@ class Uploads:
         """The parts a Complete names, checked as OSS checks them (caller holds `up.lock`)."""
         if complete_all:
             if parts:
-                raise invalid_argument("x-oss-complete-all cannot be used with a part list in the body.")
+                raise InvalidArgument("x-oss-complete-all cannot be used with a part list in the body.")
             chosen = [up.parts[n] for n in sorted(up.parts)]
         else:
             if not parts:
@@ -219,7 +219,7 @@ class Uploads:
         up = self.get(upload_id, key)
         with up.lock:
             if up.done:
-                raise no_such_upload(upload_id)
+                raise NoSuchUpload(upload_id)
             self.finish(up)
 
     def listing(self, prefix: str, delimiter: str, key_marker: str, upload_id_marker: str,

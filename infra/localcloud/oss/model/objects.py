@@ -25,7 +25,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..errors import OSSError
+from ..errors import InvalidDigest, OSSError
 from .crc import crc64
 
 MAGIC = b"VGLOBJ01"
@@ -34,8 +34,8 @@ _SLOT = struct.Struct("<QII")
 CHUNK = 1024 * 1024
 
 
-def bad_digest() -> OSSError:
-    return OSSError("InvalidDigest", "The Content-MD5 you specified did not match what we received.", 400)
+def bad_digest() -> InvalidDigest:
+    return InvalidDigest("The Content-MD5 you specified did not match what we received.")
 
 
 class CorruptObject(Exception):

@@ -15,7 +15,7 @@ import uuid
 from functools import lru_cache
 from typing import Any
 
-from ..errors import OSSError
+from ..errors import InvalidArgument, OSSError
 
 MAX_RULES = 100
 
@@ -26,7 +26,7 @@ def validate(doc: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(rules, list):
         raise OSSError("MalformedXML", "The XML you provided was not well-formed.", 400)
     if len(rules) > MAX_RULES:
-        raise OSSError("InvalidArgument", f"An overwrite config holds at most {MAX_RULES} rules.", 400)
+        raise InvalidArgument(f"An overwrite config holds at most {MAX_RULES} rules.", "Rule")
     out = []
     seen: set[str] = set()
     for rule in rules:
@@ -34,17 +34,17 @@ def validate(doc: dict[str, Any]) -> dict[str, Any]:
             raise OSSError("MalformedXML", "The XML you provided was not well-formed.", 400)
         rid = str(rule.get("id") or uuid.uuid4())
         if rid in seen:
-            raise OSSError("InvalidArgument", f"Duplicate rule id {rid!r}.", 400)
+            raise InvalidArgument(f"Duplicate rule id {rid!r}.", "ID")
         seen.add(rid)
         action = rule.get("action", "forbid")
         if action != "forbid":
-            raise OSSError("InvalidArgument", "Action must be forbid.", 400)
+            raise InvalidArgument("Action must be forbid.", "Action")
         prefix, suffix = str(rule.get("prefix") or ""), str(rule.get("suffix") or "")
         if len(prefix) > 1023 or len(suffix) > 1023:
-            raise OSSError("InvalidArgument", "Prefix and Suffix are at most 1023 characters.", 400)
+            raise InvalidArgument("Prefix and Suffix are at most 1023 characters.", "Prefix")
         principals = rule.get("principals") or []
         if not isinstance(principals, list) or not all(isinstance(p, str) and p for p in principals):
-            raise OSSError("InvalidArgument", "Principals must be a list of strings.", 400)
+            raise InvalidArgument("Principals must be a list of strings.", "Principals")
         out.append({"id": rid, "action": action, "prefix": prefix, "suffix": suffix,
                     "principals": list(principals)})
     return {"rules": out}

@@ -1,7 +1,7 @@
 """Object and bucket tags: the limits OSS enforces, and the `x-oss-tagging` header form.
 
-Object tags: at most 10, unique keys of 1-128 characters and values of 0-256, made of letters,
-digits, spaces and `+ - = . _ : /`. Bucket tags: at most 20, keys 1-64 bytes not starting with
+Object tags: at most 10, unique keys of 1-128 characters and values of 0-256, made of letters and
+digits (Unicode ones too), spaces and `+ - = . _ : /`. Bucket tags: at most 20, keys 1-64 bytes not starting with
 `http://`, `https://` or `Aliyun`, values 0-128 bytes. Vigil pins clips against retention with
 object tags, so a lifecycle rule's tag filter reads these.
 """
@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from ..errors import OSSError
+from ..errors import InvalidArgument, OSSError
 
 Tags = tuple[tuple[str, str], ...]
 
 MAX_OBJECT_TAGS = 10
 MAX_BUCKET_TAGS = 20
-_OBJECT_CHARS = re.compile(r"^[A-Za-z0-9 +\-=._:/]*$")
+# letters and digits of any script (OSS accepts e.g. 中文), space and + - = . _ : /
+_OBJECT_CHARS = re.compile(r"^[\w +\-=.:/]*$")
 
 
 def _invalid(message: str, ec: str) -> OSSError:
@@ -27,6 +28,11 @@ def _invalid(message: str, ec: str) -> OSSError:
 def validate_object_tags(tags: Tags) -> Tags:
     if len(tags) > MAX_OBJECT_TAGS:
         raise _invalid("Object tags cannot be greater than 10.", "0010-00000217")
+    return validate_tag_pairs(tags)
+
+
+def validate_tag_pairs(tags: Tags) -> Tags:
+    """Each key and value within the object-tag rules, keys unique (no count limit)."""
     seen: set[str] = set()
     for key, value in tags:
         if not key or len(key) > 128:
@@ -65,15 +71,14 @@ def parse_header(value: str) -> Tags:
         if item == "":
             continue
         if item.count("=") > 1:
-            raise OSSError("InvalidArgument", "x-oss-tagging must be key=value pairs joined by &.", 400,
-                           headers={"x-oss-ec": "0010-00000219"},
-                           extra={"ArgumentName": "x-oss-tagging", "ArgumentValue": value})
+            raise InvalidArgument("x-oss-tagging must be key=value pairs joined by &.", "x-oss-tagging", value,
+                                  headers={"x-oss-ec": "0010-00000219"})
         key, _, val = item.partition("=")
         try:
             out.append((unquote(key, errors="strict"), unquote(val, errors="strict")))
         except UnicodeDecodeError as exc:
-            raise OSSError("InvalidArgument", "x-oss-tagging is not valid URL-encoded UTF-8.", 400,
-                           extra={"ArgumentName": "x-oss-tagging", "ArgumentValue": value}) from exc
+            raise InvalidArgument("x-oss-tagging is not valid URL-encoded UTF-8.", "x-oss-tagging",
+                                  value) from exc
     return validate_object_tags(tuple(out))
 
 

@@ -149,3 +149,14 @@ class BucketInfo:
     location: str
     storage_class: str = "Standard"
     redundancy: str = "LRS"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asked: the overwrite rules read `principal_arn`, the event's userIdentity and
+    requestParameters the rest. The defaults serve tools and tests (the account itself, locally)."""
+
+    principal_arn: str = ""
+    principal_id: str = ""
+    request_id: str = ""
+    source_ip: str = "127.0.0.1"

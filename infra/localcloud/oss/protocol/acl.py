@@ -3,7 +3,8 @@
 An unsigned request is allowed when the ACL that governs it grants it: the object's own ACL when
 it has one (not "default"), else the bucket's. `public-read` opens reads (GET/HEAD, listings);
 `public-read-write` also opens writes. Everything else is 403 AccessDenied with OSS's message.
-Signed requests stay governed by RAM policies alone (see docs/localcloud.md).
+Signed requests stay governed by RAM policies alone (see docs/localcloud.md). With Block Public
+Access on for the bucket or the account, no ACL grants anything to an anonymous request.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ def governing_acl(store: Any, route: Route) -> str:
 def anonymous(operation: str, route: Route, store: Any) -> Principal:
     """The anonymous principal for an operation an ACL grants; 403 AccessDenied otherwise."""
     if route.bucket is None or operation not in READS | WRITES:
+        raise OSSError("AccessDenied", DENIED, 403)
+    if store.public_access_blocked(route.bucket):  # Block Public Access: public ACLs are ignored
+        store.bucket_info(route.bucket)  # a missing bucket still answers NoSuchBucket
         raise OSSError("AccessDenied", DENIED, 403)
     try:
         grant = governing_acl(store, route)

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from localcloud.oss.errors import OSSError
+from localcloud.oss.errors import InvalidArgument
+from localcloud.oss.model.names import validate_key
 from localcloud.oss.protocol import subresources
-from localcloud.oss.protocol.routing import Route, decode_component, validate_key
+from localcloud.oss.protocol.routing import Route, decode_component
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,10 @@ RAM_ACTIONS.update(subresources.RAM_ACTIONS)
 
 NOT_IMPLEMENTED = "NotImplemented"
 
+# Writes that take `x-oss-object-acl` (OSS: "the same effect as PutObjectACL"), so they need
+# oss:PutObjectAcl as well when the header is there.
+ACL_ON_WRITE = frozenset(("PutObject", "AppendObject", "InitiateMultipartUpload", "CopyObject", "PutSymlink"))
+
 
 def identify(method: str, route: Route, headers: Mapping[str, str]) -> str:
     """The OSS operation name; `NotImplemented` for calls localcloud does not serve."""
@@ -71,6 +76,9 @@ def identify(method: str, route: Route, headers: Mapping[str, str]) -> str:
     if method == "OPTIONS":
         return "Preflight"
     if route.is_service:
+        served = subresources.service_op(method, params)
+        if served is not None:
+            return served
         return "ListBuckets" if method == "GET" else NOT_IMPLEMENTED
     if not route.is_object:
         return subresources.bucket_op(method, params) or _bucket_op(method, params)
@@ -163,7 +171,7 @@ def parse_copy_source(value: str) -> tuple[str, str]:
     raw = raw[1:] if raw.startswith("/") else raw
     bucket, sep, key = raw.partition("/")
     if not sep or not bucket or not key:
-        raise OSSError("InvalidArgument", "x-oss-copy-source must be /<bucket>/<key>.", 400)
+        raise InvalidArgument("x-oss-copy-source must be /<bucket>/<key>.", "x-oss-copy-source")
     return unquote(bucket), validate_key(decode_component(key))
 
 
@@ -184,6 +192,9 @@ def checks(operation: str, route: Route, headers: Mapping[str, str], context: di
     if route.key is None:
         return [Check(action, bucket_arn(route.bucket), context)]
     out = [Check(action, object_arn(route.bucket, route.key), context)]
+    if operation in ACL_ON_WRITE and headers.get("x-oss-object-acl"):
+        # an ACL given with a write is a PutObjectAcl too: OSS wants both permissions
+        out.append(Check("oss:PutObjectAcl", object_arn(route.bucket, route.key), context))
     if operation in ("CopyObject", "UploadPartCopy"):
         src_bucket, src_key = parse_copy_source(headers.get("x-oss-copy-source", ""))
         out.insert(0, Check("oss:GetObject", object_arn(src_bucket, src_key), context))

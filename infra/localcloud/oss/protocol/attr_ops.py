@@ -8,15 +8,15 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote
 
-from localcloud.oss.errors import OSSError, invalid_argument, no_such_key
+from localcloud.oss.errors import InvalidArgument, NoSuchKey, OSSError, PreconditionFailed
 from localcloud.oss.model import configs, tags
 from localcloud.oss.model.types import ObjectInfo
-from localcloud.oss.protocol import actions, objectio, xml
+from localcloud.oss.protocol import actions, objectio, public_access, xml
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.responses import Response, http_date, iso_date, xml_response
 
 STORAGE_CLASSES = ("Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive")
-ARCHIVED = frozenset(("Archive", "ColdArchive", "DeepColdArchive"))
+ARCHIVED = objectio.ARCHIVED
 OBJECT_ACLS = ("default", *configs.ACLS)
 MAX_BODY = 64 * 1024
 MAX_RESTORE_DAYS = 365
@@ -28,12 +28,12 @@ def storage_class(value: str, header: str = "x-oss-storage-class") -> str:
     for known in STORAGE_CLASSES:
         if value.lower() == known.lower():
             return known
-    raise invalid_argument("Invalid storage class.", header, value)
+    raise InvalidArgument("Invalid storage class.", header, value)
 
 
 def object_acl(value: str, header: str = "x-oss-object-acl") -> str:
     if value not in OBJECT_ACLS:
-        raise invalid_argument("no such object access control exists", header, value)
+        raise InvalidArgument("no such object access control exists", header, value)
     return value
 
 
@@ -49,6 +49,7 @@ def write_attrs(call: Call, headers: Mapping[str, str] | None = None) -> dict[st
         out["tags"] = tags.parse_header(h["x-oss-tagging"])
     if h.get("x-oss-object-acl"):
         out["acl"] = object_acl(h["x-oss-object-acl"])
+        public_access.refuse_public_acl(call.store, call.bucket, out["acl"])
     return out
 
 
@@ -57,7 +58,7 @@ def copy_attrs(call: Call) -> dict[str, Any]:
     out = write_attrs(call)
     directive = call.req.header("x-oss-tagging-directive", "Copy").lower()
     if directive not in ("copy", "replace"):
-        raise invalid_argument("x-oss-tagging-directive must be Copy or Replace.", "x-oss-tagging-directive",
+        raise InvalidArgument("x-oss-tagging-directive must be Copy or Replace.", "x-oss-tagging-directive",
                                directive)
     if directive == "copy":
         out.pop("tags", None)
@@ -71,8 +72,9 @@ def read_attr_headers(info: ObjectInfo, now: float) -> dict[str, str]:
     out: dict[str, str] = {}
     if info.tags:
         out["x-oss-tagging-count"] = str(len(info.tags))
-    if info.storage_class in ARCHIVED and info.restored_until > now:
-        out["x-oss-restore"] = f'ongoing-request="false", expiry-date="{http_date(info.restored_until)}"'
+    restore = objectio.restore_state(info, now)
+    if restore is not None:
+        out["x-oss-restore"] = restore
     return out
 
 
@@ -140,8 +142,33 @@ def get_bucket_tags(call: Call) -> Response:
 
 
 def delete_bucket_tags(call: Call) -> Response:
-    call.store.delete_config(call.bucket, "tagging")
+    """`?tagging` drops every tag; `?tagging=k1,k2` only those keys (as OSS)."""
+    wanted = {k for k in call.req.params.get("tagging", "").split(",") if k}
+    if not wanted:
+        call.store.delete_config(call.bucket, "tagging")
+        return Response(204)
+    try:
+        doc = call.store.get_config(call.bucket, "tagging")
+    except OSSError as err:
+        if err.code != "NoSuchTagSet":
+            raise
+        return Response(204)
+    kept = [pair for pair in doc["tags"] if pair[0] not in wanted]
+    if kept:
+        call.store.put_config(call.bucket, "tagging", {"tags": kept})
+    else:
+        call.store.delete_config(call.bucket, "tagging")
     return Response(204)
+
+
+def bucket_tags(store: Any, bucket: str) -> dict[str, str]:
+    """A bucket's tags as a dict (empty without any)."""
+    try:
+        return {k: v for k, v in store.get_config(bucket, "tagging")["tags"]}
+    except OSSError as err:
+        if err.code != "NoSuchTagSet":
+            raise
+        return {}
 
 
 # -- ACLs ---------------------------------------------------------------------------------------
@@ -166,6 +193,7 @@ def _acl_document(call: Call, grant: str) -> Response:
 
 def put_bucket_acl(call: Call) -> Response:
     call.store.bucket_info(call.bucket)
+    public_access.refuse_public_acl(call.store, call.bucket, call.req.header("x-oss-acl"))
     call.store.put_config(call.bucket, "acl", {"acl": call.req.header("x-oss-acl")})
     return Response(200)
 
@@ -176,6 +204,8 @@ def get_bucket_acl(call: Call) -> Response:
 
 def put_object_acl(call: Call) -> Response:
     acl = object_acl(call.req.header("x-oss-object-acl"))
+    call.store.head_object(call.bucket, call.key)  # 404 NoSuchKey before a policy refusal
+    public_access.refuse_public_acl(call.store, call.bucket, acl)
     call.store.update_object(call.bucket, call.key, acl=acl)
     return Response(200)
 
@@ -186,17 +216,32 @@ def get_object_acl(call: Call) -> Response:
 
 # -- storage classes: restore ---------------------------------------------------------------------
 
+RESTORE_TIERS = {"Archive": ("Expedited", "Standard", "Bulk"), "ColdArchive": ("Expedited", "Standard", "Bulk"),
+                 "DeepColdArchive": ("Expedited", "Standard")}
+MAX_DAYS = {"Archive": 7, "ColdArchive": MAX_RESTORE_DAYS, "DeepColdArchive": MAX_RESTORE_DAYS}
+
+
 def restore_object(call: Call) -> Response:
+    """`<RestoreRequest><Days>n</Days><JobParameters><Tier>..</Tier></JobParameters></RestoreRequest>`,
+    checked as OSS documents it: Days 1-7 for Archive, 1-365 for the colder classes; Tier Expedited,
+    Standard or Bulk (DeepColdArchive: Expedited or Standard). localcloud restores at once whatever
+    the tier (202 the first time, 200 while a restored copy exists)."""
     info = call.store.head_object(call.bucket, call.key)
     if info.storage_class not in ARCHIVED:
         raise OSSError("OperationNotSupported", "The operation is not supported for this resource", 400)
     days = 1
     body = call.req.read_small(MAX_BODY)
     if body.strip():
-        raw = xml.text(xml.parse(body, "RestoreRequest"), "Days", "1") or "1"
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_RESTORE_DAYS:
-            raise invalid_argument("Days must be an integer between 1 and 365.", "Days", raw)
+        doc = xml.parse(body, "RestoreRequest")
+        raw = xml.text(doc, "Days", "1") or "1"
+        limit = MAX_DAYS[info.storage_class]
+        if not raw.isdigit() or not 1 <= int(raw) <= limit:
+            raise InvalidArgument(f"Days must be an integer between 1 and {limit}.", "Days", raw)
         days = int(raw)
+        tier = xml.text(doc, "JobParameters/Tier")
+        if tier is not None and tier not in RESTORE_TIERS[info.storage_class]:
+            raise InvalidArgument(f"Tier must be one of {', '.join(RESTORE_TIERS[info.storage_class])}.",
+                                  "Tier", tier)
     now = call.clock.now()
     already = info.restored_until > now
     call.store.update_object(call.bucket, call.key, restored_until=now + days * 86400)
@@ -208,12 +253,13 @@ def restore_object(call: Call) -> Response:
 def put_symlink(call: Call) -> Response:
     raw = call.req.header("x-oss-symlink-target")
     if not raw:
-        raise invalid_argument("x-oss-symlink-target is required.", "x-oss-symlink-target", raw)
+        raise InvalidArgument("x-oss-symlink-target is required.", "x-oss-symlink-target", raw)
     target = unquote(raw)
     attrs = write_attrs(call)
-    info = call.store.put_symlink(call.bucket, call.key, target, objectio.object_headers(call.req.headers),
-                                  call.req.header("x-oss-forbid-overwrite").lower() == "true", attrs=attrs,
-                                  **call.writer)
+    info = call.store.put_symlink(call.bucket, call.key, target=target,
+                                  headers=objectio.object_headers(call.req.headers),
+                                  forbid_overwrite=call.req.header("x-oss-forbid-overwrite").lower() == "true",
+                                  attrs=attrs, caller=call.caller)
     return Response(200, {"ETag": f'"{info.etag}"'})
 
 
@@ -274,7 +320,7 @@ def upload_part_copy(call: Call) -> Response:
     src_bucket, src_key = actions.parse_copy_source(call.req.header("x-oss-copy-source"))
     raw = call.req.params.get("partNumber", "")
     if not raw.isdigit() or not 1 <= int(raw) <= 10000:
-        raise invalid_argument("partNumber must be an integer between 1 and 10000.", "partNumber", raw)
+        raise InvalidArgument("partNumber must be an integer between 1 and 10000.", "partNumber", raw)
     upload_id = call.req.params.get("uploadId", "")
     src = resolve(call, call.store.head_object(src_bucket, src_key))
     src_key = src.key
@@ -282,19 +328,19 @@ def upload_part_copy(call: Call) -> Response:
     conditions = {n: call.req.header("x-oss-copy-source-" + n)
                   for n in ("if-match", "if-none-match", "if-modified-since", "if-unmodified-since")}
     if not objectio.check_conditions(src, {n: v for n, v in conditions.items() if v}):
-        raise objectio.precondition_failed()  # a copy has nothing to answer 304 with
+        raise PreconditionFailed()  # a copy has nothing to answer 304 with
     wanted = call.req.header("x-oss-copy-source-range")
     span = objectio.parse_range(wanted, src.size) if wanted else None
     if wanted and span is None and src.size:
-        raise invalid_argument("x-oss-copy-source-range is not valid.", "x-oss-copy-source-range", wanted)
+        raise InvalidArgument("x-oss-copy-source-range is not valid.", "x-oss-copy-source-range", wanted)
     start, end = span if span is not None else (0, src.size - 1)
     info, reader = call.store.open_object(src_bucket, src_key)
     with reader:
         if info.etag != src.etag:
-            raise no_such_key(src_key)
+            raise NoSuchKey(src_key)
         reader.seek(start)
-        part = call.store.upload_part(call.bucket, call.key, upload_id, int(raw), _Limited(reader, end - start + 1),
-                                      end - start + 1)
+        part = call.store.upload_part(call.bucket, call.key, upload_id=upload_id, part_number=int(raw),
+                                      body=_Limited(reader, end - start + 1), length=end - start + 1)
     root = xml.element("CopyPartResult")
     xml.sub(root, "LastModified", iso_date(part.last_modified))
     xml.sub(root, "ETag", f'"{part.etag}"')

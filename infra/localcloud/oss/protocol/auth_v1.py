@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
-from localcloud.oss.errors import OSSError
+from localcloud.oss.errors import InvalidArgument
 
 # The sub-resources oss2 2.19.1 signs (ProviderAuth._subresource_key_set) plus `overwriteConfig`,
 # which real OSS signs too although oss2 has no API for it.
@@ -80,7 +80,7 @@ def parse_authorization(value: str) -> tuple[str, str]:
         scheme, creds = value.split(" ", 1)
         access_key_id, signature = creds.strip().rsplit(":", 1)
     except ValueError as exc:
-        raise OSSError("InvalidArgument", "Authorization header is invalid.", 400) from exc
+        raise InvalidArgument("Authorization header is invalid.", "Authorization") from exc
     if scheme != "OSS" or not access_key_id or not signature:
-        raise OSSError("InvalidArgument", "Authorization header is invalid.", 400)
+        raise InvalidArgument("Authorization header is invalid.", "Authorization")
     return access_key_id, signature

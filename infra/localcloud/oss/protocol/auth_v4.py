@@ -13,7 +13,7 @@ import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from localcloud.oss.errors import OSSError
+from localcloud.oss.errors import InvalidArgument, OSSError
 
 ALGORITHM = "OSS4-HMAC-SHA256"
 TERMINATOR = "aliyun_v4_request"
@@ -43,7 +43,7 @@ class Authorization:
 
 
 def _invalid(message: str) -> OSSError:
-    return OSSError("InvalidArgument", message, 400)
+    return InvalidArgument(message, "Authorization")
 
 
 def uri_encode(text: str, keep_slash: bool) -> str:

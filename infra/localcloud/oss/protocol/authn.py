@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from localcloud.common.clock import Clock
-from localcloud.oss.errors import OSSError
+from localcloud.oss.errors import InvalidArgument, OSSError
 from localcloud.oss.protocol import auth_v1, auth_v2, auth_v4, presign
 from localcloud.oss.protocol.request import Request
 from localcloud.oss.protocol.responses import parse_http_date
@@ -81,8 +81,8 @@ def _v1_date(headers: Mapping[str, str]) -> str:
 def _check_region(cred: auth_v4.Credential, region: str | None) -> None:
     """A V4 signature is scoped to one region; OSS refuses one made for another."""
     if region is not None and cred.region != region:
-        raise OSSError("InvalidArgument", f"Invalid signing region in Authorization header: {cred.region[:64]} "
-                       f"(this endpoint is {region}).", 400)
+        raise InvalidArgument(f"Invalid signing region in Authorization header: {cred.region[:64]} "
+                              f"(this endpoint is {region}).", "Authorization", cred.region[:64])
 
 
 def authenticate(req: Request, ram: Resolver, clock: Clock, region: str | None = None) -> Principal | None:
@@ -97,10 +97,10 @@ def authenticate(req: Request, ram: Resolver, clock: Clock, region: str | None =
         if authorization.startswith("OSS "):
             return _header_v1(req, authorization, ram, clock)
         if authorization.startswith(auth_v2.SCHEME + " "):
-            return auth_v2.authenticate_header(req, authorization, ram, clock)
-        raise OSSError("InvalidArgument", "Authorization header is invalid.", 400)
+            return _header_v2(req, authorization, ram, clock)
+        raise InvalidArgument("Authorization header is invalid.", "Authorization")
     if auth_v2.is_presigned(route.params):
-        return auth_v2.authenticate_presigned(req, ram, clock)
+        return _presigned_v2(req, ram, clock)
     if presign.is_v4(route.params):
         _check_region(presign.parse_v4(req.params).credential, region)
         return _presigned_v4(req, ram, clock)
@@ -120,6 +120,20 @@ def _header_v1(req: Request, authorization: str, ram: Resolver, clock: Clock) ->
     return principal
 
 
+def _header_v2(req: Request, authorization: str, ram: Resolver, clock: Clock) -> Principal:
+    """oss2's V2 signer puts the `Date` header on the date line (x-oss-date is only one of the
+    canonical x-oss-* headers); the request time is x-oss-date when given, as for V1."""
+    signed = auth_v2.parse_authorization(authorization)
+    principal = _resolve(ram, signed.access_key_id, req.header("x-oss-security-token") or None)
+    route = req.route
+    to_sign = auth_v2.string_to_sign(req.method, req.headers, route.bucket, route.key, route.params,
+                                     req.header("date"), signed.additional_headers)
+    _check(auth_v2.sign(principal.secret, to_sign), signed.signature, signed.access_key_id, to_sign)
+    when = _v1_date(req.headers)
+    _check_skew(parse_http_date(when) if when else None, clock)
+    return principal
+
+
 def _header_v4(req: Request, authorization: str, ram: Resolver, clock: Clock) -> Principal:
     auth = auth_v4.parse_authorization(authorization)
     cred = auth.credential
@@ -135,7 +149,7 @@ def _header_v4(req: Request, authorization: str, ram: Resolver, clock: Clock) ->
     _check(auth_v4.sign(principal.secret, cred, to_sign), auth.signature, cred.access_key_id, to_sign)
     signed_at = presign.parse_v4_date(date_time)
     if time.strftime("%Y%m%d", time.gmtime(signed_at)) != cred.date:
-        raise OSSError("InvalidArgument", "The credential date does not match x-oss-date.", 400)
+        raise InvalidArgument("The credential date does not match x-oss-date.", "x-oss-date")
     _check_skew(signed_at, clock)
     return principal
 
@@ -150,6 +164,25 @@ def _presigned_v1(req: Request, ram: Resolver, clock: Clock) -> Principal:
         req.method, req.headers, route.bucket, route.key, route.params, str(signed.expires)
     )
     _check(auth_v1.sign(principal.secret, to_sign), signed.signature, signed.access_key_id, to_sign)
+    return principal
+
+
+def _presigned_v2(req: Request, ram: Resolver, clock: Clock) -> Principal:
+    params = req.route.params
+    access_key_id = params.get("x-oss-access-key-id", "")
+    raw_expires = params.get("x-oss-expires", "")
+    signature = params.get("x-oss-signature", "")
+    if not access_key_id or not signature or not raw_expires.isdigit():
+        raise auth_v2.invalid("A V2 presigned URL needs x-oss-access-key-id, x-oss-expires and x-oss-signature.")
+    principal = _resolve(ram, access_key_id, params.get("security-token") or None)
+    if int(raw_expires) < clock.now():
+        raise presign.expired()
+    additional = auth_v2.additional_headers(params.get("x-oss-additional-headers", ""))
+    unsigned = {k: v for k, v in params.items() if k != "x-oss-signature"}
+    route = req.route
+    to_sign = auth_v2.string_to_sign(req.method, req.headers, route.bucket, route.key, unsigned, raw_expires,
+                                     additional)
+    _check(auth_v2.sign(principal.secret, to_sign), signature, access_key_id, to_sign)
     return principal
 
 

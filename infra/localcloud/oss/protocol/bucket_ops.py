@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from localcloud.oss.errors import OSSError, invalid_argument
+from localcloud.oss.errors import InvalidArgument, OSSError
 from localcloud.oss.model.types import BucketInfo
-from localcloud.oss.protocol import attr_ops, configs, cors, listing, xml
+from localcloud.oss.protocol import attr_ops, configs, cors, listing, public_access, xml
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.responses import Response, iso_date, xml_response
 from localcloud.oss.protocol.routing import BUCKET_RE
@@ -23,13 +23,23 @@ def _endpoints(call: Call, info: BucketInfo) -> tuple[str, str]:
     return host, host
 
 
+def _tagged(call: Call, bucket: str) -> bool:
+    """ListBuckets' `tag-key` / `tag-value` filter: the bucket carries that tag (and value, if given)."""
+    key = call.req.params.get("tag-key")
+    if not key:
+        return True
+    have = attr_ops.bucket_tags(call.store, bucket)
+    value = call.req.params.get("tag-value")
+    return key in have and (value is None or have[key] == value)
+
+
 def list_buckets(call: Call) -> Response:
     params = call.req.params
     prefix = params.get("prefix", "")
     marker = params.get("marker", "")
     limit = listing.max_keys(params, default=1000)
     buckets = sorted(call.store.list_buckets(), key=lambda b: b.name)
-    chosen = [b for b in buckets if b.name.startswith(prefix) and b.name > marker]
+    chosen = [b for b in buckets if b.name.startswith(prefix) and b.name > marker and _tagged(call, b.name)]
     truncated = len(chosen) > limit
     chosen = chosen[:limit]
     root = xml.element("ListAllMyBucketsResult")
@@ -54,7 +64,27 @@ def list_buckets(call: Call) -> Response:
         xml.sub(b, "Name", info.name)
         xml.sub(b, "Region", info.region)
         xml.sub(b, "StorageClass", info.storage_class)
+        xml.sub(b, "ResourceGroupId", RESOURCE_GROUP)
     return xml_response(root)
+
+
+def _owned(call: Call) -> bool:
+    """Does the bucket exist already? localcloud has one account, so an existing bucket is always
+    the caller's own (OSS answers its owner 200, anyone else 409 BucketAlreadyExists)."""
+    try:
+        call.store.bucket_info(call.bucket)
+    except OSSError:
+        return False
+    return True
+
+
+def _sse_headers(call: Call) -> dict[str, Any] | None:
+    algorithm = call.req.header("x-oss-server-side-encryption")
+    if not algorithm:
+        return None
+    return {"algorithm": algorithm,
+            "data_encryption": call.req.header("x-oss-server-side-data-encryption") or None,
+            "key_id": call.req.header("x-oss-server-side-encryption-key-id") or None}
 
 
 def put_bucket(call: Call) -> Response:
@@ -68,9 +98,13 @@ def put_bucket(call: Call) -> Response:
         storage_class = attr_ops.storage_class(xml.text(doc, "StorageClass") or "Standard", "StorageClass")
         redundancy = xml.text(doc, "DataRedundancyType") or "LRS"
         if redundancy not in ("LRS", "ZRS"):
-            raise invalid_argument("DataRedundancyType must be LRS or ZRS.", "DataRedundancyType", redundancy)
+            raise InvalidArgument("DataRedundancyType must be LRS or ZRS.", "DataRedundancyType", redundancy)
     acl = call.req.header("x-oss-acl") or None
-    call.store.create_bucket(call.bucket, storage_class, redundancy, acl)
+    if _owned(call):
+        return Response(200, {"Location": f"/{call.bucket}"})  # OSS: the owner re-creating its bucket
+    public_access.refuse_public_acl(call.store, None, acl)  # only the account's setting exists yet
+    call.store.create_bucket(call.bucket, storage_class=storage_class, redundancy=redundancy, acl=acl,
+                             sse=_sse_headers(call))
     return Response(200, {"Location": f"/{call.bucket}"})
 
 
@@ -108,9 +142,23 @@ def bucket_info(call: Call) -> Response:
     xml.sub(acl, "Grant", attr_ops.bucket_acl(call.store, call.bucket))
     xml.sub(b, "Comment", "")
     xml.sub(b, "ResourceGroupId", RESOURCE_GROUP)
+    rule = _stored_sse(call)
     sse = xml.sub(b, "ServerSideEncryptionRule")
-    xml.sub(sse, "SSEAlgorithm", "None")  # localcloud stores plain bytes (no SSE)
+    xml.sub(sse, "SSEAlgorithm", rule["algorithm"] if rule else "None")  # what was asked; bytes stay plain
+    if rule and rule.get("key_id"):
+        xml.sub(sse, "KMSMasterKeyID", rule["key_id"])
+    if rule and rule.get("data_encryption"):
+        xml.sub(sse, "KMSDataEncryption", rule["data_encryption"])
     return xml_response(root)
+
+
+def _stored_sse(call: Call) -> dict[str, Any] | None:
+    try:
+        return call.store.get_config(call.bucket, "sse")  # type: ignore[no-any-return]
+    except OSSError as err:
+        if err.code == "NoSuchBucket":
+            raise
+        return None
 
 
 def bucket_location(call: Call) -> Response:
@@ -176,7 +224,7 @@ def list_objects(call: Call) -> Response:
     result = call.store.list_objects(
         call.bucket, args.prefix, args.delimiter, args.start_after, args.max_keys
     )
-    return xml_response(listing.render_objects(call.bucket, args, result, call.account_id))
+    return xml_response(listing.render_objects(call.bucket, args, result, call.account_id, now=call.clock.now()))
 
 
 def list_uploads(call: Call) -> Response:

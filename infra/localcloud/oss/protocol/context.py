@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from localcloud.common.clock import Clock
+from localcloud.oss.model.types import Caller
 from localcloud.oss.protocol.request import Request
 from localcloud.ram.model import Principal
 
@@ -21,6 +22,7 @@ class Call:
     region: str
     account_id: str
     context: dict[str, str]
+    public_blocked: bool = False  # Block Public Access is on for this bucket or the account
 
     @property
     def bucket(self) -> str:
@@ -33,11 +35,7 @@ class Call:
         return self.req.route.key
 
     @property
-    def writer(self) -> dict[str, str]:
+    def caller(self) -> Caller:
         """The identity the store records with a write (overwrite rules, event userIdentity)."""
-        return {
-            "principal_arn": self.principal.arn,
-            "principal_id": self.principal.principal_id,
-            "source_ip": self.req.client_ip,
-            "request_id": self.req.request_id,
-        }
+        return Caller(principal_arn=self.principal.arn, principal_id=self.principal.principal_id,
+                      request_id=self.req.request_id, source_ip=self.req.client_ip)

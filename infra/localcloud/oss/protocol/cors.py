@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from localcloud.oss.errors import OSSError
+from localcloud.oss.errors import InvalidArgument, OSSError
 from localcloud.oss.protocol import xml
 
 METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "HEAD"})
@@ -28,9 +28,9 @@ def parse(body: bytes) -> dict[str, Any]:
         if not origins or not methods:
             raise xml.malformed("Each CORSRule needs AllowedOrigin and AllowedMethod.")
         if any(m not in METHODS for m in methods):
-            raise OSSError("InvalidArgument", "AllowedMethod must be one of GET PUT POST DELETE HEAD.", 400)
+            raise InvalidArgument("AllowedMethod must be one of GET PUT POST DELETE HEAD.", "AllowedMethod")
         if any(o.count("*") > 1 for o in origins):
-            raise OSSError("InvalidArgument", "An AllowedOrigin may contain one '*' at most.", 400)
+            raise InvalidArgument("An AllowedOrigin may contain one '*' at most.", "AllowedOrigin")
         max_age = xml.text(node, "MaxAgeSeconds")
         rule: dict[str, Any] = {
             "allowed_origins": origins,
@@ -41,11 +41,11 @@ def parse(body: bytes) -> dict[str, Any]:
         }
         if max_age is not None:
             if not max_age.strip().isdigit():
-                raise OSSError("InvalidArgument", "MaxAgeSeconds must be a non-negative integer.", 400)
+                raise InvalidArgument("MaxAgeSeconds must be a non-negative integer.", "MaxAgeSeconds")
             rule["max_age_seconds"] = int(max_age)
         rules.append(rule)
     if not rules or len(rules) > MAX_RULES:
-        raise OSSError("InvalidArgument", "A CORS configuration holds 1 to 10 CORSRule elements.", 400)
+        raise InvalidArgument("A CORS configuration holds 1 to 10 CORSRule elements.", "CORSRule")
     vary = xml.text(root, "ResponseVary")
     return {"rules": rules, "response_vary": vary == "true"}
 

@@ -12,16 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from localcloud.oss.errors import OSSError, invalid_argument
+from localcloud.oss.errors import InvalidArgument, OSSError
 from localcloud.oss.model.types import Listing, UploadListing
-from localcloud.oss.protocol import xml
+from localcloud.oss.protocol import objectio, xml
 from localcloud.oss.protocol.responses import iso_date
 
 MAX_KEYS = 1000
 
 
 def _bad(message: str, name: str = "", value: object = "") -> OSSError:
-    return invalid_argument(message, name, value)
+    return InvalidArgument(message, name, value)
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def _enc(value: str, encode: bool) -> str:
     return quote(value, safe="/") if encode else value
 
 
-def render_objects(bucket: str, args: ListArgs, listing: Listing, owner_id: str) -> xml.Element:
+def render_objects(bucket: str, args: ListArgs, listing: Listing, owner_id: str, *, now: float = 0.0) -> xml.Element:
     root = xml.element("ListBucketResult")
     e = args.encode
     xml.sub(root, "Name", bucket)
@@ -128,6 +128,9 @@ def render_objects(bucket: str, args: ListArgs, listing: Listing, owner_id: str)
         xml.sub(node, "Type", info.object_type)
         xml.sub(node, "Size", info.size)
         xml.sub(node, "StorageClass", info.storage_class)
+        restore = objectio.restore_state(info, now)
+        if restore is not None:
+            xml.sub(node, "RestoreInfo", restore)
         if not args.v2 or args.fetch_owner:
             owner = xml.sub(node, "Owner")
             xml.sub(owner, "ID", owner_id)

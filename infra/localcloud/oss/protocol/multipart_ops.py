@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from localcloud.oss.errors import OSSError, invalid_argument
-from localcloud.oss.protocol import attr_ops, listing, objectio, xml
+from localcloud.oss.errors import InvalidArgument, OSSError
+from localcloud.oss.protocol import attr_ops, callback, listing, objectio, xml
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.object_ops import body_and_length, forbid_overwrite
 from localcloud.oss.protocol.responses import Response, iso_date, xml_response
@@ -16,7 +16,7 @@ MAX_COMPLETE_BODY = 2 * 1024 * 1024
 
 
 def _bad(message: str, name: str = "", value: object = "") -> OSSError:
-    return invalid_argument(message, name, value)
+    return InvalidArgument(message, name, value)
 
 
 def _upload_id(call: Call) -> str:
@@ -28,8 +28,8 @@ def _upload_id(call: Call) -> str:
 
 def initiate(call: Call) -> Response:
     upload = call.store.initiate_multipart(
-        call.bucket, call.key, objectio.object_headers(call.req.headers), forbid_overwrite(call),
-        call.principal.arn, attrs=attr_ops.write_attrs(call),
+        call.bucket, call.key, headers=objectio.object_headers(call.req.headers),
+        forbid_overwrite=forbid_overwrite(call), caller=call.caller, attrs=attr_ops.write_attrs(call),
     )
     encode = call.req.params.get("encoding-type") == "url"
     root = xml.element("InitiateMultipartUploadResult")
@@ -47,8 +47,8 @@ def upload_part(call: Call) -> Response:
         raise _bad("partNumber must be an integer between 1 and 10000.", "partNumber", raw)
     body, length = body_and_length(call)
     part = call.store.upload_part(
-        call.bucket, call.key, _upload_id(call), int(raw), body, length,
-        objectio.content_md5(call.req.headers),
+        call.bucket, call.key, upload_id=_upload_id(call), part_number=int(raw), body=body, length=length,
+        content_md5=objectio.content_md5(call.req.headers),
     )
     return Response(200, {"ETag": f'"{part.etag}"', "x-oss-hash-crc64ecma": str(part.crc64)})
 
@@ -75,9 +75,10 @@ def complete(call: Call) -> Response:
         parts = None
     else:
         parts = _parts(body)
+    hook = callback.parse(call.req)
     info = call.store.complete_multipart(
-        call.bucket, call.key, _upload_id(call), parts, complete_all=complete_all,
-        forbid_overwrite=forbid_overwrite(call), **call.writer,
+        call.bucket, call.key, upload_id=_upload_id(call), parts=parts, complete_all=complete_all,
+        forbid_overwrite=forbid_overwrite(call), caller=call.caller,
     )
     encode = call.req.params.get("encoding-type") == "url"
     root = xml.element("CompleteMultipartUploadResult")
@@ -87,11 +88,13 @@ def complete(call: Call) -> Response:
     xml.sub(root, "Bucket", call.bucket)
     xml.sub(root, "Key", quote(call.key, safe="/") if encode else call.key)
     xml.sub(root, "ETag", f'"{info.etag}"')
+    if hook is not None:
+        return callback.run(hook, call.bucket, info, call.req.request_id)
     return xml_response(root, headers=objectio.write_headers(info))
 
 
 def abort(call: Call) -> Response:
-    call.store.abort_multipart(call.bucket, call.key, _upload_id(call))
+    call.store.abort_multipart(call.bucket, call.key, upload_id=_upload_id(call))
     return Response(204)
 
 
@@ -101,7 +104,8 @@ def list_parts(call: Call) -> Response:
     if not marker_raw.isdigit():
         raise _bad("part-number-marker must be an integer.")
     max_parts = listing.max_keys(params, "max-parts", 1000)
-    result = call.store.list_parts(call.bucket, call.key, _upload_id(call), int(marker_raw), max_parts)
+    result = call.store.list_parts(call.bucket, call.key, upload_id=_upload_id(call),
+                                  part_number_marker=int(marker_raw), max_parts=max_parts)
     encode = listing.encoding(params)
     root = xml.element("ListPartsResult")
     xml.sub(root, "Bucket", call.bucket)

@@ -6,14 +6,21 @@ import base64
 import hashlib
 from urllib.parse import quote
 
-from localcloud.oss.errors import OSSError, invalid_argument
-from localcloud.oss.model import events, overwrite
+from localcloud.oss.errors import (
+    AccessDenied,
+    EntityTooLarge,
+    InvalidArgument,
+    InvalidDigest,
+    MissingContentLength,
+    PreconditionFailed,
+)
+from localcloud.oss.model import events
+from localcloud.oss.model.names import validate_key
 from localcloud.oss.model.types import MAX_OBJECT_SIZE
-from localcloud.oss.protocol import actions, attr_ops, objectio, policy_ops, xml
+from localcloud.oss.protocol import actions, attr_ops, callback, compression, objectio, policy_ops, xml
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.request import BodyReader
 from localcloud.oss.protocol.responses import Response, http_date, iso_date, xml_response
-from localcloud.oss.protocol.routing import validate_key
 from localcloud.oss.protocol.zerocopy import FileBody
 
 MAX_DELETE_BODY = 2 * 1024 * 1024
@@ -26,9 +33,9 @@ def body_and_length(call: Call) -> tuple[BodyReader, int | None]:
     if req.chunked:
         return objectio.CappedReader(req.body), None
     if req.content_length is None:
-        raise OSSError("MissingContentLength", "You must provide the Content-Length HTTP header.", 411)
+        raise MissingContentLength()
     if req.content_length > MAX_OBJECT_SIZE:
-        raise objectio.entity_too_large()
+        raise EntityTooLarge()
     return req.body, req.content_length
 
 
@@ -37,12 +44,15 @@ def forbid_overwrite(call: Call) -> bool:
 
 
 def put_object(call: Call) -> Response:
+    hook = callback.parse(call.req)  # a bad callback header is refused before anything is written
     body, length = body_and_length(call)
     info = call.store.put_object(
-        call.bucket, call.key, body, length, objectio.object_headers(call.req.headers),
-        forbid_overwrite(call), objectio.content_md5(call.req.headers), **call.writer,
-        attrs=attr_ops.write_attrs(call),
+        call.bucket, call.key, body=body, length=length, headers=objectio.object_headers(call.req.headers),
+        forbid_overwrite=forbid_overwrite(call), content_md5=objectio.content_md5(call.req.headers),
+        caller=call.caller, attrs=attr_ops.write_attrs(call),
     )
+    if hook is not None:
+        return callback.run(hook, call.bucket, info, call.req.request_id)
     return Response(200, objectio.write_headers(info))
 
 
@@ -59,9 +69,15 @@ def _read(call: Call, head: bool) -> Response:
             return Response(304, {"ETag": f'"{info.etag}"', "Last-Modified": http_date(info.last_modified)})
         headers = objectio.read_headers(info, call.req.params)
         headers.update(attr_ops.read_attr_headers(info, now))
-        if link.object_type == "Symlink":
+        if link.object_type == "Symlink":  # the link's own user metadata, not the target's
+            headers = {k: v for k, v in headers.items() if not k.lower().startswith(objectio.META_PREFIX)}
+            headers.update({objectio.META_PREFIX + k: v for k, v in link.headers.meta.items()})
             headers["x-oss-object-type"] = "Symlink"
         span = objectio.parse_range(call.req.header("range"), info.size)
+        if not head and compression.wanted(call.req.header("accept-encoding"), info.headers.content_type or "",
+                                           info.size, span is not None):
+            return Response(200, compression.headers(headers), stream=compression.gzip_stream(reader, info.size),
+                            on_close=reader.close)
         if span is None:
             start, length, status = 0, info.size, 200
             headers["x-oss-hash-crc64ecma"] = str(info.crc64)
@@ -98,12 +114,12 @@ def get_object_meta(call: Call) -> Response:
 def append_object(call: Call) -> Response:
     raw = call.req.params.get("position", "")
     if not raw.isdigit():
-        raise invalid_argument("position must be a non-negative integer.", "position", raw)
-    _refuse_protected_append(call)
+        raise InvalidArgument("position must be a non-negative integer.", "position", raw)
     body, length = body_and_length(call)
     info = call.store.append_object(
-        call.bucket, call.key, int(raw), body, length, objectio.object_headers(call.req.headers),
-        content_md5=objectio.content_md5(call.req.headers), **call.writer,
+        call.bucket, call.key, position=int(raw), body=body, length=length,
+        headers=objectio.object_headers(call.req.headers), content_md5=objectio.content_md5(call.req.headers),
+        caller=call.caller, attrs=attr_ops.write_attrs(call),
     )
     headers = objectio.write_headers(info)
     headers["x-oss-next-append-position"] = str(info.next_append_position if info.next_append_position
@@ -111,32 +127,13 @@ def append_object(call: Call) -> Response:
     return Response(200, headers)
 
 
-def _refuse_protected_append(call: Call) -> None:
-    """An appendable object can be extended later, so a key an OverwriteConfig rule protects from
-    this writer cannot be appended to at all, not even created by an append (localcloud's reading
-    of OverwriteConfig; Vigil's recordings under `videos/` are write-once, issue #13 hole 8)."""
-    try:
-        config = call.store.get_config(call.bucket, "overwrite")
-    except OSSError:
-        return
-    if overwrite.forbidding_rule(config, call.key, call.principal.arn) is None:
-        return
-    try:
-        existing = call.store.head_object(call.bucket, call.key)
-    except OSSError:
-        raise OSSError("AccessDenied", "This key is protected by an overwrite rule: appends are not allowed.",
-                       403) from None
-    if existing.object_type == "Appendable":
-        raise OSSError("FileAlreadyExists", "This key is protected by an overwrite rule: appends are not "
-                       "allowed.", 409)
-    # a Normal or Multipart object: the store answers 409 ObjectNotAppendable, as OSS does
 
 
 def copy_object(call: Call) -> Response:
     src_bucket, src_key = actions.parse_copy_source(call.req.header("x-oss-copy-source"))
     directive = call.req.header("x-oss-metadata-directive", "COPY").upper()
     if directive not in ("COPY", "REPLACE"):
-        raise invalid_argument("x-oss-metadata-directive must be COPY or REPLACE.", "x-oss-metadata-directive",
+        raise InvalidArgument("x-oss-metadata-directive must be COPY or REPLACE.", "x-oss-metadata-directive",
                                directive)
     source = attr_ops.resolve(call, call.store.head_object(src_bucket, src_key))  # a symlink copies its target
     src_key = source.key
@@ -144,8 +141,8 @@ def copy_object(call: Call) -> Response:
     headers = objectio.object_headers(call.req.headers) if directive == "REPLACE" else None
     attr_ops.check_readable(source, call.clock.now())
     info = call.store.copy_object(
-        src_bucket, src_key, call.bucket, call.key, headers, forbid_overwrite(call), **call.writer,
-        attrs=attr_ops.copy_attrs(call),
+        call.bucket, call.key, src_bucket=src_bucket, src_key=src_key, headers=headers,
+        forbid_overwrite=forbid_overwrite(call), caller=call.caller, attrs=attr_ops.copy_attrs(call),
     )
     root = xml.element("CopyObjectResult")
     xml.sub(root, "ETag", f'"{info.etag}"')
@@ -161,21 +158,21 @@ def _copy_conditions(call: Call, bucket: str, key: str) -> None:
         return
     info = call.store.head_object(bucket, key)
     if not objectio.check_conditions(info, wanted):
-        raise objectio.precondition_failed()
+        raise PreconditionFailed()
 
 
 def delete_object(call: Call) -> Response:
-    call.store.delete_object(call.bucket, call.key, **call.writer)
+    call.store.delete_object(call.bucket, call.key, caller=call.caller)
     return Response(204)
 
 
 def delete_multiple(call: Call) -> Response:
     md5 = objectio.content_md5(call.req.headers)
     if md5 is None:
-        raise OSSError("InvalidDigest", "DeleteMultipleObjects needs a Content-MD5 header.", 400)
+        raise InvalidDigest("DeleteMultipleObjects needs a Content-MD5 header.")
     body = call.req.read_small(MAX_DELETE_BODY)
     if base64.b64encode(hashlib.md5(body).digest()).decode() != md5:  # noqa: S324 - protocol checksum
-        raise objectio.invalid_digest()
+        raise InvalidDigest()
     root = xml.parse_lenient(body, "Delete")
     quiet = (xml.text(root, "Quiet", "false") or "false").strip().lower() == "true"
     keys = [xml.restore(k) for k in xml.texts(root, "Object/Key")]
@@ -186,9 +183,9 @@ def delete_multiple(call: Call) -> Response:
         validate_key(key)
         check = actions.object_check("oss:DeleteObject", call.bucket, key, call.context)
         if not policy_ops.allows(call, check, doc):
-            raise OSSError("AccessDenied", "Access denied by authorizer's policy.", 403)
+            raise AccessDenied()
     for key in dict.fromkeys(keys):
-        call.store.delete_object(call.bucket, key, event_name=events.DELETE_MULTIPLE, **call.writer)
+        call.store.delete_object(call.bucket, key, event_name=events.DELETE_MULTIPLE, caller=call.caller)
     encode = call.req.params.get("encoding-type") == "url"
     out = xml.element("DeleteResult")
     if encode:

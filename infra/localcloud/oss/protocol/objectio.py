@@ -9,7 +9,7 @@ import binascii
 import re
 from collections.abc import Mapping
 
-from localcloud.oss.errors import OSSError
+from localcloud.oss.errors import EntityTooLarge, InvalidArgument, InvalidDigest, PreconditionFailed
 from localcloud.oss.model.types import MAX_OBJECT_SIZE, ObjectHeaders, ObjectInfo
 from localcloud.oss.protocol.request import BodyReader
 from localcloud.oss.protocol.responses import http_date, parse_http_date
@@ -27,16 +27,24 @@ RESPONSE_OVERRIDES = {
 }
 
 
-def entity_too_large() -> OSSError:
-    return OSSError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.", 400)
+
+
+ARCHIVED = frozenset(("Archive", "ColdArchive", "DeepColdArchive"))
+
+
+def restore_state(info: ObjectInfo, now: float) -> str | None:
+    """`x-oss-restore` of HEAD/GET and `<RestoreInfo>` of listings, while a restored copy exists
+    (localcloud restores at once, so it is never ongoing)."""
+    if info.storage_class in ARCHIVED and info.restored_until > now:
+        return f'ongoing-request="false", expiry-date="{http_date(info.restored_until)}"'
+    return None
 
 
 def object_headers(headers: Mapping[str, str]) -> ObjectHeaders:
     """The stored metadata a PUT / initiate / append carries."""
     meta = {k[len(META_PREFIX) :]: v for k, v in headers.items() if k.startswith(META_PREFIX)}
     if sum(len(k) + len(v) for k, v in meta.items()) > MAX_META_BYTES:
-        raise OSSError("InvalidArgument", "User metadata must not exceed 8 KB.", 400,
-                       extra={"ArgumentName": "x-oss-meta-*", "ArgumentValue": ""})
+        raise InvalidArgument("User metadata must not exceed 8 KB.", "x-oss-meta-*")
     return ObjectHeaders(
         content_type=headers.get("content-type") or "application/octet-stream",
         content_disposition=headers.get("content-disposition") or None,
@@ -55,14 +63,12 @@ def content_md5(headers: Mapping[str, str]) -> str | None:
     try:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise invalid_digest() from exc
+        raise InvalidDigest() from exc
     if len(raw) != 16:
-        raise invalid_digest()
+        raise InvalidDigest()
     return value
 
 
-def invalid_digest() -> OSSError:
-    return OSSError("InvalidDigest", "The Content-MD5 you specified is not valid.", 400)
 
 
 def write_headers(info: ObjectInfo) -> dict[str, str]:
@@ -106,10 +112,6 @@ def _etag_list(value: str) -> list[str]:
     return [v.strip().strip('"').upper() for v in value.split(",") if v.strip()]
 
 
-def precondition_failed() -> OSSError:
-    return OSSError(
-        "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.", 412
-    )
 
 
 def check_conditions(info: ObjectInfo, headers: Mapping[str, str]) -> bool:
@@ -121,12 +123,12 @@ def check_conditions(info: ObjectInfo, headers: Mapping[str, str]) -> bool:
     modified = int(info.last_modified)
     if_match = headers.get("if-match")
     if if_match is not None and "*" not in if_match and etag not in _etag_list(if_match):
-        raise precondition_failed()
+        raise PreconditionFailed()
     ius = headers.get("if-unmodified-since")
     if ius is not None and if_match is None:
         when = parse_http_date(ius)
         if when is not None and modified > when:
-            raise precondition_failed()
+            raise PreconditionFailed()
     if_none = headers.get("if-none-match")
     if if_none is not None:
         if "*" in if_none or etag in _etag_list(if_none):
@@ -175,5 +177,5 @@ class CappedReader(BodyReader):
         data = self._inner.read(-1 if size is None else size)
         self._seen += len(data)
         if self._seen > self._limit:
-            raise entity_too_large()
+            raise EntityTooLarge()
         return data

@@ -12,6 +12,7 @@ from typing import Any
 
 from localcloud.oss.errors import OSSError
 from localcloud.oss.model import bucket_policy
+from localcloud.oss.protocol import public_access
 from localcloud.oss.protocol.actions import Check
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.responses import Response
@@ -26,6 +27,7 @@ def put_policy(call: Call) -> Response:
         raise bucket_policy.invalid(f"a policy holds at most {bucket_policy.MAX_POLICY_BYTES} bytes") from None
     doc = bucket_policy.parse(text)
     bucket_policy.check_resources(doc, call.bucket, call.account_id)
+    public_access.refuse_public_policy(call.store, call.bucket, bucket_policy.is_public_document(doc))
     call.store.put_config(call.bucket, "policy", doc)
     return Response(200)
 
@@ -55,5 +57,5 @@ def stored_policy(store: Any, bucket: str | None) -> dict[str, Any] | None:
 def allows(call: Call, check: Check, doc: dict[str, Any] | None) -> bool:
     """RAM and the bucket policy together (explicit deny in either wins) allow `check`."""
     decision = bucket_policy.combine(call.principal, doc, check.action, check.resource, check.context,
-                                     call.region, call.account_id)
+                                     call.region, call.account_id, ignore_public=call.public_blocked)
     return decision == "Allow"

@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from localcloud.oss.errors import OSSError
+from localcloud.oss.errors import InvalidArgument, OSSError
 from localcloud.oss.protocol import auth_v4
 
 V4_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -58,7 +58,7 @@ class PresignedV4:
 def _need(params: Mapping[str, str], name: str) -> str:
     value = params.get(name)
     if not value:
-        raise OSSError("InvalidArgument", f"The presigned URL is missing {name}.", 400)
+        raise InvalidArgument(f"The presigned URL is missing {name}.", name)
     return value
 
 
@@ -68,7 +68,7 @@ def parse_v1(params: Mapping[str, str]) -> PresignedV1:
     try:
         expires = int(_need(params, "Expires"))
     except ValueError as exc:
-        raise OSSError("InvalidArgument", "Expires must be a unix time in seconds.", 400) from exc
+        raise InvalidArgument("Expires must be a unix time in seconds.", "Expires") from exc
     return PresignedV1(access_key_id, expires, signature, params.get("security-token") or None)
 
 
@@ -76,20 +76,20 @@ def parse_v4_date(value: str) -> float:
     try:
         return float(calendar.timegm(time.strptime(value, V4_DATE_FORMAT)))
     except ValueError as exc:
-        raise OSSError("InvalidArgument", "x-oss-date must look like 20260101T000000Z.", 400) from exc
+        raise InvalidArgument("x-oss-date must look like 20260101T000000Z.", "x-oss-date") from exc
 
 
 def parse_v4(params: Mapping[str, str]) -> PresignedV4:
     if params.get("x-oss-signature-version") != auth_v4.ALGORITHM:
-        raise OSSError("InvalidArgument", "x-oss-signature-version must be OSS4-HMAC-SHA256.", 400)
+        raise InvalidArgument("x-oss-signature-version must be OSS4-HMAC-SHA256.", "x-oss-signature-version")
     credential = auth_v4.parse_credential(_need(params, "x-oss-credential"))
     date_time = _need(params, "x-oss-date")
     try:
         expires_in = int(_need(params, "x-oss-expires"))
     except ValueError as exc:
-        raise OSSError("InvalidArgument", "x-oss-expires must be a number of seconds.", 400) from exc
+        raise InvalidArgument("x-oss-expires must be a number of seconds.", "x-oss-expires") from exc
     if expires_in <= 0 or expires_in > 7 * 24 * 3600:
-        raise OSSError("InvalidArgument", "x-oss-expires must be between 1 and 604800 seconds.", 400)
+        raise InvalidArgument("x-oss-expires must be between 1 and 604800 seconds.", "x-oss-expires")
     additional = tuple(h for h in params.get("x-oss-additional-headers", "").lower().split(";") if h)
     return PresignedV4(
         credential,

@@ -10,7 +10,7 @@ import io
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from localcloud.oss.errors import OSSError
+from localcloud.oss.errors import InvalidArgument, OSSError
 from localcloud.oss.protocol.routing import Route
 
 _MAX_CHUNK_LINE = 4096
@@ -92,7 +92,7 @@ class ChunkedReader(BodyReader):
         self._done = False
 
     def _bad(self) -> OSSError:
-        return OSSError("InvalidArgument", "Malformed chunked request body.", 400)
+        return InvalidArgument("Malformed chunked request body.", "Transfer-Encoding")
 
     def _next_chunk(self) -> None:
         try:

@@ -11,12 +11,12 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote
 
-from localcloud.oss.errors import OSSError
+from localcloud.oss.errors import InvalidObjectName
+from localcloud.oss.model.names import BUCKET_NAME_RE, validate_key
 
-BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+BUCKET_RE = BUCKET_NAME_RE
 _ALIYUN_HOST_RE = re.compile(r"^(?P<bucket>[a-z0-9][a-z0-9-]{1,61}[a-z0-9])\.oss-[a-z0-9-]+\.aliyuncs\.com$")
 _IP_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
-MAX_KEY_BYTES = 1023
 
 
 @dataclass(frozen=True)
@@ -37,21 +37,8 @@ class Route:
         return self.key is not None
 
 
-def invalid_object_name(message: str = "The specified object name is not valid.") -> OSSError:
-    return OSSError("InvalidObjectName", message, 400)
 
 
-def validate_key(key: str) -> str:
-    """Refuse the object names real OSS refuses: empty, leading `/` or `\\`, over 1023 bytes."""
-    if not key:
-        raise invalid_object_name("The object name must not be empty.")
-    if key[0] in "/\\":
-        raise invalid_object_name("The object name must not start with '/' or '\\'.")
-    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
-        raise invalid_object_name("The object name is longer than 1023 bytes.")
-    if "\x00" in key:
-        raise invalid_object_name("The object name must not contain NUL.")
-    return key
 
 
 def bucket_from_host(host: str | None) -> str | None:
@@ -76,7 +63,7 @@ def decode_component(raw: str) -> str:
     try:
         return unquote(raw, encoding="utf-8", errors="strict")
     except UnicodeDecodeError as exc:
-        raise invalid_object_name("The object name is not valid UTF-8.") from exc
+        raise InvalidObjectName("The object name is not valid UTF-8.") from exc
 
 
 def parse_query(query: str) -> dict[str, str]:

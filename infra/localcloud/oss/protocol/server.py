@@ -8,7 +8,7 @@ import time
 
 from localcloud.common import logs
 from localcloud.common.httpserver import Handler, Server, new_request_id
-from localcloud.oss.errors import OSSError
+from localcloud.oss.errors import InvalidArgument, OSSError
 from localcloud.oss.protocol.request import BodyReader, ChunkedReader, EmptyReader, LengthReader, Request
 from localcloud.oss.protocol.responses import Response, error_response, http_date
 from localcloud.oss.protocol.routing import Route, route
@@ -70,11 +70,12 @@ class OSSRequestHandler(Handler):
                     if content_length < 0:
                         raise ValueError
                 except ValueError as exc:
-                    raise OSSError("InvalidArgument", "Content-Length is not valid.", 400, extra={
-                        "ArgumentName": "Content-Length", "ArgumentValue": headers["content-length"]}) from exc
+                    raise InvalidArgument("Content-Length is not valid.", "Content-Length",
+                                          headers["content-length"]) from exc
                 body = LengthReader(self.rfile, content_length)  # type: ignore[arg-type]
-            if self.command in BODYLESS and content_length:
-                self._take_promised_body(body, content_length)
+            ignored_body = self.command in BODYLESS and bool(content_length)
+            if ignored_body:  # OSS ignores a GET's declared body: answer now, never wait for it
+                self.close_connection = True
             rt = route(self.path, headers.get("host"))
         except OSSError as err:
             response = error_response(err, request_id, head=self.command == "HEAD")
@@ -94,7 +95,9 @@ class OSSRequestHandler(Handler):
                 and response.status >= 400:
             self.close_connection = True  # do not read gigabytes we refused
         sent = self._write(response, request_id)
-        if not self.close_connection:
+        if ignored_body and content_length is not None:
+            self._discard_ignored_body(body, content_length)
+        elif not self.close_connection:
             try:
                 self.connection.settimeout(BODY_IDLE_SECONDS)
                 if not body.drain(DRAIN_LIMIT):
@@ -113,20 +116,17 @@ class OSSRequestHandler(Handler):
             },
         )
 
-    def _take_promised_body(self, body: BodyReader, length: int) -> None:
-        """A GET/HEAD/DELETE/OPTIONS that declares a body: read it now, before answering. Draining it
-        after the answer would wait for bytes that may never come and then eat the start of the
-        client's next request (answered HTTP/0.9-style). Too big or too slow → refuse and close."""
+    def _discard_ignored_body(self, body: BodyReader, length: int) -> None:
+        """After answering a GET/HEAD/DELETE/OPTIONS that declared a body (OSS ignores it): take what
+        the client did send, briefly, so closing does not reset the connection under the answer; the
+        connection closes either way (late bytes must never be read as the next request)."""
         if length > 1024 * 1024:
-            self.close_connection = True
-            raise OSSError("InvalidArgument", "This request must not carry a body.", 400)
+            return
         self.connection.settimeout(BODY_WAIT_SECONDS)
         try:
             body.drain(length)
-        except (OSError, OSSError) as exc:
-            self.close_connection = True
-            raise OSSError("RequestTimeout", "Your socket connection to the server was not read from or "
-                           "written to within the timeout period.", 400) from exc
+        except (OSError, OSSError):
+            pass
         finally:
             self.connection.settimeout(self.timeout)
 
@@ -139,11 +139,14 @@ class OSSRequestHandler(Handler):
         self.send_header("Date", http_date(time.time()))
         self.send_header("x-oss-request-id", request_id)
         length = response.content_length
+        chunked = response.stream is not None and response.length is None and not no_body
         for name, value in response.headers.items():
-            if name.lower() in ("content-length", "server", "date", "connection"):
+            if name.lower() in ("content-length", "server", "date", "connection", "transfer-encoding"):
                 continue
             self.send_header(name, _wire(value))
-        if response.status != 304 and not (response.status == 204 and length == 0):
+        if chunked:  # a body of unknown length (a gzip-compressed GET)
+            self.send_header("Transfer-Encoding", "chunked")
+        elif response.status != 304 and not (response.status == 204 and length == 0):
             self.send_header("Content-Length", str(length))
         elif response.status == 204:
             self.send_header("Content-Length", "0")
@@ -159,6 +162,14 @@ class OSSRequestHandler(Handler):
             send_to = getattr(response.stream, "send_to", None)
             if send_to is not None:  # a file body: sendfile (see zerocopy.py)
                 sent = send_to(self.connection)
+            elif chunked:
+                assert response.stream is not None
+                for chunk in response.stream:
+                    if chunk:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        sent += len(chunk)
+                self.wfile.write(b"0\r\n\r\n")
+                length = sent
             elif response.stream is not None:
                 for chunk in response.stream:
                     self.wfile.write(chunk)

@@ -14,6 +14,7 @@ from typing import Any
 
 from localcloud.common import logs
 from localcloud.common.clock import Clock
+from localcloud.oss import snapshot
 from localcloud.oss.errors import OSSError
 from localcloud.oss.protocol import (
     acl,
@@ -25,6 +26,7 @@ from localcloud.oss.protocol import (
     multipart_ops,
     object_ops,
     policy_ops,
+    public_access,
 )
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.request import Request
@@ -63,6 +65,8 @@ HANDLERS: dict[str, Handler] = {
     "ListParts": multipart_ops.list_parts,
 }
 HANDLERS.update(attr_ops.HANDLERS)
+HANDLERS.update(public_access.HANDLERS)
+HANDLERS["GetObjectSnapshot"] = snapshot.get_snapshot
 for _name, _kind in (("Lifecycle", "lifecycle"), ("Cors", "cors"), ("OverwriteConfig", "overwrite")):
     HANDLERS[f"PutBucket{_name}"] = bucket_ops.put_config(_kind)
     HANDLERS[f"GetBucket{_name}"] = bucket_ops.get_config(_kind)
@@ -122,7 +126,8 @@ class OSSService:
         if operation == actions.NOT_IMPLEMENTED:
             raise OSSError("NotImplemented", "localcloud does not implement this operation.", 501)
         context = actions.base_context(req.client_ip, self.clock.now(), req.secure)
-        call = Call(req, principal, self.store, self.clock, self.region, self.account_id, context)
+        call = Call(req, principal, self.store, self.clock, self.region, self.account_id, context,
+                    public_blocked=self.store.public_access_blocked(req.route.bucket))
         doc = policy_ops.stored_policy(self.store, req.route.bucket)
         for check in actions.checks(operation, req.route, req.headers, context):
             if not policy_ops.allows(call, check, doc):

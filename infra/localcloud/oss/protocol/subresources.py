@@ -30,6 +30,14 @@ _BUCKET: dict[tuple[str, str], str] = {
     ("PUT", "acl"): "PutBucketAcl",
     ("GET", "acl"): "GetBucketAcl",
     ("GET", "stat"): "GetBucketStat",
+    ("PUT", "publicAccessBlock"): "PutBucketPublicAccessBlock",
+    ("GET", "publicAccessBlock"): "GetBucketPublicAccessBlock",
+    ("DELETE", "publicAccessBlock"): "DeleteBucketPublicAccessBlock",
+}
+_SERVICE: dict[tuple[str, str], str] = {
+    ("PUT", "publicAccessBlock"): "PutPublicAccessBlock",
+    ("GET", "publicAccessBlock"): "GetPublicAccessBlock",
+    ("DELETE", "publicAccessBlock"): "DeletePublicAccessBlock",
 }
 
 # Object sub-resources of the OSS API (oss2's signed set and the docs) that localcloud does not
@@ -50,6 +58,7 @@ RAM_ACTIONS: dict[str, str] = {
     "PutSymlink": "oss:PutObject",
     "GetSymlink": "oss:GetObject",
     "RestoreObject": "oss:RestoreObject",
+    "GetObjectSnapshot": "oss:GetObject",
     "UploadPartCopy": "oss:PutObject",
     "PutBucketTags": "oss:PutBucketTagging",
     "GetBucketTags": "oss:GetBucketTagging",
@@ -57,17 +66,25 @@ RAM_ACTIONS: dict[str, str] = {
     "PutBucketAcl": "oss:PutBucketAcl",
     "GetBucketAcl": "oss:GetBucketAcl",
     "GetBucketStat": "oss:GetBucketStat",
+    "PutBucketPublicAccessBlock": "oss:PutBucketPublicAccessBlock",
+    "GetBucketPublicAccessBlock": "oss:GetBucketPublicAccessBlock",
+    "DeleteBucketPublicAccessBlock": "oss:DeleteBucketPublicAccessBlock",
+    "PutPublicAccessBlock": "oss:PutPublicAccessBlock",
+    "GetPublicAccessBlock": "oss:GetPublicAccessBlock",
+    "DeletePublicAccessBlock": "oss:DeletePublicAccessBlock",
 }
 
 
-# Request headers asking for behaviour localcloud cannot give: an upload callback (OSS calls the
-# application's server after the write) and server-side encryption (stored and reported per object).
-UNSERVED_HEADERS = ("x-oss-callback", "x-oss-server-side-encryption", "x-oss-server-side-data-encryption")
+# Request headers asking for behaviour localcloud cannot give: server-side encryption of an object
+# (stored and reported per object). Upload callbacks are served (callback.py).
+UNSERVED_HEADERS = ("x-oss-server-side-encryption", "x-oss-server-side-data-encryption")
 
 
 def object_op(method: str, params: Mapping[str, str], headers: Mapping[str, str]) -> str | None:
     if method in ("PUT", "POST") and any(h in headers for h in UNSERVED_HEADERS):
         return NOT_IMPLEMENTED
+    if method == "GET" and params.get("x-oss-process", "").startswith("video/snapshot"):
+        return "GetObjectSnapshot"  # localcloud/oss/snapshot.py; other processing stays NotImplemented
     for (verb, sub), operation in _OBJECT.items():
         if method == verb and sub in params:
             return operation
@@ -75,6 +92,13 @@ def object_op(method: str, params: Mapping[str, str], headers: Mapping[str, str]
         return "UploadPartCopy"
     if any(p in UNSERVED_OBJECT for p in params) or any(sub in params for _, sub in _OBJECT):
         return NOT_IMPLEMENTED  # e.g. POST ?tagging, PUT ?live
+    return None
+
+
+def service_op(method: str, params: Mapping[str, str]) -> str | None:
+    for (verb, sub), operation in _SERVICE.items():
+        if method == verb and sub in params:
+            return operation
     return None
 
 

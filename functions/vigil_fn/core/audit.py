@@ -1,5 +1,11 @@
 """The audit trail: one JSON line per event, appended to `_system/audit/<YYYY-MM-DD>.jsonl`.
 
+One log for everyone who changes Vigil: the api function (a viewer or admin, by user name) and the
+operator CLI (`vigil devices`, `vigil users`, `vigil bucket setup`, `vigil clips delete`, by the
+operator's RAM identity) write here, so the audit list shows both (security round three, item 11:
+before, operator actions left no trace). It lives in core for that reason: the CLI imports it
+without the api.
+
 AppendObject takes the expected length as `position` and refuses with `PositionNotEqualToLength`
 when another instance appended first, so concurrent writers retry at the returned position and
 none overwrites another (the same compare-and-append the index log relies on). Entries hold who,
@@ -11,20 +17,41 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date
+from datetime import date, datetime, timezone
+from typing import Annotated
 
 import oss2
+from pydantic import BaseModel, ConfigDict, Field
 from vigil_camera.keys import SYSTEM
 
-from ..core.logging import get_logger
-from .models import AuditEntry
-from .times import day_of
+from .appendlog import append
+from .logging import get_logger
 
 AUDIT_PREFIX = f"{SYSTEM}audit/"
-MAX_APPEND_ATTEMPTS = 32
 MAX_DETAIL = 300
 
-log = get_logger("vigil.api.audit")
+log = get_logger("vigil.audit")
+
+
+class AuditEntry(BaseModel):
+    """Who (`user`: a viewer's name, or the operator's RAM ARN), what (`action`, `target`, `ok`,
+    `detail`), when (`time`), from where (`client`) and which request. Also the api's response model
+    for an entry (`GET /api/v1/audit`): the stored line and the answer are one shape."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    time: Annotated[int, Field(description="milliseconds since the Unix epoch, UTC")]
+    user: str | None
+    action: str
+    target: str | None
+    client: str | None
+    request_id: str | None
+    ok: bool
+    detail: str | None = None
+
+
+def day_of(ms: int) -> date:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).date()
 
 
 def audit_key(day: date) -> str:
@@ -41,21 +68,8 @@ class AuditLog:
                            action=action, target=target, client=client, request_id=request_id, ok=ok,
                            detail=(detail or None) and str(detail)[:MAX_DETAIL])
         line = json.dumps(entry.model_dump(mode="json"), sort_keys=True) + "\n"
-        self._append(audit_key(day_of(entry.time)), line.encode())
+        append(self.bucket, audit_key(day_of(entry.time)), line.encode())
         return entry
-
-    def _append(self, key: str, data: bytes) -> None:
-        try:
-            position = int(self.bucket.head_object(key).content_length)
-        except oss2.exceptions.NoSuchKey:
-            position = 0
-        for _ in range(MAX_APPEND_ATTEMPTS):
-            try:
-                self.bucket.append_object(key, position, data, headers={"Content-Type": "application/x-ndjson"})
-                return
-            except oss2.exceptions.PositionNotEqualToLength as exc:
-                position = int(exc.next_position)
-        raise RuntimeError(f"could not append to {key}")
 
     def days(self) -> list[date]:
         """Days that have an audit file, newest first."""

@@ -1,0 +1,144 @@
+"""Activity of a finished clip file: decode only what is needed, feed the detector, sum per second.
+
+How much to decode was chosen by measurement (docs/activity.md, `tests/bench/test_activity_bench.py`):
+* `keyframes` — `skip_frame = "NONKEY"`: the decoder parses every packet but decodes only I-frames.
+  With the camera's GOP at 1 s (what Vigil's live view already asks for) that is one frame a second
+  for ~8 % of a full decode's CPU, and a crossing's start is seen within 1 s.
+* `all` — every frame, sampled to `rate` a second for the detector: the choice for a low-res
+  substream (640x360 decodes ~9x cheaper than 1080p) or a long GOP, where keyframes are too rare.
+* `nonref` — `skip_frame = "NONREF"` saves nothing on cameras' streams: without B-frames every
+  P-frame is a reference (measured: same CPU as `all`).
+`auto` picks `keyframes` when the clip has a keyframe at least every `MAX_KEY_GAP_S`, else `all`.
+Frame sizes (no decode at all) were measured as a pre-filter and rejected: they cannot give a box or
+zones, and sensor noise and an IR switch move them as much as a person does.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import av
+import numpy as np
+
+from ..media import OPEN_OPTIONS, scan_clip
+from .detector import MotionDetector, shrink
+from .meta import Box, ClipActivity
+from .settings import ActivitySettings
+
+Mode = Literal["auto", "keyframes", "all", "nonref"]
+MAX_KEY_GAP_S = 1.05
+RESET_GAP_S = 3.0         # a pause between clips longer than this starts the background afresh
+
+
+class ActivityAnalyzer:
+    """One per camera: clips are analysed in order and the background carries across them, so a
+    person already in view when a clip starts is still seen moving in its first second."""
+
+    def __init__(self, settings: ActivitySettings | None = None, *, mode: Mode = "auto", rate: float = 2.0) -> None:
+        self.settings = settings or ActivitySettings()
+        self.mode = mode
+        self.rate = rate
+        self._detector: MotionDetector | None = None
+        self._key: tuple[int, int] | None = None
+        self._last_end: float | None = None
+        self._key_gap: float | None = None      # seconds between the camera's keyframes, once seen
+        self.frames_decoded = 0
+
+    def update(self, settings: ActivitySettings) -> None:
+        """New settings (from a token answer): the next clip starts a new background."""
+        if settings != self.settings:
+            self.settings = settings
+            self._detector = None
+
+    def _detector_for(self, small: np.ndarray, fps: float) -> MotionDetector:
+        key = small.shape
+        if self._detector is None or self._key != key:
+            self._detector = MotionDetector(self.settings, (key[0], key[1]), fps)
+            self._key = (key[0], key[1])
+        return self._detector
+
+    def analyze(self, path: Path, *, start: datetime | None = None) -> ClipActivity:
+        mode = self.mode
+        if mode == "auto" or mode == "keyframes":
+            if self._key_gap is None:      # the camera's GOP, learnt once (a demux pass) then from each clip
+                self._key_gap = scan_clip(path).key_gap
+            if mode == "auto":
+                mode = "keyframes" if self._key_gap <= MAX_KEY_GAP_S else "all"
+        begin = start.timestamp() if start is not None else None
+        if begin is not None and self._last_end is not None and abs(begin - self._last_end) > RESET_GAP_S:
+            if self._detector is not None:
+                self._detector.reset()
+        per_second: dict[int, tuple[float, Box | None, int]] = {}
+        with av.open(str(path), options=OPEN_OPTIONS) as container:
+            stream: Any = container.streams.video[0]
+            ctx = stream.codec_context
+            ctx.thread_count = 1                  # CPU and memory the bench can measure; a camera core
+            if mode == "keyframes":
+                ctx.skip_frame = "NONKEY"
+            elif mode == "nonref":
+                ctx.skip_frame = "NONREF"
+            tb = stream.time_base
+            fps = 1.0 / max(self._key_gap or 1.0, 0.2) if mode == "keyframes" else self.rate
+            first_pts: int | None = None
+            end_pts: int | None = None
+            keys: list[int] = []
+            next_t = 0.0
+            for packet in container.demux(stream):
+                if packet.pts is not None:
+                    first_pts = packet.pts if first_pts is None else min(first_pts, packet.pts)
+                    packet_end = packet.pts + (packet.duration or 0)
+                    end_pts = packet_end if end_pts is None else max(end_pts, packet_end)
+                    if packet.is_keyframe:
+                        keys.append(packet.pts)
+                for frame in packet.decode():
+                    self.frames_decoded += 1
+                    if frame.pts is None or first_pts is None:
+                        continue
+                    t = float((frame.pts - first_pts) * tb)
+                    if mode != "keyframes":
+                        if t + 1e-6 < next_t:
+                            continue
+                        next_t = t + 1.0 / self.rate
+                    plane = frame.planes[0]
+                    raw: Any = memoryview(plane)
+                    rows = np.frombuffer(raw, dtype=np.uint8).reshape(-1, plane.line_size)
+                    small = shrink(rows[: frame.height, : frame.width])
+                    motion = self._detector_for(small, fps).feed(small)
+                    i = max(0, int(t))
+                    score, box, mask = per_second.get(i, (0.0, None, 0))
+                    if motion.box is not None:
+                        box, mask = _union(box, motion.box), mask | motion.zone_mask
+                    per_second[i] = (max(score, motion.score), box, mask)
+        duration = float((end_pts - first_pts) * tb) if first_pts is not None and end_pts is not None else 0.0
+        if keys and end_pts is not None:
+            marks = sorted(keys) + [end_pts]
+            self._key_gap = float(max(b - a for a, b in zip(marks, marks[1:], strict=False)) * tb)
+        if begin is not None:
+            self._last_end = begin + duration
+        return self._summary(per_second, max(1, math.ceil(duration - 1e-3)))
+
+    def _summary(self, per_second: dict[int, tuple[float, Box | None, int]], seconds: int) -> ClipActivity:
+        scores = [0.0] * seconds
+        boxes: list[Box | None] = [None] * seconds
+        masks = [0] * seconds
+        for i, (score, box, mask) in per_second.items():
+            j = min(i, seconds - 1)
+            scores[j] = max(scores[j], score)
+            boxes[j] = _union(boxes[j], box) if box is not None else boxes[j]
+            masks[j] |= mask
+        touched = 0
+        for m in masks:
+            touched |= m
+        names = self.settings.zone_names
+        order = [i for i in range(len(names)) if touched >> i & 1]
+        remap = [sum(1 << order.index(i) for i in order if m >> i & 1) for m in masks]
+        return ClipActivity(tuple(scores), tuple(boxes), tuple(remap), tuple(names[i] for i in order))
+
+
+def _union(a: Box | None, b: Box) -> Box:
+    if a is None:
+        return b
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))

@@ -1,0 +1,105 @@
+"""One process records N cameras (`vigil-camera gateway --config FILE`).
+
+Each camera gets the shared recording loop (`recording.Recorder`) in its own thread, its own
+spool (`<spool_dir>/cameras/<id>/`, with its own disk budget) and its own drain thread; they share
+the gateway's one token and OSS client (the gateway is one registered device that uploads under
+its cameras' prefixes). A camera whose config or stream is wrong is reported with its id and left
+out; the other cameras keep recording. Memory per camera is one packet, one clip being written
+(on disk) and FFmpeg's demuxer buffers.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import logs
+from .clipsink import ClipHook, ClipSink
+from .gatewayconfig import Camera
+from .sources import RecordError
+from .spool import Spool
+
+log = logs.get("vigil_camera.gateway")
+
+
+@dataclass
+class CameraRun:
+    camera: Camera
+    spool: Spool
+    sink: ClipSink
+    error: RecordError | None = None
+    recorder: Any = None
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {"clips": self.sink.clips, "queue_depth": self.spool.depth()[0],
+                "sessions": getattr(self.recorder, "sessions", 0),
+                "error": {"code": self.error.code, "message": self.error.message} if self.error else None}
+
+
+class Gateway:
+    """The cameras of one gateway, recorded and uploaded until `stop` is set."""
+
+    def __init__(self, cameras: list[Camera], *, spool_root: Path, uploader: Any,
+                 hooks: Callable[[str, Any], list[ClipHook]] = lambda camera_id, spool: [],
+                 recorder_options: dict[str, Any] | None = None) -> None:
+        self.uploader = uploader
+        self.spool_root = Path(spool_root)
+        self.recorder_options = dict(recorder_options or {})
+        self.runs: dict[str, CameraRun] = {}
+        for camera in cameras:
+            spool = Spool(self.spool_root / "cameras" / camera.id, max_bytes=camera.max_spool_bytes)
+            sink = ClipSink(spool=spool, camera_id=camera.id, hooks=hooks(camera.id, spool))
+            self.runs[camera.id] = CameraRun(camera, spool, sink)
+
+    def run(self, stop: threading.Event, *, grace: float = 30.0) -> dict[str, dict[str, Any]]:
+        """Record every camera until `stop`; then give the uploads `grace` seconds to empty the
+        spools (a second signal's `stop.hard` ends that wait). Returns a summary per camera."""
+        uploads_done = threading.Event()
+        for run in self.runs.values():
+            rec = threading.Thread(target=self._record, args=(run, stop), name=f"rec-{run.camera.id}",
+                                   daemon=True)
+            up = threading.Thread(target=run.spool.drain, name=f"up-{run.camera.id}", daemon=True,
+                                  kwargs={"uploader": self.uploader, "concurrency": 1, "stop": uploads_done,
+                                          "until_empty": False})
+            run.threads = [rec, up]
+            rec.start()
+            up.start()
+        log.info("gateway recording", extra={"cameras": sorted(self.runs)})
+        try:
+            while not stop.is_set() and any(r.threads[0].is_alive() for r in self.runs.values()):
+                stop.wait(0.5)
+        finally:
+            stop.set()
+            for run in self.runs.values():
+                run.threads[0].join()
+            hard = getattr(stop, "hard", threading.Event())
+            deadline = time.monotonic() + grace
+            while any(r.spool.depth()[0] for r in self.runs.values()) and time.monotonic() < deadline \
+                    and not hard.is_set():
+                hard.wait(0.2)
+            uploads_done.set()
+            for run in self.runs.values():
+                run.threads[1].join()
+        return {cam: run.summary() for cam, run in self.runs.items()}
+
+    def _record(self, run: CameraRun, stop: threading.Event) -> None:
+        from .recording import Recorder
+
+        cam = run.camera
+        try:
+            run.recorder = Recorder(cam.url, self.spool_root / "work" / cam.id, run.sink,
+                                    clip_seconds=cam.clip_seconds, stop=stop.is_set, audio=cam.audio,
+                                    transport=cam.transport, read_timeout=cam.read_timeout, name=cam.id,
+                                    **self.recorder_options)
+            run.recorder.run()
+        except RecordError as exc:
+            run.error = exc
+            log.error(exc.message, extra={"camera": cam.id, "code": exc.code})
+        except Exception as exc:  # noqa: BLE001 - one camera's bug must not stop the others
+            run.error = RecordError("error", f"{type(exc).__name__}: {exc}", camera=cam.id)
+            log.error(run.error.message, extra={"camera": cam.id, "code": "error"})

@@ -1,0 +1,1 @@
+"""The vigil-alerts function: rules, channels, delivery (docs/alerts.md)."""

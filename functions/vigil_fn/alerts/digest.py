@@ -1,0 +1,85 @@
+"""The daily digest: one message per subscribed user, per camera the day's alerts, offline time and storage.
+
+A subscription (`_system/alerts/digests/<user>.json`: `{"user", "channel", "hour", "timezone"}`) is
+made by the user in the page or API. At the first tick at or after `hour` in the user's zone, the
+digest of the day before is sent once (a create-only marker per user and day decides which tick
+does it). Content comes from what is already stored: the day's summaries from the index
+(`reader.day_summary`: clips, bytes, gaps) and the deliveries still known (outbox and dead letters
+hold what was said; a sent delivery is gone, so the digest counts firing notices from state).
+Camera limits of viewers are honoured: a viewer's digest lists only the cameras they may see.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import oss2
+
+from ..core.config import AlertSettings
+from ..core.devices import Registry
+from ..indexer import reader
+from .delivery import Send, attempt, delivery_id
+from .messages import Delivery, Notice
+from .rules import Channel, Rule
+from .store import AlertStore, mark
+
+
+def _camera_line(bucket: oss2.Bucket, camera: str, day: Any) -> str:
+    s = reader.day_summary(bucket, camera, day)
+    gaps = s.get("gaps") or []
+    gap_ms = sum(int(g.get("end", 0)) - int(g.get("start", 0)) for g in gaps if isinstance(g, dict)) \
+        if isinstance(gaps, list) else 0
+    return (f"{int(s.get('clips') or 0)} clips, {int(s.get('bytes') or 0) / 1e6:.1f} MB stored, "
+            f"{int(s.get('recorded_ms') or 0) // 60000} min recorded, gaps {gap_ms // 60000} min")
+
+
+def digest_for(bucket: oss2.Bucket, sub: dict[str, Any], day: Any, now_ms: int,
+               cameras: list[str], firing: dict[str, list[str]]) -> Delivery:
+    notices = []
+    for cam in cameras:
+        extra = f"; now: {', '.join(firing[cam])}" if firing.get(cam) else ""
+        notices.append(Notice(rule="digest", rule_name="Daily digest", kind="digest", state="event", camera=cam,
+                              at_ms=now_ms, detail=_camera_line(bucket, cam, day) + extra))
+    user = str(sub["user"])
+    return Delivery(id=delivery_id("digest", user, day.isoformat()), channel=str(sub["channel"]),
+                    created_ms=now_ms, notices=notices, next_ms=now_ms,
+                    subject=f"Vigil daily digest for {day.isoformat()} ({len(cameras)} cameras)")
+
+
+def run_digests(bucket: oss2.Bucket, store: AlertStore, rules: list[Rule], channels: dict[str, Channel],
+                now_ms: int, settings: AlertSettings, send: Send) -> list[str]:
+    subs = store.digests()
+    if not subs:
+        return []
+    from ..api.users import UserStore  # the viewer accounts: who may see which camera
+
+    users = UserStore(bucket)
+    all_cameras = sorted(Registry(bucket).ids())
+    state = store.state()
+    firing: dict[str, list[str]] = {}
+    names = {r.id: r.name for r in rules}
+    for key, cond in (state.get("conditions") or {}).items():
+        rule_id, _, cam = key.partition("|")
+        if cond.get("told"):
+            firing.setdefault(cam, []).append(names.get(rule_id, rule_id))
+    sent = []
+    for sub in subs:
+        try:
+            zone = ZoneInfo(str(sub.get("timezone") or "UTC"))
+        except (KeyError, ValueError):
+            continue
+        local = datetime.fromtimestamp(now_ms / 1000, zone)
+        if local.hour < int(sub.get("hour", 8)):
+            continue
+        day = (local - timedelta(days=1)).date()
+        user = users.get(str(sub.get("user", "")))
+        if user is None or not mark(bucket, f"digest/{user.name}/{day.isoformat()}"):
+            continue
+        cams = [c for c in all_cameras if user.may_see(c)]
+        d = digest_for(bucket, sub, day, now_ms, cams, firing)
+        if store.enqueue(d):
+            attempt(store, store.outbox_key(d), d, channels.get(d.channel), now_ms, settings, send)
+            sent.append(d.id)
+    return sent

@@ -1,0 +1,99 @@
+"""Pictures in the page (issue 24), read through the clock the simulator draws into each frame: the
+grid's tile shows the newest clip's first frame (no older than one clip), the still for an instant T
+shows a time within one GOP before T, and the timeline's hover thumbnail shows the clip under the
+pointer. The pictures are fetched exactly as the page shows them (the <img>'s own URL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from vigil_camera import media, stills
+
+from .conftest import Site, load_support
+
+pytestmark = pytest.mark.e2e
+S = load_support()
+GOP_MS = S.CLIP_SECONDS * 1000          # the simulator's keyframe interval defaults to its clip length
+
+
+@pytest.fixture
+def ctx(browser: Any) -> Iterator[Any]:
+    c = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    c.set_default_timeout(30_000)
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+def signed_in(ctx: Any, site: Site, path: str) -> Any:
+    ctx.add_cookies([{"name": "vigil_session", "value": site.sessions[site.admin[0]], "url": site.base}])
+    page = ctx.new_page()
+    page.goto(site.base + path)
+    page.get_by_role("button", name="Sign out").wait_for()
+    return page
+
+
+def picture_of(site: Site, src: str) -> bytes:
+    """The bytes behind an <img src> (an API route needs the session cookie; a presigned URL does not)."""
+    url = src if src.startswith("http") else site.base.rstrip("/") + src
+    got = requests.get(url, cookies={"vigil_session": site.sessions[site.admin[0]]}, timeout=30)
+    assert got.status_code == 200 and got.headers["Content-Type"] == "image/jpeg", (got.status_code, got.text[:200])
+    return got.content
+
+
+def drawn_ms(picture: bytes) -> int:
+    plane = stills.luma(picture)
+    return int(media.read_clock(plane, plane.shape[0]).timestamp() * 1000)
+
+
+def loaded(page: Any, selector: str) -> Any:
+    page.wait_for_function(f"() => {{ const i = document.querySelector({selector!r}); "
+                           "return i && i.complete && i.naturalWidth > 0 }")
+    return page.locator(selector).first
+
+
+def test_grid_tile_shows_the_newest_clips_first_frame(ctx: Any, site: Site, artifacts: Path) -> None:
+    page = signed_in(ctx, site, "/")
+    img = loaded(page, f'li[data-camera="{site.cam_a}"] .grid-still img')
+    newest = S.clip_start_ms(site.run2[-1])
+    shown = drawn_ms(picture_of(site, img.get_attribute("src")))
+    assert newest - S.CLIP_SECONDS * 1000 < shown <= newest + 1000 // S.FPS      # no older than one clip
+    assert int(page.locator(f'li[data-camera="{site.cam_a}"] .grid-still').get_attribute("data-shows")) == newest
+    page.screenshot(path=str(artifacts / "pictures-grid.png"))
+
+
+def test_still_for_an_instant_is_within_one_gop_before_it(ctx: Any, site: Site) -> None:
+    page = signed_in(ctx, site, "/")
+    for key in (site.run1[1], site.run2[0]):
+        t = S.clip_start_ms(key) + 1300
+        src = page.evaluate("([c, t]) => { const i = new Image(); i.src = `/api/v1/cameras/${c}/still?at=${t}&w=320`;"
+                            " document.body.append(i); i.id = 'probe'; return i.getAttribute('src') }", [site.cam_a, t])
+        loaded(page, "#probe")
+        shown = drawn_ms(picture_of(site, src))
+        assert t - GOP_MS < shown <= t, (t, shown)
+        page.evaluate("() => document.getElementById('probe').remove()")
+
+
+def test_timeline_hover_shows_the_clip_under_the_pointer(ctx: Any, site: Site, artifacts: Path) -> None:
+    start = S.clip_start_ms(site.run1[1])
+    page = signed_in(ctx, site, f"/cameras/{site.cam_a}?t={start + 500}")
+    page.locator(".tl-clip").first.wait_for()
+    page.get_by_role("button", name="Zoom to one minute").click()
+    track = page.locator(".tl-track")
+    page.wait_for_function("() => { const t = document.querySelector('.tl-track');"
+                           " return t.dataset.viewEnd - t.dataset.viewStart <= 61000 }")
+    vs, ve = int(track.get_attribute("data-view-start")), int(track.get_attribute("data-view-end"))
+    track.scroll_into_view_if_needed()
+    box = track.bounding_box()
+    at = start + 1000
+    page.mouse.move(box["x"] + (at - vs) / (ve - vs) * box["width"], box["y"] + box["height"] * 0.6, steps=3)
+    thumb = loaded(page, ".tl-hover .tl-thumb")
+    hovered = int(page.locator(".tl-hover").get_attribute("data-time"))
+    shown = drawn_ms(picture_of(site, thumb.get_attribute("src")))
+    assert shown <= hovered < shown + S.CLIP_SECONDS * 1000 + 1000 // S.FPS     # the still of the clip under it
+    page.screenshot(path=str(artifacts / "pictures-hover.png"))

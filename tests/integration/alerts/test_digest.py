@@ -1,0 +1,34 @@
+"""The daily digest: one message per subscribed user, listing only the cameras that user may see, once a day."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any
+
+import pytest
+from vigil_fn.alerts.rules import check_channel
+from vigil_fn.alerts.store import AlertStore
+from vigil_fn.api.users import UserStore
+
+pytestmark = pytest.mark.integration
+
+
+def test_one_digest_per_user_per_day_with_their_cameras_only(cloud: Any, camera: Any, receiver: Any,
+                                                            ticks: Any) -> None:
+    store = AlertStore(cloud.bucket())
+    tag = uuid.uuid4().hex[:6]
+    mine, other = camera(), camera()
+    store.save_channel(check_channel({"id": f"dig-{tag}", "kind": "webhook",
+                                      "config": {"url": f"{receiver.base}/hook", "secret": receiver.secret}}))
+    viewer = f"v-{tag}"
+    UserStore(cloud.bucket()).create(viewer, secrets.token_urlsafe(12), "viewer", [mine])
+    store.save_digest(viewer, {"user": viewer, "channel": f"dig-{tag}", "hour": 0, "timezone": "Asia/Shanghai"})
+    ticks.minute()
+    digests = [r for r in receiver.unique().values() if r.body["title"].startswith("Vigil daily digest")]
+    assert len(digests) == 1
+    assert [a["camera"] for a in digests[0].body["alerts"]] == [mine] and other not in str(digests[0].body)
+    assert "clips" in digests[0].body["alerts"][0]["detail"] and "MB stored" in digests[0].body["alerts"][0]["detail"]
+    ticks.minute(2)
+    assert len([r for r in receiver.unique().values() if r.body["title"].startswith("Vigil daily digest")]) == 1
+    store.delete_digest(viewer)

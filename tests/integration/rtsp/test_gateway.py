@@ -1,0 +1,104 @@
+"""`vigil-camera gateway`: one process, N real RTSP cameras, one registered gateway identity whose
+token covers exactly its cameras' prefixes; a camera with a mistake is named and the others record."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import av
+import oss2
+import pytest
+from vigil_camera.protocol import device_secret
+from vigil_fn.core.devices import DeviceRecord, Registry
+
+from tests.rtsp.server import RtspServer
+
+pytestmark = pytest.mark.integration
+
+
+def _gateway(cloud: Any, cameras: tuple[str, ...]) -> tuple[str, str]:
+    gw = f"gw-{uuid.uuid4().hex[:8]}"
+    Registry(cloud.bucket()).create(DeviceRecord(gw, name="gateway test", cameras=cameras))
+    return gw, device_secret(cloud.master_key, gw, 1)
+
+
+def test_one_gateway_records_its_cameras_and_names_the_bad_ones(rtsp: RtspServer, cloud: Any,
+                                                                  tmp_path: Path) -> None:
+    tag = uuid.uuid4().hex[:6]
+    a, b, c, d = (f"{n}-{tag}" for n in ("door", "yard", "shed", "mic"))
+    gw, secret = _gateway(cloud, (a, b, c, d))
+    pw_file = tmp_path / "yard.pw"
+    pw_file.write_text("pw\n")
+    config = tmp_path / "gateway.json"
+    config.write_text(json.dumps({
+        "token_url": cloud.functions["vigil-token"], "device_id": gw, "device_secret": secret,
+        "spool_dir": str(tmp_path / "spool"),
+        "cameras": [
+            {"id": a, "url": rtsp.url("aac"), "clip_seconds": 2, "audio": True},
+            {"id": b, "url": rtsp.url("secret"), "username": "user", "password_file": str(pw_file),
+             "clip_seconds": 2, "audio": True},
+            {"id": c, "url": rtsp.url("secret").replace("127.0.0.1", "localhost"), "username": "user",
+             "password": "not-the-pw-42",
+             "clip_seconds": 2},                                   # RTSP 401
+            {"id": d, "url": rtsp.url("audio"), "clip_seconds": 2},  # no video
+            {"id": a, "url": rtsp.url("pcmu"), "clip_seconds": 2},  # the same camera twice
+            {"id": "bad id!", "url": rtsp.url("pcmu")},
+        ]}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+    res = subprocess.run([sys.executable, "-m", "vigil_camera.cli", "gateway", "--config", str(config),
+                          "--duration", "7", "--log-level", "INFO"],
+                         env=env, capture_output=True, text=True, timeout=180)
+    assert "not-the-pw-42" not in res.stderr + res.stdout and ":pw@" not in res.stderr + res.stdout
+    assert "Traceback" not in res.stderr
+    assert res.returncode == 1, res.stderr                         # some cameras had mistakes
+    errors = [json.loads(line)["error"] for line in res.stderr.splitlines() if line.startswith('{"error"')]
+    assert {(e["camera"], e["field"]) for e in errors} == {(a, "id"), ("bad id!", "id")}
+    summary = json.loads(res.stdout.strip().splitlines()[-1])["cameras"]
+    assert summary[c]["error"]["code"] == "unauthorized" and c in summary[c]["error"]["message"]
+    assert summary[d]["error"]["code"] == "no_video"
+    bucket = cloud.bucket()
+    for camera in (a, b):
+        assert summary[camera]["error"] is None and summary[camera]["queue_depth"] == 0
+        keys = [o.key for o in oss2.ObjectIterator(bucket, prefix=f"videos/{camera}/")]
+        assert len(keys) == summary[camera]["clips"] >= 2, (camera, keys)   # every clip once
+        clip = tmp_path / "clip.ts"
+        clip.write_bytes(bucket.get_object(sorted(keys)[0]).read())
+        with av.open(str(clip)) as container:
+            assert container.streams.video and container.streams.audio
+    assert not list(oss2.ObjectIterator(bucket, prefix=f"videos/{gw}/"))
+
+
+def test_the_gateway_token_covers_exactly_its_cameras(cloud: Any) -> None:
+    from vigil_camera.credentials import TokenProvider
+
+    tag = uuid.uuid4().hex[:6]
+    a, b = f"door-{tag}", f"yard-{tag}"
+    gw, secret = _gateway(cloud, (a, b))
+    registry = Registry(cloud.bucket())
+    assert registry.owner(a) == gw
+
+    seq = iter(range(1, 100))
+
+    def put(camera: str) -> str:
+        tok = TokenProvider(cloud.functions["vigil-token"], gw, secret, max_wait=20).token()
+        auth = oss2.StsAuth(tok.access_key_id, tok.access_key_secret, tok.security_token)
+        try:
+            oss2.Bucket(auth, cloud.oss_endpoint, cloud.bucket_name).put_object(
+                f"videos/{camera}/2026/12/07/000000000Z-{next(seq)}.ts", b"x" * 10)
+            return "ok"
+        except oss2.exceptions.AccessDenied:
+            return "denied"
+
+    assert put(a) == "ok" and put(b) == "ok"
+    assert put(f"other-{tag}") == "denied"                         # not its camera
+    with pytest.raises(Exception, match="belongs to gateway"):
+        registry.create(DeviceRecord(f"gw2-{tag}", cameras=(a,)))     # one owner per camera
+    registry.remove_camera(gw, b)                                  # per-camera revocation
+    assert registry.owner(b) is None
+    assert put(a) == "ok" and put(b) == "denied"

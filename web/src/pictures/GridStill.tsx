@@ -1,0 +1,16 @@
+// A grid tile's picture (issue 24): the camera's newest still; an offline camera keeps its last
+// still, dimmed, with how old it is.
+import type { NewestStill } from "../api";
+import { formatDuration } from "../time";
+
+export function GridStill(props: { still: NewestStill | undefined; online: boolean }) {
+  const { still, online } = props;
+  if (!still) return <div class="grid-still empty" aria-hidden="true" />;
+  const age = Math.max(0, Date.now() - still.shows);
+  return (
+    <figure class={`grid-still${online ? "" : " stale"}`} data-shows={still.shows}>
+      <img src={still.url} width={320} alt={`Newest picture from ${still.camera}`} />
+      {!online && <figcaption>{formatDuration(age)} ago</figcaption>}
+    </figure>
+  );
+}
