@@ -55,6 +55,8 @@ def test_four_cameras_side_by_side_stay_in_sync(cloud: Any, tmp_path: Path) -> N
     keys = Y.simulate_together(S, cloud, cams, tmp_path, 30)     # 60 s each, recorded together
     for c in cams:
         S.wait_indexed(cloud, c, keys[c])
+    starts = {c: S.clip_start_ms(keys[c][0]) for c in cams}
+    print(f"\nrecordings start at (ms after the first): {[starts[c] - min(starts.values()) for c in cams]}")
     viewer = (f"bsync-viewer-{tag}", "bsync-viewer-password-" + tag)
     S.create_user(cloud, viewer[0], viewer[1], "viewer", cams)
     t = max(S.clip_start_ms(keys[c][0]) for c in cams) + 2000

@@ -13,7 +13,8 @@ import numpy as np
 TILES_FRAME_JS = """(cameras) => {
   const videos = cameras.map((cam) => document.querySelector(`.sync-tile[data-camera="${cam}"] video`));
   const canvases = videos.map((v) => {
-    if (!v || !v.videoWidth || v.readyState < 2) return null;
+    // a tile with no recording at the clock's instant shows the gap, not its last frame: not sampled
+    if (!v || !v.videoWidth || v.readyState < 2 || v.dataset.gap === "yes") return null;
     const c = document.createElement('canvas');
     c.width = v.videoWidth; c.height = v.videoHeight;
     c.getContext('2d').drawImage(v, 0, 0);
