@@ -477,7 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
     # The same option after the subcommand (`vigil-camera record URL --log-level INFO`) wins.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--log-level", default=argparse.SUPPRESS,
-                        help="as before the command: DEBUG, INFO, WARNING or ERROR")
+                        help="DEBUG, INFO, WARNING or ERROR (default: as given before the command, else INFO)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -554,7 +554,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "reported (JSON on stderr, naming it) and the others record. Ends with one "
                                    "JSON line per run.")
     p.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
-                   help="the gateway config (as before the command)")
+                   help="the gateway config (default: as given before the command)")
     p.add_argument("--duration", type=float,
                    help="stop after this many seconds, as SIGTERM would (default: until Ctrl-C/SIGTERM)")
     p.add_argument("--grace", type=float, default=30.0,

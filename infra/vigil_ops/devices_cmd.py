@@ -50,9 +50,10 @@ def register(sub: Any) -> None:
                            description="A gateway's token covers exactly its cameras' prefixes. Removing a camera "
                                        "revokes the gateway's outstanding token (the next one leaves it out).")
     _id(cams)
-    cams.add_argument("--add", action="append", default=[], metavar="CAMERA_ID", help="a camera to add (repeat)")
+    cams.add_argument("--add", action="append", default=[], metavar="CAMERA_ID",
+                      help="a camera to add (repeat; default: none)")
     cams.add_argument("--remove", action="append", default=[], metavar="CAMERA_ID",
-                      help="a camera to remove (repeat)")
+                      help="a camera to remove (repeat; default: none)")
     cams.set_defaults(func=run_cameras)
 
     lst = dsub.add_parser("list", help="all devices (table, or --json)")
