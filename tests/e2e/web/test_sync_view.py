@@ -133,3 +133,55 @@ def test_the_api_refuses_layouts_it_must(cloud: Any, four: dict) -> None:
     empty = http.get(f"{base}/api/v1/sync", params={"cameras": ",".join(four["cams"]), "start": 1_000_000,
                                                     "end": 2_000_000}, timeout=30)
     assert empty.status_code == 404 and empty.json()["error"]["code"] == "nothing_recorded"
+
+
+def _simulate_activity(cloud: Any, device: str, work: Path, count: int, truth: Path) -> list[str]:
+    """`vigil-camera simulate --activity` (seeded crossings, the first 20 s in) for one camera."""
+    import json
+    import os
+    import subprocess
+
+    import oss2
+    from vigil_camera.protocol import device_secret
+
+    work.mkdir(parents=True, exist_ok=True)
+    config = work / "camera.json"
+    config.write_text(json.dumps({"token_url": cloud.functions["vigil-token"], "device_id": device,
+                                  "device_secret": device_secret(cloud.master_key, device, 1),
+                                  "spool_dir": str(work / "spool")}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+    res = subprocess.run([sys.executable, "-m", "vigil_camera.cli", "--config", str(config), "simulate",
+                          "--fps", "10", "--resolution", "640x360", "--clip-seconds", "2", "--count", str(count),
+                          "--fast", "--activity", "--seed", "5", "--truth", str(truth)],
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, (res.stdout[-1000:], res.stderr[-2000:])
+    return sorted(o.key for o in oss2.ObjectIterator(cloud.bucket(), prefix=f"videos/{device}/"))
+
+
+def test_next_event_moves_every_player_to_it_and_the_strip_shows_activity(cloud: Any, ctx: Any,
+                                                                          tmp_path: Path) -> None:
+    import json
+
+    tag = uuid.uuid4().hex[:6]
+    busy, quiet = f"sync-act-{tag}", f"sync-quiet-{tag}"
+    for c in (busy, quiet):
+        S.provision(cloud, c, c)
+    truth = tmp_path / "truth.jsonl"
+    keys = _simulate_activity(cloud, busy, tmp_path / busy, 25, truth)
+    quiet_keys = S.simulate(cloud, quiet, tmp_path / quiet, 3)
+    S.wait_indexed(cloud, busy, keys)
+    S.wait_indexed(cloud, quiet, quiet_keys)
+    crossings = [json.loads(line) for line in truth.read_text().splitlines() if line.strip()]
+    assert crossings, "the scene drew no crossing in 50 s"
+    from datetime import datetime
+
+    first = int(datetime.fromisoformat(crossings[0]["start"].replace("Z", "+00:00")).timestamp() * 1000)
+    viewer = (f"sync-act-viewer-{tag}", "sync-act-viewer-password-" + tag)
+    S.create_user(cloud, viewer[0], viewer[1], "viewer", [busy, quiet])
+    start = S.clip_start_ms(keys[0]) + 2000
+    page = _login(ctx, cloud.functions["vigil-api"], viewer, f"/sync?cameras={busy},{quiet}&t={start}")
+    page.locator(".sync-activity").first.wait_for(timeout=60_000)       # the busy camera's strip
+    page.get_by_role("button", name="Pause all").click()
+    page.get_by_role("button", name="Next event").click()
+    page.wait_for_function("(first) => Math.abs(Number(document.querySelector('.sync-grid').dataset.clock) - first)"
+                           " < 2000", arg=first, timeout=30_000)

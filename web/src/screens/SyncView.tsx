@@ -74,7 +74,30 @@ function Tile({ cam, spans, register }: { cam: SyncCamera; spans: Span[]; regist
   );
 }
 
-function SharedTimeline({ cams, start, end, at, onSeek }: { cams: SyncCamera[]; start: number; end: number; at: number; onSeek: (t: number) => void }) {
+interface Histogram {
+  camera: string;
+  start: number;
+  end: number;
+  bins: number;
+  peaks: number[];
+}
+
+/** The next (or previous) activity event among the cameras, from `wall`: the nearest one's start. */
+async function nearestEvent(ids: string[], wall: number, direction: "next" | "previous"): Promise<number | null> {
+  const answers = await Promise.all(
+    ids.map((id) =>
+      request<{ event: { start: number } | null }>(
+        "GET",
+        `/cameras/${encodeURIComponent(id)}/events/near?at=${Math.round(direction === "next" ? wall + 1000 : wall - 1000)}&direction=${direction}`,
+      ).catch(() => ({ event: null })),
+    ),
+  );
+  const starts = answers.map((a) => a.event?.start).filter((s): s is number => typeof s === "number");
+  if (!starts.length) return null;
+  return direction === "next" ? Math.min(...starts) : Math.max(...starts);
+}
+
+function SharedTimeline({ cams, start, end, at, onSeek, activity }: { cams: SyncCamera[]; start: number; end: number; at: number; onSeek: (t: number) => void; activity: Map<string, Histogram> }) {
   const pct = (t: number) => `${(((t - start) / (end - start)) * 100).toFixed(3)}%`;
   const click = (ev: MouseEvent) => {
     const box = (ev.currentTarget as HTMLElement).getBoundingClientRect();
@@ -89,6 +112,12 @@ function SharedTimeline({ cams, start, end, at, onSeek }: { cams: SyncCamera[]; 
             .map((i) => (
               <span class="sync-span" key={i.start} style={{ left: pct(Math.max(i.start, start)), width: pct(start + Math.min(i.end, end) - Math.max(i.start, start)) }} />
             ))}
+          {(activity.get(c.id)?.peaks ?? []).map((peak, n, all) =>
+            peak > 0 ? (
+              <span class="sync-activity" key={`a${n}`} data-peak={peak.toFixed(2)}
+                style={{ left: `${((n / all.length) * 100).toFixed(3)}%`, width: `${(100 / all.length).toFixed(3)}%`, opacity: 0.35 + 0.65 * peak }} />
+            ) : null,
+          )}
         </div>
       ))}
       <div class="sync-cursor" style={{ left: pct(at) }} />
@@ -132,6 +161,8 @@ export function SyncView({ ids, t }: { ids: string[]; t: number | null }) {
   const [playing, setPlaying] = useState(true);
   const [rate, setRate] = useState(1);
   const [at, setAt] = useState(start0);
+  const [activity, setActivity] = useState(new Map<string, Histogram>());
+  const [note, setNote] = useState<string | null>(null);
   const clock = useMemo(() => new SyncClock(start0), [start0]);
   const tiles = useRef(new Map<string, TileHandle>());
 
@@ -142,6 +173,14 @@ export function SyncView({ ids, t }: { ids: string[]; t: number | null }) {
       "GET",
       `/sync?cameras=${ids.map(encodeURIComponent).join(",")}&start=${Math.round(s)}&end=${Math.round(s + WINDOW_MS)}`,
     ).then(setDoc, (e: Error) => setError(e.message));
+    // each camera's activity strip over the same window (absent when the camera has no analysis)
+    void Promise.all(
+      ids.map((id) =>
+        request<Histogram>("GET", `/cameras/${encodeURIComponent(id)}/activity?start=${Math.round(s)}&end=${Math.round(s + WINDOW_MS)}&bins=360`)
+          .then((h) => [id, h] as const)
+          .catch(() => null),
+      ),
+    ).then((found) => setActivity(new Map(found.filter((x): x is readonly [string, Histogram] => x !== null))));
   }, [ids.join(","), start0]);
 
   const spans = useMemo(() => {
@@ -255,6 +294,12 @@ export function SyncView({ ids, t }: { ids: string[]; t: number | null }) {
             <button type="button" onClick={() => seekAll(clock.wall() + 10_000)} aria-label="Forward 10 seconds">
               +10 s
             </button>
+            <button type="button" aria-label="Previous event" onClick={() => void nearestEvent(ids, clock.wall(), "previous").then((s) => (s === null ? setNote("No earlier event on these cameras.") : (setNote(null), seekAll(s))))}>
+              ⏮ Event
+            </button>
+            <button type="button" aria-label="Next event" onClick={() => void nearestEvent(ids, clock.wall(), "next").then((s) => (s === null ? setNote("No later event on these cameras.") : (setNote(null), seekAll(s))))}>
+              Event ⏭
+            </button>
             <label>
               Speed{" "}
               <select value={rate} onChange={(e) => setRate(Number((e.target as HTMLSelectElement).value))} aria-label="Speed">
@@ -269,7 +314,8 @@ export function SyncView({ ids, t }: { ids: string[]; t: number | null }) {
               Choose cameras
             </a>
           </div>
-          <SharedTimeline cams={doc.cameras} start={doc.start} end={doc.end} at={at} onSeek={seekAll} />
+          {note && <p class="hint" role="status">{note}</p>}
+          <SharedTimeline cams={doc.cameras} start={doc.start} end={doc.end} at={at} onSeek={seekAll} activity={activity} />
         </>
       )}
     </main>
