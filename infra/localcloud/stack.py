@@ -78,6 +78,18 @@ def _read_or_create_secret(path: Path, nbytes: int = 32) -> str:
     return value
 
 
+def _ed25519_public(seed_hex: str, pem_path: Path) -> str:
+    """The raw public key (hex) of an Ed25519 seed; its PEM is kept beside it for offline verifiers."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    public = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(seed_hex)).public_key()
+    pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if not pem_path.exists() or pem_path.read_bytes() != pem:
+        pem_path.write_bytes(pem)
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
+
+
 def _write_private(path: Path, text: str) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -145,6 +157,9 @@ class LocalCloud:
         master_key_file = d / "secrets" / "master.key"
         master_key = _read_or_create_secret(master_key_file)
         session_key = _read_or_create_secret(d / "secrets" / "session.key")  # signs viewer cookies
+        # the seed of the Ed25519 key that signs export manifests, and its public half (PEM, for verifiers)
+        evidence_seed = _read_or_create_secret(d / "secrets" / "evidence.key")
+        evidence_public = _ed25519_public(evidence_seed, d / "secrets" / "evidence-public.pem")
 
         self.ram = RamModel.load(self.ram_dir, d / "ram", self.account_id, self.bucket_name, self.clock)
         self.store = Store(d / "oss", self.clock, self.region, self.account_id)
@@ -171,6 +186,8 @@ class LocalCloud:
                 "VIGIL_STS_ENDPOINT": sts_endpoint,
                 "VIGIL_MASTER_KEY": master_key,
                 "VIGIL_SESSION_KEY": session_key,
+                "VIGIL_EVIDENCE_KEY": evidence_seed,
+                "VIGIL_EVIDENCE_PUBLIC_KEY": evidence_public,
                 "VIGIL_UPLOAD_ROLE_ARN": f"acs:ram::{self.account_id}:role/vigil-device-upload",
                 # the token function splits its STS budget over this many instances (docs/scale.md)
                 "VIGIL_TOKEN_MAX_INSTANCES": str(FC_MAX_INSTANCES),

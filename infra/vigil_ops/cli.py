@@ -17,6 +17,7 @@ from . import (
     deploy_cmd,
     devices_cmd,
     events_cmd,
+    evidence_cmd,
     index_cmd,
     local_cmd,
     ram_cmd,
@@ -42,6 +43,7 @@ COMMAND_MODULES = [
     cost_cmd,
     alerts_cmd,  # alert rules, channels, dead letters (issue 25)
     events_cmd,  # activity events and settings (issue 23)
+    evidence_cmd,  # vigil verify, vigil evidence keygen (issue 26)
 ]
 
 

@@ -39,6 +39,9 @@ export interface ExportJob {
   covered_start?: number | null;
   covered_end?: number | null;
   start_lead_ms?: number | null;
+  /** Once done: the signed evidence manifest (presigned) and the MP4's SHA-256 (issue 26). */
+  manifest_url?: string | null;
+  sha256?: string | null;
 }
 
 const cam = (id: string): string => `/cameras/${encodeURIComponent(id)}`;

@@ -10,6 +10,8 @@ import { CameraPage } from "./screens/CameraPage";
 import { Cameras } from "./screens/Cameras";
 import { Exports } from "./screens/Exports";
 import { Login } from "./screens/Login";
+import { SharedLink } from "./screens/SharedLink";
+import { SyncView } from "./screens/SyncView";
 import "./styles.css";
 
 // asked before the first render, not in an effect a frame later; a camera page opened at a time
@@ -27,6 +29,13 @@ if (first.name === "camera" && first.t !== null) {
 }
 
 function App() {
+  const route = useRoute();
+  // a share link is public: its visitor has no account, so it skips the session entirely
+  if (route.name === "shared") return <SharedLink token={route.token} />;
+  return <SignedIn />;
+}
+
+function SignedIn() {
   const route = useRoute();
   const [user, setUser] = useState<User | null | undefined>(undefined);
   const signedIn = useRef(false); // a 401 ends a session only when there was one (not on a first visit)
@@ -49,7 +58,7 @@ function App() {
   }, []);
 
   useEffect(() => {
-    if (user === null && route.name !== "login") {
+    if (user === null && route.name !== "login" && route.name !== "shared") {
       navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, true);
     }
     if (user && route.name === "login") navigate(route.next.startsWith("/") ? route.next : "/", true);
@@ -86,6 +95,9 @@ function App() {
           <a href="/" onClick={linkClick} aria-current={route.name === "cameras" ? "page" : undefined}>
             Cameras
           </a>
+          <a href="/sync" onClick={linkClick} aria-current={route.name === "sync" ? "page" : undefined}>
+            Side by side
+          </a>
           <a href="/exports" onClick={linkClick} aria-current={route.name === "exports" ? "page" : undefined}>
             Exports
           </a>
@@ -111,6 +123,7 @@ function App() {
       {route.name === "camera" && <CameraPage id={route.id} t={route.t} user={user} />}
       {route.name === "admin" && (user.role === "admin" ? <Admin /> : <NotFound />)}
       {route.name === "exports" && <Exports />}
+      {route.name === "sync" && <SyncView ids={route.ids} t={route.t} />}
       {route.name === "alerts" && (user.role === "admin" ? <Alerts /> : <NotFound />)}
       {route.name === "notfound" && <NotFound />}
     </>

@@ -8,6 +8,8 @@ export type Route =
   | { name: "camera"; id: string; t: number | null }
   | { name: "admin" }
   | { name: "exports" }
+  | { name: "shared"; token: string }
+  | { name: "sync"; ids: string[]; t: number | null }
   | { name: "alerts" }
   | { name: "notfound" };
 
@@ -17,6 +19,13 @@ export function parseRoute(path: string, search: string): Route {
   if (path === "/login") return { name: "login", next: params.get("next") ?? "/" };
   if (path === "/admin") return { name: "admin" };
   if (path === "/exports") return { name: "exports" };
+  if (path === "/sync") {
+    const t = Number(params.get("t"));
+    const ids = (params.get("cameras") ?? "").split(",").filter(Boolean);
+    return { name: "sync", ids, t: params.has("t") && Number.isFinite(t) ? t : null };
+  }
+  const s = /^\/s\/([A-Za-z0-9_-]{32,64})$/.exec(path);
+  if (s) return { name: "shared", token: s[1] };
   if (path === "/alerts") return { name: "alerts" };
   const m = /^\/cameras\/([^/]+)\/?$/.exec(path);
   if (m) {

@@ -124,13 +124,13 @@ class ApiFunction:
             return web.serve(self.api.web_root, event.path, self.csp)
         route, params = self.routes.match(event.method, event.path)
         call.params = params
-        if route.auth != "public" or route.path == "/api/v1/login":
+        if route.auth != "public" or route.path == "/api/v1/login":  # "link" routes need services too
             try:
                 call.services = self.services.get(event.context)
             except RuntimeError:
                 log.exception("api function misconfigured", extra={"request_id": event.request_id})
                 raise ApiError(500, "misconfigured", "the api function is not configured; see its log") from None
-        if route.auth != "public":
+        if route.auth in ("user", "admin"):
             self._authenticate(call, route)
         if route.query is not None:
             call.query = parse_model(route.query, dict(event.query), "query")

@@ -70,13 +70,13 @@ def _operation(r: Route, refs: dict[Any, Any]) -> dict[str, Any]:
         ok["content"] = {r.media_type: {"schema": {"type": "string"}}}
     responses: dict[str, Any] = {str(r.status): ok}
     error = {"content": {"application/json": {"schema": _ref(refs, ErrorBody, "serialization")}}}
-    codes = set(r.errors) | ({401} if r.auth != "public" else set()) | ({403} if r.auth == "admin" else set())
+    codes = set(r.errors) | ({401} if r.auth in ("user", "admin") else set()) | ({403} if r.auth == "admin" else set())
     if r.body is not None:
         codes |= {400, 413, 415}
     for code in sorted(codes):
         responses[str(code)] = {"description": _STATUS_TEXT.get(code, "Error"), **error}
     op["responses"] = responses
-    if r.auth != "public":
+    if r.auth in ("user", "admin"):
         op["security"] = [{"session": [], "csrf": []}] if r.method in ("POST", "PUT", "PATCH", "DELETE") \
             else [{"session": []}]
     return op

@@ -22,7 +22,8 @@ if TYPE_CHECKING:   # annotations only: the router stays importable without the 
     from .sessions import SessionToken
     from .users import User
 
-Auth = Literal["public", "user", "admin"]
+Auth = Literal["public", "link", "user", "admin"]
+"""`link`: no session, but the instance's services (a share link's visitor: the link is the credential)."""
 _PARAM_RE = re.compile(r"\{([a-z_]+)\}")
 _SEGMENT = "[^/]+"
 

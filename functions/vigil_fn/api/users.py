@@ -134,6 +134,14 @@ def verify_password(user: User | None, password: str) -> bool:
         return False
 
 
+def verify_password_hash(password_hash: str, password: str) -> bool:
+    """A password against a stored argon2id hash that is not a user's (a share link's)."""
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 class UserStore:
     def __init__(self, bucket: oss2.Bucket) -> None:
         self.bucket = bucket

@@ -188,3 +188,23 @@ class AlertSettings:
             backoff_max_s=float(e.get("VIGIL_ALERTS_BACKOFF_MAX_SECONDS", "900")),
             per_tick=max(1, int(e.get("VIGIL_ALERTS_PER_TICK", "50"))),
         )
+
+
+# --- evidence (issue 26): signed export manifests ------------------------------------------------
+
+@dataclass(frozen=True)
+class EvidenceSettings:
+    """The Ed25519 key pair that signs export manifests. Only the export function is given the private
+    seed (`VIGIL_EVIDENCE_KEY`, 64 hex digits, a secret of the deployment); the api is given the public
+    half (`VIGIL_EVIDENCE_PUBLIC_KEY`, its raw 32 bytes in hex) to publish as PEM. `vigil evidence keygen`
+    makes a pair."""
+
+    signing_key_hex: str
+    public_key_hex: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> EvidenceSettings:
+        e = os.environ if env is None else env
+        return cls(signing_key_hex=e.get("VIGIL_EVIDENCE_KEY", "").strip(),
+                   public_key_hex=e.get("VIGIL_EVIDENCE_PUBLIC_KEY", "").strip())
+

@@ -63,6 +63,11 @@ def video_key(user: str, job_id: str, pinned: bool = False) -> str:
     return f"{PINNED if pinned else EXPORTS}{validate_user(user)}/{validate_job_id(job_id)}.mp4"
 
 
+def manifest_key(user: str, job_id: str, pinned: bool = False) -> str:
+    """The signed evidence manifest beside the MP4 (not `.json`: job listings read `*.json` as jobs)."""
+    return f"{PINNED if pinned else EXPORTS}{validate_user(user)}/{validate_job_id(job_id)}.manifest"
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -91,6 +96,8 @@ class ExportJob:
     gaps: list[dict[str, Any]] = field(default_factory=list)
     chapters: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
+    manifest_key: str | None = None     # once done: the signed evidence manifest (core/evidence.py)
+    sha256: str | None = None           # once done: the MP4's SHA-256 as OSS holds it
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> ExportJob:
@@ -265,7 +272,8 @@ class JobStore:
     def delete(self, user: str, job_id: str) -> None:
         self.require(user, job_id)
         keys = [job_key(user, job_id), video_key(user, job_id), job_key(user, job_id, pinned=True),
-                video_key(user, job_id, pinned=True)]
+                video_key(user, job_id, pinned=True), manifest_key(user, job_id),
+                manifest_key(user, job_id, pinned=True)]
         self.bucket.batch_delete_objects(keys)
         JobIndex(self.bucket, user).remove(job_id)
 
@@ -277,8 +285,13 @@ class JobStore:
         if job.pinned != pinned:
             target = video_key(user, job_id, pinned)
             self.bucket.copy_object(self.bucket.bucket_name, job.key, target)
-            old_json = job_key(user, job_id, job.pinned)
-            job.key, job.pinned, old_video = target, pinned, job.key
+            old = [job.key, job_key(user, job_id, job.pinned)]
+            if job.manifest_key:              # the manifest moves with its MP4 (its `key` names where it was made)
+                new_manifest = manifest_key(user, job_id, pinned)
+                self.bucket.copy_object(self.bucket.bucket_name, job.manifest_key, new_manifest)
+                old.append(job.manifest_key)
+                job.manifest_key = new_manifest
+            job.key, job.pinned = target, pinned
             self.save(job)                  # the job JSON moves with the MP4 (written first: never lost)
-            self.bucket.batch_delete_objects([old_video, old_json])
+            self.bucket.batch_delete_objects(old)
         return job

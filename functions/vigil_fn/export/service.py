@@ -14,10 +14,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 import oss2
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..core.config import ExportSettings
 from ..indexer.reader import timeline
-from .jobs import ExportJob, JobError, JobStore, video_key
+from . import manifest
+from .jobs import ExportJob, JobError, JobStore, manifest_key, video_key
 from .remux import NOTHING_RECORDED, Gap, RemuxError, SourceClip, Stream, remux
 from .sink import MultipartSink
 from .source import OssSource
@@ -59,7 +61,10 @@ def abort_stale_uploads(bucket: oss2.Bucket, key: str) -> int:
 
 
 def run_job(bucket: oss2.Bucket, settings: ExportSettings, user: str, job_id: str, *,
-            open_source: Callable[[SourceClip], Stream] | None = None) -> ExportJob:
+            open_source: Callable[[SourceClip], Stream] | None = None,
+            signing_key: Ed25519PrivateKey | None = None, now: Callable[[], float] = time.time) -> ExportJob:
+    """Run one job to `done` or `failed`. With `signing_key` (the export function always passes the
+    deployment's key) a signed evidence manifest is written beside the MP4 before the job says done."""
     store = JobStore(bucket, settings)
     job = store.require(user, job_id)
     if job.state == "done":
@@ -89,10 +94,26 @@ def run_job(bucket: oss2.Bucket, settings: ExportSettings, user: str, job_id: st
             "x-oss-meta-camera": job.camera, "x-oss-meta-export-id": job.id,
             "x-oss-meta-start": str(job.start), "x-oss-meta-end": str(job.end),
         })
-        opener: Callable[[SourceClip], Stream] = open_source or (lambda c: OssSource(bucket, c.key, c.size))
+        sources: dict[str, OssSource] = {}   # what each clip's GET said of it, for the manifest
+
+        def opener(clip: SourceClip) -> Stream:
+            if open_source is not None:
+                return open_source(clip)
+            sources[clip.key] = OssSource(bucket, clip.key, clip.size)
+            return sources[clip.key]
+
         result = remux(clips, opener, sink, camera=job.camera, start=job.start, end=job.end, gaps=gaps,
                        gap_mode=settings.gap_mode, progress=beat)
         job.size = sink.finish()
+        job.key = key
+        if signing_key is not None:
+            facts = manifest.clip_facts(bucket, result, sources)
+            mp4 = manifest.read_back(bucket, key)
+            doc = manifest.signed(manifest.build(job, result, mp4, facts, filename=filename,
+                                                 exported_at=int(now() * 1000)), signing_key)
+            mkey = manifest_key(user, job_id)
+            bucket.put_object(mkey, manifest.dumps(doc), headers={"Content-Type": "application/json"})
+            job.manifest_key, job.sha256 = mkey, mp4.sha256
     except (RemuxError, JobError) as exc:
         _fail(store, job, sink, str(exc))
         return job
@@ -114,6 +135,14 @@ def run_job(bucket: oss2.Bucket, settings: ExportSettings, user: str, job_id: st
                                    "size": job.size, "frames": job.frames, "gaps": len(job.gaps),
                                    "covered_start": job.covered_start, "covered_end": job.covered_end})
     return job
+
+
+def refuse(bucket: oss2.Bucket, settings: ExportSettings, user: str, job_id: str, message: str) -> None:
+    """Mark a job failed without running it (the function cannot do the job as configured)."""
+    store = JobStore(bucket, settings)
+    job = store.require(user, job_id)
+    if job.state != "done":
+        _fail(store, job, None, message)
 
 
 def _fail(store: JobStore, job: ExportJob, sink: MultipartSink | None, message: str) -> None:

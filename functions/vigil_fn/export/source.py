@@ -43,6 +43,8 @@ class OssSource(io.RawIOBase):
         self._head = bytearray()
         self.requests = 0
         self.bytes_read = 0
+        self.etag: str | None = None      # what OSS answered on the first GET: the object's version
+        self.crc64: str | None = None     # and its whole-object CRC-64 (the evidence manifest records both)
 
     def readable(self) -> bool:
         return True
@@ -107,6 +109,9 @@ class OssSource(io.RawIOBase):
         self._stream = without_crc(self.bucket).get_object(self.key, byte_range=(self._pos, None))
         self._stream_pos = self._pos
         self.requests += 1
+        if self.etag is None:
+            self.etag = (self._stream.etag or "").strip('"')
+            self.crc64 = self._stream.headers.get("x-oss-hash-crc64ecma")
 
     def _drop(self) -> None:
         if self._stream is not None:

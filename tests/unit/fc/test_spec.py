@@ -139,7 +139,8 @@ def test_edition_and_component_checked() -> None:
 
 
 def test_project_s_yaml_loads(tmp_path: Path) -> None:
-    loaded = spec.load(REPO / "s.yaml", {"VIGIL_MASTER_KEY": "k", "VIGIL_BUCKET": "b", "VIGIL_SESSION_KEY": "s"},
+    loaded = spec.load(REPO / "s.yaml", {"VIGIL_MASTER_KEY": "k", "VIGIL_BUCKET": "b", "VIGIL_SESSION_KEY": "s",
+                                           "VIGIL_EVIDENCE_KEY": "e", "VIGIL_EVIDENCE_PUBLIC_KEY": "p"},
                        {"AccountID": "77"})
     token = loaded.function("vigil-token")
     indexer = loaded.function("vigil-indexer")

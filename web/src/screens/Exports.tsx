@@ -2,6 +2,8 @@
 // Refreshed every 2 s while one is queued or running.
 import { useEffect, useState } from "preact/hooks";
 import { exportsApi, type ExportJob } from "../api-live-export";
+import { SharedLinks, VerifyPanel } from "../evidence/EvidencePanel";
+import { ShareBox } from "../evidence/ShareBox";
 import { Still } from "../pictures/Still";
 import { formatBytes, formatDuration } from "../time";
 import { Time } from "../ui/Time";
@@ -15,6 +17,7 @@ export function Exports() {
   const [jobs, setJobs] = useState<ExportJob[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
+  const [shared, setShared] = useState(0);
 
   useEffect(() => {
     let alive = true;
@@ -43,12 +46,13 @@ export function Exports() {
     setTick((t) => t + 1);
   };
 
-  const download = async (job: ExportJob) => {
+  const download = async (job: ExportJob, what: "mp4" | "manifest" = "mp4") => {
     const fresh = await exportsApi.get(job.id);   // presigned URLs are short-lived: sign at click time
-    if (!fresh.url) return;
+    const url = what === "mp4" ? fresh.url : fresh.manifest_url;
+    if (!url) return;
     const a = document.createElement("a");
-    a.href = fresh.url;
-    a.download = fresh.filename ?? `${job.id}.mp4`;
+    a.href = url;
+    a.download = what === "mp4" ? (fresh.filename ?? `${job.id}.mp4`) : `${job.id}.manifest.json`;
     a.rel = "noopener";
     document.body.appendChild(a);
     a.click();
@@ -113,6 +117,12 @@ export function Exports() {
                   ⬇ Download MP4
                 </button>
               )}
+              {j.state === "done" && j.sha256 && (
+                <button type="button" onClick={() => void act(() => download(j, "manifest"))} aria-label="Download signed manifest">
+                  Signed manifest
+                </button>
+              )}
+              {j.state === "done" && <ShareBox exportId={j.id} onShared={() => setShared((n) => n + 1)} />}
               {j.state === "failed" && (
                 <button type="button" onClick={() => void act(() => exportsApi.retry(j.id))} aria-label="Retry export">
                   Retry
@@ -130,6 +140,8 @@ export function Exports() {
           </li>
         ))}
       </ul>
+      <SharedLinks refresh={shared} />
+      <VerifyPanel />
     </main>
   );
 }

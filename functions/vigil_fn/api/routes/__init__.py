@@ -3,6 +3,20 @@
 A new area is a new module here and one entry in `MODULES`.
 """
 
-from . import admin, alerts, auth, cameras, events, exports, live, manage, pictures, playback
+from . import (
+    admin,
+    alerts,
+    auth,
+    cameras,
+    events,
+    evidence,
+    exports,
+    live,
+    manage,
+    pictures,
+    playback,
+    shares,
+    sync,
+)
 
-MODULES = (auth, cameras, playback, manage, admin, exports, live, pictures, alerts, events)
+MODULES = (auth, cameras, playback, manage, admin, exports, live, pictures, alerts, events, evidence, shares, sync)

@@ -67,6 +67,9 @@ class ExportOut(Response):
     chapters: list[dict[str, Any]] = Field(
         description="[{start, end (s in the file), title, key, wall_start, wall_end}]")
     url: str | None = Field(default=None, description="presigned download URL once done")
+    manifest_url: str | None = Field(
+        default=None, description="once done: presigned URL of the signed evidence manifest (docs/evidence.md)")
+    sha256: str | None = Field(default=None, description="once done: the MP4's SHA-256 as stored")
     expires: Ms | None = None
     filename: str | None = None
 
@@ -96,6 +99,11 @@ def _out(call: Call, job: ExportJob, *, with_url: bool = True) -> ExportOut:
         signed = call.svc.urls.sign(job.key, content_type="video/mp4",
                                     disposition=f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}")
         out.url, out.expires, out.filename = signed.url, signed.expires * 1000, name
+        if job.manifest_key:
+            mname = name[:-len(".mp4")] + ".manifest.json"
+            out.manifest_url = call.svc.urls.sign(
+                job.manifest_key, content_type="application/json",
+                disposition=f"attachment; filename=\"{mname}\"; filename*=UTF-8''{quote(mname)}").url
     return out
 
 

@@ -1,0 +1,103 @@
+"""The evidence manifest of one export: the MP4 as OSS holds it, and every clip that went into it.
+
+Why the MP4 is read back rather than hashed while it is written: the sink uploads parts 2..N as they
+fill and part 1 (ftyp + moov) last, so the file's byte order is only known at the end, and a hash must
+run in file order. One sequential GET of the finished object costs ~1 s per GB on the intranet and
+proves what OSS holds, not what the function meant to write. Clip facts (CRC-64, ETag) cost one HEAD per
+clip (a 2 h export of 10 s clips: 720 HEADs, ~0.06 CNY per 10,000), since the remux's ranged GETs carry no CRC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import oss2
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ..core.evidence import HASH_CHUNK, sign
+from .jobs import ExportJob
+from .remux import RemuxResult, iso
+
+
+@dataclass(frozen=True)
+class ObjectFacts:
+    """What OSS says of an object: its ETag and whole-object CRC-64 (ECMA, as a decimal string)."""
+
+    etag: str
+    crc64: str | None
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    size: int
+    sha256: str
+    crc64: str | None
+    etag: str
+
+
+def clip_facts(bucket: oss2.Bucket, result: RemuxResult, sources: dict[str, Any]) -> dict[str, ObjectFacts]:
+    """ETag and CRC-64 of every clip in the file: from the remux's own GET when it was a whole-object
+    read, else one HEAD (OSS sends the CRC-64 only on a GET of the whole object, not on a ranged one)."""
+    out: dict[str, ObjectFacts] = {}
+    for chapter in result.chapters:
+        if not chapter.key or chapter.key in out:
+            continue
+        src = sources.get(chapter.key)
+        if src is not None and src.etag is not None and src.crc64 is not None:
+            out[chapter.key] = ObjectFacts(etag=src.etag, crc64=src.crc64)
+        else:
+            head = bucket.head_object(chapter.key)
+            out[chapter.key] = ObjectFacts(etag=(head.etag or "").strip('"'),
+                                           crc64=head.headers.get("x-oss-hash-crc64ecma"))
+    return out
+
+
+def read_back(bucket: oss2.Bucket, key: str) -> FileFacts:
+    """SHA-256 of the object as stored, in one streaming GET (bounded memory)."""
+    result = bucket.get_object(key)
+    h, n = hashlib.sha256(), 0
+    while True:
+        block = result.read(HASH_CHUNK)
+        if not block:
+            break
+        h.update(block)
+        n += len(block)
+    return FileFacts(size=n, sha256=h.hexdigest(), crc64=result.headers.get("x-oss-hash-crc64ecma"),
+                     etag=(result.etag or "").strip('"'))
+
+
+def build(job: ExportJob, result: RemuxResult, mp4: FileFacts, clips: dict[str, ObjectFacts], *,
+          filename: str, exported_at: int) -> dict[str, Any]:
+    """The unsigned manifest of a finished single-camera export (one entry in `files`)."""
+    sources = []
+    for chapter in result.chapters:
+        if not chapter.key:
+            continue
+        facts = clips.get(chapter.key)
+        sources.append({"key": chapter.key, "start": iso(chapter.wall_start), "end": iso(chapter.wall_end),
+                        "crc64": facts.crc64 if facts else None, "etag": facts.etag if facts else None})
+    entry = {
+        "name": filename, "key": job.key, "camera": job.camera, "size": mp4.size, "sha256": mp4.sha256,
+        "crc64": mp4.crc64,
+        "covered": {"start": iso(result.covered_start) if result.covered_start is not None else None,
+                    "end": iso(result.covered_end) if result.covered_end is not None else None},
+        "gaps": [{"start": iso(g.start), "end": iso(g.end), "reason": g.reason} for g in result.gaps],
+        "clips": sources,
+    }
+    return {
+        "export_id": job.id, "exported_by": job.user, "exported_at": iso(exported_at),
+        "requested": {"camera": job.camera, "start": iso(job.start), "end": iso(job.end)},
+        "files": [entry],
+    }
+
+
+def signed(manifest: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
+    return sign(manifest, key)
+
+
+def dumps(doc: dict[str, Any]) -> bytes:
+    """The stored file: indented for people (the signature covers `canonical()`, not this layout)."""
+    return json.dumps(doc, indent=2, ensure_ascii=False).encode()

@@ -1,0 +1,75 @@
+"""Evidence bench (issue 26): signing and verifying a 1 GB export beside `sha256sum` of the same file.
+
+Signing an export = hashing the MP4 as stored (`export.manifest.read_back`: one streaming GET from
+localcloud OSS) + one Ed25519 signature; verifying = `vigil verify` (hash the file, check the signature)
+in a child process, as a person runs it. The peer is coreutils' `sha256sum` of the same file in the same
+run. Goal: ≤ 1.2x. `VIGIL_BENCH_EVIDENCE_MB` (default 1024) sets the file size.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from vigil_fn.core import evidence
+from vigil_fn.export import manifest
+
+pytestmark = pytest.mark.bench
+SIZE_MB = int(os.environ.get("VIGIL_BENCH_EVIDENCE_MB", "1024"))
+
+
+def _best(fn: Any, runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def test_sign_and_verify_a_1gb_export_beside_sha256sum(cloud: Any, tmp_path: Path) -> None:
+    path = tmp_path / "export.mp4"
+    block = os.urandom(1 << 20)
+    with open(path, "wb") as f:
+        for _ in range(SIZE_MB):
+            f.write(block)
+    bucket = cloud.bucket()
+    key = "exports/bench/20261207T000000Z-00000000.mp4"
+    bucket.put_object_from_file(key, str(path))
+    signing_key = Ed25519PrivateKey.generate()
+    pem = tmp_path / "key.pem"
+    pem.write_text(evidence.public_pem(signing_key))
+
+    peer = _best(lambda: subprocess.run(["sha256sum", str(path)], check=True, capture_output=True))
+    digest = subprocess.run(["sha256sum", str(path)], check=True, capture_output=True, text=True).stdout.split()[0]
+
+    facts: list[manifest.FileFacts] = []
+
+    def sign() -> None:
+        facts.append(manifest.read_back(bucket, key))
+        evidence.sign({"files": [{"sha256": facts[-1].sha256, "size": facts[-1].size}]}, signing_key)
+
+    sign_s = _best(sign)
+    assert facts[-1].sha256 == digest
+    doc = evidence.sign({"export_id": "bench", "files": [{"name": "export.mp4", "sha256": digest,
+                                                          "size": SIZE_MB << 20}]}, signing_key)
+    mpath = tmp_path / "export.manifest.json"
+    mpath.write_text(json.dumps(doc))
+
+    def verify() -> None:
+        done = subprocess.run([sys.executable, "-m", "vigil_ops.cli", "verify", str(path), "--manifest", str(mpath),
+                               "--public-key", str(pem), "--json"], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+
+    verify_s = _best(verify)
+    print(f"\nevidence, {SIZE_MB} MiB export (best of 3):")
+    print(f"  sha256sum (peer)          {peer:7.2f} s   {SIZE_MB / peer:7.0f} MiB/s")
+    print(f"  sign (GET from OSS + hash + Ed25519) {sign_s:7.2f} s   ratio {sign_s / peer:5.2f}x   goal <= 1.2x")
+    print(f"  vigil verify (child process)         {verify_s:7.2f} s   ratio {verify_s / peer:5.2f}x   goal <= 1.2x")

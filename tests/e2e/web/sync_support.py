@@ -1,0 +1,70 @@
+"""Reading the clocks the simulator drew into every player of the side-by-side view (test and bench)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# every tile is drawn in the same JavaScript turn: reading them one call at a time would add the time
+# between the calls (100-300 ms on a loaded machine) to the spread being measured
+TILES_FRAME_JS = """(cameras) => {
+  const videos = cameras.map((cam) => document.querySelector(`.sync-tile[data-camera="${cam}"] video`));
+  const canvases = videos.map((v) => {
+    // a tile with no recording at the clock's instant shows the gap, not its last frame: not sampled
+    if (!v || !v.videoWidth || v.readyState < 2 || v.dataset.gap === "yes") return null;
+    const c = document.createElement('canvas');
+    c.width = v.videoWidth; c.height = v.videoHeight;
+    c.getContext('2d').drawImage(v, 0, 0);
+    return c;
+  });
+  return canvases.map((c) => {
+    if (!c) return null;
+    const h = Math.min(c.height, Math.ceil(c.height / 90) * 8);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, h).data;
+    const luma = [];
+    for (let i = 0; i < d.length; i += 4) luma.push(Math.round(0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2]));
+    return {w: c.width, h: h, full_h: c.height, luma: luma};
+  });
+}"""
+
+
+def tile_clocks_ms(support: Any, page: Any, cameras: list[str]) -> list[int | None]:
+    """The instant drawn into the frame each tile shows now (one moment for all), None before it has one."""
+    out: list[int | None] = []
+    for doc in page.evaluate(TILES_FRAME_JS, cameras):
+        if doc is None:
+            out.append(None)
+            continue
+        luma = np.array(doc["luma"], dtype=np.uint8).reshape(doc["h"], doc["w"])
+        try:
+            out.append(int(support.decode_clock(luma, doc["full_h"]).timestamp() * 1000))
+        except ValueError:   # a frame that does not read as a clock: read again
+            out.append(None)
+    return out
+
+
+def spread_ms(support: Any, page: Any, cameras: list[str]) -> int | None:
+    """Largest difference between the clocks the tiles show (one sample), None while one has no frame."""
+    times = tile_clocks_ms(support, page, cameras)
+    if any(t is None for t in times):
+        return None
+    known = [t for t in times if t is not None]
+    return max(known) - min(known)
+
+
+def simulate_together(support: Any, cloud: Any, cameras: list[str], work: Path, count: int) -> dict[str, list[str]]:
+    """Runs one `vigil-camera simulate --fast` per camera at the same time: overlapping recordings."""
+    out: dict[str, list[str]] = {}
+
+    def run(camera: str) -> None:
+        out[camera] = support.simulate(cloud, camera, work / camera, count)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in cameras]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out

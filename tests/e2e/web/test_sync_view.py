@@ -1,0 +1,187 @@
+"""Cameras side by side (issue 26) in Chromium: every player shows the same wall-clock instant (read from
+the clock the simulator draws into each frame), a seek moves them together, a camera with no recording at
+that instant shows the gap, and the api refuses layouts it must refuse."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from .conftest import load_support
+
+pytestmark = pytest.mark.e2e
+S = load_support()
+SETTLED_MS = 500   # the test's bar (not a timing): tiles show the same moment; `make bench` measures the spread
+
+
+def _sync_support() -> Any:
+    if "vigil_sync_support" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("vigil_sync_support", Path(__file__).with_name("sync_support.py"))
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["vigil_sync_support"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["vigil_sync_support"]
+
+
+Y = _sync_support()
+
+
+@pytest.fixture
+def ctx(browser: Any) -> Iterator[Any]:
+    c = browser.new_context(locale="en-GB", viewport={"width": 1366, "height": 900})
+    c.set_default_timeout(30_000)
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+@pytest.fixture(scope="module")
+def four(cloud: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    tag = uuid.uuid4().hex[:6]
+    cams = [f"sync-{i}-{tag}" for i in range(3)]
+    late = f"sync-late-{tag}"
+    for c in [*cams, late]:
+        S.provision(cloud, c, c)
+    work = tmp_path_factory.mktemp("sync")
+    keys = Y.simulate_together(S, cloud, cams, work, 12)
+    first_end = max(S.clip_start_ms(k[-1]) for k in keys.values()) + S.CLIP_SECONDS * 1000
+    S.wait_until_wall(first_end + 3000)           # the late camera starts after the others ended: a gap
+    keys[late] = S.simulate(cloud, late, work / late, 2)
+    for c, k in keys.items():
+        S.wait_indexed(cloud, c, k)
+    viewer = (f"sync-viewer-{tag}", "sync-viewer-password-" + tag)
+    S.create_user(cloud, viewer[0], viewer[1], "viewer", [*cams, late])
+    overlap = max(S.clip_start_ms(keys[c][0]) for c in cams) + 1000
+    return {"cams": cams, "late": late, "keys": keys, "viewer": viewer, "overlap": overlap}
+
+
+def _login(ctx: Any, base: str, who: tuple[str, str], path: str) -> Any:
+    page = ctx.new_page()
+    page.goto(base + path)
+    page.get_by_label("User name").fill(who[0])
+    page.get_by_label("Password").fill(who[1])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+    return page
+
+
+def _settled_spread(page: Any, cams: list[str], samples: int = 5) -> list[int]:
+    """Samples of the tiles' spread once they follow the clock (the first seconds after loading, the
+    follow loop is still pulling them together): returns as soon as `samples` agree, else all it saw."""
+    got: list[int] = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        s = Y.spread_ms(S, page, cams)
+        if s is not None:
+            got.append(s)
+            if len(got) >= samples and all(x <= SETTLED_MS for x in got[-samples:]):
+                return got[-samples:]
+        page.wait_for_timeout(150)
+    return got
+
+
+def test_players_show_the_same_instant_and_a_gap_is_a_gap(cloud: Any, ctx: Any, four: dict, artifacts: Path) -> None:
+    cams, late = four["cams"], four["late"]
+    ids = ",".join([*cams, late])
+    page = _login(ctx, cloud.functions["vigil-api"], four["viewer"], f"/sync?cameras={ids}&t={four['overlap']}")
+    for c in cams:
+        page.locator(f".sync-tile[data-camera='{c}'] video").wait_for()
+    page.wait_for_function("(cams) => cams.every(c => {"
+                           " const v = document.querySelector(`.sync-tile[data-camera=\"${c}\"] video`);"
+                           " return v && v.readyState >= 2 && !v.paused; })", arg=cams, timeout=60_000)
+    spreads = _settled_spread(page, cams)
+    assert len(spreads) >= 5 and max(spreads[-5:]) <= SETTLED_MS, spreads
+    # the late camera had no recording then: its tile says so instead of showing a frame
+    assert page.locator(f".sync-tile[data-camera='{late}'] .sync-gap").inner_text() == "No recording"
+    page.screenshot(path=str(artifacts / "sync-view.png"))
+    # pause, then seek 2 s on: they stop together and land together
+    page.get_by_role("button", name="Pause all").click()
+    page.get_by_role("button", name="Play all").wait_for()
+    after_pause = _settled_spread(page, cams, 3)
+    assert len(after_pause) >= 3 and max(after_pause[-3:]) <= SETTLED_MS, after_pause
+
+
+def test_the_api_refuses_layouts_it_must(cloud: Any, four: dict) -> None:
+    base = cloud.functions["vigil-api"]
+    http = requests.Session()
+    r = http.post(f"{base}/api/v1/login", json={"username": four["viewer"][0], "password": four["viewer"][1]},
+                  timeout=30)
+    assert r.status_code == 200
+    t = four["overlap"]
+
+    def ask(cams: str) -> requests.Response:
+        return http.get(f"{base}/api/v1/sync", params={"cameras": cams, "start": t - 60_000, "end": t + 60_000},
+                        timeout=30)
+
+    ok = ask(",".join(four["cams"]))
+    assert ok.status_code == 200 and [c["id"] for c in ok.json()["cameras"]] == four["cams"]
+    assert ask(four["cams"][0]).status_code == 400                       # one camera is not side by side
+    ten = ask(",".join(f"cam-{i:03d}" for i in range(10)))
+    assert ten.status_code == 400 and "9 cameras" in ten.json()["error"]["message"]
+    other = ask(f"{four['cams'][0]},not-yours-cam")
+    assert other.status_code == 403 and "not-yours-cam" in other.json()["error"]["message"]
+    empty = http.get(f"{base}/api/v1/sync", params={"cameras": ",".join(four["cams"]), "start": 1_000_000,
+                                                    "end": 2_000_000}, timeout=30)
+    assert empty.status_code == 404 and empty.json()["error"]["code"] == "nothing_recorded"
+
+
+def _simulate_activity(cloud: Any, device: str, work: Path, count: int, truth: Path) -> list[str]:
+    """`vigil-camera simulate --activity` (seeded crossings, the first 20 s in) for one camera."""
+    import json
+    import os
+    import subprocess
+
+    import oss2
+    from vigil_camera.protocol import device_secret
+
+    work.mkdir(parents=True, exist_ok=True)
+    config = work / "camera.json"
+    config.write_text(json.dumps({"token_url": cloud.functions["vigil-token"], "device_id": device,
+                                  "device_secret": device_secret(cloud.master_key, device, 1),
+                                  "spool_dir": str(work / "spool")}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+    res = subprocess.run([sys.executable, "-m", "vigil_camera.cli", "--config", str(config), "simulate",
+                          "--fps", "10", "--resolution", "640x360", "--clip-seconds", "2", "--count", str(count),
+                          "--fast", "--activity", "--seed", "5", "--truth", str(truth)],
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, (res.stdout[-1000:], res.stderr[-2000:])
+    return sorted(o.key for o in oss2.ObjectIterator(cloud.bucket(), prefix=f"videos/{device}/"))
+
+
+def test_next_event_moves_every_player_to_it_and_the_strip_shows_activity(cloud: Any, ctx: Any,
+                                                                          tmp_path: Path) -> None:
+    import json
+
+    tag = uuid.uuid4().hex[:6]
+    busy, quiet = f"sync-act-{tag}", f"sync-quiet-{tag}"
+    for c in (busy, quiet):
+        S.provision(cloud, c, c)
+    truth = tmp_path / "truth.jsonl"
+    keys = _simulate_activity(cloud, busy, tmp_path / busy, 25, truth)
+    quiet_keys = S.simulate(cloud, quiet, tmp_path / quiet, 3)
+    S.wait_indexed(cloud, busy, keys)
+    S.wait_indexed(cloud, quiet, quiet_keys)
+    crossings = [json.loads(line) for line in truth.read_text().splitlines() if line.strip()]
+    assert crossings, "the scene drew no crossing in 50 s"
+    from datetime import datetime
+
+    first = int(datetime.fromisoformat(crossings[0]["start"].replace("Z", "+00:00")).timestamp() * 1000)
+    viewer = (f"sync-act-viewer-{tag}", "sync-act-viewer-password-" + tag)
+    S.create_user(cloud, viewer[0], viewer[1], "viewer", [busy, quiet])
+    start = S.clip_start_ms(keys[0]) + 2000
+    page = _login(ctx, cloud.functions["vigil-api"], viewer, f"/sync?cameras={busy},{quiet}&t={start}")
+    page.locator(".sync-activity").first.wait_for(timeout=60_000)       # the busy camera's strip
+    page.get_by_role("button", name="Pause all").click()
+    page.get_by_role("button", name="Next event").click()
+    page.wait_for_function("(first) => Math.abs(Number(document.querySelector('.sync-grid').dataset.clock) - first)"
+                           " < 2000", arg=first, timeout=30_000)

@@ -1,0 +1,323 @@
+// Cameras side by side (issue 26): 2-9 players that show the same wall-clock instant, one timeline of
+// all their recordings and gaps, one set of controls. A SyncClock is the instant; every 100 ms each
+// player is nudged (playbackRate) or, far off, seeked to it. A camera with no recording at that instant
+// shows the gap — its player is paused and hidden behind "No recording" — never a frozen frame.
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { api, request, type Camera } from "../api";
+import { PlayerController } from "../player/controller";
+import { linkClick, navigate } from "../router";
+import { correction, recordedAt, SyncClock, type Span } from "../sync/clock";
+import { Time } from "../ui/Time";
+
+interface SyncCamera {
+  id: string;
+  name: string;
+  items: Array<{ type: "span" | "gap"; start: number; end: number }>;
+}
+
+const WINDOW_MS = 3_600_000;
+const RATES = [0.5, 1, 2, 4];
+const LAYOUT_KEY = "vigil.sync.layout";
+
+function gridClass(n: number): string {
+  return n <= 2 ? "cols-2" : n <= 4 ? "cols-2" : "cols-3";
+}
+
+interface TileHandle {
+  controller: PlayerController;
+  video: HTMLVideoElement;
+  loading: boolean;
+  seeking: boolean; // a seek (playback request + attach) is in flight: do not start another
+  setGap: (gap: boolean) => void;
+}
+
+/** Seek one player, once at a time: a new seek every tick would restart its loading forever. */
+function seekTile(h: TileHandle, wall: number): void {
+  if (h.seeking) return;
+  h.seeking = true;
+  h.controller.seek(Math.round(wall)).finally(() => {
+    h.seeking = false;
+  });
+}
+
+function Tile({ cam, spans, register }: { cam: SyncCamera; spans: Span[]; register: (id: string, h: TileHandle | null) => void }) {
+  const ref = useRef<HTMLVideoElement>(null);
+  const [gap, setGap] = useState(false);
+  useEffect(() => {
+    const video = ref.current;
+    if (!video) return;
+    const handle: TileHandle = {
+      video,
+      loading: false,
+      seeking: false,
+      setGap,
+      controller: new PlayerController(video, (s, e) => api.playback(cam.id, s, e), {
+        onTime: () => {},
+        onState: (st) => {
+          handle.loading = st.loading;
+        },
+      }),
+    };
+    video.muted = true;
+    register(cam.id, handle);
+    return () => {
+      register(cam.id, null);
+      handle.controller.destroy();
+    };
+  }, [cam.id]);
+  return (
+    <figure class="sync-tile" data-camera={cam.id} data-spans={spans.length}>
+      <video ref={ref} class="sync-video" playsInline muted aria-label={`Camera ${cam.name}`} />
+      {gap && <div class="sync-gap">No recording</div>}
+      <figcaption>{cam.name}</figcaption>
+    </figure>
+  );
+}
+
+interface Histogram {
+  camera: string;
+  start: number;
+  end: number;
+  bins: number;
+  peaks: number[];
+}
+
+/** The next (or previous) activity event among the cameras, from `wall`: the nearest one's start. */
+async function nearestEvent(ids: string[], wall: number, direction: "next" | "previous"): Promise<number | null> {
+  const answers = await Promise.all(
+    ids.map((id) =>
+      request<{ event: { start: number } | null }>(
+        "GET",
+        `/cameras/${encodeURIComponent(id)}/events/near?at=${Math.round(direction === "next" ? wall + 1000 : wall - 1000)}&direction=${direction}`,
+      ).catch(() => ({ event: null })),
+    ),
+  );
+  const starts = answers.map((a) => a.event?.start).filter((s): s is number => typeof s === "number");
+  if (!starts.length) return null;
+  return direction === "next" ? Math.min(...starts) : Math.max(...starts);
+}
+
+function SharedTimeline({ cams, start, end, at, onSeek, activity }: { cams: SyncCamera[]; start: number; end: number; at: number; onSeek: (t: number) => void; activity: Map<string, Histogram> }) {
+  const pct = (t: number) => `${(((t - start) / (end - start)) * 100).toFixed(3)}%`;
+  const click = (ev: MouseEvent) => {
+    const box = (ev.currentTarget as HTMLElement).getBoundingClientRect();
+    onSeek(start + ((ev.clientX - box.left) / box.width) * (end - start));
+  };
+  return (
+    <div class="sync-timeline" onClick={click} role="slider" aria-label="Shared timeline" aria-valuemin={start} aria-valuemax={end} aria-valuenow={Math.round(at)} data-view-start={start} data-view-end={end}>
+      {cams.map((c) => (
+        <div class="sync-row" key={c.id} title={c.name}>
+          {c.items
+            .filter((i) => i.type === "span")
+            .map((i) => (
+              <span class="sync-span" key={i.start} style={{ left: pct(Math.max(i.start, start)), width: pct(start + Math.min(i.end, end) - Math.max(i.start, start)) }} />
+            ))}
+          {(activity.get(c.id)?.peaks ?? []).map((peak, n, all) =>
+            peak > 0 ? (
+              <span class="sync-activity" key={`a${n}`} data-peak={peak.toFixed(2)}
+                style={{ left: `${((n / all.length) * 100).toFixed(3)}%`, width: `${(100 / all.length).toFixed(3)}%`, opacity: 0.35 + 0.65 * peak }} />
+            ) : null,
+          )}
+        </div>
+      ))}
+      <div class="sync-cursor" style={{ left: pct(at) }} />
+    </div>
+  );
+}
+
+function Picker({ initial }: { initial: string[] }) {
+  const [cameras, setCameras] = useState<Camera[] | null>(null);
+  const [chosen, setChosen] = useState<string[]>(initial);
+  useEffect(() => {
+    api.cameras().then((r) => setCameras(r.cameras), () => setCameras([]));
+  }, []);
+  const toggle = (id: string) => setChosen((c) => (c.includes(id) ? c.filter((x) => x !== id) : [...c, id]));
+  const go = (ev: Event) => {
+    ev.preventDefault();
+    localStorage.setItem(LAYOUT_KEY, chosen.join(","));
+    navigate(`/sync?cameras=${chosen.map(encodeURIComponent).join(",")}`);
+  };
+  return (
+    <form class="card" onSubmit={go} aria-label="Choose cameras">
+      <p>Choose 2 to 9 cameras to watch side by side.</p>
+      {cameras?.map((c) => (
+        <label key={c.id} class="pick">
+          <input type="checkbox" checked={chosen.includes(c.id)} onChange={() => toggle(c.id)} /> {c.name || c.id}
+        </label>
+      ))}
+      <p>
+        <button type="submit" disabled={chosen.length < 2 || chosen.length > 9}>
+          Watch {chosen.length} side by side
+        </button>
+      </p>
+    </form>
+  );
+}
+
+export function SyncView({ ids, t }: { ids: string[]; t: number | null }) {
+  const [start0] = useState(() => t ?? Date.now() - 10 * 60_000);
+  const [doc, setDoc] = useState<{ start: number; end: number; cameras: SyncCamera[] } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [playing, setPlaying] = useState(true);
+  const [rate, setRate] = useState(1);
+  const [at, setAt] = useState(start0);
+  const [activity, setActivity] = useState(new Map<string, Histogram>());
+  const [note, setNote] = useState<string | null>(null);
+  const clock = useMemo(() => new SyncClock(start0), [start0]);
+  const tiles = useRef(new Map<string, TileHandle>());
+
+  useEffect(() => {
+    if (ids.length < 2) return;
+    const s = start0 - WINDOW_MS / 2;
+    request<{ start: number; end: number; cameras: SyncCamera[] }>(
+      "GET",
+      `/sync?cameras=${ids.map(encodeURIComponent).join(",")}&start=${Math.round(s)}&end=${Math.round(s + WINDOW_MS)}`,
+    ).then(setDoc, (e: Error) => setError(e.message));
+    // each camera's activity strip over the same window (absent when the camera has no analysis)
+    void Promise.all(
+      ids.map((id) =>
+        request<Histogram>("GET", `/cameras/${encodeURIComponent(id)}/activity?start=${Math.round(s)}&end=${Math.round(s + WINDOW_MS)}&bins=360`)
+          .then((h) => [id, h] as const)
+          .catch(() => null),
+      ),
+    ).then((found) => setActivity(new Map(found.filter((x): x is readonly [string, Histogram] => x !== null))));
+  }, [ids.join(","), start0]);
+
+  const spans = useMemo(() => {
+    const out = new Map<string, Span[]>();
+    doc?.cameras.forEach((c) => out.set(c.id, c.items.filter((i) => i.type === "span")));
+    return out;
+  }, [doc]);
+
+  const seekAll = (wall: number) => {
+    clock.seek(wall);
+    tiles.current.forEach((h, id) => {
+      if (recordedAt(spans.get(id) ?? [], wall)) {
+        h.seeking = false;
+        seekTile(h, wall);
+      }
+    });
+    setAt(wall);
+  };
+
+  // the follow loop: hold the clock while a recording player loads, then nudge or seek each to it
+  useEffect(() => {
+    if (!doc) return;
+    clock.setPlaying(playing);
+    const id = setInterval(() => {
+      const wall = clock.wall();
+      let waiting = false;
+      tiles.current.forEach((h, cam) => {
+        const has = recordedAt(spans.get(cam) ?? [], wall);
+        h.video.dataset.gap = has ? "no" : "yes";
+        h.setGap(!has);
+        if (!has) {
+          if (!h.video.paused) h.controller.pause();
+          h.video.dataset.follow = "no";           // when its recording starts, it seeks there afresh
+          return;
+        }
+        if (h.seeking) {
+          waiting = true;
+          return;
+        }
+        if (h.video.dataset.follow !== "yes") {   // first time this camera has a recording here
+          h.video.dataset.follow = "yes";
+          seekTile(h, wall);
+          waiting = true;
+          return;
+        }
+        const shown = h.controller.wallNow();
+        if (shown === null) {                     // its playlist is still loading
+          waiting = true;
+          return;
+        }
+        if (h.loading) waiting = true;
+        if (!playing) {
+          if (!h.video.paused) h.controller.pause();
+          if (Math.abs(shown - wall) > 200) seekTile(h, wall);
+          return;
+        }
+        if (h.video.paused) h.controller.play();
+        const fix = correction(shown - wall, clock.rate);
+        if (fix.seek) {
+          seekTile(h, wall);
+          waiting = true;
+        } else h.video.playbackRate = fix.playbackRate;
+      });
+      clock.hold(waiting && playing);
+      setAt(wall);
+    }, 100);
+    return () => clearInterval(id);
+  }, [doc, playing, spans]);
+
+  useEffect(() => {
+    clock.setRate(rate);
+  }, [rate]);
+
+  if (ids.length < 2 || ids.length > 9) {
+    return (
+      <main class="page">
+        <h1>Side by side</h1>
+        {ids.length > 9 && <p class="error" role="alert">Side by side shows at most 9 cameras.</p>}
+        <Picker initial={ids.length ? ids : (localStorage.getItem(LAYOUT_KEY) ?? "").split(",").filter(Boolean)} />
+      </main>
+    );
+  }
+  const register = (id: string, h: TileHandle | null) => {
+    if (h) tiles.current.set(id, h);
+    else tiles.current.delete(id);
+  };
+  return (
+    <main class="page sync">
+      <h1>
+        Side by side · <Time ms={Math.round(at)} />
+      </h1>
+      {error && (
+        <p class="error" role="alert">
+          {error} <a href="/sync" onClick={linkClick}>Choose other cameras</a>
+        </p>
+      )}
+      {doc && (
+        <>
+          <div class={`sync-grid ${gridClass(doc.cameras.length)}`} data-clock={Math.round(at)}>
+            {doc.cameras.map((c) => (
+              <Tile key={c.id} cam={c} spans={spans.get(c.id) ?? []} register={register} />
+            ))}
+          </div>
+          <div class="controls sync-controls">
+            <button type="button" onClick={() => seekAll(clock.wall() - 10_000)} aria-label="Back 10 seconds">
+              −10 s
+            </button>
+            <button type="button" onClick={() => setPlaying((p) => !p)} aria-label={playing ? "Pause all" : "Play all"}>
+              {playing ? "❚❚ Pause" : "▶ Play"}
+            </button>
+            <button type="button" onClick={() => seekAll(clock.wall() + 10_000)} aria-label="Forward 10 seconds">
+              +10 s
+            </button>
+            <button type="button" aria-label="Previous event" onClick={() => void nearestEvent(ids, clock.wall(), "previous").then((s) => (s === null ? setNote("No earlier event on these cameras.") : (setNote(null), seekAll(s))))}>
+              ⏮ Event
+            </button>
+            <button type="button" aria-label="Next event" onClick={() => void nearestEvent(ids, clock.wall(), "next").then((s) => (s === null ? setNote("No later event on these cameras.") : (setNote(null), seekAll(s))))}>
+              Event ⏭
+            </button>
+            <label>
+              Speed{" "}
+              <select value={rate} onChange={(e) => setRate(Number((e.target as HTMLSelectElement).value))} aria-label="Speed">
+                {RATES.map((r) => (
+                  <option key={r} value={r}>
+                    {r}×
+                  </option>
+                ))}
+              </select>
+            </label>
+            <a href="/sync" onClick={linkClick}>
+              Choose cameras
+            </a>
+          </div>
+          {note && <p class="hint" role="status">{note}</p>}
+          <SharedTimeline cams={doc.cameras} start={doc.start} end={doc.end} at={at} onSeek={seekAll} activity={activity} />
+        </>
+      )}
+    </main>
+  );
+}

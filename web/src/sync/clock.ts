@@ -1,0 +1,69 @@
+// The shared clock of cameras watched side by side: one wall-clock instant every player follows.
+// It runs at `rate` while playing and holds while any player that has a recording is still loading,
+// so a seek lands every player on the same instant before time moves on.
+
+export class SyncClock {
+  private anchorWall: number;
+  private anchorPerf: number;
+  playing = false;
+  rate = 1;
+  private held = false;
+
+  constructor(wall: number, private readonly now: () => number = () => performance.now()) {
+    this.anchorWall = wall;
+    this.anchorPerf = now();
+  }
+
+  /** The instant every player should show now. */
+  wall(): number {
+    if (!this.playing || this.held) return this.anchorWall;
+    return this.anchorWall + (this.now() - this.anchorPerf) * this.rate;
+  }
+
+  private rebase(): void {
+    this.anchorWall = this.wall();
+    this.anchorPerf = this.now();
+  }
+
+  seek(wall: number): void {
+    this.anchorWall = wall;
+    this.anchorPerf = this.now();
+  }
+
+  setPlaying(playing: boolean): void {
+    this.rebase();
+    this.playing = playing;
+  }
+
+  setRate(rate: number): void {
+    this.rebase();
+    this.rate = rate;
+  }
+
+  /** Hold while a player catches up (loading after a seek), then go on from where it held. */
+  hold(held: boolean): void {
+    if (held === this.held) return;
+    this.rebase();
+    this.held = held;
+    this.anchorPerf = this.now();
+  }
+}
+
+/** How a player should move to follow the clock: nudge its speed for a small drift, seek for a large one.
+ * `drift` = what it shows − the clock (ms); positive = ahead. */
+export function correction(drift: number, rate: number): { seek: boolean; playbackRate: number } {
+  if (Math.abs(drift) > 400) return { seek: true, playbackRate: rate };
+  if (Math.abs(drift) < 40) return { seek: false, playbackRate: rate };
+  const nudge = Math.max(-0.25, Math.min(0.25, drift / 1000));
+  return { seek: false, playbackRate: rate * (1 - nudge) };
+}
+
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** Whether a camera recorded at `wall` (its spans from /api/v1/sync). */
+export function recordedAt(spans: Span[], wall: number): boolean {
+  return spans.some((s) => s.start <= wall && wall < s.end);
+}
