@@ -340,7 +340,7 @@ def register(sub: Any) -> None:
     p.add_argument("--bitrate", type=float, default=d.bitrate_mbps, metavar="MBPS", help="video bitrate, Mbit/s")
     p.add_argument("--clip-seconds", type=float, default=d.clip_seconds, metavar="S", help="clip length")
     p.add_argument("--retention-days", type=float, default=d.retention_days, metavar="D", help="days kept")
-    p.add_argument("--activity-days", type=float, default=None, metavar="D",
+    p.add_argument("--activity-days", type=float, default=argparse.SUPPRESS, metavar="D",
                    help="days clips with activity are kept (default: as --retention-days)")
     p.add_argument("--activity-share", type=float, default=d.activity_share, metavar="F",
                    help="share of clips that hold activity, 0..1 (default %(default)s)")
@@ -383,7 +383,7 @@ def _activity_note(w: Workload) -> str:
 
 def run(args: argparse.Namespace) -> int:
     w = Workload(cameras=args.cameras, bitrate_mbps=args.bitrate, clip_seconds=args.clip_seconds,
-                 retention_days=args.retention_days, activity_days=args.activity_days,
+                 retention_days=args.retention_days, activity_days=getattr(args, "activity_days", None),
                  activity_share=args.activity_share, region=args.region, viewer_hours=args.viewer_hours,
                  lifecycle_delete_events=args.lifecycle_delete_events and not args.no_lifecycle_deletes,
                  batch_events=args.batch_events, camera_duration=args.camera_duration, fc_vcpu=args.fc_vcpu,
