@@ -34,9 +34,10 @@ STATUSES: tuple[str, ...] = ("enabled", "disabled")
 DEVICES_PREFIX = f"{SYSTEM}devices/"
 MAX_NAME = 200
 MAX_NOTES = 2000
-# A gateway's token policy names two prefixes per camera and STS takes at most 2048 characters of
-# session policy: 16 cameras with ids up to 20 characters fit with a bucket name of up to 40.
-MAX_GATEWAY_CAMERAS = 16
+# A gateway's token policy names three prefixes per camera (videos/, live/, stills/) and STS takes at
+# most 2048 characters of session policy: 10 cameras with ids of 20 characters fit a 12-character bucket
+# name (6 with a 40-character one; the policy builder refuses what does not fit, naming STS's limit).
+MAX_GATEWAY_CAMERAS = 10
 
 
 def utc_now_iso() -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from localcloud.oss.errors import OSSError
+from localcloud.oss.errors import InvalidArgument, OSSError
 from localcloud.oss.protocol.context import Call
 from localcloud.oss.protocol.responses import Response
 
@@ -42,8 +42,7 @@ _INT = re.compile(r"[0-9]{1,9}")
 def snapshot_error(name: str, value: str, message: str) -> OSSError:
     """400 InvalidArgument with OSS's snapshot EC for the parameter at fault."""
     ec = EC.get(name, EC_PARSE)
-    return OSSError("InvalidArgument", message, 400, headers={"x-oss-ec": ec},
-                    extra={"ArgumentName": "x-oss-process", "ArgumentValue": value})
+    return InvalidArgument(message, "x-oss-process", value, headers={"x-oss-ec": ec})
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from vigil_camera.protocol import device_secret
+from vigil_fn.core.devices import MAX_GATEWAY_CAMERAS
 from vigil_ops.cli import main
 
 pytestmark = pytest.mark.integration
@@ -99,6 +100,6 @@ def test_a_gateway_and_its_cameras_through_the_cli(vigil: Any, cloud: Any) -> No
     assert code == 0, err
     assert json.loads(out) == {"device_id": gw, "cameras": [door, f"porch-{tag}"]}
     assert "denied until" in err                                     # removing a camera revoked the token
-    many = [a for i in range(17) for a in ("--camera", f"c{i:02d}-{tag}")]
+    many = [a for i in range(MAX_GATEWAY_CAMERAS + 1) for a in ("--camera", f"c{i:02d}-{tag}")]
     code, _, err = vigil("devices", "add", f"gw3-{tag}", *many)
-    assert code == 2 and "at most 16" in err
+    assert code == 2 and f"at most {MAX_GATEWAY_CAMERAS}" in err
