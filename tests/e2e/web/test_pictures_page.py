@@ -83,6 +83,10 @@ def test_timeline_hover_shows_the_clip_under_the_pointer(ctx: Any, site: Site, a
     start = S.clip_start_ms(site.run1[1])
     page = signed_in(ctx, site, f"/cameras/{site.cam_a}?t={start + 500}")
     page.locator(".tl-clip").first.wait_for()
+    # paused, the one-minute view stays where it is: playing, it follows the cursor, and a view that moves
+    # between reading its bounds and hovering makes the thumbnail of one moment answer for another
+    page.get_by_role("toolbar", name="Playback").get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("toolbar", name="Playback").get_by_role("button", name="Play", exact=True).wait_for()
     page.get_by_role("button", name="Zoom to one minute").click()
     track = page.locator(".tl-track")
     page.wait_for_function("() => { const t = document.querySelector('.tl-track');"
