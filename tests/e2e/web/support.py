@@ -87,6 +87,17 @@ def wait_indexed(cloud: Any, device: str, keys: list[str], timeout: float = 90) 
     raise AssertionError(f"not indexed in {timeout}s: {sorted(set(keys) - have)}")
 
 
+def sign_in(ctx: Any, base: str, who: tuple[str, str], path: str) -> Any:
+    """A new page of `ctx` at `path`, signed in through the login form as `who` (name, password)."""
+    page = ctx.new_page()
+    page.goto(base + path)
+    page.get_by_label("User name").fill(who[0])
+    page.get_by_label("Password").fill(who[1])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+    return page
+
+
 def create_user(cloud: Any, name: str, password: str, role: str, cameras: list[str] | None = None) -> None:
     from vigil_fn.api.users import UserStore
 

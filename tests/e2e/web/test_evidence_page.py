@@ -5,8 +5,6 @@ which a changed byte fails."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -23,18 +21,6 @@ pytestmark = pytest.mark.e2e
 S = load_support()
 
 
-def _live_support() -> Any:
-    if "vigil_live_support" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("vigil_live_support", Path(__file__).with_name("live_support.py"))
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["vigil_live_support"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["vigil_live_support"]
-
-
-L = _live_support()
-
 
 @pytest.fixture
 def ctx(browser: Any) -> Iterator[Any]:
@@ -46,15 +32,6 @@ def ctx(browser: Any) -> Iterator[Any]:
         c.close()
 
 
-def _login(ctx: Any, base: str, who: tuple[str, str], path: str) -> Any:
-    page = ctx.new_page()
-    page.goto(base + path)
-    page.get_by_label("User name").fill(who[0])
-    page.get_by_label("Password").fill(who[1])
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Sign out").wait_for()
-    return page
-
 
 @pytest.fixture
 def exported(cloud: Any, ctx: Any, tmp_path: Path) -> dict[str, Any]:
@@ -63,7 +40,7 @@ def exported(cloud: Any, ctx: Any, tmp_path: Path) -> dict[str, Any]:
     camera = f"ev-web-{tag}"
     S.provision(cloud, camera, "Evidence cam")
     viewer = (f"ev-viewer-{tag}", "ev-viewer-password-" + tag)
-    L.create_viewer(cloud, viewer[0], viewer[1], [camera])
+    S.create_user(cloud, viewer[0], viewer[1], "viewer", [camera])
     clips: list[Any] = []
     simulate(tmp_path, clips.append, fps=10, width=320, height=180, clip_seconds=2, count=2, realtime=False)
     t = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=20)
@@ -72,7 +49,7 @@ def exported(cloud: Any, ctx: Any, tmp_path: Path) -> dict[str, Any]:
         keys.append(clip_key(camera, t + timedelta(seconds=2 * i), i, "ts"))
         bucket.put_object(keys[-1], Path(clip.path).read_bytes())
     S.wait_indexed(cloud, camera, keys)
-    page = _login(ctx, cloud.functions["vigil-api"], viewer, "/exports")
+    page = S.sign_in(ctx, cloud.functions["vigil-api"], viewer, "/exports")
     start = int(t.timestamp() * 1000)
     created = page.evaluate(
         """async ([camera, start, end]) => {

@@ -65,15 +65,6 @@ def four(cloud: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
     return {"cams": cams, "late": late, "keys": keys, "viewer": viewer, "overlap": overlap}
 
 
-def _login(ctx: Any, base: str, who: tuple[str, str], path: str) -> Any:
-    page = ctx.new_page()
-    page.goto(base + path)
-    page.get_by_label("User name").fill(who[0])
-    page.get_by_label("Password").fill(who[1])
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Sign out").wait_for()
-    return page
-
 
 def _settled_spread(page: Any, cams: list[str], samples: int = 5) -> list[int]:
     """Samples of the tiles' spread once they follow the clock (the first seconds after loading, the
@@ -93,7 +84,7 @@ def _settled_spread(page: Any, cams: list[str], samples: int = 5) -> list[int]:
 def test_players_show_the_same_instant_and_a_gap_is_a_gap(cloud: Any, ctx: Any, four: dict, artifacts: Path) -> None:
     cams, late = four["cams"], four["late"]
     ids = ",".join([*cams, late])
-    page = _login(ctx, cloud.functions["vigil-api"], four["viewer"], f"/sync?cameras={ids}&t={four['overlap']}")
+    page = S.sign_in(ctx, cloud.functions["vigil-api"], four["viewer"], f"/sync?cameras={ids}&t={four['overlap']}")
     for c in cams:
         page.locator(f".sync-tile[data-camera='{c}'] video").wait_for()
     page.wait_for_function("(cams) => cams.every(c => {"
@@ -179,7 +170,7 @@ def test_next_event_moves_every_player_to_it_and_the_strip_shows_activity(cloud:
     viewer = (f"sync-act-viewer-{tag}", "sync-act-viewer-password-" + tag)
     S.create_user(cloud, viewer[0], viewer[1], "viewer", [busy, quiet])
     start = S.clip_start_ms(keys[0]) + 2000
-    page = _login(ctx, cloud.functions["vigil-api"], viewer, f"/sync?cameras={busy},{quiet}&t={start}")
+    page = S.sign_in(ctx, cloud.functions["vigil-api"], viewer, f"/sync?cameras={busy},{quiet}&t={start}")
     page.locator(".sync-activity").first.wait_for(timeout=60_000)       # the busy camera's strip
     page.get_by_role("button", name="Pause all").click()
     page.get_by_role("button", name="Next event").click()
