@@ -33,6 +33,11 @@ class WatchSignal:
         self._position: dict[str, int] = {}
         self._lock = threading.Lock()
 
+    def due(self, device_id: str) -> bool:
+        """Whether a `bump` now would write (this instance has not renewed this camera lately)."""
+        with self._lock:
+            return self.clock() - self._last.get(device_id, -1e18) >= self.min_interval
+
     def bump(self, bucket: oss2.Bucket, device_id: str, *, force: bool = False) -> bool:
         """Append to the watch counter unless this instance did so recently; True if it appended."""
         device_id = validate_device_id(device_id)

@@ -46,16 +46,19 @@ def start(call: Call) -> LiveStart:
 def playlist(call: Call) -> dict[str, Any]:
     camera = camera_param(call)
     ttl = settings().live_url_ttl_s
-    # every poll renews the watch (at most every lease/3 per instance), a playlist or not: a camera that
-    # (re)started after the viewer pressed Live sees the counter move on its next probe and goes live
-    # (renewing only after a playlist existed left such a camera idle for good — found by the chaos suite)
-    signal().bump(call.svc.bucket, camera)
     try:
         text = live_playlist(call.svc.bucket, camera,
                              lambda key: call.svc.urls.sign(key, content_type="video/mp2t", ttl=ttl).url)
     except LiveNotReady as exc:
+        # every poll renews the watch (at most every lease/3 per instance), a playlist or not: a camera that
+        # (re)started after the viewer pressed Live sees the counter move on its next probe and goes live
+        # (renewing only after a playlist existed left such a camera idle for good — found by the chaos
+        # suite). Only for a registered camera: an unknown id gets nothing written (security round three).
+        if signal().due(camera) and call.svc.registry.get(camera) is not None:
+            signal().bump(call.svc.bucket, camera)
         raise ApiError(503, "live_not_ready", str(exc), headers={"Retry-After": "1", "Cache-Control": "no-store"}) \
             from None
+    signal().bump(call.svc.bucket, camera)
     return {"statusCode": 200, "isBase64Encoded": False, "body": text,
             "headers": {"Content-Type": CONTENT_TYPE, "Cache-Control": "no-store"}}
 
