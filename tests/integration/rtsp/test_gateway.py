@@ -40,7 +40,7 @@ def test_one_gateway_records_its_cameras_and_names_the_bad_ones(rtsp: RtspServer
         "token_url": cloud.functions["vigil-token"], "device_id": gw, "device_secret": secret,
         "spool_dir": str(tmp_path / "spool"),
         "cameras": [
-            {"id": a, "url": rtsp.url("aac"), "clip_seconds": 2, "audio": True},
+            {"id": a, "url": rtsp.url("aac"), "clip_seconds": 2, "audio": True, "live": True},
             {"id": b, "url": rtsp.url("secret"), "username": "user", "password_file": str(pw_file),
              "clip_seconds": 2, "audio": True},
             {"id": c, "url": rtsp.url("secret").replace("127.0.0.1", "localhost"), "username": "user",
@@ -71,6 +71,15 @@ def test_one_gateway_records_its_cameras_and_names_the_bad_ones(rtsp: RtspServer
         clip.write_bytes(bucket.get_object(sorted(keys)[0]).read())
         with av.open(str(clip)) as container:
             assert container.streams.video and container.streams.audio
+    # "live": true for camera a only: its hourly append log holds every clip once, whole, and plays
+    clip_bytes = sum(o.size for o in oss2.ObjectIterator(bucket, prefix=f"videos/{a}/"))
+    hours = list(oss2.ObjectIterator(bucket, prefix=f"live/{a}/"))
+    assert sum(o.size for o in hours) == clip_bytes, [o.key for o in hours]
+    log_file = tmp_path / "hour.ts"
+    log_file.write_bytes(bucket.get_object(hours[-1].key).read())
+    with av.open(str(log_file)) as container:
+        assert sum(1 for _ in container.decode(video=0)) >= 25 and container.streams.audio
+    assert not list(oss2.ObjectIterator(bucket, prefix=f"live/{b}/"))        # b follows --live: off
     assert not list(oss2.ObjectIterator(bucket, prefix=f"videos/{gw}/"))
 
 
