@@ -138,6 +138,8 @@ def test_camera_limited_viewer_sees_only_their_cameras(pictured, make_user, clie
     assert camera not in {s["camera"] for s in other.get("/api/v1/stills/newest").json()["stills"]}
     mine: Api = client(make_user(cameras=[camera]))
     assert [s["camera"] for s in mine.get("/api/v1/stills/newest").json()["stills"]] == [camera]
+    tiles = mine.get("/api/v1/cameras").json()["cameras"]
+    assert [(c["id"], c["still"]["camera"]) for c in tiles] == [(camera, camera)]
     anonymous = client(None)
     assert anonymous.get(f"/api/v1/cameras/{camera}/still", params={"at": T0_MS}).status_code == 401
 
@@ -166,6 +168,10 @@ def test_stills_over_a_range_and_the_newest(pictured, clips, make_user, client) 
     newest = {s["camera"]: s for s in api.get("/api/v1/stills/newest").json()["stills"]}[camera]
     assert newest["shows"] == starts[2] and newest["clip_end"] > starts[2]
     assert requests.get(newest["url"], timeout=30).content == stills.clip_still(clips[0])   # the camera's own
+    tile = {c["id"]: c for c in api.get("/api/v1/cameras").json()["cameras"]}[camera]["still"]  # the grid's one route
+    assert (tile["shows"], tile["clip_end"], tile["camera"]) == (newest["shows"], newest["clip_end"], camera)
+    assert requests.get(tile["url"], timeout=30).content == stills.clip_still(clips[0])
+    assert api.get(f"/api/v1/cameras/{camera}").json()["still"]["shows"] == starts[2]
 
 
 def test_mp4_clip_still_goes_through_oss_snapshot(cloud, clips, make_user, client) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ...core.devices import DeviceRecord
 from ...core.http import ApiError
-from .. import index_view
+from .. import index_view, stills
 from ..app_support import camera_param
 from ..models import CalendarDay, Camera, CameraDetail, CameraList, Timeline, ZonedCalendar
 from ..queries import CalendarQuery, TimelineQuery
@@ -22,12 +22,13 @@ def camera_doc(svc: Services, camera: str, record: DeviceRecord | None,
     """`gateway`: for a gateway's camera (no record of its own), the gateway whose status it has."""
     now = svc.now_ms()
     activity = index_view.camera_activity(svc.bucket, camera, now)
+    still = stills.newest_still(svc.urls, camera, activity.pop("newest_readable"))
     last_end = activity["last_clip_end"]
     online = last_end is not None and now - last_end <= svc.api.online_threshold_seconds * 1000
     owner = record or gateway
     return {"id": camera, "name": record.name if record else "",
             "status": owner.status if owner else "removed", "online": bool(online and owner and owner.enabled),
-            "health": health, **activity, "created": record.created if record else None,
+            "health": health, **activity, "still": still, "created": record.created if record else None,
             "key_version": record.key_version if record else None,
             "gateway": gateway.device_id if gateway is not None and record is None else None,
             "cameras": list(record.cameras) if record else []}
