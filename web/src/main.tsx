@@ -30,9 +30,8 @@ if (first.name === "camera" && first.t !== null) {
   const id = first.id;
   prefetchPlayback(id, first.t, (s, e) => api.playback(id, s, e, true));
 }
-if (first.name === "cameras") {   // the grid: its list and its stills, beside /me
+if (first.name === "cameras") {   // the grid: its list, each camera with its newest still, beside /me
   prefetch("cameras", () => api.cameras(true)); // quiet: a signed-out 401 here is /me's to report
-  prefetch("stills/newest", () => api.newestStills(true));
 }
 
 function App() {
