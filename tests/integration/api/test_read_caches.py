@@ -7,10 +7,13 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from vigil_camera.keys import clip_key, index_key
+from vigil_camera.keys import clip_key, index_key, index_segments_key, index_sums_key
 from vigil_fn.api import index_view
 from vigil_fn.core.devices import DeviceRecord, Registry
+from vigil_fn.indexer.compact import segments_of
 from vigil_fn.indexer.log import encode_entry
+
+from tests.integration.indexer.test_day_cache import CountingSession
 
 
 def test_registry_records_follow_changes(cloud: Any) -> None:
@@ -54,3 +57,28 @@ def test_open_day_calendar_counts_a_new_clip(cloud: Any) -> None:
     bucket.append_object(key, len(lines), _clip_line(camera, day, 3))
     assert index_view.month_calendar(bucket, camera, "2026-08", "Asia/Shanghai") == [
         {"day": "2026-08-12", "clips": 4, "recorded_ms": 40_000}]
+
+
+def test_a_calendar_over_an_unchanged_open_day_reads_no_log(cloud: Any) -> None:
+    """The listing that finds the days' logs also gives the open day's ETag: while it is the version
+    the instance folded, the calendar costs the month rows (two months under a local month) and one
+    listing, and reads nothing of the day; a new clip is counted at once."""
+    session = CountingSession()
+    bucket = cloud.bucket(session=session)
+    camera = f"rq-{uuid.uuid4().hex[:6]}"
+    day = datetime(2026, 9, 3, 3, tzinfo=timezone.utc)
+    key = index_key(camera, day.date())
+    lines = b"".join(_clip_line(camera, day, i) for i in range(40))
+    bucket.append_object(key, 0, lines)
+    segs, sums = segments_of(lines, 2048, day.date(), now_ms=int(day.timestamp() * 1000) + 3_600_000)
+    assert segs   # the open day as the live indexer leaves it: compacted segments and the log after them
+    bucket.append_object(index_segments_key(camera, day.date()), 0, segs)
+    bucket.append_object(index_sums_key(camera, day.date()), 0, sums)
+    expected = [{"day": "2026-09-03", "clips": 40, "recorded_ms": 400_000}]
+    assert index_view.month_calendar(bucket, camera, "2026-09", "Asia/Shanghai") == expected   # reads the day
+    before = session.requests
+    assert index_view.month_calendar(bucket, camera, "2026-09", "Asia/Shanghai") == expected
+    assert session.requests - before == 3   # August's and September's rows, one listing of the days
+    bucket.append_object(key, len(lines), _clip_line(camera, day, 40))
+    assert index_view.month_calendar(bucket, camera, "2026-09", "Asia/Shanghai") == [
+        {"day": "2026-09-03", "clips": 41, "recorded_ms": 410_000}]
