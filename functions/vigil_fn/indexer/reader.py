@@ -155,15 +155,14 @@ def _range_rows(bucket: oss2.Bucket, device_id: str, start: datetime, end: datet
                 hi: int) -> list[Row]:
     first_day = start.astimezone(timezone.utc).date()
     last_day = (end - timedelta(milliseconds=1)).astimezone(timezone.utc).date()  # end is exclusive
-    # a clip may start the day before and run into the range: that day's spill, not the whole day
-    spill = [r for r in spill_rows(bucket, device_id, first_day - timedelta(days=1), DAYS)
-             if shows_in(r[START], row_end(r), lo, hi)]
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
-    if len(days) == 1:
-        per_day = [day_rows(bucket, device_id, days[0], DAYS)]
-    else:   # the days' GETs overlap (each day is its own objects)
-        with ThreadPoolExecutor(min(DAY_READERS, len(days))) as pool:
-            per_day = list(pool.map(lambda d: day_rows(bucket, device_id, d, DAYS), days))
+    # a clip may start the day before and run into the range: that day's spill, not the whole day.
+    # Its requests (the month rows, then a HEAD of the log) overlap the days' GETs (each day is its
+    # own objects): a warm day costs one round trip of wall time, not three in a row.
+    with ThreadPoolExecutor(min(DAY_READERS, len(days)) + 1) as pool:
+        spilled = pool.submit(spill_rows, bucket, device_id, first_day - timedelta(days=1), DAYS)
+        per_day = list(pool.map(lambda d: day_rows(bucket, device_id, d, DAYS), days))
+        spill = [r for r in spilled.result() if shows_in(r[START], row_end(r), lo, hi)]
     chunks = [c for c in [spill, *(in_range(d, lo, hi) for d in per_day)] if c]
     # each chunk is ordered by (start, key) and days follow each other: the whole is ordered unless
     # a clip's log day is not its start's day (a hand-made index); only then sort
