@@ -286,6 +286,13 @@ def _live_view(rt: Runtime, args: argparse.Namespace) -> Any:
                     state_path=rt.settings.spool_path / "live-state.json").start()
 
 
+def _camera_activity(camera_id: str, uploader: Any) -> Any:
+    """A gateway camera's activity analyzer: its settings come with its group's token."""
+    from .activity.camera import CameraActivity
+
+    return CameraActivity(uploader.oss)
+
+
 def _camera_live_view(args: argparse.Namespace) -> Callable[[str, Any, Any], Any]:
     """Live view per gateway camera: each probes its own `live/<camera>/_watch` and uploads its own
     segments with its group's token; its state file lives in the camera's spool."""
@@ -472,7 +479,8 @@ def cmd_gateway(args: argparse.Namespace) -> int:
                       uploader=camera_uploaders(rt, [c.id for c in loaded.cameras]),
                       hooks=lambda camera_id, spool: clip_hooks(rt, args, camera_id, spool),
                       live_view=_camera_live_view(args) if args.live_view else None,
-                      live_log=_camera_live_log, live_all=args.live)
+                      live_log=_camera_live_log, live_all=args.live,
+                      activity=_camera_activity, activity_all=args.activity)
     if args.duration:
         timer = threading.Timer(args.duration, stop.set)
         timer.daemon = True
@@ -660,6 +668,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--live", action="store_true",
                    help=_("also append every camera's clips to live/<camera>/<YYYY>/<MM>/<DD>/<HH>.ts; a camera's "
                         "\"live\": true or false in the config decides for that camera (default: off)"))
+    p.add_argument("--activity", action="store_true",
+                   help=_("analyse each camera's substream for activity (keyframes) and send it with the main "
+                        "stream's clips; a camera's \"activity\": true or false in the config decides for that "
+                        "camera (default: off)"))
     p.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
                    help=_("the gateway config (default: as given before the command)"))
     p.add_argument("--duration", type=float,

@@ -11,6 +11,9 @@ Mounts (one shared live pipeline each, so a control reaches every client):
     /video   H.264 only
     /audio   AAC only (a "camera" with no video)
     /secret  H.264 + AAC behind RTSP Basic auth (user / pw), on its own port: anything else gets 401
+    /sub     a camera's substream: the same moving ball, H.264 only, 320x180 at 15 fps, keyframe a second
+             (`resolution` leaves it at that size, as a camera's substream keeps its own)
+    /still   a substream of a scene where nothing moves (SMPTE bars), the same size, keyframe a second
 
 Control: one command a line on stdin, each answered with one line on stdout:
     stall SECONDS        drop every packet for SECONDS (sessions stay open), then resume
@@ -39,6 +42,9 @@ VIDEO = ("videotestsrc is-live=true pattern=ball ! capsfilter name=vcaps caps=vi
          "framerate={fps}/1 ! videoconvert ! valve name=vvalve ! "
          "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate={kbps} ! "
          "video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1")
+SUB = ("videotestsrc is-live=true pattern={pattern} ! video/x-raw,width=320,height=180,framerate=15/1 ! "
+       "videoconvert ! x264enc speed-preset=ultrafast bframes=0 rc-lookahead=0 key-int-max=15 bitrate=150 ! "
+       "video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1")
 AAC = ("audiotestsrc is-live=true wave=sine freq=440 ! audio/x-raw,rate=16000,channels=1 ! valve name=avalve ! "
        "avenc_aac ! rtpmp4gpay name={pay} pt=97")
 PCMU = ("audiotestsrc is-live=true wave=sine freq=440 ! audio/x-raw,rate=8000,channels=1 ! valve name=avalve ! "
@@ -70,6 +76,8 @@ class Server:
             "/video": f"( {video} )",
             "/audio": f"( {AAC.format(pay='pay0')} )",
             "/secret": f"( {video} {AAC.format(pay='pay1')} )",
+            "/sub": f"( {SUB.format(pattern='ball')} )",
+            "/still": f"( {SUB.format(pattern='smpte')} )",
         }
         # /secret lives on a second server whose auth has no anonymous token: RTSP Basic or 401.
         self.secret = GstRtspServer.RTSPServer()

@@ -208,3 +208,63 @@ def test_live_view_per_gateway_camera_goes_live_for_the_watched_camera_only(rtsp
     assert "Traceback" not in err, err[-3000:]
     summary = json.loads(out.strip().splitlines()[-1])["cameras"]
     assert summary[watched]["error"] is None and summary[idle]["error"] is None
+
+
+def test_activity_comes_from_the_substream_and_goes_with_the_main_clips(rtsp: RtspServer, cloud: Any,
+                                                                        tmp_path: Path) -> None:
+    """Three cameras on one gateway with `--activity`. Ground truth is what each substream shows:
+    /sub is the ball moving in every frame, /still is bars where nothing moves. `moving` (main
+    /video, substream /sub) must carry activity in nearly every second; `quiet` (the SAME moving main
+    stream, substream /still) none: so the analysis is of the substream, not of the main stream;
+    `nosub` (no substream) sends no activity header (no main-stream decode unless asked)."""
+    from vigil_camera.activity.meta import HEADER, TAGGING, unpack
+
+    tag = uuid.uuid4().hex[:6]
+    moving, quiet, nosub = (f"{n}-{tag}" for n in ("moving", "quiet", "nosub"))
+    gw, secret = _gateway(cloud, (moving, quiet, nosub))
+    config = tmp_path / "gateway.json"
+    config.write_text(json.dumps({
+        "token_url": cloud.functions["vigil-token"], "device_id": gw, "device_secret": secret,
+        "spool_dir": str(tmp_path / "spool"),
+        "cameras": [
+            {"id": moving, "url": rtsp.url("video"), "substream": rtsp.url("sub"), "clip_seconds": 3},
+            {"id": quiet, "url": rtsp.url("pcmu"), "substream": rtsp.url("still"), "clip_seconds": 3},
+            {"id": nosub, "url": rtsp.url("pcma"), "clip_seconds": 3},
+        ]}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+    res = subprocess.run([sys.executable, "-m", "vigil_camera.cli", "gateway", "--config", str(config),
+                          "--activity", "--duration", "12", "--log-level", "INFO"],
+                         env=env, capture_output=True, text=True, timeout=240)
+    assert "Traceback" not in res.stderr
+    assert res.returncode == 0, res.stderr
+    summary = json.loads(res.stdout.strip().splitlines()[-1])["cameras"]
+    assert summary[moving]["activity"] == summary[quiet]["activity"] == "substream"
+    assert summary[nosub]["activity"] is None
+    bucket = cloud.bucket()
+
+    def headers(camera: str) -> list[tuple[str, dict[str, str]]]:
+        keys = sorted(o.key for o in oss2.ObjectIterator(bucket, prefix=f"videos/{camera}/"))
+        assert len(keys) == summary[camera]["clips"] >= 3, (camera, keys)
+        return [(k, dict(bucket.head_object(k).headers)) for k in keys]
+
+    # clips of the moving substream: activity in (almost) every second, tagged for longer retention
+    got = headers(moving)
+    with_activity = [(k, h) for k, h in got if HEADER in h]
+    assert len(with_activity) >= len(got) - 1, [k for k, _ in got]        # the last may outrun the substream
+    active = total = 0
+    for key, h in with_activity:
+        activity = unpack(h[HEADER], max_seconds=10)
+        assert 1 <= len(activity.scores) <= 5, (key, h[HEADER])          # aligned to the clip (the last one is cut)
+        active += sum(1 for s in activity.scores if s > 0)
+        total += len(activity.scores)
+        assert all(box is not None for s, box in zip(activity.scores, activity.boxes, strict=True) if s > 0)
+    assert active >= 0.6 * total, [h[HEADER] for _, h in with_activity]
+    tagging = bucket.get_object_tagging(with_activity[0][0])
+    assert f"{next(iter(tagging.tag_set.tagging_rule))}=1" == TAGGING
+    # the same moving picture on the main stream, but a still substream: analysed, and quiet
+    got = headers(quiet)
+    sent = [h[HEADER] for _, h in got if HEADER in h]
+    assert len(sent) >= len(got) - 1
+    assert all(s == 0 for value in sent for s in unpack(value, max_seconds=10).scores), sent
+    # no substream: no analysis, no header
+    assert all(HEADER not in h for _, h in headers(nosub))
