@@ -669,8 +669,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=_("also append every camera's clips to live/<camera>/<YYYY>/<MM>/<DD>/<HH>.ts; a camera's "
                         "\"live\": true or false in the config decides for that camera (default: off)"))
     p.add_argument("--activity", action="store_true",
-                   help=_("analyse each camera's substream for activity (keyframes) and send it with the main "
-                        "stream's clips; a camera's \"activity\": true or false in the config decides for that "
+                   help=_("analyse each camera for activity (keyframes of its substream, or of its main stream "
+                        "when it has none) and send it with its clips; a camera's \"activity\": true or false in the config decides for that "
                         "camera (default: off)"))
     p.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
                    help=_("the gateway config (default: as given before the command)"))

@@ -22,8 +22,8 @@ for that camera; without it the camera follows `gateway --live`.
 
 `activity` (true/false) turns activity analysis on or off for that camera; without it the camera
 follows `gateway --activity`. A camera with a `substream` is analysed on the substream
-(`substream.py`); one without is analysed on its main stream only when it says "activity": true
-(a main-stream decode costs several times a substream's: docs/gateway.md).
+(`substream.py`); one without on its main stream's keyframes, as `record --activity` does
+(docs/gateway.md has the CPU figures of both).
 
 Validation names the camera and the field. A camera with a mistake is reported and left out; the
 others record (`load` returns both).

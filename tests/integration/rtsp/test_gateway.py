@@ -216,12 +216,12 @@ def test_activity_comes_from_the_substream_and_goes_with_the_main_clips(rtsp: Rt
     /sub is the ball moving in every frame, /still is bars where nothing moves. `moving` (main
     /video, substream /sub) must carry activity in nearly every second; `quiet` (the SAME moving main
     stream, substream /still) none: so the analysis is of the substream, not of the main stream;
-    `nosub` (no substream) sends no activity header (no main-stream decode unless asked)."""
+    `nosub` (no substream) is analysed on its main stream; `off` says "activity": false."""
     from vigil_camera.activity.meta import HEADER, TAGGING, unpack
 
     tag = uuid.uuid4().hex[:6]
-    moving, quiet, nosub = (f"{n}-{tag}" for n in ("moving", "quiet", "nosub"))
-    gw, secret = _gateway(cloud, (moving, quiet, nosub))
+    moving, quiet, nosub, off = (f"{n}-{tag}" for n in ("moving", "quiet", "nosub", "off"))
+    gw, secret = _gateway(cloud, (moving, quiet, nosub, off))
     config = tmp_path / "gateway.json"
     config.write_text(json.dumps({
         "token_url": cloud.functions["vigil-token"], "device_id": gw, "device_secret": secret,
@@ -230,6 +230,7 @@ def test_activity_comes_from_the_substream_and_goes_with_the_main_clips(rtsp: Rt
             {"id": moving, "url": rtsp.url("video"), "substream": rtsp.url("sub"), "clip_seconds": 3},
             {"id": quiet, "url": rtsp.url("pcmu"), "substream": rtsp.url("still"), "clip_seconds": 3},
             {"id": nosub, "url": rtsp.url("pcma"), "clip_seconds": 3},
+            {"id": off, "url": rtsp.url("aac"), "substream": rtsp.url("sub"), "clip_seconds": 3, "activity": False},
         ]}))
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
     res = subprocess.run([sys.executable, "-m", "vigil_camera.cli", "gateway", "--config", str(config),
@@ -239,7 +240,7 @@ def test_activity_comes_from_the_substream_and_goes_with_the_main_clips(rtsp: Rt
     assert res.returncode == 0, res.stderr
     summary = json.loads(res.stdout.strip().splitlines()[-1])["cameras"]
     assert summary[moving]["activity"] == summary[quiet]["activity"] == "substream"
-    assert summary[nosub]["activity"] is None
+    assert summary[nosub]["activity"] == "main" and summary[off]["activity"] is None
     bucket = cloud.bucket()
 
     def headers(camera: str) -> list[tuple[str, dict[str, str]]]:
@@ -266,5 +267,8 @@ def test_activity_comes_from_the_substream_and_goes_with_the_main_clips(rtsp: Rt
     sent = [h[HEADER] for _, h in got if HEADER in h]
     assert len(sent) >= len(got) - 1
     assert all(s == 0 for value in sent for s in unpack(value, max_seconds=10).scores), sent
-    # no substream: no analysis, no header
-    assert all(HEADER not in h for _, h in headers(nosub))
+    # no substream: the main stream's keyframes are analysed, every clip carries its header
+    got = headers(nosub)
+    assert all(len(unpack(h[HEADER], max_seconds=10).scores) >= 1 for _, h in got), [k for k, _ in got]
+    # "activity": false: no analysis, no header
+    assert all(HEADER not in h for _, h in headers(off))
