@@ -670,8 +670,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "\"live\": true or false in the config decides for that camera (default: off)"))
     p.add_argument("--activity", action="store_true",
                    help=_("analyse each camera for activity (keyframes of its substream, or of its main stream "
-                        "when it has none) and send it with its clips; a camera's \"activity\": true or false in the config decides for that "
-                        "camera (default: off)"))
+                        "when it has none) and send it with its clips; a camera's \"activity\": true or false "
+                        "in the config decides for that camera (default: off)"))
     p.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
                    help=_("the gateway config (default: as given before the command)"))
     p.add_argument("--duration", type=float,
