@@ -66,6 +66,24 @@ def translator(domain: str, locale_dir: Path) -> Callable[[str], str]:
 _ = translator(DOMAIN, LOCALE_DIR)
 
 
+def N_(template: str) -> str:  # noqa: N802 - the gettext convention's name, which the extractor looks for
+    """Marks a template kept as data (an error's English words that also go into JSON or a log line): the
+    catalog has it, the code keeps English, and `translate()` renders it where a person reads it."""
+    return template
+
+
+def translate(template: str, fields: Mapping[str, object] | None = None, *, domain: str = DOMAIN,
+              locale_dir: Path = LOCALE_DIR) -> str:
+    """A `N_`-marked `%(name)s` template in the locale's language, filled; English if the translation
+    is broken (a missing field must not turn a message into a crash)."""
+    values = dict(fields or {})
+    text = catalog(domain, locale_dir).gettext(template)
+    try:
+        return text % values if values else text
+    except (KeyError, ValueError, TypeError):
+        return template % values if values else template
+
+
 def setup_argparse() -> None:
     """argparse's own words in the environment's language.
 

@@ -9,8 +9,9 @@ What counts as translatable (an ast walk, no running of the code):
 - vigil_fn: the message of `ApiError(status, code, MESSAGE, ...)`, `bad_request(MESSAGE)`,
   `JobError(status, code, MESSAGE)`, any subclass of `Refused` (`UnknownDevice(MESSAGE, ...)`), and
   `N_(MESSAGE)` for a template kept in a constant. An f-string, `%` or `.format` there is a problem.
-- vigil_ops, vigil_camera: `_(...)` and `ngettext(singular, plural, n)`; argparse's `help=`,
-  `description=` and `epilog=` are written as `help=_("...")` (an unmarked literal is a problem).
+- vigil_ops, vigil_camera: `_(...)`, `N_(...)` (a template kept as data, English where it is stored
+  or logged, translated where a person reads it with `translate()`) and `ngettext(singular, plural, n)`;
+  argparse's `help=`, `description=` and `epilog=` are written as `help=_("...")` (an unmarked literal is a problem).
 - argparse (its "usage:", "show this help message and exit", error lines): the `_()`/`ngettext()`
   calls in the stdlib argparse.py of the running Python, catalogued in vigil_camera's locale folder
   (the one both CLIs load). Other Python versions word a few lines differently: only missing ones
@@ -189,12 +190,12 @@ def extract(domain: Domain) -> Extraction:
                 elif _computed(arg):
                     out.problems.append(f"{place}: the message of {name}() is built at run time; "
                                         "write a constant template with named fields")
-            elif name == "_" and node.args:
+            elif name in ("_", "N_") and node.args:
                 text = _literal(node.args[0])
                 if text:
                     out.add(text, place)
                 elif text is None and domain.mode == "calls":
-                    out.problems.append(f"{place}: _() of something that is not a string literal")
+                    out.problems.append(f"{place}: {name}() of something that is not a string literal")
             elif name == "ngettext" and len(node.args) >= 2:
                 singular, plural = _literal(node.args[0]), _literal(node.args[1])
                 if singular and plural:
