@@ -72,6 +72,20 @@ def N_(template: str) -> str:  # noqa: N802 - the gettext convention's name, whi
     return template
 
 
+class Said(str):
+    """English words that remember their `%(name)s` template and fields (issue 31): JSON, logs and tests see
+    the English string (a `str`, byte-identical in every locale); the place a person reads it renders
+    `template` in the locale's language (`vigil_ops.i18n.say`). The extractor catalogs `Said("...")`."""
+
+    template: str
+    fields: dict[str, object]
+
+    def __new__(cls, template: str, **fields: object) -> Said:
+        self = super().__new__(cls, template % fields if fields else template)
+        self.template, self.fields = template, fields
+        return self
+
+
 def translate(template: str, fields: Mapping[str, object] | None = None, *, domain: str = DOMAIN,
               locale_dir: Path = LOCALE_DIR) -> str:
     """A `N_`-marked `%(name)s` template in the locale's language, filled; English if the translation

@@ -9,7 +9,7 @@ What counts as translatable (an ast walk, no running of the code):
 - vigil_fn: the message of `ApiError(status, code, MESSAGE, ...)`, `bad_request(MESSAGE)`,
   `JobError(status, code, MESSAGE)`, any subclass of `Refused` (`UnknownDevice(MESSAGE, ...)`), and
   `N_(MESSAGE)` for a template kept in a constant. An f-string, `%` or `.format` there is a problem.
-- vigil_ops, vigil_camera: `_(...)`, `N_(...)` (a template kept as data, English where it is stored
+- vigil_ops, vigil_camera: `_(...)`, `N_(...)` / `Said(...)` (a template kept as data, English where it is stored
   or logged, translated where a person reads it with `translate()`) and `ngettext(singular, plural, n)`;
   argparse's `help=`, `description=` and `epilog=` are written as `help=_("...")` (an unmarked literal is a problem).
 - argparse (its "usage:", "show this help message and exit", error lines): the `_()`/`ngettext()`
@@ -190,7 +190,7 @@ def extract(domain: Domain) -> Extraction:
                 elif _computed(arg):
                     out.problems.append(f"{place}: the message of {name}() is built at run time; "
                                         "write a constant template with named fields")
-            elif name in ("_", "N_") and node.args:
+            elif name in ("_", "N_", "Said") and node.args:
                 text = _literal(node.args[0])
                 if text:
                     out.add(text, place)
