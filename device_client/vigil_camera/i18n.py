@@ -107,3 +107,13 @@ def setup_argparse() -> None:
     words = catalog("argparse", LOCALE_DIR)
     argparse._ = words.gettext            # type: ignore[attr-defined]
     argparse.ngettext = words.ngettext    # type: ignore[attr-defined]
+    argparse.ArgumentError.__str__ = _argument_error   # type: ignore[method-assign,assignment]
+
+
+def _argument_error(self: argparse.ArgumentError) -> str:
+    """`argument COMMAND: invalid choice...`: Python 3.10's argparse writes this prefix without `_()` (3.12
+    wraps it), so it stayed English under zh_CN; the same words, through our catalog."""
+    if self.argument_name is None:
+        return str(self.message)
+    return _("argument %(argument_name)s: %(message)s") % {"argument_name": self.argument_name,
+                                                         "message": self.message}

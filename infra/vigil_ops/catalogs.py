@@ -55,7 +55,10 @@ class Domain:
 
 
 DOMAINS = (
-    Domain("vigil_fn", (REPO / "functions" / "vigil_fn",), REPO / "functions" / "vigil_fn" / "locale", "errors"),
+    # the activity settings' validator is the device client's (one validator for camera and api); the api
+    # answers its ActivitySettingsError in the reader's language, so its templates are the functions'
+    Domain("vigil_fn", (REPO / "functions" / "vigil_fn", REPO / "device_client" / "vigil_camera" / "activity" /
+                        "settings.py"), REPO / "functions" / "vigil_fn" / "locale", "errors"),
     Domain("vigil_ops", (REPO / "infra" / "vigil_ops",), REPO / "infra" / "vigil_ops" / "locale", "calls"),
     Domain("vigil_camera", (REPO / "device_client" / "vigil_camera",),
            REPO / "device_client" / "vigil_camera" / "locale", "calls"),
@@ -64,7 +67,8 @@ DOMAINS = (
 
 # vigil_fn: the callee names whose message is a template, and the position of that argument.
 MESSAGE_ARG = {"ApiError": 2, "bad_request": 0, "JobError": 2, "VodError": 1, "LiveNotReady": 0, "N_": 0,
-               "RuleError": 1, "EvidenceError": 0}
+               "RuleError": 1, "EvidenceError": 0, "TargetRefused": 0, "ActivitySettingsError": 0,
+               "SettingWords": 0}
 REFUSED_BASE = "Refused"
 # CLIs: argparse texts people read in --help must be written as `help=_("...")`.
 HELP_KEYWORDS = ("help", "description", "epilog")

@@ -59,7 +59,11 @@ def test_argparse_errors_follow_the_locale() -> None:
     assert "vigil-camera upload：错误：缺少以下必需参数：FILE" in zh.stderr
     assert "vigil-camera upload: error: the following arguments are required: FILE" in en.stderr
     zh = run(["vigil", "users", "add", "bob", "--role", "king"], "zh_CN.UTF-8")
-    assert zh.returncode == 2 and "无效的选择：'king'" in zh.stderr, zh.stderr
+    assert zh.returncode == 2 and "错误：参数 --role：无效的选择：'king'" in zh.stderr, zh.stderr
+    # argparse 3.10 writes "argument NAME:" without _(): ours translates it (and leaves C alone)
+    zh, en = run(["vigil-camera", "bogus"], "zh_CN.UTF-8"), run(["vigil-camera", "bogus"], "C")
+    assert "vigil-camera：错误：参数 COMMAND：无效的选择：'bogus'" in zh.stderr and "argument" not in zh.stderr
+    assert "vigil-camera: error: argument COMMAND: invalid choice: 'bogus'" in en.stderr
 
 
 def test_json_output_is_byte_identical_across_locales(tmp_path: Path) -> None:
