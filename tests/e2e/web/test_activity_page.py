@@ -89,6 +89,21 @@ def test_strip_events_keys_and_review(ctx: Any, site: Site, active_camera: tuple
     assert page.locator(".events-list .still").count() == 2
     page.screenshot(path=str(artifacts / "activity-page.png"))
 
+    # the strip follows the timeline's zoom: under an hour it draws 5-second bins of the view only
+    strip = page.locator(".activity-strip")
+    day_view = (int(strip.get_attribute("data-view-start")), int(strip.get_attribute("data-view-end")))
+    for _ in range(5):                                   # 24 h → 45 min
+        page.get_by_role("button", name="Zoom in").click()
+    page.locator(".activity-strip[data-bin-ms='5000']").wait_for()
+    view = (int(strip.get_attribute("data-view-start")), int(strip.get_attribute("data-view-end")))
+    assert view[1] - view[0] <= 3_600_000 and day_view[0] <= view[0] < view[1] <= day_view[1]
+    assert view[0] <= first + 20_000 < view[1], view   # the view holds the first crossing (it follows the cursor)
+    fine = int(strip.get_attribute("data-busy-bins"))
+    assert busy <= fine <= 8, fine                      # ~4 s crossings: one or two 5-second bins each
+    for _ in range(5):
+        page.get_by_role("button", name="Zoom out").click()
+    page.locator(".activity-strip[data-bin-ms='60000']").wait_for()
+
     # n / p: the player goes to the next / previous event, which the list marks as current
     page.locator("video").focus()
     page.keyboard.press("n")
