@@ -301,6 +301,14 @@ def _camera_live_view(args: argparse.Namespace) -> Callable[[str, Any, Any], Any
     return start
 
 
+def _camera_live_log(camera_id: str, uploader: Any) -> Any:
+    """A gateway camera's hourly append log, written with its group's token (which names its
+    `live/<camera>/` prefix)."""
+    from .live import LiveAppender
+
+    return LiveAppender(uploader.oss, camera_id)
+
+
 def _add_clip_options(p: argparse.ArgumentParser, *, clip_seconds: float) -> None:
     """The options every recording command shares (record, simulate, gateway)."""
     p.add_argument("--clip-seconds", type=float, default=clip_seconds,
@@ -464,7 +472,8 @@ def cmd_gateway(args: argparse.Namespace) -> int:
     gateway = Gateway(loaded.cameras, spool_root=rt.settings.spool_path,
                       uploader=camera_uploaders(rt, [c.id for c in loaded.cameras]),
                       hooks=lambda camera_id, spool: clip_hooks(rt, args, camera_id, spool),
-                      live_view=_camera_live_view(args) if args.live_view else None)
+                      live_view=_camera_live_view(args) if args.live_view else None,
+                      live_log=_camera_live_log, live_all=args.live)
     if args.duration:
         timer = threading.Timer(args.duration, stop.set)
         timer.daemon = True
@@ -649,6 +658,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "reported (JSON on stderr, naming it) and the others record. Ends with one "
                                    "JSON line per run."))
     _add_live_view_options(p)
+    p.add_argument("--live", action="store_true",
+                   help=_("also append every camera's clips to live/<camera>/<YYYY>/<MM>/<DD>/<HH>.ts; a camera's "
+                        "\"live\": true or false in the config decides for that camera (default: off)"))
     p.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
                    help=_("the gateway config (default: as given before the command)"))
     p.add_argument("--duration", type=float,
