@@ -20,6 +20,7 @@ from . import config as cfg
 from . import logs
 from .clipsink import ClipHook, ClipSink
 from .i18n import _, setup_argparse, translate
+from .lean import keep_lean
 
 log = logs.get("vigil_camera.cli")
 
@@ -709,6 +710,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    keep_lean()   # before anything imports oss2 or PyAV: see lean.py
     from .credentials import TokenError
     from .sources import RecordError
 

@@ -49,6 +49,7 @@ class Call:
     session_token: SessionToken | None = None
     services: Services | None = None           # this instance's, for every non-public route and login
     response_headers: dict[str, str] = field(default_factory=dict)
+    ahead: Any = None                          # what the route's `read_ahead` started (its own type)
 
     def body_as(self, model: type[M]) -> M:
         """The validated body, as the route's `body` model."""
@@ -84,6 +85,8 @@ def _as(value: BaseModel | None, model: type[M], where: str) -> M:
 
 
 Handler = Callable[[Call], Any]
+ReadAhead = Callable[[Call, "SessionToken"], Any]
+"""Starts a route's storage reads while the caller's user record is read (see `Route.read_ahead`)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,13 @@ class Route:
     media_type: str = "application/json"
     tag: str = "api"
     errors: tuple[int, ...] = ()
+    read_ahead: ReadAhead | None = None
+    """Called once the session cookie's signature and expiry are checked, before the user record is
+    read (one storage round trip that every authenticated request waits for): it may start the
+    route's own reads on a pool and return a handle the handler finds in `call.ahead`. It must only
+    read (what it reads is used only after authentication and the role and camera checks pass), must
+    not raise (bad input is the handler's to refuse: return None), and its reads must be bounded by
+    what the handler itself would read."""
 
     @property
     def pattern(self) -> re.Pattern[str]:

@@ -14,6 +14,9 @@ export interface ZoneEditorProps {
   onClose: () => void;
 }
 
+const KINDS = ["zone", "ignore"] as const;
+/** `list` without its item `i` (removing a zone of either kind). */
+const without = <T,>(list: T[], i: number): T[] => list.filter((_, j) => j !== i);
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 const svgPoints = (pts: Point[]) => pts.map(([x, y]) => `${x * 100},${y * 100}`).join(" ");
 
@@ -50,6 +53,11 @@ export function ZoneEditor({ camera, at, onClose }: ZoneEditorProps) {
     setName("");
     setNote(null);
   };
+  const removeButton = (remove: () => void) => (
+    <button type="button" onClick={remove}>
+      {t("activity.zones.remove")}
+    </button>
+  );
   const save = () =>
     settingsApi
       .put(camera, settings)
@@ -75,14 +83,12 @@ export function ZoneEditor({ camera, at, onClose }: ZoneEditorProps) {
         ))}
       </div>
       <div class="zone-tools">
-        <label>
-          <input type="radio" name="zone-kind" checked={kind === "zone"} onChange={() => setKind("zone")} />
-          {t("activity.zones.named")}
-        </label>
-        <label>
-          <input type="radio" name="zone-kind" checked={kind === "ignore"} onChange={() => setKind("ignore")} />
-          {t("activity.zones.ignore")}
-        </label>
+        {KINDS.map((k) => (
+          <label key={k}>
+            <input type="radio" name="zone-kind" checked={kind === k} onChange={() => setKind(k)} />
+            {t(k === "zone" ? "activity.zones.named" : "activity.zones.ignore")}
+          </label>
+        ))}
         {kind === "zone" && (
           <label>
             {t("activity.zones.name")}
@@ -99,21 +105,13 @@ export function ZoneEditor({ camera, at, onClose }: ZoneEditorProps) {
       <ul class="zone-list">
         {settings.zones.map((z, i) => (
           <li key={z.name}>
-            {z.name}{" "}
-            <button type="button" onClick={() => setSettings({ ...settings, zones: settings.zones.filter((_, j) => j !== i) })}>
-              {t("activity.zones.remove")}
-            </button>
+            {z.name} {removeButton(() => setSettings({ ...settings, zones: without(settings.zones, i) }))}
           </li>
         ))}
         {settings.ignore_zones.map((_, i) => (
           <li key={`i${i}`}>
             {t("activity.zones.ignoreItem", { n: i + 1 })}{" "}
-            <button
-              type="button"
-              onClick={() => setSettings({ ...settings, ignore_zones: settings.ignore_zones.filter((__, j) => j !== i) })}
-            >
-              {t("activity.zones.remove")}
-            </button>
+            {removeButton(() => setSettings({ ...settings, ignore_zones: without(settings.ignore_zones, i) }))}
           </li>
         ))}
       </ul>

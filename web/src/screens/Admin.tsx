@@ -117,27 +117,39 @@ interface Ctx {
 function Retention({ attempt, setNotice }: Ctx) {
   const t = useT();
   const [days, setDays] = useState("");
+  const [activityDays, setActivityDays] = useState(""); // empty: clips with activity follow `days`
+  const [loaded, setLoaded] = useState(false);
+  const show = (r: { days: number | null; activity_days: number | null }) => {
+    setDays(r.days === null ? "" : String(r.days));
+    setActivityDays(r.activity_days === null ? "" : String(r.activity_days));
+    setLoaded(true);
+  };
   useEffect(() => {
-    void attempt(async () => {
-      const r = await api.retention();
-      setDays(r.days === null ? "" : String(r.days));
-    });
+    void attempt(async () => show(await api.retention()));
   }, []);
   const save = (ev: Event) => {
     ev.preventDefault();
     void attempt(async () => {
-      const r = await api.setRetention(Number(days));
-      setDays(String(r.days));
-      setNotice(words("admin.retention.saved", { days: r.days }));
+      const r = await api.setRetention(Number(days), activityDays ? Number(activityDays) : undefined);
+      show(r);
+      setNotice(
+        r.activity_days === null
+          ? words("admin.retention.saved", { days: r.days })
+          : words("admin.retention.savedActivity", { days: r.days, activityDays: r.activity_days }),
+      );
     });
   };
   return (
-    <section aria-labelledby="ret-h" class="card">
+    <section aria-labelledby="ret-h" class="card retention" data-loaded={loaded ? "true" : "false"}>
       <h2 id="ret-h">{t("admin.retention.title")}</h2>
       <form onSubmit={save} class="inline">
         <label>
           {t("admin.retention.keep")}
           <input type="number" min={1} max={3650} required name="retention" placeholder={t("admin.retention.notSet")} value={days} onInput={(e) => setDays(e.currentTarget.value)} />
+        </label>
+        <label>
+          {t("admin.retention.keepActivity")}
+          <input type="number" min={1} max={3650} name="activity-retention" placeholder={t("admin.retention.asRecordings")} value={activityDays} onInput={(e) => setActivityDays(e.currentTarget.value)} />
         </label>
         <button type="submit">{t("admin.retention.save")}</button>
       </form>

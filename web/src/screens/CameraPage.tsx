@@ -41,6 +41,7 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
   const [message, setMessage] = useState<Words | null>(null);
   const [selecting, setSelecting] = useState(false);
   const [selection, setSelection] = useState<Span | null>(null);
+  const [view, setView] = useState<Span | null>(null); // the timeline's zoom, for the activity strip
   const [pending, setPending] = useState<PendingDelete | null>(null);
   const [live, setLive] = useState(false);
   const [denied, setDenied] = useState<string | null>(null);
@@ -240,12 +241,13 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
         selecting={selecting}
         selection={selection}
         onSeek={seekRecorded}
+        onView={setView}
         onSelect={(s) => {
           setSelection(s);
           if (s) setSelecting(false);
         }}
       />
-      <ActivityPanel camera={id} start={day} end={day !== null ? dayEnd(day) : null} cursor={cursor} live={live} isAdmin={isAdmin} onSeek={seekRecorded} say={setMessage} />
+      <ActivityPanel camera={id} start={day} end={day !== null ? dayEnd(day) : null} cursor={cursor} view={view} live={live} isAdmin={isAdmin} onSeek={seekRecorded} say={setMessage} />
       <RangeBar
         selection={selection}
         selecting={selecting}
