@@ -18,6 +18,7 @@ from . import (
     devices_cmd,
     events_cmd,
     evidence_cmd,
+    export_cmd,
     index_cmd,
     local_cmd,
     ram_cmd,
@@ -45,6 +46,7 @@ COMMAND_MODULES = [
     alerts_cmd,  # alert rules, channels, dead letters (issue 25)
     events_cmd,  # activity events and settings (issue 23)
     evidence_cmd,  # vigil verify, vigil evidence keygen (issue 26)
+    export_cmd,  # vigil export create|show (issue 26)
 ]
 
 
