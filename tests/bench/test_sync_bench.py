@@ -71,6 +71,16 @@ def _spreads(Y: Any, S: Any, page: Any, cams: list[str], n: int, drifts: list[in
     return out
 
 
+def _peer_time(S: Any, page: Any) -> int | None:
+    """The clock a peer page's player shows, None while it has no readable frame (still loading: blank)."""
+    if not page.evaluate("() => !!document.querySelector('video')?.videoWidth"):
+        return None
+    try:
+        return int(S.frame_time_ms(page))
+    except ValueError:
+        return None
+
+
 def _p(values: list[int], q: float) -> int:
     return sorted(values)[min(len(values) - 1, int(q * len(values)))] if values else -1
 
@@ -122,12 +132,12 @@ def test_four_cameras_side_by_side_stay_in_sync(cloud: Any, tmp_path: Path) -> N
             p = ctx.new_page()
             p.goto(f"{base}/cameras/{c}?t={t}")
             peers.append(p)
-        indep = []
+        indep: list[int] = []
         for _ in range(SAMPLES // 2):
-            times = [S.frame_time_ms(p) if p.evaluate("() => !!document.querySelector('video')?.videoWidth")
-                     else None for p in peers]
+            times = [_peer_time(S, p) for p in peers]
             if all(x is not None for x in times):
-                indep.append(max(times) - min(times))
+                known = [x for x in times if x is not None]
+                indep.append(max(known) - min(known))
             peers[0].wait_for_timeout(200)
         browser.close()
     print(f"\nside by side, 4 cameras at {FPS} fps (a frame shows {1000 // FPS} ms), drawn clocks (ms), "
