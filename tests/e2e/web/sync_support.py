@@ -78,12 +78,12 @@ def spread_ms(support: Any, page: Any, cameras: list[str]) -> int | None:
 
 
 def simulate_together(support: Any, cloud: Any, cameras: list[str], work: Path, count: int,
-                      fps: int | None = None) -> dict[str, list[str]]:
+                      fps: int | None = None, timeout: float = 300) -> dict[str, list[str]]:
     """Runs one `vigil-camera simulate --fast` per camera at the same time: overlapping recordings."""
     out: dict[str, list[str]] = {}
 
     def run(camera: str) -> None:
-        out[camera] = support.simulate(cloud, camera, work / camera, count, fps or support.FPS)
+        out[camera] = support.simulate(cloud, camera, work / camera, count, fps or support.FPS, timeout)
 
     threads = [threading.Thread(target=run, args=(c,)) for c in cameras]
     for t in threads:
