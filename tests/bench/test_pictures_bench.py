@@ -7,6 +7,7 @@ Every figure is printed with its peer measured in the same run; nothing asserts 
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 import uuid
@@ -33,8 +34,15 @@ _GRID_DONE = """() => {
   const times = performance.getEntriesByType('resource');
   const json = times.find((e) => e.name.endsWith('/api/v1/cameras'));
   const pics = times.filter((e) => e.name.includes('/stills/'));
+  const me = times.find((e) => e.name.endsWith('/api/v1/me'));
+  const script = times.find((e) => e.name.includes('/assets/') && e.name.endsWith('.js'));
   return {json: json ? json.responseEnd : null, stills: Math.max(...pics.map((e) => e.responseEnd)),
-          newest: (times.find((e) => e.name.endsWith('/stills/newest')) || {}).responseEnd || null};
+          asked: json ? json.requestStart : null, server: json ? json.responseStart - json.requestStart : null,
+          script: script ? script.responseEnd : null, first_pic: Math.min(...pics.map((e) => e.startTime)),
+          pic_time: Math.max(...pics.map((e) => e.responseEnd - e.startTime)), requests: times.length,
+          handler: json && json.serverTiming.length ? json.serverTiming[0].duration : null,
+          asks: times.filter((e) => e.name.endsWith('/api/v1/cameras')).length,
+          me: me ? me.responseEnd : null};
 }""".replace("CAMERAS", str(CAMERAS))
 
 
@@ -87,6 +95,7 @@ def test_pictures(cloud: Any, clip_data: bytes, tmp_path: Path) -> None:
 
     # -- 1. the grid: every still shown, beside the grid's JSON alone (warm instance: one open first)
     grid: list[dict[str, float]] = []
+    returning: list[dict[str, float]] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                      args=["--no-sandbox", "--disable-gpu", "--disable-quic"])
@@ -97,18 +106,42 @@ def test_pictures(cloud: Any, clip_data: bytes, tmp_path: Path) -> None:
                 page = ctx.new_page()
                 page.goto(base + "/")
                 doc = page.wait_for_function(_GRID_DONE, timeout=60_000).json_value()
+                page.goto(base + "/")      # the same browser again: its script and stills are in its cache
+                again = page.wait_for_function(_GRID_DONE, timeout=60_000).json_value()
                 if run:
                     grid.append(doc)
+                    returning.append(again)
                 ctx.close()
         finally:
             browser.close()
     shown = statistics.median(g["stills"] for g in grid)
     json_only = statistics.median(g["json"] for g in grid)
-    print(f"\ngrid of {CAMERAS}: every still shown {shown:.0f} ms after navigation start (median of {RUNS}, runs "
-          f"{[round(g['stills']) for g in grid]}); the grid JSON alone {json_only:.0f} ms "
-          f"({[round(g['json']) for g in grid]}); /stills/newest answered at "
-          f"{statistics.median(g['newest'] for g in grid):.0f} ms;"
-          f" ratio stills/JSON {shown / json_only:.2f}x")
+
+    def med(field: str) -> float:
+        return statistics.median(g[field] for g in grid)
+
+    print(f"\ngrid of {CAMERAS} (load average {os.getloadavg()[0]:.1f}): every still shown {shown:.0f} ms after "
+          f"navigation start (median of {RUNS}, runs {[round(g['stills']) for g in grid]}); the grid JSON alone "
+          f"{json_only:.0f} ms ({[round(g['json']) for g in grid]}); ratio stills/JSON {shown / json_only:.2f}x")
+    print(f"  where the time goes (medians): page script loaded {med('script'):.0f} ms; /cameras asked at "
+          f"{med('asked'):.0f} ms, {med('server'):.0f} ms to its first byte "
+          f"(the handler {med('handler'):.0f} ms of it); "
+          f"/me answered at {med('me'):.0f} ms; first still asked at "
+          f"{med('first_pic'):.0f} ms; slowest still {med('pic_time'):.0f} ms; {med('requests'):.0f} requests, "
+          f"/cameras asked {max(g['asks'] for g in grid):.0f} time(s) at most")
+    back = statistics.median(g["stills"] for g in returning)
+    back_json = statistics.median(g["json"] for g in returning)
+    print(f"  the same browser opening the grid again (script cached): every still shown {back:.0f} ms "
+          f"({[round(g['stills']) for g in returning]}); the grid JSON alone {back_json:.0f} ms "
+          f"({[round(g['json']) for g in returning]}); ratio {back / back_json:.2f}x")
+    whole, handler = [], []
+    for _ in range(RUNS):
+        began = time.perf_counter()
+        answer = http.get(f"{base}/api/v1/cameras", timeout=30)
+        whole.append((time.perf_counter() - began) * 1000)
+        handler.append(float(answer.headers["Server-Timing"].split("dur=")[1]))
+    print(f"  /cameras from a Python client, sequential: {statistics.median(whole):.0f} ms, "
+          f"the handler {statistics.median(handler):.0f} ms of it")
 
     # -- 2. hover thumbnail: the camera's still (cold: window listing + GET; warm: GET) vs a decoded still
     camera, t0 = cameras[0], int(start.timestamp() * 1000)

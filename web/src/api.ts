@@ -38,6 +38,7 @@ export interface Camera {
   key_version?: number;
   gateway?: string | null; // a gateway's camera: the gateway that records it (issue 22)
   cameras?: string[]; // a gateway: the cameras it records
+  still?: NewestStill | null; // the grid's picture: the camera's still of its newest readable clip
 }
 
 /** A camera's newest still (the grid's tile picture): the camera's own JPEG of its newest clip. */

@@ -3,6 +3,7 @@ import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, onSessionLost, setCsrf, type Preferences, type User } from "./api";
 import { initialLanguage, isLanguage, language, setLanguage, useT } from "./i18n";
+import { warmPictures } from "./pictures/warm";
 import { prefetchPlayback } from "./player/controller";
 import { prefetch } from "./prefetch";
 import { linkClick, navigate, parseRoute, useRoute } from "./router";
@@ -30,9 +31,14 @@ if (first.name === "camera" && first.t !== null) {
   const id = first.id;
   prefetchPlayback(id, first.t, (s, e) => api.playback(id, s, e, true));
 }
-if (first.name === "cameras") {   // the grid: its list and its stills, beside /me
-  prefetch("cameras", () => api.cameras(true)); // quiet: a signed-out 401 here is /me's to report
-  prefetch("stills/newest", () => api.newestStills(true));
+if (first.name === "cameras") {   // the grid: its list, each camera with its newest still, beside /me
+  // quiet: a signed-out 401 here is /me's to report; the stills are asked as soon as their URLs are known
+  prefetch("cameras", () =>
+    api.cameras(true).then((r) => {
+      warmPictures(r.cameras.map((c) => c.still?.url));
+      return r;
+    }),
+  );
 }
 
 function App() {

@@ -3,6 +3,8 @@ import { act } from "preact/test-utils";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { GridStill } from "../src/pictures/GridStill";
 import { Still } from "../src/pictures/Still";
+import { keepStills } from "../src/screens/Cameras";
+import type { Camera } from "../src/api";
 
 let host: HTMLDivElement;
 afterEach(() => {
@@ -38,6 +40,17 @@ describe("pictures", () => {
 
   it("a camera with no still yet gets an empty frame", () => {
     expect(mount(<GridStill still={undefined} online={false} />).querySelector(".grid-still.empty")).not.toBeNull();
+  });
+
+  it("a refresh keeps a tile's still URL while it shows the same clip (the browser's cached picture)", () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(still.shows);
+    const tile = (url: string, shows: number) => ({ id: "cam-one", still: { ...still, url, shows, expires: still.shows + 300_000 } }) as unknown as Camera;
+    const kept = keepStills([tile("https://oss/a.jpg", 1)], [tile("https://oss/b.jpg", 1)]);
+    expect(kept[0].still?.url).toBe("https://oss/a.jpg");
+    expect(keepStills([tile("https://oss/a.jpg", 1)], [tile("https://oss/b.jpg", 2)])[0].still?.url).toBe("https://oss/b.jpg");
+    const expiring = { ...tile("https://oss/a.jpg", 1), still: { ...still, url: "https://oss/a.jpg", shows: 1, expires: still.shows + 5_000 } };
+    expect(keepStills([expiring], [tile("https://oss/b.jpg", 1)])[0].still?.url).toBe("https://oss/b.jpg");
   });
 
   it("<Still> asks the API for the frame at an instant", () => {

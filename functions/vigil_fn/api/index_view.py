@@ -18,6 +18,7 @@ from ..indexer import reader
 from ..indexer.dayparts import QUARTER_MS
 from ..indexer.rows import CODEC, DURATION, HEIGHT, KEY, REASON, SIZE, START, STATUS, WIDTH, Row, row_end
 from .clips import ClipView, clip_format
+from .stills import newest_readable
 from .times import day_of, month_days, to_datetime
 from .zones import local_midnights
 
@@ -128,11 +129,18 @@ def month_calendar(bucket: oss2.Bucket, camera: str, month: str, tz: str = "UTC"
 
 
 def camera_activity(bucket: oss2.Bucket, camera: str, now_ms: int) -> dict[str, Any]:
-    """Newest clip, upload lag, today's clips and bytes, from today's (else yesterday's) index."""
+    """Newest clip, upload lag, today's clips and bytes, from today's (else yesterday's) index, and
+    the newest readable clip (`stills.newest`'s answer from the same read: its still is the grid's)."""
     today = day_of(now_ms)
     clips = reader.day_clips(bucket, camera, today)
-    newest_pool = clips or reader.day_clips(bucket, camera, today - timedelta(days=1))
+    before = None if clips else reader.day_clips(bucket, camera, today - timedelta(days=1))
+    newest_pool = clips or before or []
     newest = max(newest_pool, key=lambda c: c.end, default=None)
+    readable = newest_readable(clips)
+    if readable is None and clips:    # today holds only unreadable clips: the still is yesterday's
+        readable = newest_readable(reader.day_clips(bucket, camera, today - timedelta(days=1)))
+    elif readable is None:
+        readable = newest_readable(before or [])
     lag = None
     indexed = (getattr(newest, "indexed_at", None) or newest.event_time) if newest is not None else None
     if newest is not None and indexed:  # when it was indexed (else its OSS event time) − its end
@@ -143,6 +151,7 @@ def camera_activity(bucket: oss2.Bucket, camera: str, now_ms: int) -> dict[str, 
         "upload_lag_ms": lag,
         "clips_today": len(clips),
         "bytes_today": sum(c.size for c in clips),
+        "newest_readable": readable,
     }
 
 

@@ -107,6 +107,14 @@ class CameraHealth(Response):
                                    "(runs with --live-view); null: it has not said (older camera software)")
 
 
+class NewestStill(Response):
+    camera: str
+    shows: Ms = Field(description="the instant the still shows (the newest clip's first frame)")
+    clip_end: Ms
+    url: str = Field(description="presigned GET of the camera's still (320 px JPEG)")
+    expires: Ms
+
+
 class Camera(Response):
     id: str
     name: str
@@ -122,6 +130,8 @@ class Camera(Response):
     gateway: str | None = Field(None, description="a gateway's camera: the gateway that records it (its "
                                 "status and enablement stand for the camera's)")
     cameras: list[str] = Field(default_factory=list, description="a gateway: the cameras it records")
+    still: NewestStill | None = Field(None, description="the camera's still of its newest readable clip of today "
+                                      "(else yesterday), UTC: the grid's picture, so the grid needs this route alone")
 
 
 class CameraDetail(Camera):
@@ -288,14 +298,6 @@ class StillList(Response):
     interval: int = Field(description="milliseconds between samples")
     stills: list[StillRef] = Field(description="one per sample that has a recording (samples with none are left out)")
     next: Ms | None = Field(description="the start of the next page when more than 100 samples were asked for")
-
-
-class NewestStill(Response):
-    camera: str
-    shows: Ms = Field(description="the instant the still shows (the newest clip's first frame)")
-    clip_end: Ms
-    url: str = Field(description="presigned GET of the camera's still (320 px JPEG)")
-    expires: Ms
 
 
 class NewestStills(Response):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..core.http import ApiError, HttpEvent
+from .validation import validation_text
 
 if TYPE_CHECKING:   # annotations only: the router stays importable without the services' clients
     from .services import Services
@@ -145,20 +146,16 @@ class RouteTable:
 
 
 def validation_message(exc: ValidationError, where: str) -> str:
-    """`body.password: String should have at least 12 characters` — locations and rules, no values."""
-    parts = []
-    for err in exc.errors(include_input=False, include_url=False)[:5]:
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("function-before",))
-        msg = str(err.get("msg", "invalid"))
-        parts.append(f"{where}{'.' + loc if loc else ''}: {msg}")
-    return "; ".join(parts) or f"invalid {where}"
+    """`body.password: String should have at least 12 characters` — locations and rules, no values (English;
+    a response renders `validation_text` in the reader's language)."""
+    return str(validation_text(exc, where))
 
 
 def parse_model(model: type[BaseModel], data: Any, where: str) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ApiError(400, "invalid_request", "{details}", details=validation_message(exc, where)) from None
+        raise ApiError(400, "invalid_request", "{details}", details=validation_text(exc, where)) from None
 
 
 def parse_body(route: Route, event: HttpEvent, max_bytes: int) -> BaseModel | None:

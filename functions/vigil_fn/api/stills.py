@@ -34,6 +34,7 @@ MAX_RANGE_MS = 300_000        # KVS GetImages: at most 300 s per request
 MIN_INTERVAL_MS = 200         # KVS GetImages: sampling at most every 200 ms
 MAX_STILLS = 100              # per response; `next` continues (KVS pages its images too)
 MAX_CLIP_BYTES = 64 << 20     # a clip larger than this is not decoded inside the api function
+JPEG = "image/jpeg"
 UNREADABLE_SPAN_MS = 10_000   # a clip with no known length (unreadable) is taken to hold the default clip length
 
 
@@ -111,14 +112,30 @@ def locate(bucket: oss2.Bucket, camera: str, at: int) -> Located:
                       extra={"nearest_before": before - 1 if before is not None else None, "nearest_after": after})
 
 
+def newest_readable(clips: list[Clip]) -> Clip | None:
+    """The readable clip of `clips` that starts last (ties by key): the one whose still the grid shows."""
+    return max((c for c in clips if c.status == "ok"), key=lambda c: (c.start, c.key), default=None)
+
+
 def newest(bucket: oss2.Bucket, camera: str, now_ms: int) -> Clip | None:
     """The newest readable clip of today (else yesterday), UTC."""
     today = day_of(now_ms)
     for day in (today, today - timedelta(days=1)):
-        clips = [c for c in reader.day_clips(bucket, camera, day) if c.status == "ok"]
-        if clips:
-            return max(clips, key=lambda c: (c.start, c.key))
+        found = newest_readable(reader.day_clips(bucket, camera, day))
+        if found is not None:
+            return found
     return None
+
+
+def newest_still(urls: Any, camera: str, clip: Clip | None) -> dict[str, Any] | None:
+    """The grid's still of `clip` (a presigned GET of the camera's own JPEG; `urls`: the api's
+    signer), as `NewestStill`'s fields; None without a clip or for a key that has no still."""
+    key = still_key_for_clip(clip.key) if clip is not None else None
+    if clip is None or key is None:
+        return None
+    url = urls.sign(key, content_type=JPEG)
+    return {"camera": camera, "shows": clip.start, "clip_end": _end(clip), "url": url.url,
+            "expires": url.expires * 1000}
 
 
 def samples(start: int, end: int, interval: int) -> list[int]:

@@ -143,20 +143,25 @@ def load_day(bucket: oss2.Bucket, device_id: str, day: date) -> DayState:
 
 
 def day_rows(bucket: oss2.Bucket, device_id: str, day: date, cache: DayCache | None = None, *,
-             admit: bool = True) -> list[Row]:
+             admit: bool = True, log_etag: str | None = None) -> list[Row]:
     """The visible rows of a day ordered by (start, key), as `load_day` folds them. `admit=False`
     uses what `cache` holds but adds nothing to it (a scan of many days keeps the cache's days).
 
     With a `cache` (the list and its rows are then shared with it: read only), a day read before
     costs one request when its log did not change since (the ranged GET of the log after the
-    segments answers the log's ETag: the same version folds to the same rows), and otherwise a
-    conditional GET of the segments (304 while nothing was compacted since) and that ranged GET."""
+    segments answers the log's ETag: the same version folds to the same rows) — also a day with no
+    segments yet — and otherwise a conditional GET of the segments (304 while nothing was compacted
+    since) and that ranged GET. `log_etag`, the log's ETag as a listing just gave it, spares even
+    that request when it is the version the cache folded."""
     log_key = index_key(device_id, day)
     seg_key = index_segments_key(device_id, day)
     cached = cache.get(bucket.bucket_name, seg_key) if cache is not None else None
     first = None
     if cached is not None and cached.log_etag is not None and cached.visible is not None:
         assert cache is not None
+        if log_etag is not None and log_etag.strip('"').upper() == cached.log_etag.strip('"').upper():
+            cache.hit()
+            return cached.visible
         first = read_log_tail(bucket, log_key, cached.cursor)
         if first is not None and first[1] == cached.log_etag:
             cache.hit()
@@ -173,7 +178,10 @@ def day_rows(bucket: oss2.Bucket, device_id: str, day: date, cache: DayCache | N
         return prefix.state.add_entries(entries).visible_rows()
     state = prefix.state.copy().add_entries(entries) if entries else prefix.state
     visible = state.visible_rows()
-    if prefix.etag and admit:   # the segments' version and the log's, with the rows they fold to
+    if admit:   # the segments' version (None: none yet) and the log's, with the rows they fold to. A day
+        # with no segments yet (its first clips; a quiet camera's whole day) is kept too: read again
+        # while its log is unchanged it costs one GET, not a 404 of the segments and the whole log
+        # (issue 24: the grid reads every camera's day). Segments made since fold to the same rows.
         cache.put(bucket.bucket_name, seg_key, replace(prefix, log_etag=tail[1], visible=visible))
     return visible
 

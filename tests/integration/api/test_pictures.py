@@ -138,6 +138,8 @@ def test_camera_limited_viewer_sees_only_their_cameras(pictured, make_user, clie
     assert camera not in {s["camera"] for s in other.get("/api/v1/stills/newest").json()["stills"]}
     mine: Api = client(make_user(cameras=[camera]))
     assert [s["camera"] for s in mine.get("/api/v1/stills/newest").json()["stills"]] == [camera]
+    tiles = mine.get("/api/v1/cameras").json()["cameras"]
+    assert [(c["id"], c["still"]["camera"]) for c in tiles] == [(camera, camera)]
     anonymous = client(None)
     assert anonymous.get(f"/api/v1/cameras/{camera}/still", params={"at": T0_MS}).status_code == 401
 
@@ -166,6 +168,29 @@ def test_stills_over_a_range_and_the_newest(pictured, clips, make_user, client) 
     newest = {s["camera"]: s for s in api.get("/api/v1/stills/newest").json()["stills"]}[camera]
     assert newest["shows"] == starts[2] and newest["clip_end"] > starts[2]
     assert requests.get(newest["url"], timeout=30).content == stills.clip_still(clips[0])   # the camera's own
+    tile = {c["id"]: c for c in api.get("/api/v1/cameras").json()["cameras"]}[camera]["still"]  # the grid's one route
+    assert (tile["shows"], tile["clip_end"], tile["camera"]) == (newest["shows"], newest["clip_end"], camera)
+    assert requests.get(tile["url"], timeout=30).content == stills.clip_still(clips[0])
+    assert api.get(f"/api/v1/cameras/{camera}").json()["still"]["shows"] == starts[2]
+
+
+def test_the_grid_still_never_moves_back_and_skips_unreadable_clips(cloud, clips, make_user, client) -> None:
+    """A clip uploaded late (a camera draining its spool) does not replace the newer still, and an
+    unreadable newest clip leaves the tile on the newest readable one."""
+    camera = f"pic-{uuid.uuid4().hex[:8]}"
+    Registry(cloud.bucket()).create(DeviceRecord(camera, name="late"))
+    bucket = cloud.bucket()
+    newer = clip_key(camera, T0 + timedelta(seconds=40), 5, "ts")
+    late = clip_key(camera, T0 + timedelta(seconds=20), 4, "ts")
+    broken = clip_key(camera, T0 + timedelta(seconds=50), 6, "ts")
+    for key, data in ((newer, clips[0]), (late, clips[1]), (broken, b"\x00" * 4096)):   # uploaded in this order
+        bucket.put_object(still_key_for_clip(key), stills.clip_still(clips[0]), headers={"Content-Type": "image/jpeg"})
+        bucket.put_object(key, data, headers={"Content-Type": "video/mp2t"})
+        wait_indexed(cloud, camera, [key])
+    api: Api = client(make_user())
+    tile = {c["id"]: c for c in api.get("/api/v1/cameras").json()["cameras"]}[camera]
+    assert tile["still"]["shows"] == int((T0 + timedelta(seconds=40)).timestamp() * 1000), tile
+    assert tile["newest_clip_start"] == int((T0 + timedelta(seconds=50)).timestamp() * 1000)   # the broken one
 
 
 def test_mp4_clip_still_goes_through_oss_snapshot(cloud, clips, make_user, client) -> None:

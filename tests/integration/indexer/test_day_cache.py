@@ -126,6 +126,31 @@ def test_a_day_read_again_costs_one_request_while_its_log_is_unchanged(cloud: An
     assert day_rows(bucket, device, DAY.date(), cache) == _uncached(bucket, device)
 
 
+def test_a_day_with_no_segments_yet_is_cached_too(cloud: Any) -> None:
+    """A quiet camera's day (fewer clips than a segment) read again costs one GET of its log, and
+    a clip appended, or segments made since, fold to what an uncached read folds."""
+    session = CountingSession()
+    bucket = cloud.bucket(session=session)
+    device = f"dn-{uuid.uuid4().hex[:10]}"
+    log_key = index_key(device, DAY.date())
+    for i in range(2):
+        append_entry(bucket, log_key, _entry(device, i, "create", "A", 100 + i, None))
+    cache = DayCache()
+    cold = day_rows(bucket, device, DAY.date(), cache)
+    assert len(cold) == 2 and not bucket.object_exists(index_segments_key(device, DAY.date()))
+    before = session.requests
+    assert day_rows(bucket, device, DAY.date(), cache) is cold
+    assert session.requests - before == 1 and cache.hits == 1
+    append_entry(bucket, log_key, _entry(device, 2, "create", "A", 300, None))
+    assert len(day_rows(bucket, device, DAY.date(), cache)) == 3
+    assert day_rows(bucket, device, DAY.date(), cache) == _uncached(bucket, device)
+    compact_day(bucket, device, DAY.date(), K, now_ms=now_ms())
+    assert day_rows(bucket, device, DAY.date(), cache) == _uncached(bucket, device)
+    append_entry(bucket, log_key, _entry(device, 3, "create", "A", 400, None))
+    assert [r[KEY] for r in day_rows(bucket, device, DAY.date(), cache)] == [r[KEY] for r in _uncached(bucket, device)]
+    assert len(_uncached(bucket, device)) == 4
+
+
 def test_a_replaced_log_and_segments_are_read_afresh(cloud: Any) -> None:
     bucket = cloud.bucket()
     device = f"dr-{uuid.uuid4().hex[:10]}"

@@ -41,3 +41,27 @@ def test_ttl_is_capped_at_15_minutes_and_by_short_sessions() -> None:
     assert signer.url_ttl == 900
     short = UrlSigner("http://127.0.0.1:9", "vigil-test", 900, lambda d: issued(NOW + 300), clock=lambda: NOW)
     assert short.sign("k", now=NOW).expires <= NOW + 300
+
+
+def test_the_camera_list_outlives_a_signer_that_cannot_sign() -> None:
+    """/cameras carries each tile's still: when the viewer role cannot be assumed, the tile goes
+    without its still instead of the whole list answering 503."""
+    from types import SimpleNamespace
+
+    from vigil_fn.api.routes.cameras import tile_still
+    from vigil_fn.core.sts import StsUnavailable
+    from vigil_fn.indexer.log import Clip
+
+    def refused(duration: int) -> IssuedCredentials:
+        raise StsUnavailable("NoPermission", "not today")
+
+    clip = Clip("videos/cam-a/2026/12/01/100000000Z-0.ts", "e", 10, 1_796_119_200_000, 10_000, "h264", 320, 180,
+                True, "ok", None, 0)
+    broken = SimpleNamespace(urls=UrlSigner("http://127.0.0.1:9", "vigil-test", 900, refused, clock=lambda: NOW))
+    assert tile_still(broken, "cam-a", clip) is None  # type: ignore[arg-type]
+    working = SimpleNamespace(urls=UrlSigner("http://127.0.0.1:9", "vigil-test", 900, lambda d: issued(NOW + d),
+                                             clock=lambda: NOW))
+    doc = tile_still(working, "cam-a", clip)  # type: ignore[arg-type]
+    assert doc is not None and doc["shows"] == clip.start and doc["clip_end"] == clip.start + 10_000
+    assert "/stills/cam-a/2026/12/01/100000000Z-0.jpg" in doc["url"] and doc["expires"] == (int(NOW) + 900) * 1000
+    assert tile_still(working, "cam-a", None) is None  # type: ignore[arg-type]

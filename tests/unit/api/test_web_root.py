@@ -41,6 +41,9 @@ def test_index_assets_and_spa_fallback(tmp_path: Path) -> None:
     assert js["headers"]["Content-Type"] == "text/javascript" and "immutable" in js["headers"]["Cache-Control"]
     spa = fn.handle(event("/cameras/cam-a/2026-12-01"))
     assert spa["statusCode"] == 200 and body(spa) == body(root)
+    # the grid's page preloads its one list (cameras with their stills); other screens do not ask for it
+    assert root["headers"]["Link"] == "</api/v1/cameras>; rel=preload; as=fetch; crossorigin=anonymous"
+    assert "Link" not in spa["headers"] and "Link" not in js["headers"]
     for bad in ("/assets/missing.js", "/assets/../../secret.txt", "/assets/%2e%2e/%2e%2e/secret.txt", "/assets/"):
         resp = fn.handle(event(bad))
         assert resp["statusCode"] == 404, bad

@@ -2,7 +2,7 @@
 // day's events with stills and review marks, next / previous event (buttons and the n / p keys),
 // and "play activity only", which plays the events back to back and skips the quiet video between.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { useT } from "../i18n";
+import { useT, words, type Words } from "../i18n";
 import { keyAction } from "../player/keyboard";
 import { ActivityStrip } from "./ActivityStrip";
 import { EventsList } from "./EventsList";
@@ -18,7 +18,7 @@ export interface ActivityPanelProps {
   live: boolean;
   isAdmin: boolean; // admins also get the zone editor
   onSeek: (t: number) => void;
-  say: (message: string) => void;
+  say: (message: Words) => void;
 }
 
 export function ActivityPanel({ camera, start, end, cursor, live, isAdmin, onSeek, say }: ActivityPanelProps) {
@@ -34,7 +34,7 @@ export function ActivityPanel({ camera, start, end, cursor, live, isAdmin, onSee
     if (at === null) return;
     const ev = neighbour(day.events, at, dir);
     if (ev) onSeek(ev.start);
-    else say(t(dir === "next" ? "activity.nav.noNext" : "activity.nav.noPrevious"));
+    else say(words(dir === "next" ? "activity.nav.noNext" : "activity.nav.noPrevious"));
   };
 
   // n / p: next and previous event (the page's other keys are in player/keyboard.ts)
@@ -55,7 +55,7 @@ export function ActivityPanel({ camera, start, end, cursor, live, isAdmin, onSee
     const target = activityOnlyTarget(day.events, cursor);
     if (target === "end") {
       setOnlyActivity(false);
-      say(t("activity.only.done"));
+      say(words("activity.only.done"));
     } else if (target !== null) onSeek(target);
   }, [onlyActivity, cursor, day.loaded, day.events, live]);
 

@@ -5,7 +5,7 @@
 // camera gets the settings with its next token.
 import { useEffect, useState } from "preact/hooks";
 import { stillUrl } from "../api";
-import { useT } from "../i18n";
+import { textOf, useT, words, type Words } from "../i18n";
 import { settingsApi, type ActivitySettings, type Point } from "./api-activity";
 
 export interface ZoneEditorProps {
@@ -23,7 +23,7 @@ export function ZoneEditor({ camera, at, onClose }: ZoneEditorProps) {
   const [drawing, setDrawing] = useState<Point[]>([]);
   const [kind, setKind] = useState<"zone" | "ignore">("zone");
   const [name, setName] = useState("");
-  const [note, setNote] = useState<string | null>(null);
+  const [note, setNote] = useState<Words | null>(null);
 
   useEffect(() => {
     settingsApi
@@ -32,7 +32,7 @@ export function ZoneEditor({ camera, at, onClose }: ZoneEditorProps) {
       .catch((e: Error) => setNote(e.message));
   }, [camera]);
 
-  if (!settings) return <p class="zone-editor">{note ?? t("activity.zones.loading")}</p>;
+  if (!settings) return <p class="zone-editor">{note ? textOf(note) : t("activity.zones.loading")}</p>;
 
   const add = (ev: MouseEvent) => {
     const box = (ev.currentTarget as HTMLElement).getBoundingClientRect();
@@ -41,9 +41,9 @@ export function ZoneEditor({ camera, at, onClose }: ZoneEditorProps) {
     setDrawing([...drawing, [Math.round(x * 1000) / 1000, Math.round(y * 1000) / 1000]]);
   };
   const finish = () => {
-    if (drawing.length < 3) return setNote(t("activity.zones.needPoints"));
+    if (drawing.length < 3) return setNote(words("activity.zones.needPoints"));
     if (kind === "zone") {
-      if (!name.trim()) return setNote(t("activity.zones.needName"));
+      if (!name.trim()) return setNote(words("activity.zones.needName"));
       setSettings({ ...settings, zones: [...settings.zones, { name: name.trim(), points: drawing }] });
     } else setSettings({ ...settings, ignore_zones: [...settings.ignore_zones, drawing] });
     setDrawing([]);
@@ -53,7 +53,7 @@ export function ZoneEditor({ camera, at, onClose }: ZoneEditorProps) {
   const save = () =>
     settingsApi
       .put(camera, settings)
-      .then(() => setNote(t("activity.zones.saved")))
+      .then(() => setNote(words("activity.zones.saved")))
       .catch((e: Error) => setNote(e.message));
 
   return (
@@ -149,7 +149,7 @@ export function ZoneEditor({ camera, at, onClose }: ZoneEditorProps) {
       </div>
       {note && (
         <p class="status" role="status">
-          {note}
+          {textOf(note)}
         </p>
       )}
     </section>

@@ -1,36 +1,10 @@
-// Pictures (issue 24): the grid's newest stills (polled while the page is visible) and the
-// timeline's hover thumbnails (the camera's own still of the clip under the pointer, listed 200 s
+// Pictures (issue 24): the timeline's hover thumbnails (the camera's own still of the clip under the pointer, listed 200 s
 // at a time through /stills and kept, so moving over the same clips again costs nothing).
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { api, type NewestStill, type StillRef } from "../api";
-import { take } from "../prefetch";
+import { api, type StillRef } from "../api";
 
-export const GRID_REFRESH_MS = 10_000;
 const WINDOW_MS = 200_000; // 100 samples every 2 s: one /stills answer per window
 const SAMPLE_MS = 2_000;
-
-/** camera → its newest still; refreshed every GRID_REFRESH_MS while the document is visible. */
-export function useNewestStills(): Map<string, NewestStill> {
-  const [stills, setStills] = useState(new Map<string, NewestStill>());
-  useEffect(() => {
-    let alive = true;
-    const load = () => {
-      if (document.visibilityState !== "visible") return;
-      take("stills/newest", () => api.newestStills())
-        .then((r) => alive && setStills(new Map(r.stills.map((s) => [s.camera, s]))))
-        .catch(() => undefined); // the grid keeps the stills it has
-    };
-    load();
-    const id = setInterval(load, GRID_REFRESH_MS);
-    document.addEventListener("visibilitychange", load);
-    return () => {
-      alive = false;
-      clearInterval(id);
-      document.removeEventListener("visibilitychange", load);
-    };
-  }, []);
-  return stills;
-}
 
 /** `(t) => url | null`: the thumbnail of instant t (the still of the clip holding it), loading the
  * 200 s window around t on first use; the component re-renders when a window arrives. */

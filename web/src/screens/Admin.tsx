@@ -7,7 +7,7 @@ import { Confirm } from "../ui/Confirm";
 import { Field, FieldNote } from "../ui/Field";
 import { cameraIdProblem, cameraListProblem, passwordProblem, RULES, userNameProblem } from "../ui/rules";
 import { Time } from "../ui/Time";
-import { useT } from "../i18n";
+import { textOf, useT, words, type Words } from "../i18n";
 
 // the notice after a camera action, and a camera's state, by their catalog keys
 const DID = { disable: "admin.cameras.did.disable", enable: "admin.cameras.did.enable", rotate: "admin.cameras.did.rotate" } as const;
@@ -55,7 +55,7 @@ type Ask = { title: string; body: string; label: string; run: () => Promise<void
 export function Admin() {
   const t = useT();
   const [ask, setAsk] = useState<Ask | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Words | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [rev, setRev] = useState(0); // bumped after each change: the audit list reloads
 
@@ -76,7 +76,7 @@ export function Admin() {
       <p class="error" role="alert">
         {error}
       </p>
-      <p role="status">{notice}</p>
+      <p role="status">{textOf(notice)}</p>
       <Retention attempt={attempt} setNotice={setNotice} />
       <CamerasAdmin attempt={attempt} setAsk={setAsk} setNotice={setNotice} />
       <UsersAdmin attempt={attempt} setAsk={setAsk} setNotice={setNotice} />
@@ -110,7 +110,7 @@ function AskButton(props: { setAsk?: (a: Ask) => void; name: string; text: strin
 
 interface Ctx {
   attempt: (fn: () => Promise<void>) => Promise<void>;
-  setNotice: (s: string | null) => void;
+  setNotice: (s: Words | null) => void;
   setAsk?: (a: Ask) => void;
 }
 
@@ -128,7 +128,7 @@ function Retention({ attempt, setNotice }: Ctx) {
     void attempt(async () => {
       const r = await api.setRetention(Number(days));
       setDays(String(r.days));
-      setNotice(t("admin.retention.saved", { days: r.days }));
+      setNotice(words("admin.retention.saved", { days: r.days }));
     });
   };
   return (
@@ -175,7 +175,7 @@ function CamerasAdmin({ attempt, setAsk, setNotice }: Ctx) {
       const r = await api.cameraAction(c.id, action);
       if (r?.config) setConfig({ id: c.id, text: JSON.stringify(r.config, null, 2) });
       await reload();
-      setNotice(t(DID[action], { id: c.id }));
+      setNotice(words(DID[action], { id: c.id }));
     });
 
   return (
@@ -249,7 +249,7 @@ function CamerasAdmin({ attempt, setAsk, setNotice }: Ctx) {
                     run: async () => {
                       await api.removeCamera(c.id);
                       await reload();
-                      setNotice(t("admin.cameras.removed", { id: c.id }));
+                      setNotice(words("admin.cameras.removed", { id: c.id }));
                     },
                   }}
                 />
@@ -309,7 +309,7 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
       });
       setEdit(null);
       await reload();
-      setNotice(t(e.password ? "admin.users.updatedPassword" : "admin.users.updated", { name: e.name }));
+      setNotice(words(e.password ? "admin.users.updatedPassword" : "admin.users.updated", { name: e.name }));
     });
   };
   const [errors, setErrors] = useState<{ name?: string | null; password?: string | null; cameras?: string | null }>({});
@@ -324,7 +324,7 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
     }
     void attempt(async () => {
       await api.addUser({ name: form.name.trim(), password: form.password, role: form.role, cameras: camList(form.cameras) });
-      setNotice(t("admin.users.added", { name: form.name }));
+      setNotice(words("admin.users.added", { name: form.name }));
       setForm({ name: "", password: "", role: "viewer", cameras: "" });
       await reload();
     });
@@ -353,7 +353,7 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
                     const role = e.currentTarget.value;
                     void attempt(async () => {
                       await api.updateUser(u.name, { role });
-                      setNotice(t("admin.users.nowRole", { name: u.name, role: role === "admin" ? t("common.role.admin") : t("common.role.viewer") }));
+                      setNotice(words("admin.users.nowRole", { name: u.name, role: role === "admin" ? words("common.role.admin") : words("common.role.viewer") }));
                       await reload();
                     });
                   }}
@@ -383,7 +383,7 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
                     run: async () => {
                       await api.removeUser(u.name);
                       await reload();
-                      setNotice(t("admin.users.removed", { name: u.name }));
+                      setNotice(words("admin.users.removed", { name: u.name }));
                     },
                   }}
                 />

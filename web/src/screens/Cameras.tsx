@@ -1,14 +1,28 @@
-// The camera grid: every camera the user may see, its health and newest recording; refreshed every 15 s.
+// The camera grid: every camera the user may see, its health, newest recording and newest still (all in
+// one /cameras answer); refreshed every GRID_REFRESH_MS while the page is visible, at once when it becomes so.
 import { useEffect, useState } from "preact/hooks";
 import { api, type Camera } from "../api";
 import { LivePlayer } from "../live/LivePlayer";
-import { useNewestStills } from "../pictures/hooks";
 import { GridStill } from "../pictures/GridStill";
 import { take } from "../prefetch";
 import { linkClick } from "../router";
 import { formatBytes, formatDuration } from "../time";
 import { Time } from "../ui/Time";
 import { useT } from "../i18n";
+
+/** One clip's length: a tile's still is then never more than about one clip older than the newest. */
+export const GRID_REFRESH_MS = 10_000;
+
+/** A tile whose still shows the same clip keeps the URL it has (each answer signs anew): the browser
+ * then shows its cached picture instead of fetching the same JPEG every refresh. */
+export function keepStills(before: Camera[] | null, after: Camera[]): Camera[] {
+  const had = new Map((before ?? []).map((c) => [c.id, c.still]));
+  const soon = Date.now() + 2 * GRID_REFRESH_MS;
+  return after.map((c) => {
+    const old = had.get(c.id);
+    return old && c.still && old.shows === c.still.shows && old.expires > soon ? { ...c, still: old } : c;
+  });
+}
 
 const STATUS_KEYS = {
   disabled: "cameras.status.disabled",
@@ -22,23 +36,26 @@ export function Cameras() {
   const [cameras, setCameras] = useState<Camera[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [liveTiles, setLiveTiles] = useState(false);
-  const stills = useNewestStills();
 
   useEffect(() => {
     let alive = true;
-    const load = () =>
+    const load = () => {
+      if (document.visibilityState !== "visible") return;
       take("cameras", () => api.cameras())
         .then((r) => {
           if (!alive) return;
-          setCameras(r.cameras);
+          setCameras((before) => keepStills(before, r.cameras));
           setError(null);
         })
         .catch((e: Error) => alive && setError(e.message));
-    void load();
-    const id = setInterval(load, 15_000);
+    };
+    load();
+    const id = setInterval(load, GRID_REFRESH_MS);
+    document.addEventListener("visibilitychange", load);
     return () => {
       alive = false;
       clearInterval(id);
+      document.removeEventListener("visibilitychange", load);
     };
   }, []);
 
@@ -60,7 +77,7 @@ export function Cameras() {
           <li key={c.id} class={`cam card ${c.status}`} data-camera={c.id}>
             {liveTiles && c.status === "enabled" && <LivePlayer camera={c.id} info={c} compact />}
             <a href={`/cameras/${encodeURIComponent(c.id)}`} onClick={linkClick} aria-label={t("cameras.open", { camera: c.name || c.id })}>
-              {!liveTiles && <GridStill still={stills.get(c.id)} online={c.online} />}
+              {!liveTiles && <GridStill still={c.still ?? undefined} online={c.online} />}
               <h2>{c.name || c.id}</h2>
               <p class="id">{c.id}</p>
               <p>

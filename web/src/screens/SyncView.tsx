@@ -10,7 +10,7 @@ import { correction, recordedAt, SyncClock, type Span } from "../sync/clock";
 import { SyncExport } from "../sync/SyncExport";
 import { SaveLayout, SavedLayouts } from "../sync/Layouts";
 import { Time } from "../ui/Time";
-import { useT } from "../i18n";
+import { textOf, useT, words, type Words } from "../i18n";
 
 interface SyncCamera {
   id: string;
@@ -169,7 +169,7 @@ export function SyncView({ ids, t: from }: { ids: string[]; t: number | null }) 
   const [rate, setRate] = useState(1);
   const [at, setAt] = useState(start0);
   const [activity, setActivity] = useState(new Map<string, Histogram>());
-  const [note, setNote] = useState<string | null>(null);
+  const [note, setNote] = useState<Words | null>(null);
   const clock = useMemo(() => new SyncClock(start0), [start0]);
   const tiles = useRef(new Map<string, TileHandle>());
   const gridRef = useRef<HTMLDivElement>(null);
@@ -317,10 +317,10 @@ export function SyncView({ ids, t: from }: { ids: string[]; t: number | null }) 
             <button type="button" onClick={() => seekAll(clock.wall() + 10_000)} aria-label={t("sync.forward10")}>
               {t("sync.forward10Short")}
             </button>
-            <button type="button" aria-label={t("sync.previousEvent")} onClick={() => void nearestEvent(ids, clock.wall(), "previous").then((s) => (s === null ? setNote(t("sync.noEarlier")) : (setNote(null), seekAll(s))))}>
+            <button type="button" aria-label={t("sync.previousEvent")} onClick={() => void nearestEvent(ids, clock.wall(), "previous").then((s) => (s === null ? setNote(words("sync.noEarlier")) : (setNote(null), seekAll(s))))}>
               {t("sync.previousEventShort")}
             </button>
-            <button type="button" aria-label={t("sync.nextEvent")} onClick={() => void nearestEvent(ids, clock.wall(), "next").then((s) => (s === null ? setNote(t("sync.noLater")) : (setNote(null), seekAll(s))))}>
+            <button type="button" aria-label={t("sync.nextEvent")} onClick={() => void nearestEvent(ids, clock.wall(), "next").then((s) => (s === null ? setNote(words("sync.noLater")) : (setNote(null), seekAll(s))))}>
               {t("sync.nextEventShort")}
             </button>
             <label>
@@ -337,7 +337,7 @@ export function SyncView({ ids, t: from }: { ids: string[]; t: number | null }) 
               {t("sync.choose")}
             </a>
           </div>
-          {note && <p class="hint" role="status">{note}</p>}
+          {note && <p class="hint" role="status">{textOf(note)}</p>}
           <SharedTimeline cams={doc.cameras} start={doc.start} end={doc.end} at={at} onSeek={seekAll} activity={activity} />
           <SaveLayout cameras={doc.cameras.map((c) => c.id)} />
           <SyncExport cameras={doc.cameras.map((c) => c.id)} at={at} />

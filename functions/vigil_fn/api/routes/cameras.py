@@ -7,13 +7,17 @@ from typing import Any
 
 from ...core.devices import DeviceRecord
 from ...core.http import ApiError
-from .. import index_view
+from ...core.logging import get_logger
+from ...core.sts import StsUnavailable
+from ...indexer.log import Clip
+from .. import index_view, stills
 from ..app_support import camera_param
 from ..models import CalendarDay, Camera, CameraDetail, CameraList, Timeline, ZonedCalendar
 from ..queries import CalendarQuery, TimelineQuery
 from ..router import Call, Route, RouteTable, Trusted
 from ..services import Services
 
+log = get_logger("vigil.api.cameras")
 MAX_CLIP_ITEMS = 70_000  # 7 days of 10 s clips is 60,480 (~14 MB of JSON, ~0.8 MB gzipped; FC allows 32 MB)
 
 
@@ -22,15 +26,27 @@ def camera_doc(svc: Services, camera: str, record: DeviceRecord | None,
     """`gateway`: for a gateway's camera (no record of its own), the gateway whose status it has."""
     now = svc.now_ms()
     activity = index_view.camera_activity(svc.bucket, camera, now)
+    still = tile_still(svc, camera, activity.pop("newest_readable"))
     last_end = activity["last_clip_end"]
     online = last_end is not None and now - last_end <= svc.api.online_threshold_seconds * 1000
     owner = record or gateway
     return {"id": camera, "name": record.name if record else "",
             "status": owner.status if owner else "removed", "online": bool(online and owner and owner.enabled),
-            "health": health, **activity, "created": record.created if record else None,
+            "health": health, **activity, "still": still, "created": record.created if record else None,
             "key_version": record.key_version if record else None,
             "gateway": gateway.device_id if gateway is not None and record is None else None,
             "cameras": list(record.cameras) if record else []}
+
+
+def tile_still(svc: Services, camera: str, clip: Clip | None) -> dict[str, Any] | None:
+    """The camera's newest still, signed; None when the URL cannot be signed (the viewer role could
+    not be assumed): the list of cameras, their status and health, outlives a signer in trouble."""
+    try:
+        return stills.newest_still(svc.urls, camera, clip)
+    except (StsUnavailable, RuntimeError) as exc:
+        log.warning("still not signed", extra={"camera": camera, "error": type(exc).__name__,
+                                                "sts_code": getattr(exc, "code", None)})
+        return None
 
 
 def known_cameras(svc: Services) -> dict[str, DeviceRecord | None]:

@@ -14,6 +14,7 @@ from typing import Any
 from vigil_camera.activity.settings import ActivitySettings, ActivitySettingsError
 
 from ...core.http import ApiError
+from ...core.i18n import as_text
 from ...indexer import activity
 from .. import reviews
 from ..app_support import audit, camera_param, require_camera
@@ -154,7 +155,9 @@ def put_settings(call: Call) -> ActivitySettingsOut:
     try:
         settings = ActivitySettings.from_dict(body.model_dump())
     except ActivitySettingsError as exc:
-        raise ApiError.of(exc, exc.status, exc.code) from None
+        # its template and fields (the zone, itself a template) in the request's language
+        text = as_text(exc)
+        raise ApiError(exc.status, exc.code, text.template, **text.fields) from None
     if call.svc.registry.get(camera) is None:
         raise ApiError(404, "not_found", "no such camera: {camera}", camera=camera)
     call.svc.registry.update(camera, activity=settings.to_dict())

@@ -16,7 +16,7 @@ from ..queries import StillQuery, StillsQuery
 from ..router import Call, Route, RouteTable
 from .cameras import known_cameras
 
-JPEG = "image/jpeg"
+JPEG = stills.JPEG
 STILL_CACHE = "private, max-age=3600"   # a recorded frame never changes; a deleted clip's still stays an hour
 
 
@@ -78,13 +78,8 @@ def newest_stills(call: Call) -> NewestStills:
     now = svc.now_ms()
 
     def one(camera: str) -> NewestStill | None:
-        clip = stills.newest(svc.bucket, camera, now)
-        key = still_key_for_clip(clip.key) if clip is not None else None
-        if clip is None or key is None:
-            return None
-        url = svc.urls.sign(key, content_type=JPEG)
-        return NewestStill(camera=camera, shows=clip.start, clip_end=clip.start + (clip.duration or 0),
-                           url=url.url, expires=url.expires * 1000)
+        doc = stills.newest_still(svc.urls, camera, stills.newest(svc.bucket, camera, now))
+        return NewestStill(**doc) if doc is not None else None
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         found = [s for s in pool.map(one, visible) if s is not None]

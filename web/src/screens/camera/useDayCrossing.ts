@@ -2,7 +2,7 @@
 // first (its timeline is loaded anyway, and with continuous recording it has the clip); only when
 // that day is empty does it ask the calendar for the nearest day with recordings.
 import { useRef, useState } from "preact/hooks";
-import { t } from "../../i18n";
+import { words, type Words } from "../../i18n";
 import { navigate } from "../../router";
 import { dayEnd, dayKey, dayStart, parseDayKey } from "../../time";
 import { clipAcrossDays, clipAt, nextClip, prevClip, type ClipItem, type TimelineItem, type WantClip } from "../../timeline/model";
@@ -19,7 +19,7 @@ export interface DayCrossing {
   here: ClipItem | null;
 }
 
-export function useDayCrossing(tl: DayTimeline, opts: { id: string; say: (m: string | null) => void }): DayCrossing {
+export function useDayCrossing(tl: DayTimeline, opts: { id: string; say: (m: Words | null) => void }): DayCrossing {
   const { id, say } = opts;
   const want = useRef<Crossing | null>(null);
   const [searching, setSearching] = useState(false);
@@ -37,7 +37,7 @@ export function useDayCrossing(tl: DayTimeline, opts: { id: string; say: (m: str
     } else if (!w.searched) void searchDays(w);
     else {
       want.current = null;
-      say(w.dir === 1 ? t("camera.crossing.noLater") : t("camera.crossing.noEarlier"));
+      say(w.dir === 1 ? words("camera.crossing.noLater") : words("camera.crossing.noEarlier"));
     }
   };
   tl.listeners.current = { loaded, holds: () => want.current !== null };
@@ -46,7 +46,7 @@ export function useDayCrossing(tl: DayTimeline, opts: { id: string; say: (m: str
    * → back to the day the step started from, saying so. */
   const searchDays = async (w: Crossing) => {
     setSearching(true);
-    say(w.dir === 1 ? t("camera.crossing.lookingNext") : t("camera.crossing.lookingPrev"));
+    say(w.dir === 1 ? words("camera.crossing.lookingNext") : words("camera.crossing.lookingPrev"));
     try {
       const found = await adjacentRecordedDay((m) => recordedDays(id, m), dayKey(w.day), w.dir, Date.now());
       const start = found !== null ? parseDayKey(found) : null;
@@ -54,7 +54,7 @@ export function useDayCrossing(tl: DayTimeline, opts: { id: string; say: (m: str
       want.current = start === null ? null : { ...w, day: start, searched: true };
       if (start === null) {
         const origin = dayKey(w.origin);
-        say(w.dir === 1 ? t("camera.crossing.noneAfter", { day: origin }) : t("camera.crossing.noneBefore", { day: origin, months: MAX_MONTHS_BACK }));
+        say(w.dir === 1 ? words("camera.crossing.noneAfter", { day: origin }) : words("camera.crossing.noneBefore", { day: origin, months: MAX_MONTHS_BACK }));
       } else say(null);
       tl.goDay(start ?? w.origin);
     } catch (e) {
