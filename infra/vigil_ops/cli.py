@@ -51,7 +51,8 @@ COMMAND_MODULES = [
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vigil",
-        description=_("Vigil operator CLI: localcloud, devices, tokens, the recording index."),
+        description=_("Vigil operator CLI: localcloud, devices, tokens, the recording index, viewer accounts, "
+                      "recordings, costs, alerts, activity and evidence."),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
