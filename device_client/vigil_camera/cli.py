@@ -587,7 +587,7 @@ def build_parser() -> argparse.ArgumentParser:
     # The same option after the subcommand (`vigil-camera record URL --log-level INFO`) wins.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--log-level", default=argparse.SUPPRESS,
-                        help=_("DEBUG, INFO, WARNING or ERROR (default: as given before the command, else INFO)"))
+                        help=_("DEBUG, INFO, WARNING or ERROR (default: as given before the command, else WARNING)"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 

@@ -40,7 +40,8 @@ LIGHT_COMMANDS = {"verify": "evidence_cmd"}
 def build_parser(modules: Sequence[str] = tuple(COMMAND_MODULES)) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vigil",
-        description=_("Vigil operator CLI: localcloud, devices, tokens, the recording index."),
+        description=_("Vigil operator CLI: localcloud, devices, tokens, the recording index, viewer accounts, "
+                      "recordings, costs, alerts, activity and evidence."),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

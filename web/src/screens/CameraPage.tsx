@@ -211,7 +211,7 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
         <PlaybackControls
           cursor={cursor}
           playing={state.playing}
-          searching={crossing.searching}
+          canStep={crossing.canStep}
           live={live}
           hasClip={here !== null}
           clipThumb={here ? thumb(here.start) : null}

@@ -13,7 +13,10 @@ import type { DayTimeline } from "./useDayTimeline";
 type Crossing = WantClip & { origin: number; searched: boolean };
 
 export interface DayCrossing {
-  searching: boolean;
+  /** Whether a step would be taken now: the day's timeline is loaded and no step or search is under
+   * way. The buttons are disabled otherwise, so a click is never silently dropped (e.g. one made
+   * right after "no recordings after…", while the page reloads the day it went back to). */
+  canStep: boolean;
   /** Previous (-1) / next (1) clip, on another day at the day's first / last. */
   step: (dir: 1 | -1) => void;
   here: ClipItem | null;
@@ -70,18 +73,20 @@ export function useDayCrossing(tl: DayTimeline, opts: { id: string; say: (m: Wor
 
   const here = cursor !== null ? clipAt(items, cursor) : null;
 
+  const canStep = day !== null && cursor !== null && itemsDay === day && !searching && want.current === null;
+
   const step = (dir: 1 | -1) => {
-    const s = cursor === null ? null : dir === 1 ? nextClip(items, cursor) : prevClip(items, cursor);
+    if (!canStep) return;
+    const s = dir === 1 ? nextClip(items, cursor) : prevClip(items, cursor);
     if (s) {
       tl.seekTo(s.start);
       return;
     }
-    if (day === null || cursor === null || itemsDay !== day || searching) return;
     const from = dir === 1 ? cursor : (here?.start ?? cursor);
     const adjacent = dir === 1 ? dayEnd(day) : dayStart(day - 1);
     want.current = { dir, from, day: adjacent, origin: day, searched: false };
     tl.goDay(adjacent);
   };
 
-  return { searching, step, here };
+  return { canStep, step, here };
 }
