@@ -50,16 +50,22 @@ class Gateway:
     def __init__(self, cameras: list[Camera], *, spool_root: Path, uploader: Callable[[str, Spool], Any],
                  hooks: Callable[[str, Any], list[ClipHook]] = lambda camera_id, spool: [],
                  live_view: Callable[[str, Any, Spool], Any] | None = None,
+                 live_log: Callable[[str, Any], Any] | None = None, live_all: bool = False,
                  recorder_options: dict[str, Any] | None = None) -> None:
         self.uploader_for = uploader     # (camera id, its spool) -> the uploader that drains it
         self.spool_root = Path(spool_root)
         self.recorder_options = dict(recorder_options or {})
         self.live_view = live_view       # (camera id, its uploader, its spool) -> a started LiveView
+        # live_log: (camera id, its uploader) -> its hourly append log (`live.LiveAppender`), for the
+        # cameras whose config says "live": true, or all but those saying false when `live_all`
         self.runs: dict[str, CameraRun] = {}
         for camera in cameras:
             spool = Spool(self.spool_root / "cameras" / camera.id, max_bytes=camera.max_spool_bytes)
-            sink = ClipSink(spool=spool, camera_id=camera.id, hooks=hooks(camera.id, spool))
-            self.runs[camera.id] = CameraRun(camera, spool, sink, uploader(camera.id, spool))
+            up = uploader(camera.id, spool)
+            wants_live = camera.live if camera.live is not None else live_all
+            appender = live_log(camera.id, up) if live_log is not None and wants_live else None
+            sink = ClipSink(spool=spool, camera_id=camera.id, appender=appender, hooks=hooks(camera.id, spool))
+            self.runs[camera.id] = CameraRun(camera, spool, sink, up)
 
     def run(self, stop: threading.Event, *, grace: float = 30.0) -> dict[str, dict[str, Any]]:
         """Record every camera until `stop`; then give the uploads `grace` seconds to empty the

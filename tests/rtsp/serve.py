@@ -17,6 +17,9 @@ Control: one command a line on stdin, each answered with one line on stdout:
     resolution WxH       change the video size mid-stream (new SPS on the next keyframe)
     loss EVERY           drop every EVERY-th video RTP packet after the payloader (0: none), as a
                          lossy network would drop UDP datagrams; answers `loss EVERY DROPPED-SO-FAR`
+    drop-nal TYPE        drop every video RTP packet that carries one H.264 NAL unit of TYPE (8: each
+                         PPS; 0: none), a loss that always hits the parameter sets; answers
+                         `drop-nal TYPE DROPPED-SO-FAR`
 The first stdout line is `ready PORT SECRET_PORT` once the servers listen.
 """
 
@@ -55,6 +58,7 @@ class Server:
         self.loss_every = 0
         self.sent = 0
         self.dropped = 0
+        self.drop_nal = 0
         self.server = GstRtspServer.RTSPServer()
         self.server.set_address("127.0.0.1")
         self.server.set_service(str(port))
@@ -103,6 +107,11 @@ class Server:
             pay.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, self._lossy)
 
     def _lossy(self, pad: Gst.Pad, info: Gst.PadProbeInfo) -> Gst.PadProbeReturn:
+        if self.drop_nal:
+            first = info.get_buffer().extract_dup(12, 1)     # the payload after the 12-byte RTP header
+            if first and first[0] & 0x1F == self.drop_nal:
+                self.dropped += 1
+                return Gst.PadProbeReturn.DROP
         if not self.loss_every:
             return Gst.PadProbeReturn.OK
         self.sent += 1
@@ -114,6 +123,10 @@ class Server:
     def loss(self, every: int) -> str:
         self.loss_every = max(0, every)
         return f"loss {self.loss_every} {self.dropped}"
+
+    def drop_nal_type(self, kind: int) -> str:
+        self.drop_nal = max(0, kind)
+        return f"drop-nal {self.drop_nal} {self.dropped}"
 
     def _elements(self, name: str) -> list[Gst.Element]:
         found = []
@@ -166,6 +179,8 @@ def _control(server: Server, loop: GLib.MainLoop) -> None:
                     answer.append(server.stall(float(words[1])))
                 elif words[0] == "loss":
                     answer.append(server.loss(int(words[1])))
+                elif words[0] == "drop-nal":
+                    answer.append(server.drop_nal_type(int(words[1])))
                 elif words[0] == "resolution":
                     answer.append(server.resolution(words[1]))
                 else:

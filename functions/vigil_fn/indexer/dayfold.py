@@ -143,7 +143,7 @@ def load_day(bucket: oss2.Bucket, device_id: str, day: date) -> DayState:
 
 
 def day_rows(bucket: oss2.Bucket, device_id: str, day: date, cache: DayCache | None = None, *,
-             admit: bool = True) -> list[Row]:
+             admit: bool = True, log_etag: str | None = None) -> list[Row]:
     """The visible rows of a day ordered by (start, key), as `load_day` folds them. `admit=False`
     uses what `cache` holds but adds nothing to it (a scan of many days keeps the cache's days).
 
@@ -151,13 +151,17 @@ def day_rows(bucket: oss2.Bucket, device_id: str, day: date, cache: DayCache | N
     costs one request when its log did not change since (the ranged GET of the log after the
     segments answers the log's ETag: the same version folds to the same rows) — also a day with no
     segments yet — and otherwise a conditional GET of the segments (304 while nothing was compacted
-    since) and that ranged GET."""
+    since) and that ranged GET. `log_etag`, the log's ETag as a listing just gave it, spares even
+    that request when it is the version the cache folded."""
     log_key = index_key(device_id, day)
     seg_key = index_segments_key(device_id, day)
     cached = cache.get(bucket.bucket_name, seg_key) if cache is not None else None
     first = None
     if cached is not None and cached.log_etag is not None and cached.visible is not None:
         assert cache is not None
+        if log_etag is not None and log_etag.strip('"').upper() == cached.log_etag.strip('"').upper():
+            cache.hit()
+            return cached.visible
         first = read_log_tail(bucket, log_key, cached.cursor)
         if first is not None and first[1] == cached.log_etag:
             cache.hit()

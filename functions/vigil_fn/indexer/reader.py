@@ -155,15 +155,14 @@ def _range_rows(bucket: oss2.Bucket, device_id: str, start: datetime, end: datet
                 hi: int) -> list[Row]:
     first_day = start.astimezone(timezone.utc).date()
     last_day = (end - timedelta(milliseconds=1)).astimezone(timezone.utc).date()  # end is exclusive
-    # a clip may start the day before and run into the range: that day's spill, not the whole day
-    spill = [r for r in spill_rows(bucket, device_id, first_day - timedelta(days=1), DAYS)
-             if shows_in(r[START], row_end(r), lo, hi)]
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
-    if len(days) == 1:
-        per_day = [day_rows(bucket, device_id, days[0], DAYS)]
-    else:   # the days' GETs overlap (each day is its own objects)
-        with ThreadPoolExecutor(min(DAY_READERS, len(days))) as pool:
-            per_day = list(pool.map(lambda d: day_rows(bucket, device_id, d, DAYS), days))
+    # a clip may start the day before and run into the range: that day's spill, not the whole day.
+    # Its requests (the month rows, then a HEAD of the log) overlap the days' GETs (each day is its
+    # own objects): a warm day costs one round trip of wall time, not three in a row.
+    with ThreadPoolExecutor(min(DAY_READERS, len(days)) + 1) as pool:
+        spilled = pool.submit(spill_rows, bucket, device_id, first_day - timedelta(days=1), DAYS)
+        per_day = list(pool.map(lambda d: day_rows(bucket, device_id, d, DAYS), days))
+        spill = [r for r in spilled.result() if shows_in(r[START], row_end(r), lo, hi)]
     chunks = [c for c in [spill, *(in_range(d, lo, hi) for d in per_day)] if c]
     # each chunk is ordered by (start, key) and days follow each other: the whole is ordered unless
     # a clip's log day is not its start's day (a hand-made index); only then sort
@@ -275,32 +274,39 @@ def month_calendar(bucket: oss2.Bucket, device_id: str, year: int, month: int) -
 def day_quarters(bucket: oss2.Bucket, device_id: str, days: list[date]) -> dict[date, Quarters] | None:
     """Each day's quarter-hour counts (`dayparts.py`), for a calendar in any time zone: from the
     day's closed calendar row when it still describes the whole log (its `to` equals the log's
-    length: one listing and one GET per month, in parallel), else from the day read (the open
-    day, a day closed before quarters were recorded, a late append; through `DAYS`, which keeps
-    the open day: the next calendar reads only its tail). Days without a log are left out. None
-    when a day cannot be put in quarters (a hand-made index): read the days instead."""
+    length: one listing of the days and one GET per month, in parallel), else from the day read (the
+    open day, a day closed before quarters were recorded, a late append; through `DAYS`, which keeps
+    the open day: the next calendar reads only its tail, or nothing when the listed ETag shows the log
+    unchanged). Days without a log are left out. None when a day cannot be put in quarters (a
+    hand-made index): read the days instead."""
     validate_device_id(device_id)
+    if not days:
+        return {}
     months = sorted({(d.year, d.month) for d in days})
     best: dict[str, dict[str, Any]] = {}
-    lengths: dict[str, int] = {}
+    lengths: dict[str, tuple[int, str]] = {}   # day -> its log's (length, ETag) as listed
 
     def month_rows(ym: tuple[int, int]) -> list[dict[str, Any]]:
         return read_jsonl(bucket, index_month_key(device_id, ym[0], ym[1]))[0]
 
-    def log_lengths(ym: tuple[int, int]) -> dict[str, int]:
-        """The month's day logs and their lengths: one listing (days' logs, segments, summaries)."""
-        prefix = f"{INDEX}{device_id}/{ym[0]:04d}-{ym[1]:02d}-"
+    def log_lengths() -> dict[str, tuple[int, str]]:
+        """The day logs of `days` and their lengths: one listing across the months (each day has
+        its log, segments and sums; the month rows sit between months), stopped past the last day."""
+        prefix = f"{INDEX}{device_id}/"
+        end = max(days).isoformat()
         found = {}
-        for info in oss2.ObjectIteratorV2(bucket, prefix=prefix, max_keys=1000):
-            name = info.key[len(prefix) - 8:]
+        for info in oss2.ObjectIteratorV2(bucket, prefix=prefix, start_after=prefix + min(days).isoformat(),
+                                          max_keys=min(1000, 3 * len(days) + 2 * len(months) + 8)):
+            name = info.key[len(prefix):]
+            if name[:10] > end:
+                break
             if len(name) == len("YYYY-MM-DD.jsonl") and name.endswith(".jsonl"):
-                found[name[:10]] = int(info.size)
+                found[name[:10]] = (int(info.size), str(info.etag))
         return found
 
-    with ThreadPoolExecutor(2 * len(months)) as pool:
+    with ThreadPoolExecutor(len(months) + 1) as pool:
         per_month = [pool.submit(month_rows, ym) for ym in months]
-        for listed in pool.map(log_lengths, months):
-            lengths.update(listed)
+        lengths.update(pool.submit(log_lengths).result())
         for rows_of_month in per_month:
             for r in rows_of_month.result():
                 day = r.get("day")
@@ -311,7 +317,7 @@ def day_quarters(bucket: oss2.Bucket, device_id: str, days: list[date]) -> dict[
     out: dict[date, Quarters] = {}
     stale = []
     for day in days:
-        length = lengths.get(day.isoformat(), 0)
+        length = lengths.get(day.isoformat(), (0, ""))[0]
         if not length:
             continue
         row = best.get(day.isoformat())
@@ -324,7 +330,7 @@ def day_quarters(bucket: oss2.Bucket, device_id: str, days: list[date]) -> dict[
     admit = len(stale) <= 2   # the open day (the one being watched: kept); a scan of old days is not kept
 
     def read(day: date) -> Quarters | None:
-        rows = day_rows(bucket, device_id, day, DAYS, admit=admit)
+        rows = day_rows(bucket, device_id, day, DAYS, admit=admit, log_etag=lengths[day.isoformat()][1])
         memo_key = (bucket.bucket_name, device_id, day)
         with _QUARTERS_LOCK:
             memo = _QUARTERS.get(memo_key)

@@ -28,6 +28,17 @@ def _gateway(cloud: Any, cameras: tuple[str, ...]) -> tuple[str, str]:
     return gw, device_secret(cloud.master_key, gw, 1)
 
 
+def _put_clip(cloud: Any, tok: Any, camera: str, seq: int) -> str:
+    """Upload a tiny clip under `camera` with `tok`: "ok", or "denied" when the policy refuses it."""
+    auth = oss2.StsAuth(tok.access_key_id, tok.access_key_secret, tok.security_token)
+    try:
+        oss2.Bucket(auth, cloud.oss_endpoint, cloud.bucket_name).put_object(
+            f"videos/{camera}/2026/12/07/000000000Z-{seq}.ts", b"x" * 10)
+        return "ok"
+    except oss2.exceptions.AccessDenied:
+        return "denied"
+
+
 def test_one_gateway_records_its_cameras_and_names_the_bad_ones(rtsp: RtspServer, cloud: Any,
                                                                   tmp_path: Path) -> None:
     tag = uuid.uuid4().hex[:6]
@@ -40,7 +51,7 @@ def test_one_gateway_records_its_cameras_and_names_the_bad_ones(rtsp: RtspServer
         "token_url": cloud.functions["vigil-token"], "device_id": gw, "device_secret": secret,
         "spool_dir": str(tmp_path / "spool"),
         "cameras": [
-            {"id": a, "url": rtsp.url("aac"), "clip_seconds": 2, "audio": True},
+            {"id": a, "url": rtsp.url("aac"), "clip_seconds": 2, "audio": True, "live": True},
             {"id": b, "url": rtsp.url("secret"), "username": "user", "password_file": str(pw_file),
              "clip_seconds": 2, "audio": True},
             {"id": c, "url": rtsp.url("secret").replace("127.0.0.1", "localhost"), "username": "user",
@@ -71,6 +82,15 @@ def test_one_gateway_records_its_cameras_and_names_the_bad_ones(rtsp: RtspServer
         clip.write_bytes(bucket.get_object(sorted(keys)[0]).read())
         with av.open(str(clip)) as container:
             assert container.streams.video and container.streams.audio
+    # "live": true for camera a only: its hourly append log holds every clip once, whole, and plays
+    clip_bytes = sum(o.size for o in oss2.ObjectIterator(bucket, prefix=f"videos/{a}/"))
+    hours = list(oss2.ObjectIterator(bucket, prefix=f"live/{a}/"))
+    assert sum(o.size for o in hours) == clip_bytes, [o.key for o in hours]
+    log_file = tmp_path / "hour.ts"
+    log_file.write_bytes(bucket.get_object(hours[-1].key).read())
+    with av.open(str(log_file)) as container:
+        assert sum(1 for _ in container.decode(video=0)) >= 25 and container.streams.audio
+    assert not list(oss2.ObjectIterator(bucket, prefix=f"live/{b}/"))        # b follows --live: off
     assert not list(oss2.ObjectIterator(bucket, prefix=f"videos/{gw}/"))
 
 
@@ -87,13 +107,7 @@ def test_the_gateway_token_covers_exactly_its_cameras(cloud: Any) -> None:
 
     def put(camera: str) -> str:
         tok = TokenProvider(cloud.functions["vigil-token"], gw, secret, max_wait=20).token()
-        auth = oss2.StsAuth(tok.access_key_id, tok.access_key_secret, tok.security_token)
-        try:
-            oss2.Bucket(auth, cloud.oss_endpoint, cloud.bucket_name).put_object(
-                f"videos/{camera}/2026/12/07/000000000Z-{next(seq)}.ts", b"x" * 10)
-            return "ok"
-        except oss2.exceptions.AccessDenied:
-            return "denied"
+        return _put_clip(cloud, tok, camera, next(seq))
 
     assert put(a) == "ok" and put(b) == "ok"
     assert put(f"other-{tag}") == "denied"                         # not its camera
@@ -122,13 +136,7 @@ def test_a_gateway_of_many_cameras_holds_one_token_per_group_naming_exactly_its_
     seq = iter(range(1, 1000))
 
     def put(tok: Token, camera: str) -> str:
-        auth = oss2.StsAuth(tok.access_key_id, tok.access_key_secret, tok.security_token)
-        try:
-            oss2.Bucket(auth, cloud.oss_endpoint, cloud.bucket_name).put_object(
-                f"videos/{camera}/2026/12/07/000000000Z-{next(seq)}.ts", b"x" * 10)
-            return "ok"
-        except oss2.exceptions.AccessDenied:
-            return "denied"
+        return _put_clip(cloud, tok, camera, next(seq))
 
     for group in groups.groups:
         tok, mine = group.token(), group.cameras or ()

@@ -13,8 +13,6 @@ COMPLETE = "ObjectCreated:CompleteMultipartUpload"
 PUT_SYMLINK = "ObjectCreated:PutSymlink"
 DELETE = "ObjectRemoved:DeleteObject"
 DELETE_MULTIPLE = "ObjectRemoved:DeleteObjects"
-LIFECYCLE_EXPIRE = DELETE
-"""Lifecycle expirations are reported as ObjectRemoved:DeleteObject (principal "lifecycle")."""
 
 
 def iso_ms(ts: float) -> str:

@@ -14,8 +14,9 @@ Timing (deliberately simpler than real OSS, documented): an object expires when
 `last_modified + days*86400 <= clock.now()` — exact seconds, where real OSS rounds the object's
 time up to the next midnight (UTC+8) before counting days. `created_before_date` expires objects
 whose last_modified is before that instant (UTC). AbortMultipartUpload uses the upload's
-initiation time the same way. An expiration is a delete, with the event
-`ObjectRemoved:DeleteObject` (real OSS reports lifecycle deletions under that name too).
+initiation time the same way. An expiration is a delete that sends no event: real OSS's event
+notifications name no lifecycle expiration (ObjectRemoved:DeleteObject/DeleteObjects are the
+DeleteObject/DeleteMultipleObjects requests), so nothing downstream hears of it.
 
 `sweep` applies the enabled rules of every bucket (the store runs it on a timer).
 """
@@ -29,7 +30,6 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgument, OSSError
-from . import events
 from . import tags as tag_rules
 from .types import Caller, ObjectInfo
 
@@ -292,7 +292,7 @@ _SWEEPER = Caller(principal_id="lifecycle")
 
 def sweep(w: Writer, buckets: Iterable[BucketState], now: float) -> int:
     """Apply every bucket's enabled rules at `now` -> objects expired or transitioned + uploads
-    aborted. Expirations emit ObjectRemoved:DeleteObject (principal "lifecycle"); transitions
+    aborted. Expirations send no event (as on OSS); transitions
     change the storage class in place (data, ETag and Last-Modified stay)."""
     done = 0
     for b in buckets:
@@ -310,7 +310,7 @@ def _apply_to_object(w: Writer, b: BucketState, rule: dict[str, Any], info: Obje
     if expiration and is_due(expiration, info.last_modified, now):
         def still_due(cur: ObjectInfo) -> bool:  # re-checked under the key lock
             return is_due(expiration, cur.last_modified, now) and matches(rule, cur.key, cur.size, cur.tags)
-        gone = w.delete(b, info.key, caller=_SWEEPER, event_name=events.LIFECYCLE_EXPIRE, only_if=still_due)
+        gone = w.delete(b, info.key, caller=_SWEEPER, event_name=None, only_if=still_due)
         return int(gone is not None)
     target = due_transition(rule, info.storage_class, info.last_modified, now)
     if target is None or info.object_type == "Symlink":

@@ -101,6 +101,8 @@ class Store:
         self._reconcile(unfinished)
         self._sweeper: threading.Thread | None = None
         self._sweeper_stop = threading.Event()
+        self._swept = threading.Condition()
+        self._swept_applied = 0  # objects/uploads the sweeper thread has applied so far
 
     def _reconcile(self, unfinished: list[bucketdir.Unfinished]) -> None:
         """Give every change that a crash left without its outbox record that record now."""
@@ -427,11 +429,21 @@ class Store:
                     n = self.sweep_lifecycle()
                     if n:
                         log.info("lifecycle sweep", extra={"applied": n})
+                        with self._swept:
+                            self._swept_applied += n
+                            self._swept.notify_all()
                 except Exception:  # noqa: BLE001 - the sweeper must survive and retry next time
                     log.exception("lifecycle sweep failed")
 
         self._sweeper = threading.Thread(target=loop, name="oss-lifecycle", daemon=True)
         self._sweeper.start()
+
+    def wait_swept(self, applied: int, timeout: float) -> bool:
+        """Block until the sweeper thread has applied `applied` changes in all -> whether it did.
+
+        Expirations send no event (as on OSS), so this is what a caller waits on instead."""
+        with self._swept:
+            return self._swept.wait_for(lambda: self._swept_applied >= applied, timeout)
 
     def close(self) -> None:
         """Stop the sweeper and the outbox subscribers; flush the outbox."""

@@ -176,28 +176,34 @@ class Writer:
         return info
 
     # -- deletes and attribute updates --------------------------------------------------------
-    def delete(self, b: BucketState, key: str, *, caller: Caller, event_name: str,
+    def delete(self, b: BucketState, key: str, *, caller: Caller, event_name: str | None,
                only_if: Callable[[ObjectInfo], bool] | None = None) -> ObjectInfo | None:
-        """Remove the current version (when `only_if` accepts it) -> it, or None; its event."""
+        """Remove the current version (when `only_if` accepts it) -> it, or None; its event.
+
+        `event_name=None` deletes silently: real OSS announces no lifecycle expiration (its
+        event list has no such name), so the sweep passes None."""
         with self.key_lock(b.info.name, key):
             old = b.index.get(key)
             if old is None or (only_if is not None and not only_if(old)):
                 return None
             # The intent goes into the doomed file, which moves to trash/ (the delete is that
             # rename); after the event it is unlinked. Startup finishes what a crash cut short.
+            # A silent delete writes no intent: startup just unlinks what it finds in trash/.
             path = b.object_path(key)
-            intent = self.intent(event_name, -old.size, caller)
-            fd = os.open(path, os.O_RDWR)
-            try:
-                records.write_with_intent(fd, read_header(fd), records.meta_of(old), intent)
-                os.fdatasync(fd)
-            finally:
-                os.close(fd)
-            grave = b.path / "trash" / intent["eid"]
+            intent = None if event_name is None else self.intent(event_name, -old.size, caller)
+            if intent is not None:
+                fd = os.open(path, os.O_RDWR)
+                try:
+                    records.write_with_intent(fd, read_header(fd), records.meta_of(old), intent)
+                    os.fdatasync(fd)
+                finally:
+                    os.close(fd)
+            grave = b.path / "trash" / (intent["eid"] if intent is not None else uuid.uuid4().hex)
             os.rename(path, grave)
             fsutil.fsync_dir(path.parent)
             b.index.remove(key)
-            self.outbox.append(self.event(b.info.name, key, 0, old.etag, intent), intent["eid"])
+            if intent is not None:
+                self.outbox.append(self.event(b.info.name, key, 0, old.etag, intent), intent["eid"])
             grave.unlink(missing_ok=True)
             extents.remove(b.path, old.extent_dir)
             return old
