@@ -6,6 +6,8 @@ import { t } from "../i18n";
 import { HLS_WORKER } from "./hls-worker";
 import type { Playback } from "../api";
 import { wallToMedia, mediaToWall, type FragTime } from "./mapping";
+import { warmPlaylist } from "./warm";
+import { warmPlaylistLoader } from "./playlist-loader";
 
 export interface PlayerEvents {
   onTime: (wall: number | null) => void;
@@ -30,10 +32,15 @@ export function startWindow(wall: number): [number, number] {
 const prefetched = new Map<string, { at: number; answer: Promise<Playback> }>();
 const PREFETCH_FRESH_MS = 10_000; // direct-clip URLs in the answer are presigned: use it soon or not at all
 
-/** Starts the first /playback request before the page has rendered (see main.tsx). */
+/** Starts the first /playback request before the page has rendered (see main.tsx), and the
+ * playlist the player will start with as soon as that answer names it (warm.ts). */
 export function prefetchPlayback(camera: string, wall: number, fetcher: Fetcher): void {
   const [s, e] = startWindow(wall);
-  const answer = fetcher(s, e);
+  const answer = fetcher(s, e).then((pb) => {
+    const first = pickSource(pb, wall);
+    if (first?.kind === "hls") warmPlaylist(first.url);
+    return pb;
+  });
   answer.catch(() => {}); // whoever takes it falls back to a fresh request
   prefetched.set(`${camera}:${s}:${e}`, { at: Date.now(), answer });
 }
@@ -214,7 +221,13 @@ export class PlayerController {
       return;
     }
     // transmuxing runs in the worker, off the main thread (the timeline and the cursor stay smooth)
-    const hls = new Hls({ ...HLS_WORKER, lowLatencyMode: false, maxBufferLength: 12, maxMaxBufferLength: 60 });
+    const hls = new Hls({
+      ...HLS_WORKER,
+      pLoader: warmPlaylistLoader(Hls.DefaultConfig.loader),
+      lowLatencyMode: false,
+      maxBufferLength: 12,
+      maxMaxBufferLength: 60,
+    });
     this.hls = hls;
     hls.on(Hls.Events.LEVEL_LOADED, (_e, data) => {
       this.frags = data.details.fragments
