@@ -11,7 +11,12 @@ export function warmPlaylistLoader(Base: new (config: HlsConfig) => Loader<Loade
   return class WarmPlaylistLoader implements Loader<PlaylistLoaderContext> {
     private readonly inner: Loader<PlaylistLoaderContext>;
     private gone = false;
-    context: PlaylistLoaderContext | null = null;
+    private warmContext: PlaylistLoaderContext | null = null; // while a warmed answer is handed over
+
+    /** The request in flight (hls.js compares it to ignore a repeat), cleared when answered. */
+    get context(): PlaylistLoaderContext | null {
+      return this.warmContext ?? this.inner.context;
+    }
 
     constructor(config: HlsConfig) {
       this.inner = new Inner(config);
@@ -24,14 +29,14 @@ export function warmPlaylistLoader(Base: new (config: HlsConfig) => Loader<Loade
     load(context: PlaylistLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<PlaylistLoaderContext>): void {
       const warm = takePlaylist(context.url);
       if (!warm) {
-        this.context = context;
         this.inner.load(context, config, callbacks);
         return;
       }
-      this.context = context;
+      this.warmContext = context;
       const stats = this.inner.stats;
       stats.loading.start = performance.now();
       void warm.then((text) => {
+        this.warmContext = null;
         if (this.gone) return;
         if (text === null) {
           this.inner.load(context, config, callbacks); // the boot fetch failed: ask as usual
