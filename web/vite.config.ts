@@ -14,6 +14,13 @@ export default defineConfig({
     chunkSizeWarningLimit: 600,
     rollupOptions: {
       output: {
+        // the player chunk: hls.js with the recording and live players, asked only by the camera page,
+        // the side-by-side view and the grid's live tiles (src/screens/lazy.ts), so the camera grid's
+        // first load neither fetches nor compiles it (issue 24)
+        codeSplitting: {
+          includeDependenciesRecursively: false, // preact, i18n and the api stay in the shared first-load chunk
+          groups: [{ name: "player", test: /node_modules[\\/]hls\.js[\\/]|src[\\/]player[\\/](controller|mapping|hls-worker)\.ts$|src[\\/]live[\\/]/ }],
+        },
         // a language's catalogs (src/i18n/locales/<lang>/bundle.ts) are named for scripts/size.mjs
         chunkFileNames: (chunk) => {
           const lang = /locales\/([^/]+)\/bundle\.ts$/.exec(chunk.facadeModuleId ?? "")?.[1];

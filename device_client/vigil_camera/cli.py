@@ -19,7 +19,8 @@ from typing import Any
 from . import config as cfg
 from . import logs
 from .clipsink import ClipHook, ClipSink
-from .i18n import _, setup_argparse
+from .i18n import _, setup_argparse, translate
+from .lean import keep_lean
 
 log = logs.get("vigil_camera.cli")
 
@@ -154,7 +155,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
         if entry is not None:
             total += entry.size
     queued = sum(e.size for e in rt.spool.entries())
-    with _progress(queued, "upload") as bar:
+    with _progress(queued, _("upload")) as bar:
         rt.spool.drain(rt.uploader, concurrency=rt.settings.concurrency, progress=bar.update,
                        stop=_stop_event())
     snap = rt.spool.status.snapshot()
@@ -286,6 +287,13 @@ def _live_view(rt: Runtime, args: argparse.Namespace) -> Any:
                     state_path=rt.settings.spool_path / "live-state.json").start()
 
 
+def _camera_activity(camera_id: str, uploader: Any) -> Any:
+    """A gateway camera's activity analyzer: its settings come with its group's token."""
+    from .activity.camera import CameraActivity
+
+    return CameraActivity(uploader.oss)
+
+
 def _camera_live_view(args: argparse.Namespace) -> Callable[[str, Any, Any], Any]:
     """Live view per gateway camera: each probes its own `live/<camera>/_watch` and uploads its own
     segments with its group's token; its state file lives in the camera's spool."""
@@ -298,6 +306,14 @@ def _camera_live_view(args: argparse.Namespace) -> Callable[[str, Any, Any], Any
                         state_path=spool.root / "live-state.json").start()
 
     return start
+
+
+def _camera_live_log(camera_id: str, uploader: Any) -> Any:
+    """A gateway camera's hourly append log, written with its group's token (which names its
+    `live/<camera>/` prefix)."""
+    from .live import LiveAppender
+
+    return LiveAppender(uploader.oss, camera_id)
 
 
 def _add_clip_options(p: argparse.ArgumentParser, *, clip_seconds: float) -> None:
@@ -463,7 +479,9 @@ def cmd_gateway(args: argparse.Namespace) -> int:
     gateway = Gateway(loaded.cameras, spool_root=rt.settings.spool_path,
                       uploader=camera_uploaders(rt, [c.id for c in loaded.cameras]),
                       hooks=lambda camera_id, spool: clip_hooks(rt, args, camera_id, spool),
-                      live_view=_camera_live_view(args) if args.live_view else None)
+                      live_view=_camera_live_view(args) if args.live_view else None,
+                      live_log=_camera_live_log, live_all=args.live,
+                      activity=_camera_activity, activity_all=args.activity)
     if args.duration:
         timer = threading.Timer(args.duration, stop.set)
         timer.daemon = True
@@ -494,11 +512,12 @@ def camera_uploaders(rt: Runtime, cameras: list[str]) -> Callable[[str, Any], An
 
 
 def _host_port(text: str) -> tuple[str, int]:
-    host, _, port = text.rpartition(":")
+    host, _sep, port = text.rpartition(":")
     try:
         return (host or text, int(port) if host else 3702)
     except ValueError:
-        raise argparse.ArgumentTypeError("--target must be HOST or HOST:PORT") from None
+        # argparse prints it for a person (`argument --target: ...`): the locale's language
+        raise argparse.ArgumentTypeError(_("--target must be HOST or HOST:PORT")) from None
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
@@ -513,15 +532,24 @@ def cmd_discover(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"cameras": [c.to_dict() for c in cameras]}, indent=2))
         return 0
-    if not cameras:
-        print("no ONVIF camera answered (is multicast allowed on this network? try --target HOST)")
-    for cam in cameras:
-        print(f"{cam.address}  {cam.name or '-'}  {cam.hardware or '-'}  {' '.join(cam.xaddrs)}")
-        for stream in cam.streams:
-            print(f"    {stream['profile']}: {stream['uri']}")
-        if cam.error:
-            print(f"    error: {cam.error}")
+    for line in discover_lines(cameras):
+        print(line)
     return 0
+
+
+def discover_lines(cameras: Sequence[Any]) -> list[str]:
+    """`discover`'s listing for a person, in the locale's language (issue 31); the cameras' own words
+    (names, hardware, URLs) as they sent them. `--json` keeps the English error."""
+    if not cameras:
+        return [_("no ONVIF camera answered (is multicast allowed on this network? try --target HOST)")]
+    lines = []
+    for cam in cameras:
+        lines.append(f"{cam.address}  {cam.name or '-'}  {cam.hardware or '-'}  {' '.join(cam.xaddrs)}")
+        lines += [f"    {stream['profile']}: {stream['uri']}" for stream in cam.streams]
+        if cam.error:
+            error = translate(*cam.problem) if cam.problem else cam.error
+            lines.append("    " + _("error: %(error)s") % {"error": error})
+    return lines
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -567,7 +595,7 @@ def build_parser() -> argparse.ArgumentParser:
     # The same option after the subcommand (`vigil-camera record URL --log-level INFO`) wins.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--log-level", default=argparse.SUPPRESS,
-                        help=_("DEBUG, INFO, WARNING or ERROR (default: as given before the command, else INFO)"))
+                        help=_("DEBUG, INFO, WARNING or ERROR (default: as given before the command, else WARNING)"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -648,6 +676,13 @@ def build_parser() -> argparse.ArgumentParser:
                                    "reported (JSON on stderr, naming it) and the others record. Ends with one "
                                    "JSON line per run."))
     _add_live_view_options(p)
+    p.add_argument("--live", action="store_true",
+                   help=_("also append every camera's clips to live/<camera>/<YYYY>/<MM>/<DD>/<HH>.ts; a camera's "
+                        "\"live\": true or false in the config decides for that camera (default: off)"))
+    p.add_argument("--activity", action="store_true",
+                   help=_("analyse each camera for activity (keyframes of its substream, or of its main stream "
+                        "when it has none) and send it with its clips; a camera's \"activity\": true or false "
+                        "in the config decides for that camera (default: off)"))
     p.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
                    help=_("the gateway config (default: as given before the command)"))
     p.add_argument("--duration", type=float,
@@ -687,6 +722,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    keep_lean()   # before anything imports oss2 or PyAV: see lean.py
     from .credentials import TokenError
     from .sources import RecordError
 

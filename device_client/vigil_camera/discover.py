@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from .i18n import N_
+
 MULTICAST = ("239.255.255.250", 3702)
 MAX_DATAGRAM = 65535
 MAX_CAMERAS = 256          # bounded memory on a busy or hostile network
@@ -46,8 +48,18 @@ PROBE = """<?xml version="1.0" encoding="UTF-8"?>
 <s:Body><d:Probe><d:Types>tdn:NetworkVideoTransmitter</d:Types></d:Probe></s:Body></s:Envelope>"""
 
 
+NO_SERVICE = N_("no ONVIF service address in its answer")
+
+
 class DiscoverError(Exception):
-    """A camera answered the probe but its stream URLs could not be read."""
+    """A camera answered the probe but its stream URLs could not be read.
+
+    The message is an `N_` template with `%(name)s` fields: `str()` is the English that goes into
+    `--json`, `translate(template, fields)` the words the text listing prints (issue 31)."""
+
+    def __init__(self, template: str, **fields: object) -> None:
+        super().__init__(template % fields if fields else template)
+        self.template, self.fields = template, fields
 
 
 @dataclass
@@ -59,6 +71,8 @@ class Camera:
     hardware: str = ""
     streams: list[dict[str, str]] = field(default_factory=list)   # {"profile", "uri"}
     error: str | None = None
+    # the error as its template and fields, for the text listing in the locale's language (not in JSON)
+    problem: tuple[str, dict[str, object]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"address": self.address, "endpoint": self.endpoint, "xaddrs": self.xaddrs, "name": self.name,
@@ -148,21 +162,22 @@ def _soap(url: str, body: str, *, username: str | None, password: str | None, ti
     envelope = (f'<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="{NS["s"]}" xmlns:trt="{NS["trt"]}" '
                 f'xmlns:tt="{NS["tt"]}"><s:Header>{header}</s:Header><s:Body>{body}</s:Body></s:Envelope>')
     if not url.startswith(("http://", "https://")):
-        raise DiscoverError("the camera's service address is not an http(s) URL")
+        raise DiscoverError(N_("the camera's service address is not an http(s) URL"))
     req = urllib.request.Request(url, data=envelope.encode(), method="POST",  # noqa: S310 - http(s), checked
                                  headers={"Content-Type": "application/soap+xml; charset=utf-8"})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:   # noqa: S310 - the camera's own http URL
             data = resp.read(1 << 20)
     except urllib.error.HTTPError as exc:
-        raise DiscoverError("the camera refused the credentials" if exc.code in (400, 401, 403)
-                            else f"HTTP {exc.code} from the camera") from None
+        if exc.code in (400, 401, 403):
+            raise DiscoverError(N_("the camera refused the credentials")) from None
+        raise DiscoverError(N_("HTTP %(status)s from the camera"), status=exc.code) from None
     except (urllib.error.URLError, OSError) as exc:
-        raise DiscoverError(f"no answer from the camera: {getattr(exc, 'reason', exc)}") from None
+        raise DiscoverError(N_("no answer from the camera: %(reason)s"), reason=getattr(exc, "reason", exc)) from None
     try:
         return ET.fromstring(data)    # noqa: S314 - as above
     except ET.ParseError:
-        raise DiscoverError("the camera's answer is not XML") from None
+        raise DiscoverError(N_("the camera's answer is not XML")) from None
 
 
 def stream_uris(xaddr: str, *, username: str | None = None, password: str | None = None,
@@ -192,10 +207,11 @@ def discover(timeout: float = 3.0, *, target: tuple[str, int] | None = None, use
             continue
         http = [x for x in cam.xaddrs if x.startswith(("http://", "https://"))]
         if not http:
-            cam.error = "no ONVIF service address in its answer"
+            cam.problem = (NO_SERVICE, {})
+            cam.error = NO_SERVICE
             continue
         try:
             cam.streams = stream_uris(http[0], username=username, password=password)
         except DiscoverError as exc:
-            cam.error = str(exc)
+            cam.error, cam.problem = str(exc), (exc.template, exc.fields)
     return cameras

@@ -7,7 +7,7 @@
         {"id": "front-door", "url": "rtsp://10.0.0.21:554/stream1",
          "substream": "rtsp://10.0.0.21:554/stream2",
          "username": "admin", "password_file": "/etc/vigil-gateway/front-door.pw",
-         "clip_seconds": 10, "max_spool_mb": 2048, "audio": false, "transport": "tcp"}
+         "clip_seconds": 10, "max_spool_mb": 2048, "audio": false, "transport": "tcp", "live": true}
       ]
     }
 
@@ -16,6 +16,14 @@ Credentials: `username` plus one of `password_file` (a file only the service use
 `password` in this file (0600). They are put into the URL in memory only: never on a command line
 (so never in a process list) and never in a log line (`sources.redact`). A URL that already holds
 `user:password@` works too and is redacted the same way.
+
+`live` (true/false) turns the hourly append log (`live/<camera>/<YYYY>/<MM>/<DD>/<HH>.ts`) on or off
+for that camera; without it the camera follows `gateway --live`.
+
+`activity` (true/false) turns activity analysis on or off for that camera; without it the camera
+follows `gateway --activity`. A camera with a `substream` is analysed on the substream
+(`substream.py`); one without on its main stream's keyframes, as `record --activity` does
+(docs/gateway.md has the CPU figures of both).
 
 Validation names the camera and the field. A camera with a mistake is reported and left out; the
 others record (`load` returns both).
@@ -37,7 +45,7 @@ from .protocol import validate_device_id
 from .sources import LIVE_SCHEMES, redact
 
 CAMERA_FIELDS = {"id", "name", "url", "substream", "username", "password", "password_file", "password_env",
-                 "clip_seconds", "max_spool_mb", "audio", "transport", "read_timeout"}
+                 "clip_seconds", "max_spool_mb", "audio", "transport", "read_timeout", "live", "activity"}
 MAX_CAMERAS = 64
 _ENV_RE = re.compile(r"[A-Z_][A-Z0-9_]{0,127}")
 
@@ -63,6 +71,8 @@ class Camera:
     audio: bool = False
     transport: str = "tcp"
     read_timeout: float = 5.0
+    live: bool | None = None                # the hourly append log; None: as `gateway --live` says
+    activity: bool | None = None            # activity analysis; None: as `gateway --activity` says
 
     @property
     def shown_url(self) -> str:
@@ -151,6 +161,12 @@ def parse_camera(doc: object, index: int, env: Mapping[str, str]) -> Camera:
     audio = doc.get("audio", False)
     if not isinstance(audio, bool):
         raise CameraConfigError(cam, "audio", "must be true or false")
+    live = doc.get("live")
+    if live is not None and not isinstance(live, bool):
+        raise CameraConfigError(cam, "live", "must be true or false")
+    activity = doc.get("activity")
+    if activity is not None and not isinstance(activity, bool):
+        raise CameraConfigError(cam, "activity", "must be true or false")
     transport = doc.get("transport", "tcp")
     if transport not in ("tcp", "udp"):
         raise CameraConfigError(cam, "transport", "must be tcp or udp")
@@ -165,7 +181,7 @@ def parse_camera(doc: object, index: int, env: Mapping[str, str]) -> Camera:
         clip_seconds=_number(cam, "clip_seconds", doc.get("clip_seconds", 10), 1, 600),
         max_spool_bytes=int(_number(cam, "max_spool_mb", spool_mb, 1, 10_000_000) * cfg.MiB)
         if spool_mb is not None else None,
-        audio=audio, transport=str(transport),
+        audio=audio, transport=str(transport), live=live, activity=activity,
         read_timeout=_number(cam, "read_timeout", doc.get("read_timeout", 5), 1, 120))
 
 

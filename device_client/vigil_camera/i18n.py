@@ -66,6 +66,38 @@ def translator(domain: str, locale_dir: Path) -> Callable[[str], str]:
 _ = translator(DOMAIN, LOCALE_DIR)
 
 
+def N_(template: str) -> str:  # noqa: N802 - the gettext convention's name, which the extractor looks for
+    """Marks a template kept as data (an error's English words that also go into JSON or a log line): the
+    catalog has it, the code keeps English, and `translate()` renders it where a person reads it."""
+    return template
+
+
+class Said(str):
+    """English words that remember their `%(name)s` template and fields (issue 31): JSON, logs and tests see
+    the English string (a `str`, byte-identical in every locale); the place a person reads it renders
+    `template` in the locale's language (`vigil_ops.i18n.say`). The extractor catalogs `Said("...")`."""
+
+    template: str
+    fields: dict[str, object]
+
+    def __new__(cls, template: str, **fields: object) -> Said:
+        self = super().__new__(cls, template % fields if fields else template)
+        self.template, self.fields = template, fields
+        return self
+
+
+def translate(template: str, fields: Mapping[str, object] | None = None, *, domain: str = DOMAIN,
+              locale_dir: Path = LOCALE_DIR) -> str:
+    """A `N_`-marked `%(name)s` template in the locale's language, filled; English if the translation
+    is broken (a missing field must not turn a message into a crash)."""
+    values = dict(fields or {})
+    text = catalog(domain, locale_dir).gettext(template)
+    try:
+        return text % values if values else text
+    except (KeyError, ValueError, TypeError):
+        return template % values if values else template
+
+
 def setup_argparse() -> None:
     """argparse's own words in the environment's language.
 
@@ -75,3 +107,13 @@ def setup_argparse() -> None:
     words = catalog("argparse", LOCALE_DIR)
     argparse._ = words.gettext            # type: ignore[attr-defined]
     argparse.ngettext = words.ngettext    # type: ignore[attr-defined]
+    argparse.ArgumentError.__str__ = _argument_error   # type: ignore[method-assign,assignment]
+
+
+def _argument_error(self: argparse.ArgumentError) -> str:
+    """`argument COMMAND: invalid choice...`: Python 3.10's argparse writes this prefix without `_()` (3.12
+    wraps it), so it stayed English under zh_CN; the same words, through our catalog."""
+    if self.argument_name is None:
+        return str(self.message)
+    return _("argument %(argument_name)s: %(message)s") % {"argument_name": self.argument_name,
+                                                         "message": self.message}

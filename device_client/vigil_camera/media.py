@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import av
-import numpy as np
+
+if TYPE_CHECKING:      # numpy draws the test pattern only: a recorder never loads it (~10 MB, 0.1 s)
+    import numpy as np
 
 # 3x5 bitmaps, row-major, for the characters the clock needs.
 _GLYPHS = {
@@ -43,6 +45,8 @@ def draw_text(img: np.ndarray, text: str, x: int, y: int, scale: int, value: int
 
 
 def render_glyphs(text: str, scale: int = 1) -> np.ndarray:
+    import numpy as np
+
     img = np.zeros((5 * scale, 4 * scale * len(text)), dtype=np.uint8)
     draw_text(img, text, 0, 0, scale)
     return img
@@ -55,6 +59,8 @@ def read_clock(luma: np.ndarray, full_height: int) -> datetime:
     """The inverse of `test_frame`'s clock: `YYYY-MM-DD HH:MM:SS.mmm` (UTC) read back from the top-left
     of a frame's luma (at any scale the frame was shrunk to evenly: `full_height` is its height).
     Tests and benches use it to tell which instant a picture shows."""
+    import numpy as np
+
     s = max(1, full_height // 90)
     bits = {ch: (render_glyphs(ch, 1)[:, :3] > 0).astype(np.uint8).ravel() for ch in _CLOCK_CHARS}
     text = ""
@@ -68,6 +74,8 @@ def read_clock(luma: np.ndarray, full_height: int) -> datetime:
 
 def test_frame(width: int, height: int, index: int, fps: float, moment: datetime) -> av.VideoFrame:
     """A moving colour-bar pattern in YUV420 with the UTC time and frame number drawn on top."""
+    import numpy as np
+
     y_plane = np.empty((height, width), dtype=np.uint8)
     xs = (np.arange(width, dtype=np.int32) + index * 4) % 256
     y_plane[:] = xs.astype(np.uint8)[None, :]
@@ -91,6 +99,8 @@ def test_frame(width: int, height: int, index: int, fps: float, moment: datetime
 
 def frame_from_luma(luma: np.ndarray) -> av.VideoFrame:
     """A yuv420p frame of a grey picture (chroma neutral) from a 2-D uint8 luma plane."""
+    import numpy as np
+
     height, width = luma.shape
     frame = av.VideoFrame(width, height, "yuv420p")
     for plane, value in zip(frame.planes, (None, 128, 128), strict=True):
@@ -103,7 +113,7 @@ def frame_from_luma(luma: np.ndarray) -> av.VideoFrame:
     return frame
 
 
-Render = Callable[[float, datetime], np.ndarray]   # (seconds from start, wall time) -> luma plane
+Render = Callable[[float, datetime], "np.ndarray"]   # (seconds from start, wall time) -> luma plane
 
 
 @dataclass(frozen=True)

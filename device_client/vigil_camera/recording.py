@@ -16,6 +16,9 @@ source cut into clips, and what a real camera does to them.
   time ahead of the wall clock.
 - **Format changes.** A new session, or a keyframe carrying different H.264/H.265 parameter sets
   (resolution, profile), starts a new clip.
+- **Parameter sets.** Over UDP a keyframe can lose its SPS/PPS (or get them out of order), and a
+  clip opening on it cannot play: the last ones seen (SDP extradata, intact keyframes) are put
+  back (`paramsets`), so every clip decodes from its first keyframe.
 - **Errors** are `RecordError`s with a code and a message naming the camera; an `rtsp://user:pw@`
   password never appears in a message or a log line.
 """
@@ -35,6 +38,7 @@ from . import logs
 from .audio import AudioTrack
 from .backoff import Backoff
 from .media import CUT_TOLERANCE, Clip, ClipCutter
+from .paramsets import ParameterSets
 from .sources import RecordError, redact, validate_source
 
 log = logs.get("vigil_camera.recording")
@@ -55,16 +59,14 @@ def _classify(exc: BaseException) -> tuple[str, bool]:
     return "error", True
 
 
-def _parameter_sets(data: bytes, codec: str) -> bytes:
-    """The SPS bytes in an Annex B keyframe (H.264 NAL 7, H.265 NAL 33), b"" if none."""
-    found: set[bytes] = set()            # a packetizer may repeat the camera's own SPS
-    for part in data[:4096].split(b"\x00\x00\x01")[1:]:
-        if not part:
-            continue
-        kind = (part[0] & 0x1F) if codec == "h264" else (part[0] >> 1) & 0x3F
-        if (codec == "h264" and kind == 7) or (codec == "hevc" and kind == 33):
-            found.add(part.rstrip(b"\x00"))
-    return b"".join(sorted(found))
+def repacket(ref: Any, data: bytes) -> Any:
+    """A new packet of `data` with `ref`'s timing and keyframe flag (a joined frame, a repaired
+    keyframe)."""
+    packet = av.Packet(data)
+    packet.pts, packet.dts, packet.time_base = ref.pts, ref.dts, ref.time_base
+    packet.duration = ref.duration
+    packet.is_keyframe = ref.is_keyframe
+    return packet
 
 
 class MediaClock:
@@ -148,10 +150,7 @@ class FrameJoiner:
         timed = [p for p in parts if p.pts is not None]
         if len(parts) == 1 or not timed:
             return parts[-1] if timed else None
-        ref = timed[0]
-        joined = av.Packet(b"".join(bytes(p) for p in parts))
-        joined.pts, joined.dts, joined.time_base = ref.pts, ref.dts, ref.time_base
-        joined.duration = ref.duration
+        joined = repacket(timed[0], b"".join(bytes(p) for p in parts))
         joined.is_keyframe = any(p.is_keyframe for p in parts)
         return joined
 
@@ -199,6 +198,7 @@ class Recorder:
         self.last_error: str | None = None
         self.frames_missing = 0      # video frames that never arrived (RTP loss over UDP), all sessions
         self._missing_in_clip = 0
+        self.keyframes_repaired = 0  # keyframes given back the parameter sets they lost (`paramsets`)
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self) -> int:
@@ -244,12 +244,17 @@ class Recorder:
 
     def _open(self) -> Any:
         opts = dict(self.options)
+        read_timeout: float | None = self.read_timeout
         if self.source.lower().startswith(("rtsp://", "rtsps://")):
             opts.setdefault("rtsp_transport", self.transport)
-            # the RTSP demuxer's socket I/O timeout, in microseconds (FFmpeg >= 5: `timeout`)
+            # the RTSP demuxer's socket I/O timeout, in microseconds (FFmpeg >= 5: `timeout`): it
+            # ends a stalled read over TCP and UDP alike, so PyAV's read timeout is left off. That
+            # one is an interrupt callback FFmpeg calls several times per RTP packet and that takes
+            # the GIL each time: with many cameras in one process it was a large share of the CPU.
             opts.setdefault("timeout", str(int(self.read_timeout * 1_000_000)))
+            read_timeout = None
         return av.open(self.source, options=opts,
-                       timeout=(self.open_timeout, self.read_timeout) if self.is_live else None)
+                       timeout=(self.open_timeout, read_timeout) if self.is_live else None)
 
     def _session(self) -> None:
         opened = self.clock()            # no packet of this session was sent before this
@@ -296,6 +301,7 @@ class Recorder:
         seconds_per_tick = float(tb)
         frame_step = 0              # the smallest video pts step seen: one frame's duration
         sps = b""
+        params = ParameterSets(codec, video.codec_context.extradata)
         try:
             joiner = FrameJoiner()
             for raw in container.demux(streams):
@@ -326,12 +332,15 @@ class Recorder:
                     frame_step = min(frame_step or step, step)
                 last_pts = pts
                 clock.observe(pts, now)
-                if packet.is_keyframe and codec in ("h264", "hevc"):
-                    params = _parameter_sets(bytes(packet), codec)
-                    if params and sps and params != sps and cutter.is_open:
+                if packet.is_keyframe and params.codec is not None:
+                    in_band, repaired = params.keyframe(memoryview(packet))
+                    if repaired is not None:     # lost or misordered parameter sets: put back
+                        packet = repacket(packet, repaired)
+                        self.keyframes_repaired += 1
+                    if in_band and sps and in_band != sps and cutter.is_open:
                         log.info("stream format changed; new clip", extra={"camera": self.name})
                         cutter.finish()
-                    sps = params or sps
+                    sps = in_band or sps
                 if self.max_seconds is not None and cutter.is_open \
                         and self.recorded + (pts - cutter.first_pts) * seconds_per_tick \
                         >= self.max_seconds - CUT_TOLERANCE:

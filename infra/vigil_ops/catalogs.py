@@ -9,8 +9,9 @@ What counts as translatable (an ast walk, no running of the code):
 - vigil_fn: the message of `ApiError(status, code, MESSAGE, ...)`, `bad_request(MESSAGE)`,
   `JobError(status, code, MESSAGE)`, any subclass of `Refused` (`UnknownDevice(MESSAGE, ...)`), and
   `N_(MESSAGE)` for a template kept in a constant. An f-string, `%` or `.format` there is a problem.
-- vigil_ops, vigil_camera: `_(...)` and `ngettext(singular, plural, n)`; argparse's `help=`,
-  `description=` and `epilog=` are written as `help=_("...")` (an unmarked literal is a problem).
+- vigil_ops, vigil_camera: `_(...)`, `N_(...)` / `Said(...)` (a template kept as data, English where it is stored
+  or logged, translated where a person reads it with `translate()`) and `ngettext(singular, plural, n)`;
+  argparse's `help=`, `description=` and `epilog=` are written as `help=_("...")` (an unmarked literal is a problem).
 - argparse (its "usage:", "show this help message and exit", error lines): the `_()`/`ngettext()`
   calls in the stdlib argparse.py of the running Python, catalogued in vigil_camera's locale folder
   (the one both CLIs load). Other Python versions word a few lines differently: only missing ones
@@ -54,7 +55,10 @@ class Domain:
 
 
 DOMAINS = (
-    Domain("vigil_fn", (REPO / "functions" / "vigil_fn",), REPO / "functions" / "vigil_fn" / "locale", "errors"),
+    # the activity settings' validator is the device client's (one validator for camera and api); the api
+    # answers its ActivitySettingsError in the reader's language, so its templates are the functions'
+    Domain("vigil_fn", (REPO / "functions" / "vigil_fn", REPO / "device_client" / "vigil_camera" / "activity" /
+                        "settings.py"), REPO / "functions" / "vigil_fn" / "locale", "errors"),
     Domain("vigil_ops", (REPO / "infra" / "vigil_ops",), REPO / "infra" / "vigil_ops" / "locale", "calls"),
     Domain("vigil_camera", (REPO / "device_client" / "vigil_camera",),
            REPO / "device_client" / "vigil_camera" / "locale", "calls"),
@@ -63,7 +67,8 @@ DOMAINS = (
 
 # vigil_fn: the callee names whose message is a template, and the position of that argument.
 MESSAGE_ARG = {"ApiError": 2, "bad_request": 0, "JobError": 2, "VodError": 1, "LiveNotReady": 0, "N_": 0,
-               "RuleError": 1, "EvidenceError": 0}
+               "RuleError": 1, "EvidenceError": 0, "TargetRefused": 0, "ActivitySettingsError": 0,
+               "SettingWords": 0}
 REFUSED_BASE = "Refused"
 # CLIs: argparse texts people read in --help must be written as `help=_("...")`.
 HELP_KEYWORDS = ("help", "description", "epilog")
@@ -189,12 +194,12 @@ def extract(domain: Domain) -> Extraction:
                 elif _computed(arg):
                     out.problems.append(f"{place}: the message of {name}() is built at run time; "
                                         "write a constant template with named fields")
-            elif name == "_" and node.args:
+            elif name in ("_", "N_", "Said") and node.args:
                 text = _literal(node.args[0])
                 if text:
                     out.add(text, place)
                 elif text is None and domain.mode == "calls":
-                    out.problems.append(f"{place}: _() of something that is not a string literal")
+                    out.problems.append(f"{place}: {name}() of something that is not a string literal")
             elif name == "ngettext" and len(node.args) >= 2:
                 singular, plural = _literal(node.args[0]), _literal(node.args[1])
                 if singular and plural:

@@ -468,7 +468,8 @@ def run(args: argparse.Namespace) -> int:
                 print(block)
             else:
                 changed = write_doc(args.write_doc, block)
-                print(f"{args.write_doc}: {'updated' if changed else 'already current'}")
+                done = _("%(file)s: updated") if changed else _("%(file)s: already current")
+                print(done % {"file": args.write_doc})
             return 0
     except (ValueError, KeyError, OSError) as exc:
         print(_("vigil cost: %(error)s") % {"error": exc}, file=sys.stderr)

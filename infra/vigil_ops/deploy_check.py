@@ -30,6 +30,8 @@ from typing import Any
 import pathspec
 from jsonschema import Draft7Validator
 
+from .i18n import Said
+
 REPO = Path(__file__).resolve().parents[2]
 SPEC_PATH = REPO / "s.yaml"
 S_PACKAGE_DIR = REPO / "infra" / "deploy"
@@ -77,7 +79,8 @@ class DeployCheckError(RuntimeError):
 def s_binary() -> Path:
     path = S_PACKAGE_DIR / "node_modules" / ".bin" / "s"
     if not path.exists():
-        raise DeployCheckError(f"the Serverless Devs CLI is not installed at {path}: run `make s-cli`")
+        raise DeployCheckError(Said("the Serverless Devs CLI is not installed at %(path)s: run `make s-cli`",
+                                    path=path))
     return path
 
 
@@ -100,7 +103,8 @@ def _run_s(args: list[str], home: Path, env: Mapping[str, str], cwd: Path) -> st
                           timeout=120, check=False)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-12:])
-        raise DeployCheckError(f"`s {shlex.join(args)}` failed (exit {proc.returncode}):\n{tail}")
+        raise DeployCheckError(Said("`s %(args)s` failed (exit %(code)s):\n%(tail)s", args=shlex.join(args),
+                                    code=proc.returncode, tail=tail))
     return proc.stdout
 
 
@@ -119,9 +123,9 @@ def s_preview(spec_path: Path = SPEC_PATH, env: Mapping[str, str] | None = None,
     try:
         doc = json.loads(out[start:]) if start >= 0 else None
     except json.JSONDecodeError as exc:
-        raise DeployCheckError(f"`s preview` printed no JSON document: {exc}") from exc
+        raise DeployCheckError(Said("`s preview` printed no JSON document: %(error)s", error=exc)) from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("resources"), dict):
-        raise DeployCheckError("`s preview` printed no resources")
+        raise DeployCheckError(Said("`s preview` printed no resources"))
     return doc
 
 
@@ -148,12 +152,13 @@ FC_ENV_LIMIT_BYTES = 4096  # FC: "the total size of all environment variables ca
 
 def limit_errors(preview: Mapping[str, Any]) -> list[str]:
     """FC limits the schema does not express: the environment variables of a function fit in 4 KB."""
-    errors = []
+    errors: list[str] = []
     for rname, res in sorted(preview["resources"].items()):
         env = (res.get("props") or {}).get("environmentVariables") or {}
         size = sum(len(str(k).encode()) + len(str(v).encode()) for k, v in env.items())
         if size > FC_ENV_LIMIT_BYTES:
-            errors.append(f"resources.{rname}.props.environmentVariables: {size} bytes, FC allows {FC_ENV_LIMIT_BYTES}")
+            errors.append(Said("resources.%(resource)s.props.environmentVariables: %(size)s bytes, FC allows %(limit)s",
+                               resource=rname, size=size, limit=FC_ENV_LIMIT_BYTES))
     return errors
 
 
@@ -170,16 +175,16 @@ def differences(a: Any, b: Any, where: str = "") -> Iterator[str]:
         for key in sorted(set(a) | set(b), key=str):
             here = f"{where}.{key}" if where else str(key)
             if key not in a:
-                yield f"{here}: only in s preview ({b[key]!r})"
+                yield Said("%(path)s: only in s preview (%(value)r)", path=here, value=b[key])
             elif key not in b:
-                yield f"{here}: only in localcloud ({a[key]!r})"
+                yield Said("%(path)s: only in localcloud (%(value)r)", path=here, value=a[key])
             else:
                 yield from differences(a[key], b[key], here)
     elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             yield from differences(x, y, f"{where}[{i}]")
     elif a != b or type(a) is not type(b):
-        yield f"{where}: localcloud {a!r} != s preview {b!r}"
+        yield Said("%(path)s: localcloud %(ours)r != s preview %(theirs)r", path=where, ours=a, theirs=b)
 
 
 def parity_differences(preview: Mapping[str, Any], spec_path: Path, env: Mapping[str, str],
@@ -298,7 +303,8 @@ def _pip(command: str, cwd: Path) -> None:
         argv = [sys.executable, "-m", "pip", *argv[1:], "-q", "--disable-pip-version-check"]
     proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=600, check=False)
     if proc.returncode != 0:
-        raise DeployCheckError(f"`{command}` in {cwd} failed:\n{proc.stderr[-2000:]}")
+        raise DeployCheckError(Said("`%(command)s` in %(cwd)s failed:\n%(stderr)s", command=command, cwd=cwd,
+                                    stderr=proc.stderr[-2000:]))
 
 
 def run_pre_deploy(preview: Mapping[str, Any], work: Path) -> list[str]:
@@ -343,8 +349,8 @@ def build_layers(preview: Mapping[str, Any], work: Path) -> list[str]:
 
 def _limit_problems(archive: Archive) -> list[str]:
     if archive.zip_bytes > FC_ZIP_LIMIT_BYTES:
-        return [f"{archive.name}: zip of {archive.zip_bytes / 2**20:.1f} MB exceeds FC's "
-                f"{FC_ZIP_LIMIT_BYTES // 2**20} MB code package limit"]
+        return [Said("%(name)s: zip of %(mb).1f MB exceeds FC's %(limit)s MB code package limit",
+                     name=archive.name, mb=archive.zip_bytes / 2**20, limit=FC_ZIP_LIMIT_BYTES // 2**20)]
     return []
 
 
@@ -363,7 +369,7 @@ def package_report(rname: str, props: Mapping[str, Any], work: Path, zip_dir: Pa
     present = set(files)
     for arn in props.get("layers") or []:
         if layers is None or arn not in layers:
-            report.problems.append(f"layer {arn} was not built")
+            report.problems.append(Said("layer %(arn)s was not built", arn=arn))
             continue
         layer, layer_files = layers[arn]
         report.layers.append(layer)
@@ -372,18 +378,20 @@ def package_report(rname: str, props: Mapping[str, Any], work: Path, zip_dir: Pa
     handler_module = str(props["handler"]).rsplit(".", 1)[0]
     for needed in (*MUST_CONTAIN, handler_module.replace(".", "/") + ".py", *HANDLER_NEEDS.get(handler_module, ())):
         if needed not in present:
-            report.problems.append(f"missing {needed}")
+            report.problems.append(Said("missing %(file)s", file=needed))
     bad = sorted({rel for rel in files if MUST_NOT_MATCH.match_file(rel)})
     if bad:
-        report.problems.append(f"{len(bad)} files that must not ship, e.g. {', '.join(bad[:3])}")
+        report.problems.append(Said("%(n)s files that must not ship, e.g. %(files)s", n=len(bad),
+                                    files=", ".join(bad[:3])))
     heavy = sorted({rel for rel in files if HEAVY_IN_LAYER_ONLY.match_file(rel)})
     if heavy:
-        report.problems.append(f"{len(heavy)} files of PyAV/numpy in the shared code package (they belong in the "
-                               f"vigil-av layer), e.g. {heavy[0]}")
+        report.problems.append(Said("%(n)s files of PyAV/numpy in the shared code package (they belong in the "
+                                    "vigil-av layer), e.g. %(file)s", n=len(heavy), file=heavy[0]))
     wrong_abi = sorted(rel for rel in files if (m := _EXT_TAG.search(rel)) and m.group(1) != FC_PYTHON_TAG)
     if wrong_abi:
-        report.problems.append(f"{len(wrong_abi)} extension modules not built for FC's {FC_PYTHON_TAG}, "
-                               f"e.g. {wrong_abi[0]} (run the pre-deploy step with Python 3.10)")
+        report.problems.append(Said("%(n)s extension modules not built for FC's %(tag)s, e.g. %(file)s (run the "
+                                    "pre-deploy step with Python 3.10)", n=len(wrong_abi), tag=FC_PYTHON_TAG,
+                                    file=wrong_abi[0]))
     return report
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import deploy_check as dc
-from .i18n import _, ljust, ngettext, rjust
+from .i18n import _, ljust, ngettext, rjust, say
 
 
 def register(sub: Any) -> None:
@@ -69,13 +69,13 @@ def _print(result: dict[str, Any]) -> None:
           % {"schema": result["schema"],
              "verdict": _("ok") if not errors else ngettext("%(n)s error", "%(n)s errors", errors) % {"n": errors}})
     for line in result["schema_errors"]:
-        print(f"  {line}")
+        print(f"  {say(line)}")
     diffs = len(result["parity_differences"])
     print(_("localcloud renders the same document: %(verdict)s")
           % {"verdict": _("yes") if not diffs else
              ngettext("no, %(n)s difference", "no, %(n)s differences", diffs) % {"n": diffs}})
     for line in result["parity_differences"]:
-        print(f"  {line}")
+        print(f"  {say(line)}")
     for command in result["pre_deploy"]:
         print(_("pre-deploy ran: %(command)s") % {"command": command})
     if result["packages"]:
@@ -86,7 +86,7 @@ def _print(result: dict[str, Any]) -> None:
               f"{rjust(_('unzipped'), 10)} {rjust(_('zip'), 10)}  {_('problems')}")
         for p in result["packages"]:
             print(f"{p['function']:<16} {'code ' + p['code_dir']:<22} {p['files']:>6} {p['bytes'] / 1e6:>8.1f}MB "
-                  f"{p['zip_bytes'] / 1e6:>8.1f}MB  " + ("; ".join(p["problems"]) or _("none")))
+                  f"{p['zip_bytes'] / 1e6:>8.1f}MB  " + ("; ".join(map(say, p["problems"])) or _("none")))
             for layer in p["layers"]:
                 print(f"{'':<16} {layer['name']:<22} {layer['files']:>6} {layer['bytes'] / 1e6:>8.1f}MB "
                       f"{layer['zip_bytes'] / 1e6:>8.1f}MB")
@@ -105,7 +105,7 @@ def run_check(args: argparse.Namespace) -> int:
             with tempfile.TemporaryDirectory(prefix="vigil-deploy-check-") as tmp:
                 result = _check(args, Path(tmp))
     except dc.DeployCheckError as exc:
-        print(_("vigil deploy check: %(error)s") % {"error": exc}, file=sys.stderr)
+        print(_("vigil deploy check: %(error)s") % {"error": say(exc.args[0] if exc.args else exc)}, file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(result, indent=2))

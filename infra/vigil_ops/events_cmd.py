@@ -16,6 +16,7 @@ from vigil_camera.activity.settings import ActivitySettings, ActivitySettingsErr
 from vigil_camera.protocol import validate_device_id
 from vigil_fn.api.times import iso, parse_instant
 from vigil_fn.core.devices import Registry
+from vigil_fn.core.i18n import Text, as_text
 from vigil_fn.indexer import activity
 
 from .guard import command_name, guarded
@@ -26,7 +27,7 @@ MAX_SPAN_MS = 7 * 86_400_000
 
 
 class CommandError(Exception):
-    pass
+    text: Text | None = None
 
 
 _guard = guarded(command_name(), usage=(CommandError, ValueError, SettingsError))
@@ -100,7 +101,9 @@ def run_settings(args: argparse.Namespace) -> int:
         except (OSError, json.JSONDecodeError) as exc:
             raise CommandError(f"cannot read {args.file}: {exc}") from None
         except ActivitySettingsError as exc:
-            raise CommandError(str(exc)) from None
+            refused = CommandError(str(exc))
+            refused.text = as_text(exc)      # the terminal reads it in the locale's language (i18n.describe)
+            raise refused from None
         record = registry.update(camera, activity=settings.to_dict())
     print(json.dumps(ActivitySettings.from_dict(record.activity).to_dict(), indent=1))
     return 0

@@ -64,6 +64,11 @@ class _Progress:
         self.bar.update(len(data))
         return data
 
+    def readinto(self, buf: Any) -> int:
+        got = self.f.readinto(buf)  # type: ignore[attr-defined]
+        self.bar.update(got or 0)
+        return int(got or 0)
+
 
 def run_verify(args: argparse.Namespace) -> int:
     try:

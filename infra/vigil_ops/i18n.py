@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from vigil_camera.i18n import catalog, language, setup_argparse, translator
+from vigil_camera.i18n import N_, Said, catalog, language, setup_argparse, translate, translator
 from vigil_fn.core.i18n import ENGLISH, Text, render
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -43,6 +43,19 @@ def table_lines(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[st
     return ["  ".join(ljust(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in (header, *rows)]
 
 
+def tr(template: str) -> str:
+    """A `N_`-marked template of vigil_ops (a table heading, a name kept as data) in the locale's language."""
+    return translate(template, domain=DOMAIN, locale_dir=LOCALE_DIR)
+
+
+def say(text: object) -> str:
+    """What a person reads for `text`: a `Said` in the locale's language (from vigil_ops' catalog), anything
+    else as it is. JSON output keeps the English `str` of the same value."""
+    if isinstance(text, Said):
+        return translate(text.template, text.fields, domain=DOMAIN, locale_dir=LOCALE_DIR)
+    return str(text)
+
+
 def describe(exc: BaseException) -> str:
     """An error's message for a person at the terminal: a domain refusal (`Refused`, which the api
     translates too) in the locale's language from the functions' catalog, anything else as it is."""
@@ -57,4 +70,5 @@ def describe_text(text: Text) -> str:
     return render(text.template, text.fields, language() or ENGLISH)
 
 
-__all__ = ["_", "describe", "describe_text", "ljust", "ngettext", "rjust", "setup_argparse", "table_lines", "width"]
+__all__ = ["N_", "Said", "_", "describe", "describe_text", "ljust", "ngettext", "rjust", "say", "setup_argparse",
+           "table_lines", "tr", "width"]

@@ -44,7 +44,7 @@ SERVICE = "vigil"
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("index", help=_("backfill, verify or rebuild the recording index"))
+    p = sub.add_parser("index", help=_("the recording index: backfill, verify, rebuild, close, compact; camera health"))
     s = p.add_subparsers(dest="index_command", metavar="COMMAND")
     s.required = True
     b = s.add_parser("backfill", help=_("send existing clips to the indexer function (fc2, Async)"))

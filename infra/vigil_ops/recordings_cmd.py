@@ -167,9 +167,16 @@ def run_download(args: argparse.Namespace) -> int:
     assert parsed is not None
     out = Path(args.output or f"{parsed.device_id}_{parsed.start:%Y-%m-%dT%H-%M-%S}Z.{parsed.ext}")
     _settings, bucket = _bucket()
+    size = download_checked(bucket, key, out)
+    print(ngettext("%(path)s (%(n)s byte)", "%(path)s (%(n)s bytes)", size) % {"path": out, "n": size})
+    return 0
+
+
+def download_checked(bucket: oss2.Bucket, key: str, out: Path) -> int:
+    """Download one object to `out` with a progress bar, its CRC-64 checked against the object's (as oss2
+    would), a MiB at a time (oss2's own read goes 8 KiB at a time). A failed download never leaves a half
+    file under the real name. Returns the size."""
     tmp = out.with_name(out.name + ".part")
-    # read from urllib3 a MiB at a time (oss2's own read goes 8 KiB at a time) and check the
-    # CRC-64 of what arrived against the object's, as oss2 would
     result = without_crc(bucket).get_object(key)
     size = int(result.content_length or 0)
     crc = Crc64()
@@ -184,9 +191,8 @@ def run_download(args: argparse.Namespace) -> int:
         tmp.unlink()
         raise CommandError(_("%(key)s: the download's CRC-64 %(got)s is not the object's %(expected)s; try again")
                            % {"key": key, "got": crc.crc, "expected": expected})
-    tmp.replace(out)  # a failed download never leaves a half file under the real name
-    print(ngettext("%(path)s (%(n)s byte)", "%(path)s (%(n)s bytes)", size) % {"path": out, "n": size})
-    return 0
+    tmp.replace(out)
+    return size
 
 
 @_guard

@@ -11,11 +11,20 @@ from typing import Any
 
 from tqdm import tqdm
 
-from .i18n import _, ljust
+from .i18n import N_, _, ljust, tr
+from .i18n import width as cjk_width
 from .sim import FleetConfig, FleetResult, run_fleet
-from .sim.scenarios import SCENARIOS, by_name, scaled, table, targets, verdict
+from .sim.scenarios import SCENARIOS, by_name, relabel, scaled, table, targets, verdict
 
 DEFAULTS = FleetConfig()
+# `vigil sim fleet`'s summary lines: the English label is the JSON key (as before); Chinese under zh_CN
+SUMMARY_LABELS = (
+    N_("cameras"), N_("ttl_s"), N_("hours"), N_("sts_calls_per_s_mean"), N_("sts_calls_per_s_peak_minute"),
+    N_("sts_calls_per_s_peak_second"), N_("sts_quota_share_mean"), N_("sts_quota_share_peak_minute"),
+    N_("sts_above_quota_seconds"), N_("sts_throttled"), N_("requests"), N_("issued"), N_("shed_429"),
+    N_("fc_throttled_429"), N_("unreachable"), N_("refused"), N_("max_without_token_s"),
+    N_("most_cameras_without_token"), N_("recovery_s"), N_("cameras_without_token_at_end"), N_("spool_peak_mib"),
+    N_("spool_budget_mib"), N_("instances_used"), N_("events"))
 
 
 def register(sub: Any) -> None:
@@ -92,10 +101,11 @@ def run_one(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**summary, "targets": checks, "config": config.describe()}))
     else:
-        width = max(len(k) for k in summary)
+        labels = {key: tr(key) for key in summary}
+        width = max(map(cjk_width, [*labels.values(), _("targets")]))
         for key, value in summary.items():
-            print(f"{key:<{width}}  {value}")
-        print(f"{ljust(_('targets'), width)}  {verdict(checks)}")
+            print(f"{ljust(labels[key], width)}  {value}")
+        print(f"{ljust(_('targets'), width)}  {relabel(verdict(checks), tr)}")
     return 1 if args.check and not all(checks.values()) else 0
 
 
@@ -117,8 +127,8 @@ def run_report(args: argparse.Namespace) -> int:
                      "config": config.describe()})
     rows = _merge(args.out / "results.json", rows)
     (args.out / "results.json").write_text(json.dumps(rows, indent=1) + "\n")
-    (args.out / "table.md").write_text(table(rows) + "\n")
-    print(table(rows))
+    (args.out / "table.md").write_text(table(rows) + "\n")    # docs/scale/table.md: English, like the docs
+    print(table(rows, label=tr))
     return 0
 
 

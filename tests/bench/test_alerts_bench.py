@@ -11,10 +11,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import statistics
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -30,28 +28,19 @@ from vigil_fn.alerts.rules import check_channel, check_rule
 from vigil_fn.alerts.store import AlertStore
 from vigil_fn.core.devices import DeviceRecord, Registry
 
-from tests.conftest import CloudHandle, start_cloud
+from tests.conftest import CloudHandle
+from tests.loading import load_path
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.bench
-_spec = importlib.util.spec_from_file_location(
-    "alert_support_bench", Path(__file__).parents[1] / "integration" / "alerts" / "support.py")
-assert _spec and _spec.loader
-support = importlib.util.module_from_spec(_spec)
-sys.modules["alert_support_bench"] = support
-_spec.loader.exec_module(support)
+support = load_path("alert_support", Path(__file__).parents[1] / "integration" / "alerts" / "support.py")
 N_MINUTES = 2
 EVENTS = 30
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CloudHandle]:
-    handle = start_cloud(tmp_path_factory.mktemp("alerts-bench"), extra_env={
-        "VIGIL_ALERTS_ALLOW_LOOPBACK": "true", "VIGIL_ALERTS_SEND_TIMEOUT_SECONDS": "2"})
-    try:
-        yield handle
-    finally:
-        handle.stack.stop()
+    yield from support.alerts_cloud(tmp_path_factory.mktemp("alerts-bench"))
 
 
 @pytest.fixture()

@@ -14,7 +14,6 @@ crossing alerted, once, and nothing else.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import statistics
@@ -32,29 +31,20 @@ from vigil_fn.alerts.store import AlertStore
 from vigil_fn.core.devices import DeviceRecord, Registry
 from vigil_fn.indexer import reader
 
-from tests.conftest import CloudHandle, start_cloud
+from tests.conftest import CloudHandle
+from tests.loading import load_path
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.bench
 SEED = 5378            # 10 crossings, all ended by 470 s (vigil_camera.activity.scene.crossings): a dense seed
 DURATION_S = 490       # > the last crossing's end + a quiet second; the next crossing starts after 499 s
 CLIP_SECONDS = 10      # the camera's default (`record`)
-_spec = importlib.util.spec_from_file_location(
-    "alert_support_e2e_bench", Path(__file__).parents[1] / "integration" / "alerts" / "support.py")
-assert _spec and _spec.loader
-support = importlib.util.module_from_spec(_spec)
-sys.modules["alert_support_e2e_bench"] = support
-_spec.loader.exec_module(support)
+support = load_path("alert_support", Path(__file__).parents[1] / "integration" / "alerts" / "support.py")
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CloudHandle]:
-    handle = start_cloud(tmp_path_factory.mktemp("alerts-e2e-bench"), extra_env={
-        "VIGIL_ALERTS_ALLOW_LOOPBACK": "true", "VIGIL_ALERTS_SEND_TIMEOUT_SECONDS": "2"})
-    try:
-        yield handle
-    finally:
-        handle.stack.stop()
+    yield from support.alerts_cloud(tmp_path_factory.mktemp("alerts-e2e-bench"))
 
 
 def _iso_ms(text: str) -> int:

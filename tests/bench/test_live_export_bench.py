@@ -213,7 +213,7 @@ def test_live_latency_and_time_to_first_frame(cloud: Any, chromium: Any, tmp_pat
     tag = uuid.uuid4().hex[:6]
     device = f"bench-live-{tag}"
     support.provision(cloud, device, "bench live")
-    live.create_viewer(cloud, f"bench-{tag}", f"bench-password-{tag}", [device])
+    support.create_user(cloud, f"bench-{tag}", f"bench-password-{tag}", "viewer", [device])
     cam = live.LiveCamera(cloud, device, tmp_path / "cam")
     cam.start()
     ctx = chromium.new_context(viewport={"width": 1280, "height": 900})

@@ -11,12 +11,18 @@ Mounts (one shared live pipeline each, so a control reaches every client):
     /video   H.264 only
     /audio   AAC only (a "camera" with no video)
     /secret  H.264 + AAC behind RTSP Basic auth (user / pw), on its own port: anything else gets 401
+    /sub     a camera's substream: the same moving ball, H.264 only, 320x180 at 15 fps, keyframe a second
+             (`resolution` leaves it at that size, as a camera's substream keeps its own)
+    /still   a substream of a scene where nothing moves (SMPTE bars), the same size, keyframe a second
 
 Control: one command a line on stdin, each answered with one line on stdout:
     stall SECONDS        drop every packet for SECONDS (sessions stay open), then resume
     resolution WxH       change the video size mid-stream (new SPS on the next keyframe)
     loss EVERY           drop every EVERY-th video RTP packet after the payloader (0: none), as a
                          lossy network would drop UDP datagrams; answers `loss EVERY DROPPED-SO-FAR`
+    drop-nal TYPE        drop every video RTP packet that carries one H.264 NAL unit of TYPE (8: each
+                         PPS; 0: none), a loss that always hits the parameter sets; answers
+                         `drop-nal TYPE DROPPED-SO-FAR`
 The first stdout line is `ready PORT SECRET_PORT` once the servers listen.
 """
 
@@ -36,6 +42,9 @@ VIDEO = ("videotestsrc is-live=true pattern=ball ! capsfilter name=vcaps caps=vi
          "framerate={fps}/1 ! videoconvert ! valve name=vvalve ! "
          "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate={kbps} ! "
          "video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1")
+SUB = ("videotestsrc is-live=true pattern={pattern} ! video/x-raw,width=320,height=180,framerate=15/1 ! "
+       "videoconvert ! x264enc speed-preset=ultrafast bframes=0 rc-lookahead=0 key-int-max=15 bitrate=150 ! "
+       "video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1")
 AAC = ("audiotestsrc is-live=true wave=sine freq=440 ! audio/x-raw,rate=16000,channels=1 ! valve name=avalve ! "
        "avenc_aac ! rtpmp4gpay name={pay} pt=97")
 PCMU = ("audiotestsrc is-live=true wave=sine freq=440 ! audio/x-raw,rate=8000,channels=1 ! valve name=avalve ! "
@@ -55,6 +64,7 @@ class Server:
         self.loss_every = 0
         self.sent = 0
         self.dropped = 0
+        self.drop_nal = 0
         self.server = GstRtspServer.RTSPServer()
         self.server.set_address("127.0.0.1")
         self.server.set_service(str(port))
@@ -66,6 +76,8 @@ class Server:
             "/video": f"( {video} )",
             "/audio": f"( {AAC.format(pay='pay0')} )",
             "/secret": f"( {video} {AAC.format(pay='pay1')} )",
+            "/sub": f"( {SUB.format(pattern='ball')} )",
+            "/still": f"( {SUB.format(pattern='smpte')} )",
         }
         # /secret lives on a second server whose auth has no anonymous token: RTSP Basic or 401.
         self.secret = GstRtspServer.RTSPServer()
@@ -103,6 +115,11 @@ class Server:
             pay.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, self._lossy)
 
     def _lossy(self, pad: Gst.Pad, info: Gst.PadProbeInfo) -> Gst.PadProbeReturn:
+        if self.drop_nal:
+            first = info.get_buffer().extract_dup(12, 1)     # the payload after the 12-byte RTP header
+            if first and first[0] & 0x1F == self.drop_nal:
+                self.dropped += 1
+                return Gst.PadProbeReturn.DROP
         if not self.loss_every:
             return Gst.PadProbeReturn.OK
         self.sent += 1
@@ -114,6 +131,10 @@ class Server:
     def loss(self, every: int) -> str:
         self.loss_every = max(0, every)
         return f"loss {self.loss_every} {self.dropped}"
+
+    def drop_nal_type(self, kind: int) -> str:
+        self.drop_nal = max(0, kind)
+        return f"drop-nal {self.drop_nal} {self.dropped}"
 
     def _elements(self, name: str) -> list[Gst.Element]:
         found = []
@@ -166,6 +187,8 @@ def _control(server: Server, loop: GLib.MainLoop) -> None:
                     answer.append(server.stall(float(words[1])))
                 elif words[0] == "loss":
                     answer.append(server.loss(int(words[1])))
+                elif words[0] == "drop-nal":
+                    answer.append(server.drop_nal_type(int(words[1])))
                 elif words[0] == "resolution":
                     answer.append(server.resolution(words[1]))
                 else:

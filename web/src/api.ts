@@ -219,8 +219,11 @@ export const api = {
   deleteClip: (key: string) => request<void>("DELETE", `/clips${q({ key })}`),
   deleteRange: (id: string, start: number, end: number) =>
     request<{ deleted: number }>("POST", `${cam(id)}/clips/delete`, { start, end }),
-  retention: () => request<{ days: number | null }>("GET", "/settings/retention"),
-  setRetention: (days: number) => request<{ days: number }>("PUT", "/settings/retention", { days }),
+  retention: () => request<{ days: number | null; activity_days: number | null }>("GET", "/settings/retention"),
+  /** `activityDays`: how long clips the camera tagged as holding activity are kept; absent: unchanged. */
+  setRetention: (days: number, activityDays?: number) =>
+    request<{ days: number; activity_days: number | null }>("PUT", "/settings/retention",
+      activityDays === undefined ? { days } : { days, activity_days: activityDays }),
   addCamera: (id: string, name: string) =>
     request<{ camera: Camera; config: Record<string, unknown> }>("POST", "/cameras", name ? { id, name } : { id }),
   cameraAction: (id: string, action: "disable" | "enable" | "rotate") =>

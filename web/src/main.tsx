@@ -4,17 +4,16 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, onSessionLost, setCsrf, type Preferences, type User } from "./api";
 import { initialLanguage, isLanguage, language, setLanguage, useT } from "./i18n";
 import { warmPictures } from "./pictures/warm";
-import { prefetchPlayback } from "./player/controller";
+import { prefetchPlayback } from "./player/plan";
 import { prefetch } from "./prefetch";
 import { linkClick, navigate, parseRoute, useRoute } from "./router";
 import { Admin } from "./screens/Admin";
 import { Alerts } from "./screens/Alerts";
-import { CameraPage } from "./screens/CameraPage";
 import { Cameras } from "./screens/Cameras";
 import { Exports } from "./screens/Exports";
+import { CameraPageView, SyncViewView } from "./screens/lazy";
 import { Login } from "./screens/Login";
 import { SharedLink } from "./screens/SharedLink";
-import { SyncView } from "./screens/SyncView";
 import { LanguageSwitch } from "./ui/LanguageSwitch";
 import "./styles.css";
 
@@ -31,6 +30,10 @@ if (first.name === "camera" && first.t !== null) {
   const id = first.id;
   prefetchPlayback(id, first.t, (s, e) => api.playback(id, s, e, true));
 }
+// the camera page and the side-by-side view carry hls.js in scripts of their own: opened directly,
+// their script is asked now, beside /me, not after the first render
+if (first.name === "camera") CameraPageView.load().catch(() => {}); // the view says so if it failed
+if (first.name === "sync") SyncViewView.load().catch(() => {});
 if (first.name === "cameras") {   // the grid: its list, each camera with its newest still, beside /me
   // quiet: a signed-out 401 here is /me's to report; the stills are asked as soon as their URLs are known
   prefetch("cameras", () =>
@@ -138,10 +141,10 @@ function SignedIn() {
         </button>
       </header>
       {route.name === "cameras" && <Cameras />}
-      {route.name === "camera" && <CameraPage id={route.id} t={route.t} user={user} />}
+      {route.name === "camera" && <CameraPageView.View id={route.id} t={route.t} user={user} fallback={<main class="page" aria-busy="true" />} />}
       {route.name === "admin" && (user.role === "admin" ? <Admin /> : <NotFound />)}
       {route.name === "exports" && <Exports />}
-      {route.name === "sync" && <SyncView ids={route.ids} t={route.t} />}
+      {route.name === "sync" && <SyncViewView.View ids={route.ids} t={route.t} fallback={<main class="page" aria-busy="true" />} />}
       {route.name === "alerts" && (user.role === "admin" ? <Alerts /> : <NotFound />)}
       {route.name === "notfound" && <NotFound />}
     </>

@@ -10,6 +10,9 @@ describe("alert form refusals", () => {
     expect(fieldOf("body.hour: Input should be less than or equal to 23")?.field).toBe("hour");
     expect(fieldOf("quiet_hours.start: must be HH:MM")?.field).toBe("quiet_hours.start");
     expect(fieldOf("The server cannot be reached.")).toBeNull();
+    // the same answers for a zh-CN reader
+    expect(fieldOf("body：timezone：必须是 IANA 时区名称，例如 Asia/Shanghai 或 UTC")?.field).toBe("timezone");
+    expect(fieldOf("body.hour：应小于或等于 23")).toEqual({ field: "hour", message: "hour：应小于或等于 23" });
   });
 
   it("gives a window the error of any of its parts", () => {

@@ -3,7 +3,7 @@
 import { render } from "preact";
 import { act } from "preact/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
-import { fmt, language, setLanguage, t, useT } from "../src/i18n";
+import { fmt, language, setLanguage, t, textOf, useT, words, type Words } from "../src/i18n";
 import { fromBrowser } from "../src/i18n/languages";
 
 afterEach(async () => {
@@ -50,6 +50,24 @@ describe("i18n", () => {
     });
     expect(root.textContent).toBe("摄像头");
     expect(renders).toBe(2);
+  });
+
+  it("re-words a status already on screen when the language changes (the key is kept, not the text)", async () => {
+    function Status({ said }: { said: Words | null }) {
+      useT();
+      return <p>{textOf(said)}</p>;
+    }
+    const root = document.createElement("div");
+    const said = words("common.signedInAs", { name: "bob", role: words("common.role.viewer") });
+    act(() => render(<Status said={said} />, root));
+    expect(root.textContent).toBe(t("common.signedInAs", { name: "bob", role: t("common.role.viewer") }));
+    await act(async () => {
+      await setLanguage("zh-CN");
+    });
+    expect(root.textContent).toBe("当前登录：bob（查看者）");
+    act(() => render(<Status said="the server's own words" />, root));
+    expect(root.textContent).toBe("the server's own words"); // an API message is shown as it was written
+    expect(textOf(null)).toBe("");
   });
 
   it("formats dates, times, durations and numbers for the language, in the given zone", async () => {

@@ -26,11 +26,30 @@ Point = tuple[float, float]
 Polygon = tuple[Point, ...]
 
 
+class SettingWords:
+    """A part of a message (which zone) as a `{name}` template and fields, translated with it."""
+
+    def __init__(self, template: str, /, **fields: Any) -> None:
+        self.template, self.fields = template, fields
+
+    def __str__(self) -> str:
+        return self.template.format_map(self.fields)
+
+
 class ActivitySettingsError(ValueError):
-    """A setting a person must fix; the message names the zone and the problem in plain words."""
+    """A setting a person must fix; the message names the zone and the problem in plain words.
+
+    The message is a constant `{name}` template with fields, as the api's messages are (issue 31): `str()`
+    is English (the camera's log), the api renders `template` in the request's language (routes/events.py);
+    the functions' catalog holds these templates."""
 
     status = 400
     code = "invalid_activity_settings"
+
+    def __init__(self, template: str, /, **fields: Any) -> None:
+        self.template, self.fields = template, fields
+        super().__init__(template.format_map({k: str(v) if isinstance(v, SettingWords) else v
+                                              for k, v in fields.items()}))
 
 
 @dataclass(frozen=True)
@@ -58,28 +77,28 @@ class ActivitySettings:
             raise ActivitySettingsError("activity settings must be an object")
         unknown = set(doc) - {"sensitivity", "min_object", "ignore_zones", "zones"}
         if unknown:
-            raise ActivitySettingsError(f"unknown activity setting: {sorted(unknown)[0]}")
+            raise ActivitySettingsError("unknown activity setting: {name}", name=sorted(unknown)[0])
         sensitivity = _number(doc.get("sensitivity", DEFAULT_SENSITIVITY), "sensitivity", 0.0, 1.0)
         min_object = _number(doc.get("min_object", DEFAULT_MIN_OBJECT), "min_object", 0.0001, 0.5)
         ignore = doc.get("ignore_zones", [])
         if not isinstance(ignore, list) or len(ignore) > MAX_IGNORE_ZONES:
-            raise ActivitySettingsError(f"ignore_zones must be a list of at most {MAX_IGNORE_ZONES} polygons")
-        ignore_zones = tuple(_polygon(p, f"ignore zone {i + 1}") for i, p in enumerate(ignore))
+            raise ActivitySettingsError("ignore_zones must be a list of at most {most} polygons", most=MAX_IGNORE_ZONES)
+        ignore_zones = tuple(_polygon(p, SettingWords("ignore zone {n}", n=i + 1)) for i, p in enumerate(ignore))
         raw_zones = doc.get("zones", [])
         if not isinstance(raw_zones, list) or len(raw_zones) > MAX_ZONES:
-            raise ActivitySettingsError(f"zones must be a list of at most {MAX_ZONES} named polygons")
+            raise ActivitySettingsError("zones must be a list of at most {most} named polygons", most=MAX_ZONES)
         zones: list[tuple[str, Polygon]] = []
         for i, z in enumerate(raw_zones):
             if not isinstance(z, dict) or not isinstance(z.get("name"), str):
-                raise ActivitySettingsError(f"zone {i + 1} needs a name and points")
+                raise ActivitySettingsError("zone {n} needs a name and points", n=i + 1)
             name = z["name"]
             if not ZONE_NAME_RE.match(name):
                 raise ActivitySettingsError(
-                    f"zone {i + 1} has the name {name[:40]!r}: use 1 to 32 letters, digits, spaces, '.', '_' "
-                    "or '-', starting with a letter or digit")
+                    "zone {n} has the name {name}: use 1 to 32 letters, digits, spaces, '.', '_' "
+                    "or '-', starting with a letter or digit", n=i + 1, name=repr(name[:40]))
             if any(name == other for other, _ in zones):
-                raise ActivitySettingsError(f"zone \"{name}\" is named twice")
-            zones.append((name, _polygon(z.get("points"), f"zone \"{name}\"")))
+                raise ActivitySettingsError("zone \"{name}\" is named twice", name=name)
+            zones.append((name, _polygon(z.get("points"), SettingWords("zone \"{name}\"", name=name))))
         return cls(sensitivity, min_object, ignore_zones, tuple(zones))
 
     @property
@@ -93,29 +112,32 @@ class ActivitySettings:
 
 def _number(value: Any, name: str, lo: float, hi: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ActivitySettingsError(f"{name} must be a number between {lo:g} and {hi:g}")
+        raise ActivitySettingsError("{name} must be a number between {lo:g} and {hi:g}", name=name, lo=lo, hi=hi)
     if not lo <= value <= hi:
-        raise ActivitySettingsError(f"{name} must be between {lo:g} and {hi:g}, not {value:g}")
+        raise ActivitySettingsError("{name} must be between {lo:g} and {hi:g}, not {value:g}", name=name, lo=lo, hi=hi,
+                                    value=value)
     return float(value)
 
 
-def _polygon(points: Any, what: str) -> Polygon:
+def _polygon(points: Any, what: SettingWords) -> Polygon:
     if not isinstance(points, list) or not 3 <= len(points) <= MAX_POINTS:
-        raise ActivitySettingsError(f"{what} must have between 3 and {MAX_POINTS} points")
+        raise ActivitySettingsError("{what} must have between 3 and {most} points", what=what, most=MAX_POINTS)
     out: list[Point] = []
     for j, p in enumerate(points):
         if (not isinstance(p, (list, tuple)) or len(p) != 2
                 or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) for v in p)):
-            raise ActivitySettingsError(f"{what}: point {j + 1} must be a pair of numbers [x, y]")
+            raise ActivitySettingsError("{what}: point {n} must be a pair of numbers [x, y]", what=what, n=j + 1)
         x, y = float(p[0]), float(p[1])
         if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
             raise ActivitySettingsError(
-                f"{what}: point {j + 1} ({x:g}, {y:g}) is outside the picture (use 0 to 1 for x and y)")
+                "{what}: point {n} ({x:g}, {y:g}) is outside the picture (use 0 to 1 for x and y)", what=what,
+                n=j + 1, x=x, y=y)
         out.append((x, y))
     if _self_intersects(out):
-        raise ActivitySettingsError(f"{what} crosses itself: draw its points in order around the edge")
+        raise ActivitySettingsError("{what} crosses itself: draw its points in order around the edge", what=what)
     if abs(_area(out)) < 1e-4:
-        raise ActivitySettingsError(f"{what} has no area (its points lie on a line or on top of each other)")
+        raise ActivitySettingsError("{what} has no area (its points lie on a line or on top of each other)",
+                                    what=what)
     return tuple(out)
 
 

@@ -21,12 +21,21 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..core.i18n import N_, Text
+
 METADATA = {ipaddress.ip_address("100.100.100.200"), ipaddress.ip_address("169.254.169.254"),
             ipaddress.ip_address("fd00:ec2::254")}
 
 
 class TargetRefused(ValueError):
-    """The address is not one alerts may connect to; the message says why, without secrets."""
+    """The address is not one alerts may connect to; the message says why, without secrets.
+
+    The message is a template with named fields (core/i18n.py): `str()` is English (a delivery's recorded
+    error, logs); `text` renders in the reader's language when a channel is refused at the api."""
+
+    def __init__(self, message: str, /, **fields: Any) -> None:
+        self.text = Text(message, fields)
+        super().__init__(str(self.text))
 
 
 def address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, *, allow_loopback: bool) -> str | None:
@@ -34,13 +43,13 @@ def address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, *, allow_
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if ip in METADATA:
-        return "a cloud metadata address"
+        return N_("a cloud metadata address")
     if ip.is_loopback:
-        return None if allow_loopback else "a loopback address"
+        return None if allow_loopback else N_("a loopback address")
     if ip.is_link_local:
-        return "a link-local address"
+        return N_("a link-local address")
     if ip.is_unspecified or ip.is_multicast or ip.is_reserved:
-        return "not a unicast address"
+        return N_("not a unicast address")
     return None
 
 
@@ -49,14 +58,15 @@ def resolve(host: str, port: int, *, allow_loopback: bool) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise TargetRefused(f"cannot resolve {host}: {exc}") from None
+        raise TargetRefused("cannot resolve {host}: {error}", host=host, error=str(exc)) from None
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
-        raise TargetRefused(f"{host} has no address")
+        raise TargetRefused("{host} has no address", host=host)
     for text in addresses:
         problem = address_problem(ipaddress.ip_address(text.split("%")[0]), allow_loopback=allow_loopback)
         if problem:
-            raise TargetRefused(f"{host} resolves to {problem}; alerts do not connect there")
+            raise TargetRefused("{host} resolves to {problem}; alerts do not connect there", host=host,
+                                problem=Text(problem))
     return addresses[0]
 
 
@@ -79,7 +89,7 @@ def check_channel_target(channel: Any, *, allow_loopback: bool) -> None:
             resolve(str(channel.config["host"]), int(channel.config.get("port", 465)), allow_loopback=allow_loopback)
     except TargetRefused as exc:
         field = "config.url" if "url" in channel.config else "config.host"
-        raise RuleError(field, "{details}", "invalid_channel", details=str(exc)) from None
+        raise RuleError(field, "{details}", "invalid_channel", details=exc.text) from None
 
 
 class _PinnedHTTP(http.client.HTTPConnection):

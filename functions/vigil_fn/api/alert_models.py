@@ -24,7 +24,8 @@ def _plain(check: Any, doc: Any) -> Any:
     try:
         check(doc)
     except RuleError as exc:
-        raise PydanticCustomError("invalid", "{message}", {"message": exc.message}) from None
+        # `text`: the template, so the answer is in the reader's language (api/validation.py)
+        raise PydanticCustomError("invalid", "{message}", {"message": exc.message, "text": exc.text}) from None
     return doc
 
 

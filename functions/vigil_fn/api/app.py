@@ -161,6 +161,8 @@ class ApiFunction:
             log.info("session refused", extra={"request_id": event.request_id, "reason": str(exc)})
             raise ApiError(401, "unauthenticated", "the session is invalid or has expired; log in again",
                            headers={"Set-Cookie": clear_cookie(secure_cookie(svc.api, event))}) from None
+        if route.read_ahead is not None:     # the route's reads overlap the user record's
+            call.ahead = route.read_ahead(call, token)
         user = svc.users.get(token.user)
         if user is None or user.generation != token.generation:
             raise ApiError(401, "unauthenticated", "the session has ended; log in again",

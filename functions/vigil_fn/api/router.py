@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..core.http import ApiError, HttpEvent
+from .validation import validation_text
 
 if TYPE_CHECKING:   # annotations only: the router stays importable without the services' clients
     from .services import Services
@@ -48,6 +49,7 @@ class Call:
     session_token: SessionToken | None = None
     services: Services | None = None           # this instance's, for every non-public route and login
     response_headers: dict[str, str] = field(default_factory=dict)
+    ahead: Any = None                          # what the route's `read_ahead` started (its own type)
 
     def body_as(self, model: type[M]) -> M:
         """The validated body, as the route's `body` model."""
@@ -83,6 +85,8 @@ def _as(value: BaseModel | None, model: type[M], where: str) -> M:
 
 
 Handler = Callable[[Call], Any]
+ReadAhead = Callable[[Call, "SessionToken"], Any]
+"""Starts a route's storage reads while the caller's user record is read (see `Route.read_ahead`)."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,13 @@ class Route:
     media_type: str = "application/json"
     tag: str = "api"
     errors: tuple[int, ...] = ()
+    read_ahead: ReadAhead | None = None
+    """Called once the session cookie's signature and expiry are checked, before the user record is
+    read (one storage round trip that every authenticated request waits for): it may start the
+    route's own reads on a pool and return a handle the handler finds in `call.ahead`. It must only
+    read (what it reads is used only after authentication and the role and camera checks pass), must
+    not raise (bad input is the handler's to refuse: return None), and its reads must be bounded by
+    what the handler itself would read."""
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -145,20 +156,16 @@ class RouteTable:
 
 
 def validation_message(exc: ValidationError, where: str) -> str:
-    """`body.password: String should have at least 12 characters` — locations and rules, no values."""
-    parts = []
-    for err in exc.errors(include_input=False, include_url=False)[:5]:
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("function-before",))
-        msg = str(err.get("msg", "invalid"))
-        parts.append(f"{where}{'.' + loc if loc else ''}: {msg}")
-    return "; ".join(parts) or f"invalid {where}"
+    """`body.password: String should have at least 12 characters` — locations and rules, no values (English;
+    a response renders `validation_text` in the reader's language)."""
+    return str(validation_text(exc, where))
 
 
 def parse_model(model: type[BaseModel], data: Any, where: str) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ApiError(400, "invalid_request", "{details}", details=validation_message(exc, where)) from None
+        raise ApiError(400, "invalid_request", "{details}", details=validation_text(exc, where)) from None
 
 
 def parse_body(route: Route, event: HttpEvent, max_bytes: int) -> BaseModel | None:

@@ -117,3 +117,13 @@ class Text:
 
     def __repr__(self) -> str:
         return f"Text({self.template!r}, {self.fields!r})"
+
+
+def as_text(obj: Any) -> Text:
+    """An error that carries `template` and `fields` but cannot import Text (the device client's
+    ActivitySettingsError, whose parts carry their own template) as a Text, parts included; anything else
+    as its English words."""
+    template, fields = getattr(obj, "template", None), getattr(obj, "fields", None)
+    if not isinstance(template, str) or not isinstance(fields, dict):
+        return Text("{details}", {"details": str(obj)})
+    return Text(template, {k: as_text(v) if hasattr(v, "template") else v for k, v in fields.items()})

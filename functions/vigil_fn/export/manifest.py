@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,13 +58,43 @@ def clip_facts(bucket: oss2.Bucket, result: RemuxResult, sources: dict[str, Any]
     return out
 
 
+READ_AHEAD = 3    # blocks of HASH_CHUNK read ahead of the hash: memory stays under (READ_AHEAD + 2) * 4 MiB
+
+
 def read_back(bucket: oss2.Bucket, key: str) -> FileFacts:
-    """SHA-256 of the object as stored, in one streaming GET (bounded memory)."""
+    """SHA-256 of the object as stored, in one streaming GET (bounded memory). The body is read on a
+    thread while this one hashes (hashlib and the socket read both release the GIL): hashing each block
+    then reading the next one in turn left the network idle while it hashed and the CPU while it read
+    (the evidence bench: 1.7x `openssl dgst` of the local file; the read is the larger half)."""
     result = bucket.get_object(key)
+    blocks: queue.Queue[bytes | BaseException | None] = queue.Queue(READ_AHEAD)
+
+    def read() -> None:
+        try:
+            for block in iter_body(result, HASH_CHUNK):   # from urllib3, not oss2's 8 KiB pieces
+                blocks.put(block)
+            blocks.put(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the hashing thread, which raises it
+            blocks.put(exc)
+
+    reader = threading.Thread(target=read, name=f"read-back {key}", daemon=True)
+    reader.start()
     h, n = hashlib.sha256(), 0
-    for block in iter_body(result, HASH_CHUNK):   # from urllib3, not oss2's 8 KiB pieces
-        h.update(block)
-        n += len(block)
+    try:
+        while (block := blocks.get()) is not None:
+            if isinstance(block, BaseException):
+                raise block
+            h.update(block)
+            n += len(block)
+    except BaseException:
+        result.resp.response.close()    # stop the reader, which may be waiting on a full queue
+        while reader.is_alive():
+            try:
+                blocks.get_nowait()
+            except queue.Empty:
+                reader.join(0.1)
+        raise
+    reader.join()
     return FileFacts(size=n, sha256=h.hexdigest(), crc64=result.headers.get("x-oss-hash-crc64ecma"),
                      etag=(result.etag or "").strip('"'))
 

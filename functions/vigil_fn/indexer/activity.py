@@ -23,7 +23,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -225,11 +225,38 @@ def _day(ms: int) -> date:
 POOL = ThreadPoolExecutor(reader.DAY_READERS, thread_name_prefix="vigil-activity")
 
 
-def _read_days(bucket: oss2.Bucket, camera: str, days: list[date]) -> list[DayActivity]:
-    if len(days) == 1:
-        return [DAY_SECONDS.day(bucket, camera, days[0])]
-    futures = [POOL.submit(DAY_SECONDS.day, bucket, camera, d) for d in days[1:]]
-    return [DAY_SECONDS.day(bucket, camera, days[0]), *(f.result() for f in futures)]
+Ahead = Mapping[date, "Future[DayActivity]"]
+"""Days of one camera already being read (`read_ahead`), as fresh as a read started now."""
+
+
+def _read_days(bucket: oss2.Bucket, camera: str, days: list[date], ahead: Ahead | None = None) -> list[DayActivity]:
+    """The days, in order: those `ahead` holds from it, the first of the others here, the rest on the pool."""
+    ahead = ahead or {}
+    todo = [d for d in days if d not in ahead]
+    futures = {d: POOL.submit(DAY_SECONDS.day, bucket, camera, d) for d in todo[1:]}
+    here = {todo[0]: DAY_SECONDS.day(bucket, camera, todo[0])} if todo else {}
+    return [here[d] if d in here else (futures.get(d) or ahead[d]).result() for d in days]
+
+
+def _range(start: int, end: int) -> list[date]:
+    first, last = _day(start), _day(end - 1)
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def read_ahead(bucket: oss2.Bucket, camera: str, start: int, end: int, *,
+               neighbours: bool = True) -> dict[date, Future[DayActivity]]:
+    """Start reading the days `day_events(start, end)` will read (the range's days and, with
+    `neighbours`, those the last version read says it needs; `histogram` needs none) on the pool,
+    and return at once: the api overlaps them with the caller's user record, and hands the result
+    to `day_events(ahead=)` / `histogram(ahead=)`."""
+    days = _wanted(bucket, camera, _range(start, end)) if neighbours else _range(start, end)
+    return {d: POOL.submit(DAY_SECONDS.day, bucket, camera, d) for d in days}
+
+
+def _wanted(bucket: oss2.Bucket, camera: str, days: list[date]) -> list[date]:
+    """`days` and the neighbours the version of them read last says an event runs into (a guess,
+    read together with them: one round trip, not two; `day_events` checks it against what it read)."""
+    return sorted(days + _neighbours(days, {d: DAY_SECONDS.peek(bucket, camera, d) for d in (days[0], days[-1])}))
 
 
 def _neighbours(days: list[date], read: Mapping[date, DayActivity | None]) -> list[date]:
@@ -245,19 +272,19 @@ def _neighbours(days: list[date], read: Mapping[date, DayActivity | None]) -> li
     return out
 
 
-def day_events(bucket: oss2.Bucket, camera: str, start: int, end: int) -> list[tuple[Event, dict[str, Any]]]:
+def day_events(bucket: oss2.Bucket, camera: str, start: int, end: int,
+               ahead: Ahead | None = None) -> list[tuple[Event, dict[str, Any]]]:
     """Events overlapping [start, end) ms with their documents (`Event.to_dict()`, shared: copy
     before changing). The days of the range are read (cached per process), and the day before / after
     only when an event comes within MERGE_GAP_MS of their midnight, so an event that runs through
     midnight is whole and appears once. Which neighbours are needed is guessed from the version of
     the range's days read last and read together with them (one round trip, not two), then checked
     against what was read; a range within one day whose events keep clear of its midnights — the
-    common case — is served from that day's cached events without rebuilding them."""
-    first, last = _day(start), _day(end - 1)
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    guess = _neighbours(days, {d: DAY_SECONDS.peek(bucket, camera, d) for d in (first, last)})
-    wanted = sorted(days + guess)
-    read = dict(zip(wanted, _read_days(bucket, camera, wanted), strict=True))
+    common case — is served from that day's cached events without rebuilding them. `ahead`: days
+    `read_ahead` started for this range (used instead of reading them again)."""
+    days = _range(start, end)
+    wanted = sorted(ahead) if ahead else _wanted(bucket, camera, days)
+    read = dict(zip(wanted, _read_days(bucket, camera, wanted, ahead), strict=True))
     missing = [d for d in _neighbours(days, read) if d not in read]
     if missing:
         read.update(zip(missing, _read_days(bucket, camera, missing), strict=True))
@@ -281,13 +308,13 @@ def _midnight(day: date) -> int:
     return (day - date(1970, 1, 1)).days * DAY_MS
 
 
-def histogram(bucket: oss2.Bucket, camera: str, start: int, end: int, bins: int) -> list[float]:
-    """Peak score per bin over [start, end): the timeline's activity strip in one request."""
+def histogram(bucket: oss2.Bucket, camera: str, start: int, end: int, bins: int,
+              ahead: Ahead | None = None) -> list[float]:
+    """Peak score per bin over [start, end): the timeline's activity strip in one request
+    (`ahead`: the range's days as `read_ahead` started them)."""
     width = (end - start) / bins
     out = [0.0] * bins
-    first, last = _day(start), _day(end - 1)
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    for day in _read_days(bucket, camera, days):
+    for day in _read_days(bucket, camera, _range(start, end), ahead):
         for t, score, _, _, _ in day.seconds:
             if start <= t < end:
                 b = int((t - start) / width)

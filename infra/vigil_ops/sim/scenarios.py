@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..i18n import N_
 from .fleet import FleetConfig, FleetResult
 
 REFERENCE_FLEET = 100_000
@@ -80,23 +81,39 @@ def by_name(name: str) -> Scenario:
 
 
 TABLE_COLUMNS = [
-    ("scenario", "scenario"), ("cameras", "cameras"), ("ttl_s", "TTL s"),
-    ("sts_calls_per_s_mean", "STS/s mean"), ("sts_calls_per_s_peak_minute", "STS/s busiest min"),
-    ("sts_calls_per_s_peak_second", "STS/s peak s"), ("sts_throttled", "throttled"),
-    ("shed_429", "shed 429"), ("fc_throttled_429", "FC 429"), ("max_without_token_s", "max no-token s"),
-    ("recovery_s", "recovery s"), ("spool_peak_mib", "spool peak MiB"), ("targets", "targets"),
+    ("scenario", N_("scenario")), ("cameras", N_("cameras")), ("ttl_s", N_("TTL s")),
+    ("sts_calls_per_s_mean", N_("STS/s mean")), ("sts_calls_per_s_peak_minute", N_("STS/s busiest min")),
+    ("sts_calls_per_s_peak_second", N_("STS/s peak s")), ("sts_throttled", N_("throttled")),
+    ("shed_429", N_("shed 429")), ("fc_throttled_429", N_("FC 429")), ("max_without_token_s", N_("max no-token s")),
+    ("recovery_s", N_("recovery s")), ("spool_peak_mib", N_("spool peak MiB")), ("targets", N_("targets")),
 ]
+# the targets' names (their English is the JSON key; a person at a zh_CN terminal reads the Chinese)
+TARGET_NAMES = (N_("sts_never_above_quota"), N_("spool_within_budget"), N_("every_camera_has_a_token_at_end"),
+                N_("steady_under_20pct"), N_("recovered_within_15min"))
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    """A markdown table of scenario summaries (each with "scenario" and "targets" added)."""
-    head = "| " + " | ".join(label for _, label in TABLE_COLUMNS) + " |"
+def _same(text: str) -> str:
+    return text
+
+
+def table(rows: list[dict[str, Any]], label: Callable[[str], str] = _same) -> str:
+    """A markdown table of scenario summaries (each with "scenario" and "targets" added). `label` renders
+    the headings and the targets' names: English for docs/scale/table.md, the locale's at the terminal."""
+    head = "| " + " | ".join(label(name) for _, name in TABLE_COLUMNS) + " |"
     rule = "|" + "---|" * len(TABLE_COLUMNS)
     lines = [head, rule]
     for row in rows:
-        lines.append("| " + " | ".join("—" if row.get(key) is None else str(row.get(key))
-                                       for key, _ in TABLE_COLUMNS) + " |")
+        cells = ["—" if row.get(key) is None else str(row.get(key)) for key, _ in TABLE_COLUMNS]
+        cells[-1] = relabel(cells[-1], label)
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def relabel(text: str, label: Callable[[str], str]) -> str:
+    """A `verdict()` string ("✔ name, ✘ name") with each target's name rendered by `label`."""
+    if text == "—":
+        return text
+    return ", ".join(item[:2] + label(item[2:]) for item in text.split(", "))
 
 
 def verdict(checks: dict[str, bool]) -> str:

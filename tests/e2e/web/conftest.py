@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.loading import load_path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]
 WEBROOT = ROOT / "functions" / "webroot"
 ARTIFACTS = Path(os.environ.get("VIGIL_ARTIFACTS", ROOT / ".vigil" / "artifacts")) / "web"
 
@@ -42,18 +45,7 @@ def artifacts() -> Path:
 
 def load_support() -> Any:
     """support.py by path: test folders are not packages under --import-mode=importlib."""
-    import importlib.util
-    import sys
-
-    name = "vigil_web_test_support"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("support.py"))
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_path("vigil_web_test_support", HERE / "support.py")
 
 
 @dataclass

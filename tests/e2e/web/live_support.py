@@ -56,22 +56,3 @@ class LiveCamera:
                 self.proc.kill()
                 self.proc.wait(10)
         self.proc = None
-
-
-def create_viewer(cloud: Any, name: str, password: str, cameras: list[str]) -> None:
-    from vigil_fn.api.users import UserStore
-
-    UserStore(cloud.bucket()).create(name, password, "viewer", cameras)
-
-
-def load(name: str = "vigil_live_support") -> Any:
-    import importlib.util
-
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, Path(__file__))
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module

@@ -42,7 +42,7 @@ def provision(cloud: Any, device: str, name: str) -> None:
     Registry(cloud.bucket()).create(DeviceRecord(device, name=name))
 
 
-def simulate(cloud: Any, device: str, work: Path, count: int, fps: int = FPS) -> list[str]:
+def simulate(cloud: Any, device: str, work: Path, count: int, fps: int = FPS, timeout: float = 300) -> list[str]:
     """Runs `vigil-camera simulate --fast` (frames stamped from now on) and returns the new clip keys."""
     work.mkdir(parents=True, exist_ok=True)
     config = work / "camera.json"
@@ -54,7 +54,7 @@ def simulate(cloud: Any, device: str, work: Path, count: int, fps: int = FPS) ->
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
     res = subprocess.run([sys.executable, "-m", "vigil_camera.cli", "--config", str(config), "simulate",
                           "--fps", str(fps), "--resolution", RESOLUTION, "--clip-seconds", str(CLIP_SECONDS),
-                          "--count", str(count), "--fast"], env=env, capture_output=True, text=True, timeout=300)
+                          "--count", str(count), "--fast"], env=env, capture_output=True, text=True, timeout=timeout)
     assert res.returncode == 0, (res.stdout[-1000:], res.stderr[-2000:])
     return sorted({o.key for o in oss2.ObjectIterator(bucket, prefix=f"videos/{device}/")} - before)
 

@@ -89,6 +89,21 @@ def test_strip_events_keys_and_review(ctx: Any, site: Site, active_camera: tuple
     assert page.locator(".events-list .still").count() == 2
     page.screenshot(path=str(artifacts / "activity-page.png"))
 
+    # the strip follows the timeline's zoom: under an hour it draws 5-second bins of the view only
+    strip = page.locator(".activity-strip")
+    day_view = (int(strip.get_attribute("data-view-start")), int(strip.get_attribute("data-view-end")))
+    for _ in range(5):                                   # 24 h → 45 min
+        page.get_by_role("button", name="Zoom in").click()
+    page.locator(".activity-strip[data-bin-ms='5000']").wait_for()
+    view = (int(strip.get_attribute("data-view-start")), int(strip.get_attribute("data-view-end")))
+    assert view[1] - view[0] <= 3_600_000 and day_view[0] <= view[0] < view[1] <= day_view[1]
+    assert view[0] <= first + 20_000 < view[1], view   # the view holds the first crossing (it follows the cursor)
+    fine = int(strip.get_attribute("data-busy-bins"))
+    assert busy <= fine <= 8, fine                      # ~4 s crossings: one or two 5-second bins each
+    for _ in range(5):
+        page.get_by_role("button", name="Zoom out").click()
+    page.locator(".activity-strip[data-bin-ms='60000']").wait_for()
+
     # n / p: the player goes to the next / previous event, which the list marks as current
     page.locator("video").focus()
     page.keyboard.press("n")
@@ -157,3 +172,24 @@ def test_admin_draws_a_zone_over_the_still(ctx: Any, site: Site, active_camera: 
     assert zone["name"] == "path" and len(zone["points"]) == 4
     assert all(abs(p[0] - e[0]) < 0.02 and abs(p[1] - e[1]) < 0.02
                for p, e in zip(zone["points"], ((0.1, 0.5), (0.9, 0.5), (0.9, 0.95), (0.1, 0.95)), strict=True))
+
+
+def test_retention_screen_sets_and_shows_the_activity_period(ctx: Any, site: Site) -> None:
+    """The admin screen sets both periods (quiet recordings, clips with activity) and shows them back;
+    the bucket's lifecycle holds both rules."""
+    from vigil_fn.api import retention
+
+    ctx.add_cookies([{"name": "vigil_session", "value": site.sessions[site.admin[0]], "url": site.base}])
+    page = ctx.new_page()
+    page.goto(f"{site.base}/admin")
+    page.locator(".retention[data-loaded='true']").wait_for()     # typed values are not overwritten by the load
+    page.get_by_label("Keep recordings (days)").fill("9")
+    page.get_by_label("Keep clips with activity (days)").fill("33")
+    page.get_by_role("button", name="Save retention").click()
+    page.get_by_role("status").filter(has_text="kept 9 days, clips with activity 33 days").wait_for()
+    bucket = site.cloud.bucket()
+    assert (retention.get_retention(bucket), retention.get_activity_retention(bucket)) == (9, 33)
+    page.reload()
+    page.locator(".retention[data-loaded='true']").wait_for()
+    assert page.get_by_label("Keep clips with activity (days)").input_value() == "33"
+    assert page.get_by_label("Keep recordings (days)").input_value() == "9"

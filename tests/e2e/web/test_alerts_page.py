@@ -55,7 +55,7 @@ def test_alerts_screen(cloud: Any, admin_page: Any, artifacts: Path) -> None:
     page.goto(cloud.functions["vigil-api"] + "/alerts")
     for name in ("Rules", "Channels", "Dead letters"):
         page.get_by_role("heading", name=name, exact=True).wait_for()
-    page.locator(f'tr[data-rule="off-{tag}"]').get_by_text("(7 min)").wait_for()
+    page.locator(f'tr[data-rule="off-{tag}"]').get_by_text("Camera offline for 7 minutes").wait_for()
     page.locator(f'tr[data-channel="ops-{tag}"]').wait_for()
     assert secret not in page.content()
     page.screenshot(path=str(artifacts / "alerts.png"), full_page=True)

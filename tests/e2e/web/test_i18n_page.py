@@ -50,6 +50,7 @@ def english_left(page: Any, allowed: set[str]) -> list[str]:
     words: set[str] = set()
     for text in page.evaluate(_TEXT_JS):
         text = re.sub(r"\b[0-9a-f]{12,}\b", "", text)  # ids (a delivery's, a key's) are hex, not words
+        text = re.sub(r"\b\d{8}T\d{6}Z-[0-9a-f]+\b", "", text)  # an export's id: its UTC time and a hex tag
         for word in re.findall(r"[A-Za-z][A-Za-z'-]*", text):
             if word not in allowed and not any(word in a for a in allowed if "-" in a):
                 words.add(f"{word} ({text[:50]})")
@@ -88,10 +89,10 @@ def stack(cloud: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any
     tag = uuid.uuid4().hex[:6]
     cam = f"zh-cam-{tag}"
     s.provision(cloud, cam, cam)
-    s.simulate(cloud, cam, tmp_path_factory.mktemp("zh-cam"), 2)
+    keys = s.simulate(cloud, cam, tmp_path_factory.mktemp("zh-cam"), 2)
     user = (f"zhuser-{tag}", "zh-password-" + tag)
     s.create_user(cloud, user[0], user[1], "admin")
-    return {"cam": cam, "user": user, "base": str(cloud.functions["vigil-api"]).rstrip("/")}
+    return {"cam": cam, "user": user, "base": str(cloud.functions["vigil-api"]).rstrip("/"), "keys": keys}
 
 
 def sign_in_zh(ctx: Any, base: str, who: tuple[str, str], path: str) -> Any:
@@ -208,12 +209,43 @@ def test_admin_screen_in_chinese_has_no_english_left_and_nothing_overflows(brows
         data = set(re.findall(r"[A-Za-z][A-Za-z'-]*", page.evaluate(_ADMIN_DATA_JS)))
         allowed = ALLOWED | {cam, user[0], "ID", "bob", "smith", "cam-front"} | data
         check_screen(page, "admin", allowed, tmp_path)
+        # a notice already on screen is re-worded by a language switch (the page keeps its key, not its text)
+        newcomer = f"zhnew-{uuid.uuid4().hex[:6]}"
+        add_user.get_by_label("用户名").fill(newcomer)
+        add_user.get_by_label("密码", exact=True).fill("zh-newcomer-password")
+        add_user.get_by_role("button", name="添加用户").click()
+        page.get_by_role("status").filter(has_text=f"用户 {newcomer} 已添加。").wait_for()
+        page.get_by_label("语言").select_option("en")
+        page.get_by_role("status").filter(has_text=f"User {newcomer} added.").wait_for()
+        page.get_by_label("Language").select_option("zh-CN")
+        page.get_by_role("status").filter(has_text=f"用户 {newcomer} 已添加。").wait_for()
         print(f"screenshot in {tmp_path}")
     finally:
         ctx.close()
 
 
-def test_alerts_exports_and_side_by_side_in_chinese(browser: Any, stack: dict[str, Any], tmp_path: Path) -> None:
+def _alert_rows(cloud: Any) -> tuple[str, str]:
+    """A 7-minute offline rule and a dead letter, saved as the alerts evaluator would (their ids)."""
+    from vigil_fn.alerts.messages import Delivery, Notice
+    from vigil_fn.alerts.rules import check_channel, check_rule
+    from vigil_fn.alerts.store import AlertStore
+
+    store, tag = AlertStore(cloud.bucket()), uuid.uuid4().hex[:6]
+    store.save_channel(check_channel({"id": f"zh-ops-{tag}", "name": f"Ops {tag}", "kind": "webhook",
+                                      "config": {"url": "https://hooks.example.com/vigil",
+                                                 "secret": "hook-secret-" + uuid.uuid4().hex}}))
+    store.save_rule(check_rule({"id": f"zh-off-{tag}", "name": f"Lobby {tag}", "kind": "camera_offline",
+                                "minutes": 7, "channels": [f"zh-ops-{tag}"]}))
+    dead = Delivery(id=uuid.uuid4().hex, channel=f"zh-ops-{tag}", created_ms=1, attempts=10, errors=["hooks: 500"],
+                    notices=[Notice(rule=f"zh-off-{tag}", rule_name="Lobby", kind="camera_offline", state="firing",
+                                    camera="cam-lobby", at_ms=1, detail="no clip for 9 min")])
+    store.enqueue(dead)
+    store.bury(store.outbox_key(dead), dead, 1_796_000_000_000)
+    return f"zh-off-{tag}", dead.id
+
+
+def test_alerts_exports_and_side_by_side_in_chinese(browser: Any, cloud: Any, stack: dict[str, Any],
+                                                    tmp_path: Path) -> None:
     ctx = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900})
     try:
         cam, user, base = stack["cam"], stack["user"], stack["base"]
@@ -222,10 +254,19 @@ def test_alerts_exports_and_side_by_side_in_chinese(browser: Any, stack: dict[st
         # N: "offline for over N minutes", the rule kind's own words
         allowed = ALLOWED | {cam, user[0], "ID", "Webhook", "webhook", "SMTP", "URL", "Ed", "MP", "JSON",
                              "offline-lobby", "N"}
+        rule, dead = _alert_rows(cloud)
         page = sign_in_zh(ctx, base, user, "/alerts")
         page.get_by_role("heading", name="发送失败的消息").wait_for()
         page.get_by_role("form", name="每日摘要").wait_for()
         page.locator("[aria-busy=true]").first.wait_for(state="detached")
+        # the rule's kind with its own minutes, said once (not "超过 N 分钟 （7 分钟）")
+        what = page.locator(f'tr[data-rule="{rule}"] td').nth(1)
+        assert what.inner_text().strip() == "摄像头离线超过 7 分钟"
+        # "重新发送" stays on one line in its button
+        again = page.locator(f'tr[data-delivery="{dead}"] button')
+        assert again.inner_text() == "重新发送"
+        assert again.evaluate("b => { const r = document.createRange(); r.selectNodeContents(b);"
+                              " return r.getClientRects().length }") == 1
         check_screen(page, "alerts", allowed, tmp_path)
 
         page.goto(base + "/exports")
@@ -241,4 +282,64 @@ def test_alerts_exports_and_side_by_side_in_chinese(browser: Any, stack: dict[st
         check_screen(page, "sync", allowed | names, tmp_path)  # camera names are the users' own words
         print(f"screenshots in {tmp_path}")
     finally:
+        ctx.close()
+
+
+_EXPORT_JS = """async ([camera, start, end]) => {
+  const me = await (await fetch('/api/v1/me')).json();
+  const r = await fetch('/api/v1/exports', {method: 'POST', headers: {'Content-Type': 'application/json',
+    'X-Vigil-CSRF': me.csrf_token}, body: JSON.stringify({camera, start, end})});
+  return [r.status, await r.json()]; }"""
+
+
+def test_finished_export_and_its_shared_link_in_chinese(browser: Any, cloud: Any, stack: dict[str, Any],
+                                                        tmp_path: Path) -> None:
+    """The finished export's card, its share box and the page a stranger opens from the link: Chinese, with
+    the verification's checks as the api words them for a zh-CN reader; nothing overflows."""
+    s = load_support()
+    cam, user, base, keys = stack["cam"], stack["user"], stack["base"], stack["keys"]
+    s.wait_indexed(cloud, cam, keys)
+    start = s.clip_start_ms(keys[0])
+    s.wait_until_wall(start + 4000)          # the simulator stamps frames from now: let the range be past
+    # the export's file name and the key id are the system's; "Ed" of Ed25519, "MP" of MP4
+    allowed = ALLOWED | {cam, user[0], "ID", "Ed", "MP", "JSON", "SHA-256", "CRC-64"}
+    ctx = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900})
+    stranger = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                   viewport={"width": 1280, "height": 900})
+    try:
+        page = sign_in_zh(ctx, base, user, "/exports")
+        created = page.evaluate(_EXPORT_JS, [cam, start, start + 4000])
+        assert created[0] == 202, created
+        export_id = created[1]["export"]["id"]
+        page.reload()
+        card = page.locator(f".export[data-export='{export_id}'][data-state='done']")
+        card.wait_for(timeout=120_000)
+        page.locator("code[data-key-id]").wait_for()
+        machine = set(re.findall(r"[A-Za-z][A-Za-z'-]*", " ".join(
+            page.locator("code[data-key-id], .export .filename, .export code").all_inner_texts())))
+        check_screen(page, "export-done", allowed | machine, tmp_path)
+
+        card.get_by_role("button", name="共享导出").click()
+        page.get_by_role("button", name="创建链接").click()
+        link = page.get_by_label("共享链接").input_value()
+        assert "/s/" in link
+        check_screen(page, "export-shared", allowed | machine, tmp_path)
+
+        visit = stranger.new_page()
+        visit.goto(link)
+        verdict = visit.locator(".verdict[data-verified='yes']")
+        verdict.wait_for()
+        # the api wrote the checks for this zh-CN reader (Accept-Language), not in English
+        assert "清单的 Ed25519 签名有效" in verdict.inner_text(), verdict.inner_text()
+        assert "存储中文件的大小和 CRC-64 与清单一致" in verdict.inner_text()
+        visit.wait_for_function("() => { const v = document.querySelector('video.shared-video');"
+                                " return v && v.readyState >= 1 }")
+        files = set(re.findall(r"[A-Za-z][A-Za-z'-]*", " ".join(visit.locator("[download], .files td:first-child")
+                                                                 .all_inner_texts())))
+        # the offline check names its tools and doc as they are: docs/evidence.md, openssl, sha256sum
+        tools = {"docs", "evidence", "md", "openssl", "sha", "sum"}
+        check_screen(visit, "shared-link", allowed | files | tools, tmp_path)
+        print(f"screenshots in {tmp_path}")
+    finally:
+        stranger.close()
         ctx.close()

@@ -4,7 +4,6 @@ checked two ways: hls.js `playingDate` (from EXT-X-PROGRAM-DATE-TIME) and the cl
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
 import statistics
@@ -20,26 +19,15 @@ import pytest
 from vigil_camera.keys import clip_key
 from vigil_camera.media import simulate
 
-from .conftest import load_support
+from tests.loading import load_path
+
+from .conftest import HERE, load_support
 
 pytestmark = pytest.mark.e2e
 S = load_support()
 
 
-def _live_support() -> Any:
-    """live_support.py by path (shared with the live benchmark)."""
-    import sys
-
-    if "vigil_live_support" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("vigil_live_support", Path(__file__).with_name("live_support.py"))
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["vigil_live_support"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["vigil_live_support"]
-
-
-L = _live_support()
+L = load_path("vigil_live_support", HERE / "live_support.py")  # shared with the live benchmark
 
 
 @pytest.fixture
@@ -50,16 +38,6 @@ def ctx(browser: Any) -> Iterator[Any]:
         yield c
     finally:
         c.close()
-
-
-def login(ctx: Any, base: str, who: tuple[str, str], path: str) -> Any:
-    page = ctx.new_page()
-    page.goto(base + path)
-    page.get_by_label("User name").fill(who[0])
-    page.get_by_label("Password").fill(who[1])
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Sign out").wait_for()
-    return page
 
 
 def playing_date(page: Any) -> float | None:
@@ -76,11 +54,11 @@ def test_live_button_plays_the_camera_and_survives_a_restart(cloud: Any, ctx: An
     device = f"live-{tag}"
     S.provision(cloud, device, "Live porch")
     viewer = (f"live-viewer-{tag}", "live-viewer-password-" + tag)
-    L.create_viewer(cloud, viewer[0], viewer[1], [device])
+    S.create_user(cloud, viewer[0], viewer[1], "viewer", [device])
     cam = L.LiveCamera(cloud, device, tmp_path / "cam")
     cam.start()
     try:
-        page = login(ctx, cloud.functions["vigil-api"], viewer, f"/cameras/{device}")
+        page = S.sign_in(ctx, cloud.functions["vigil-api"], viewer, f"/cameras/{device}")
         cam.wait_recording(cloud, device)   # a camera that is up and recording, as it would be when someone looks
         pressed = time.time()
         page.get_by_role("button", name="Live", exact=True).click()
@@ -128,7 +106,7 @@ def test_export_a_range_from_the_page_and_download_it(cloud: Any, ctx: Any, tmp_
     S.provision(cloud, camera, "Export cam")
     S.provision(cloud, other, "Other cam")
     viewer = (f"exp-viewer-{tag}", "exp-viewer-password-" + tag)
-    L.create_viewer(cloud, viewer[0], viewer[1], [camera])
+    S.create_user(cloud, viewer[0], viewer[1], "viewer", [camera])
     clips: list[Any] = []
     simulate(tmp_path, clips.append, fps=10, width=320, height=180, clip_seconds=2, count=3, realtime=False)
     t = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=30)
@@ -138,7 +116,7 @@ def test_export_a_range_from_the_page_and_download_it(cloud: Any, ctx: Any, tmp_
         keys.append(clip_key(camera, start, i, "ts"))
         bucket.put_object(keys[-1], Path(clip.path).read_bytes())
     S.wait_indexed(cloud, camera, keys)
-    page = login(ctx, cloud.functions["vigil-api"], viewer, f"/cameras/{camera}?t={int(t.timestamp() * 1000)}")
+    page = S.sign_in(ctx, cloud.functions["vigil-api"], viewer, f"/cameras/{camera}?t={int(t.timestamp() * 1000)}")
     page.locator(".tl-clip").first.wait_for()
     page.get_by_role("button", name="Select a range").click()
     track = page.locator(".tl-track")

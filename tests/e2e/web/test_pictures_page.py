@@ -67,6 +67,23 @@ def test_grid_tile_shows_the_newest_clips_first_frame(ctx: Any, site: Site, arti
     page.screenshot(path=str(artifacts / "pictures-grid.png"))
 
 
+def test_grid_shows_its_stills_before_fetching_the_player(ctx: Any, site: Site) -> None:
+    """Issue 24: the grid's first load carries no hls.js; the player chunk (hls.js, the players) is asked
+    only after the stills are in, as the idle prefetch that keeps opening a camera fast."""
+    scripts: list[str] = []
+    ctx.add_cookies([{"name": "vigil_session", "value": site.sessions[site.admin[0]], "url": site.base}])
+    page = ctx.new_page()
+    page.on("request", lambda r: scripts.append(r.url) if "/assets/" in r.url and r.url.endswith(".js") else None)
+    with page.expect_request(lambda r: "/assets/player-" in r.url) as player:
+        page.goto(site.base + "/")
+        loaded(page, f'li[data-camera="{site.cam_a}"] .grid-still img')
+        before = list(scripts)
+    assert before and not [u for u in before if "/assets/player-" in u], before
+    assert "hls" not in "".join(requests.get(u, timeout=30).text for u in before)   # no hls.js in what the grid ran
+    assert player.value.url.startswith(site.base)
+    page.close()
+
+
 def test_still_for_an_instant_is_within_one_gop_before_it(ctx: Any, site: Site) -> None:
     page = signed_in(ctx, site, "/")
     for key in (site.run1[1], site.run2[0]):

@@ -4,7 +4,6 @@ that instant shows the gap, and the api refuses layouts it must refuse."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import time
 import uuid
@@ -15,24 +14,16 @@ from typing import Any
 import pytest
 import requests
 
-from .conftest import load_support
+from tests.loading import load_path
+
+from .conftest import HERE, load_support
 
 pytestmark = pytest.mark.e2e
 S = load_support()
 SETTLED_MS = 500   # the test's bar (not a timing): tiles show the same moment; `make bench` measures the spread
 
 
-def _sync_support() -> Any:
-    if "vigil_sync_support" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("vigil_sync_support", Path(__file__).with_name("sync_support.py"))
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["vigil_sync_support"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["vigil_sync_support"]
-
-
-Y = _sync_support()
+Y = load_path("vigil_sync_support", HERE / "sync_support.py")
 
 
 @pytest.fixture

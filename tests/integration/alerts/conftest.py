@@ -13,24 +13,15 @@ from typing import Any
 import pytest
 from vigil_fn.core.devices import DeviceRecord, Registry
 
-from tests.conftest import CloudHandle, start_cloud
+from tests.conftest import CloudHandle
+from tests.loading import load_path
 
-_spec = importlib.util.spec_from_file_location("alert_support", Path(__file__).with_name("support.py"))
-assert _spec and _spec.loader
-receivers = importlib.util.module_from_spec(_spec)
-sys.modules["alert_support"] = receivers
-_spec.loader.exec_module(receivers)
+receivers = load_path("alert_support", Path(__file__).with_name("support.py"))
 
 
 @pytest.fixture(scope="package")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CloudHandle]:
-    handle = start_cloud(tmp_path_factory.mktemp("alerts-cloud"), extra_env={
-        "VIGIL_ALERTS_ALLOW_LOOPBACK": "true", "VIGIL_ALERTS_SEND_TIMEOUT_SECONDS": "2",
-        "VIGIL_ALERTS_BACKOFF_SECONDS": "30"})
-    try:
-        yield handle
-    finally:
-        handle.stack.stop()
+    yield from receivers.alerts_cloud(tmp_path_factory.mktemp("alerts-cloud"), VIGIL_ALERTS_BACKOFF_SECONDS="30")
 
 
 @pytest.fixture()

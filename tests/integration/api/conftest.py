@@ -126,6 +126,34 @@ def _wait_index(cloud: Any, camera: str, keys: list[str], present: bool, timeout
         time.sleep(0.2)
 
 
+def poll(pred: Callable[[], Any], timeout: float = 120, what: str = "condition") -> Any:
+    """Calls `pred` every 0.2 s until it returns something truthy (returned), else fails naming `what`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def export_finished(api: Api, eid: str, timeout: float = 180) -> dict[str, Any]:
+    """The export's JSON once it is done or failed, read as its owner reads it."""
+    return poll(lambda: (d := api.get(f"/api/v1/exports/{eid}").json())["state"] in ("done", "failed") and d,
+                timeout, what=f"export {eid}")
+
+
+def export_done(api: Api, body: dict[str, Any]) -> dict[str, Any]:
+    """Starts an export (`POST /api/v1/exports` with `body`) and returns it done, signed."""
+    started = api.post("/api/v1/exports", json=body)
+    assert started.status_code == 202, started.text
+    done = export_finished(api, started.json()["export"]["id"])
+    assert done["state"] == "done", done["error"]
+    assert done["manifest_url"], done
+    return done
+
+
 def wait_indexed(cloud: Any, camera: str, keys: list[str], timeout: float = 90) -> None:
     _wait_index(cloud, camera, keys, True, timeout)
 

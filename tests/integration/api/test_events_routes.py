@@ -5,16 +5,15 @@ these run in seconds; tests/integration/api/test_events_api.py goes camera → i
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 from vigil_camera.activity.meta import ClipActivity, pack
-from vigil_camera.keys import clip_key, index_key
-from vigil_fn.core.devices import DeviceRecord, Registry
-from vigil_fn.indexer.log import encode_entry
+from vigil_fn.api.users import UserStore
+
+from tests.activity_day import CROSSING, new_camera, write_day
 
 from .conftest import Account, Api
 
@@ -27,23 +26,12 @@ BUSY = (360, 720, 1080)          # clips (10 s each) with a 4-second crossing: 0
 
 
 def _camera(cloud: Any) -> str:
-    """A camera whose day holds three events (one touching zone `gate`), written as the indexer does."""
+    """A camera whose day holds three events (two touching zone `gate`), written as the indexer does."""
     bucket = cloud.bucket()
-    camera = f"cam-ev-{uuid.uuid4().hex[:6]}"
-    Registry(bucket).create(DeviceRecord(camera, name="events"))
-    act = pack(ClipActivity((0.0, 0.0, 0.7, 0.9, 0.9, 0.6, 0.0, 0.0, 0.0, 0.0),
-                            (None, None, *[(0.2, 0.4, 0.3, 0.9)] * 4, None, None, None, None),
-                            (0, 0, 1, 1, 1, 1, 0, 0, 0, 0), ("gate",)))
+    camera = new_camera(bucket, "cam-ev")
     quiet = pack(ClipActivity((0.0,) * 3 + (0.3,) * 2 + (0.0,) * 5, (None,) * 3 + ((0.5, 0.5, 0.6, 0.6),) * 2
                               + (None,) * 5, (0,) * 10, ()))
-    lines = b"".join(encode_entry({
-        "op": "create", "key": clip_key(camera, ORIGIN + timedelta(seconds=10 * i), i, "ts"),
-        "etag": "0123456789ABCDEF0123456789ABCDEF", "size": 1_250_000, "status": "ok",
-        "start": DAY_MS + 10_000 * i, "duration": 10_000, "codec": "h264", "width": 1280, "height": 720,
-        "has_keyframe": True, "event_time": DAY_MS + 10_000 * i + 12_000, "indexed_at": DAY_MS + 10_000 * i + 12_500,
-        **({"activity": act if i != BUSY[2] else quiet} if i in BUSY else {}),
-    }) for i in range(1200))
-    bucket.append_object(index_key(camera, ORIGIN.date()), 0, lines)
+    write_day(bucket, camera, ORIGIN, clips=1200, activity={BUSY[0]: CROSSING, BUSY[1]: CROSSING, BUSY[2]: quiet})
     return camera
 
 
@@ -123,3 +111,16 @@ def test_a_limited_viewer_reaches_no_other_cameras_events(cloud: Any, make_user:
     assert fleet and {e["camera"] for e in fleet} == {mine}
     # a viewer may not change settings of its own camera either (admin only)
     _error(viewer.request("PUT", f"/api/v1/cameras/{mine}/activity-settings", json={}), 403)
+
+
+def test_an_ended_session_reads_no_events(cloud: Any, make_user: Callable[..., Account],
+                                          client: Callable[[Account | None], Api]) -> None:
+    """The route reads the day while the user record is read (read-ahead): a session ended by a
+    password change must still get the 401, not the events."""
+    camera = _camera(cloud)
+    account = make_user("viewer")
+    viewer = client(account)
+    assert len(viewer.get(f"/api/v1/cameras/{camera}/events{DAY}").json()["events"]) == 3
+    UserStore(cloud.bucket()).set_password(account.name, account.password + "-new")
+    resp = viewer.get(f"/api/v1/cameras/{camera}/events{DAY}")
+    assert _error(resp, 401)["code"] == "unauthenticated" and "events" not in resp.text

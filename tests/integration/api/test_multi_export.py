@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,25 +16,9 @@ import oss2
 import pytest
 import requests
 
-from .conftest import Api, api_url
+from .conftest import Api, api_url, export_finished
 
 pytestmark = pytest.mark.integration
-
-
-def _poll(pred: Any, timeout: float = 180, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
-
-
-def _finished(api: Api, eid: str) -> dict[str, Any]:
-    return _poll(lambda: (d := api.get(f"/api/v1/exports/{eid}").json())["state"] in ("done", "failed") and d,
-                 what="the export")
 
 
 def _keys(cloud: Any, prefix: str) -> list[str]:
@@ -58,7 +41,7 @@ def test_three_cameras_make_three_files_under_one_signed_manifest(cloud: Any, th
                                                    "end": three["end"]})
     assert started.status_code == 202, started.text
     assert started.json()["export"]["cameras"] == three["cameras"]
-    done = _finished(viewer, started.json()["export"]["id"])
+    done = export_finished(viewer, started.json()["export"]["id"])
     assert done["state"] == "done", done["error"]
     assert [f["camera"] for f in done["files"]] == three["cameras"] and done["url"] is None
     assert done["manifest_url"] and done["filename"] is None
@@ -129,7 +112,7 @@ def test_one_camera_that_cannot_be_cut_fails_the_whole_export_and_leaves_nothing
     start, end = placed[0].start, placed[-1].start + placed[-1].duration_ms
     started = viewer.post("/api/v1/exports", json={"cameras": [a, b], "start": start, "end": end})
     assert started.status_code == 202, started.text
-    done = _finished(viewer, started.json()["export"]["id"])
+    done = export_finished(viewer, started.json()["export"]["id"])
     assert done["state"] == "failed" and done["error"].startswith(f"camera {b}: ")
     assert done["files"] == [] and done["manifest_url"] is None
     user = account.name

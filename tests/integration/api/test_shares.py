@@ -12,20 +12,9 @@ from typing import Any
 import pytest
 import requests
 
-from .conftest import Api, api_url
+from .conftest import Api, api_url, export_done
 
 pytestmark = pytest.mark.integration
-
-
-def _poll(pred: Any, timeout: float = 120, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
 
 
 @pytest.fixture
@@ -34,13 +23,8 @@ def exported(make_user: Any, client: Any, camera_with_clips: Any) -> dict[str, A
     account = make_user("viewer", [camera])
     viewer: Api = client(account)
     start, end = placed[0].start, placed[-1].start + placed[-1].duration_ms
-    started = viewer.post("/api/v1/exports", json={"camera": camera, "start": start, "end": end})
-    assert started.status_code == 202, started.text
-    eid = started.json()["export"]["id"]
-    done = _poll(lambda: (d := viewer.get(f"/api/v1/exports/{eid}").json())["state"] in ("done", "failed") and d,
-                 what="the export")
-    assert done["state"] == "done", done["error"]
-    assert done["manifest_url"] and done["sha256"]
+    done = export_done(viewer, {"camera": camera, "start": start, "end": end})
+    assert done["sha256"]
     return {"viewer": viewer, "camera": camera, "export": done, "account": account}
 
 

@@ -24,8 +24,13 @@ def camera() -> Iterator[Responder]:
         responder.stop()
 
 
-def _discover(responder: Responder, *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
+def _discover(responder: Responder, *args: str, password: str | None = None,
+              lang: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CAM_PW": password or responder.password}
+    if lang is not None:
+        for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+            env.pop(name, None)
+        env.update(LANG=lang, PYTHONIOENCODING="utf-8")
     return subprocess.run([sys.executable, "-m", "vigil_camera.cli", "discover", "--target",
                            f"127.0.0.1:{responder.port}", "--timeout", "2", *args],
                           env=env, capture_output=True, text=True, timeout=60)
@@ -64,3 +69,23 @@ def test_discover_help_and_bad_input() -> None:
                           "--password-env", "VIGIL_TEST_NO_SUCH_VAR"], capture_output=True, text=True, timeout=60,
                          env={k: v for k, v in os.environ.items() if k != "VIGIL_TEST_NO_SUCH_VAR"})
     assert res.returncode == 2 and "VIGIL_TEST_NO_SUCH_VAR" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_the_listing_follows_the_locale_and_its_json_does_not(camera: Responder) -> None:
+    """Issue 31: the text listing (its error line too) is Chinese under zh_CN; the camera's own words stay as
+    sent; `--json` is the same bytes in both languages, its error English."""
+    args = ("--username", "admin", "--password-env", "CAM_PW")
+    zh = _discover(camera, *args, password="wrong-pw-77", lang="zh_CN.UTF-8")
+    en = _discover(camera, *args, password="wrong-pw-77", lang="C")
+    assert zh.returncode == en.returncode == 0, zh.stderr
+    assert "    错误：摄像头拒绝了该凭据" in zh.stdout.splitlines() and "Porch Cam" in zh.stdout
+    assert "    error: the camera refused the credentials" in en.stdout.splitlines()
+    js = [_discover(camera, *args, "--json", password="wrong-pw-77", lang=lang) for lang in ("C", "zh_CN.UTF-8")]
+    assert js[0].stdout == js[1].stdout and "the camera refused the credentials" in js[0].stdout
+    bad = [subprocess.run([sys.executable, "-m", "vigil_camera.cli", "discover", "--target", "h:x"],
+                          capture_output=True, text=True, timeout=60,
+                          env={**{k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL")},
+                               "LANG": lang, "PYTHONIOENCODING": "utf-8"}) for lang in ("C", "zh_CN.UTF-8")]
+    assert bad[0].returncode == bad[1].returncode == 2
+    assert "--target must be HOST or HOST:PORT" in bad[0].stderr
+    assert "--target 必须是 HOST 或 HOST:PORT" in bad[1].stderr

@@ -28,6 +28,17 @@ def _gateway(cloud: Any, cameras: tuple[str, ...]) -> tuple[str, str]:
     return gw, device_secret(cloud.master_key, gw, 1)
 
 
+def _put_clip(cloud: Any, tok: Any, camera: str, seq: int) -> str:
+    """Upload a tiny clip under `camera` with `tok`: "ok", or "denied" when the policy refuses it."""
+    auth = oss2.StsAuth(tok.access_key_id, tok.access_key_secret, tok.security_token)
+    try:
+        oss2.Bucket(auth, cloud.oss_endpoint, cloud.bucket_name).put_object(
+            f"videos/{camera}/2026/12/07/000000000Z-{seq}.ts", b"x" * 10)
+        return "ok"
+    except oss2.exceptions.AccessDenied:
+        return "denied"
+
+
 def test_one_gateway_records_its_cameras_and_names_the_bad_ones(rtsp: RtspServer, cloud: Any,
                                                                   tmp_path: Path) -> None:
     tag = uuid.uuid4().hex[:6]
@@ -40,7 +51,7 @@ def test_one_gateway_records_its_cameras_and_names_the_bad_ones(rtsp: RtspServer
         "token_url": cloud.functions["vigil-token"], "device_id": gw, "device_secret": secret,
         "spool_dir": str(tmp_path / "spool"),
         "cameras": [
-            {"id": a, "url": rtsp.url("aac"), "clip_seconds": 2, "audio": True},
+            {"id": a, "url": rtsp.url("aac"), "clip_seconds": 2, "audio": True, "live": True},
             {"id": b, "url": rtsp.url("secret"), "username": "user", "password_file": str(pw_file),
              "clip_seconds": 2, "audio": True},
             {"id": c, "url": rtsp.url("secret").replace("127.0.0.1", "localhost"), "username": "user",
@@ -71,6 +82,15 @@ def test_one_gateway_records_its_cameras_and_names_the_bad_ones(rtsp: RtspServer
         clip.write_bytes(bucket.get_object(sorted(keys)[0]).read())
         with av.open(str(clip)) as container:
             assert container.streams.video and container.streams.audio
+    # "live": true for camera a only: its hourly append log holds every clip once, whole, and plays
+    clip_bytes = sum(o.size for o in oss2.ObjectIterator(bucket, prefix=f"videos/{a}/"))
+    hours = list(oss2.ObjectIterator(bucket, prefix=f"live/{a}/"))
+    assert sum(o.size for o in hours) == clip_bytes, [o.key for o in hours]
+    log_file = tmp_path / "hour.ts"
+    log_file.write_bytes(bucket.get_object(hours[-1].key).read())
+    with av.open(str(log_file)) as container:
+        assert sum(1 for _ in container.decode(video=0)) >= 25 and container.streams.audio
+    assert not list(oss2.ObjectIterator(bucket, prefix=f"live/{b}/"))        # b follows --live: off
     assert not list(oss2.ObjectIterator(bucket, prefix=f"videos/{gw}/"))
 
 
@@ -87,13 +107,7 @@ def test_the_gateway_token_covers_exactly_its_cameras(cloud: Any) -> None:
 
     def put(camera: str) -> str:
         tok = TokenProvider(cloud.functions["vigil-token"], gw, secret, max_wait=20).token()
-        auth = oss2.StsAuth(tok.access_key_id, tok.access_key_secret, tok.security_token)
-        try:
-            oss2.Bucket(auth, cloud.oss_endpoint, cloud.bucket_name).put_object(
-                f"videos/{camera}/2026/12/07/000000000Z-{next(seq)}.ts", b"x" * 10)
-            return "ok"
-        except oss2.exceptions.AccessDenied:
-            return "denied"
+        return _put_clip(cloud, tok, camera, next(seq))
 
     assert put(a) == "ok" and put(b) == "ok"
     assert put(f"other-{tag}") == "denied"                         # not its camera
@@ -122,13 +136,7 @@ def test_a_gateway_of_many_cameras_holds_one_token_per_group_naming_exactly_its_
     seq = iter(range(1, 1000))
 
     def put(tok: Token, camera: str) -> str:
-        auth = oss2.StsAuth(tok.access_key_id, tok.access_key_secret, tok.security_token)
-        try:
-            oss2.Bucket(auth, cloud.oss_endpoint, cloud.bucket_name).put_object(
-                f"videos/{camera}/2026/12/07/000000000Z-{next(seq)}.ts", b"x" * 10)
-            return "ok"
-        except oss2.exceptions.AccessDenied:
-            return "denied"
+        return _put_clip(cloud, tok, camera, next(seq))
 
     for group in groups.groups:
         tok, mine = group.token(), group.cameras or ()
@@ -200,3 +208,67 @@ def test_live_view_per_gateway_camera_goes_live_for_the_watched_camera_only(rtsp
     assert "Traceback" not in err, err[-3000:]
     summary = json.loads(out.strip().splitlines()[-1])["cameras"]
     assert summary[watched]["error"] is None and summary[idle]["error"] is None
+
+
+def test_activity_comes_from_the_substream_and_goes_with_the_main_clips(rtsp: RtspServer, cloud: Any,
+                                                                        tmp_path: Path) -> None:
+    """Three cameras on one gateway with `--activity`. Ground truth is what each substream shows:
+    /sub is the ball moving in every frame, /still is bars where nothing moves. `moving` (main
+    /video, substream /sub) must carry activity in nearly every second; `quiet` (the SAME moving main
+    stream, substream /still) none: so the analysis is of the substream, not of the main stream;
+    `nosub` (no substream) is analysed on its main stream; `off` says "activity": false."""
+    from vigil_camera.activity.meta import HEADER, TAGGING, unpack
+
+    tag = uuid.uuid4().hex[:6]
+    moving, quiet, nosub, off = (f"{n}-{tag}" for n in ("moving", "quiet", "nosub", "off"))
+    gw, secret = _gateway(cloud, (moving, quiet, nosub, off))
+    config = tmp_path / "gateway.json"
+    config.write_text(json.dumps({
+        "token_url": cloud.functions["vigil-token"], "device_id": gw, "device_secret": secret,
+        "spool_dir": str(tmp_path / "spool"),
+        "cameras": [
+            {"id": moving, "url": rtsp.url("video"), "substream": rtsp.url("sub"), "clip_seconds": 3},
+            {"id": quiet, "url": rtsp.url("pcmu"), "substream": rtsp.url("still"), "clip_seconds": 3},
+            {"id": nosub, "url": rtsp.url("pcma"), "clip_seconds": 3},
+            {"id": off, "url": rtsp.url("aac"), "substream": rtsp.url("sub"), "clip_seconds": 3, "activity": False},
+        ]}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+    res = subprocess.run([sys.executable, "-m", "vigil_camera.cli", "gateway", "--config", str(config),
+                          "--activity", "--duration", "12", "--log-level", "INFO"],
+                         env=env, capture_output=True, text=True, timeout=240)
+    assert "Traceback" not in res.stderr
+    assert res.returncode == 0, res.stderr
+    summary = json.loads(res.stdout.strip().splitlines()[-1])["cameras"]
+    assert summary[moving]["activity"] == summary[quiet]["activity"] == "substream"
+    assert summary[nosub]["activity"] == "main" and summary[off]["activity"] is None
+    bucket = cloud.bucket()
+
+    def headers(camera: str) -> list[tuple[str, dict[str, str]]]:
+        keys = sorted(o.key for o in oss2.ObjectIterator(bucket, prefix=f"videos/{camera}/"))
+        assert len(keys) == summary[camera]["clips"] >= 3, (camera, keys)
+        return [(k, dict(bucket.head_object(k).headers)) for k in keys]
+
+    # clips of the moving substream: activity in (almost) every second, tagged for longer retention
+    got = headers(moving)
+    with_activity = [(k, h) for k, h in got if HEADER in h]
+    assert len(with_activity) >= len(got) - 1, [k for k, _ in got]        # the last may outrun the substream
+    active = total = 0
+    for key, h in with_activity:
+        activity = unpack(h[HEADER], max_seconds=10)
+        assert 1 <= len(activity.scores) <= 5, (key, h[HEADER])          # aligned to the clip (the last one is cut)
+        active += sum(1 for s in activity.scores if s > 0)
+        total += len(activity.scores)
+        assert all(box is not None for s, box in zip(activity.scores, activity.boxes, strict=True) if s > 0)
+    assert active >= 0.6 * total, [h[HEADER] for _, h in with_activity]
+    tagging = bucket.get_object_tagging(with_activity[0][0])
+    assert f"{next(iter(tagging.tag_set.tagging_rule))}=1" == TAGGING
+    # the same moving picture on the main stream, but a still substream: analysed, and quiet
+    got = headers(quiet)
+    sent = [h[HEADER] for _, h in got if HEADER in h]
+    assert len(sent) >= len(got) - 1
+    assert all(s == 0 for value in sent for s in unpack(value, max_seconds=10).scores), sent
+    # no substream: the main stream's keyframes are analysed, every clip carries its header
+    got = headers(nosub)
+    assert all(len(unpack(h[HEADER], max_seconds=10).scores) >= 1 for _, h in got), [k for k, _ in got]
+    # "activity": false: no analysis, no header
+    assert all(HEADER not in h for _, h in headers(off))

@@ -35,6 +35,8 @@ def test_credentials_go_into_the_url_in_memory_and_never_into_repr(tmp_path: Pat
     ({"id": "cam-1", "url": "rtps://h/s"}, "url"),
     ({"id": "cam-1", "url": "rtsp://h/s", "clip_seconds": 0}, "clip_seconds"),
     ({"id": "cam-1", "url": "rtsp://h/s", "audio": "yes"}, "audio"),
+    ({"id": "cam-1", "url": "rtsp://h/s", "live": 1}, "live"),
+    ({"id": "cam-1", "url": "rtsp://h/s", "activity": "on"}, "activity"),
     ({"id": "cam-1", "url": "rtsp://h/s", "transport": "sctp"}, "transport"),
     ({"id": "cam-1", "url": "rtsp://h/s", "pasword": "x"}, "pasword"),
     ({"id": "cam-1", "url": "rtsp://h/s", "username": "u", "password_env": "NOT_SET"}, "password_env"),

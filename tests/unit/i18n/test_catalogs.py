@@ -153,7 +153,7 @@ def test_alert_rule_field_errors_are_templates_in_both_languages(monkeypatch: py
     assert info.value.message.startswith("minutes: must be a whole number from 1 to 1440 (minutes without a clip")
     zh = info.value.text.render(i18n.CHINESE)
     # "field: " stays ASCII in Chinese too: the page finds the field it names (web/src/alerts/fieldErrors.ts)
-    assert zh.startswith("minutes: 必须是 1 到 1440 之间的整数（摄像头多少分钟没有片段即视为离线"), zh
+    assert zh.startswith("minutes：必须是 1 到 1440 之间的整数（摄像头多少分钟没有片段即视为离线"), zh
     answer = json.loads(ApiError.of(info.value, 400, info.value.code).to_response(i18n.CHINESE)["body"])
     assert answer["error"] == {"code": "invalid_rule", "message": zh}
     for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
@@ -163,4 +163,4 @@ def test_alert_rule_field_errors_are_templates_in_both_languages(monkeypatch: py
     with pytest.raises(RuleError) as channel:
         check_channel({"id": "ops", "kind": "webhook", "config": {"url": "https://example.com/h", "colour": 1}})
     assert channel.value.message.startswith("config.colour: is not a setting of a webhook channel (settings: ")
-    assert channel.value.text.render(i18n.CHINESE).startswith("config.colour: 不是 webhook 渠道的设置项（设置项有：")
+    assert channel.value.text.render(i18n.CHINESE).startswith("config.colour：不是 webhook 渠道的设置项（设置项有：")

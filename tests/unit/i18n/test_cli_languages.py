@@ -59,7 +59,11 @@ def test_argparse_errors_follow_the_locale() -> None:
     assert "vigil-camera upload：错误：缺少以下必需参数：FILE" in zh.stderr
     assert "vigil-camera upload: error: the following arguments are required: FILE" in en.stderr
     zh = run(["vigil", "users", "add", "bob", "--role", "king"], "zh_CN.UTF-8")
-    assert zh.returncode == 2 and "无效的选择：'king'" in zh.stderr, zh.stderr
+    assert zh.returncode == 2 and "错误：参数 --role：无效的选择：'king'" in zh.stderr, zh.stderr
+    # argparse 3.10 writes "argument NAME:" without _(): ours translates it (and leaves C alone)
+    zh, en = run(["vigil-camera", "bogus"], "zh_CN.UTF-8"), run(["vigil-camera", "bogus"], "C")
+    assert "vigil-camera：错误：参数 COMMAND：无效的选择：'bogus'" in zh.stderr and "argument" not in zh.stderr
+    assert "vigil-camera: error: argument COMMAND: invalid choice: 'bogus'" in en.stderr
 
 
 def test_json_output_is_byte_identical_across_locales(tmp_path: Path) -> None:
@@ -134,3 +138,56 @@ def test_cost_table_headings_follow_the_locale_numbers_do_not() -> None:
     assert "项目" in zh.stdout and "合计" in zh.stdout and "存储：视频" in zh.stdout
     numbers = [re.findall(r"\d[\d,]*\.\d+", out.stdout) for out in (en, zh)]
     assert numbers[0] and numbers[0] == numbers[1]
+
+
+def _locale(monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", lang)
+
+
+def test_cost_write_doc_line_follows_the_locale(tmp_path: Path) -> None:
+    from vigil_ops.cost_cmd import DOC_BEGIN, DOC_END
+
+    doc = tmp_path / "cost.md"
+    doc.write_text(f"# cost\n{DOC_BEGIN}\nold\n{DOC_END}\n")
+    first, again = run(["vigil", "cost", "--write-doc", str(doc)], "zh_CN.UTF-8"), run(
+        ["vigil", "cost", "--write-doc", str(doc)], "zh_CN.UTF-8")
+    assert first.returncode == again.returncode == 0, first.stderr
+    assert first.stdout.strip() == f"{doc}：已更新" and again.stdout.strip() == f"{doc}：已是最新"
+    assert run(["vigil", "cost", "--write-doc", str(doc)], "C").stdout.strip() == f"{doc}: already current"
+
+
+def test_deploy_check_problems_read_in_the_locale_and_stay_english_in_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A problem is a `Said`: its str (what `--json` writes) is English in every locale; the table renders it."""
+    from vigil_ops import deploy_check as dc
+    from vigil_ops.i18n import say
+
+    found = list(dc.differences({"a": 1, "b": [1, 2]}, {"b": [1, 3], "c": "x"}))
+    err = dc.DeployCheckError(dc.Said("missing %(file)s", file="index_handler.py"))
+    _locale(monkeypatch, "zh_CN.UTF-8")
+    assert [say(d) for d in found] == ["a：仅 localcloud 中有（1）", "b[1]：localcloud 为 2，s preview 为 3",
+                                       "c：仅 s preview 中有（'x'）"]
+    assert json.loads(json.dumps(found)) == ["a: only in localcloud (1)", "b[1]: localcloud 2 != s preview 3",
+                                             "c: only in s preview ('x')"]
+    assert say(err.args[0]) == "缺少 index_handler.py" and str(err) == "missing index_handler.py"
+    _locale(monkeypatch, "C")
+    assert say(found[0]) == "a: only in localcloud (1)"
+
+
+def test_sim_summary_and_report_table_follow_the_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    run_args = ["vigil", "sim", "fleet", "--cameras", "200", "--hours", "0.5", "--ttl", "900"]
+    en, zh = run(run_args, "C"), run(run_args, "zh_CN.UTF-8")
+    assert en.returncode == zh.returncode == 0, zh.stderr
+    assert en.stdout.splitlines()[0].split() == ["cameras", "200"] and not CJK.search(en.stdout)
+    assert zh.stdout.splitlines()[0].split() == ["摄像头数", "200"] and "✔ STS 从未超出配额" in zh.stdout
+    assert [line.split()[-1] for line in en.stdout.splitlines()[:-1]] == \
+        [line.split()[-1] for line in zh.stdout.splitlines()[:-1]]            # the same figures
+    from vigil_ops.i18n import tr
+    from vigil_ops.sim.scenarios import table
+
+    row = {"scenario": "steady-1h", "cameras": 10, "targets": "✔ sts_never_above_quota, ✘ steady_under_20pct"}
+    _locale(monkeypatch, "zh_CN.UTF-8")
+    lines = table([row], label=tr).splitlines()
+    assert lines[0].startswith("| 场景 | 摄像头数 |") and lines[2].endswith("| ✔ STS 从未超出配额, ✘ 稳态低于 20% |")
+    assert table([row]).splitlines()[0].startswith("| scenario | cameras |")      # docs/scale/table.md: English

@@ -2,12 +2,13 @@
 // day's events with stills and review marks, next / previous event (buttons and the n / p keys),
 // and "play activity only", which plays the events back to back and skips the quiet video between.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { useT } from "../i18n";
+import { useT, words, type Words } from "../i18n";
 import { keyAction } from "../player/keyboard";
 import { ActivityStrip } from "./ActivityStrip";
 import { EventsList } from "./EventsList";
-import { activityOnlyTarget, eventAt, neighbour } from "./model";
-import { useActivity } from "./useActivity";
+import type { Span } from "../timeline/model";
+import { activityOnlyTarget, eventAt, fineWindow, neighbour } from "./model";
+import { useActivity, useFinePeaks } from "./useActivity";
 import { ZoneEditor } from "./ZoneEditor";
 
 export interface ActivityPanelProps {
@@ -15,15 +16,19 @@ export interface ActivityPanelProps {
   start: number | null; // the day shown, [start, end)
   end: number | null;
   cursor: number | null;
+  view: Span | null; // the span the timeline shows (its zoom); null: the whole day
   live: boolean;
   isAdmin: boolean; // admins also get the zone editor
   onSeek: (t: number) => void;
-  say: (message: string) => void;
+  say: (message: Words) => void;
 }
 
-export function ActivityPanel({ camera, start, end, cursor, live, isAdmin, onSeek, say }: ActivityPanelProps) {
+export function ActivityPanel({ camera, start, end, cursor, view, live, isAdmin, onSeek, say }: ActivityPanelProps) {
   const t = useT();
   const day = useActivity(camera, start, end);
+  const dayPeaks = { start: start ?? 0, end: end ?? 0, peaks: day.peaks };
+  const shown = view && start !== null && end !== null && view.start >= start && view.end <= end ? view : dayPeaks;
+  const fine = useFinePeaks(camera, start !== null && end !== null ? fineWindow(shown, { start, end }) : null);
   const [onlyActivity, setOnlyActivity] = useState(false);
   const [editing, setEditing] = useState(false);
   const cursorRef = useRef(cursor);
@@ -34,7 +39,7 @@ export function ActivityPanel({ camera, start, end, cursor, live, isAdmin, onSee
     if (at === null) return;
     const ev = neighbour(day.events, at, dir);
     if (ev) onSeek(ev.start);
-    else say(t(dir === "next" ? "activity.nav.noNext" : "activity.nav.noPrevious"));
+    else say(words(dir === "next" ? "activity.nav.noNext" : "activity.nav.noPrevious"));
   };
 
   // n / p: next and previous event (the page's other keys are in player/keyboard.ts)
@@ -55,7 +60,7 @@ export function ActivityPanel({ camera, start, end, cursor, live, isAdmin, onSee
     const target = activityOnlyTarget(day.events, cursor);
     if (target === "end") {
       setOnlyActivity(false);
-      say(t("activity.only.done"));
+      say(words("activity.only.done"));
     } else if (target !== null) onSeek(target);
   }, [onlyActivity, cursor, day.loaded, day.events, live]);
 
@@ -64,7 +69,7 @@ export function ActivityPanel({ camera, start, end, cursor, live, isAdmin, onSee
   const unreviewed = day.events.filter((e) => !e.reviewed).length;
   return (
     <section class="activity-panel" aria-labelledby="activity-title" data-loaded={day.loaded ? "true" : "false"}>
-      <ActivityStrip start={start} end={end} peaks={day.peaks} cursor={cursor} onSeek={onSeek} />
+      <ActivityStrip day={dayPeaks} fine={fine} view={{ start: shown.start, end: shown.end }} cursor={cursor} onSeek={onSeek} />
       <div class="activity-head">
         <h2 id="activity-title">{t("activity.title")}</h2>
         <span class="activity-count" data-count={day.events.length}>

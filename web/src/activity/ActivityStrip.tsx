@@ -1,44 +1,48 @@
-// Where activity happened in the day, drawn under the timeline: one bar per minute with activity,
-// as tall as its peak score. A click seeks there (the player shows the recording at that time).
+// Where activity happened, drawn under the timeline over the same span the timeline shows (it follows
+// the zoom): a bar per bin with activity, as tall as its peak score — minute bins over the day, and
+// 5-second bins once the view is under an hour. A click seeks there (the player shows that time).
 import { useT } from "../i18n";
+import type { Span } from "../timeline/model";
+import { stripBars, stripSource, type Peaks } from "./model";
 
 export interface ActivityStripProps {
-  start: number;
-  end: number;
-  peaks: number[];
+  day: Peaks;
+  fine: Peaks | null;
+  view: Span;
   cursor: number | null;
   onSeek: (t: number) => void;
 }
 
-export function ActivityStrip({ start, end, peaks, cursor, onSeek }: ActivityStripProps) {
+export function ActivityStrip({ day, fine, view, cursor, onSeek }: ActivityStripProps) {
   const t = useT();
-  const span = end - start;
-  const width = 100 / Math.max(1, peaks.length);
-  const busy = peaks.filter((p) => p > 0).length;
+  const span = view.end - view.start;
+  const src = stripSource(day, fine, view);
+  const bars = stripBars(src, view);
   const seek = (ev: MouseEvent) => {
     const box = (ev.currentTarget as HTMLElement).getBoundingClientRect();
-    onSeek(start + Math.round(((ev.clientX - box.left) / Math.max(1, box.width)) * span));
+    onSeek(view.start + Math.round(((ev.clientX - box.left) / Math.max(1, box.width)) * span));
   };
   return (
     <div
       class="activity-strip"
       role="img"
-      aria-label={t("activity.strip.label", { count: busy })}
-      data-busy-bins={busy}
+      aria-label={t("activity.strip.label", { count: bars.length })}
+      data-busy-bins={bars.length}
+      data-view-start={Math.round(view.start)}
+      data-view-end={Math.round(view.end)}
+      data-bin-ms={Math.round((src.end - src.start) / Math.max(1, src.peaks.length))}
       onClick={seek}
     >
-      {peaks.map((p, i) =>
-        p > 0 ? (
-          <span
-            key={i}
-            class="activity-bar"
-            data-bin={i}
-            style={{ left: `${i * width}%`, width: `max(${width}%, 2px)`, height: `${Math.round(20 + 80 * p)}%` }}
-          />
-        ) : null,
-      )}
-      {cursor !== null && cursor >= start && cursor < end && (
-        <span class="activity-cursor" style={{ left: `${((cursor - start) / span) * 100}%` }} />
+      {bars.map((b) => (
+        <span
+          key={b.bin}
+          class="activity-bar"
+          data-bin={b.bin}
+          style={{ left: `${b.left}%`, width: `max(${b.width}%, 2px)`, height: `${Math.round(20 + 80 * b.peak)}%` }}
+        />
+      ))}
+      {cursor !== null && cursor >= view.start && cursor < view.end && (
+        <span class="activity-cursor" style={{ left: `${((cursor - view.start) / span) * 100}%` }} />
       )}
     </div>
   );

@@ -5,7 +5,7 @@
 // camera gets the settings with its next token.
 import { useEffect, useState } from "preact/hooks";
 import { stillUrl } from "../api";
-import { useT } from "../i18n";
+import { textOf, useT, words, type Words } from "../i18n";
 import { settingsApi, type ActivitySettings, type Point } from "./api-activity";
 
 export interface ZoneEditorProps {
@@ -14,6 +14,9 @@ export interface ZoneEditorProps {
   onClose: () => void;
 }
 
+const KINDS = ["zone", "ignore"] as const;
+/** `list` without its item `i` (removing a zone of either kind). */
+const without = <T,>(list: T[], i: number): T[] => list.filter((_, j) => j !== i);
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 const svgPoints = (pts: Point[]) => pts.map(([x, y]) => `${x * 100},${y * 100}`).join(" ");
 
@@ -23,7 +26,7 @@ export function ZoneEditor({ camera, at, onClose }: ZoneEditorProps) {
   const [drawing, setDrawing] = useState<Point[]>([]);
   const [kind, setKind] = useState<"zone" | "ignore">("zone");
   const [name, setName] = useState("");
-  const [note, setNote] = useState<string | null>(null);
+  const [note, setNote] = useState<Words | null>(null);
 
   useEffect(() => {
     settingsApi
@@ -32,7 +35,7 @@ export function ZoneEditor({ camera, at, onClose }: ZoneEditorProps) {
       .catch((e: Error) => setNote(e.message));
   }, [camera]);
 
-  if (!settings) return <p class="zone-editor">{note ?? t("activity.zones.loading")}</p>;
+  if (!settings) return <p class="zone-editor">{note ? textOf(note) : t("activity.zones.loading")}</p>;
 
   const add = (ev: MouseEvent) => {
     const box = (ev.currentTarget as HTMLElement).getBoundingClientRect();
@@ -41,19 +44,24 @@ export function ZoneEditor({ camera, at, onClose }: ZoneEditorProps) {
     setDrawing([...drawing, [Math.round(x * 1000) / 1000, Math.round(y * 1000) / 1000]]);
   };
   const finish = () => {
-    if (drawing.length < 3) return setNote(t("activity.zones.needPoints"));
+    if (drawing.length < 3) return setNote(words("activity.zones.needPoints"));
     if (kind === "zone") {
-      if (!name.trim()) return setNote(t("activity.zones.needName"));
+      if (!name.trim()) return setNote(words("activity.zones.needName"));
       setSettings({ ...settings, zones: [...settings.zones, { name: name.trim(), points: drawing }] });
     } else setSettings({ ...settings, ignore_zones: [...settings.ignore_zones, drawing] });
     setDrawing([]);
     setName("");
     setNote(null);
   };
+  const removeButton = (remove: () => void) => (
+    <button type="button" onClick={remove}>
+      {t("activity.zones.remove")}
+    </button>
+  );
   const save = () =>
     settingsApi
       .put(camera, settings)
-      .then(() => setNote(t("activity.zones.saved")))
+      .then(() => setNote(words("activity.zones.saved")))
       .catch((e: Error) => setNote(e.message));
 
   return (
@@ -75,14 +83,12 @@ export function ZoneEditor({ camera, at, onClose }: ZoneEditorProps) {
         ))}
       </div>
       <div class="zone-tools">
-        <label>
-          <input type="radio" name="zone-kind" checked={kind === "zone"} onChange={() => setKind("zone")} />
-          {t("activity.zones.named")}
-        </label>
-        <label>
-          <input type="radio" name="zone-kind" checked={kind === "ignore"} onChange={() => setKind("ignore")} />
-          {t("activity.zones.ignore")}
-        </label>
+        {KINDS.map((k) => (
+          <label key={k}>
+            <input type="radio" name="zone-kind" checked={kind === k} onChange={() => setKind(k)} />
+            {t(k === "zone" ? "activity.zones.named" : "activity.zones.ignore")}
+          </label>
+        ))}
         {kind === "zone" && (
           <label>
             {t("activity.zones.name")}
@@ -99,21 +105,13 @@ export function ZoneEditor({ camera, at, onClose }: ZoneEditorProps) {
       <ul class="zone-list">
         {settings.zones.map((z, i) => (
           <li key={z.name}>
-            {z.name}{" "}
-            <button type="button" onClick={() => setSettings({ ...settings, zones: settings.zones.filter((_, j) => j !== i) })}>
-              {t("activity.zones.remove")}
-            </button>
+            {z.name} {removeButton(() => setSettings({ ...settings, zones: without(settings.zones, i) }))}
           </li>
         ))}
         {settings.ignore_zones.map((_, i) => (
           <li key={`i${i}`}>
             {t("activity.zones.ignoreItem", { n: i + 1 })}{" "}
-            <button
-              type="button"
-              onClick={() => setSettings({ ...settings, ignore_zones: settings.ignore_zones.filter((__, j) => j !== i) })}
-            >
-              {t("activity.zones.remove")}
-            </button>
+            {removeButton(() => setSettings({ ...settings, ignore_zones: without(settings.ignore_zones, i) }))}
           </li>
         ))}
       </ul>
@@ -149,7 +147,7 @@ export function ZoneEditor({ camera, at, onClose }: ZoneEditorProps) {
       </div>
       {note && (
         <p class="status" role="status">
-          {note}
+          {textOf(note)}
         </p>
       )}
     </section>

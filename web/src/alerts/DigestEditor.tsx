@@ -1,7 +1,7 @@
 // Your own daily digest in the page: which channel, at what local hour, in which zone; or none.
 import { useEffect, useState } from "preact/hooks";
 import { alertsApi, type Channel, type Digest } from "../api-alerts";
-import { useT } from "../i18n";
+import { textOf, useT, words, type Words } from "../i18n";
 import { Field, FieldNote } from "../ui/Field";
 import { errorFor, fieldOf } from "./fieldErrors";
 
@@ -10,7 +10,7 @@ export function DigestEditor(props: { channels: Channel[] }) {
   const [digest, setDigest] = useState<Digest | null | undefined>(undefined);
   const [draft, setDraft] = useState<Digest>({ channel: "", hour: 8, timezone: "UTC" });
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [status, setStatus] = useState<string | null>(null);
+  const [status, setStatus] = useState<Words | null>(null);
   const [general, setGeneral] = useState<string | null>(null);
 
   useEffect(() => {
@@ -36,7 +36,7 @@ export function DigestEditor(props: { channels: Channel[] }) {
       setDigest(await alertsApi.saveDigest(draft));
       setErrors({});
       setGeneral(null);
-      setStatus(t("alerts.digest.saved", { hour: String(draft.hour).padStart(2, "0"), timezone: draft.timezone }));
+      setStatus(words("alerts.digest.saved", { hour: String(draft.hour).padStart(2, "0"), timezone: draft.timezone }));
     } catch (e) {
       fail(e);
     }
@@ -45,7 +45,7 @@ export function DigestEditor(props: { channels: Channel[] }) {
     try {
       await alertsApi.removeDigest();
       setDigest(null);
-      setStatus(t("alerts.digest.removed"));
+      setStatus(words("alerts.digest.removed"));
     } catch (e) {
       fail(e);
     }
@@ -86,7 +86,7 @@ export function DigestEditor(props: { channels: Channel[] }) {
           {general}
         </p>
       )}
-      {status && <p role="status">{status}</p>}
+      {status && <p role="status">{textOf(status)}</p>}
     </section>
   );
 }

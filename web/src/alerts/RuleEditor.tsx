@@ -3,7 +3,7 @@
 // the field it names ("schedule[0].start: …" under that window), the rest above the buttons.
 import { useState } from "preact/hooks";
 import { alertsApi, type Rule, type Window } from "../api-alerts";
-import { useT } from "../i18n";
+import { useT, words, type Words } from "../i18n";
 import { Field, FieldNote } from "../ui/Field";
 import { errorFor, fieldOf } from "./fieldErrors";
 import { DAYS, WindowEditor } from "./WindowEditor";
@@ -11,7 +11,7 @@ import { DAYS, WindowEditor } from "./WindowEditor";
 const NEW_WINDOW: Window = { days: [...DAYS.slice(0, 5)], start: "08:00", end: "18:00" };
 const NEW_QUIET: Window = { days: [...DAYS], start: "23:00", end: "07:00" };
 
-export function RuleEditor(props: { rule: Rule; onSaved: (message: string, saved: Rule) => void; onClose: () => void }) {
+export function RuleEditor(props: { rule: Rule; onSaved: (message: Words, saved: Rule) => void; onClose: () => void }) {
   const t = useT();
   const [draft, setDraft] = useState<Rule>({ ...props.rule, language: props.rule.language ?? "en" });
   const [zones, setZones] = useState(props.rule.zones.join(", "));
@@ -30,7 +30,7 @@ export function RuleEditor(props: { rule: Rule; onSaved: (message: string, saved
       const saved = await alertsApi.saveRule(rule);
       setErrors({});
       setGeneral(null);
-      props.onSaved(t("alerts.editor.saved", { id: rule.id }), saved ?? rule);
+      props.onSaved(words("alerts.editor.saved", { id: rule.id }), saved ?? rule);
     } catch (e) {
       const message = (e as Error).message;
       const named = fieldOf(message);

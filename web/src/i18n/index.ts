@@ -82,3 +82,23 @@ export function useT(): typeof t {
   }, []);
   return t;
 }
+
+/** Words that stay on screen (a status line, a notice): a catalog key and its values, or text the server
+ * already wrote. Components keep the key, not the rendered string, and render it with `textOf` on each
+ * render, so a language switch re-words what is already shown (a stored string would stay in the old one). */
+export type Words = { key: string; values?: Record<string, unknown> } | string;
+
+/** `words("admin.users.added", { name })`: what `t` would say, kept to be said again in the next language. */
+export function words(key: string, values?: Record<string, unknown>): Words {
+  return { key, values };
+}
+
+const isWords = (v: unknown): v is Words => typeof v === "object" && v !== null && typeof (v as { key?: unknown }).key === "string";
+
+/** The text of `w` in the language shown now; a value that is itself `words(...)` is rendered too. */
+export function textOf(w: Words | null | undefined): string {
+  if (w === null || w === undefined) return "";
+  if (typeof w === "string") return w;
+  const values = w.values && Object.fromEntries(Object.entries(w.values).map(([k, v]) => [k, isWords(v) ? textOf(v) : v]));
+  return t(w.key, values);
+}

@@ -3,7 +3,7 @@
 // the live edge, catching up at up to 1.5x). The latency shown is now − hls.playingDate: frames
 // carry the camera's wall-clock time in EXT-X-PROGRAM-DATE-TIME.
 import Hls from "hls.js/light";
-import { fmt, t } from "../i18n";
+import { fmt, t, textOf, useT, words, type Words } from "../i18n";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type Camera } from "../api";
 import { liveApi } from "../api-live-export";
@@ -48,10 +48,11 @@ export function LivePlayer({
   compact?: boolean;
   onStats?: (s: LiveStats) => void;
 }) {
+  useT(); // re-rendered on a language switch: the badge and the status below are re-worded
   const video = useRef<HTMLVideoElement>(null);
   const refusal = liveRefusal(info);
   const offline = info ? !info.online : false;
-  const [status, setStatus] = useState(offline ? t("live.offline") : t("live.connecting"));
+  const [status, setStatus] = useState<Words>(offline ? words("live.offline") : words("live.connecting"));
   const [stats, setStats] = useState<LiveStats>({ ttffMs: null, latencyMs: null });
 
   useEffect(() => {
@@ -76,11 +77,11 @@ export function LivePlayer({
       try {
         const { playlist } = await liveApi.start(camera);
         if (!alive) return;
-        setStatus(offline ? t("live.offline") : t("live.waiting"));
+        setStatus(offline ? words("live.offline") : words("live.waiting"));
         await waitReady(playlist, () => alive);
         if (!alive) return;
         if (!Hls.isSupported()) {
-          setStatus(t("live.cannotPlay"));
+          setStatus(words("live.cannotPlay"));
           return;
         }
         hls = new Hls({
@@ -124,9 +125,9 @@ export function LivePlayer({
           <span class="live-dot" aria-hidden="true" /> {t("live.badge")} {behind && <span class="live-behind">{behind}</span>}
         </div>
       )}
-      {(refusal ?? status) && (
+      {(refusal ?? textOf(status)) && (
         <p class={`live-status${refusal ? " refused" : ""}`} role="status">
-          {refusal ?? status}
+          {refusal ?? textOf(status)}
         </p>
       )}
     </div>

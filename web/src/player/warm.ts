@@ -1,5 +1,5 @@
 // The first playlist of a camera page asked the moment its prefetched /playback answer arrives
-// (controller.ts prefetchPlayback, started in main.tsx beside /me), not after /me has answered, the
+// (plan.ts prefetchPlayback, started in main.tsx beside /me), not after /me has answered, the
 // page has rendered and hls.js has been attached (measured on a loaded machine: the playlist
 // started ~500 ms after /playback had answered, and took ~400 ms itself beside the timeline's
 // calls). The playlist answers `no-store`, so the browser cache cannot carry it to hls.js: its

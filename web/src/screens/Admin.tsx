@@ -7,7 +7,7 @@ import { Confirm } from "../ui/Confirm";
 import { Field, FieldNote } from "../ui/Field";
 import { cameraIdProblem, cameraListProblem, passwordProblem, RULES, userNameProblem } from "../ui/rules";
 import { Time } from "../ui/Time";
-import { useT } from "../i18n";
+import { textOf, useT, words, type Words } from "../i18n";
 
 // the notice after a camera action, and a camera's state, by their catalog keys
 const DID = { disable: "admin.cameras.did.disable", enable: "admin.cameras.did.enable", rotate: "admin.cameras.did.rotate" } as const;
@@ -55,7 +55,7 @@ type Ask = { title: string; body: string; label: string; run: () => Promise<void
 export function Admin() {
   const t = useT();
   const [ask, setAsk] = useState<Ask | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Words | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [rev, setRev] = useState(0); // bumped after each change: the audit list reloads
 
@@ -76,7 +76,7 @@ export function Admin() {
       <p class="error" role="alert">
         {error}
       </p>
-      <p role="status">{notice}</p>
+      <p role="status">{textOf(notice)}</p>
       <Retention attempt={attempt} setNotice={setNotice} />
       <CamerasAdmin attempt={attempt} setAsk={setAsk} setNotice={setNotice} />
       <UsersAdmin attempt={attempt} setAsk={setAsk} setNotice={setNotice} />
@@ -110,34 +110,46 @@ function AskButton(props: { setAsk?: (a: Ask) => void; name: string; text: strin
 
 interface Ctx {
   attempt: (fn: () => Promise<void>) => Promise<void>;
-  setNotice: (s: string | null) => void;
+  setNotice: (s: Words | null) => void;
   setAsk?: (a: Ask) => void;
 }
 
 function Retention({ attempt, setNotice }: Ctx) {
   const t = useT();
   const [days, setDays] = useState("");
+  const [activityDays, setActivityDays] = useState(""); // empty: clips with activity follow `days`
+  const [loaded, setLoaded] = useState(false);
+  const show = (r: { days: number | null; activity_days: number | null }) => {
+    setDays(r.days === null ? "" : String(r.days));
+    setActivityDays(r.activity_days === null ? "" : String(r.activity_days));
+    setLoaded(true);
+  };
   useEffect(() => {
-    void attempt(async () => {
-      const r = await api.retention();
-      setDays(r.days === null ? "" : String(r.days));
-    });
+    void attempt(async () => show(await api.retention()));
   }, []);
   const save = (ev: Event) => {
     ev.preventDefault();
     void attempt(async () => {
-      const r = await api.setRetention(Number(days));
-      setDays(String(r.days));
-      setNotice(t("admin.retention.saved", { days: r.days }));
+      const r = await api.setRetention(Number(days), activityDays ? Number(activityDays) : undefined);
+      show(r);
+      setNotice(
+        r.activity_days === null
+          ? words("admin.retention.saved", { days: r.days })
+          : words("admin.retention.savedActivity", { days: r.days, activityDays: r.activity_days }),
+      );
     });
   };
   return (
-    <section aria-labelledby="ret-h" class="card">
+    <section aria-labelledby="ret-h" class="card retention" data-loaded={loaded ? "true" : "false"}>
       <h2 id="ret-h">{t("admin.retention.title")}</h2>
       <form onSubmit={save} class="inline">
         <label>
           {t("admin.retention.keep")}
           <input type="number" min={1} max={3650} required name="retention" placeholder={t("admin.retention.notSet")} value={days} onInput={(e) => setDays(e.currentTarget.value)} />
+        </label>
+        <label>
+          {t("admin.retention.keepActivity")}
+          <input type="number" min={1} max={3650} name="activity-retention" placeholder={t("admin.retention.asRecordings")} value={activityDays} onInput={(e) => setActivityDays(e.currentTarget.value)} />
         </label>
         <button type="submit">{t("admin.retention.save")}</button>
       </form>
@@ -175,7 +187,7 @@ function CamerasAdmin({ attempt, setAsk, setNotice }: Ctx) {
       const r = await api.cameraAction(c.id, action);
       if (r?.config) setConfig({ id: c.id, text: JSON.stringify(r.config, null, 2) });
       await reload();
-      setNotice(t(DID[action], { id: c.id }));
+      setNotice(words(DID[action], { id: c.id }));
     });
 
   return (
@@ -249,7 +261,7 @@ function CamerasAdmin({ attempt, setAsk, setNotice }: Ctx) {
                     run: async () => {
                       await api.removeCamera(c.id);
                       await reload();
-                      setNotice(t("admin.cameras.removed", { id: c.id }));
+                      setNotice(words("admin.cameras.removed", { id: c.id }));
                     },
                   }}
                 />
@@ -309,7 +321,7 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
       });
       setEdit(null);
       await reload();
-      setNotice(t(e.password ? "admin.users.updatedPassword" : "admin.users.updated", { name: e.name }));
+      setNotice(words(e.password ? "admin.users.updatedPassword" : "admin.users.updated", { name: e.name }));
     });
   };
   const [errors, setErrors] = useState<{ name?: string | null; password?: string | null; cameras?: string | null }>({});
@@ -324,7 +336,7 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
     }
     void attempt(async () => {
       await api.addUser({ name: form.name.trim(), password: form.password, role: form.role, cameras: camList(form.cameras) });
-      setNotice(t("admin.users.added", { name: form.name }));
+      setNotice(words("admin.users.added", { name: form.name }));
       setForm({ name: "", password: "", role: "viewer", cameras: "" });
       await reload();
     });
@@ -353,7 +365,7 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
                     const role = e.currentTarget.value;
                     void attempt(async () => {
                       await api.updateUser(u.name, { role });
-                      setNotice(t("admin.users.nowRole", { name: u.name, role: role === "admin" ? t("common.role.admin") : t("common.role.viewer") }));
+                      setNotice(words("admin.users.nowRole", { name: u.name, role: role === "admin" ? words("common.role.admin") : words("common.role.viewer") }));
                       await reload();
                     });
                   }}
@@ -383,7 +395,7 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
                     run: async () => {
                       await api.removeUser(u.name);
                       await reload();
-                      setNotice(t("admin.users.removed", { name: u.name }));
+                      setNotice(words("admin.users.removed", { name: u.name }));
                     },
                   }}
                 />

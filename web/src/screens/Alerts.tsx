@@ -5,7 +5,7 @@ import { alertsApi, channelConfig, type Channel, type ChannelKind, type Delivery
 import { Time } from "../ui/Time";
 import { DigestEditor } from "../alerts/DigestEditor";
 import { EditRuleButton, RuleEditor } from "../alerts/RuleEditor";
-import { t, useT } from "../i18n";
+import { t, textOf, useT, words, type Words } from "../i18n";
 
 // each rule kind and the catalog key of its description
 const KINDS: [RuleKind, string][] = [
@@ -45,10 +45,10 @@ export function Alerts() {
   const [rules, rulesError] = useLoad(alertsApi.rules, tick);
   const [channels, channelsError] = useLoad(alertsApi.channels, tick);
   const [dead, deadError] = useLoad(alertsApi.deadLetters, tick);
-  const [message, setMessage] = useState<string | null>(null);
+  const [message, setMessage] = useState<Words | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  const act = async (fn: () => Promise<unknown>, done?: string) => {
+  const act = async (fn: () => Promise<unknown>, done?: Words) => {
     try {
       await fn();
       setError(null);
@@ -68,7 +68,7 @@ export function Alerts() {
           {error || rulesError || channelsError || deadError}
         </p>
       )}
-      {message && <p role="status">{message}</p>}
+      {message && <p role="status">{textOf(message)}</p>}
       <Channels channels={channels?.channels ?? null} act={act} />
       <Rules rules={rules?.rules ?? null} channels={channels?.channels ?? []} act={act} />
       <DeadLetters dead={dead?.deliveries ?? null} act={act} />
@@ -77,7 +77,7 @@ export function Alerts() {
   );
 }
 
-type Act = (fn: () => Promise<unknown>, done?: string) => Promise<void>;
+type Act = (fn: () => Promise<unknown>, done?: Words) => Promise<void>;
 
 function Rules(props: { rules: Rule[] | null; channels: Channel[]; act: Act }) {
   const t = useT();
@@ -101,7 +101,7 @@ function Rules(props: { rules: Rule[] | null; channels: Channel[]; act: Act }) {
           channels: form.channel ? [form.channel] : [],
           cameras: cameras.length ? cameras : null,
         }),
-      t("alerts.rules.added", { id: form.id }),
+      words("alerts.rules.added", { id: form.id }),
     );
   };
   return (
@@ -127,8 +127,8 @@ function Rules(props: { rules: Rule[] | null; channels: Channel[]; act: Act }) {
               <tr key={r.id} data-rule={r.id}>
                 <td>{r.name}</td>
                 <td>
-                  {kindText(r.kind)}
-                  {(r.kind === "camera_offline" || r.kind === "upload_lag") && ` ${t("alerts.rules.minutes", { n: r.minutes })}`}
+                  {r.kind === "camera_offline" ? t("alerts.rules.offlineFor", { count: r.minutes })
+                    : r.kind === "upload_lag" ? t("alerts.rules.lagAbove", { count: r.minutes }) : kindText(r.kind)}
                 </td>
                 <td>{r.cameras === null ? t("alerts.rules.all") : r.cameras.join(", ")}</td>
                 <td>{r.channels.join(", ")}</td>
@@ -202,7 +202,7 @@ function Channels(props: { channels: Channel[] | null; act: Act }) {
     ev.preventDefault();
     void props.act(
       () => alertsApi.createChannel({ id: f.id ?? "", name: f.name ?? "", kind, config: channelConfig(kind, f) }),
-      t("alerts.channels.added", { id: f.id ?? "" }),
+      words("alerts.channels.added", { id: f.id ?? "" }),
     );
   };
   // the form's inputs by the config field they fill
@@ -235,7 +235,7 @@ function Channels(props: { channels: Channel[] | null; act: Act }) {
                   <button type="button" aria-label={t("alerts.channels.testOf", { id: c.id })} onClick={() => void props.act(async () => {
                     const r = await alertsApi.testChannel(c.id);
                     if (!r.ok) throw new Error(t("alerts.channels.notDelivered", { error: r.error }));
-                  }, t("alerts.channels.testDelivered", { name: c.name }))}>
+                  }, words("alerts.channels.testDelivered", { name: c.name }))}>
                     {t("alerts.channels.sendTest")}
                   </button>
                   <button type="button" class="danger" aria-label={t("alerts.channels.removeOf", { id: c.id })} onClick={() => void props.act(() => alertsApi.removeChannel(c.id))}>
@@ -295,7 +295,7 @@ function DeadLetters(props: { dead: Delivery[] | null; act: Act }) {
                 </td>
                 <td translate={false} class="machine-text">{d.errors[d.errors.length - 1]}</td>
                 <td>
-                  <button type="button" aria-label={t("alerts.dead.againOf", { id: d.id })} onClick={() => void props.act(() => alertsApi.resend(d.id), t("alerts.dead.queued"))}>
+                  <button type="button" aria-label={t("alerts.dead.againOf", { id: d.id })} onClick={() => void props.act(() => alertsApi.resend(d.id), words("alerts.dead.queued"))} class="nowrap">
                     {t("alerts.dead.again")}
                   </button>
                 </td>

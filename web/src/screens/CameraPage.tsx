@@ -4,7 +4,7 @@
 // across days in useDayCrossing; the rows under the player are components in ./camera/.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { ActivityPanel } from "../activity/ActivityPanel";
-import { useT } from "../i18n";
+import { textOf, useT, words, type Words } from "../i18n";
 import { api, ApiError, type Camera, type User } from "../api";
 import { exportsApi } from "../api-live-export";
 import { LivePlayer } from "../live/LivePlayer";
@@ -38,9 +38,10 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
   const ctrl = useRef<PlayerController | null>(null);
   const [camera, setCamera] = useState<Camera | null>(null);
   const [state, setState] = useState({ loading: false, playing: false, error: null as string | null, ended: false });
-  const [message, setMessage] = useState<string | null>(null);
+  const [message, setMessage] = useState<Words | null>(null);
   const [selecting, setSelecting] = useState(false);
   const [selection, setSelection] = useState<Span | null>(null);
+  const [view, setView] = useState<Span | null>(null); // the timeline's zoom, for the activity strip
   const [pending, setPending] = useState<PendingDelete | null>(null);
   const [live, setLive] = useState(false);
   const [denied, setDenied] = useState<string | null>(null);
@@ -134,10 +135,10 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
     try {
       if (p.kind === "clip") {
         await api.deleteClip(p.key);
-        setMessage(t("camera.deletedClip", { time: formatClock(p.start) }));
+        setMessage(words("camera.deletedClip", { time: formatClock(p.start) }));
       } else {
         const r = await api.deleteRange(id, p.span.start, p.span.end);
-        setMessage(t("camera.deletedClips", { count: r.deleted }));
+        setMessage(words("camera.deletedClips", { count: r.deleted }));
         setSelection(null);
       }
       ctrl.current?.unload(); // the deleted clip's last frame must not stay on screen
@@ -210,7 +211,7 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
         <PlaybackControls
           cursor={cursor}
           playing={state.playing}
-          searching={crossing.searching}
+          canStep={crossing.canStep}
           live={live}
           hasClip={here !== null}
           clipThumb={here ? thumb(here.start) : null}
@@ -227,7 +228,7 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
           onDelete={() => here && setPending({ kind: "clip", key: here.key, start: here.start, end: here.end })}
         />
         <p class="status" role="status" aria-live="polite">
-          {live ? t("camera.liveNow") : (state.error ?? message ?? (state.ended ? t("camera.ended") : "\u00a0"))}
+          {live ? t("camera.liveNow") : (state.error ?? (message !== null ? textOf(message) : null) ?? (state.ended ? t("camera.ended") : "\u00a0"))}
         </p>
       </div>
       <DayNav camera={id} day={day} cursor={cursor} live={live} selecting={selecting} onSelecting={setSelecting} onSeek={seekRecorded} say={setMessage} />
@@ -240,12 +241,13 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
         selecting={selecting}
         selection={selection}
         onSeek={seekRecorded}
+        onView={setView}
         onSelect={(s) => {
           setSelection(s);
           if (s) setSelecting(false);
         }}
       />
-      <ActivityPanel camera={id} start={day} end={day !== null ? dayEnd(day) : null} cursor={cursor} live={live} isAdmin={isAdmin} onSeek={seekRecorded} say={setMessage} />
+      <ActivityPanel camera={id} start={day} end={day !== null ? dayEnd(day) : null} cursor={cursor} view={view} live={live} isAdmin={isAdmin} onSeek={seekRecorded} say={setMessage} />
       <RangeBar
         selection={selection}
         selecting={selecting}

@@ -1,11 +1,11 @@
 // The camera grid: every camera the user may see, its health, newest recording and newest still (all in
 // one /cameras answer); refreshed every GRID_REFRESH_MS while the page is visible, at once when it becomes so.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Camera } from "../api";
-import { LivePlayer } from "../live/LivePlayer";
 import { GridStill } from "../pictures/GridStill";
 import { take } from "../prefetch";
 import { linkClick } from "../router";
+import { LivePlayerView, prefetchAfterGrid } from "./lazy";
 import { formatBytes, formatDuration } from "../time";
 import { Time } from "../ui/Time";
 import { useT } from "../i18n";
@@ -36,6 +36,12 @@ export function Cameras() {
   const [cameras, setCameras] = useState<Camera[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [liveTiles, setLiveTiles] = useState(false);
+  const grid = useRef<HTMLUListElement>(null);
+  const shown = cameras !== null;
+
+  useEffect(() => {
+    if (shown && grid.current) prefetchAfterGrid(grid.current); // once the first list is on screen
+  }, [shown]);
 
   useEffect(() => {
     let alive = true;
@@ -72,10 +78,10 @@ export function Cameras() {
       )}
       {cameras === null && !error && <p aria-busy="true">{t("cameras.loading")}</p>}
       {cameras?.length === 0 && <p>{t("cameras.none")}</p>}
-      <ul class="grid" aria-label={t("cameras.title")}>
+      <ul ref={grid} class="grid" aria-label={t("cameras.title")}>
         {cameras?.map((c) => (
           <li key={c.id} class={`cam card ${c.status}`} data-camera={c.id}>
-            {liveTiles && c.status === "enabled" && <LivePlayer camera={c.id} info={c} compact />}
+            {liveTiles && c.status === "enabled" && <LivePlayerView.View camera={c.id} info={c} compact fallback={<div class="live live-tile" />} />}
             <a href={`/cameras/${encodeURIComponent(c.id)}`} onClick={linkClick} aria-label={t("cameras.open", { camera: c.name || c.id })}>
               {!liveTiles && <GridStill still={c.still ?? undefined} online={c.online} />}
               <h2>{c.name || c.id}</h2>

@@ -1,14 +1,14 @@
 // Login: errors shown as the API words them; a rate limit disables the form for Retry-After seconds.
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type Preferences, type User } from "../api";
-import { useT } from "../i18n";
+import { textOf, useT, words, type Words } from "../i18n";
 import { LanguageSwitch } from "../ui/LanguageSwitch";
 
 export function Login({ onLoggedIn }: { onLoggedIn: (u: User, csrf: string, preferences?: Preferences) => void }) {
   const t = useT();
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Words | null>(null);
   const [busy, setBusy] = useState(false);
   const [waitUntil, setWaitUntil] = useState(0);
   const [now, setNow] = useState(Date.now());
@@ -36,7 +36,7 @@ export function Login({ onLoggedIn }: { onLoggedIn: (u: User, csrf: string, pref
         setWaitUntil(Date.now() + err.retryAfter * 1000);
         setNow(Date.now());
       }
-      setError(err.status === 401 ? t("login.wrong") : err.message);
+      setError(err.status === 401 ? words("login.wrong") : err.message);
       setPassword("");
     } finally {
       setBusy(false);
@@ -71,7 +71,7 @@ export function Login({ onLoggedIn }: { onLoggedIn: (u: User, csrf: string, pref
           />
         </label>
         <p class="error" role="alert">
-          {error}
+          {textOf(error)}
           {waiting > 0 ? ` ${t("login.retryIn", { count: waiting })}` : ""}
         </p>
         <button type="submit" disabled={busy || waiting > 0}>

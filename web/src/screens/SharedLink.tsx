@@ -87,7 +87,8 @@ export function SharedLink({ token }: { token: string }) {
           <video class="shared-video" src={view.doc.video_url} controls playsInline preload="metadata" />
           <p>
             {t("share.ofVideo", { size: formatBytes(view.doc.size ?? 0), duration: formatDuration((view.doc.duration ?? 0) * 1000) })}{" "}
-            {t("share.worksUntil")} <Time ms={view.doc.link_expires} />.
+            {t("share.worksUntil")} <Time ms={view.doc.link_expires} />
+            {t("share.fullStop")}
           </p>
           <div class="controls">
             <a class="button" href={view.doc.download_url} download={view.doc.filename}>
@@ -105,7 +106,7 @@ export function SharedLink({ token }: { token: string }) {
           <SharedFiles files={view.doc.files ?? []} />
           <VerificationBox verdict={view.doc.verification} />
           <p class="hint">
-            {t("share.offline")} <code>{VERIFY_COMMAND}</code>{" "}
+            {t("share.offline")} <code translate={false}>{VERIFY_COMMAND}</code>{" "}
             {t("share.offlineDocs")}
           </p>
         </section>

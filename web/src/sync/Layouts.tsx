@@ -4,7 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { request } from "../api";
 import { linkClick } from "../router";
-import { t, useT } from "../i18n";
+import { t, textOf, useT, words, type Words } from "../i18n";
 
 export interface SavedLayout {
   id: string;
@@ -76,13 +76,13 @@ export function SavedLayouts() {
 export function SaveLayout({ cameras }: { cameras: string[] }) {
   const t = useT();
   const [name, setName] = useState("");
-  const [note, setNote] = useState<string | null>(null);
+  const [note, setNote] = useState<Words | null>(null);
   const [error, setError] = useState<string | null>(null);
   const save = (ev: Event) => {
     ev.preventDefault();
     setError(null);
     layoutsApi.save(name, cameras).then(
-      (x) => setNote(t("sync.layouts.saved", { name: x.name })),
+      (x) => setNote(words("sync.layouts.saved", { name: x.name })),
       (e: Error) => setError(e.message),
     );
   };
@@ -93,7 +93,7 @@ export function SaveLayout({ cameras }: { cameras: string[] }) {
         <input value={name} maxLength={40} required onInput={(e) => setName((e.target as HTMLInputElement).value)} />
       </label>{" "}
       <button type="submit">{t("sync.layouts.save")}</button>
-      {note && <span role="status"> {note}</span>}
+      {note && <span role="status"> {textOf(note)}</span>}
       {error && (
         <span class="error" role="alert">
           {" "}

@@ -40,6 +40,11 @@ export class SyncClock {
     this.rate = rate;
   }
 
+  /** Whether the clock is holding for a player (the follow loop keeps the others paused meanwhile). */
+  get isHeld(): boolean {
+    return this.held;
+  }
+
   /** Hold while a player catches up (loading after a seek), then go on from where it held. */
   hold(held: boolean): void {
     if (held === this.held) return;

@@ -28,6 +28,8 @@ export interface TimelineProps {
   onSelect?: (span: Span | null) => void;
   /** A thumbnail URL for an instant (issue 24: shown above the pointer while hovering or scrubbing). */
   thumb?: (t: number) => string | null;
+  /** The span shown, each time it changes (zoom, pan, following the cursor): the activity strip follows it. */
+  onView?: (view: Span) => void;
 }
 
 /** Blocks narrower than this many pixels are drawn this wide, centred on their time, so a short
@@ -65,6 +67,8 @@ export function Timeline(props: TimelineProps) {
 
   // a new day resets the view to the whole day
   useEffect(() => setView(bounds), [bounds.start, bounds.end]);
+
+  useEffect(() => props.onView?.(view), [view.start, view.end]);
 
   // the view follows the playback cursor unless the user is dragging
   useEffect(() => {

@@ -8,12 +8,16 @@ user may see.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from vigil_camera.activity.settings import ActivitySettings, ActivitySettingsError
+from vigil_camera.keys import validate_device_id
 
 from ...core.http import ApiError
+from ...core.i18n import as_text
 from ...indexer import activity
 from .. import reviews
 from ..app_support import audit, camera_param, require_camera
@@ -30,6 +34,7 @@ from ..event_models import (
     Review,
 )
 from ..router import Call, Route, RouteTable, Trusted
+from ..sessions import SessionToken
 from .cameras import check_span, known_cameras, require_known
 
 MAX_EVENTS_SPAN_MS = 7 * 24 * 3600 * 1000
@@ -46,17 +51,71 @@ def _range_days(start: int, end: int) -> set[date]:
     return {first + timedelta(days=i) for i in range((last - first).days + 1)}
 
 
+@dataclass(frozen=True)
+class _Ahead:
+    """A camera's day reads and the caller's review marks for a range, started before the caller's
+    user record was read (`read_ahead`)."""
+
+    camera: str
+    start: int
+    end: int
+    days: activity.Ahead
+    marks: Future[set[int]]
+
+
+def _int(raw: str | None) -> int | None:
+    return int(raw) if raw is not None and raw.isdigit() and len(raw) <= 15 else None
+
+
+def _raw_range(call: Call) -> tuple[str, int, int] | None:
+    """(camera, start, end) as the handler will read them, or None where it will refuse the request."""
+    try:
+        camera = validate_device_id(call.params.get("id", ""))
+    except ValueError:
+        return None
+    start, end = _int(call.event.query.get("start")), _int(call.event.query.get("end"))
+    if start is None or end is None or not 0 < end - start <= MAX_EVENTS_SPAN_MS:
+        return None
+    return camera, start, end
+
+
+def read_ahead(call: Call, token: SessionToken) -> _Ahead | None:
+    """The route's reads (the range's days, the caller's review marks), started while the user record
+    is read: a day's events then cost one storage round trip of waiting, not two. Only a range the
+    handler itself would read; anything else (bad input) is left to the handler to refuse."""
+    asked = _raw_range(call)
+    if asked is None:
+        return None
+    camera, start, end = asked
+    bucket = call.svc.bucket
+    marks = activity.POOL.submit(reviews.reviewed_on, bucket, token.user, camera, _range_days(start, end))
+    return _Ahead(camera, start, end, activity.read_ahead(bucket, camera, start, end), marks)
+
+
+def _histogram_ahead(call: Call, token: SessionToken) -> tuple[tuple[str, int, int], activity.Ahead] | None:
+    """The histogram's days, started while the user record is read (as `read_ahead`)."""
+    asked = _raw_range(call)
+    if asked is None:
+        return None
+    return asked, activity.read_ahead(call.svc.bucket, *asked, neighbours=False)
+
+
 def _camera_events(call: Call, camera: str, q: EventsQuery) -> list[dict[str, Any]]:
     """The events with this user's review state. The review marks of the range's days are listed
-    while the index is read (two round trips at once, not one after the other); a day an event starts
-    on outside the range (it began before) is listed afterwards."""
+    while the index is read (two round trips at once, not one after the other; both already started
+    by `read_ahead` when the route has one); a day an event starts on outside the range (it began
+    before) is listed afterwards."""
     bucket, user = call.svc.bucket, call.user.name
     listed = _range_days(q.start, q.end)
-    marks = activity.POOL.submit(reviews.reviewed_on, bucket, user, camera, listed)
-    found = [(e, doc) for e, doc in activity.day_events(bucket, camera, q.start, q.end)
+    ahead = call.ahead if isinstance(call.ahead, _Ahead) and \
+        (call.ahead.camera, call.ahead.start, call.ahead.end) == (camera, q.start, q.end) else None
+    marks = ahead.marks if ahead else activity.POOL.submit(reviews.reviewed_on, bucket, user, camera, listed)
+    found = [(e, doc) for e, doc in activity.day_events(bucket, camera, q.start, q.end, ahead.days if ahead else None)
              if _keep(e, q.zone, q.min_score)]
     done = marks.result()
-    missing = {reviews.day_of(e.start + activity.PRE_ROLL_MS) for e, _ in found} - listed
+    # only an event first active before the range's start can start on a day not listed
+    missing = {reviews.day_of(e.start + activity.PRE_ROLL_MS) for e, _ in found
+               if e.start + activity.PRE_ROLL_MS < q.start} - listed
     if missing:
         done |= reviews.reviewed_on(bucket, user, camera, missing)
     docs = [{**doc, "reviewed": e.start + activity.PRE_ROLL_MS in done} for e, doc in found]
@@ -133,7 +192,8 @@ def histogram(call: Call) -> Histogram:
     camera = camera_param(call)
     q = call.query_as(HistogramQuery)
     check_span(q.start, q.end, MAX_EVENTS_SPAN_MS, "a histogram")
-    peaks = activity.histogram(call.svc.bucket, camera, q.start, q.end, q.bins)
+    ahead = call.ahead[1] if call.ahead is not None and call.ahead[0] == (camera, q.start, q.end) else None
+    peaks = activity.histogram(call.svc.bucket, camera, q.start, q.end, q.bins, ahead)
     return Histogram(camera=camera, start=q.start, end=q.end, bins=q.bins, peaks=peaks)
 
 
@@ -154,7 +214,9 @@ def put_settings(call: Call) -> ActivitySettingsOut:
     try:
         settings = ActivitySettings.from_dict(body.model_dump())
     except ActivitySettingsError as exc:
-        raise ApiError.of(exc, exc.status, exc.code) from None
+        # its template and fields (the zone, itself a template) in the request's language
+        text = as_text(exc)
+        raise ApiError(exc.status, exc.code, text.template, **text.fields) from None
     if call.svc.registry.get(camera) is None:
         raise ApiError(404, "not_found", "no such camera: {camera}", camera=camera)
     call.svc.registry.update(camera, activity=settings.to_dict())
@@ -166,7 +228,8 @@ def put_settings(call: Call) -> ActivitySettingsOut:
 def register(table: RouteTable) -> None:
     table.add(Route("GET", "/api/v1/cameras/{id}/events", camera_events, "user",
                     "a camera's events overlapping a range (≤ 7 days), filtered by zone, score, review",
-                    query=EventsQuery, response=EventList, tag="events", errors=(400, 403)))
+                    query=EventsQuery, response=EventList, tag="events", errors=(400, 403),
+                    read_ahead=read_ahead))
     table.add(Route("GET", "/api/v1/events", fleet_events, "user",
                     "events of every camera you may see (or `camera`) overlapping a range (≤ 7 days)",
                     query=FleetEventsQuery, response=EventList, tag="events", errors=(400, 403)))
@@ -180,7 +243,8 @@ def register(table: RouteTable) -> None:
                     errors=(400, 403, 404)))
     table.add(Route("GET", "/api/v1/cameras/{id}/activity", histogram, "user",
                     "peak activity per bin over a range: the timeline's activity strip in one request",
-                    query=HistogramQuery, response=Histogram, tag="events", errors=(400, 403)))
+                    query=HistogramQuery, response=Histogram, tag="events", errors=(400, 403),
+                    read_ahead=_histogram_ahead))
     table.add(Route("GET", "/api/v1/cameras/{id}/activity-settings", get_settings, "admin",
                     "a camera's activity settings: sensitivity, minimum object size, zones",
                     response=ActivitySettingsOut, tag="events", errors=(400, 403, 404)))

@@ -20,7 +20,8 @@ from ...core.evidence import (
     parse_document,
     public_key_from_hex,
 )
-from ...core.http import ApiError, Response
+from ...core.http import ApiError, Response, request_language
+from ...core.i18n import N_, Text
 from ...export.jobs import ExportJob, JobError, JobStore
 from ..app_support import audit, client_of
 from ..models import CameraId, Ms, Query, Request
@@ -195,29 +196,35 @@ def verify_stored(call: Call, job: ExportJob) -> Verification:
     """The export as OSS holds it against its signed manifest: the signature with the published key,
     then each MP4's size and CRC-64 (OSS computes it over the stored bytes) against its entry. Reading
     the files back would cost a GB per GB shared; the CRC-64 is OSS's own and free with a HEAD."""
+    lang = request_language(call.event)   # checks and problems are read on the page: the reader's language
     if not job.manifest_key:
-        return Verification(ok=False, key_id=None, checks=[], problems=["this export has no signed manifest"])
+        return Verification(ok=False, key_id=None, checks=[],
+                            problems=[Text(N_("this export has no signed manifest")).render(lang)])
     public_key_doc()   # 503 when the deployment publishes no key
     key = public_key_from_hex(_KEY[0])
     bucket = call.svc.bucket
-    checks: list[str] = []
+    checks: list[Text] = []
+
+    def answer(ok: bool, *problems: Text) -> Verification:
+        return Verification(ok=ok, key_id=key_id(key), checks=[c.render(lang) for c in checks],
+                            problems=[p.render(lang) for p in problems])
+
     try:
         doc = parse_document(bucket.get_object(job.manifest_key).read())
         check_signature(doc, key)
-        checks.append("the manifest's Ed25519 signature is valid")
+        checks.append(Text(N_("the manifest's Ed25519 signature is valid")))
         stored = []
         for f in job.outputs():
             head = bucket.head_object(f["key"])
             stored.append((f["filename"], int(head.content_length), head.headers.get("x-oss-hash-crc64ecma")))
         check_stored(doc, stored)
-        checks.append("every stored file's size and CRC-64 match the manifest" if len(stored) > 1
-                      else "the stored file's size and CRC-64 match the manifest")
+        checks.append(Text(N_("every stored file's size and CRC-64 match the manifest")) if len(stored) > 1
+                      else Text(N_("the stored file's size and CRC-64 match the manifest")))
     except EvidenceError as exc:
-        return Verification(ok=False, key_id=key_id(key), checks=checks, problems=[exc.message])
+        return answer(False, exc.text)
     except (oss2.exceptions.NoSuchKey, ValueError):
-        return Verification(ok=False, key_id=key_id(key), checks=checks,
-                            problems=["the manifest or the file is missing from storage"])
-    return Verification(ok=True, key_id=key_id(key), checks=checks, problems=[])
+        return answer(False, Text(N_("the manifest or the file is missing from storage")))
+    return answer(True)
 
 
 def _view(call: Call, share: Share) -> SharedExport:

@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { dayEnd, dayKey, dayStart, parseDayKey, parseInputValue, toInputValue } from "../../time";
 import { Calendar } from "../../timeline/Calendar";
 import { Icon } from "../../ui/Icon";
-import { useT } from "../../i18n";
+import { useT, words, type Words } from "../../i18n";
 
 export function DayNav(p: {
   camera: string;
@@ -15,7 +15,7 @@ export function DayNav(p: {
   selecting: boolean;
   onSelecting: (on: boolean) => void;
   onSeek: (t: number) => void;
-  say: (m: string | null) => void;
+  say: (m: Words | null) => void;
 }) {
   const t = useT();
   const { day, cursor } = p;
@@ -26,7 +26,7 @@ export function DayNav(p: {
     ev.preventDefault();
     const target = parseInputValue(jump || (cursor !== null ? toInputValue(cursor) : ""));
     if (target === null) {
-      p.say(t("camera.nav.badTime"));
+      p.say(words("camera.nav.badTime"));
       return;
     }
     setJump(""); // the field follows playback again

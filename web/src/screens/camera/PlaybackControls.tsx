@@ -6,7 +6,8 @@ import { useT } from "../../i18n";
 export function PlaybackControls(p: {
   cursor: number | null;
   playing: boolean;
-  searching: boolean;
+  /** A previous / next step would be taken now (the day is loaded, no step under way). */
+  canStep: boolean;
   live: boolean;
   hasClip: boolean;
   /** The camera's still of the clip under the cursor (issue 24: the download shows what it holds). */
@@ -21,7 +22,7 @@ export function PlaybackControls(p: {
   onDelete: () => void;
 }) {
   const t = useT();
-  const { cursor, playing, searching, live } = p;
+  const { cursor, playing, canStep, live } = p;
   if (live) {
     // live has no position to step from, nothing to pause and no clip under a cursor: only leave
     // live, and full screen
@@ -42,7 +43,7 @@ export function PlaybackControls(p: {
         type="button"
         aria-label={t("camera.controls.prevClip")}
         title={t("camera.controls.prevClipTitle")}
-        disabled={cursor === null || searching}
+        disabled={!canStep}
         onClick={() => p.onStep(-1)}
       >
         <Icon name="prev" />
@@ -60,7 +61,7 @@ export function PlaybackControls(p: {
         type="button"
         aria-label={t("camera.controls.nextClip")}
         title={t("camera.controls.nextClipTitle")}
-        disabled={cursor === null || searching}
+        disabled={!canStep}
         onClick={() => p.onStep(1)}
       >
         <Icon name="next" />

@@ -2,7 +2,7 @@
 // first (its timeline is loaded anyway, and with continuous recording it has the clip); only when
 // that day is empty does it ask the calendar for the nearest day with recordings.
 import { useRef, useState } from "preact/hooks";
-import { t } from "../../i18n";
+import { words, type Words } from "../../i18n";
 import { navigate } from "../../router";
 import { dayEnd, dayKey, dayStart, parseDayKey } from "../../time";
 import { clipAcrossDays, clipAt, nextClip, prevClip, type ClipItem, type TimelineItem, type WantClip } from "../../timeline/model";
@@ -13,13 +13,16 @@ import type { DayTimeline } from "./useDayTimeline";
 type Crossing = WantClip & { origin: number; searched: boolean };
 
 export interface DayCrossing {
-  searching: boolean;
+  /** Whether a step would be taken now: the day's timeline is loaded and no step or search is under
+   * way. The buttons are disabled otherwise, so a click is never silently dropped (e.g. one made
+   * right after "no recordings after…", while the page reloads the day it went back to). */
+  canStep: boolean;
   /** Previous (-1) / next (1) clip, on another day at the day's first / last. */
   step: (dir: 1 | -1) => void;
   here: ClipItem | null;
 }
 
-export function useDayCrossing(tl: DayTimeline, opts: { id: string; say: (m: string | null) => void }): DayCrossing {
+export function useDayCrossing(tl: DayTimeline, opts: { id: string; say: (m: Words | null) => void }): DayCrossing {
   const { id, say } = opts;
   const want = useRef<Crossing | null>(null);
   const [searching, setSearching] = useState(false);
@@ -37,7 +40,7 @@ export function useDayCrossing(tl: DayTimeline, opts: { id: string; say: (m: str
     } else if (!w.searched) void searchDays(w);
     else {
       want.current = null;
-      say(w.dir === 1 ? t("camera.crossing.noLater") : t("camera.crossing.noEarlier"));
+      say(w.dir === 1 ? words("camera.crossing.noLater") : words("camera.crossing.noEarlier"));
     }
   };
   tl.listeners.current = { loaded, holds: () => want.current !== null };
@@ -46,7 +49,7 @@ export function useDayCrossing(tl: DayTimeline, opts: { id: string; say: (m: str
    * → back to the day the step started from, saying so. */
   const searchDays = async (w: Crossing) => {
     setSearching(true);
-    say(w.dir === 1 ? t("camera.crossing.lookingNext") : t("camera.crossing.lookingPrev"));
+    say(w.dir === 1 ? words("camera.crossing.lookingNext") : words("camera.crossing.lookingPrev"));
     try {
       const found = await adjacentRecordedDay((m) => recordedDays(id, m), dayKey(w.day), w.dir, Date.now());
       const start = found !== null ? parseDayKey(found) : null;
@@ -54,7 +57,7 @@ export function useDayCrossing(tl: DayTimeline, opts: { id: string; say: (m: str
       want.current = start === null ? null : { ...w, day: start, searched: true };
       if (start === null) {
         const origin = dayKey(w.origin);
-        say(w.dir === 1 ? t("camera.crossing.noneAfter", { day: origin }) : t("camera.crossing.noneBefore", { day: origin, months: MAX_MONTHS_BACK }));
+        say(w.dir === 1 ? words("camera.crossing.noneAfter", { day: origin }) : words("camera.crossing.noneBefore", { day: origin, months: MAX_MONTHS_BACK }));
       } else say(null);
       tl.goDay(start ?? w.origin);
     } catch (e) {
@@ -70,18 +73,20 @@ export function useDayCrossing(tl: DayTimeline, opts: { id: string; say: (m: str
 
   const here = cursor !== null ? clipAt(items, cursor) : null;
 
+  const canStep = day !== null && cursor !== null && itemsDay === day && !searching && want.current === null;
+
   const step = (dir: 1 | -1) => {
-    const s = cursor === null ? null : dir === 1 ? nextClip(items, cursor) : prevClip(items, cursor);
+    if (!canStep) return;
+    const s = dir === 1 ? nextClip(items, cursor) : prevClip(items, cursor);
     if (s) {
       tl.seekTo(s.start);
       return;
     }
-    if (day === null || cursor === null || itemsDay !== day || searching) return;
     const from = dir === 1 ? cursor : (here?.start ?? cursor);
     const adjacent = dir === 1 ? dayEnd(day) : dayStart(day - 1);
     want.current = { dir, from, day: adjacent, origin: day, searched: false };
     tl.goDay(adjacent);
   };
 
-  return { searching, step, here };
+  return { canStep, step, here };
 }

@@ -2,7 +2,7 @@
 // the cursor that follows playback, seeking to any instant (loading its day first when it is
 // another one), and following playback past midnight into the next day.
 import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from "preact/hooks";
-import { t as translate } from "../../i18n";
+import { words, type Words } from "../../i18n";
 import type { RefObject } from "preact";
 import { api } from "../../api";
 import type { PlayerController } from "../../player/controller";
@@ -41,7 +41,7 @@ export function useDayTimeline(opts: {
   id: string;
   t: number | null;
   player: RefObject<PlayerController | null>;
-  say: (m: string | null) => void;
+  say: (m: Words | null) => void;
   playing: boolean;
 }): DayTimeline {
   const { id, t, player, say, playing } = opts;
@@ -72,11 +72,11 @@ export function useDayTimeline(opts: {
     const from = playableFrom(list, target);
     if (from === null) {
       setCursor(target);
-      say(translate("camera.timeline.noneFrom"));
+      say(words("camera.timeline.noneFrom"));
       player.current?.pause();
       return;
     }
-    say(from > target + 1000 ? translate("camera.timeline.playingFrom", { at: formatClock(target), from: formatClock(from) }) : null);
+    say(from > target + 1000 ? words("camera.timeline.playingFrom", { at: formatClock(target), from: formatClock(from) }) : null);
     setCursor(from);
     void player.current?.seek(from);
   };
