@@ -19,7 +19,7 @@ export default defineConfig({
         // first load neither fetches nor compiles it (issue 24)
         codeSplitting: {
           includeDependenciesRecursively: false, // preact, i18n and the api stay in the shared first-load chunk
-          groups: [{ name: "player", test: /node_modules[\\/]hls\.js[\\/]|src[\\/]player[\\/](controller|mapping|hls-worker)\.ts$|src[\\/]live[\\/]/ }],
+          groups: [{ name: "player", test: /node_modules[\\/]hls\.js[\\/]|src[\\/]player[\\/](controller|mapping|hls-worker|playlist-loader)\.ts$|src[\\/]live[\\/]/ }],
         },
         // a language's catalogs (src/i18n/locales/<lang>/bundle.ts) are named for scripts/size.mjs
         chunkFileNames: (chunk) => {

@@ -122,7 +122,7 @@ class ApiFunction:
             if event.method not in ("GET", "HEAD"):
                 raise ApiError(405, "method_not_allowed", "the web page is read-only; use GET",
                                headers={"Allow": "GET, HEAD"})
-            return web.serve(self.api.web_root, event.path, self.csp)
+            return web.serve(self.api.web_root, event.path, self.csp, query=event.query)
         route, params = self.routes.match(event.method, event.path)
         call.params = params
         if route.auth != "public" or route.path == "/api/v1/login":  # "link" routes need services too

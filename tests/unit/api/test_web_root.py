@@ -13,8 +13,8 @@ from vigil_fn.core.config import ApiSettings, Settings
 pytestmark = pytest.mark.unit
 
 
-def event(path: str, method: str = "GET") -> dict[str, Any]:
-    return {"rawPath": path, "headers": {}, "queryParameters": {}, "body": "", "isBase64Encoded": False,
+def event(path: str, method: str = "GET", query: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"rawPath": path, "headers": {}, "queryParameters": query or {}, "body": "", "isBase64Encoded": False,
             "requestContext": {"requestId": "r-1", "http": {"method": method, "path": path, "sourceIp": "10.0.0.1"}}}
 
 
@@ -44,6 +44,18 @@ def test_index_assets_and_spa_fallback(tmp_path: Path) -> None:
     # the grid's page preloads its one list (cameras with their stills); other screens do not ask for it
     assert root["headers"]["Link"] == "</api/v1/cameras>; rel=preload; as=fetch; crossorigin=anonymous"
     assert "Link" not in spa["headers"] and "Link" not in js["headers"]
+    # a camera page at a time preloads its first playback plan: the player's window (10 min before,
+    # 1 h after), the URL the page's own request names
+    cam = fn.handle(event("/cameras/cam-a", query={"t": "1765000000000"}))
+    assert cam["statusCode"] == 200 and body(cam) == body(root)
+    assert cam["headers"]["Link"] == ("</api/v1/cameras/cam-a/playback?start=1764999400000&end=1765003600000>; "
+                                      "rel=preload; as=fetch; crossorigin=anonymous")
+    # no time, a time that is not plain digits, or an id that is not a camera id: no preload
+    for path, query in (("/cameras/cam-a", {}), ("/cameras/cam-a", {"t": "1e12"}), ("/cameras/cam-a", {"t": "-5"}),
+                        ("/cameras/Bad%3E%3Bx", {"t": "1765000000000"}), ("/cameras/a>;x", {"t": "1"}),
+                        ("/cameras/cam-a/x", {"t": "1"})):
+        resp = fn.handle(event(path, query=query))
+        assert resp["statusCode"] == 200 and "Link" not in resp["headers"], (path, query)
     for bad in ("/assets/missing.js", "/assets/../../secret.txt", "/assets/%2e%2e/%2e%2e/secret.txt", "/assets/"):
         resp = fn.handle(event(bad))
         assert resp["statusCode"] == 404, bad

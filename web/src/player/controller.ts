@@ -6,28 +6,16 @@ import { t } from "../i18n";
 import { HLS_WORKER } from "./hls-worker";
 import type { Playback } from "../api";
 import { wallToMedia, mediaToWall, type FragTime } from "./mapping";
-import { HOUR, startWindow, type Fetcher } from "./plan";
+import { warmPlaylistLoader } from "./playlist-loader";
+import { HOUR, pickSource, startWindow, type Fetcher, type Source } from "./plan";
 
 export interface PlayerEvents {
   onTime: (wall: number | null) => void;
   onState: (state: { loading: boolean; playing: boolean; error: string | null; ended: boolean }) => void;
 }
 
-type Source =
-  | { kind: "hls"; start: number; end: number; url: string }
-  | { kind: "direct"; start: number; end: number; url: string };
-
-export type { Fetcher } from "./plan";
-export { prefetchPlayback, startWindow, withPrefetch } from "./plan";
-
-/** The source that holds `wall` (or the first one after it) in a playback answer. */
-export function pickSource(pb: Playback, wall: number): Source | null {
-  const all: Source[] = [
-    ...pb.playlists.map((p) => ({ kind: "hls" as const, ...p })),
-    ...pb.direct.map((d) => ({ kind: "direct" as const, start: d.start, end: d.end, url: d.url })),
-  ].sort((a, b) => a.start - b.start);
-  return all.find((s) => s.start <= wall && wall < s.end) ?? all.find((s) => s.start > wall) ?? null;
-}
+export type { Fetcher, Source } from "./plan";
+export { pickSource, prefetchPlayback, startWindow, withPrefetch } from "./plan";
 
 export class PlayerController {
   private hls: Hls | null = null;
@@ -184,7 +172,13 @@ export class PlayerController {
       return;
     }
     // transmuxing runs in the worker, off the main thread (the timeline and the cursor stay smooth)
-    const hls = new Hls({ ...HLS_WORKER, lowLatencyMode: false, maxBufferLength: 12, maxMaxBufferLength: 60 });
+    const hls = new Hls({
+      ...HLS_WORKER,
+      pLoader: warmPlaylistLoader(Hls.DefaultConfig.loader),
+      lowLatencyMode: false,
+      maxBufferLength: 12,
+      maxMaxBufferLength: 60,
+    });
     this.hls = hls;
     hls.on(Hls.Events.LEVEL_LOADED, (_e, data) => {
       this.frags = data.details.fragments
