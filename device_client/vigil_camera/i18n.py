@@ -108,6 +108,24 @@ def setup_argparse() -> None:
     argparse._ = words.gettext            # type: ignore[attr-defined]
     argparse.ngettext = words.ngettext    # type: ignore[attr-defined]
     argparse.ArgumentError.__str__ = _argument_error   # type: ignore[method-assign,assignment]
+    argparse.ArgumentDefaultsHelpFormatter._get_help_string = _defaults_help   # type: ignore[method-assign,assignment]
+
+
+_ENGLISH_DEFAULT = " (default: %(default)s)"
+
+
+def _defaults_help(self: argparse.ArgumentDefaultsHelpFormatter, action: argparse.Action) -> str:
+    """An option's help with its default: `ArgumentDefaultsHelpFormatter` appends " (default: ...)"
+    without `_()` (Python 3.10), so `vigil sim` / `vigil cost --help` ended each line in English under
+    zh_CN; the same rule, its words through our catalog. `BooleanOptionalAction` (3.10) appends the
+    English words to its help itself: they are taken off and put back translated."""
+    text = action.help or ""
+    if isinstance(action, argparse.BooleanOptionalAction) and text.endswith(_ENGLISH_DEFAULT):
+        text = text[:-len(_ENGLISH_DEFAULT)]
+    if "%(default)" not in text and action.default is not argparse.SUPPRESS and (
+            action.option_strings or action.nargs in (argparse.OPTIONAL, argparse.ZERO_OR_MORE)):
+        text += _(" (default: %(default)s)")
+    return text
 
 
 def _argument_error(self: argparse.ArgumentError) -> str:

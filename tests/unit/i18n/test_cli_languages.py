@@ -66,6 +66,15 @@ def test_argparse_errors_follow_the_locale() -> None:
     assert "vigil-camera: error: argument COMMAND: invalid choice: 'bogus'" in en.stderr
 
 
+@pytest.mark.parametrize("command", [["vigil", "cost", "--help"], ["vigil", "sim", "fleet", "--help"]])
+def test_appended_defaults_follow_the_locale(command: list[str]) -> None:
+    """argparse 3.10's ArgumentDefaultsHelpFormatter appends " (default: ...)" without _(): ours translates it."""
+    zh, en = run(command, "zh_CN.UTF-8"), run(command, "C")
+    assert zh.returncode == en.returncode == 0
+    assert "(default:" not in zh.stdout and zh.stdout.count("（默认：") >= 3, zh.stdout
+    assert "(default:" in en.stdout and not CJK.search(en.stdout)
+
+
 def test_json_output_is_byte_identical_across_locales(tmp_path: Path) -> None:
     cost = [run(["vigil", "cost", "--json"], lang) for lang in ("C", "zh_CN.UTF-8")]
     assert cost[0].returncode == 0 and cost[0].stdout == cost[1].stdout and json.loads(cost[0].stdout)
