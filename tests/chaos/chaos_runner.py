@@ -100,11 +100,18 @@ def draw_schedule(cfg: Config) -> list[Event]:
     ev.append(Event(round(rng.uniform(5, d * 0.3), 1), "drop", cams[0], round(d * 0.3, 1), {"probability": 1.0}))
     # Outages of the token path only bite when cameras need a token: each starts just after a clock jump past
     # every token's expiry (which is also a camera clock 16 minutes behind the server), so all cameras refresh into it.
-    for kind, length, params in (("token503", 10.0, {"probability": 1.0}),
-                                 ("token_timeout", 6.0, {"probability": 0.7, "stall_seconds": 4}),
-                                 ("sts_down", 8.0, {})):
-        t = round(rng.uniform(d * 0.1, d * 0.6), 1)
-        ev.append(Event(t, "clock_jump", "", params={"seconds": TOKEN_TTL_S + 60}))
+    # A token issued while the clock is moved ahead stays valid that much longer once it is moved back, so each
+    # jump goes past every earlier jump too: a camera that refreshed inside one jump still needs a token in the next
+    # outage (with equal jumps it did not, and whether any camera met the token outage depended on timing).
+    outages = [(round(rng.uniform(d * 0.1, d * 0.6), 1), kind, length, params)
+               for kind, length, params in (("token503", 10.0, {"probability": 1.0}),
+                                            ("token_timeout", 6.0, {"probability": 0.7, "stall_seconds": 4}),
+                                            ("sts_down", 8.0, {}))]
+    ahead = 0
+    for t, kind, length, params in sorted(outages, key=lambda o: o[0]):
+        jump = ahead + TOKEN_TTL_S + 60
+        ahead += jump
+        ev.append(Event(t, "clock_jump", "", params={"seconds": jump}))
         ev.append(Event(round(t + 0.5, 1), kind, "", length, params))
     victim = rng.choice(cams[1:] or cams)
     t_dis = round(rng.uniform(d * 0.1, d * 0.6), 1)
