@@ -179,17 +179,27 @@ def test_retention_screen_sets_and_shows_the_activity_period(ctx: Any, site: Sit
     the bucket's lifecycle holds both rules."""
     from vigil_fn.api import retention
 
-    ctx.add_cookies([{"name": "vigil_session", "value": site.sessions[site.admin[0]], "url": site.base}])
-    page = ctx.new_page()
-    page.goto(f"{site.base}/admin")
-    page.locator(".retention[data-loaded='true']").wait_for()     # typed values are not overwritten by the load
-    page.get_by_label("Keep recordings (days)").fill("9")
-    page.get_by_label("Keep clips with activity (days)").fill("33")
-    page.get_by_role("button", name="Save retention").click()
-    page.get_by_role("status").filter(has_text="kept 9 days, clips with activity 33 days").wait_for()
     bucket = site.cloud.bucket()
-    assert (retention.get_retention(bucket), retention.get_activity_retention(bucket)) == (9, 33)
-    page.reload()
-    page.locator(".retention[data-loaded='true']").wait_for()
-    assert page.get_by_label("Keep clips with activity (days)").input_value() == "33"
-    assert page.get_by_label("Keep recordings (days)").input_value() == "9"
+    try:
+        before = bucket.get_bucket_lifecycle().rules
+    except oss2.exceptions.NoSuchLifecycle:
+        before = None
+    try:
+        ctx.add_cookies([{"name": "vigil_session", "value": site.sessions[site.admin[0]], "url": site.base}])
+        page = ctx.new_page()
+        page.goto(f"{site.base}/admin")
+        page.locator(".retention[data-loaded='true']").wait_for()     # typed values are not overwritten by the load
+        page.get_by_label("Keep recordings (days)").fill("9")
+        page.get_by_label("Keep clips with activity (days)").fill("33")
+        page.get_by_role("button", name="Save retention").click()
+        page.get_by_role("status").filter(has_text="kept 9 days, clips with activity 33 days").wait_for()
+        assert (retention.get_retention(bucket), retention.get_activity_retention(bucket)) == (9, 33)
+        page.reload()
+        page.locator(".retention[data-loaded='true']").wait_for()
+        assert page.get_by_label("Keep clips with activity (days)").input_value() == "33"
+        assert page.get_by_label("Keep recordings (days)").input_value() == "9"
+    finally:   # the stack is the whole session's: later tests (test_manage) start from the retention it had
+        if before is None:
+            bucket.delete_bucket_lifecycle()
+        else:
+            bucket.put_bucket_lifecycle(oss2.models.BucketLifecycle(before))
