@@ -244,17 +244,12 @@ class Recorder:
 
     def _open(self) -> Any:
         opts = dict(self.options)
-        read_timeout: float | None = self.read_timeout
         if self.source.lower().startswith(("rtsp://", "rtsps://")):
             opts.setdefault("rtsp_transport", self.transport)
-            # the RTSP demuxer's socket I/O timeout, in microseconds (FFmpeg >= 5: `timeout`): it
-            # ends a stalled read over TCP and UDP alike, so PyAV's read timeout is left off. That
-            # one is an interrupt callback FFmpeg calls several times per RTP packet and that takes
-            # the GIL each time: with many cameras in one process it was a large share of the CPU.
+            # the RTSP demuxer's socket I/O timeout, in microseconds (FFmpeg >= 5: `timeout`)
             opts.setdefault("timeout", str(int(self.read_timeout * 1_000_000)))
-            read_timeout = None
         return av.open(self.source, options=opts,
-                       timeout=(self.open_timeout, read_timeout) if self.is_live else None)
+                       timeout=(self.open_timeout, self.read_timeout) if self.is_live else None)
 
     def _session(self) -> None:
         opened = self.clock()            # no packet of this session was sent before this
