@@ -288,10 +288,12 @@ def _live_view(rt: Runtime, args: argparse.Namespace) -> Any:
 
 
 def _camera_activity(camera_id: str, uploader: Any) -> Any:
-    """A gateway camera's activity analyzer: its settings come with its group's token."""
+    """A gateway camera's activity analyzer: its own settings (set for this camera, kept in its
+    gateway's record) come with its group's token, refreshed with it."""
     from .activity.camera import CameraActivity
+    from .tokengroups import CameraActivitySource
 
-    return CameraActivity(uploader.oss)
+    return CameraActivity(CameraActivitySource(uploader.oss.tokens))
 
 
 def _camera_live_view(args: argparse.Namespace) -> Callable[[str, Any, Any], Any]:

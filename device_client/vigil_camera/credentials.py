@@ -76,6 +76,8 @@ class Token:
     fetched_at: float          # local monotonic clock
     refresh_at: float          # local monotonic clock
     activity: dict[str, Any] | None = None   # the camera's activity settings from its registry record
+    # a gateway's: the settings of each camera this token covers that has some (its gateway's record)
+    camera_activity: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def lifetime(self) -> float:
@@ -335,10 +337,19 @@ class TokenProvider:
                 fetched_at=fetched,
                 refresh_at=refresh_time(fetched, life, self.refresh_fraction, self.refresh_jitter, self._rng),
                 activity=doc["activity"] if isinstance(doc.get("activity"), dict) else None,
+                camera_activity=_camera_activity(doc.get("camera_activity")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise TokenError("bad_response", f"malformed token response: {type(exc).__name__}",
                              resp.status_code) from exc
+
+
+def _camera_activity(doc: Any) -> dict[str, dict[str, Any]]:
+    """The answer's per-camera settings, keeping only well-formed entries (each camera's analyzer
+    validates its own and falls back to defaults)."""
+    if not isinstance(doc, dict):
+        return {}
+    return {str(camera): settings for camera, settings in doc.items() if isinstance(settings, dict)}
 
 
 class StaticTokens:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from . import logs
 from .credentials import Token, TokenError, TokenProvider
@@ -83,3 +85,30 @@ class CameraTokens:
 
     def invalidate(self, token: Token | None = None) -> None:
         self.groups.group_of(self.camera_id).invalidate(token)
+
+    def activity(self) -> dict[str, Any] | None:
+        """This camera's activity settings from the token covering it (its gateway's record), or None."""
+        return self.token().camera_activity.get(self.camera_id)
+
+
+@dataclass(frozen=True)
+class CameraSettings:
+    """What `activity.camera.CameraActivity` reads from a token: just the activity settings."""
+
+    activity: dict[str, Any] | None
+
+
+class CameraActivitySource:
+    """What a gateway camera's analyzer is given in place of an uploader's `DeviceOss`.
+
+    The analyzer reads `oss.tokens.token().activity`, which on a gateway's group token is the
+    gateway's own record's settings. Through this it reads its camera's entry of the same token's
+    `camera_activity` instead, so settings drawn for one camera reach that camera only, and change
+    whenever the group's token is refreshed. The analyzer asks once per clip; the token is cached."""
+
+    def __init__(self, tokens: CameraTokens) -> None:
+        self.tokens = self                  # `oss.tokens.token()`: this object answers both
+        self._camera_tokens = tokens
+
+    def token(self) -> CameraSettings:
+        return CameraSettings(self._camera_tokens.activity())

@@ -15,7 +15,7 @@ from typing import Any
 from vigil_camera.activity.settings import ActivitySettings, ActivitySettingsError
 from vigil_camera.protocol import validate_device_id
 from vigil_fn.api.times import iso, parse_instant
-from vigil_fn.core.devices import Registry
+from vigil_fn.core.devices import Registry, SettingsTooLarge, UnknownDevice
 from vigil_fn.core.i18n import Text, as_text
 from vigil_fn.indexer import activity
 
@@ -92,9 +92,10 @@ def run_events(args: argparse.Namespace) -> int:
 def run_settings(args: argparse.Namespace) -> int:
     camera = _camera(args.camera)
     registry = Registry(OpsSettings.load().bucket_client())
-    record = registry.get(camera)
-    if record is None:
-        raise CommandError(f"no such camera: {camera}")
+    try:
+        current = registry.activity_of(camera)     # a device's, or a gateway camera's in its gateway's record
+    except UnknownDevice:
+        raise CommandError(f"no such camera: {camera}") from None
     if args.file:
         try:
             settings = ActivitySettings.from_dict(json.loads(Path(args.file).read_text()))
@@ -104,6 +105,12 @@ def run_settings(args: argparse.Namespace) -> int:
             refused = CommandError(str(exc))
             refused.text = as_text(exc)      # the terminal reads it in the locale's language (i18n.describe)
             raise refused from None
-        record = registry.update(camera, activity=settings.to_dict())
-    print(json.dumps(ActivitySettings.from_dict(record.activity).to_dict(), indent=1))
+        try:
+            registry.set_activity(camera, settings.to_dict())
+        except SettingsTooLarge as exc:
+            too_large = CommandError(str(exc))
+            too_large.text = exc.text         # in the locale's language, as a refused setting is
+            raise too_large from None
+        current = settings.to_dict()
+    print(json.dumps(ActivitySettings.from_dict(current).to_dict(), indent=1))
     return 0

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -39,6 +39,10 @@ MAX_NOTES = 2000
 # cameras with 15-character ids and a 20-character bucket). The bound keeps the record and a token
 # request naming every camera (48 x 63-character ids) under the token function's 4 KB body limit.
 MAX_GATEWAY_CAMERAS = 48
+# A gateway's per-camera activity settings live in its record and ride in its token answers. One
+# camera's settings can reach ~40 KB (32 polygons x 32 points); the bound keeps the record the token
+# function reads per token, and each token answer, small: ~30 cameras' worth of a few drawn zones.
+MAX_CAMERA_ACTIVITY_BYTES = 64 * 1024
 
 
 def utc_now_iso() -> str:
@@ -73,6 +77,12 @@ class NotItsCamera(RegistryError):
     status, code = 404, "not_found"
 
 
+class SettingsTooLarge(RegistryError):
+    """A gateway's cameras' activity settings together past `MAX_CAMERA_ACTIVITY_BYTES`."""
+
+    status, code = 413, "payload_too_large"
+
+
 @dataclass(frozen=True)
 class DeviceRecord:
     device_id: str
@@ -85,6 +95,9 @@ class DeviceRecord:
     session_epoch: int = 0  # names the device's STS sessions (revocation.session_name); 0 = legacy
     cameras: tuple[str, ...] = ()   # a gateway's cameras: its token uploads under their prefixes too
     activity: dict[str, Any] | None = None   # activity settings (vigil_camera.activity.settings), to the camera
+    # a gateway's cameras' activity settings by camera id (they have no record of their own): each
+    # camera's analyzer gets its own with the gateway's token
+    camera_activity: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         validate_device_id(self.device_id)
@@ -108,6 +121,20 @@ class DeviceRecord:
             raise ValueError("session_epoch must be an integer >= 0")
         if self.activity is not None:
             ActivitySettings.from_dict(self.activity)       # ActivitySettingsError is a ValueError
+        self._check_camera_activity()
+
+    def _check_camera_activity(self) -> None:
+        per_camera = self.camera_activity
+        if not isinstance(per_camera, dict):
+            raise ValueError("camera_activity must be an object")
+        if not per_camera:
+            return
+        if any(camera not in self.cameras for camera in per_camera):
+            raise ValueError("camera_activity names a camera the gateway does not have")
+        for settings in per_camera.values():
+            ActivitySettings.from_dict(settings)
+        if camera_activity_size(per_camera) > MAX_CAMERA_ACTIVITY_BYTES:
+            raise ValueError(f"the cameras' activity settings exceed {MAX_CAMERA_ACTIVITY_BYTES} bytes")
 
     @property
     def enabled(self) -> bool:
@@ -134,6 +161,11 @@ class DeviceRecord:
 
     def with_changes(self, **changes: Any) -> DeviceRecord:
         return replace(self, updated=utc_now_iso(), **changes)
+
+
+def camera_activity_size(per_camera: dict[str, Any]) -> int:
+    """The bytes a gateway's per-camera settings take in its record and token answers (compact JSON)."""
+    return len(json.dumps(per_camera, separators=(",", ":")))
 
 
 class Registry:
@@ -208,6 +240,35 @@ class Registry:
             self._revoke(record)
         return saved
 
+    def activity_of(self, camera_id: str) -> dict[str, Any] | None:
+        """A camera's activity settings: a device's from its record, a gateway camera's from its
+        gateway's; None when none were set. Raises UnknownDevice for neither."""
+        record = self.get(camera_id)
+        if record is not None:
+            return record.activity
+        return self._camera_gateway(camera_id).camera_activity.get(camera_id)
+
+    def set_activity(self, camera_id: str, settings: dict[str, Any]) -> None:
+        """Store a camera's activity settings where its token function reads them: a device's
+        record, or its gateway's (delivered with the gateway's next token for that camera)."""
+        if self.get(camera_id) is not None:
+            self.update(camera_id, activity=settings)
+            return
+        gateway = self._camera_gateway(camera_id)
+        per_camera = {**gateway.camera_activity, camera_id: settings}
+        if camera_activity_size(per_camera) > MAX_CAMERA_ACTIVITY_BYTES:
+            raise SettingsTooLarge("the activity settings of gateway {gateway}'s cameras would exceed {limit} "
+                                   "bytes; draw fewer or simpler zones", gateway=gateway.device_id,
+                                   limit=MAX_CAMERA_ACTIVITY_BYTES)
+        self.save(gateway.with_changes(camera_activity=per_camera))
+
+    def _camera_gateway(self, camera_id: str) -> DeviceRecord:
+        owner = self.owner(camera_id)
+        gateway = self.get(owner) if owner else None
+        if gateway is None or camera_id not in gateway.cameras:
+            raise UnknownDevice("no such camera: {camera}", camera=camera_id)
+        return gateway
+
     def owner(self, camera_id: str) -> str | None:
         """The gateway that uploads for `camera_id`, or None."""
         try:
@@ -254,6 +315,8 @@ class Registry:
             raise NotItsCamera("camera {camera} is not a camera of gateway {gateway}", camera=camera_id,
                                gateway=gateway_id)
         saved = self.save(record.with_changes(cameras=tuple(c for c in record.cameras if c != camera_id),
+                                              camera_activity={c: a for c, a in record.camera_activity.items()
+                                                               if c != camera_id},
                                               session_epoch=new_epoch(record.session_epoch)))
         self._release([camera_id])
         if record.enabled:

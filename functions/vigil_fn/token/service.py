@@ -141,11 +141,10 @@ def parse_body(event: HttpEvent) -> Any:
     return event.json()
 
 
-def token_policy(settings: Settings, record: DeviceRecord, body: Any) -> dict[str, Any]:
-    """Step 6b: the session policy. A gateway whose cameras do not fit one STS policy asks for one
-    token per group of them (`{"cameras": [...]}`, each one of its own); absent, the token covers
-    all of them. An id not in the record is refused without being echoed."""
-    cameras: tuple[str, ...] = record.cameras
+def token_cameras(record: DeviceRecord, body: Any) -> tuple[str, ...]:
+    """Step 6b: the gateway cameras this token covers. A gateway whose cameras do not fit one STS
+    policy asks for one token per group of them (`{"cameras": [...]}`, each one of its own); absent,
+    the token covers all of them. An id not in the record is refused without being echoed."""
     if isinstance(body, dict) and "cameras" in body:
         named = body["cameras"]
         if not isinstance(named, list) or not all(isinstance(c, str) for c in named) \
@@ -153,7 +152,12 @@ def token_policy(settings: Settings, record: DeviceRecord, body: Any) -> dict[st
             raise bad_request("cameras must be a list of distinct camera ids")
         if any(c not in record.cameras for c in named):
             raise ApiError(403, "not_its_camera", "a camera in the request is not one of this gateway's cameras")
-        cameras = tuple(named)
+        return tuple(named)
+    return record.cameras
+
+
+def token_policy(settings: Settings, record: DeviceRecord, cameras: tuple[str, ...]) -> dict[str, Any]:
+    """Step 6c: the session policy over the device's own prefixes and `cameras`'."""
     try:
         return device_upload_policy(settings.bucket, record.device_id, cameras)
     except PolicyTooLong as exc:
@@ -191,8 +195,11 @@ def take_sts_slot(budget: StsBudget | None, now: float) -> float:
 
 
 def token_response(settings: Settings, device_id: str, creds: IssuedCredentials,
-                   now: float, activity: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The answer; `activity` (the record's settings) rides along so the camera needs no other request."""
+                   now: float, activity: dict[str, Any] | None = None,
+                   camera_activity: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The answer; `activity` (the record's settings) rides along so the camera needs no other request,
+    and for a gateway `camera_activity`: the settings of each camera this token covers that has some
+    (bounded by the registry: `MAX_CAMERA_ACTIVITY_BYTES` for all of a gateway's cameras)."""
     doc: dict[str, Any] = {
         "credentials": creds.public_dict(),
         "bucket": settings.bucket,
@@ -203,6 +210,8 @@ def token_response(settings: Settings, device_id: str, creds: IssuedCredentials,
     }
     if activity is not None:
         doc["activity"] = activity
+    if camera_activity:
+        doc["camera_activity"] = camera_activity
     return doc
 
 
@@ -250,7 +259,8 @@ class TokenService:
         check_timestamp(req.timestamp, now, self.settings.clock_skew_seconds)
         body = parse_body(event)
         ttl = parse_ttl(body, self.settings)
-        policy = token_policy(self.settings, record, body)   # before the nonce and the rate limit: no STS call
+        cameras = token_cameras(record, body)
+        policy = token_policy(self.settings, record, cameras)   # before the nonce and the rate limit: no STS call
         if not self._storage(lambda: self.nonces.claim(device_id, req.nonce, req.timestamp)):
             raise ApiError(409, "replayed_nonce", "this nonce was used already; send a fresh one")
         decision = self._storage(lambda: self.limiter.acquire(device_id, now))
@@ -275,7 +285,8 @@ class TokenService:
                                         "expiration": creds.expiration, "key_version": record.key_version,
                                         "session": record.session_name,
                                         "sts_ms": sts_ms})
-        return json_response(200, token_response(self.settings, device_id, creds, now, record.activity))
+        per_camera = {c: record.camera_activity[c] for c in cameras if c in record.camera_activity}
+        return json_response(200, token_response(self.settings, device_id, creds, now, record.activity, per_camera))
 
     @staticmethod
     def _storage(call: Callable[[], Any]) -> Any:

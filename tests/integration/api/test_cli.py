@@ -129,3 +129,13 @@ def test_events_and_activity_settings_commands(vigil: Any, cloud: Any, tmp_path:
     assert code == 0 and json.loads(out)["sensitivity"] == 0.8
     record = Registry(bucket).get(camera)
     assert record is not None and record.activity is not None and record.activity["zones"][0]["name"] == "gate"
+    # a gateway camera (no record of its own): stored in its gateway's record, for it alone
+    gw, yard, door = (f"cli-{n}-{uuid.uuid4().hex[:6]}" for n in ("gw", "yard", "door"))
+    Registry(bucket).create(DeviceRecord(gw, cameras=(yard, door)))
+    code, out, err = vigil("activity-settings", yard, "--set", str(good))
+    assert code == 0 and json.loads(out)["zones"][0]["name"] == "gate", err
+    assert Registry(bucket).require(gw).camera_activity == {yard: json.loads(out)}
+    code, out, _ = vigil("activity-settings", door)
+    assert code == 0 and json.loads(out)["zones"] == []
+    code, _, err = vigil("activity-settings", f"cli-nobody-{uuid.uuid4().hex[:6]}")
+    assert code != 0 and "no such camera" in err

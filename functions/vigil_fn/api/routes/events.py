@@ -16,6 +16,7 @@ from typing import Any
 from vigil_camera.activity.settings import ActivitySettings, ActivitySettingsError
 from vigil_camera.keys import validate_device_id
 
+from ...core.devices import UnknownDevice
 from ...core.http import ApiError
 from ...core.i18n import as_text
 from ...indexer import activity
@@ -203,8 +204,11 @@ def _settings_out(camera: str, settings: ActivitySettings) -> ActivitySettingsOu
 
 def get_settings(call: Call) -> ActivitySettingsOut:
     camera = camera_param(call)
-    record = require_known(call.svc, camera)
-    doc = record.activity if record is not None else None
+    require_known(call.svc, camera)
+    try:
+        doc = call.svc.registry.activity_of(camera)   # a gateway camera's live in its gateway's record
+    except UnknownDevice:
+        doc = None                                    # a camera known only by its recordings
     return _settings_out(camera, ActivitySettings.from_dict(doc))
 
 
@@ -217,9 +221,7 @@ def put_settings(call: Call) -> ActivitySettingsOut:
         # its template and fields (the zone, itself a template) in the request's language
         text = as_text(exc)
         raise ApiError(exc.status, exc.code, text.template, **text.fields) from None
-    if call.svc.registry.get(camera) is None:
-        raise ApiError(404, "not_found", "no such camera: {camera}", camera=camera)
-    call.svc.registry.update(camera, activity=settings.to_dict())
+    call.svc.registry.set_activity(camera, settings.to_dict())   # UnknownDevice: 404 not_found
     audit(call, "activity_settings_set", target=camera,
           detail=f"{len(settings.zones)} zones, {len(settings.ignore_zones)} ignore zones")
     return _settings_out(camera, settings)
@@ -251,4 +253,4 @@ def register(table: RouteTable) -> None:
     table.add(Route("PUT", "/api/v1/cameras/{id}/activity-settings", put_settings, "admin",
                     "set a camera's activity settings (delivered with its next token)",
                     body=ActivitySettingsBody, response=ActivitySettingsOut, tag="events",
-                    errors=(400, 403, 404)))
+                    errors=(400, 403, 404, 413)))
