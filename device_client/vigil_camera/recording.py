@@ -5,9 +5,12 @@ source cut into clips, and what a real camera does to them.
   clip and opens a new session after a jittered, capped wait; a camera that boots slower than the
   recorder is waited for. Only a stop, `max_seconds` or an error a retry cannot fix ends a live
   recording; a file ends at its end.
-- **Stalls.** Every FFmpeg open and read has a timeout (PyAV's interrupt callback, plus the RTSP
-  demuxer's socket `timeout`), so a session whose packets stop is noticed within `read_timeout`,
-  the stop flag is seen, and the session is reopened. A media-time jump inside a session (packets
+- **Stalls.** Every FFmpeg open has a timeout (PyAV's interrupt callback), and every read: an
+  RTSP session on Linux is watched by `stallwatch` (no packet for `read_timeout` s, or a stop: its
+  connection is shut down; PyAV's read timeout costs the GIL several times per RTP packet), other
+  sources have PyAV's read timeout, and the RTSP demuxer's socket `timeout` is set too. So a session
+  whose packets stop is noticed within `read_timeout`, the stop flag is seen, and the session is
+  reopened. A media-time jump inside a session (packets
   lost) closes the clip too, so no clip has a hole inside.
 - **Clock.** A clip's start is media time anchored to the wall clock at the session's first packet,
   not the arrival of its first packet (delayed frames arrive in a burst after a network stall).
@@ -40,6 +43,8 @@ from .backoff import Backoff
 from .media import CUT_TOLERANCE, Clip, ClipCutter
 from .paramsets import ParameterSets
 from .sources import RecordError, redact, validate_source
+from .stallwatch import WATCH, Watched
+from .stallwatch import available as stall_watch_available
 
 log = logs.get("vigil_camera.recording")
 
@@ -190,6 +195,7 @@ class Recorder:
         self.is_live = "://" in source and not source.lower().startswith("file:")
         self.clips = 0
         self.sessions = 0
+        self.stalls = 0              # sessions the stall watch ended: no packet for read_timeout
         self.recorded = 0.0          # media seconds in closed clips
         self.connected_once = False
         self._reached = False        # max_seconds reached
@@ -206,10 +212,10 @@ class Recorder:
         fixes (refused credentials, no video, a bad source), never for a lost live stream."""
         while not self.stop() and not self._done():
             try:
-                self._session()
+                ended = self._session()
                 if not self.is_live or self.stop() or self._reached:
                     break                       # a file ends at its end; a live stream when told to
-                self._lost("the stream ended")
+                self._lost(ended or "the stream ended")
             except RecordError:
                 raise
             except av.error.FFmpegError as exc:
@@ -242,18 +248,36 @@ class Recorder:
         while not self.stop() and time.monotonic() < deadline:
             time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
 
-    def _open(self) -> Any:
+    def _open(self) -> tuple[Any, Watched | None]:
+        """The container, and the stall watch over it (RTSP on Linux: `stallwatch`), else PyAV's
+        read timeout guards the reads."""
         opts = dict(self.options)
-        if self.source.lower().startswith(("rtsp://", "rtsps://")):
+        rtsp = self.source.lower().startswith(("rtsp://", "rtsps://"))
+        if rtsp:
             opts.setdefault("rtsp_transport", self.transport)
             # the RTSP demuxer's socket I/O timeout, in microseconds (FFmpeg >= 5: `timeout`)
             opts.setdefault("timeout", str(int(self.read_timeout * 1_000_000)))
-        return av.open(self.source, options=opts,
-                       timeout=(self.open_timeout, self.read_timeout) if self.is_live else None)
+        if not self.is_live:
+            return av.open(self.source, options=opts), None
+        if rtsp and stall_watch_available():
+            watched_opts = dict(opts)        # the socket timeout is the watch's backstop, not its rival
+            if "timeout" not in self.options:
+                watched_opts["timeout"] = str(int(2 * self.read_timeout * 1_000_000))
+            with WATCH.opening(self.source) as session_socket:
+                container = av.open(self.source, options=watched_opts, timeout=(self.open_timeout, None))
+                inode = session_socket()
+            if inode is not None:
+                return container, WATCH.watch(inode, read_timeout=self.read_timeout, stop=self.stop,
+                                              name=self.name)
+            container.close()       # its socket could not be told apart: reopen with PyAV's read timeout
+            log.info("stall watch unavailable for this session; using the read timeout",
+                     extra={"camera": self.name})
+        return av.open(self.source, options=opts, timeout=(self.open_timeout, self.read_timeout)), None
 
-    def _session(self) -> None:
+    def _session(self) -> str | None:
+        """One session; why it ended when the stall watch ended it ("stalled"), else None."""
         opened = self.clock()            # no packet of this session was sent before this
-        container = self._open()
+        container, watched = self._open()
         try:
             if not container.streams.video:
                 raise RecordError("no_video", f"{redact(self.source)} has no video stream", camera=self.name)
@@ -273,9 +297,18 @@ class Recorder:
                     log.info("camera sends audio; not recorded (audio is off for this camera)",
                              extra={"camera": self.name})
             self.sessions += 1
-            self._record_session(container, video, streams, track, opened)
+            self._record_session(container, video, streams, track, opened, watched)
+        except (av.error.FFmpegError, OSError):
+            if watched is None or watched.fired is None:
+                raise                    # the watch shut the socket: its read error is expected
         finally:
+            if watched is not None:
+                WATCH.forget(watched)
             container.close()
+        if watched is not None and watched.fired == "stalled":
+            self.stalls += 1
+            return f"stalled: no packet for {self.read_timeout:g} s"
+        return None
 
     def _warn_audio(self, message: str) -> None:
         if not self._warned_audio:
@@ -283,7 +316,7 @@ class Recorder:
             log.warning(message, extra={"camera": self.name})
 
     def _record_session(self, container: Any, video: Any, streams: list[Any], track: AudioTrack | None,
-                        opened: float) -> None:
+                        opened: float, watched: Watched | None) -> None:
         tb: Fraction = video.time_base
         codec = str(video.codec_context.name)
         clock = MediaClock(tb, not_before=opened, live=self.is_live, drift_limit=self.drift_limit)
@@ -300,6 +333,8 @@ class Recorder:
         try:
             joiner = FrameJoiner()
             for raw in container.demux(streams):
+                if watched is not None:
+                    watched.packets += 1        # the stall watch's sign of life
                 if self.stop():
                     return
                 if raw.stream.type == "audio":

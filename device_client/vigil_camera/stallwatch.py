@@ -1,0 +1,221 @@
+"""Notice a stalled RTSP session (no packet for `read_timeout` s) without PyAV's read timeout.
+
+PyAV's read timeout is an FFmpeg interrupt callback that takes the GIL on every call, and FFmpeg
+calls it several times per RTP packet: with many cameras in one process that was a large share of
+the recorder's CPU (issue 22: 1.31x → 1.21x `ffmpeg -c copy` at 4 cameras without it). FFmpeg's own
+socket `timeout` is not enough alone: a camera (or server) that keeps its RTSP connection alive
+while the media stops (RTCP sender reports keep flowing over TCP) never lets the socket go idle, and
+a 10 s stall went unnoticed.
+
+So a session is opened with only an open timeout, and one watcher thread per process looks at every
+RTSP session four times a second: a session with no packet for its `read_timeout`, or whose
+recorder was told to stop, has its RTSP TCP connection shut down (`shutdown(2)` on a duplicate of
+the descriptor, checked by socket inode, so a reused descriptor number is never touched): FFmpeg's
+blocked read returns end-of-stream, the session ends and is reopened (or the recorder stops).
+
+Which socket is the session's: the TCP sockets of this process connected to the camera's address
+that appeared while the container was opened. Opens to one host:port are serialised in a process
+so that this is exactly one socket. Where `/proc/self/fd` is missing (not Linux), `available()` is
+false and the recorder keeps PyAV's read timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import logs
+
+log = logs.get("vigil_camera.stallwatch")
+
+PROC_FD = Path("/proc/self/fd")
+TICK = 0.25                      # seconds between looks: a stall is noticed within read_timeout + TICK
+DEFAULT_PORTS = {"rtsp": 554, "rtsps": 322}
+
+_open_locks: dict[tuple[str, int], threading.Lock] = {}
+_open_locks_guard = threading.Lock()
+
+
+def available() -> bool:
+    return PROC_FD.is_dir()
+
+
+def _inode(fd: int) -> int | None:
+    try:
+        target = os.readlink(PROC_FD / str(fd))
+    except OSError:
+        return None
+    return int(target[8:-1]) if target.startswith("socket:[") else None
+
+
+def _peer(fd: int, inode: int) -> tuple[str, int] | None:
+    """The TCP peer of descriptor `fd` if it is still socket `inode`, else None."""
+    try:
+        dup = os.dup(fd)
+    except OSError:
+        return None
+    try:
+        if os.fstat(dup).st_ino != inode:
+            return None
+        with socket.socket(fileno=dup) as sock:
+            dup = -1                             # the socket object owns (and closes) the duplicate
+            if sock.type != socket.SOCK_STREAM or sock.family not in (socket.AF_INET, socket.AF_INET6):
+                return None
+            peer = sock.getpeername()
+            return (str(peer[0]), int(peer[1]))
+    except OSError:
+        return None
+    finally:
+        if dup >= 0:
+            os.close(dup)
+
+
+def connected_to(addresses: set[str], port: int) -> dict[int, int]:
+    """inode → descriptor of this process's TCP sockets connected to one of `addresses` at `port`."""
+    found: dict[int, int] = {}
+    try:
+        names = os.listdir(PROC_FD)
+    except OSError:
+        return found
+    for name in names:
+        fd = int(name)
+        inode = _inode(fd)
+        if inode is None:
+            continue
+        peer = _peer(fd, inode)
+        if peer is not None and peer[1] == port and peer[0] in addresses:
+            found[inode] = fd
+    return found
+
+
+def shut(inode: int) -> bool:
+    """Shut down the socket `inode` (read and write) if this process still has it."""
+    try:
+        names = os.listdir(PROC_FD)
+    except OSError:
+        return False
+    for name in names:
+        fd = int(name)
+        if _inode(fd) != inode:
+            continue
+        try:
+            dup = os.dup(fd)
+        except OSError:
+            return False
+        try:
+            if os.fstat(dup).st_ino != inode:
+                return False                     # the number was reused meanwhile: not ours
+            with socket.socket(fileno=dup) as sock:
+                dup = -1
+                sock.shutdown(socket.SHUT_RDWR)
+            return True
+        except OSError:
+            return False
+        finally:
+            if dup >= 0:
+                os.close(dup)
+    return False
+
+
+def _address(source: str) -> tuple[str, int, set[str]] | None:
+    parts = urlsplit(source)
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    port = parts.port or DEFAULT_PORTS[scheme]
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except OSError:
+        return None
+    addresses = {str(info[4][0]) for info in infos}
+    addresses |= {f"::ffff:{a}" for a in addresses if ":" not in a}     # v4 reached over a v6 socket
+    return parts.hostname, port, addresses
+
+
+@dataclass
+class Watched:
+    """One open session: its socket, its packet count (the recorder adds one per packet: cheaper
+    than reading a clock per packet), and its stop flag."""
+
+    inode: int
+    read_timeout: float
+    stop: Callable[[], bool]
+    name: str = ""
+    packets: int = 0
+    fired: str | None = None     # "stalled" or "stopped" once the watcher shut the socket
+    _seen: int = 0
+    _moved_at: float = field(default_factory=time.monotonic)
+
+
+class StallWatch:
+    """The process's watcher thread over every open RTSP session."""
+
+    def __init__(self, tick: float = TICK) -> None:
+        self.tick = tick
+        self._watched: dict[int, Watched] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def opening(self, source: str) -> Iterator[Callable[[], int | None]]:
+        """Around an open: yields a function that, called after the open, names the session's socket
+        (None when it cannot be told apart). Opens to one host:port wait for each other."""
+        address = _address(source)
+        if address is None:
+            yield lambda: None
+            return
+        host, port, addresses = address
+        with _open_locks_guard:
+            lock = _open_locks.setdefault((host, port), threading.Lock())
+        with lock:
+            before = set(connected_to(addresses, port))
+
+            def found() -> int | None:
+                new = set(connected_to(addresses, port)) - before
+                return next(iter(new)) if len(new) == 1 else None
+
+            yield found
+
+    def watch(self, inode: int, *, read_timeout: float, stop: Callable[[], bool], name: str = "") -> Watched:
+        watched = Watched(inode, read_timeout, stop, name)
+        with self._lock:
+            self._watched[id(watched)] = watched
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="stallwatch", daemon=True)
+                self._thread.start()
+        return watched
+
+    def forget(self, watched: Watched) -> None:
+        with self._lock:
+            self._watched.pop(id(watched), None)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.tick)
+            with self._lock:
+                sessions = list(self._watched.values())
+            now = time.monotonic()
+            for watched in sessions:
+                if watched.fired is not None:
+                    continue
+                if watched.packets != watched._seen:
+                    watched._seen, watched._moved_at = watched.packets, now
+                if watched.stop():
+                    why = "stopped"
+                elif now - watched._moved_at > watched.read_timeout:
+                    why = "stalled"
+                else:
+                    continue
+                watched.fired = why
+                shut(watched.inode)
+                log.info("rtsp session ended by the stall watch", extra={"camera": watched.name, "reason": why})
+
+
+WATCH = StallWatch()
