@@ -13,10 +13,11 @@ recorder was told to stop, has its RTSP TCP connection shut down (`shutdown(2)` 
 the descriptor, checked by socket inode, so a reused descriptor number is never touched): FFmpeg's
 blocked read returns end-of-stream, the session ends and is reopened (or the recorder stops).
 
-Which socket is the session's: the TCP sockets of this process connected to the camera's address
-that appeared while the container was opened. Opens to one host:port are serialised in a process
-so that this is exactly one socket. Where `/proc/self/fd` is missing (not Linux), `available()` is
-false and the recorder keeps PyAV's read timeout.
+Which socket is the session's: the one TCP socket of this process connected to the camera's address
+that appeared after the open began. Opens to one host:port take turns in a process until that
+socket shows up (milliseconds: the watcher looks every 10 ms while an open waits), so that it is
+exactly one; the rest of the open (RTSP handshake, stream probing) runs side by side. Where
+`/proc/self/fd` is missing (not Linux), `available()` is false and the recorder keeps PyAV's read timeout.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ log = logs.get("vigil_camera.stallwatch")
 
 PROC_FD = Path("/proc/self/fd")
 TICK = 0.25                      # seconds between looks: a stall is noticed within read_timeout + TICK
+PENDING_TICK = 0.01              # while an open waits for its socket to appear
 DEFAULT_PORTS = {"rtsp": 554, "rtsps": 322}
 
 _open_locks: dict[tuple[str, int], threading.Lock] = {}
@@ -139,6 +141,35 @@ def _address(source: str) -> tuple[str, int, set[str]] | None:
     return parts.hostname, port, addresses
 
 
+class Pending:
+    """An open in progress: the sockets to its address before it, and its turn (released as soon as
+    one new socket to the address shows up, or when the open ends)."""
+
+    def __init__(self, addresses: set[str], port: int, before: set[int], turn: threading.Lock) -> None:
+        self.addresses, self.port, self.before = addresses, port, before
+        self.inode: int | None = None
+        self._turn: threading.Lock | None = turn
+        self._guard = threading.Lock()
+
+    def look(self) -> None:
+        new = set(connected_to(self.addresses, self.port)) - self.before
+        if len(new) == 1:
+            self.inode = next(iter(new))
+            self.release()
+
+    def found(self) -> int | None:
+        """After the open: the session's socket (looked for once more if the watcher had not yet)."""
+        if self.inode is None:
+            self.look()
+        return self.inode
+
+    def release(self) -> None:
+        with self._guard:
+            turn, self._turn = self._turn, None
+        if turn is not None:
+            turn.release()       # a plain Lock: the watcher thread may hand the turn on
+
+
 @dataclass
 class Watched:
     """One open session: its socket, its packet count (the recorder adds one per packet: cheaper
@@ -160,13 +191,16 @@ class StallWatch:
     def __init__(self, tick: float = TICK) -> None:
         self.tick = tick
         self._watched: dict[int, Watched] = {}
+        self._pending: list[Pending] = []
+        self._wake = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     @contextmanager
     def opening(self, source: str) -> Iterator[Callable[[], int | None]]:
         """Around an open: yields a function that, called after the open, names the session's socket
-        (None when it cannot be told apart). Opens to one host:port wait for each other."""
+        (None when it cannot be told apart). Opens to one host:port take turns only until the
+        socket appears (the watcher looks every few ms meanwhile), not for the whole open."""
         address = _address(source)
         if address is None:
             yield lambda: None
@@ -174,23 +208,31 @@ class StallWatch:
         host, port, addresses = address
         with _open_locks_guard:
             lock = _open_locks.setdefault((host, port), threading.Lock())
-        with lock:
-            before = set(connected_to(addresses, port))
-
-            def found() -> int | None:
-                new = set(connected_to(addresses, port)) - before
-                return next(iter(new)) if len(new) == 1 else None
-
-            yield found
+        lock.acquire()
+        pending = Pending(addresses, port, set(connected_to(addresses, port)), lock)
+        with self._lock:
+            self._pending.append(pending)
+        self._start()
+        self._wake.set()
+        try:
+            yield pending.found
+        finally:
+            with self._lock:
+                self._pending.remove(pending)
+            pending.release()
 
     def watch(self, inode: int, *, read_timeout: float, stop: Callable[[], bool], name: str = "") -> Watched:
         watched = Watched(inode, read_timeout, stop, name)
         with self._lock:
             self._watched[id(watched)] = watched
+        self._start()
+        return watched
+
+    def _start(self) -> None:
+        with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="stallwatch", daemon=True)
                 self._thread.start()
-        return watched
 
     def forget(self, watched: Watched) -> None:
         with self._lock:
@@ -198,7 +240,12 @@ class StallWatch:
 
     def _run(self) -> None:
         while True:
-            time.sleep(self.tick)
+            with self._lock:
+                opening = [p for p in self._pending if p.inode is None]
+            for pending in opening:
+                pending.look()
+            self._wake.wait(PENDING_TICK if opening else self.tick)
+            self._wake.clear()
             with self._lock:
                 sessions = list(self._watched.values())
             now = time.monotonic()
