@@ -76,8 +76,8 @@ def _niced(nice: int) -> list[str]:
 def _ffmpeg(url: str, out: Path, seconds: float, nice: int = 0) -> subprocess.Popen[bytes]:
     out.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen([*_niced(nice), "ffmpeg", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp",
-                             "-i", url, "-t", str(seconds), "-map", "0", "-c", "copy", "-f", "segment", "-segment_time", "10",
-                             "-reset_timestamps", "1", str(out / "%05d.ts")])
+                             "-i", url, "-t", str(seconds), "-map", "0", "-c", "copy", "-f", "segment",
+                             "-segment_time", "10", "-reset_timestamps", "1", str(out / "%05d.ts")])
 
 
 @pytest.fixture(scope="module")
