@@ -38,6 +38,13 @@ def _ca_bundle() -> str | None:
     return str(certifi.where())
 
 
+def _timeout(timeout: Any) -> urllib3.Timeout:
+    """requests' reading of a timeout: one number for both, or (connect, read)."""
+    if isinstance(timeout, tuple):
+        return urllib3.Timeout(connect=timeout[0], read=timeout[1])
+    return urllib3.Timeout(connect=timeout, read=timeout)
+
+
 def split_url(url: str) -> tuple[str, str]:
     """`http://host:port/a/b?c` → ("http://host:port", "/a/b?c")."""
     scheme_end = url.index("://") + 3
@@ -124,7 +131,7 @@ class LeanSession(oss2.Session):  # type: ignore[misc]
                 pool = self._pools.setdefault(origin, self.pool.connection_from_url(origin))
             raw = pool.urlopen(req.method, target, body=data, headers=headers, preload_content=False,
                                redirect=False, retries=_NO_RETRY, assert_same_host=False,
-                               timeout=urllib3.Timeout(connect=timeout, read=timeout))
+                               timeout=_timeout(timeout))
         except urllib3.exceptions.HTTPError as exc:
             raise RequestError(exc) from None
         if req.method == "HEAD":
