@@ -140,6 +140,22 @@ def test_file_bodies_take_the_requests_path(buckets: tuple[oss2.Bucket, oss2.Buc
     assert lean.append_object(_prefix() + "append", 0, b"abc").next_position == 3
 
 
+def test_copy_append_and_deletes_on_the_lean_path(buckets: tuple[oss2.Bucket, oss2.Bucket]) -> None:
+    lean = without_crc_twin(buckets[0])
+    prefix = _prefix()
+    appended = lean.append_object(prefix + "log", 0, b"abc")        # ?append&position=0
+    assert isinstance(appended.resp, Answer) and appended.next_position == 3
+    assert lean.append_object(prefix + "log", 3, b"def").next_position == 6
+    with pytest.raises(oss2.exceptions.PositionNotEqualToLength):
+        lean.append_object(prefix + "log", 3, b"x")
+    lean.copy_object(lean.bucket_name, prefix + "log", prefix + "copy")   # no body, x-oss-copy-source
+    assert lean.get_object(prefix + "copy").read() == b"abcdef"
+    deleted = lean.batch_delete_objects([prefix + "log", prefix + "copy"])   # POST ?delete, an XML body
+    assert sorted(deleted.deleted_keys) == [prefix + "copy", prefix + "log"]
+    assert not lean.object_exists(prefix + "log")
+    lean.delete_object(prefix + "none")                               # 204, no body
+
+
 def test_connection_refused_is_a_request_error(cloud: Any) -> None:
     gone = oss2.Bucket(oss2.Auth("a", "b"), "http://127.0.0.1:9", "vigil", session=LeanSession(),
                        connect_timeout=2)
