@@ -182,7 +182,7 @@ def test_a_tile_without_the_cameras_still_shows_the_decoded_first_frame(ctx: Any
     assert "/still?" in img.get_attribute("src")
 
 
-def test_a_tile_with_no_picture_at_all_says_so_instead_of_a_broken_image(ctx: Any, site: Site,
+def test_a_tile_with_no_picture_at_all_says_so_instead_of_a_broken_image(ctx: Any, site: Site, artifacts: Path,
                                                                           stillless: tuple[str, Path]) -> None:
     camera, _ = stillless
     ctx.route("**/api/v1/cameras/*/still?*", lambda route: route.fulfill(
@@ -196,3 +196,4 @@ def test_a_tile_with_no_picture_at_all_says_so_instead_of_a_broken_image(ctx: An
     # every tile settles on a picture or on "no picture": none stays a broken image
     page.wait_for_function("() => [...document.querySelectorAll('.grid-still img')]"
                            ".every(i => !i.complete || i.naturalWidth > 0)")
+    page.screenshot(path=str(artifacts / "pictures-grid-no-picture.png"))
