@@ -19,6 +19,7 @@ zones, and sensor noise and an IR switch move them as much as a person does.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +28,7 @@ import av
 import numpy as np
 
 from ..media import OPEN_OPTIONS, scan_clip
+from ..recording import FrameJoiner
 from .detector import FrameMotion, MotionDetector, shrink
 from .meta import Box, ClipActivity
 from .settings import ActivitySettings
@@ -130,20 +132,20 @@ class ActivityAnalyzer:
                     per_second.pop(second, None)
                 else:
                     per_second[second] = entry
-                for back in skipped.decode():
+                for back in ctx.decode(skipped):
                     self.frames_decoded += 1
                     record(back, 1)
                 return record(frame, 1)
 
             def flush_skipped() -> None:
                 """The clip's last keyframe was skipped: the next clip cannot rewind to it."""
-                for frame in skipped.decode():
+                for frame in ctx.decode(skipped):
                     self.frames_decoded += 1
                     motion = record(frame, 1)
                     if motion is not None:
                         self._quiet = motion.box is None
 
-            for packet in container.demux(stream):
+            for packet in whole_frames(container.demux(stream)):
                 if packet.size == 0 and skipped is not None:     # the end: decode it before the drain
                     flush_skipped()
                     skipped = None
@@ -164,7 +166,7 @@ class ActivityAnalyzer:
                             continue
                     else:
                         gop_bytes += packet.size
-                for frame in packet.decode():
+                for frame in ctx.decode(packet):
                     self.frames_decoded += 1
                     if mode != "keyframes" and frame.pts is not None and first_pts is not None:
                         t = float((frame.pts - first_pts) * tb)
@@ -218,6 +220,34 @@ class ActivityAnalyzer:
         order = [i for i in range(len(names)) if touched >> i & 1]
         remap = [sum(1 << order.index(i) for i in order if m >> i & 1) for m in masks]
         return ClipActivity(tuple(scores), tuple(boxes), tuple(remap), tuple(names[i] for i in order))
+
+
+def whole_frames(packets: Iterable[Any]) -> Iterator[Any]:
+    """The clip's packets with each picture in one packet, as the recorder wrote it.
+
+    A camera whose encoder cuts pictures in slices and whose payloader puts the SPS/PPS in front of
+    every IDR slice (GStreamer's `x264enc tune=zerolatency` behind `rtph264pay config-interval=-1`)
+    gives keyframes with parameter sets between their slices. The recorder keeps such a keyframe as
+    one packet, but FFmpeg's H.264 parser, which the MPEG-TS demuxer runs, starts a new access unit
+    at each SPS and hands the keyframe back in pieces, every piece after the first without a
+    timestamp. Decoded apart, each piece is a picture of its own slices with the rest concealed from
+    an older picture: the timed one showed the lower slices one keyframe (or more) late, and a
+    moving object as still. Joined again (`recording.FrameJoiner`, the recorder's own joiner), the
+    decoder makes one whole picture. The demuxer's empty end packet passes through (it drains)."""
+    joiner = FrameJoiner()
+    for packet in packets:
+        if packet.size == 0:
+            tail = joiner.flush()
+            if tail is not None:
+                yield tail
+            yield packet
+            continue
+        done = joiner.push(packet)
+        if done is not None:
+            yield done
+    tail = joiner.flush()
+    if tail is not None:
+        yield tail
 
 
 def _small(frame: Any) -> np.ndarray:
