@@ -161,3 +161,27 @@ def test_connection_refused_is_a_request_error(cloud: Any) -> None:
                        connect_timeout=2)
     with pytest.raises(oss2.exceptions.RequestError):
         gone.get_object("k")
+
+
+def test_function_buckets_skip_the_crc_on_gets_only(cloud: Any, tmp_path: Any) -> None:
+    """`clients.oss_bucket`: a GET computes no CRC nothing compares; an upload and a download to a
+    file keep oss2's comparison with the CRC OSS returns."""
+    from dataclasses import replace
+
+    from vigil_fn.core.clients import FunctionBucket, FunctionCredentials, oss_bucket
+    from vigil_fn.core.config import Settings
+
+    settings = replace(Settings.from_env({}), bucket=cloud.bucket_name, oss_endpoint=cloud.oss_endpoint,
+                       region=cloud.region)
+    bucket = oss_bucket(settings, FunctionCredentials(cloud.access_key_id, cloud.access_key_secret, None))
+    assert isinstance(bucket, FunctionBucket) and bucket.enable_crc and isinstance(bucket.session, LeanSession)
+    key = _prefix() + "crc"
+    data = secrets.token_bytes(100_000)
+    put = bucket.put_object(key, data)
+    assert put.crc == int(cloud.bucket().head_object(key).server_crc)   # uploads: a CRC bucket (oss2 checks)
+    got = bucket.get_object(key)
+    assert got.client_crc is None and got.read() == data
+    bucket.get_object_to_file(key, str(tmp_path / "f"))
+    assert (tmp_path / "f").read_bytes() == data
+    whole = oss2.Bucket.get_object(bucket, key)                       # what get_object_to_file checks
+    assert whole.read() == data and whole.client_crc == whole.server_crc
