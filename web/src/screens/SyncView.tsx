@@ -185,6 +185,7 @@ export function SyncView({ ids, t: from }: { ids: string[]; t: number | null }) 
   const clock = useMemo(() => new SyncClock(start0), [start0]);
   const tiles = useRef(new Map<string, TileHandle>());
   const gridRef = useRef<HTMLDivElement>(null);
+  const capped = useRef(0); // players that held the clock past the cap since the last seek (read by the sync bench)
 
   useEffect(() => {
     if (ids.length < 2) return;
@@ -211,6 +212,7 @@ export function SyncView({ ids, t: from }: { ids: string[]; t: number | null }) 
 
   const seekAll = (wall: number) => {
     clock.seek(wall);
+    capped.current = 0;
     tiles.current.forEach((h, id) => {
       h.cap.reset();   // a fresh start for every player: each may hold the clock again while it lands
       if (recordedAt(spans.get(id) ?? [], wall)) {
@@ -289,12 +291,17 @@ export function SyncView({ ids, t: from }: { ids: string[]; t: number | null }) 
       let waiting = false;
       tiles.current.forEach((h, cam) => {
         const holds = follow(h, cam, wall, heldBefore);
+        const was = h.cap.catchingUp;
         if (h.cap.waitFor(holds && playing, now)) waiting = true;
+        if (h.cap.catchingUp && !was) capped.current += 1;
         h.setCatchingUp(h.cap.catchingUp);
         h.video.dataset.catchingUp = h.cap.catchingUp ? "yes" : "no";
       });
       clock.hold(waiting);
-      if (gridRef.current) gridRef.current.dataset.held = clock.isHeld ? "yes" : "no";   // read by the sync bench
+      if (gridRef.current) {                    // read by the sync bench
+        gridRef.current.dataset.held = clock.isHeld ? "yes" : "no";
+        gridRef.current.dataset.capped = String(capped.current);
+      }
       setAt(wall);
     }, 100);
     return () => clearInterval(id);
