@@ -168,9 +168,9 @@ def serve(root_text: str, raw_path: str, policy: str, query: Mapping[str, str] |
     page = _file_response(index, "no-cache", policy)
     if path in GRID_PATHS:
         page["headers"]["Link"] = GRID_PRELOAD
-    elif (camera := _camera_page(path)) is not None:
+    elif _camera_page(path) is not None:
         entry = set(page_scripts(root, ENTRY_SCRIPT))  # the page's own <script> tags ask for these
-        links = [f"<{script}>; rel=modulepreload" for script in page_scripts(root, CAMERA_SCRIPT) if script not in entry]
+        links = [f"<{js}>; rel=modulepreload" for js in page_scripts(root, CAMERA_SCRIPT) if js not in entry]
         if (playback := camera_preload(path, query or {})) is not None:
             links.insert(0, playback)
         if links:
