@@ -190,11 +190,12 @@ export class PlayerController {
         .filter((f) => f.programDateTime !== null)
         .map((f) => ({ start: f.start, duration: f.duration, pdt: f.programDateTime as number }));
       if (!started) {
-        // the first segment hls.js asks is the one that holds the instant; it seeks there itself
-        // once that segment is buffered
+        // the first segment hls.js asks is the one that holds the instant; the element is there at
+        // once too, so the cursor never shows the window's start while that segment loads
         started = true;
         const target = this.pendingWall !== null ? wallToMedia(this.frags, this.pendingWall) : null;
         this.pendingWall = null;
+        this.video.currentTime = target ? target.time : 0;
         hls.startLoad(target ? target.time : 0);
         this.resume();
       }
