@@ -86,7 +86,7 @@ class MotionDetector:
         rows, cols = shape
         self.rows, self.cols = rows // CELL, cols // CELL
         self.shape = (self.rows * CELL, self.cols * CELL)
-        self.alpha = float(1.0 - 0.5 ** (1.0 / (HALF_LIFE_S * max(fps, 0.1))))
+        self.set_fps(fps)
         # sensitivity 0.5 → a change of 14 % of the frame's contrast range; 1 → 6 %, 0 → 22 %
         self.threshold = 0.22 - 0.16 * settings.sensitivity
         ignore = np.zeros(self.shape, dtype=bool)
@@ -97,6 +97,11 @@ class MotionDetector:
         self.zone_cells = [_polygon_cells(poly, self.rows, self.cols) for _, poly in settings.zones]
         self.min_cells = settings.min_object * self.rows * self.cols
         self.avg: np.ndarray | None = None
+
+    def set_fps(self, fps: float) -> None:
+        """Frames fed a second: the running average forgets at the same rate per second."""
+        self.fps = fps
+        self.alpha = float(1.0 - 0.5 ** (1.0 / (HALF_LIFE_S * max(fps, 0.1))))
 
     def reset(self) -> None:
         self.avg = None

@@ -203,3 +203,24 @@ def test_retention_screen_sets_and_shows_the_activity_period(ctx: Any, site: Sit
             bucket.delete_bucket_lifecycle()
         else:
             bucket.put_bucket_lifecycle(oss2.models.BucketLifecycle(before))
+
+
+def test_only_an_admin_gets_the_zone_editor(ctx: Any, site: Site) -> None:
+    """On the same camera page, a camera-limited viewer has no "Zones…" button and no way to the
+    editor (its settings answer the viewer's own session 403); an admin has the button, and it opens
+    the editor over the camera's still."""
+    camera, start = site.cam_a, S.clip_start_ms(site.run1[0])
+    page = _open(ctx, site, site.viewer[0], camera, start + 2_000)        # the panel loaded: the viewer's too
+    page.get_by_label("Play activity only").wait_for()
+    assert page.get_by_role("button", name="Zones…").count() == 0
+    assert page.locator(".zone-canvas").count() == 0
+    refused = page.evaluate(f"() => fetch('/api/v1/cameras/{camera}/activity-settings').then(r => r.status)")
+    assert refused == 403
+    page.close()
+    ctx.clear_cookies()
+
+    page = _open(ctx, site, site.admin[0], camera, start + 2_000)
+    button = page.get_by_role("button", name="Zones…")
+    button.wait_for()
+    button.click()
+    page.locator(".zone-canvas img").wait_for()

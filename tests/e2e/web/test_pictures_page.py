@@ -6,13 +6,17 @@ pointer. The pictures are fetched exactly as the page shows them (the <img>'s ow
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from vigil_camera import media, stills
+from vigil_camera.keys import clip_key, still_key_for_clip
+from vigil_camera.media import simulate
 
 from .conftest import Site, load_support
 
@@ -73,15 +77,26 @@ HLS_JS_CODE = {"hlsManifestParsed", "hlsFragLoading", "hlsBufferAppending"}  # h
 
 def test_grid_shows_its_stills_before_fetching_the_player(ctx: Any, site: Site) -> None:
     """Issue 24: the grid's first load carries no hls.js; the player chunk (hls.js, the players) is asked
-    only after the stills are in, as the idle prefetch that keeps opening a camera fast."""
-    scripts: list[str] = []
+    only after the stills are in, as the idle prefetch that keeps opening a camera fast. The order is
+    read from the browser's own resource timing, not from when the test noticed the still."""
     ctx.add_cookies([{"name": "vigil_session", "value": site.sessions[site.admin[0]], "url": site.base}])
     page = ctx.new_page()
-    page.on("request", lambda r: scripts.append(r.url) if "/assets/" in r.url and r.url.endswith(".js") else None)
     with page.expect_request(lambda r: "/assets/player-" in r.url) as player:
         page.goto(site.base + "/")
-        loaded(page, f'li[data-camera="{site.cam_a}"] .grid-still img')
-        before = list(scripts)
+        img = loaded(page, f'li[data-camera="{site.cam_a}"] .grid-still img')
+    still_src = img.get_attribute("src")
+    page.wait_for_function("() => performance.getEntriesByType('resource')"      # entries land when a body ends
+                           ".some(e => e.name.includes('/assets/player-'))")
+    timing = page.evaluate("""(still) => {
+        const all = performance.getEntriesByType('resource');
+        const player = all.find(e => e.name.includes('/assets/player-'));
+        const pic = all.find(e => e.name === new URL(still, location.href).href);
+        const scripts = all.filter(e => e.name.includes('/assets/') && e.name.endsWith('.js')
+                                         && e.startTime < player.startTime).map(e => e.name);
+        return {player: player.startTime, still: pic.responseEnd, scripts};
+    }""", still_src)
+    assert timing["still"] <= timing["player"], timing          # the still was in before the player was asked
+    before = timing["scripts"]
     assert before and not [u for u in before if "/assets/player-" in u], before
     # hls.js's own code, known by the event names it defines (strings a minifier keeps): in the player
     # chunk, and in nothing the grid ran (a name that merely says "hls", a URL or a tag, is no hls.js)
@@ -141,3 +156,52 @@ def test_clip_download_button_shows_the_clips_first_frame(ctx: Any, site: Site) 
     thumb = loaded(page, ".controls .clip-thumb")
     shown = drawn_ms(picture_of(site, thumb.get_attribute("src")))
     assert first - 1000 // S.FPS <= shown <= first + 1000 // S.FPS   # that clip's first frame, not the cursor's
+
+
+@pytest.fixture
+def stillless(site: Site, tmp_path: Path) -> tuple[str, Path]:
+    """A camera whose clip reached the bucket without the camera's still beside it (an older camera,
+    a failed still upload, clips copied in by hand): the newest clip is indexed, `stills/` is empty."""
+    camera = f"web-nostill-{uuid.uuid4().hex[:6]}"
+    clips: list[Any] = []
+    simulate(tmp_path, clips.append, fps=10, width=320, height=180, clip_seconds=2, count=1, realtime=False)
+    S.provision(site.cloud, camera, "No still cam")
+    key = clip_key(camera, datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=5), 0, "ts")
+    site.cloud.bucket().put_object(key, Path(clips[0].path).read_bytes())
+    S.wait_indexed(site.cloud, camera, [key])
+    assert still_key_for_clip(key) is not None and not site.cloud.bucket().object_exists(still_key_for_clip(key))
+    return camera, Path(clips[0].path)
+
+
+def test_a_tile_without_the_cameras_still_shows_the_decoded_first_frame(ctx: Any, site: Site,
+                                                                         stillless: tuple[str, Path]) -> None:
+    """Issue 24's review: such tiles showed a broken image. The tile falls back to the API's still of
+    the clip's start, decoded from the clip: the picture is the clip's first frame."""
+    camera, clip = stillless
+    page = signed_in(ctx, site, "/")
+    tile = f'li[data-camera="{camera}"] .grid-still'
+    page.locator(f'{tile}:not([data-source="camera"])').wait_for()
+    assert page.locator(tile).get_attribute("data-source") == "decoded", page.locator(tile).evaluate("e => e.outerHTML")
+    img = loaded(page, f"{tile} img")
+    first = stills.frame_at(clip, 0.0)
+    plane = stills.luma(stills.encode(first.frame, width=320))
+    expected = int(media.read_clock(plane, plane.shape[0]).timestamp() * 1000)
+    assert drawn_ms(picture_of(site, img.get_attribute("src"))) == expected
+    assert "/still?" in img.get_attribute("src")
+
+
+def test_a_tile_with_no_picture_at_all_says_so_instead_of_a_broken_image(ctx: Any, site: Site, artifacts: Path,
+                                                                          stillless: tuple[str, Path]) -> None:
+    camera, _ = stillless
+    ctx.route("**/api/v1/cameras/*/still?*", lambda route: route.fulfill(
+        status=422, content_type="application/json",
+        body='{"error": {"code": "undecodable_clip", "message": "the clip cannot be decoded"}}'))
+    page = signed_in(ctx, site, "/")
+    tile = page.locator(f'li[data-camera="{camera}"] .grid-still[data-source="none"]')
+    tile.wait_for()
+    assert tile.locator("img").count() == 0
+    assert tile.locator(".grid-still-none").inner_text() == "no picture"
+    # every tile settles on a picture or on "no picture": none stays a broken image
+    page.wait_for_function("() => [...document.querySelectorAll('.grid-still img')]"
+                           ".every(i => !i.complete || i.naturalWidth > 0)")
+    page.screenshot(path=str(artifacts / "pictures-grid-no-picture.png"))
