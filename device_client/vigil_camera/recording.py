@@ -35,6 +35,7 @@ from typing import Any
 import av
 
 from . import logs
+from .access_units import FrameJoiner, repacket
 from .audio import AudioTrack
 from .backoff import Backoff
 from .media import CUT_TOLERANCE, Clip, ClipCutter
@@ -57,16 +58,6 @@ def _classify(exc: BaseException) -> tuple[str, bool]:
     if isinstance(exc, OSError):
         return "unreachable", True
     return "error", True
-
-
-def repacket(ref: Any, data: bytes) -> Any:
-    """A new packet of `data` with `ref`'s timing and keyframe flag (a joined frame, a repaired
-    keyframe)."""
-    packet = av.Packet(data)
-    packet.pts, packet.dts, packet.time_base = ref.pts, ref.dts, ref.time_base
-    packet.duration = ref.duration
-    packet.is_keyframe = ref.is_keyframe
-    return packet
 
 
 class MediaClock:
@@ -122,37 +113,6 @@ class MediaClock:
         base = self.offset if self.offset is not None else self.not_before
         media = float((pts - (self.pts0 if self.pts0 is not None else pts)) * self.tb)
         return datetime.fromtimestamp(base + media, tz=timezone.utc)
-
-
-class FrameJoiner:
-    """Joins the packets of one video frame. A sliced encoder's slices can reach the RTSP demuxer as
-    separate packets with one timestamp (the first without one), and the MPEG-TS muxer refuses two
-    packets with the same DTS; one frame is one packet in a clip."""
-
-    def __init__(self) -> None:
-        self.pending: list[Any] = []
-        self.pts: int | None = None
-
-    def push(self, packet: Any) -> Any:
-        """Add a video packet; returns the previous frame's packet once this one starts a new frame."""
-        done = None
-        if self.pending and self.pts is not None and packet.pts is not None and packet.pts != self.pts:
-            done = self.flush()
-        self.pending.append(packet)
-        if self.pts is None:
-            self.pts = packet.pts
-        return done
-
-    def flush(self) -> Any:
-        parts, self.pending, self.pts = self.pending, [], None
-        if not parts:
-            return None
-        timed = [p for p in parts if p.pts is not None]
-        if len(parts) == 1 or not timed:
-            return parts[-1] if timed else None
-        joined = repacket(timed[0], b"".join(bytes(p) for p in parts))
-        joined.is_keyframe = any(p.is_keyframe for p in parts)
-        return joined
 
 
 class Recorder:

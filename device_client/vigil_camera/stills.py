@@ -25,6 +25,8 @@ from typing import Any, Literal
 
 import av
 
+from .access_units import whole_frames
+
 STILL_WIDTH = 320          # the grid tile and the timeline hover (≈ 9-12 KB at QUALITY)
 MIN_WIDTH = 32
 MAX_WIDTH = 1920
@@ -65,8 +67,12 @@ def _frames(container: Any, *, keyframes_only: bool) -> Iterator[tuple[Any, floa
         stream.codec_context.skip_frame = "NONKEY"
     tb = stream.time_base or Fraction(1, 90000)
     first: int | None = None
+    ctx = stream.codec_context
     try:
-        for frame in container.decode(stream):
+        # whole pictures: a sliced keyframe decoded in pieces shows its lower slices from an older
+        # picture (access_units.whole_frames says why)
+        frames = (f for packet in whole_frames(container.demux(stream)) for f in ctx.decode(packet))
+        for frame in frames:
             if frame.pts is None:
                 continue
             if first is None:

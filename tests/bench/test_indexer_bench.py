@@ -31,6 +31,7 @@ from vigil_camera.clipduration import HEADER as DURATION_HEADER
 from vigil_camera.keys import clip_key, day_prefix, index_key, index_month_key, index_segments_key, index_sums_key
 from vigil_fn.core.bodies import read_body
 from vigil_fn.core.events import OssEventRecord
+from vigil_fn.core.transport import LeanSession
 from vigil_fn.indexer import health, reader
 from vigil_fn.indexer.compact import close_day, segments_of
 from vigil_fn.indexer.log import POSITIONS, encode_entry
@@ -73,8 +74,9 @@ def _big_ts(clip: bytes, size: int) -> Any:
     return gen()
 
 
-class CountingSession(oss2.Session):  # type: ignore[misc]
-    """The real oss2 session, counting the HTTP requests it sends."""
+class CountingSession(LeanSession):  # type: ignore[misc]
+    """The functions' oss2 session (`clients.function_session`: urllib3 under oss2), counting the HTTP
+    requests it sends."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -88,8 +90,18 @@ class CountingSession(oss2.Session):  # type: ignore[misc]
         return resp
 
 
-def _counting_bucket(cloud: Any) -> tuple[oss2.Bucket, CountingSession]:
-    session = CountingSession()
+class CountingRequestsSession(CountingSession):
+    """The same count over oss2's own requests-based transport (what the functions used before)."""
+
+    def do_request(self, req: Any, timeout: Any) -> Any:
+        self.requests += 1
+        resp = oss2.Session.do_request(self, req, timeout)
+        self.billable += int(resp.status < 400)
+        return resp
+
+
+def _counting_bucket(cloud: Any, via_requests: bool = False) -> tuple[oss2.Bucket, CountingSession]:
+    session = CountingRequestsSession() if via_requests else CountingSession()
     return cloud.bucket(session=session), session
 
 
@@ -123,11 +135,13 @@ WINDOW = 64
 BATCH = 8
 
 
-def _window(cloud: Any, source_key: str, etag: str, design: str, at: int, batch: int = 1) -> dict[str, float]:
+def _window(cloud: Any, source_key: str, etag: str, design: str, at: int, batch: int = 1,
+            via_requests: bool = False) -> dict[str, float]:
     """Index the WINDOW clips that end with the at-th clip of a day (the first WINDOW for at=1),
     the day already holding the clips before them; per-event figures. `batch` > 1: the events go
-    `batch` at a time through `index_records` (one invocation's batch), figures per event."""
-    bucket, session = _counting_bucket(cloud)
+    `batch` at a time through `index_records` (one invocation's batch), figures per event.
+    `via_requests`: over oss2's requests transport instead of the functions' urllib3 one."""
+    bucket, session = _counting_bucket(cloud, via_requests)
     device = f"bw-{design[:3]}-{uuid.uuid4().hex[:6]}"
     first = max(0, at - WINDOW)          # 0-based index of the window's first clip
     _history_day(bucket, device, DAY, first, compacted=design == "new")
@@ -207,6 +221,7 @@ def test_requests_and_cpu_per_event_at_the_1st_1000th_and_8640th_clip(cloud: Any
         for design in ("new", "old"):
             results[design][at] = _window(cloud, source, etag, design, at)
     batched = _window(cloud, source, etag, "new", 8640, batch=BATCH)
+    via_requests = _window(cloud, source, etag, "new", 8640, via_requests=True)
     deletes = _deletes(cloud, source, 8640)
     print(f"\nindexer, per created clip (2.5 MB TS, mean of the {WINDOW} events up to the Nth clip of a day; "
           f"CPU = the indexing thread's CPU, machine shared and loaded):")
@@ -219,6 +234,9 @@ def test_requests_and_cpu_per_event_at_the_1st_1000th_and_8640th_clip(cloud: Any
     new_ratio = results["new"][8640]["cpu_ms"] / results["new"][1]["cpu_ms"]
     old_ratio = results["old"][8640]["cpu_ms"] / results["old"][1]["cpu_ms"]
     print(f"  CPU at the 8,640th / the 1st clip: new {new_ratio:.2f}x (target <= 1.2x), old {old_ratio:.1f}x")
+    lean_cpu = results["new"][8640]["cpu_ms"]
+    print(f"  the same at the 8,640th clip over oss2's requests transport (before issue 30's urllib3 one): "
+          f"{via_requests['cpu_ms']:.2f} ms CPU -> {via_requests['cpu_ms'] / lean_cpu:.2f}x the functions' transport")
     print(f"  batches of {BATCH} (one invocation's events) at the 8,640th clip: {batched['requests']:.2f} requests "
           f"({batched['billable']:.2f} billed), {batched['cpu_ms']:.2f} ms CPU per event")
     print(f"  per confirmed delete at the 8,640th clip: {deletes['requests']:.2f} requests "
@@ -235,6 +253,7 @@ def test_requests_and_cpu_per_event_at_the_1st_1000th_and_8640th_clip(cloud: Any
         "create_old": {str(k): v for k, v in results["old"].items()},
         "delete": deletes,
         "create_batched": {"batch": BATCH, **batched},
+        "create_via_requests": {"8640": via_requests},
     }
     print(cost_row(doc))
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,6 @@ zones, and sensor noise and an IR switch move them as much as a person does.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -27,8 +26,8 @@ from typing import Any, Literal
 import av
 import numpy as np
 
+from ..access_units import whole_frames
 from ..media import scan_clip
-from ..recording import FrameJoiner
 from .detector import FrameMotion, MotionDetector, shrink
 from .meta import Box, ClipActivity
 from .settings import ActivitySettings
@@ -235,34 +234,6 @@ class ActivityAnalyzer:
         order = [i for i in range(len(names)) if touched >> i & 1]
         remap = [sum(1 << order.index(i) for i in order if m >> i & 1) for m in masks]
         return ClipActivity(tuple(scores), tuple(boxes), tuple(remap), tuple(names[i] for i in order))
-
-
-def whole_frames(packets: Iterable[Any]) -> Iterator[Any]:
-    """The clip's packets with each picture in one packet, as the recorder wrote it.
-
-    A camera whose encoder cuts pictures in slices and whose payloader puts the SPS/PPS in front of
-    every IDR slice (GStreamer's `x264enc tune=zerolatency` behind `rtph264pay config-interval=-1`)
-    gives keyframes with parameter sets between their slices. The recorder keeps such a keyframe as
-    one packet, but FFmpeg's H.264 parser, which the MPEG-TS demuxer runs, starts a new access unit
-    at each SPS and hands the keyframe back in pieces, every piece after the first without a
-    timestamp. Decoded apart, each piece is a picture of its own slices with the rest concealed from
-    an older picture: the timed one showed the lower slices one keyframe (or more) late, and a
-    moving object as still. Joined again (`recording.FrameJoiner`, the recorder's own joiner), the
-    decoder makes one whole picture. The demuxer's empty end packet passes through (it drains)."""
-    joiner = FrameJoiner()
-    for packet in packets:
-        if packet.size == 0:
-            tail = joiner.flush()
-            if tail is not None:
-                yield tail
-            yield packet
-            continue
-        done = joiner.push(packet)
-        if done is not None:
-            yield done
-    tail = joiner.flush()
-    if tail is not None:
-        yield tail
 
 
 def _small(frame: Any) -> np.ndarray:

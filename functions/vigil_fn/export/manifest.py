@@ -3,8 +3,10 @@
 Why the MP4 is read back rather than hashed while it is written: the sink uploads parts 2..N as they
 fill and part 1 (ftyp + moov) last, so the file's byte order is only known at the end, and a hash must
 run in file order. One sequential GET of the finished object costs ~1 s per GB on the intranet and
-proves what OSS holds, not what the function meant to write. Clip facts (CRC-64, ETag) cost one HEAD per
-clip (a 2 h export of 10 s clips: 720 HEADs, ~0.06 CNY per 10,000), since the remux's ranged GETs carry no CRC.
+proves what OSS holds, not what the function meant to write. Clip facts (CRC-64, ETag) cost no request: the
+indexer recorded each clip's CRC-64 from its probe's GET (OSS sends the whole object's CRC-64 on a ranged GET
+too), and the remux's own GET tells which version it read. Only a clip whose index entry predates that and
+whose GET carried no CRC costs a HEAD (before: one HEAD per clip, 720 for a 2 h export of 10 s clips).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ..core.bodies import iter_body
 from ..core.evidence import HASH_CHUNK, sign
 from .jobs import ExportJob
-from .remux import RemuxResult, iso
+from .remux import RemuxResult, SourceClip, iso
 
 
 @dataclass(frozen=True)
@@ -41,16 +43,33 @@ class FileFacts:
     etag: str
 
 
-def clip_facts(bucket: oss2.Bucket, result: RemuxResult, sources: dict[str, Any]) -> dict[str, ObjectFacts]:
-    """ETag and CRC-64 of every clip in the file: from the remux's own GET when it was a whole-object
-    read, else one HEAD (OSS sends the CRC-64 only on a GET of the whole object, not on a ranged one)."""
+@dataclass(frozen=True)
+class Sources:
+    """What is known of one cut's clips without asking OSS again."""
+
+    indexed: dict[str, SourceClip]   # key -> the clip as the index holds it (ETag, CRC-64 when recorded)
+    read: dict[str, Any]             # key -> the remux's reader (`OssSource`): the ETag and CRC-64 its GET answered
+
+
+def _same(a: str, b: str) -> bool:
+    return a.strip('"').upper() == b.strip('"').upper()
+
+
+def clip_facts(bucket: oss2.Bucket, result: RemuxResult, sources: Sources) -> dict[str, ObjectFacts]:
+    """ETag and CRC-64 of every clip in the file, in this order of preference, none costing a request:
+    the index's (when the remux read that very version: its GET's ETag is the index's), then what the
+    remux's own GET answered; a HEAD only for a clip neither knows (an entry written before the index
+    kept CRC-64s, read by a GET that carried none)."""
     out: dict[str, ObjectFacts] = {}
     for chapter in result.chapters:
         if not chapter.key or chapter.key in out:
             continue
-        src = sources.get(chapter.key)
-        if src is not None and src.etag is not None and src.crc64 is not None:
-            out[chapter.key] = ObjectFacts(etag=src.etag, crc64=src.crc64)
+        clip, got = sources.indexed.get(chapter.key), sources.read.get(chapter.key)
+        seen = got.etag if got is not None else None    # the version the remux read (None: not through OSS)
+        if clip is not None and clip.etag and clip.crc64 and (seen is None or _same(seen, clip.etag)):
+            out[chapter.key] = ObjectFacts(etag=clip.etag, crc64=clip.crc64)
+        elif got is not None and got.etag and got.crc64:
+            out[chapter.key] = ObjectFacts(etag=got.etag, crc64=got.crc64)
         else:
             head = bucket.head_object(chapter.key)
             out[chapter.key] = ObjectFacts(etag=(head.etag or "").strip('"'),

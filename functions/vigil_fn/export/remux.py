@@ -39,6 +39,8 @@ class SourceClip:
     start: int      # UTC ms (from the index)
     end: int
     size: int
+    etag: str | None = None    # the version the index holds (upper hex, no quotes)
+    crc64: str | None = None   # and its CRC-64 as OSS reported it to the indexer (None: an older entry)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ import oss2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..core.config import ExportSettings
-from ..indexer.reader import timeline
+from ..indexer.reader import clip_item, timeline
+from ..indexer.rows import CRC64, Row
 from . import manifest
 from .jobs import ExportJob, JobError, JobStore, manifest_key
 from .remux import NOTHING_RECORDED, Gap, RemuxError, RemuxResult, SourceClip, Stream, remux
@@ -32,17 +33,24 @@ def _end(item: dict[str, Any]) -> int:
     return int(item.get("end") or item["start"] + (item.get("duration") or 0))
 
 
+def _item(row: Row) -> dict[str, Any]:
+    """The reader's timeline item, with the CRC-64 the index recorded (the manifest names it)."""
+    return {**clip_item(row), "crc64": row[CRC64]}
+
+
 def plan(bucket: oss2.Bucket, camera: str, start: int, end: int) -> tuple[list[SourceClip], list[Gap]]:
-    """The readable clips of the range in order, and every gap (missing time or unreadable clip)."""
+    """The readable clips of the range in order (with the ETag and CRC-64 the index holds for each),
+    and every gap (missing time or unreadable clip)."""
     items = timeline(bucket, camera, datetime.fromtimestamp(start / 1000, tz=timezone.utc),
-                     datetime.fromtimestamp(end / 1000, tz=timezone.utc))
+                     datetime.fromtimestamp(end / 1000, tz=timezone.utc), item=_item)
     clips: list[SourceClip] = []
     gaps: list[Gap] = []
     for item in items:
         if item["type"] == "gap":
             gaps.append(Gap(item["start"], item["end"]))
         elif item.get("status") == "ok" and (item.get("codec") or "h264") == "h264":
-            clips.append(SourceClip(item["key"], item["start"], _end(item), int(item["size"])))
+            clips.append(SourceClip(item["key"], item["start"], _end(item), int(item["size"]),
+                                    etag=item["etag"] or None, crc64=item["crc64"]))
         else:
             reason = item.get("reason") or f"codec {item.get('codec')}"
             gaps.append(Gap(item["start"], _end(item), f"clip skipped: {reason}"))
@@ -70,7 +78,7 @@ class CameraFailed(Exception):
 
 def _cut(bucket: oss2.Bucket, settings: ExportSettings, job: ExportJob, camera: str, key: str,
          open_source: Callable[[SourceClip], Stream] | None, beat: Callable[[float], None],
-         sinks: list[MultipartSink]) -> tuple[RemuxResult, int, dict[str, OssSource]]:
+         sinks: list[MultipartSink]) -> tuple[RemuxResult, int, manifest.Sources]:
     """Cut one camera's range into a sealed upload to `key` (in `sinks`, for the caller to complete
     once every camera is cut, or to abort)."""
     abort_stale_uploads(bucket, key)
@@ -85,6 +93,7 @@ def _cut(bucket: oss2.Bucket, settings: ExportSettings, job: ExportJob, camera: 
     })
     sinks.append(sink)
     sources: dict[str, OssSource] = {}   # what each clip's GET said of it, for the manifest
+    indexed = {c.key: c for c in clips}   # and what the index holds of it
 
     def opener(clip: SourceClip) -> Stream:
         if open_source is not None:
@@ -94,7 +103,7 @@ def _cut(bucket: oss2.Bucket, settings: ExportSettings, job: ExportJob, camera: 
 
     result = remux(clips, opener, sink, camera=camera, start=job.start, end=job.end, gaps=gaps,
                    gap_mode=settings.gap_mode, progress=beat)
-    return result, sink.seal(), sources
+    return result, sink.seal(), manifest.Sources(indexed=indexed, read=sources)
 
 
 def run_job(bucket: oss2.Bucket, settings: ExportSettings, user: str, job_id: str, *,
@@ -117,7 +126,7 @@ def run_job(bucket: oss2.Bucket, settings: ExportSettings, user: str, job_id: st
     cameras = job.all_cameras
     last_beat = [time.monotonic()]
     sinks: list[MultipartSink] = []
-    cut: list[tuple[str, str, RemuxResult, int, dict[str, OssSource]]] = []
+    cut: list[tuple[str, str, RemuxResult, int, manifest.Sources]] = []
     cuts: list[manifest.Cut] = []
     camera = cameras[0]
     try:

@@ -23,7 +23,7 @@ from vigil_camera.keys import index_key, index_month_key, index_segments_key
 from .daycache import DayCache, Prefix
 from .log import FoldState, parse_json_lines, parse_lines
 from .ranges import Unchanged, get_if_changed, get_range, read_jsonl, read_log_range, read_log_tail
-from .rows import KEY, ROW_LEN, Row, row_end
+from .rows import KEY, OLD_ROW_LEN, ROW_LEN, Row, current, row_end
 
 SEGMENT_VERSION = 1
 # the log's tail after the segments, asked as soon as the segments' bytes are in, while they are parsed
@@ -80,9 +80,19 @@ class DayState:
     raw_bytes: int        # log bytes read raw (holes + tail)
 
 
+_LENGTHS = {ROW_LEN, OLD_ROW_LEN}     # an older indexer's rows lack the last column (`rows.current` pads them)
+
+
 def _well_formed(rows: Any) -> bool:
     return (isinstance(rows, list) and bool(rows) and set(map(type, rows)) == {list}
-            and set(map(len, rows)) == {ROW_LEN} and all(map(str.__instancecheck__, map(itemgetter(KEY), rows))))
+            and set(map(len, rows)) <= _LENGTHS and all(map(str.__instancecheck__, map(itemgetter(KEY), rows))))
+
+
+def _stored_row(row: Any) -> Row | None:
+    """One stored row as this version reads it, or None when it is not a row."""
+    if isinstance(row, list) and len(row) in _LENGTHS and isinstance(row[KEY], str):
+        return current([row])[0]
+    return None
 
 
 def fold_whole(segs: list[dict[str, Any]], etag: str | None) -> Prefix | None:
@@ -99,6 +109,7 @@ def fold_whole(segs: list[dict[str, Any]], etag: str | None) -> Prefix | None:
         cursor = int(seg["to"])
     if not rows or not _well_formed(rows):
         return None
+    rows = current(rows)
     state = FoldState()
     state.creates = {r[KEY]: r for r in rows}
     if len(state.creates) != len(rows):
@@ -125,11 +136,11 @@ def fold_segments(bucket: oss2.Bucket, log_key: str, segs: list[dict[str, Any]],
             raw += len(hole)
         rows = seg.get("rows") or []
         if _well_formed(rows):
-            state.add_rows(rows)
+            state.add_rows(current(rows))
         else:
             for row in rows:
-                if isinstance(row, list) and len(row) == ROW_LEN and isinstance(row[KEY], str):
-                    state.add_row(row)
+                if (stored := _stored_row(row)) is not None:
+                    state.add_row(stored)
         for d in seg.get("dels") or ():
             state.add_delete(str(d[0]), str(d[1]), int(d[2]))
         cursor, used = end, used + 1
@@ -224,8 +235,8 @@ def spill_rows(bucket: oss2.Bucket, device_id: str, day: date, cache: DayCache |
     row = max(closed, key=lambda r: (int(r.get("to") or 0), int(r.get("at") or 0)))
     state = FoldState()
     for spilled in row["spill"]:
-        if isinstance(spilled, list) and len(spilled) == ROW_LEN:
-            state.add_row(spilled)
+        if (stored := _stored_row(spilled)) is not None:
+            state.add_row(stored)
     log_key = index_key(device_id, day)
     covered = int(row.get("to") or 0)
     try:

@@ -56,15 +56,17 @@ class Clip:
     event_time: int
     indexed_at: int | None = None   # when the indexer wrote the entry (UTC ms)
     activity: str | None = None     # the camera's checked activity header when it held activity (indexer/activity.py)
+    crc64: str | None = None        # OSS's CRC-64 of the indexed ETag (None: indexed before it was recorded)
 
     @property
     def end(self) -> int:
         return self.start + (self.duration or 0)
 
     def to_dict(self) -> dict[str, Any]:
-        """The timeline item's fields; activity is read through `indexer.activity` (events), not here."""
+        """The timeline item's fields; activity is read through `indexer.activity` (events), and the
+        CRC-64 by the export (`export.service.plan`), not here."""
         doc = dict(self.__dict__)
-        del doc["activity"]
+        del doc["activity"], doc["crc64"]
         return doc
 
 
@@ -78,7 +80,7 @@ def row_of(entry: dict[str, Any]) -> Row:
         entry["key"], str(entry.get("etag", "")), int(entry.get("size") or 0), int(entry.get("start") or 0),
         entry.get("duration"), entry.get("codec"), entry.get("width"), entry.get("height"),
         bool(entry.get("has_keyframe")), str(entry.get("status", "ok")), entry.get("reason"),
-        int(entry.get("event_time") or 0), entry.get("indexed_at"), entry.get("activity"),
+        int(entry.get("event_time") or 0), entry.get("indexed_at"), entry.get("activity"), entry.get("crc64"),
     ]
 
 

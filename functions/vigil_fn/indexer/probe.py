@@ -3,8 +3,10 @@
 The number of bytes read is bounded (HEAD_BYTES + TAIL_BYTES for TS, box headers + moov for MP4),
 whatever the clip's size; `ProbeResult.bytes_read` reports it so the benchmark can prove it.
 
-The first GET also answers what OSS holds — the object's ETag, its real size and its
-`x-oss-meta-*` headers — so the indexer confirms an event against OSS without a request of its own.
+The first GET also answers what OSS holds — the object's ETag, its real size, its whole-object
+CRC-64 (OSS sends the object's `x-oss-hash-crc64ecma` on a ranged GET too) and its `x-oss-meta-*`
+headers — so the indexer confirms an event against OSS, and records the CRC-64 an evidence manifest
+names, without a request of its own.
 
 A TS clip's duration needs its last PTS, i.e. a second GET of the tail — unless the camera sent the
 duration it read from its own file (`x-oss-meta-vigil-duration-ms`, `vigil_camera.clipduration`).
@@ -33,6 +35,16 @@ TAIL_BYTES = 96 * 1024
 MP4_MOOV_CAP = 1 << 20
 MAX_CAMERA_DURATION_MS = 3_600_000      # a camera's duration header above an hour is not believed
 _TOTAL_RE = re.compile(r"/(\d+)\s*$")
+_CRC64_MAX = (1 << 64) - 1
+
+
+def crc64_header(value: Any) -> str | None:
+    """OSS's `x-oss-hash-crc64ecma` as the index keeps it (a decimal string), None when absent or not
+    a 64-bit decimal: the index records only what OSS could have said."""
+    text = str(value).strip() if value is not None else ""
+    if not text.isascii() or not text.isdigit() or len(text) > 20 or int(text) > _CRC64_MAX:
+        return None
+    return str(int(text))
 
 
 @dataclass
@@ -42,6 +54,7 @@ class ProbeResult:
     bytes_read: int
     etag: str = ""                                  # what OSS holds (upper hex, no quotes)
     size: int = 0                                   # the object's real size
+    crc64: str | None = None                        # the whole object's CRC-64 as OSS reports it (decimal)
     meta: dict[str, str] = field(default_factory=dict)   # x-oss-meta-* (names lower-cased, no prefix)
     requests: int = 0
     duration_from_camera: bool = False              # the tail GET was spared by the camera's header
@@ -55,6 +68,7 @@ class RangeReader:
         self.bucket, self.key = bucket, key
         self.size = -1
         self.etag = ""
+        self.crc64: str | None = None
         self.meta: dict[str, str] = {}
         self.bytes_read = 0
         self.requests = 0
@@ -71,6 +85,7 @@ class RangeReader:
         if self.size < 0:
             headers = result.headers
             self.etag = str(result.etag or "").strip('"').upper()
+            self.crc64 = crc64_header(headers.get("x-oss-hash-crc64ecma"))
             total = _TOTAL_RE.search(str(headers.get("Content-Range", "")))
             self.size = int(total.group(1)) if total else len(data)   # 200: the whole (small) object
             self.meta = {k.lower()[len("x-oss-meta-"):]: str(v) for k, v in headers.items()
@@ -98,7 +113,8 @@ def probe_object(bucket: Any, key: str, ext: str) -> ProbeResult:
     size = reader.size
 
     def result(info: MediaInfo | None, error: str | None, camera: bool = False) -> ProbeResult:
-        return ProbeResult(info, error, reader.bytes_read, reader.etag, size, reader.meta, reader.requests, camera)
+        return ProbeResult(info, error, reader.bytes_read, reader.etag, size, reader.crc64, reader.meta,
+                           reader.requests, camera)
 
     if size <= 0:
         return result(None, "empty object")

@@ -2,7 +2,9 @@
 
 No event is trusted on its word (anyone who may invoke the function can send one):
 - a create is indexed only for the ETag OSS holds — the probe's first ranged GET returns it, with
-  the real size and the camera's `x-oss-meta-vigil-*` report, so confirming costs nothing extra;
+  the real size, the whole-object CRC-64 (kept in the entry: an export's evidence manifest names
+  it without a HEAD per clip) and the camera's `x-oss-meta-vigil-*` report, so confirming costs
+  nothing extra;
 - a delete is tombstoned only if OSS confirms it: the object is gone (the tombstone hides every
   older create) or holds another ETag (it hides only the deleted ETag's creates); an object that is
   still there with the event's ETag, or an event without one, is refused.
@@ -130,6 +132,8 @@ def _prepare(bucket: oss2.Bucket, record: OssEventRecord, opts: Options) -> _Pre
         "height": info.height if info else None,
         "has_keyframe": bool(info and info.has_keyframe),
     }
+    if probe.crc64 is not None:
+        facts["crc64"] = probe.crc64
     meta = health.meta_from_headers(probe.meta)
     if meta:
         facts["meta"] = meta

@@ -113,6 +113,59 @@ def test_players_show_the_same_instant_and_a_gap_is_a_gap(cloud: Any, ctx: Any, 
     assert len(after_pause) >= 3 and max(after_pause[-3:]) <= SETTLED_MS, (after_pause, state)
 
 
+STALL_JS = """([stalled, others, since]) => {
+  const grid = document.querySelector('.sync-grid');
+  const tile = (c) => document.querySelector(`.sync-tile[data-camera="${c}"] video`);
+  return Number(grid.dataset.clock) > since && grid.dataset.held === 'no'
+    && tile(stalled).dataset.catchingUp === 'yes'
+    && others.every((c) => { const v = tile(c); return v && v.readyState >= 2 && !v.paused; });
+}"""
+
+
+def test_a_stalled_player_holds_the_others_only_briefly_then_catches_up(cloud: Any, ctx: Any, four: dict) -> None:
+    """One camera's segments never arrive (held at the browser): its player may hold the shared clock
+    only for a bounded time; then the others play on together, its tile says it is catching up, and once
+    its segments come it rejoins them at the same instant."""
+    import re
+    from contextlib import suppress
+
+    from playwright.sync_api import Error as PlaywrightError
+
+    cams = four["cams"]
+    stalled, others = cams[0], cams[1:]
+    held: list[Any] = []
+    flowing = [False]
+
+    def stall(route: Any) -> None:
+        if flowing[0]:
+            route.continue_()
+        else:
+            held.append(route)      # neither answered nor failed: the request just waits
+
+    ctx.route(re.compile(rf"videos/{re.escape(stalled)}/[^?]*\.ts"), stall)
+    page = S.sign_in(ctx, cloud.functions["vigil-api"], four["viewer"],
+                     f"/sync?cameras={','.join(cams)}&t={four['overlap']}")
+    page.locator(".sync-grid").wait_for()
+    badge = page.locator(f".sync-tile[data-camera='{stalled}'] .sync-catching-up")
+    badge.wait_for(timeout=60_000)
+    assert badge.inner_text() == "Catching up…" and held, "the stalled camera's segments were not asked for"
+    since = page.evaluate("() => Number(document.querySelector('.sync-grid').dataset.clock)")
+    # the others go on: the clock runs without its player, theirs play, and they agree with each other
+    page.wait_for_function(STALL_JS, arg=[stalled, others, since + 2000], timeout=30_000)
+    end = min(S.clip_start_ms(four["keys"][c][-1]) for c in cams) + S.CLIP_SECONDS * 1000
+    spreads, state = _settled_spread(page, others, end, 3)
+    assert len(spreads) >= 3 and max(spreads[-3:]) <= SETTLED_MS, (spreads, state)
+    assert page.evaluate(TILE_STATE_JS, [stalled])["tiles"][0]["readyState"] < 3, "its segments came after all"
+    # its segments arrive: it catches up, the badge goes, and all three show the same instant
+    flowing[0] = True
+    for route in held:
+        with suppress(PlaywrightError):      # a request hls.js gave up on meanwhile is gone
+            route.continue_()
+    badge.wait_for(state="detached", timeout=60_000)
+    spreads, state = _settled_spread(page, cams, end, 3)
+    assert len(spreads) >= 3 and max(spreads[-3:]) <= SETTLED_MS, (spreads, state)
+
+
 def test_the_api_refuses_layouts_it_must(cloud: Any, four: dict) -> None:
     base = cloud.functions["vigil-api"]
     http = requests.Session()

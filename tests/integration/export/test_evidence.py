@@ -23,8 +23,9 @@ from vigil_fn.core.clients import FunctionCredentials
 from vigil_fn.core.config import ExportSettings
 from vigil_fn.export.invoke import start_export
 from vigil_fn.export.jobs import JobStore, manifest_key
+from vigil_fn.indexer import reader
 
-from .conftest import Recorded, wait_for
+from .conftest import Recorded, oss_requests, wait_for
 
 pytestmark = pytest.mark.integration
 SETTINGS = ExportSettings.from_env({})
@@ -39,10 +40,14 @@ def signed_export(cloud: Any, sim_clips: Any, tmp_path_factory: pytest.TempPathF
     store = JobStore(bucket, SETTINGS)
     job = store.create("ivy", rec.camera, rec.start_ms, rec.end_ms)
     creds = FunctionCredentials(cloud.access_key_id, cloud.access_key_secret, None)
-    start_export(ExportSettings.from_env({"VIGIL_FC_ENDPOINT": cloud.fc_endpoint}), creds, "ivy", job.id)
-    done = wait_for(lambda: (j := store.require("ivy", job.id)).state in ("done", "failed") and j,
-                    timeout=120, what="the export job")
-    assert done.state == "done", done.error
+    with oss_requests() as seen:
+        start_export(ExportSettings.from_env({"VIGIL_FC_ENDPOINT": cloud.fc_endpoint}), creds, "ivy", job.id)
+        done = wait_for(lambda: (j := store.require("ivy", job.id)).state in ("done", "failed") and j,
+                        timeout=120, what="the export job")
+        assert done.state == "done", done.error
+        # the manifest's PUT comes after every clip's facts were gathered: its line is the last we need
+        wait_for(lambda: seen.of("PUT", [done.manifest_key]), what="the manifest's PUT in the access log")
+    clip_heads = seen.of("HEAD", rec.keys)
     out = tmp_path_factory.mktemp("evidence")
     mp4, manifest = out / "export.mp4", out / "export.manifest.json"
     mp4.write_bytes(bucket.get_object(done.key).read())
@@ -52,7 +57,7 @@ def signed_export(cloud: Any, sim_clips: Any, tmp_path_factory: pytest.TempPathF
         key_id = resp.headers["X-Vigil-Key-Id"]
         (out / "key.pem").write_bytes(resp.read())
     return {"job": done, "rec": rec, "mp4": mp4, "manifest": manifest, "key": out / "key.pem", "dir": out,
-            "key_id": key_id}
+            "key_id": key_id, "clip_heads": clip_heads}
 
 
 def _verify(*args: str) -> subprocess.CompletedProcess[str]:
@@ -75,9 +80,12 @@ def test_the_manifest_names_the_file_and_every_clip_as_oss_holds_them(cloud: Any
     bucket = cloud.bucket()
     assert entry["crc64"] == bucket.head_object(job.key).headers["x-oss-hash-crc64ecma"]
     assert [c["key"] for c in entry["clips"]] == rec.keys
-    for clip in entry["clips"]:   # each clip's CRC-64 and ETag are the stored object's
+    indexed = {c.key: c for c in reader.day_clips(bucket, rec.camera, rec.starts[0].date())}
+    for clip in entry["clips"]:   # each clip's CRC-64 and ETag are the stored object's, as the index recorded them
         head = bucket.head_object(clip["key"])
         assert clip["crc64"] == head.headers["x-oss-hash-crc64ecma"] and clip["etag"] == head.etag.strip('"')
+        assert (indexed[clip["key"]].crc64, indexed[clip["key"]].etag) == (clip["crc64"], clip["etag"])
+    assert signed_export["clip_heads"] == []    # the export asked OSS nothing more about its clips
     assert len(entry["gaps"]) == 1 and entry["gaps"][0]["reason"] == "not recorded"
 
 
@@ -159,3 +167,50 @@ def test_the_public_key_route_answers_json_too(cloud: Any, signed_export: dict) 
         doc = json.loads(resp.read())
     assert doc["algorithm"] == "Ed25519" and doc["key_id"] == signed_export["key_id"]
     assert doc["pem"] == signed_export["key"].read_text()
+
+
+def test_clips_indexed_before_crc64s_were_kept_still_get_the_facts_oss_holds(cloud: Any, sim_clips: Any) -> None:
+    """Index entries written before the indexer kept CRC-64s (no `crc64`) still read, and the export
+    names the right facts for their clips: from its own GET (OSS sends the whole object's CRC-64 on a
+    ranged GET too), else — a clip neither the index nor a GET knows — from one HEAD."""
+    from vigil_camera.keys import index_key
+    from vigil_fn.export import manifest
+    from vigil_fn.export.remux import Chapter, RemuxResult
+    from vigil_fn.export.service import plan, run_job
+    from vigil_fn.indexer.log import append_line, encode_entry, read_entries
+
+    from .conftest import record
+
+    rec = record(cloud, sim_clips[:3], gap_after=5)
+    bucket = cloud.bucket()
+    day = rec.starts[0].date()
+    log_key = index_key(rec.camera, day)
+    entries, _ = read_entries(bucket, log_key)
+    creates = [e for e in entries if e.get("op") == "create"]
+    assert {e["key"] for e in creates if e.get("crc64")} == set(rec.keys)    # the indexer records them now
+    # an older indexer's entries for the first two clips: the same event time, later in the log, so they win
+    old = [{k: v for k, v in e.items() if k != "crc64"} for e in creates if e["key"] in rec.keys[:2]]
+    append_line(bucket, log_key, b"".join(encode_entry(e) for e in old))
+    clips = {c.key: c for c in reader.day_clips(bucket, rec.camera, day)}
+    assert [clips[k].crc64 is None for k in rec.keys] == [True, True, False]
+
+    store = JobStore(bucket, SETTINGS)
+    job = store.create("ivy", rec.camera, rec.start_ms, rec.end_ms)
+    with oss_requests() as seen:
+        done = run_job(bucket, SETTINGS, "ivy", job.id, signing_key=Ed25519PrivateKey.generate())
+    assert done.state == "done", done.error
+    (entry,) = json.loads(bucket.get_object(done.manifest_key).read())["manifest"]["files"]
+    heads = {k: bucket.head_object(k) for k in rec.keys}
+    assert [(c["key"], c["crc64"], c["etag"]) for c in entry["clips"]] == \
+        [(k, h.headers["x-oss-hash-crc64ecma"], h.etag.strip('"')) for k, h in heads.items()]
+    assert seen.of("HEAD", rec.keys) == []
+
+    # the last resort: nothing read through OSS (no GET's answer) and an entry without a CRC-64
+    sources, _ = plan(bucket, rec.camera, rec.start_ms, rec.end_ms)
+    result = RemuxResult(chapters=[Chapter(0.0, 1.0, "", c.key, c.start, c.end) for c in sources])
+    with oss_requests() as seen:
+        facts = manifest.clip_facts(bucket, result, manifest.Sources(indexed={c.key: c for c in sources}, read={}))
+        wait_for(lambda: len(seen.of("HEAD", rec.keys)) >= 2, what="the fallback HEADs in the access log")
+    assert sorted(seen.of("HEAD", rec.keys)) == sorted(rec.keys[:2])   # only the clips the index lacks
+    assert {k: (f.crc64, f.etag) for k, f in facts.items()} == \
+        {k: (h.headers["x-oss-hash-crc64ecma"], h.etag.strip('"')) for k, h in heads.items()}

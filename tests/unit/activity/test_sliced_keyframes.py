@@ -18,10 +18,10 @@ from typing import Any
 
 import av
 import numpy as np
-from vigil_camera import media
+from vigil_camera import media, stills
+from vigil_camera.access_units import repacket
 from vigil_camera.activity.analyzer import ActivityAnalyzer
 from vigil_camera.mediafacts.h264 import iter_nal_units
-from vigil_camera.recording import repacket
 
 W, H, FPS, SECONDS = 320, 192, 10, 8
 SIDE = 24
@@ -108,3 +108,19 @@ def test_a_sliced_keyframe_is_decoded_as_one_picture(tmp_path: Path) -> None:
         x = _x(second)
         assert left - 5 <= x and x + SIDE <= right + 5, (second, x, box)
         assert top - 5 <= ROW and ROW + SIDE <= bottom + 5, (second, box)
+
+
+def test_a_still_of_a_sliced_keyframe_shows_the_whole_picture(tmp_path: Path) -> None:
+    """The camera's still (first keyframe, `fast`) and the api's still at a later keyframe: the object
+    is where it is at that instant in the lower slice too (decoded in pieces, that slice came from an
+    older picture, up to 45 levels off on a real GStreamer-recorded clip)."""
+    path = _sliced_clip(tmp_path)
+    for second in (0, 3, 6):
+        shot = stills.frame_at(path, float(second), mode="fast")
+        assert shot.offset == second and shot.keyframe
+        luma = shot.frame.to_ndarray(format="gray")
+        x = int(round(_x(second)))
+        inside = luma[ROW + 4:ROW + SIDE - 4, x + 4:x + SIDE - 4]
+        assert inside.mean() > 180, (second, inside.mean())           # the object is drawn where it is now
+        expected = _picture(second).astype(int)
+        assert abs(luma.astype(int) - expected)[H // 2:].mean() < 8    # the lower slice is this picture's

@@ -114,3 +114,37 @@ def test_a_plain_day_takes_the_one_pass_fold_and_a_delete_does_not() -> None:
     assert [r[KEY] for r in whole.state.visible_rows()] == [e["key"] for e in entries][:len(whole.state.creates)]
     deleted = log + encode_entry({"op": "delete", "key": entries[0]["key"], "event_time": 999}) * 40
     assert fold_whole(parse_segments(segments_of(deleted, 1024, date(2026, 11, 28), now_ms=NOW_MS)[0]), "E") is None
+
+
+def test_segments_an_older_indexer_wrote_still_read_without_a_crc64() -> None:
+    """Rows stored before the `crc64` column (one column short) read as before, with crc64 None, beside
+    new rows — in the one-pass fold, the segment-by-segment fold and one row at a time (a damaged segment)."""
+    from datetime import date
+
+    from vigil_fn.indexer.compact import segments_of
+    from vigil_fn.indexer.dayfold import fold_segments, fold_whole, parse_segments
+    from vigil_fn.indexer.log import encode_entry
+    from vigil_fn.indexer.rows import CRC64, OLD_ROW_LEN, ROW_LEN
+    entries = [{"op": "create", "key": f"videos/cam-1/2026/11/28/12{i:04d}000Z-{i}.ts", "etag": "E",
+                "start": 1000 * i, "duration": 500, "event_time": i, "status": "ok", "crc64": str(10 + i)}
+               for i in range(60)]
+    segs = parse_segments(segments_of(b"".join(map(encode_entry, entries)), 1024, date(2026, 11, 28),
+                                      now_ms=NOW_MS)[0])
+    assert len(segs) >= 3 and all(len(r) == ROW_LEN for r in segs[0]["rows"])
+    segs[0]["rows"] = [r[:OLD_ROW_LEN] for r in segs[0]["rows"]]          # the first segment: an older indexer's
+    old_keys = {r[KEY] for r in segs[0]["rows"]}
+    whole = fold_whole(segs, "E")
+    assert whole is not None
+    rows = whole.state.visible_rows()
+    assert {r[KEY]: r[CRC64] for r in rows} == {e["key"]: None if e["key"] in old_keys else e["crc64"] for e in entries
+                                               if e["key"] in {r[KEY] for r in rows}}
+    assert len(rows) == len(whole.state.creates) and all(len(r) == ROW_LEN for r in rows)
+    assert fold_segments(None, "unused", [{**segs[0], "from": 0}], "E").state.visible_rows() == \
+        [r for r in rows if r[KEY] in old_keys]  # type: ignore[arg-type, union-attr]
+    segs[1]["rows"] = [*segs[1]["rows"][:-1], [1, 2, 3], [r[:OLD_ROW_LEN] for r in segs[1]["rows"][-1:]][0]]
+    one_by_one = fold_segments(None, "unused", segs, "E")  # type: ignore[arg-type]
+    assert one_by_one is not None
+    got = {r[KEY]: r[CRC64] for r in one_by_one.state.visible_rows()}
+    assert got[segs[1]["rows"][-1][KEY]] is None and got[segs[1]["rows"][0][KEY]] == next(
+        e["crc64"] for e in entries if e["key"] == segs[1]["rows"][0][KEY])
+    assert all(len(r) == ROW_LEN for r in one_by_one.state.visible_rows())

@@ -1,12 +1,14 @@
 // Cameras side by side (issue 26): 2-9 players that show the same wall-clock instant, one timeline of
 // all their recordings and gaps, one set of controls. A SyncClock is the instant; every 100 ms each
 // player is nudged (playbackRate) or, far off, seeked to it. A camera with no recording at that instant
-// shows the gap — its player is paused and hidden behind "No recording" — never a frozen frame.
+// shows the gap — its player is paused and hidden behind "No recording" — never a frozen frame. A player
+// that is loading holds the clock, for at most HOLD_CAP_MS: then the others go on and it says it is
+// catching up.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, request, type Camera } from "../api";
 import { PlayerController } from "../player/controller";
 import { linkClick, navigate } from "../router";
-import { correction, recordedAt, SyncClock, type Span } from "../sync/clock";
+import { catchUp, correction, HoldCap, recordedAt, SyncClock, type Span } from "../sync/clock";
 import { SyncExport } from "../sync/SyncExport";
 import { SaveLayout, SavedLayouts } from "../sync/Layouts";
 import { Time } from "../ui/Time";
@@ -31,7 +33,9 @@ interface TileHandle {
   video: HTMLVideoElement;
   loading: boolean;
   seeking: boolean; // a seek (playback request + attach) is in flight: do not start another
+  cap: HoldCap; // how long it has held the clock; past the cap it catches up on its own
   setGap: (gap: boolean) => void;
+  setCatchingUp: (catchingUp: boolean) => void;
 }
 
 /** Seek one player, once at a time: a new seek every tick would restart its loading forever. */
@@ -47,6 +51,7 @@ function Tile({ cam, spans, register }: { cam: SyncCamera; spans: Span[]; regist
   const t = useT();
   const ref = useRef<HTMLVideoElement>(null);
   const [gap, setGap] = useState(false);
+  const [catchingUp, setCatchingUp] = useState(false);
   useEffect(() => {
     const video = ref.current;
     if (!video) return;
@@ -54,7 +59,9 @@ function Tile({ cam, spans, register }: { cam: SyncCamera; spans: Span[]; regist
       video,
       loading: false,
       seeking: false,
+      cap: new HoldCap(),
       setGap,
+      setCatchingUp,
       controller: new PlayerController(video, (s, e) => api.playback(cam.id, s, e), {
         onTime: () => {},
         onState: (st) => {
@@ -73,6 +80,11 @@ function Tile({ cam, spans, register }: { cam: SyncCamera; spans: Span[]; regist
     <figure class="sync-tile" data-camera={cam.id} data-spans={spans.length}>
       <video ref={ref} class="sync-video" playsInline muted aria-label={t("sync.camera", { name: cam.name })} />
       {gap && <div class="sync-gap">{t("sync.noRecording")}</div>}
+      {catchingUp && !gap && (
+        <div class="sync-catching-up" role="status">
+          {t("sync.catchingUp")}
+        </div>
+      )}
       <figcaption>{cam.name}</figcaption>
     </figure>
   );
@@ -173,6 +185,7 @@ export function SyncView({ ids, t: from }: { ids: string[]; t: number | null }) 
   const clock = useMemo(() => new SyncClock(start0), [start0]);
   const tiles = useRef(new Map<string, TileHandle>());
   const gridRef = useRef<HTMLDivElement>(null);
+  const capped = useRef(0); // players that held the clock past the cap since the last seek (read by the sync bench)
 
   useEffect(() => {
     if (ids.length < 2) return;
@@ -199,7 +212,9 @@ export function SyncView({ ids, t: from }: { ids: string[]; t: number | null }) 
 
   const seekAll = (wall: number) => {
     clock.seek(wall);
+    capped.current = 0;
     tiles.current.forEach((h, id) => {
+      h.cap.reset();   // a fresh start for every player: each may hold the clock again while it lands
       if (recordedAt(spans.get(id) ?? [], wall)) {
         h.seeking = false;
         seekTile(h, wall);
@@ -208,65 +223,85 @@ export function SyncView({ ids, t: from }: { ids: string[]; t: number | null }) 
     setAt(wall);
   };
 
-  // the follow loop: hold the clock while a recording player loads, then nudge or seek each to it
+  // the follow loop: hold the clock while a recording player loads (each for at most HOLD_CAP_MS), then
+  // nudge or seek each to it
   useEffect(() => {
     if (!doc) return;
     clock.setPlaying(playing);
+    /** Move one player towards the clock's instant `wall`; true when it wants the clock to wait for it. */
+    const follow = (h: TileHandle, cam: string, wall: number, heldBefore: boolean): boolean => {
+      const has = recordedAt(spans.get(cam) ?? [], wall);
+      h.video.dataset.gap = has ? "no" : "yes";
+      h.setGap(!has);
+      if (!has) {
+        if (!h.video.paused) h.controller.pause();
+        h.video.dataset.follow = "no";           // when its recording starts, it seeks there afresh
+        h.cap.reset();
+        return false;
+      }
+      if (h.seeking) return true;
+      if (h.video.dataset.follow !== "yes") {   // first time this camera has a recording here
+        h.video.dataset.follow = "yes";
+        seekTile(h, wall);
+        return true;
+      }
+      const shown = h.controller.wallNow();
+      if (shown === null) return true;          // its playlist is still loading
+      const loading = h.loading;
+      if (!playing) {
+        if (!h.video.paused) h.controller.pause();
+        if (Math.abs(shown - wall) > 200) seekTile(h, wall);
+        return loading;
+      }
+      // A player still landing a seek (the element decodes up to the new position) holds the clock, and
+      // while it holds the others wait paused where they are: else they play on for the seek's time and
+      // are then that far ahead (measured ~1 s after a seek on a loaded machine: tests/bench/test_sync_bench.py).
+      if (h.video.seeking) return true;
+      if (h.cap.catchingUp) {                   // held the clock too long: the others went on without it
+        if (loading) return true;
+        const step = catchUp(shown - wall, clock.rate);
+        if (step.action === "seek") {
+          seekTile(h, wall + step.to);
+          return true;
+        }
+        if (step.action === "wait") {
+          if (!h.video.paused) h.controller.pause();
+          return true;
+        }
+        h.cap.reset();                          // caught up: it follows (and may hold) as every player does
+      }
+      if (heldBefore) {
+        if (!h.video.paused) h.controller.pause();
+        return loading;
+      }
+      if (h.video.paused) h.controller.play();
+      h.video.dataset.drift = String(Math.round(shown - wall));   // read by the sync bench
+      const fix = correction(shown - wall, clock.rate);
+      if (fix.seek) {
+        seekTile(h, wall);
+        return true;
+      }
+      h.video.playbackRate = fix.playbackRate;
+      return loading;
+    };
     const id = setInterval(() => {
       const wall = clock.wall();
+      const now = performance.now();
       const heldBefore = clock.isHeld && playing;
       let waiting = false;
       tiles.current.forEach((h, cam) => {
-        const has = recordedAt(spans.get(cam) ?? [], wall);
-        h.video.dataset.gap = has ? "no" : "yes";
-        h.setGap(!has);
-        if (!has) {
-          if (!h.video.paused) h.controller.pause();
-          h.video.dataset.follow = "no";           // when its recording starts, it seeks there afresh
-          return;
-        }
-        if (h.seeking) {
-          waiting = true;
-          return;
-        }
-        if (h.video.dataset.follow !== "yes") {   // first time this camera has a recording here
-          h.video.dataset.follow = "yes";
-          seekTile(h, wall);
-          waiting = true;
-          return;
-        }
-        const shown = h.controller.wallNow();
-        if (shown === null) {                     // its playlist is still loading
-          waiting = true;
-          return;
-        }
-        if (h.loading) waiting = true;
-        if (!playing) {
-          if (!h.video.paused) h.controller.pause();
-          if (Math.abs(shown - wall) > 200) seekTile(h, wall);
-          return;
-        }
-        // A player still landing a seek (the element decodes up to the new position) holds the clock, and
-        // while it holds the others wait paused where they are: else they play on for the seek's time and
-        // are then that far ahead (measured ~1 s after a seek on a loaded machine: tests/bench/test_sync_bench.py).
-        if (h.video.seeking) {
-          waiting = true;
-          return;
-        }
-        if (heldBefore) {
-          if (!h.video.paused) h.controller.pause();
-          return;
-        }
-        if (h.video.paused) h.controller.play();
-        h.video.dataset.drift = String(Math.round(shown - wall));   // read by the sync bench
-        const fix = correction(shown - wall, clock.rate);
-        if (fix.seek) {
-          seekTile(h, wall);
-          waiting = true;
-        } else h.video.playbackRate = fix.playbackRate;
+        const holds = follow(h, cam, wall, heldBefore);
+        const was = h.cap.catchingUp;
+        if (h.cap.waitFor(holds && playing, now)) waiting = true;
+        if (h.cap.catchingUp && !was) capped.current += 1;
+        h.setCatchingUp(h.cap.catchingUp);
+        h.video.dataset.catchingUp = h.cap.catchingUp ? "yes" : "no";
       });
-      clock.hold(waiting && playing);
-      if (gridRef.current) gridRef.current.dataset.held = clock.isHeld ? "yes" : "no";   // read by the sync bench
+      clock.hold(waiting);
+      if (gridRef.current) {                    // read by the sync bench
+        gridRef.current.dataset.held = clock.isHeld ? "yes" : "no";
+        gridRef.current.dataset.capped = String(capped.current);
+      }
       setAt(wall);
     }, 100);
     return () => clearInterval(id);

@@ -79,3 +79,54 @@ export interface Span {
 export function recordedAt(spans: Span[], wall: number): boolean {
   return spans.some((s) => s.start <= wall && wall < s.end);
 }
+
+/** The longest one player may hold the shared clock (ms). Landing a seek takes 0.1-1 s here even at load
+ * 40 (tests/bench/test_sync_bench.py); a player that takes longer — its segments stalled, its network
+ * gone — would freeze every other tile for as long. After this the others go on and it catches up. */
+export const HOLD_CAP_MS = 4000;
+
+/** How far ahead of the clock a player that fell behind is sent, so it has landed by the time the clock
+ * gets there (then it waits, paused, for the clock): seeking to where the clock is would leave it behind
+ * by its own landing time, again and again. */
+export const CATCH_UP_LEAD_MS = 1500;
+
+/** Per player: since when it holds the clock, and whether it has held too long (`HOLD_CAP_MS`) and
+ * now catches up instead, the others going on without it. */
+export class HoldCap {
+  private since: number | null = null;
+  catchingUp = false;
+
+  constructor(private readonly cap: number = HOLD_CAP_MS) {}
+
+  /** This tick's verdict for a player that does (`holds`) or does not want the clock to wait: whether
+   * the clock waits for it. Past the cap it is `catchingUp` and never makes the clock wait again until
+   * `reset` (it has caught up, or the viewer moved every player). */
+  waitFor(holds: boolean, now: number): boolean {
+    if (!holds || this.catchingUp) {
+      this.since = null;
+      return false;
+    }
+    this.since ??= now;
+    if (now - this.since > this.cap) {
+      this.catchingUp = true;
+      this.since = null;
+      return false;
+    }
+    return true;
+  }
+
+  reset(): void {
+    this.since = null;
+    this.catchingUp = false;
+  }
+}
+
+/** What a catching-up player does once it shows a frame again, `drift` = what it shows − the clock (ms):
+ * far behind, seek ahead of the clock by the lead; ahead, wait paused for the clock (far ahead: seek
+ * again); close, it has caught up and follows as every player does. */
+export function catchUp(drift: number, rate: number): { action: "seek"; to: number } | { action: "wait" | "follow" } {
+  const lead = CATCH_UP_LEAD_MS * rate;
+  if (drift < -400 || drift > 2 * lead + 400) return { action: "seek", to: lead };
+  if (drift > DEAD_ZONE_MS) return { action: "wait" };
+  return { action: "follow" };
+}

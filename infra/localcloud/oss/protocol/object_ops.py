@@ -74,13 +74,15 @@ def _read(call: Call, head: bool) -> Response:
             headers.update({objectio.META_PREFIX + k: v for k, v in link.headers.meta.items()})
             headers["x-oss-object-type"] = "Symlink"
         span = objectio.parse_range(call.req.header("range"), info.size)
+        # the whole object's CRC-64, on a ranged answer too: OSS sends the object's value whatever the
+        # range (aliyun-oss-java-sdk#256: the same server CRC for every range; SDKs skip the check there)
+        headers["x-oss-hash-crc64ecma"] = str(info.crc64)
         if not head and compression.wanted(call.req.header("accept-encoding"), info.headers.content_type or "",
                                            info.size, span is not None):
             return Response(200, compression.headers(headers), stream=compression.gzip_stream(reader, info.size),
                             on_close=reader.close)
         if span is None:
             start, length, status = 0, info.size, 200
-            headers["x-oss-hash-crc64ecma"] = str(info.crc64)
         else:
             start, length, status = span[0], span[1] - span[0] + 1, 206
             headers["Content-Range"] = f"bytes {span[0]}-{span[1]}/{info.size}"
