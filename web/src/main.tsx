@@ -5,6 +5,7 @@ import { api, onSessionLost, setCsrf, type Preferences, type User } from "./api"
 import { initialLanguage, isLanguage, language, setLanguage, useT } from "./i18n";
 import { warmPictures } from "./pictures/warm";
 import { prefetchPlayback } from "./player/plan";
+import { spareHlsWorker } from "./player/worker-spare";
 import { prefetch } from "./prefetch";
 import { linkClick, navigate, parseRoute, useRoute } from "./router";
 import { Admin } from "./screens/Admin";
@@ -32,7 +33,10 @@ if (first.name === "camera" && first.t !== null) {
 }
 // the camera page and the side-by-side view carry hls.js in scripts of their own: opened directly,
 // their script is asked now, beside /me, not after the first render
-if (first.name === "camera") CameraPageView.load().catch(() => {}); // the view says so if it failed
+if (first.name === "camera") {
+  CameraPageView.load().catch(() => {}); // the view says so if it failed
+  spareHlsWorker(); // hls.js's transmuxer worker starts now, not after the first segment
+}
 if (first.name === "sync") SyncViewView.load().catch(() => {});
 if (first.name === "cameras") {   // the grid: its list, each camera with its newest still, beside /me
   // quiet: a signed-out 401 here is /me's to report; the stills are asked as soon as their URLs are known

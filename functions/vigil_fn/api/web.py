@@ -8,6 +8,8 @@ Paths never leave the web root. Not built → 503 telling how to build it.
 from __future__ import annotations
 
 import base64
+import functools
+import json
 import mimetypes
 import re
 from collections.abc import Mapping
@@ -62,17 +64,69 @@ _PLAIN_MS = re.compile(r"[0-9]{1,16}")
 def camera_preload(path: str, query: Mapping[str, str]) -> str | None:
     """The `Link` value that preloads a camera page's first /playback, or None (no such page, no
     plain integer `t`, or an id that is not a camera id: nothing unvalidated goes into a header)."""
-    page = _CAMERA_PAGE.fullmatch(path)
+    camera = _camera_page(path)
     t = query.get("t", "")
-    if page is None or not _PLAIN_MS.fullmatch(t):
-        return None
-    try:
-        camera = validate_device_id(page.group(1))
-    except ValueError:
+    if camera is None or not _PLAIN_MS.fullmatch(t):
         return None
     at = int(t)
     start, end = at - PLAYBACK_LOOKBACK_MS, at + PLAYBACK_WINDOW_MS
     return f"</api/v1/cameras/{camera}/playback?start={start}&end={end}>; rel=preload; as=fetch; crossorigin=anonymous"
+
+
+def _camera_page(path: str) -> str | None:
+    """The camera id of a camera page's path (validated), or None."""
+    page = _CAMERA_PAGE.fullmatch(path)
+    if page is None:
+        return None
+    try:
+        return validate_device_id(page.group(1))
+    except ValueError:
+        return None
+
+
+# The camera page's own script and the player's (hls.js) are asked by the entry script only once it
+# has loaded and run (web/src/main.tsx): ~300 ms after the page on a loaded machine, and then they
+# still have to download and compile. Named in the page's answer, they download (and compile, as
+# module preloads) beside the entry script instead. Vite's manifest says which files they are.
+CAMERA_SCRIPT = "src/screens/CameraPage.tsx"
+ENTRY_SCRIPT = "index.html"
+MANIFEST = Path(".vite") / "manifest.json"
+
+
+def page_scripts(root: Path, entry: str) -> tuple[str, ...]:
+    """The `/assets/...` scripts that `entry` (a source path in Vite's manifest) runs: its own and all
+    it imports statically. Empty when the build has no manifest or no such entry (the page then
+    loads them as before)."""
+    try:
+        stamp = (root / MANIFEST).stat().st_mtime_ns
+    except OSError:
+        return ()
+    return _page_scripts(str(root), stamp, entry)
+
+
+@functools.lru_cache(maxsize=8)
+def _page_scripts(root: str, stamp: int, entry: str) -> tuple[str, ...]:
+    """page_scripts for one version of the manifest (`stamp`: a rebuild is read again)."""
+    del stamp
+    try:
+        manifest = json.loads((Path(root) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    files: list[str] = []
+    todo, seen = [entry], set()
+    while todo:
+        key = todo.pop(0)
+        chunk = manifest.get(key) if isinstance(manifest, dict) else None
+        if key in seen or not isinstance(chunk, dict) or not isinstance(chunk.get("file"), str):
+            continue
+        seen.add(key)
+        if _ASSET.fullmatch(chunk["file"]):  # nothing odd goes into a header
+            files.append("/" + chunk["file"])
+        todo.extend(k for k in chunk.get("imports", []) if isinstance(k, str))
+    return tuple(files)
+
+
+_ASSET = re.compile(r"assets/[A-Za-z0-9_.-]+\.js")
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # FC responses are capped; the built assets are far smaller
 _TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".html": "text/html; charset=utf-8",
@@ -114,8 +168,13 @@ def serve(root_text: str, raw_path: str, policy: str, query: Mapping[str, str] |
     page = _file_response(index, "no-cache", policy)
     if path in GRID_PATHS:
         page["headers"]["Link"] = GRID_PRELOAD
-    elif (link := camera_preload(path, query or {})) is not None:
-        page["headers"]["Link"] = link
+    elif _camera_page(path) is not None:
+        entry = set(page_scripts(root, ENTRY_SCRIPT))  # the page's own <script> tags ask for these
+        links = [f"<{js}>; rel=modulepreload" for js in page_scripts(root, CAMERA_SCRIPT) if js not in entry]
+        if (playback := camera_preload(path, query or {})) is not None:
+            links.insert(0, playback)
+        if links:
+            page["headers"]["Link"] = ", ".join(links)
     return page
 
 

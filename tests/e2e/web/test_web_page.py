@@ -98,6 +98,17 @@ def click_timeline_at(page: Any, t: int) -> None:
     page.mouse.click(box["x"] + (t - vs) / (ve - vs) * box["width"], box["y"] + box["height"] * 0.6)
 
 
+def hold_at(page: Any, t: int) -> None:
+    """Puts the cursor at `t` and pauses there. The page asks for its timeline once the first frame
+    has played (issue 30), by when a 2-second clip opened near its end may have played on, or ended:
+    the timeline's click plays from `t` again, and the pause follows at once."""
+    click_timeline_at(page, t)
+    page.wait_for_function("() => { const v = document.querySelector('.stage video');"
+                           " return !v.paused || v.ended }")
+    if not page.evaluate("() => document.querySelector('.stage video').paused"):
+        pause(page)
+
+
 def blocks(page: Any, selector: str) -> list[tuple[int, int]]:
     return [(int(e.get_attribute("data-start")), int(e.get_attribute("data-end")))
             for e in page.locator(selector).all()]
@@ -246,6 +257,7 @@ def test_click_jump_prev_next_and_seek_across_the_gap(ctx: Any, site: Site, arti
 def test_admin_deletes_a_clip_and_a_viewer_cannot(ctx: Any, site: Site, browser: Any, artifacts: Path) -> None:
     key = site.clips_b[0]
     page = open_camera(ctx, site, site.cam_b, S.clip_start_ms(key) + 200)
+    hold_at(page, S.clip_start_ms(key) + 200)
     page.get_by_role("button", name="Delete clip").click()
     dialog = page.get_by_role("dialog", name="Delete this clip?")
     dialog.wait_for()
@@ -280,8 +292,7 @@ def test_admin_deletes_a_clip_and_a_viewer_cannot(ctx: Any, site: Site, browser:
 def test_download_the_clip_under_the_cursor(ctx: Any, site: Site) -> None:
     key = site.run1[1]
     page = open_camera(ctx, site, site.cam_a, S.clip_start_ms(key) + 500)
-    page.wait_for_function("() => !document.querySelector('video').paused")
-    pause(page)
+    hold_at(page, S.clip_start_ms(key) + 500)
     with page.expect_download() as info:
         page.get_by_role("button", name="Download clip").click()
     download = info.value

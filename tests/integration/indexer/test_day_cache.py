@@ -5,6 +5,7 @@ again costs one request while its log did not change."""
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 import uuid
@@ -215,3 +216,40 @@ def test_the_reader_timeline_is_the_same_cold_and_warm(cloud: Any) -> None:
     assert cold == warm
     assert [i["key"] for i in cold if i["type"] == "clip"] == \
         [clip_key(device, DAY + timedelta(seconds=10 * i), i, "ts") for i in range(9, 31)]
+
+
+def test_a_cold_day_asks_its_log_tail_where_the_segments_end(cloud: Any) -> None:
+    """Issue 30: the log after the segments is asked as soon as the segments arrive (where their last
+    line says they end), beside their parsing: still two requests for a cold day, the same rows; a
+    last line that says something else (damaged, or not where the fold ends) costs the read after
+    the fold, and the rows are still the fold of the whole log."""
+    from vigil_fn.indexer.dayfold import segments_end
+
+    session = CountingSession()
+    bucket = cloud.bucket(session=session)
+    device = f"dt-{uuid.uuid4().hex[:10]}"
+    _compacted_day(bucket, device, 40)
+    log_key, seg_key = index_key(device, DAY.date()), index_segments_key(device, DAY.date())
+    segs = bucket.get_object(seg_key).read()
+    end = segments_end(segs)
+    assert end is not None and 0 < end <= bucket.head_object(log_key).content_length
+    append_entry(bucket, log_key, _entry(device, 40, "create", "A", 500, None))   # a tail after the segments
+    before = session.requests
+    rows = day_rows(bucket, device, DAY.date(), DayCache())
+    assert session.requests - before == 2                              # the segments, then the tail
+    assert rows == _uncached(bucket, device) and len(rows) == 41
+    # the segments' last line damaged: no guess, the fold still reads the tail where it ends
+    bucket.append_object(seg_key, len(segs), b'{"v": 1, "from": 0, "to": 7, "rows": [\n')
+    assert segments_end(bucket.get_object(seg_key).read()) is None
+    assert day_rows(bucket, device, DAY.date(), DayCache()) == _uncached(bucket, device)
+    # a last line that repeats the first segment, shorter (the fold keeps the longest per start, so it
+    # ends elsewhere): the guess is dropped and the tail is read where the fold ends
+    first = json.loads(segs.split(b"\n")[0])
+    short = {**first, "to": int(first["from"]) + 1}
+    line = b"\n" + json.dumps(short).encode() + b"\n"
+    bucket.append_object(seg_key, bucket.head_object(seg_key).content_length, line)
+    assert segments_end(bucket.get_object(seg_key).read()) == int(first["from"]) + 1 != end
+    before = session.requests
+    rows = day_rows(bucket, device, DAY.date(), DayCache())
+    assert session.requests - before == 3                              # the segments, the guess, the tail
+    assert rows == _uncached(bucket, device)

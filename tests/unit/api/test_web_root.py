@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,41 @@ def test_index_assets_and_spa_fallback(tmp_path: Path) -> None:
     assert fn.handle(event("/", "POST"))["statusCode"] == 405
     head = fn.handle(event("/", "HEAD"))
     assert head["statusCode"] == 200 and head["body"] == ""
+
+
+def test_a_camera_page_names_its_scripts_from_the_build_manifest(tmp_path: Path) -> None:
+    """Issue 30: the camera page's script and the player's (hls.js) download with the page, not after
+    the entry script has run; the entry's own files are left to its <script> tags."""
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text("<!doctype html>")
+    (tmp_path / ".vite").mkdir()
+    manifest = {
+        "index.html": {"file": "assets/index-1.js", "isEntry": True, "imports": ["_shared-2.js"]},
+        "_shared-2.js": {"file": "assets/shared-2.js"},
+        "_player-3.js": {"file": "assets/player-3.js", "imports": ["_shared-2.js", "index.html"]},
+        "src/screens/CameraPage.tsx": {"file": "assets/CameraPage-4.js", "imports": ["_shared-2.js", "_player-3.js"]},
+        "_odd": {"file": "assets/x.js>; rel=preload"},
+    }
+    (tmp_path / ".vite" / "manifest.json").write_text(json.dumps(manifest))
+    fn = function(tmp_path)
+    scripts = "</assets/CameraPage-4.js>; rel=modulepreload, </assets/player-3.js>; rel=modulepreload"
+    assert fn.handle(event("/cameras/cam-a"))["headers"]["Link"] == scripts
+    at = fn.handle(event("/cameras/cam-a", query={"t": "1765000000000"}))["headers"]["Link"]
+    assert at == ("</api/v1/cameras/cam-a/playback?start=1764999400000&end=1765003600000>; "
+                  "rel=preload; as=fetch; crossorigin=anonymous, " + scripts)
+    assert "Link" not in fn.handle(event("/cameras/a>;x"))["headers"]   # not a camera id: nothing
+    assert "Link" not in fn.handle(event("/exports"))["headers"]
+    assert fn.handle(event("/.vite/manifest.json"))["headers"]["Content-Type"].startswith("text/html")  # never served
+    # a file name that could break out of the header is left out
+    manifest["src/screens/CameraPage.tsx"]["imports"].append("_odd")
+    (tmp_path / ".vite" / "manifest.json").write_text(json.dumps(manifest))
+    os.utime(tmp_path / ".vite" / "manifest.json", ns=(1, 10**18))   # a rebuild: read again
+    assert fn.handle(event("/cameras/cam-a"))["headers"]["Link"] == scripts
+    # a broken manifest: the page still serves, without script links
+    (tmp_path / ".vite" / "manifest.json").write_text("{not json")
+    os.utime(tmp_path / ".vite" / "manifest.json", ns=(1, 2 * 10**18))
+    resp = fn.handle(event("/cameras/cam-a"))
+    assert resp["statusCode"] == 200 and "Link" not in resp["headers"]
 
 
 def test_text_assets_are_gzipped_for_clients_that_accept_it(tmp_path: Path) -> None:

@@ -23,8 +23,20 @@ function dtf(kind: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFo
 const DATE: Intl.DateTimeFormatOptions = { year: "numeric", month: "2-digit", day: "2-digit" };
 const TIME: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" };
 
+/** A number format, made once per language and options: building one costs far more than using it
+ * (a camera page's first render formats dozens of durations; measured ~50 ms of its main thread). */
+function nf(options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale()}|number|${JSON.stringify(options)}`;
+  let f = cache.get(key) as Intl.NumberFormat | undefined;
+  if (!f) {
+    f = new Intl.NumberFormat(locale(), options);
+    cache.set(key, f);
+  }
+  return f;
+}
+
 function unit(value: number, name: "hour" | "minute" | "second"): string {
-  return new Intl.NumberFormat(locale(), { style: "unit", unit: name, unitDisplay: "narrow" }).format(value);
+  return nf({ style: "unit", unit: name, unitDisplay: "narrow" }).format(value);
 }
 
 export const fmt = {
@@ -54,5 +66,5 @@ export const fmt = {
   /** Monday-first short weekday names: `Mon`… / `周一`…. */
   weekdays: (): string[] =>
     [5, 6, 7, 8, 9, 10, 11].map((d) => dtf("weekday", { weekday: "short", timeZone: "UTC" }).format(Date.UTC(2024, 1, d))),
-  number: (n: number, o: Intl.NumberFormatOptions = {}): string => new Intl.NumberFormat(locale(), o).format(n),
+  number: (n: number, o: Intl.NumberFormatOptions = {}): string => nf(o).format(n),
 };

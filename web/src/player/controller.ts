@@ -171,23 +171,32 @@ export class PlayerController {
       this.state({ loading: false, error: t("player.noHls") });
       return;
     }
-    // transmuxing runs in the worker, off the main thread (the timeline and the cursor stay smooth)
+    // transmuxing runs in the worker, off the main thread (the timeline and the cursor stay smooth).
+    // Loading starts from the playlist (LEVEL_LOADED below) at the instant asked, with its segment
+    // fetched while the media element is still being attached (startFragPrefetch), not after
     const hls = new Hls({
       ...HLS_WORKER,
       pLoader: warmPlaylistLoader(Hls.DefaultConfig.loader),
+      autoStartLoad: false,
+      startFragPrefetch: true,
       lowLatencyMode: false,
       maxBufferLength: 12,
       maxMaxBufferLength: 60,
     });
     this.hls = hls;
+    let started = false;
     hls.on(Hls.Events.LEVEL_LOADED, (_e, data) => {
       this.frags = data.details.fragments
         .filter((f) => f.programDateTime !== null)
         .map((f) => ({ start: f.start, duration: f.duration, pdt: f.programDateTime as number }));
-      if (this.pendingWall !== null) {
-        const target = wallToMedia(this.frags, this.pendingWall);
+      if (!started) {
+        // the first segment hls.js asks is the one that holds the instant; the element is there at
+        // once too, so the cursor never shows the window's start while that segment loads
+        started = true;
+        const target = this.pendingWall !== null ? wallToMedia(this.frags, this.pendingWall) : null;
         this.pendingWall = null;
         this.video.currentTime = target ? target.time : 0;
+        hls.startLoad(target ? target.time : 0);
         this.resume();
       }
     });

@@ -6,10 +6,8 @@ import { warmPlaylist } from "./warm";
 
 export type Fetcher = (start: number, end: number) => Promise<Playback>;
 
-// "playlist" rather than "hls": the entry script carries this tag, and the grid's test reads "no hls"
-// in what the entry ran as "no hls.js" (tests/e2e/web/test_pictures_page.py)
 export type Source =
-  | { kind: "playlist"; start: number; end: number; url: string }
+  | { kind: "hls"; start: number; end: number; url: string }
   | { kind: "direct"; start: number; end: number; url: string };
 
 export const HOUR = 3_600_000;
@@ -28,7 +26,7 @@ const PREFETCH_FRESH_MS = 10_000; // direct-clip URLs in the answer are presigne
  * in controller.ts so that prefetchPlayback can use it without the entry script pulling hls.js in. */
 export function pickSource(pb: Playback, wall: number): Source | null {
   const all: Source[] = [
-    ...pb.playlists.map((p) => ({ kind: "playlist" as const, ...p })),
+    ...pb.playlists.map((p) => ({ kind: "hls" as const, ...p })),
     ...pb.direct.map((d) => ({ kind: "direct" as const, start: d.start, end: d.end, url: d.url })),
   ].sort((a, b) => a.start - b.start);
   return all.find((s) => s.start <= wall && wall < s.end) ?? all.find((s) => s.start > wall) ?? null;
@@ -40,7 +38,7 @@ export function prefetchPlayback(camera: string, wall: number, fetcher: Fetcher)
   const [s, e] = startWindow(wall);
   const answer = fetcher(s, e).then((pb) => {
     const first = pickSource(pb, wall);
-    if (first?.kind === "playlist") warmPlaylist(first.url);
+    if (first?.kind === "hls") warmPlaylist(first.url);
     return pb;
   });
   answer.catch(() => {}); // whoever takes it falls back to a fresh request

@@ -11,6 +11,7 @@ import { LivePlayer } from "../live/LivePlayer";
 import { useThumbnails } from "../pictures/hooks";
 import { keyAction } from "../player/keyboard";
 import { PlayerController, withPrefetch } from "../player/controller";
+import { useFirstFrame } from "../player/first-frame";
 import { linkClick, navigate } from "../router";
 import { dayEnd, dayStart, formatClock, zoneName } from "../time";
 import type { Span } from "../timeline/model";
@@ -48,6 +49,8 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
   const liveStage = useRef<HTMLDivElement>(null);
   const onTime = useRef<(w: number) => void>(() => undefined);
   const thumb = useThumbnails(id);
+  // the day's timeline, the camera's details, events, activity and stills wait for the first frame
+  const first = useFirstFrame(video, id);
 
   // the player lives as long as the page; a layout effect runs before the first paint instead of a
   // frame later, so playback requests start at once. It must come before useDayTimeline's: the
@@ -55,13 +58,16 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
   useLayoutEffect(() => {
     const c = new PlayerController(video.current!, withPrefetch(id, (s, e) => api.playback(id, s, e)), {
       onTime: (w) => w !== null && onTime.current(w),
-      onState: setState,
+      onState: (s) => {
+        setState(s);
+        if (s.error !== null || s.ended) first.settle(); // nothing to wait for
+      },
     });
     ctrl.current = c;
     return () => c.destroy();
   }, [id]);
 
-  const tl = useDayTimeline({ id, t: at, player: ctrl, say: setMessage, playing: state.playing });
+  const tl = useDayTimeline({ id, t: at, player: ctrl, say: setMessage, playing: state.playing, ready: first.shown });
   onTime.current = tl.setCursor;
   const crossing = useDayCrossing(tl, { id, say: setMessage });
   const { day, items, itemsDay, cursor, seekTo } = tl;
@@ -70,8 +76,11 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
   cursorRef.current = cursor;
   const isAdmin = user.role === "admin";
 
-  // the camera, and where to start when the URL names no time: its newest clip
+  // the camera, and where to start when the URL names no time: its newest clip (then asked at once;
+  // with a time in the URL it is only the heading, asked after the first frame)
+  const cameraNow = at === null || first.shown;
   useEffect(() => {
+    if (!cameraNow) return;
     let alive = true;
     api
       .camera(id)
@@ -91,7 +100,7 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
     return () => {
       alive = false;
     };
-  }, [id]);
+  }, [id, cameraNow]);
 
   // keyboard shortcuts
   useEffect(() => {
@@ -247,7 +256,7 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
           if (s) setSelecting(false);
         }}
       />
-      <ActivityPanel camera={id} start={day} end={day !== null ? dayEnd(day) : null} cursor={cursor} view={view} live={live} isAdmin={isAdmin} onSeek={seekRecorded} say={setMessage} />
+      <ActivityPanel camera={id} start={first.shown ? day : null} end={first.shown && day !== null ? dayEnd(day) : null} cursor={cursor} view={view} live={live} isAdmin={isAdmin} onSeek={seekRecorded} say={setMessage} />
       <RangeBar
         selection={selection}
         selecting={selecting}

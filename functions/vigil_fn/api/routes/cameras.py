@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
+
+from pydantic import BaseModel
+from vigil_camera.protocol import validate_device_id
 
 from ...core.devices import DeviceRecord
 from ...core.http import ApiError
@@ -14,11 +19,50 @@ from .. import index_view, stills
 from ..app_support import camera_param
 from ..models import CalendarDay, Camera, CameraDetail, CameraList, Timeline, ZonedCalendar
 from ..queries import CalendarQuery, TimelineQuery
-from ..router import Call, Route, RouteTable, Trusted
+from ..router import Call, ReadAhead, Route, RouteTable, Trusted, parse_model
 from ..services import Services
+from ..sessions import SessionToken
 
 log = get_logger("vigil.api.cameras")
 MAX_CLIP_ITEMS = 70_000  # 7 days of 10 s clips is 60,480 (~14 MB of JSON, ~0.8 MB gzipped; FC allows 32 MB)
+# the timeline's and the calendar's reads, started while the caller's user record is read (`_ahead`):
+# the answer then costs the longer of the two round trips, not both. Their own fan-out runs on the
+# reader's pools, so these threads mostly wait.
+AHEAD = ThreadPoolExecutor(4, thread_name_prefix="vigil-cameras-ahead")
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """A read a route started before authentication, for exactly this camera and query."""
+
+    camera: str
+    query: BaseModel
+    result: Future[Any]
+
+
+def _ahead(model: type[BaseModel], read: Callable[[Any, str, Any], Any],
+           bounded: Callable[[Any], bool] = lambda q: True) -> ReadAhead:
+    """A `read_ahead` for a route whose answer is one read, `read(bucket, camera, query)`. The camera
+    id and the query are validated as the handler does (anything odd: None, and the handler refuses
+    it); `bounded(query)` keeps the read within what the handler itself would read. The answer is used
+    only once the handler's own checks have passed (the camera is this user's)."""
+    def start(call: Call, token: SessionToken) -> _Ahead | None:
+        del token
+        try:
+            camera = validate_device_id(call.params.get("id", ""))
+            q = parse_model(model, dict(call.event.query), "query")
+        except (ValueError, ApiError):
+            return None
+        if not bounded(q):
+            return None
+        return _Ahead(camera, q, AHEAD.submit(read, call.svc.bucket, camera, q))
+    return start
+
+
+def _taken(call: Call, camera: str, q: BaseModel) -> Future[Any] | None:
+    """The read `_ahead` started for this camera and query, if it did."""
+    ahead = call.ahead
+    return ahead.result if isinstance(ahead, _Ahead) and (ahead.camera, ahead.query) == (camera, q) else None
 
 
 def camera_doc(svc: Services, camera: str, record: DeviceRecord | None,
@@ -117,11 +161,16 @@ def check_span(start: int, end: int, max_ms: int, what: str) -> None:
                        hours=max_ms // 3_600_000)
 
 
+def _read_timeline(bucket: Any, camera: str, q: TimelineQuery) -> list[dict[str, Any]]:
+    return index_view.timeline(bucket, camera, q.start, q.end)
+
+
 def timeline(call: Call) -> Trusted:
     camera = camera_param(call)
     q = call.query_as(TimelineQuery)
     check_span(q.start, q.end, index_view.MAX_SPAN_MS, "a timeline")
-    items = index_view.timeline(call.svc.bucket, camera, q.start, q.end)
+    ahead = _taken(call, camera, q)
+    items = ahead.result() if ahead else _read_timeline(call.svc.bucket, camera, q)
     if q.detail == "spans":
         items = index_view.spans(items)
     elif len(items) > MAX_CLIP_ITEMS:
@@ -130,10 +179,15 @@ def timeline(call: Call) -> Trusted:
     return Trusted({"camera": camera, "start": q.start, "end": q.end, "detail": q.detail, "items": items})
 
 
+def _read_calendar(bucket: Any, camera: str, q: CalendarQuery) -> list[dict[str, Any]]:
+    return index_view.month_calendar(bucket, camera, q.month, q.tz)
+
+
 def calendar(call: Call) -> ZonedCalendar:
     camera = camera_param(call)
     q = call.query_as(CalendarQuery)
-    days = index_view.month_calendar(call.svc.bucket, camera, q.month, q.tz)
+    ahead = _taken(call, camera, q)
+    days = ahead.result() if ahead else _read_calendar(call.svc.bucket, camera, q)
     return ZonedCalendar(camera=camera, month=q.month, tz=q.tz, days=[CalendarDay(**d) for d in days])
 
 
@@ -144,7 +198,10 @@ def register(table: RouteTable) -> None:
                     tag="cameras", errors=(400, 403, 404)))
     table.add(Route("GET", "/api/v1/cameras/{id}/timeline", timeline, "user",
                     "clips (or spans) and gaps between two instants (≤ 7 days)", query=TimelineQuery, response=Timeline,
-                    tag="recordings", errors=(400, 403, 413)))
+                    tag="recordings", errors=(400, 403, 413),
+                    read_ahead=_ahead(TimelineQuery, _read_timeline,
+                                      lambda q: q.end - q.start <= index_view.MAX_SPAN_MS)))
     table.add(Route("GET", "/api/v1/cameras/{id}/calendar", calendar, "user",
                     "days of a month with recordings, in the time zone `tz`",
-                    query=CalendarQuery, response=ZonedCalendar, tag="recordings", errors=(400, 403)))
+                    query=CalendarQuery, response=ZonedCalendar, tag="recordings", errors=(400, 403),
+                    read_ahead=_ahead(CalendarQuery, _read_calendar)))

@@ -43,8 +43,11 @@ export function useDayTimeline(opts: {
   player: RefObject<PlayerController | null>;
   say: (m: Words | null) => void;
   playing: boolean;
+  /** False while the page's first frame is on its way: the day's timeline is asked after it
+   * (player/first-frame.ts); seeking does not wait. */
+  ready: boolean;
 }): DayTimeline {
-  const { id, t, player, say, playing } = opts;
+  const { id, t, player, say, playing, ready } = opts;
   const [s, dispatch] = useReducer(dayReducer, { day: t !== null ? dayStart(t) : null, items: [], itemsDay: null });
   const [cursor, setCursor] = useState<number | null>(t);
   const wantSeek = useRef<number | null>(t);
@@ -81,19 +84,20 @@ export function useDayTimeline(opts: {
     void player.current?.seek(from);
   };
 
-  // the day's timeline; today's is refreshed as new clips arrive. A layout effect: it runs before
-  // the first paint instead of a frame later, so playback requests start at once
+  // start playing at once: the player finds the first recording at or after the instant itself, so
+  // the first frame waits neither for the day's timeline nor for the first paint (a layout effect)
   useLayoutEffect(() => {
-    if (day === null) return;
+    if (day === null || wantSeek.current === null) return;
+    const target = wantSeek.current;
+    wantSeek.current = null;
+    setCursor(target);
+    void player.current?.seek(target);
+  }, [day]);
+
+  // the day's timeline (once the first frame is on screen); today's is refreshed as new clips arrive
+  useLayoutEffect(() => {
+    if (day === null || !ready) return;
     let alive = true;
-    // start playing at once, beside the timeline request: the player finds the first recording at
-    // or after the instant itself, so the first frame does not wait for the day's timeline
-    if (wantSeek.current !== null) {
-      const target = wantSeek.current;
-      wantSeek.current = null;
-      setCursor(target);
-      void player.current?.seek(target);
-    }
     void loadDay(day, () => alive).then((list) => {
       if (list) listeners.current.loaded?.(day, list);
     });
@@ -103,7 +107,7 @@ export function useDayTimeline(opts: {
       alive = false;
       clearInterval(timer);
     };
-  }, [day, loadDay]);
+  }, [day, loadDay, ready]);
 
   // playback that runs on past midnight (the player moves on to the next recording by itself)
   // takes the timeline to the day it is now in, so the cursor never leaves the timeline
@@ -116,6 +120,13 @@ export function useDayTimeline(opts: {
   const seekTo = (target: number) => {
     navigate(`/cameras/${encodeURIComponent(id)}?t=${Math.round(target)}`, true);
     const d = dayStart(target);
+    if (d === day && itemsDay !== day) {
+      // the day shown, its timeline not in yet (held for the first frame, or on its way): the player
+      // finds the recording at or after the instant itself
+      setCursor(target);
+      void player.current?.seek(target);
+      return;
+    }
     if (d !== itemsDay) {
       wantSeek.current = target;
       setCursor(target);
