@@ -321,7 +321,7 @@ def test_finished_export_and_its_shared_link_in_chinese(browser: Any, cloud: Any
 
         card.get_by_role("button", name="共享导出").click()
         page.get_by_role("button", name="创建链接").click()
-        link = page.get_by_label("共享链接").input_value()
+        link = page.get_by_role("textbox", name="共享链接").input_value()
         assert "/s/" in link
         check_screen(page, "export-shared", allowed | machine, tmp_path)
 
