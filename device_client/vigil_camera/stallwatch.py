@@ -30,11 +30,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from . import logs
 
 log = logs.get("vigil_camera.stallwatch")
+T = TypeVar("T")
 
 PROC_FD = Path("/proc/self/fd")
 TICK = 0.25                      # seconds between looks: a stall is noticed within read_timeout + TICK
@@ -57,8 +59,9 @@ def _inode(fd: int) -> int | None:
     return int(target[8:-1]) if target.startswith("socket:[") else None
 
 
-def _peer(fd: int, inode: int) -> tuple[str, int] | None:
-    """The TCP peer of descriptor `fd` if it is still socket `inode`, else None."""
+def _on_socket(fd: int, inode: int, act: Callable[[socket.socket], T]) -> T | None:
+    """`act` on a duplicate of descriptor `fd` if it is still socket `inode` (a number reused
+    meanwhile is never touched); None when it is not, or on an OSError."""
     try:
         dup = os.dup(fd)
     except OSError:
@@ -68,15 +71,24 @@ def _peer(fd: int, inode: int) -> tuple[str, int] | None:
             return None
         with socket.socket(fileno=dup) as sock:
             dup = -1                             # the socket object owns (and closes) the duplicate
-            if sock.type != socket.SOCK_STREAM or sock.family not in (socket.AF_INET, socket.AF_INET6):
-                return None
-            peer = sock.getpeername()
-            return (str(peer[0]), int(peer[1]))
+            return act(sock)
     except OSError:
         return None
     finally:
         if dup >= 0:
             os.close(dup)
+
+
+def _tcp_peer(sock: socket.socket) -> tuple[str, int] | None:
+    if sock.type != socket.SOCK_STREAM or sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return None
+    peer = sock.getpeername()
+    return (str(peer[0]), int(peer[1]))
+
+
+def _shutdown(sock: socket.socket) -> bool:
+    sock.shutdown(socket.SHUT_RDWR)
+    return True
 
 
 def connected_to(addresses: set[str], port: int) -> dict[int, int]:
@@ -91,7 +103,7 @@ def connected_to(addresses: set[str], port: int) -> dict[int, int]:
         inode = _inode(fd)
         if inode is None:
             continue
-        peer = _peer(fd, inode)
+        peer = _on_socket(fd, inode, _tcp_peer)
         if peer is not None and peer[1] == port and peer[0] in addresses:
             found[inode] = fd
     return found
@@ -105,24 +117,8 @@ def shut(inode: int) -> bool:
         return False
     for name in names:
         fd = int(name)
-        if _inode(fd) != inode:
-            continue
-        try:
-            dup = os.dup(fd)
-        except OSError:
-            return False
-        try:
-            if os.fstat(dup).st_ino != inode:
-                return False                     # the number was reused meanwhile: not ours
-            with socket.socket(fileno=dup) as sock:
-                dup = -1
-                sock.shutdown(socket.SHUT_RDWR)
-            return True
-        except OSError:
-            return False
-        finally:
-            if dup >= 0:
-                os.close(dup)
+        if _inode(fd) == inode:
+            return bool(_on_socket(fd, inode, _shutdown))
     return False
 
 
