@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -30,6 +31,8 @@ from typing import Any
 import oss2
 import pytest
 import requests
+from aliyunsdkcore.client import AcsClient
+from aliyunsdksts.request.v20150401.AssumeRoleRequest import AssumeRoleRequest
 from vigil_camera import protocol
 from vigil_camera.crc import without_crc
 from vigil_fn.core.clients import FunctionCredentials
@@ -38,7 +41,7 @@ from vigil_fn.core.devices import DeviceRecord, Registry
 from vigil_fn.core.http import Headers, HttpEvent
 from vigil_fn.core.nonces import NonceStore
 from vigil_fn.core.ratelimit import RateLimiter
-from vigil_fn.core.sts import StsClient
+from vigil_fn.core.sts import IssuedCredentials, StsClient, policy_json, split_endpoint
 from vigil_fn.core.transport import LeanSession
 from vigil_fn.token.policy import device_upload_policy
 from vigil_fn.token.service import TokenService, build_service
@@ -187,6 +190,28 @@ def test_token_throughput_and_latency(bench_stack: Any) -> None:
     assert seq["per_s"] > 0 and conc["per_s"] > 0 and 0 < share
 
 
+class _SdkAssumeRole:
+    """AssumeRole through aliyunsdkcore's AcsClient, as `core/sts.py` made it before `core/rpc.py`
+    (the peer the lean call is measured against)."""
+
+    def __init__(self, info: Any) -> None:
+        self.client = AcsClient(info.access_key_id, info.access_key_secret, info.region, auto_retry=False)
+        self.host, self.scheme = split_endpoint(info.sts_endpoint) or ("", "https")
+
+    def assume_role(self, role: str, session: str, policy: dict[str, Any], ttl: int) -> IssuedCredentials:
+        request = AssumeRoleRequest()
+        request.set_accept_format("json")
+        request.set_endpoint(self.host)
+        request.set_protocol_type(self.scheme)
+        request.set_RoleArn(role)
+        request.set_RoleSessionName(session)
+        request.set_DurationSeconds(ttl)
+        request.set_Policy(policy_json(policy))
+        creds = json.loads(self.client.do_action_with_exception(request))["Credentials"]
+        return IssuedCredentials(creds["AccessKeyId"], creds["AccessKeySecret"], creds["SecurityToken"],
+                                 creds["Expiration"])
+
+
 def _thread_cpu_ms_per_call(prepare: Callable[[int], Any], call: Callable[[Any], None], total: int,
                             clients: int) -> tuple[float, float]:
     """The CPU of the threads that run `call`, only while they run it, per call (`time.thread_time`).
@@ -246,15 +271,19 @@ def test_token_function_cpu_per_token(bench_stack: Any) -> None:
     logging.getLogger("vigil").setLevel(logging.WARNING)
     assert isinstance(service.registry.bucket.session, LeanSession)   # oss2 over urllib3 (core/transport.py)
     assert not service.registry.bucket.enable_crc                       # and CRC-less (vigil_camera.crc)
-    # the peers of the same service, as it was: oss2's requests transport with its CRC (before issue
-    # 30), and the same without the CRC (main before the urllib3 transport)
+    # the peers of the same service, as it was: AssumeRole through aliyunsdkcore (main before
+    # core/rpc.py), also over oss2's requests transport without the CRC (before the urllib3
+    # transport) and with it (before issue 30)
+    sdk_sts = _SdkAssumeRole(info)
+    sdk_issuer = partial(sdk_sts.assume_role, role)
+    via_sdk = TokenService(settings, service.registry, service.nonces, service.limiter, sdk_issuer)
     crc_bucket = oss2.Bucket(oss2.Auth(info.access_key_id, info.access_key_secret), info.oss_endpoint, info.bucket)
     crc_bucket.session.session.trust_env = False
     with_crc = TokenService(settings, Registry(crc_bucket), NonceStore(crc_bucket),
-                            RateLimiter(crc_bucket, settings.token_rate_per_minute), service.issuer)
+                            RateLimiter(crc_bucket, settings.token_rate_per_minute), sdk_issuer)
     plain = without_crc(crc_bucket)
     via_requests = TokenService(settings, Registry(plain), NonceStore(plain),
-                                RateLimiter(plain, settings.token_rate_per_minute), service.issuer)
+                                RateLimiter(plain, settings.token_rate_per_minute), sdk_issuer)
 
     def signed(i: int) -> HttpEvent:
         """A camera's request, signed as the camera signs it (outside the measured CPU)."""
@@ -277,20 +306,27 @@ def test_token_function_cpu_per_token(bench_stack: Any) -> None:
         device_id = devices[i % DEVICES][0]
         sts.assume_role(role, device_id, device_upload_policy(info.bucket, device_id), 900)
 
+    def assume_sdk(i: int) -> None:
+        device_id = devices[i % DEVICES][0]
+        sdk_issuer(device_id, device_upload_policy(info.bucket, device_id), 900)
+
     lean = oss2.Bucket(operator.auth, info.oss_endpoint, info.bucket, session=LeanSession(), enable_crc=False)
 
     def oss_put(key: str) -> None:   # on the function's own transport
         lean.put_object(key, b"", headers={"x-oss-forbid-overwrite": "true"})
 
-    for svc in (service, with_crc, via_requests):
+    for svc in (service, via_sdk, with_crc, via_requests):
         measure(svc, 20, 1)   # warm every connection pool
     load = os.getloadavg()
     seq, seq_process = measure(service, SEQUENTIAL, 1)
     conc, conc_process = measure(service, CONCURRENT_TOTAL // 2, CONCURRENT_CLIENTS)
+    sdk_seq, _ = measure(via_sdk, SEQUENTIAL, 1)
+    sdk_conc, _ = measure(via_sdk, CONCURRENT_TOTAL // 2, CONCURRENT_CLIENTS)
     before, _ = measure(with_crc, SEQUENTIAL, 1)
     plain_requests, _ = measure(via_requests, SEQUENTIAL, 1)
     conc_requests, _ = measure(via_requests, CONCURRENT_TOTAL // 2, CONCURRENT_CLIENTS)
     peer_sts, _ = _thread_cpu_ms_per_call(lambda i: i, assume, PEER_CALLS, 1)
+    peer_sdk, _ = _thread_cpu_ms_per_call(lambda i: i, assume_sdk, PEER_CALLS, 1)
     peer_put, _ = _thread_cpu_ms_per_call(lambda i: f"_system/nonces/cpu/{i}-{secrets.token_hex(4)}", oss_put,
                                           PEER_CALLS, 1)
     print(f"\ntoken function CPU per token (the calling threads' CPU; {os.cpu_count()} CPUs shared; "
@@ -300,10 +336,12 @@ def test_token_function_cpu_per_token(bench_stack: Any) -> None:
     verdict = "held" if conc <= 10 else "missed"
     print(f"  {CONCURRENT_CLIENTS} clients            {conc:6.2f} ms   (goal <= 10 ms: {verdict})"
           f"   [whole process over the run: {conc_process:.2f} ms]")
+    print(f"  peer: AssumeRole via aliyunsdkcore (main before core/rpc.py) {sdk_seq:6.2f} ms sequential, "
+          f"{sdk_conc:6.2f} ms at {CONCURRENT_CLIENTS} clients -> {sdk_seq / seq:.2f}x / {sdk_conc / conc:.2f}x")
     print(f"  peer: requests, CRC (before issue 30) {before:6.2f} ms   -> {before / seq:.2f}x")
     print(f"  peer: requests, no CRC (main before the urllib3 transport) {plain_requests:6.2f} ms sequential, "
           f"{conc_requests:6.2f} ms at {CONCURRENT_CLIENTS} clients -> {plain_requests / seq:.2f}x / "
           f"{conc_requests / conc:.2f}x")
-    print(f"  peer: AssumeRole       {peer_sts:6.2f} ms, OSS PUT {peer_put:6.2f} ms -> token / (AssumeRole + 3 OSS "
-          f"calls) {seq / (peer_sts + 3 * peer_put):.2f}x")
+    print(f"  peer: AssumeRole       {peer_sts:6.2f} ms (aliyunsdkcore {peer_sdk:.2f} ms), OSS PUT {peer_put:6.2f} ms "
+          f"-> token / (AssumeRole + 3 OSS calls) {seq / (peer_sts + 3 * peer_put):.2f}x")
     assert seq > 0 and conc > 0
