@@ -42,7 +42,7 @@ from vigil_fn.core.http import Headers, HttpEvent
 from vigil_fn.core.nonces import NonceStore
 from vigil_fn.core.ratelimit import RateLimiter
 from vigil_fn.core.sts import IssuedCredentials, StsClient, policy_json, split_endpoint
-from vigil_fn.core.transport import LeanSession
+from vigil_fn.core.transport import LeanSession, SmallBodySession
 from vigil_fn.token.policy import device_upload_policy
 from vigil_fn.token.service import TokenService, build_service
 
@@ -269,7 +269,7 @@ def test_token_function_cpu_per_token(bench_stack: Any) -> None:
     creds = FunctionCredentials(info.access_key_id, info.access_key_secret, None)
     service = build_service(settings, creds)
     logging.getLogger("vigil").setLevel(logging.WARNING)
-    assert isinstance(service.registry.bucket.session, LeanSession)   # oss2 over urllib3 (core/transport.py)
+    assert isinstance(service.registry.bucket.session, SmallBodySession)   # oss2 over KeepAlive (core/transport.py)
     assert not service.registry.bucket.enable_crc                       # and CRC-less (vigil_camera.crc)
     # the peers of the same service, as it was: AssumeRole through aliyunsdkcore (main before
     # core/rpc.py), also over oss2's requests transport without the CRC (before the urllib3

@@ -105,7 +105,7 @@ class RpcCaller:
         """The JSON answer of a successful call; `RpcError` otherwise."""
         query, text = self.signed_query(action, version, params)
         try:
-            status, body = self._connections.request("POST", "/?" + query, body=b"",
+            status, _, body = self._connections.request("POST", "/?" + query, body=b"",
                                                      headers={"Accept": "application/json", "User-Agent": "vigil-fn"})
         except (OSError, http.client.HTTPException) as exc:
             raise RpcError(HTTP_ERROR, str(exc) or type(exc).__name__) from None
