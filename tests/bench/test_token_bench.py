@@ -178,7 +178,7 @@ def test_token_throughput_and_latency(bench_stack: Any) -> None:
     _line("POST /v1/token 4 concurrent", *_run(token_request, 600, 4))  # = the instance cap
     conc = _line(f"POST /v1/token {CONCURRENT_CLIENTS} concurrent", *_run(token_request, CONCURRENT_TOTAL,
                                                                            CONCURRENT_CLIENTS))
-    peer = _line("peer: AssumeRole via SDK sequential", *_run(assume, PEER_CALLS, 1))
+    peer = _line("peer: AssumeRole (core/sts.py) sequential", *_run(assume, PEER_CALLS, 1))
     put = _line("peer: OSS PutObject sequential", *_run(oss_put, PEER_CALLS, 1))
     share = peer["p50"] / seq["p50"]
     print(f"  ratio token p50 / AssumeRole p50     {seq['p50'] / peer['p50']:.2f}x"
@@ -223,31 +223,19 @@ def _thread_cpu_ms_per_call(prepare: Callable[[int], Any], call: Callable[[Any],
     Returns (thread CPU per call, this process's CPU per call over the same run) in ms."""
     inputs = [prepare(i) for i in range(total)]
     lock = threading.Lock()
-    spent: list[float] = []
-    todo = iter(inputs)
+    spent = [0.0]
 
-    def worker() -> None:
-        mine = 0.0
-        while True:
-            with lock:
-                item = next(todo, None)
-            if item is None:
-                break
-            t0 = time.thread_time()
-            call(item)
-            mine += time.thread_time() - t0
+    def timed(i: int) -> None:
+        t0 = time.thread_time()
+        call(inputs[i])
+        dt = time.thread_time() - t0
         with lock:
-            spent.append(mine)
+            spent[0] += dt
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
     process0 = time.process_time()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _run(timed, total, clients)
     process = time.process_time() - process0
-    assert len(spent) == clients   # a worker that raised would be missing here
-    return sum(spent) * 1000 / total, process * 1000 / total
+    return spent[0] * 1000 / total, process * 1000 / total
 
 
 def test_token_function_cpu_per_token(bench_stack: Any) -> None:
@@ -255,9 +243,9 @@ def test_token_function_cpu_per_token(bench_stack: Any) -> None:
     `TokenService.issue` run in this process over the real SDKs against `vigil local up` (its OSS and
     STS in their own process). The figure is the CPU of the threads calling `issue`, while they call
     it (`_thread_cpu_ms_per_call`): the camera-side signing of each request is done before the clock
-    starts. Beside it in the same run: the same service over oss2's default CRC-checking bucket and
-    requests (before issue 30), over requests without the CRC, and the peers a token cannot do
-    without — a bare AssumeRole and a bare OSS PUT from this process."""
+    starts. Beside it in the same run: the same service as main had it (OSS over `LeanSession`,
+    AssumeRole through aliyunsdkcore), over requests without oss2's CRC and with it (before issue 30),
+    and the peers a token cannot do without — a bare AssumeRole and a bare OSS PUT from this process."""
     info = bench_stack
     master = Path(info.master_key_file).read_text().strip().encode()
     operator = oss2.Bucket(oss2.Auth(info.access_key_id, info.access_key_secret), info.oss_endpoint, info.bucket)
