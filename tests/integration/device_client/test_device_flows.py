@@ -375,17 +375,24 @@ def test_a_part_stored_with_other_bytes_is_found_by_its_crc_and_sent_again(dc_cl
 
 def test_uploads_do_not_compute_the_crc_twice(dc_client, dc_device, tmp_path, monkeypatch):
     """oss2's streaming CRC is off on every upload request: the clip's CRC is computed once, at
-    enqueue, and compared with what OSS returns."""
+    enqueue, and compared with what OSS returns. Nor does oss2 re-combine the parts' CRCs after
+    CompleteMultipartUpload (its pure-Python combine cost over a second per 256 MiB clip)."""
     import oss2.utils as oss2_utils
 
     made: list[int] = []
-    real = oss2_utils.make_crc_adapter
+    combined: list[int] = []
+    real, real_combine = oss2_utils.make_crc_adapter, oss2_utils.calc_obj_crc_from_parts
 
     def counting(*args, **kwargs):
         made.append(1)
         return real(*args, **kwargs)
 
+    def counting_combine(*args, **kwargs):
+        combined.append(1)
+        return real_combine(*args, **kwargs)
+
     monkeypatch.setattr(oss2_utils, "make_crc_adapter", counting)
+    monkeypatch.setattr(oss2_utils, "calc_obj_crc_from_parts", counting_combine)
     small = _clip(tmp_path / "clips", "s.ts", 50_000)
     big = _clip(tmp_path / "clips", "b.ts", 3 * 128 * 1024)
     prefix = f"videos/{dc_device.device_id}/2026/11/28/"
@@ -393,4 +400,4 @@ def test_uploads_do_not_compute_the_crc_twice(dc_client, dc_device, tmp_path, mo
         res = dc_client.uploader.upload_file(path, f"{prefix}00000000{i}Z-{i}.ts", crc64=crc64_file(path),
                                              checkpoint=tmp_path / f"cp{i}.json")
         assert not res.existed
-    assert made == []
+    assert made == [] and combined == []
