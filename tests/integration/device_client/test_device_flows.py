@@ -400,4 +400,8 @@ def test_uploads_do_not_compute_the_crc_twice(dc_client, dc_device, tmp_path, mo
         res = dc_client.uploader.upload_file(path, f"{prefix}00000000{i}Z-{i}.ts", crc64=crc64_file(path),
                                              checkpoint=tmp_path / f"cp{i}.json")
         assert not res.existed
+    data = os.urandom(300_000)
+    with OssFile(dc_client.oss, f"{prefix}000000002Z-2.ts", "w", part_size=128 * 1024) as f:
+        f.write(data)                                   # the file API's multipart write: the same rule
+    assert f._upload_id is not None and f.result.crc == crc64_bytes(data)
     assert made == [] and combined == []
