@@ -24,7 +24,7 @@ from oss2.models import PartInfo
 
 from . import logs
 from .backoff import Backoff
-from .crc import crc64_bytes, crc64_combine
+from .crc import crc64_bytes, crc64_combine, without_crc
 from .ossclient import DeviceOss, content_type_for, is_transient, upload_headers
 from .upload import MiB, UploadError
 
@@ -164,8 +164,11 @@ class OssFile(io.RawIOBase):
             self._upload_id = init.upload_id
         number = len(self._parts) + 1
         upload_id = self._upload_id
-        res = self.oss.call(lambda b: b.upload_part(self.key, upload_id, number, chunk), "upload_part")
-        part_crc = crc64_bytes(chunk)
+        part_crc = crc64_bytes(chunk)   # once, here: oss2's own CRC pass and part combine are off
+        res = self.oss.call(lambda b: without_crc(b).upload_part(self.key, upload_id, number, chunk),
+                            "upload_part")
+        if res.crc is not None and res.crc != part_crc:
+            raise UploadError(f"CRC mismatch for part {number} of {self.key}")
         self._parts.append(PartInfo(number, res.etag, size=len(chunk), part_crc=part_crc))
         self._crc = crc64_combine(self._crc, part_crc, len(chunk))
         self._written += len(chunk)
@@ -185,8 +188,8 @@ class OssFile(io.RawIOBase):
             self._buf.clear()
         upload_id = self._upload_id
         self.result = self.oss.call(
-            lambda b: b.complete_multipart_upload(self.key, upload_id, self._parts,
-                                                  headers=dict(self.headers)),
+            lambda b: without_crc(b).complete_multipart_upload(self.key, upload_id, self._parts,
+                                                               headers=dict(self.headers)),
             "complete_multipart")
         if self.result.crc is not None and self.result.crc != self._crc:
             raise UploadError(f"CRC mismatch for {self.key}")

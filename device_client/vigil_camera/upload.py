@@ -276,12 +276,14 @@ class ClipUploader:
                 raise err
 
     def _complete(self, cp: Checkpoint, cp_file: CheckpointFile) -> UploadResult:
-        parts = [PartInfo(n, p.etag, size=p.size, part_crc=p.crc64) for n, p in sorted(cp.parts.items())]
+        parts = [PartInfo(n, p.etag, size=p.size) for n, p in sorted(cp.parts.items())]
         _check_crc(cp.key, cp.crc64, _combined_crc(cp), "parts")
         try:
+            # without oss2's CRC: it would combine the parts' CRCs again (pure Python) to compare with
+            # the object's, which the line after the call compares with the clip's CRC itself
             result = self.oss.call(
-                lambda b: b.complete_multipart_upload(cp.key, cp.upload_id, parts,
-                                                      headers=dict(FORBID_OVERWRITE)),
+                lambda b: without_crc(b).complete_multipart_upload(cp.key, cp.upload_id, parts,
+                                                                   headers=dict(FORBID_OVERWRITE)),
                 "complete_multipart")
         except oss2.exceptions.OssError as exc:
             if already_stored(exc):

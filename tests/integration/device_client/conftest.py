@@ -63,7 +63,9 @@ def dc_client(dc_device: DeviceHandle, tmp_path: Path) -> DeviceClient:
 class Proxy:
     """A loopback TCP proxy. `mode`: "forward"; "refuse" (accept then close at once);
     "cut" (close both sides after `cut_after` client→server bytes, once per `cuts` budget);
-    "drop_response" (forward the request, then close without returning the answer, `cuts` times)."""
+    "drop_response" (forward the request, then close without returning the answer, `cuts` times);
+    "flip" (invert one byte of a matched request's body on the way, `cuts` times: a corrupting link
+    that OSS, receiving no Content-MD5, stores as sent)."""
 
     def __init__(self, target: str) -> None:
         host, _, port = target.replace("http://", "").rstrip("/").partition(":")
@@ -124,8 +126,11 @@ class Proxy:
                         break
                     if data[:8].split(b" ", 1)[0] in (b"GET", b"PUT", b"POST", b"HEAD", b"DELETE"):
                         state["head"] = data[:4096]      # a new request on this keep-alive connection
-                    elif len(state["head"]) < 4096:
-                        state["head"] += data[:4096]
+                    else:
+                        if len(state["head"]) < 4096:
+                            state["head"] += data[:4096]
+                        if self.mode == "flip" and self.match(state["head"]) and self._take_cut():
+                            data = data[:-1] + bytes([data[-1] ^ 0xFF])   # a body byte, never the head
                     if self.mode == "cut" and not state["cut"] and self.match(state["head"]):
                         room = self.cut_after - state["sent"]
                         if len(data) >= room and self._take_cut():

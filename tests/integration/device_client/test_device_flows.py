@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -20,7 +21,7 @@ from vigil_camera.credentials import StaticTokens
 from vigil_camera.files import OssFile, delete, stat
 from vigil_camera.ossclient import DeviceOss
 from vigil_camera.spool import Spool
-from vigil_camera.upload import ClipUploader
+from vigil_camera.upload import ClipUploader, UploadError
 
 pytestmark = pytest.mark.integration
 
@@ -215,7 +216,7 @@ CHILD = textwrap.dedent("""
     from vigil_camera.credentials import TokenProvider
     from vigil_camera.ossclient import DeviceOss
     from vigil_camera.spool import Spool
-    from vigil_camera.upload import ClipUploader
+    from vigil_camera.upload import ClipUploader, UploadError
     token_url, device_id, secret, spool_dir, endpoint = sys.argv[1:6]
     tokens = TokenProvider(token_url, device_id, secret)
     spool = Spool(Path(spool_dir))
@@ -375,17 +376,24 @@ def test_a_part_stored_with_other_bytes_is_found_by_its_crc_and_sent_again(dc_cl
 
 def test_uploads_do_not_compute_the_crc_twice(dc_client, dc_device, tmp_path, monkeypatch):
     """oss2's streaming CRC is off on every upload request: the clip's CRC is computed once, at
-    enqueue, and compared with what OSS returns."""
+    enqueue, and compared with what OSS returns. Nor does oss2 re-combine the parts' CRCs after
+    CompleteMultipartUpload (its pure-Python combine cost over a second per 256 MiB clip)."""
     import oss2.utils as oss2_utils
 
     made: list[int] = []
-    real = oss2_utils.make_crc_adapter
+    combined: list[int] = []
+    real, real_combine = oss2_utils.make_crc_adapter, oss2_utils.calc_obj_crc_from_parts
 
     def counting(*args, **kwargs):
         made.append(1)
         return real(*args, **kwargs)
 
+    def counting_combine(*args, **kwargs):
+        combined.append(1)
+        return real_combine(*args, **kwargs)
+
     monkeypatch.setattr(oss2_utils, "make_crc_adapter", counting)
+    monkeypatch.setattr(oss2_utils, "calc_obj_crc_from_parts", counting_combine)
     small = _clip(tmp_path / "clips", "s.ts", 50_000)
     big = _clip(tmp_path / "clips", "b.ts", 3 * 128 * 1024)
     prefix = f"videos/{dc_device.device_id}/2026/11/28/"
@@ -393,4 +401,45 @@ def test_uploads_do_not_compute_the_crc_twice(dc_client, dc_device, tmp_path, mo
         res = dc_client.uploader.upload_file(path, f"{prefix}00000000{i}Z-{i}.ts", crc64=crc64_file(path),
                                              checkpoint=tmp_path / f"cp{i}.json")
         assert not res.existed
-    assert made == []
+    data = os.urandom(300_000)
+    with OssFile(dc_client.oss, f"{prefix}000000002Z-2.ts", "w", part_size=128 * 1024) as f:
+        f.write(data)                                   # the file API's multipart write: the same rule
+    assert f._upload_id is not None and f.result.crc == crc64_bytes(data)
+    assert made == [] and combined == []
+
+
+def _part_two(head: bytes) -> bool:
+    """The UploadPart request of part 2 (its request line)."""
+    return re.search(rb"[?&]partNumber=2[& ]", head.split(b"\r\n", 1)[0]) is not None
+
+
+def test_a_part_corrupted_on_the_wire_is_caught_by_the_combined_crc_and_sent_again(dc_device, dc_proxy, cloud,
+                                                                                   tmp_path):
+    """One byte of part 2 flipped between the camera and OSS: OSS stores and reports the CRC of what
+    it got, the parts' combined CRC then differs from the clip's, part 2's own CRC names it, and it is
+    sent again before CompleteMultipartUpload. The object is exactly the file."""
+    proxy = dc_proxy(cloud.oss_endpoint)
+    proxy.mode, proxy.cuts, proxy.match = "flip", 1, _part_two
+    oss = DeviceOss(dc_device.provider(), endpoint=proxy.url, backoff_base=0.05, backoff_cap=0.2)
+    uploader = ClipUploader(oss, multipart_threshold=200_000, part_size=128 * 1024, part_workers=2)
+    path = _clip(tmp_path / "clips", "c.ts", 3 * 128 * 1024 + 500)
+    key = f"videos/{dc_device.device_id}/2026/11/28/000000000Z-7.ts"
+    result = uploader.upload_file(path, key, crc64=crc64_file(path), checkpoint=tmp_path / "cp.json")
+    assert proxy.cuts == 0                                   # the flip happened
+    assert result.crc64 == crc64_file(path) and result.parts == 4
+    assert cloud.bucket().get_object(key).read() == path.read_bytes()
+
+
+def test_the_file_api_refuses_a_part_stored_with_other_bytes(dc_client, dc_device, dc_proxy, cloud):
+    """The file API checks each part's CRC itself (oss2's check is off): a part OSS stored with a
+    flipped byte stops the write, the upload is aborted and nothing is published."""
+    proxy = dc_proxy(cloud.oss_endpoint)
+    proxy.mode, proxy.cuts, proxy.match = "flip", 1, _part_two
+    oss = DeviceOss(dc_client.tokens, endpoint=proxy.url, backoff_base=0.05, backoff_cap=0.2)
+    key = f"videos/{dc_device.device_id}/w-flipped.ts"
+    with pytest.raises(UploadError, match="part 2"), OssFile(oss, key, "w", part_size=128 * 1024) as f:
+        f.write(os.urandom(3 * 128 * 1024))
+    assert proxy.cuts == 0
+    with pytest.raises(oss2.exceptions.NoSuchKey):
+        cloud.bucket().head_object(key)
+    assert list(oss2.MultipartUploadIterator(cloud.bucket(), prefix=key)) == []
