@@ -91,7 +91,7 @@ def oss_bucket(settings: Settings, creds: FunctionCredentials, *, connect_timeou
             session = SmallBodySession() if small_bodies else function_session()
             bucket = FunctionBucket(auth, settings.oss_endpoint, settings.bucket, connect_timeout=connect_timeout,
                                     session=session)
-            for old in [key for key in _buckets if key[3] != creds]:
-                del _buckets[old]  # old credentials are done with: keep one client per kind per instance
+            for old in [key for key in _buckets if key[:4] != cache_key[:4]]:
+                del _buckets[old]  # old credentials are done with: one client of each kind per instance
             _buckets[cache_key] = bucket
         return bucket
