@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import ssl
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -119,3 +120,12 @@ def test_an_idle_connection_the_server_closed_is_replaced_not_reused(closing_ser
 def test_origin_must_be_http() -> None:
     with pytest.raises(ValueError):
         KeepAlive("ftp://x", timeout=1, connect_timeout=1)
+
+
+def test_the_cloud_endpoint_is_https_with_verified_certificates() -> None:
+    """No endpoint configured (the cloud): the SDK's regional STS host, over TLS checked against
+    certifi's bundle with the host name verified, as requests/urllib3 would."""
+    connections = StsClient("AK", "SK", "TOKEN", "cn-hangzhou")._rpc._connections
+    assert connections.host == "sts.cn-hangzhou.aliyuncs.com" and connections.port is None
+    assert connections.tls is not None and connections.tls.check_hostname
+    assert connections.tls.verify_mode == ssl.CERT_REQUIRED
