@@ -17,7 +17,7 @@ import oss2
 from vigil_camera.crc import without_crc
 
 from .config import Settings
-from .transport import LeanSession
+from .transport import LeanSession, SmallBodySession
 
 
 @dataclass(frozen=True)
@@ -73,9 +73,14 @@ class FunctionBucket(oss2.Bucket):  # type: ignore[misc]
         return plain.get_object_to_file(*args, **kwargs)
 
 
-def oss_bucket(settings: Settings, creds: FunctionCredentials, *, connect_timeout: float = 10) -> oss2.Bucket:
-    """The bucket client for these credentials, built once and reused while they stay the same."""
-    cache_key = (settings.oss_endpoint, settings.bucket, settings.region, creds)
+def oss_bucket(settings: Settings, creds: FunctionCredentials, *, connect_timeout: float = 10,
+               small_bodies: bool = False) -> oss2.Bucket:
+    """The bucket client for these credentials, built once and reused while they stay the same.
+
+    `small_bodies`: every body this caller sends or reads is a few KB (the token function), so its
+    answers are read whole over `transport.SmallBodySession` — about 0.5 ms of CPU less per call than
+    `LeanSession` (measured, issue 30); a function that streams clips or indexes keeps the default."""
+    cache_key = (settings.oss_endpoint, settings.bucket, settings.region, creds, small_bodies)
     with _lock:
         bucket = _buckets.get(cache_key)
         if bucket is None:
@@ -83,8 +88,10 @@ def oss_bucket(settings: Settings, creds: FunctionCredentials, *, connect_timeou
                 auth: Any = oss2.StsAuth(creds.access_key_id, creds.access_key_secret, creds.security_token)
             else:
                 auth = oss2.Auth(creds.access_key_id, creds.access_key_secret)
+            session = SmallBodySession() if small_bodies else function_session()
             bucket = FunctionBucket(auth, settings.oss_endpoint, settings.bucket, connect_timeout=connect_timeout,
-                                 session=function_session())
-            _buckets.clear()  # old credentials are done with: keep one client per instance
+                                    session=session)
+            for old in [key for key in _buckets if key[:4] != cache_key[:4]]:
+                del _buckets[old]  # old credentials are done with: one client of each kind per instance
             _buckets[cache_key] = bucket
         return bucket

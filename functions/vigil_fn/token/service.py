@@ -306,8 +306,9 @@ def build_service(settings: Settings, creds: FunctionCredentials,
         raise RuntimeError("VIGIL_MASTER_KEY is not configured")
     # oss2's CRC-less twin, as the indexer's: with `enable_crc` oss2 builds a pure-Python CRC-64
     # table on every request (14 % of a token's CPU, profiled) to check bodies of a few bytes — a
-    # registry record (JSON, parsed and validated) and empty create-once markers
-    bucket = without_crc(oss_bucket(settings, creds))
+    # registry record (JSON, parsed and validated) and empty create-once markers; bodies that small
+    # are read whole over keep-alive connections (`small_bodies`)
+    bucket = without_crc(oss_bucket(settings, creds, small_bodies=True))
     sts = cached_client(creds.access_key_id, creds.access_key_secret, creds.security_token,
                         settings.region, settings.sts_endpoint)
 
