@@ -474,3 +474,66 @@ def test_login_rate_limit_is_shown_and_respected(ctx: Any, site: Site) -> None:
     assert "Try again in" in alert.inner_text(), alert.inner_text()
     assert page.get_by_role("button", name="Sign in").is_disabled()
     assert "/login" in page.url
+
+
+_PREVIEW_PAUSE_JS = """() => {
+  const v = document.getElementById('vigil-preview');
+  const ended = v.ended;
+  v.pause();
+  return {time: v.currentTime, ended, at: Number(v.dataset.at), inStage: !!v.closest('.stage')};
+}"""
+
+
+def test_the_page_plays_the_recording_before_its_player_and_hands_over_without_going_back(
+        ctx: Any, site: Site) -> None:
+    """Issue 30's first frame: a camera page opened at a time shows the recording from that instant in
+    the `<video>` its HTML carries (the frame drawn there is the page's instant plus the preview's own
+    clock), before the player has a single segment; once the player plays it takes over from where the
+    preview got to (not from the page's instant again) and the preview is gone."""
+    import re
+    from contextlib import suppress
+
+    from playwright.sync_api import Error as PlaywrightError
+
+    at = S.clip_start_ms(site.run1[0]) + 200
+    held: list[Any] = []
+    flowing = [False]
+
+    def hold(route: Any) -> None:
+        if flowing[0]:
+            route.continue_()
+        else:
+            held.append(route)      # the player's segments wait: only the preview can play
+
+    ctx.route(re.compile(rf"videos/{re.escape(site.cam_a)}/[^?]*\.ts"), hold)
+    ctx.add_cookies([{"name": "vigil_session", "value": site.sessions[site.admin[0]], "url": site.base}])
+    page = ctx.new_page()
+    page.goto(f"{site.base}/cameras/{site.cam_a}?t={at}")
+    page.locator(".stage #vigil-preview").wait_for()     # moved over the player once the page rendered
+    page.wait_for_function("() => document.getElementById('vigil-preview').currentTime >= 1.0", timeout=30_000)
+    frame = page.evaluate(_PREVIEW_PAUSE_JS)     # paused, the frame on screen is the one at its clock
+    drawn = S.frame_time_ms(page, "#vigil-preview")
+    assert frame["at"] == at and frame["inStage"]
+    assert -1000 // S.FPS - 50 <= drawn - (at + frame["time"] * 1000) <= 50, (drawn, at, frame)
+    assert held and page.locator(".stage .spinner").count() == 0    # the player waits; no spinner over the picture
+    reached = at + frame["time"] * 1000
+    if not frame["ended"]:    # (play() on an ended video starts it over)
+        page.evaluate("() => document.getElementById('vigil-preview').play()")
+
+    flowing[0] = True
+    for route in held:
+        with suppress(PlaywrightError):
+            route.continue_()
+    page.locator("#vigil-preview").wait_for(state="detached", timeout=60_000)
+    page.evaluate("() => document.querySelector('.stage video').pause()")
+    shown = S.frame_time_ms(page, ".stage video")
+    assert shown >= reached - 1000 // S.FPS, (shown, reached, at)    # never back to the page's instant
+
+
+def test_a_signed_out_visit_keeps_no_preview(ctx: Any, site: Site) -> None:
+    at = S.clip_start_ms(site.run1[0]) + 200
+    page = ctx.new_page()
+    page.goto(f"{site.base}/cameras/{site.cam_a}?t={at}")
+    page.get_by_role("button", name="Sign in").wait_for()
+    page.wait_for_function("() => !document.getElementById('vigil-preview')"
+                           " && document.querySelectorAll('video').length === 0")

@@ -12,6 +12,7 @@ import { useThumbnails } from "../pictures/hooks";
 import { keyAction } from "../player/keyboard";
 import { PlayerController, withPrefetch } from "../player/controller";
 import { useFirstFrame } from "../player/first-frame";
+import { usePreview } from "../player/preview";
 import { linkClick, navigate } from "../router";
 import { dayEnd, dayStart, formatClock, zoneName } from "../time";
 import type { Span } from "../timeline/model";
@@ -66,6 +67,10 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
     ctrl.current = c;
     return () => c.destroy();
   }, [id]);
+
+  // the page's HTML started playing the recording from `at` before this script ran: it stays over
+  // the player until the player plays (player/preview.ts)
+  const previewing = usePreview(video, ctrl, id, at);
 
   const tl = useDayTimeline({ id, t: at, player: ctrl, say: setMessage, playing: state.playing, ready: first.shown });
   onTime.current = tl.setCursor;
@@ -210,7 +215,7 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
           onClick={() => ctrl.current?.togglePlay()}
           onDblClick={toggleFullscreen}
         />
-        {state.loading && <div class="spinner" aria-label={t("camera.loading")} />}
+        {state.loading && !previewing && <div class="spinner" aria-label={t("camera.loading")} />}
         <div class="wall" aria-live="off">
           <Time ms={cursor} class="wall-time" />
           <span class="zone">{zoneName()}</span>
