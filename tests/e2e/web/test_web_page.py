@@ -485,7 +485,7 @@ _PREVIEW_PAUSE_JS = """() => {
 
 
 def test_the_page_plays_the_recording_before_its_player_and_hands_over_without_going_back(
-        ctx: Any, site: Site) -> None:
+        ctx: Any, site: Site, artifacts: Path) -> None:
     """Issue 30's first frame: a camera page opened at a time shows the recording from that instant in
     the `<video>` its HTML carries (the frame drawn there is the page's instant plus the preview's own
     clock), before the player has a single segment; once the player plays it takes over from where the
@@ -516,7 +516,11 @@ def test_the_page_plays_the_recording_before_its_player_and_hands_over_without_g
     assert frame["at"] == at and frame["inStage"]
     assert -1000 // S.FPS - 50 <= drawn - (at + frame["time"] * 1000) <= 50, (drawn, at, frame)
     assert held and page.locator(".stage .spinner").count() == 0    # the player waits; no spinner over the picture
+    page.screenshot(path=str(artifacts / "camera-preview.png"))
     reached = at + frame["time"] * 1000
+    # the page's clock shows the preview's instant, not the page's own (which the player still waits at)
+    page.wait_for_function("(t) => Math.abs(Date.parse(document.querySelector('.wall-time').dateTime) - t) <= 1000",
+                           arg=reached, timeout=10_000)
     if not frame["ended"]:    # (play() on an ended video starts it over)
         page.evaluate("() => document.getElementById('vigil-preview').play()")
 

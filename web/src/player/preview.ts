@@ -54,13 +54,15 @@ export interface PreviewPlayer {
 }
 
 /** The camera page's part: the preview sits over the player's `<video>` (same box) until the player
- * has played, then the player seeks to where the preview is and the preview goes. Returns whether a
- * preview is showing (the page hides its loading spinner meanwhile). */
+ * has played, then the player seeks to where the preview is and the preview goes; meanwhile `onTime`
+ * gets the preview's instant. Returns whether a preview is showing (the page hides its loading
+ * spinner meanwhile). */
 export function usePreview(
   video: RefObject<HTMLVideoElement | null>,
   player: RefObject<PreviewPlayer | null>,
   camera: string,
   at: number | null,
+  onTime: (wall: number) => void,
 ): boolean {
   const [showing, setShowing] = useState(() => find() !== null);
   useEffect(() => {
@@ -80,6 +82,7 @@ export function usePreview(
       main.removeEventListener("playing", onPlaying);
       main.removeEventListener("pause", onPause);
       el.removeEventListener("error", finish);
+      el.removeEventListener("timeupdate", onPreviewTime);
       drop(el);
       setShowing(false);
     };
@@ -96,6 +99,11 @@ export function usePreview(
       void player.current?.seek(here);
     };
     const onPause = () => el.pause(); // the viewer paused: so does the picture they see
+    const onPreviewTime = () => {
+      if (!handing) onTime(at + el.currentTime * 1000); // the page's clock shows the preview's instant
+    };
+    el.addEventListener("timeupdate", onPreviewTime);
+    onPreviewTime(); // it may have played on (or ended) before the page rendered
     main.addEventListener("playing", onPlaying);
     main.addEventListener("pause", onPause);
     el.addEventListener("error", finish, { once: true });

@@ -58,7 +58,7 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
   // day's effect seeks the player it makes here
   useLayoutEffect(() => {
     const c = new PlayerController(video.current!, withPrefetch(id, (s, e) => api.playback(id, s, e)), {
-      onTime: (w) => w !== null && onTime.current(w),
+      onTime: (w) => w !== null && !previewingRef.current && onTime.current(w), // a preview shows its own instant
       onState: (s) => {
         setState(s);
         if (s.error !== null || s.ended) first.settle(); // nothing to wait for
@@ -70,7 +70,9 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
 
   // the page's HTML started playing the recording from `at` before this script ran: it stays over
   // the player until the player plays (player/preview.ts)
-  const previewing = usePreview(video, ctrl, id, at);
+  const previewing = usePreview(video, ctrl, id, at, (w) => onTime.current(w));
+  const previewingRef = useRef(previewing);
+  previewingRef.current = previewing;
 
   const tl = useDayTimeline({ id, t: at, player: ctrl, say: setMessage, playing: state.playing, ready: first.shown });
   onTime.current = tl.setCursor;
