@@ -76,7 +76,8 @@ def camera_preload(path: str, query: Mapping[str, str]) -> str | None:
 # (api/preview.py: a small MP4 made from the clip) while the script, the session, the playlist and
 # hls.js are still on their way; the player takes over once it plays (web/src/player/preview.ts).
 # The browser asks for it with the session cookie like any same-origin request: a signed-out or
-# not-allowed visitor gets an error, and the page drops the element.
+# not-allowed visitor gets an error, and the page drops the element. It comes after the app's root, so
+# once the page has rendered its player, the player's `<video>` is the page's first.
 PREVIEW_ANCHOR = '<div id="app"></div>'
 
 
@@ -202,7 +203,7 @@ def serve(root_text: str, raw_path: str, policy: str, query: Mapping[str, str] |
         if (playback := camera_preload(path, query or {})) is not None:
             links.insert(0, playback)
         if (tag := preview_tag(path, query or {})) is not None and PREVIEW_ANCHOR in page["body"]:
-            page["body"] = page["body"].replace(PREVIEW_ANCHOR, tag + PREVIEW_ANCHOR, 1)
+            page["body"] = page["body"].replace(PREVIEW_ANCHOR, PREVIEW_ANCHOR + tag, 1)
         if links:
             page["headers"]["Link"] = ", ".join(links)
     return page

@@ -126,8 +126,9 @@ def decode_clock(luma: np.ndarray, full_height: int) -> datetime:
     return read_clock(luma, full_height)
 
 
-def frame_time_ms(page: Any, selector: str = "video") -> int:
-    """The wall-clock instant drawn into the frame the page's <video> (`selector`) shows now, epoch ms."""
+def frame_time_ms(page: Any, selector: str = "#app video") -> int:
+    """The wall-clock instant drawn into the frame the page's <video> (`selector`; by default the player's,
+    not a camera page's preview) shows now, epoch ms."""
     doc = page.evaluate(_FRAME_JS, selector)
     assert doc is not None, "the video has no frame yet"
     luma = np.array(doc["luma"], dtype=np.uint8).reshape(doc["h"], doc["w"])

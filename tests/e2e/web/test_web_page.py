@@ -54,11 +54,11 @@ def shown_ms(page: Any) -> int:
 
 
 _NEAR_JS = """([t, tol]) => {
-  const el = document.querySelector('.wall-time'); const v = document.querySelector('video');
+  const el = document.querySelector('.wall-time'); const v = document.querySelector('#app video');
   return el && v && !v.seeking && v.readyState >= 2 && Math.abs(Date.parse(el.dateTime) - t) <= tol;
 }"""
 _STATE_JS = """() => {
-  const v = document.querySelector('video'); const tr = document.querySelector('.tl-track');
+  const v = document.querySelector('#app video'); const tr = document.querySelector('.tl-track');
   return {url: location.href, cursor: document.querySelector('.tl-cursor')?.dataset.time,
           view: [tr.dataset.viewStart, tr.dataset.viewEnd], shown: document.querySelector('.wall-time')?.dateTime,
           seeking: v.seeking, ready: v.readyState, paused: v.paused, t: v.currentTime,
@@ -80,7 +80,7 @@ def wait_shown_near(page: Any, target: int, tolerance: int = 1000) -> None:
 def pause(page: Any) -> None:
     page.locator("body").focus()
     page.keyboard.press("Space")
-    page.wait_for_function("() => document.querySelector('video').paused")
+    page.wait_for_function("() => document.querySelector('#app video').paused")
 
 
 def open_camera(ctx: Any, site: Site, camera: str, at: int | None = None, who: tuple[str, str] | None = None) -> Any:
@@ -177,10 +177,11 @@ def test_timeline_shows_the_clips_and_the_pause_as_a_gap(ctx: Any, site: Site, a
 def test_play_advances_without_fatal_errors_and_shows_the_frames_time(ctx: Any, site: Site) -> None:
     start = S.clip_start_ms(site.run1[0])
     page = open_camera(ctx, site, site.cam_a, start + 300)
-    page.wait_for_function("() => { const v = document.querySelector('video'); return !v.paused && v.currentTime > 0 }")
-    t0 = page.evaluate("() => document.querySelector('video').currentTime")
-    page.wait_for_function(f"() => document.querySelector('video').currentTime >= {t0 + 3}", timeout=60_000)
-    assert page.evaluate("() => document.querySelector('video').dataset.fatalErrors") is None
+    page.wait_for_function("() => { const v = document.querySelector('#app video');"
+                           " return !v.paused && v.currentTime > 0 }")
+    t0 = page.evaluate("() => document.querySelector('#app video').currentTime")
+    page.wait_for_function(f"() => document.querySelector('#app video').currentTime >= {t0 + 3}", timeout=60_000)
+    assert page.evaluate("() => document.querySelector('#app video').dataset.fatalErrors") is None
     assert "failed" not in page.get_by_role("status").inner_text().lower()
     pause(page)
     drawn = assert_frame_matches(page)
@@ -194,7 +195,7 @@ def test_play_advances_without_fatal_errors_and_shows_the_frames_time(ctx: Any, 
 def test_click_jump_prev_next_and_seek_across_the_gap(ctx: Any, site: Site, artifacts: Path) -> None:
     start = S.clip_start_ms(site.run1[0])
     page = open_camera(ctx, site, site.cam_a, start + 300)
-    page.wait_for_function("() => !document.querySelector('video').paused")
+    page.wait_for_function("() => !document.querySelector('#app video').paused")
     pause(page)
     page.get_by_role("button", name="Zoom to one minute").click()
 
@@ -378,7 +379,8 @@ def test_no_layout_jumps_while_a_day_loads(ctx: Any, site: Site) -> None:
       }).observe({type: 'layout-shift', buffered: true});
     """)
     page = open_camera(ctx, site, site.cam_a, S.clip_start_ms(site.run1[0]) + 300)
-    page.wait_for_function("() => { const v = document.querySelector('video'); return !v.paused && v.currentTime > 1 }")
+    page.wait_for_function("() => { const v = document.querySelector('#app video');"
+                           " return !v.paused && v.currentTime > 1 }")
     page.get_by_role("button", name="Next day").click()  # an empty day loads in place
     page.wait_for_function("() => !document.querySelector('.tl-track').classList.contains('loading')")
     shift = page.evaluate("() => window.__shift")

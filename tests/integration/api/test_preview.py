@@ -74,7 +74,7 @@ def test_the_camera_page_html_names_the_preview(previewed, client) -> None:
     page = anon.http.get(f"{anon.base}/cameras/{previewed}", params={"t": T0_MS + 700}, timeout=30)
     assert page.status_code == 200
     assert (f'src="/api/v1/cameras/{previewed}/preview.mp4?at={T0_MS + 700}"' in page.text
-            and page.text.index('id="vigil-preview"') < page.text.index('id="app"'))
+            and page.text.index('id="vigil-preview"') > page.text.index('id="app"'))
     for path, query in ((f"/cameras/{previewed}", {}), (f"/cameras/{previewed}", {"t": "soon"}),
                         ("/cameras/Bad_Id", {"t": str(T0_MS)}), ("/", {"t": str(T0_MS)})):
         other = anon.http.get(f"{anon.base}{path}", params=query, timeout=30)

@@ -7,7 +7,7 @@
 // The camera page moves it over its player; when the player plays, the player goes to the
 // preview's instant and the preview goes away. A preview that fails (signed out, not this viewer's
 // camera, nothing recorded) is removed at once, and any page but that camera at that instant drops it.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { RefObject } from "preact";
 
 const PREVIEW_ID = "vigil-preview";
@@ -56,15 +56,17 @@ export interface PreviewPlayer {
 /** The camera page's part: the preview sits over the player's `<video>` (same box) until the player
  * has played, then the player seeks to where the preview is and the preview goes; meanwhile `onTime`
  * gets the preview's instant. Returns whether a preview is showing (the page hides its loading
- * spinner meanwhile). */
+ * spinner meanwhile), and `end` for the page's play/pause and live controls: once the viewer acts on
+ * the player, the preview goes (a seek elsewhere changes `at`, which ends it too). */
 export function usePreview(
   video: RefObject<HTMLVideoElement | null>,
   player: RefObject<PreviewPlayer | null>,
   camera: string,
   at: number | null,
   onTime: (wall: number) => void,
-): boolean {
+): { showing: boolean; end: () => void } {
   const [showing, setShowing] = useState(() => find() !== null);
+  const ending = useRef<() => void>(() => undefined);
   useEffect(() => {
     const el = keepPreviewFor(camera, at);
     const main = video.current;
@@ -107,7 +109,9 @@ export function usePreview(
     main.addEventListener("playing", onPlaying);
     main.addEventListener("pause", onPause);
     el.addEventListener("error", finish, { once: true });
+    ending.current = finish;
     return finish;
   }, [camera, at]);
-  return showing;
+  // the viewer acted on the player (play/pause, live): the player's state is theirs from now on
+  return { showing, end: () => ending.current() };
 }

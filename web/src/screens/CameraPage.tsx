@@ -70,7 +70,12 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
 
   // the page's HTML started playing the recording from `at` before this script ran: it stays over
   // the player until the player plays (player/preview.ts)
-  const previewing = usePreview(video, ctrl, id, at, (w) => onTime.current(w));
+  const preview = usePreview(video, ctrl, id, at, (w) => onTime.current(w));
+  const previewing = preview.showing;
+  const togglePlay = () => {
+    preview.end();
+    ctrl.current?.togglePlay();
+  };
   const previewingRef = useRef(previewing);
   previewingRef.current = previewing;
 
@@ -115,7 +120,7 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
       const action = keyAction(ev);
       if (!action || action.type === "event") return; // next / previous event: activity/ActivityPanel
       ev.preventDefault();
-      if (action.type === "toggle" && !live) ctrl.current?.togglePlay();
+      if (action.type === "toggle" && !live) togglePlay();
       if (action.type === "fullscreen") toggleFullscreen();
       if (action.type === "seekBy" && cursorRef.current !== null && !live) seekTo(cursorRef.current + action.ms);
     };
@@ -214,7 +219,7 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
           playsInline
           autoplay
           aria-label={t("camera.video", { camera: camera?.name || id })}
-          onClick={() => ctrl.current?.togglePlay()}
+          onClick={togglePlay}
           onDblClick={toggleFullscreen}
         />
         {state.loading && !previewing && <div class="spinner" aria-label={t("camera.loading")} />}
@@ -234,8 +239,9 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
           isAdmin={isAdmin}
           onStep={crossing.step}
           onSeekBy={(ms) => cursor !== null && seekTo(cursor + ms)}
-          onToggle={() => ctrl.current?.togglePlay()}
+          onToggle={togglePlay}
           onLive={() => {
+            preview.end();
             if (!live) ctrl.current?.pause();
             setLive(!live);
           }}
