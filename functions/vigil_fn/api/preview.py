@@ -29,7 +29,10 @@ from ..export.cut import ClipCut
 from ..export.remux import OPEN_OPTIONS
 from .stills import UndecodableClip
 
-PREVIEW_MS = 6_000     # long enough for the player to take over on a busy machine, small to send (~1.5 MB at 2 Mbit/s)
+# long enough for the player to take over (its own first frame came 0.7-1.7 s after the page's in the
+# bench and the demo; a preview that ends first holds its last frame), small to send: the demo's
+# 3.9 MB clips give 1.1-1.3 MB at 3 s against 1.9-2.4 MB at 6 s (the remux is ~25 ms of CPU either way)
+PREVIEW_MS = 3_000
 MP4 = "video/mp4"
 
 

@@ -115,7 +115,7 @@ def register(table: RouteTable) -> None:
                     "HLS VOD playlist (≤ 1 h) with presigned segment URLs", query=TimeRange,
                     media_type=playlist.CONTENT_TYPE, tag="playback", errors=(400, 403, 404, 413)))
     table.add(Route("GET", "/api/v1/cameras/{id}/preview.mp4", preview, "user",
-                    "the recording from `at` for 6 s as an MP4 whose time 0 is `at` (H.264 copied, video "
+                    "the recording from `at` for 3 s as an MP4 whose time 0 is `at` (H.264 copied, video "
                     "only): what a camera page plays before its player has loaded; 404 names the nearest "
                     "recorded instants", query=PreviewQuery, media_type=previews.MP4, tag="playback",
                     errors=(400, 403, 404, 422), read_ahead=ahead(PreviewQuery, _preview_of)))
