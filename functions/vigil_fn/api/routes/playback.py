@@ -59,9 +59,11 @@ def m3u8(call: Call) -> dict[str, object]:
             "headers": {"Content-Type": playlist.CONTENT_TYPE, "Cache-Control": "private, no-store"}}
 
 
-def _preview_of(bucket: Any, camera: str, q: PreviewQuery) -> bytes:
+def _clip_at(bucket: Any, camera: str, q: PreviewQuery) -> tuple[stills.Located, bytes]:
+    """Where `at` is and its clip's bytes: reads only (it runs as the route's read-ahead; the remux
+    is the handler's, after the caller is known)."""
     where = stills.locate(bucket, camera, q.at)
-    return previews.preview_mp4(stills.read_clip(bucket, where.clip), where.offset_ms)
+    return where, stills.read_clip(bucket, where.clip)
 
 
 def preview(call: Call) -> dict[str, object]:
@@ -71,7 +73,8 @@ def preview(call: Call) -> dict[str, object]:
     q = call.query_as(PreviewQuery)
     started = taken(call, camera, q)
     try:
-        mp4 = started.result() if started is not None else _preview_of(call.svc.bucket, camera, q)
+        where, clip = started.result() if started is not None else _clip_at(call.svc.bucket, camera, q)
+        mp4 = previews.preview_mp4(clip, where.offset_ms)
     except stills.StillProblem as exc:
         raise ApiError.refused(exc, extra=exc.extra) from None
     return {"statusCode": 200, "isBase64Encoded": True, "body": base64.b64encode(mp4).decode(),
@@ -118,7 +121,7 @@ def register(table: RouteTable) -> None:
                     "the recording from `at` for 3 s as an MP4 whose time 0 is `at` (H.264 copied, video "
                     "only): what a camera page plays before its player has loaded; 404 names the nearest "
                     "recorded instants", query=PreviewQuery, media_type=previews.MP4, tag="playback",
-                    errors=(400, 403, 404, 422), read_ahead=ahead(PreviewQuery, _preview_of)))
+                    errors=(400, 403, 404, 422), read_ahead=ahead(PreviewQuery, _clip_at)))
     table.add(Route("GET", "/api/v1/clips/download", download, "user",
                     "a presigned download URL for one clip", query=KeyQuery, response=DownloadLink,
                     tag="playback", errors=(400, 403, 404)))
