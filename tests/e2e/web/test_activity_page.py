@@ -156,9 +156,16 @@ def test_admin_draws_a_zone_over_the_still(ctx: Any, site: Site, active_camera: 
     (what its next token delivers), in 0–1 coordinates of the picture."""
     camera, keys = active_camera
     page = _open(ctx, site, site.admin[0], camera, S.clip_start_ms(keys[0]) + 5_000)
+    stills: list[str] = []
+    page.on("request", lambda r: stills.append(r.url) if "/still?" in r.url else None)
     page.get_by_role("button", name="Zones…").click()
     canvas = page.locator(".zone-canvas")
     canvas.locator("img").wait_for()
+    # one still while the video plays on: the picture is the instant the editor opened at, not a new
+    # decode per frame (that storm held the api's instances for over a minute)
+    playing = page.evaluate("() => document.querySelector('video').currentTime")
+    page.wait_for_function("t => document.querySelector('video').currentTime > t + 1", arg=playing)
+    assert len(stills) == 1, stills
     box = canvas.bounding_box()
     for fx, fy in ((0.1, 0.5), (0.9, 0.5), (0.9, 0.95), (0.1, 0.95)):
         canvas.click(position={"x": box["width"] * fx, "y": box["height"] * fy})

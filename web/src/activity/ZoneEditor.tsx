@@ -21,6 +21,10 @@ const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 const svgPoints = (pts: Point[]) => pts.map(([x, y]) => `${x * 100},${y * 100}`).join(" ");
 
 export function ZoneEditor({ camera, at, onClose }: ZoneEditorProps) {
+  // the picture zones are drawn over is the instant the editor opened at: following the playing
+  // cursor asked the api to decode a new still on every frame (a request storm that held all of the
+  // api's instances for over a minute on a loaded machine)
+  const [shown] = useState(at);
   const t = useT();
   const [settings, setSettings] = useState<ActivitySettings | null>(null);
   const [drawing, setDrawing] = useState<Point[]>([]);
@@ -68,7 +72,7 @@ export function ZoneEditor({ camera, at, onClose }: ZoneEditorProps) {
     <section class="zone-editor" aria-labelledby="zones-title">
       <h3 id="zones-title">{t("activity.zones.title")}</h3>
       <div class="zone-canvas" onClick={add} role="application" aria-label={t("activity.zones.canvas")}>
-        <img src={stillUrl(camera, at, 640)} alt="" width={640} />
+        <img src={stillUrl(camera, shown, 640)} alt="" width={640} />
         <svg viewBox="0 0 100 100" preserveAspectRatio="none" aria-hidden="true">
           {settings.zones.map((z) => (
             <polygon key={z.name} class="zone named" points={svgPoints(z.points)} />
