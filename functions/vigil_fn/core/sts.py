@@ -2,7 +2,8 @@
 
 `sts_endpoint` is "" for the SDK's regional default (the cloud: `sts_host`), or a URL such as
 `http://127.0.0.1:9001` (localcloud). AssumeRole — once per token, the hot path — is the same
-signed RPC call the SDK makes, sent by `core.rpc` over a urllib3 pool (a third of the SDK's CPU);
+signed RPC call the SDK makes, sent by `core.rpc` over a keep-alive `http.client` connection
+(`transport.KeepAlive`; a third of the SDK's CPU);
 GetCallerIdentity (once per operator command) stays on `aliyun-python-sdk-sts`. The client is built
 once per set of credentials and reused (FC instances keep it); errors become `StsUnavailable`
 carrying the STS error code only, never a key or token.
