@@ -5,6 +5,7 @@ import { api, onSessionLost, setCsrf, type Preferences, type User } from "./api"
 import { initialLanguage, isLanguage, language, setLanguage, useT } from "./i18n";
 import { warmPictures } from "./pictures/warm";
 import { prefetchPlayback } from "./player/plan";
+import { keepPreviewFor, watchPreview } from "./player/preview";
 import { spareHlsWorker } from "./player/worker-spare";
 import { prefetch } from "./prefetch";
 import { linkClick, navigate, parseRoute, useRoute } from "./router";
@@ -27,6 +28,7 @@ const whoAmI: Promise<{ me: { user: User; csrf_token: string; preferences?: Pref
   (error: unknown) => ({ error }),
 );
 const first = parseRoute(location.pathname, location.search);
+watchPreview(); // the camera page's first picture, if its HTML has one (player/preview.ts)
 if (first.name === "camera" && first.t !== null) {
   const id = first.id;
   prefetchPlayback(id, first.t, (s, e) => api.playback(id, s, e, true));
@@ -79,6 +81,10 @@ function SignedIn() {
       setUser(answer.me.user);
     });
   }, []);
+
+  useEffect(() => {
+    if (user === null || route.name !== "camera") keepPreviewFor(null, null); // only the camera page keeps it
+  }, [user, route.name]);
 
   useEffect(() => {
     if (user === null && route.name !== "login" && route.name !== "shared") {

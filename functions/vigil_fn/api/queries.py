@@ -58,6 +58,10 @@ class StillQuery(Query):
     w: Width = 320
 
 
+class PreviewQuery(Query):
+    at: Instant
+
+
 class StillsQuery(TimeRange):
     interval: Annotated[int, Field(ge=200, le=300_000, description="milliseconds between samples (≥ 200)")] = 1000
     w: Width = 320

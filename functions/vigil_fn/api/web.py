@@ -64,13 +64,42 @@ _PLAIN_MS = re.compile(r"[0-9]{1,16}")
 def camera_preload(path: str, query: Mapping[str, str]) -> str | None:
     """The `Link` value that preloads a camera page's first /playback, or None (no such page, no
     plain integer `t`, or an id that is not a camera id: nothing unvalidated goes into a header)."""
+    opened = _camera_at(path, query)
+    if opened is None:
+        return None
+    camera, at = opened
+    start, end = at - PLAYBACK_LOOKBACK_MS, at + PLAYBACK_WINDOW_MS
+    return f"</api/v1/cameras/{camera}/playback?start={start}&end={end}>; rel=preload; as=fetch; crossorigin=anonymous"
+
+
+# The same page's first picture: a `<video>` in the page's own HTML plays the recording from `t`
+# (api/preview.py: a small MP4 made from the clip) while the script, the session, the playlist and
+# hls.js are still on their way; the player takes over once it plays (web/src/player/preview.ts).
+# The browser asks for it with the session cookie like any same-origin request: a signed-out or
+# not-allowed visitor gets an error, and the page drops the element. It comes after the app's root, so
+# once the page has rendered its player, the player's `<video>` is the page's first.
+PREVIEW_ANCHOR = '<div id="app"></div>'
+
+
+def preview_tag(path: str, query: Mapping[str, str]) -> str | None:
+    """The preview `<video>` of a camera page opened at a time, or None (validated id and a plain
+    integer only: nothing unvalidated goes into the page)."""
+    opened = _camera_at(path, query)
+    if opened is None:
+        return None
+    camera, at = opened
+    return (f'<video id="vigil-preview" class="player-preview" data-camera="{camera}" data-at="{at}" '
+            f'src="/api/v1/cameras/{camera}/preview.mp4?at={at}" muted autoplay playsinline '
+            'disablepictureinpicture aria-hidden="true"></video>')
+
+
+def _camera_at(path: str, query: Mapping[str, str]) -> tuple[str, int] | None:
+    """(camera id, t) of a camera page opened at a time, both validated; None otherwise."""
     camera = _camera_page(path)
     t = query.get("t", "")
     if camera is None or not _PLAIN_MS.fullmatch(t):
         return None
-    at = int(t)
-    start, end = at - PLAYBACK_LOOKBACK_MS, at + PLAYBACK_WINDOW_MS
-    return f"</api/v1/cameras/{camera}/playback?start={start}&end={end}>; rel=preload; as=fetch; crossorigin=anonymous"
+    return camera, int(t)
 
 
 def _camera_page(path: str) -> str | None:
@@ -173,6 +202,8 @@ def serve(root_text: str, raw_path: str, policy: str, query: Mapping[str, str] |
         links = [f"<{js}>; rel=modulepreload" for js in page_scripts(root, CAMERA_SCRIPT) if js not in entry]
         if (playback := camera_preload(path, query or {})) is not None:
             links.insert(0, playback)
+        if (tag := preview_tag(path, query or {})) is not None and PREVIEW_ANCHOR in page["body"]:
+            page["body"] = page["body"].replace(PREVIEW_ANCHOR, PREVIEW_ANCHOR + tag, 1)
         if links:
             page["headers"]["Link"] = ", ".join(links)
     return page

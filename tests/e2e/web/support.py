@@ -106,8 +106,8 @@ def create_user(cloud: Any, name: str, password: str, role: str, cameras: list[s
 
 # -- the clock the simulator drew into the frame ---------------------------------------------------
 
-_FRAME_JS = """() => {
-  const v = document.querySelector('video');
+_FRAME_JS = """(selector) => {
+  const v = document.querySelector(selector);
   if (!v || !v.videoWidth) return null;
   const c = document.createElement('canvas');
   c.width = v.videoWidth; c.height = v.videoHeight;
@@ -126,9 +126,10 @@ def decode_clock(luma: np.ndarray, full_height: int) -> datetime:
     return read_clock(luma, full_height)
 
 
-def frame_time_ms(page: Any) -> int:
-    """The wall-clock instant drawn into the frame the page's <video> shows now, epoch ms."""
-    doc = page.evaluate(_FRAME_JS)
+def frame_time_ms(page: Any, selector: str = "#app video") -> int:
+    """The wall-clock instant drawn into the frame the page's <video> (`selector`; by default the player's,
+    not a camera page's preview) shows now, epoch ms."""
+    doc = page.evaluate(_FRAME_JS, selector)
     assert doc is not None, "the video has no frame yet"
     luma = np.array(doc["luma"], dtype=np.uint8).reshape(doc["h"], doc["w"])
     return int(decode_clock(luma, doc["full_h"]).timestamp() * 1000)

@@ -105,7 +105,7 @@ def test_strip_events_keys_and_review(ctx: Any, site: Site, active_camera: tuple
     page.locator(".activity-strip[data-bin-ms='60000']").wait_for()
 
     # n / p: the player goes to the next / previous event, which the list marks as current
-    page.locator("video").focus()
+    page.locator("#app video").focus()
     page.keyboard.press("n")
     _current(page, events[0]["id"])
     page.keyboard.press("n")
@@ -143,7 +143,7 @@ def test_play_activity_only_skips_the_quiet_stretch(ctx: Any, site: Site, active
           .observe(el.parentElement, {subtree: true, childList: true, characterData: true, attributes: true}); }""")
     page.get_by_label("Play activity only").check()
     _current(page, events[0]["id"])              # the quiet first 20 s are skipped at once
-    page.evaluate("() => document.querySelector('video').play()")
+    page.evaluate("() => document.querySelector('#app video').play()")
     _current(page, events[1]["id"])              # played through the first event, then jumped
     shown = page.evaluate("() => window.__shown")
     assert any(events[0]["start"] <= t <= ends[0]["end"] for t in shown), "the first event was not played"

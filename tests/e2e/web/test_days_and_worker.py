@@ -80,7 +80,7 @@ def clip_starts(page: Any) -> list[int]:
 def open_paused_at(ctx: Any, site: Site, d: Days, t: int) -> Any:
     """The camera page paused at `t` (it autoplays; the clip is short, so go back to `t`)."""
     page = login(ctx, site, site.admin, f"/cameras/{d.camera}?t={t}")
-    page.wait_for_function("() => { const v = document.querySelector('video'); return v && !v.paused }")
+    page.wait_for_function("() => { const v = document.querySelector('#app video'); return v && !v.paused }")
     pause(page)
     page.get_by_label("Date and time to jump to").fill(local_field(t))
     page.get_by_role("button", name="Go", exact=True).click()
@@ -126,7 +126,7 @@ def test_previous_and_next_clip_go_on_across_days(ctx: Any, site: Site, days: Da
                                arg=days.local(day))
         assert clip_starts(page)[0 if name == "Next clip" else -1] == days.starts[clip]
         assert re.search(rf"[?&]t={days.starts[clip]}\b", page.url), page.url
-        assert page.evaluate("() => document.querySelector('video').paused")  # paused, it stays paused
+        assert page.evaluate("() => document.querySelector('#app video').paused")  # paused, it stays paused
 
     calendars: list[str] = []
     page.on("request", lambda r: calendars.append(r.url) if "/calendar?" in r.url else None)
@@ -165,11 +165,11 @@ def test_hls_plays_in_its_worker_with_no_csp_violation(ctx: Any, site: Site) -> 
     directives = {p.split()[0]: p.split()[1:] for p in (x.strip() for x in csp.split(";")) if p}
     assert directives["worker-src"] == ["'self'"] and directives["script-src"] == ["'self'"], csp
     page.locator(".tl-clip").first.wait_for()  # signed in, the page and its player rendered
-    playing = "() => { const v = document.querySelector('video'); return v && !v.paused && v.currentTime > 0 }"
+    playing = "() => { const v = document.querySelector('#app video'); return v && !v.paused && v.currentTime > 0 }"
     page.wait_for_function(playing)
-    t0 = page.evaluate("() => document.querySelector('video').currentTime")
-    page.wait_for_function(f"() => document.querySelector('video').currentTime >= {t0 + 3}", timeout=60_000)
-    assert page.evaluate("() => document.querySelector('video').dataset.fatalErrors") is None
+    t0 = page.evaluate("() => document.querySelector('#app video').currentTime")
+    page.wait_for_function(f"() => document.querySelector('#app video').currentTime >= {t0 + 3}", timeout=60_000)
+    assert page.evaluate("() => document.querySelector('#app video').dataset.fatalErrors") is None
     assert [w for w in workers if re.fullmatch(rf"{re.escape(site.base)}/assets/hls\.worker-[\w-]+\.js", w)], workers
     assert not [w for w in workers if w.startswith("blob:")], workers
     assert page.evaluate("() => window.__csp") == []

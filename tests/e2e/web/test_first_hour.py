@@ -178,7 +178,7 @@ def test_timeline_above_the_fold_short_clips_visible_span_label(ctx: Any, site: 
     camera = site.cam_b if site.cloud.bucket().object_exists(site.clips_b[0]) else site.cam_a
     page = login(ctx, site, site.admin, f"/cameras/{camera}?t={start + 500}")
     page.locator(".tl-clip").first.wait_for()
-    page.wait_for_function("() => !document.querySelector('video').paused")
+    page.wait_for_function("() => !document.querySelector('#app video').paused")
     pause(page)
     track = page.locator(".tl-track").bounding_box()
     assert track["y"] + track["height"] <= page.viewport_size["height"], track     # no scrolling

@@ -54,11 +54,11 @@ def shown_ms(page: Any) -> int:
 
 
 _NEAR_JS = """([t, tol]) => {
-  const el = document.querySelector('.wall-time'); const v = document.querySelector('video');
+  const el = document.querySelector('.wall-time'); const v = document.querySelector('#app video');
   return el && v && !v.seeking && v.readyState >= 2 && Math.abs(Date.parse(el.dateTime) - t) <= tol;
 }"""
 _STATE_JS = """() => {
-  const v = document.querySelector('video'); const tr = document.querySelector('.tl-track');
+  const v = document.querySelector('#app video'); const tr = document.querySelector('.tl-track');
   return {url: location.href, cursor: document.querySelector('.tl-cursor')?.dataset.time,
           view: [tr.dataset.viewStart, tr.dataset.viewEnd], shown: document.querySelector('.wall-time')?.dateTime,
           seeking: v.seeking, ready: v.readyState, paused: v.paused, t: v.currentTime,
@@ -80,7 +80,7 @@ def wait_shown_near(page: Any, target: int, tolerance: int = 1000) -> None:
 def pause(page: Any) -> None:
     page.locator("body").focus()
     page.keyboard.press("Space")
-    page.wait_for_function("() => document.querySelector('video').paused")
+    page.wait_for_function("() => document.querySelector('#app video').paused")
 
 
 def open_camera(ctx: Any, site: Site, camera: str, at: int | None = None, who: tuple[str, str] | None = None) -> Any:
@@ -177,10 +177,11 @@ def test_timeline_shows_the_clips_and_the_pause_as_a_gap(ctx: Any, site: Site, a
 def test_play_advances_without_fatal_errors_and_shows_the_frames_time(ctx: Any, site: Site) -> None:
     start = S.clip_start_ms(site.run1[0])
     page = open_camera(ctx, site, site.cam_a, start + 300)
-    page.wait_for_function("() => { const v = document.querySelector('video'); return !v.paused && v.currentTime > 0 }")
-    t0 = page.evaluate("() => document.querySelector('video').currentTime")
-    page.wait_for_function(f"() => document.querySelector('video').currentTime >= {t0 + 3}", timeout=60_000)
-    assert page.evaluate("() => document.querySelector('video').dataset.fatalErrors") is None
+    page.wait_for_function("() => { const v = document.querySelector('#app video');"
+                           " return !v.paused && v.currentTime > 0 }")
+    t0 = page.evaluate("() => document.querySelector('#app video').currentTime")
+    page.wait_for_function(f"() => document.querySelector('#app video').currentTime >= {t0 + 3}", timeout=60_000)
+    assert page.evaluate("() => document.querySelector('#app video').dataset.fatalErrors") is None
     assert "failed" not in page.get_by_role("status").inner_text().lower()
     pause(page)
     drawn = assert_frame_matches(page)
@@ -194,7 +195,7 @@ def test_play_advances_without_fatal_errors_and_shows_the_frames_time(ctx: Any, 
 def test_click_jump_prev_next_and_seek_across_the_gap(ctx: Any, site: Site, artifacts: Path) -> None:
     start = S.clip_start_ms(site.run1[0])
     page = open_camera(ctx, site, site.cam_a, start + 300)
-    page.wait_for_function("() => !document.querySelector('video').paused")
+    page.wait_for_function("() => !document.querySelector('#app video').paused")
     pause(page)
     page.get_by_role("button", name="Zoom to one minute").click()
 
@@ -378,7 +379,8 @@ def test_no_layout_jumps_while_a_day_loads(ctx: Any, site: Site) -> None:
       }).observe({type: 'layout-shift', buffered: true});
     """)
     page = open_camera(ctx, site, site.cam_a, S.clip_start_ms(site.run1[0]) + 300)
-    page.wait_for_function("() => { const v = document.querySelector('video'); return !v.paused && v.currentTime > 1 }")
+    page.wait_for_function("() => { const v = document.querySelector('#app video');"
+                           " return !v.paused && v.currentTime > 1 }")
     page.get_by_role("button", name="Next day").click()  # an empty day loads in place
     page.wait_for_function("() => !document.querySelector('.tl-track').classList.contains('loading')")
     shift = page.evaluate("() => window.__shift")
@@ -474,3 +476,70 @@ def test_login_rate_limit_is_shown_and_respected(ctx: Any, site: Site) -> None:
     assert "Try again in" in alert.inner_text(), alert.inner_text()
     assert page.get_by_role("button", name="Sign in").is_disabled()
     assert "/login" in page.url
+
+
+_PREVIEW_PAUSE_JS = """() => {
+  const v = document.getElementById('vigil-preview');
+  const ended = v.ended;
+  v.pause();
+  return {time: v.currentTime, ended, at: Number(v.dataset.at), inStage: !!v.closest('.stage')};
+}"""
+
+
+def test_the_page_plays_the_recording_before_its_player_and_hands_over_without_going_back(
+        ctx: Any, site: Site, artifacts: Path) -> None:
+    """Issue 30's first frame: a camera page opened at a time shows the recording from that instant in
+    the `<video>` its HTML carries (the frame drawn there is the page's instant plus the preview's own
+    clock), before the player has a single segment; once the player plays it takes over from where the
+    preview got to (not from the page's instant again) and the preview is gone."""
+    import re
+    from contextlib import suppress
+
+    from playwright.sync_api import Error as PlaywrightError
+
+    at = S.clip_start_ms(site.run1[0]) + 200
+    held: list[Any] = []
+    flowing = [False]
+
+    def hold(route: Any) -> None:
+        if flowing[0]:
+            route.continue_()
+        else:
+            held.append(route)      # the player's segments wait: only the preview can play
+
+    ctx.route(re.compile(rf"videos/{re.escape(site.cam_a)}/[^?]*\.ts"), hold)
+    ctx.add_cookies([{"name": "vigil_session", "value": site.sessions[site.admin[0]], "url": site.base}])
+    page = ctx.new_page()
+    page.goto(f"{site.base}/cameras/{site.cam_a}?t={at}")
+    page.locator(".stage #vigil-preview").wait_for()     # moved over the player once the page rendered
+    page.wait_for_function("() => document.getElementById('vigil-preview').currentTime >= 1.0", timeout=30_000)
+    frame = page.evaluate(_PREVIEW_PAUSE_JS)     # paused, the frame on screen is the one at its clock
+    drawn = S.frame_time_ms(page, "#vigil-preview")
+    assert frame["at"] == at and frame["inStage"]
+    assert -1000 // S.FPS - 50 <= drawn - (at + frame["time"] * 1000) <= 50, (drawn, at, frame)
+    assert held and page.locator(".stage .spinner").count() == 0    # the player waits; no spinner over the picture
+    page.screenshot(path=str(artifacts / "camera-preview.png"))
+    reached = at + frame["time"] * 1000
+    # the page's clock shows the preview's instant, not the page's own (which the player still waits at)
+    page.wait_for_function("(t) => Math.abs(Date.parse(document.querySelector('.wall-time').dateTime) - t) <= 1000",
+                           arg=reached, timeout=10_000)
+    if not frame["ended"]:    # (play() on an ended video starts it over)
+        page.evaluate("() => document.getElementById('vigil-preview').play()")
+
+    flowing[0] = True
+    for route in held:
+        with suppress(PlaywrightError):
+            route.continue_()
+    page.locator("#vigil-preview").wait_for(state="detached", timeout=60_000)
+    page.evaluate("() => document.querySelector('.stage video').pause()")
+    shown = S.frame_time_ms(page, ".stage video")
+    assert shown >= reached - 1000 // S.FPS, (shown, reached, at)    # never back to the page's instant
+
+
+def test_a_signed_out_visit_keeps_no_preview(ctx: Any, site: Site) -> None:
+    at = S.clip_start_ms(site.run1[0]) + 200
+    page = ctx.new_page()
+    page.goto(f"{site.base}/cameras/{site.cam_a}?t={at}")
+    page.get_by_role("button", name="Sign in").wait_for()
+    page.wait_for_function("() => !document.getElementById('vigil-preview')"
+                           " && document.querySelectorAll('video').length === 0")

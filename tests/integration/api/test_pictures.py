@@ -110,7 +110,8 @@ def test_bad_still_queries_are_400(pictured, make_user, client, params) -> None:
     assert got.status_code == 400 and got.json()["error"]["code"] == "invalid_request"
 
 
-def test_a_clip_that_does_not_decode_is_422(cloud, clips, make_user, client) -> None:
+@pytest.mark.parametrize("route", ["still", "preview.mp4"])   # the camera page's preview (issue 30) decodes it too
+def test_a_clip_that_does_not_decode_is_422(cloud, clips, make_user, client, route) -> None:
     camera = f"pic-{uuid.uuid4().hex[:8]}"
     Registry(cloud.bucket()).create(DeviceRecord(camera, name="broken"))
     data = bytearray(clips[0])
@@ -120,12 +121,12 @@ def test_a_clip_that_does_not_decode_is_422(cloud, clips, make_user, client) -> 
     cloud.bucket().put_object(key, bytes(data), headers={"Content-Type": "video/mp2t"})
     wait_indexed(cloud, camera, [key])
     api: Api = client(make_user())
-    got = api.get(f"/api/v1/cameras/{camera}/still", params={"at": T0_MS + 100})
+    got = api.get(f"/api/v1/cameras/{camera}/{route}", params={"at": T0_MS + 100})
     assert got.status_code == 422 and got.json()["error"]["code"] == "undecodable_clip", got.text
     garbage = clip_key(camera, T0 + timedelta(seconds=30), 1, "ts")   # not even a TS: the indexer says unreadable
     cloud.bucket().put_object(garbage, b"\x00" * 4096, headers={"Content-Type": "video/mp2t"})
     wait_indexed(cloud, camera, [garbage])
-    got = api.get(f"/api/v1/cameras/{camera}/still", params={"at": T0_MS + 30_500})
+    got = api.get(f"/api/v1/cameras/{camera}/{route}", params={"at": T0_MS + 30_500})
     assert got.status_code == 422 and got.json()["error"]["code"] == "undecodable_clip", got.text
 
 

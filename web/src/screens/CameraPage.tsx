@@ -12,6 +12,7 @@ import { useThumbnails } from "../pictures/hooks";
 import { keyAction } from "../player/keyboard";
 import { PlayerController, withPrefetch } from "../player/controller";
 import { useFirstFrame } from "../player/first-frame";
+import { usePreview } from "../player/preview";
 import { linkClick, navigate } from "../router";
 import { dayEnd, dayStart, formatClock, zoneName } from "../time";
 import type { Span } from "../timeline/model";
@@ -57,7 +58,7 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
   // day's effect seeks the player it makes here
   useLayoutEffect(() => {
     const c = new PlayerController(video.current!, withPrefetch(id, (s, e) => api.playback(id, s, e)), {
-      onTime: (w) => w !== null && onTime.current(w),
+      onTime: (w) => w !== null && !previewingRef.current && onTime.current(w), // a preview shows its own instant
       onState: (s) => {
         setState(s);
         if (s.error !== null || s.ended) first.settle(); // nothing to wait for
@@ -66,6 +67,17 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
     ctrl.current = c;
     return () => c.destroy();
   }, [id]);
+
+  // the page's HTML started playing the recording from `at` before this script ran: it stays over
+  // the player until the player plays (player/preview.ts)
+  const preview = usePreview(video, ctrl, id, at, (w) => onTime.current(w));
+  const previewing = preview.showing;
+  const togglePlay = () => {
+    preview.end();
+    ctrl.current?.togglePlay();
+  };
+  const previewingRef = useRef(previewing);
+  previewingRef.current = previewing;
 
   const tl = useDayTimeline({ id, t: at, player: ctrl, say: setMessage, playing: state.playing, ready: first.shown });
   onTime.current = tl.setCursor;
@@ -108,7 +120,7 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
       const action = keyAction(ev);
       if (!action || action.type === "event") return; // next / previous event: activity/ActivityPanel
       ev.preventDefault();
-      if (action.type === "toggle" && !live) ctrl.current?.togglePlay();
+      if (action.type === "toggle" && !live) togglePlay();
       if (action.type === "fullscreen") toggleFullscreen();
       if (action.type === "seekBy" && cursorRef.current !== null && !live) seekTo(cursorRef.current + action.ms);
     };
@@ -207,10 +219,10 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
           playsInline
           autoplay
           aria-label={t("camera.video", { camera: camera?.name || id })}
-          onClick={() => ctrl.current?.togglePlay()}
+          onClick={togglePlay}
           onDblClick={toggleFullscreen}
         />
-        {state.loading && <div class="spinner" aria-label={t("camera.loading")} />}
+        {state.loading && !previewing && <div class="spinner" aria-label={t("camera.loading")} />}
         <div class="wall" aria-live="off">
           <Time ms={cursor} class="wall-time" />
           <span class="zone">{zoneName()}</span>
@@ -227,8 +239,9 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
           isAdmin={isAdmin}
           onStep={crossing.step}
           onSeekBy={(ms) => cursor !== null && seekTo(cursor + ms)}
-          onToggle={() => ctrl.current?.togglePlay()}
+          onToggle={togglePlay}
           onLive={() => {
+            preview.end();
             if (!live) ctrl.current?.pause();
             setLive(!live);
           }}

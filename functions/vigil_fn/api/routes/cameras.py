@@ -25,7 +25,7 @@ from ..sessions import SessionToken
 
 log = get_logger("vigil.api.cameras")
 MAX_CLIP_ITEMS = 70_000  # 7 days of 10 s clips is 60,480 (~14 MB of JSON, ~0.8 MB gzipped; FC allows 32 MB)
-# the timeline's and the calendar's reads, started while the caller's user record is read (`_ahead`):
+# the timeline's and the calendar's reads, started while the caller's user record is read (`ahead`):
 # the answer then costs the longer of the two round trips, not both. Their own fan-out runs on the
 # reader's pools, so these threads mostly wait.
 AHEAD = ThreadPoolExecutor(4, thread_name_prefix="vigil-cameras-ahead")
@@ -40,7 +40,7 @@ class _Ahead:
     result: Future[Any]
 
 
-def _ahead(model: type[BaseModel], read: Callable[[Any, str, Any], Any],
+def ahead(model: type[BaseModel], read: Callable[[Any, str, Any], Any],
            bounded: Callable[[Any], bool] = lambda q: True) -> ReadAhead:
     """A `read_ahead` for a route whose answer is one read, `read(bucket, camera, query)`. The camera
     id and the query are validated as the handler does (anything odd: None, and the handler refuses
@@ -59,8 +59,8 @@ def _ahead(model: type[BaseModel], read: Callable[[Any, str, Any], Any],
     return start
 
 
-def _taken(call: Call, camera: str, q: BaseModel) -> Future[Any] | None:
-    """The read `_ahead` started for this camera and query, if it did."""
+def taken(call: Call, camera: str, q: BaseModel) -> Future[Any] | None:
+    """The read `ahead` started for this camera and query, if it did."""
     ahead = call.ahead
     return ahead.result if isinstance(ahead, _Ahead) and (ahead.camera, ahead.query) == (camera, q) else None
 
@@ -169,8 +169,8 @@ def timeline(call: Call) -> Trusted:
     camera = camera_param(call)
     q = call.query_as(TimelineQuery)
     check_span(q.start, q.end, index_view.MAX_SPAN_MS, "a timeline")
-    ahead = _taken(call, camera, q)
-    items = ahead.result() if ahead else _read_timeline(call.svc.bucket, camera, q)
+    started = taken(call, camera, q)
+    items = started.result() if started else _read_timeline(call.svc.bucket, camera, q)
     if q.detail == "spans":
         items = index_view.spans(items)
     elif len(items) > MAX_CLIP_ITEMS:
@@ -186,8 +186,8 @@ def _read_calendar(bucket: Any, camera: str, q: CalendarQuery) -> list[dict[str,
 def calendar(call: Call) -> ZonedCalendar:
     camera = camera_param(call)
     q = call.query_as(CalendarQuery)
-    ahead = _taken(call, camera, q)
-    days = ahead.result() if ahead else _read_calendar(call.svc.bucket, camera, q)
+    started = taken(call, camera, q)
+    days = started.result() if started else _read_calendar(call.svc.bucket, camera, q)
     return ZonedCalendar(camera=camera, month=q.month, tz=q.tz, days=[CalendarDay(**d) for d in days])
 
 
@@ -199,9 +199,9 @@ def register(table: RouteTable) -> None:
     table.add(Route("GET", "/api/v1/cameras/{id}/timeline", timeline, "user",
                     "clips (or spans) and gaps between two instants (≤ 7 days)", query=TimelineQuery, response=Timeline,
                     tag="recordings", errors=(400, 403, 413),
-                    read_ahead=_ahead(TimelineQuery, _read_timeline,
+                    read_ahead=ahead(TimelineQuery, _read_timeline,
                                       lambda q: q.end - q.start <= index_view.MAX_SPAN_MS)))
     table.add(Route("GET", "/api/v1/cameras/{id}/calendar", calendar, "user",
                     "days of a month with recordings, in the time zone `tz`",
                     query=CalendarQuery, response=ZonedCalendar, tag="recordings", errors=(400, 403),
-                    read_ahead=_ahead(CalendarQuery, _read_calendar)))
+                    read_ahead=ahead(CalendarQuery, _read_calendar)))

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import base64
+from typing import Any, Literal
 from urllib.parse import quote
 
 from vigil_camera.keys import parse_clip_key
 
 from ...core.http import ApiError
-from .. import index_view, playlist
+from .. import index_view, playlist, stills
+from .. import preview as previews
 from ..app_support import camera_param, require_camera
 from ..models import DirectClip, DownloadLink, Playback, PlaylistRef
-from ..queries import KeyQuery, TimeRange
+from ..queries import KeyQuery, PreviewQuery, TimeRange
 from ..router import Call, Route, RouteTable
 from ..vod import TS_TYPE, VodError, build_vod
-from .cameras import check_span
+from .cameras import ahead, check_span, taken
 
 MAX_PLAYBACK_MS = 24 * 3600 * 1000
 MP4_TYPE = "video/mp4"
@@ -57,6 +59,29 @@ def m3u8(call: Call) -> dict[str, object]:
             "headers": {"Content-Type": playlist.CONTENT_TYPE, "Cache-Control": "private, no-store"}}
 
 
+def _clip_at(bucket: Any, camera: str, q: PreviewQuery) -> tuple[stills.Located, bytes]:
+    """Where `at` is and its clip's bytes: reads only (it runs as the route's read-ahead; the remux
+    is the handler's, after the caller is known)."""
+    where = stills.locate(bucket, camera, q.at)
+    return where, stills.read_clip(bucket, where.clip)
+
+
+def preview(call: Call) -> dict[str, object]:
+    """The recording from `at` for PREVIEW_MS as a small MP4 (time 0 = `at`): what a camera page's
+    own `<video>` plays before the player has loaded (api/preview.py says why)."""
+    camera = camera_param(call)
+    q = call.query_as(PreviewQuery)
+    started = taken(call, camera, q)
+    try:
+        where, clip = started.result() if started is not None else _clip_at(call.svc.bucket, camera, q)
+        mp4 = previews.preview_mp4(clip, where.offset_ms)
+    except stills.StillProblem as exc:
+        raise ApiError.refused(exc, extra=exc.extra) from None
+    return {"statusCode": 200, "isBase64Encoded": True, "body": base64.b64encode(mp4).decode(),
+            "headers": {"Content-Type": previews.MP4, "Cache-Control": PREVIEW_CACHE}}
+
+
+PREVIEW_CACHE = "private, max-age=300"   # recorded frames never change; a deleted clip's stay only minutes
 _VOD_STATUS = {"invalid_range": 400, "no_recordings": 404, "range_too_large": 413}
 
 
@@ -92,6 +117,11 @@ def register(table: RouteTable) -> None:
     table.add(Route("GET", "/api/v1/cameras/{id}/playlist.m3u8", m3u8, "user",
                     "HLS VOD playlist (≤ 1 h) with presigned segment URLs", query=TimeRange,
                     media_type=playlist.CONTENT_TYPE, tag="playback", errors=(400, 403, 404, 413)))
+    table.add(Route("GET", "/api/v1/cameras/{id}/preview.mp4", preview, "user",
+                    "the recording from `at` for 3 s as an MP4 whose time 0 is `at` (H.264 copied, video "
+                    "only): what a camera page plays before its player has loaded; 404 names the nearest "
+                    "recorded instants", query=PreviewQuery, media_type=previews.MP4, tag="playback",
+                    errors=(400, 403, 404, 422), read_ahead=ahead(PreviewQuery, _clip_at)))
     table.add(Route("GET", "/api/v1/clips/download", download, "user",
                     "a presigned download URL for one clip", query=KeyQuery, response=DownloadLink,
                     tag="playback", errors=(400, 403, 404)))
