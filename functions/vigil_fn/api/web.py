@@ -50,31 +50,18 @@ GRID_PATHS = ("/", "")
 # the preloaded answer to it instead of asking twice.
 GRID_PRELOAD = "</api/v1/cameras>; rel=preload; as=fetch; crossorigin=anonymous"
 
-# A camera page opened at a time (`/cameras/<id>?t=<ms>`, the links the grid, alerts and shares
-# make) asks first for its playback plan; the page's answer names it so that the browser asks
-# with the page instead of after the script has loaded and run (issue 30: ~350 ms on a loaded
-# machine). The window is web/src/player/controller.ts `startWindow`: the URL must be the one the
-# page asks, byte for byte, or the preload is a second request.
-PLAYBACK_LOOKBACK_MS = 10 * 60_000
-PLAYBACK_WINDOW_MS = 3_600_000
 _CAMERA_PAGE = re.compile(r"/cameras/([^/]+)/?")
 _PLAIN_MS = re.compile(r"[0-9]{1,16}")
 
 
-def camera_preload(path: str, query: Mapping[str, str]) -> str | None:
-    """The `Link` value that preloads a camera page's first /playback, or None (no such page, no
-    plain integer `t`, or an id that is not a camera id: nothing unvalidated goes into a header)."""
-    opened = _camera_at(path, query)
-    if opened is None:
-        return None
-    camera, at = opened
-    start, end = at - PLAYBACK_LOOKBACK_MS, at + PLAYBACK_WINDOW_MS
-    return f"</api/v1/cameras/{camera}/playback?start={start}&end={end}>; rel=preload; as=fetch; crossorigin=anonymous"
-
-
-# The same page's first picture: a `<video>` in the page's own HTML plays the recording from `t`
+# A camera page opened at a time (`/cameras/<id>?t=<ms>`, the links the grid, alerts and shares make)
+# gets its first picture from a `<video>` in the page's own HTML: it plays the recording from `t`
 # (api/preview.py: a small MP4 made from the clip) while the script, the session, the playlist and
 # hls.js are still on their way; the player takes over once it plays (web/src/player/preview.ts).
+# The page's `Link` header names no /playback preload: Chromium has 6 connections per host over
+# HTTP/1.1, the entry's scripts, the camera page's and its CSS take 5, and a 7th request made the
+# preview wait for one (asked at ~270 ms, not ~190: the bench's first frame 0.9-1.2 s against
+# 0.3-0.9 s without it, same minutes). The entry script asks for the plan itself (main.tsx).
 # The browser asks for it with the session cookie like any same-origin request: a signed-out or
 # not-allowed visitor gets an error, and the page drops the element. It comes after the app's root, so
 # once the page has rendered its player, the player's `<video>` is the page's first.
@@ -200,8 +187,6 @@ def serve(root_text: str, raw_path: str, policy: str, query: Mapping[str, str] |
     elif _camera_page(path) is not None:
         entry = set(page_scripts(root, ENTRY_SCRIPT))  # the page's own <script> tags ask for these
         links = [f"<{js}>; rel=modulepreload" for js in page_scripts(root, CAMERA_SCRIPT) if js not in entry]
-        if (playback := camera_preload(path, query or {})) is not None:
-            links.insert(0, playback)
         if (tag := preview_tag(path, query or {})) is not None and PREVIEW_ANCHOR in page["body"]:
             page["body"] = page["body"].replace(PREVIEW_ANCHOR, PREVIEW_ANCHOR + tag, 1)
         if links:
