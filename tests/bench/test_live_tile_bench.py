@@ -4,8 +4,8 @@ playlist, as a playing page does), presses "Live tiles", and the tile's first pr
 beside the FLOOR, in the same run, interleaved, median of RUNS each.
 
 - Tile: ms from the click on "Live tiles" to the first `requestVideoFrameCallback` of the tile's
-  `<video>` (the first frame Chromium presents, not a readyState change). The grid is on screen and
-  its script loaded when the click comes (the button is clicked as soon as the camera's card shows);
+  `<video>` (the first frame Chromium presents, not a readyState change). The click comes once the
+  grid has settled (network idle: its stills are in, and the player's script it fetches when idle);
   the figure from the navigation start is printed beside it.
 - Floor: a bare page (`<video muted autoplay playsinline src=one.m3u8>`, nothing else) playing the
   camera's NEWEST live segment (presigned GET from OSS) natively: Debian's Chromium (>= 141) plays HLS
@@ -52,8 +52,21 @@ _HOOKS = """
   };
   new MutationObserver(() => document.querySelectorAll('video').forEach(hook))
     .observe(document, { childList: true, subtree: true });
+  // the player's hls.js, as the page hands it to the tests (video.vigilHls): when each step happened
+  window.__hls = [];
+  Object.defineProperty(HTMLVideoElement.prototype, 'vigilHls', { configurable: true, set(h) {
+    Object.defineProperty(this, 'vigilHls', { value: h, configurable: true });
+    window.__hls.push(['new Hls', performance.now()]);
+    for (const name of ['hlsMediaAttached', 'hlsManifestLoaded', 'hlsLevelLoaded', 'hlsFragLoading', 'hlsFragLoaded',
+                        'hlsBufferCreated', 'hlsFragParsed', 'hlsFragBuffered']) {
+      const at = (d) => name.slice(3) + (d && d.frag ? ' ' + d.frag.sn : '');
+      h.on(name, (_e, d) => window.__hls.push([at(d), performance.now()]));
+    }
+  } });
 })();
 """
+
+_HLS_EVENTS = """(since) => (window.__hls || []).map(([what, at]) => `${what} ${Math.round(at - since)}`)"""
 
 _WATERFALL = """(since) => performance.getEntriesByType('resource').filter(e => e.startTime >= since - 1).map(e => {
   const u = new URL(e.name);
@@ -110,12 +123,15 @@ def _measure(browser: Any, url: str, login: tuple[str, str, str] | None, camera:
         clicked_wall = 0.0
         if camera is not None:
             page.locator(f'li[data-camera="{camera}"]').wait_for()
+            page.wait_for_load_state("networkidle")  # the grid has settled (and fetched the player's script)
             clicked_wall = time.time() * 1000
             page.get_by_role("button", name="Live tiles").click()
         page.wait_for_function("() => window.__firstFrame !== undefined", timeout=120_000, polling=50)
         first, click = page.evaluate("() => [window.__firstFrame, window.__click ?? 0]")
+        events = page.evaluate(_HLS_EVENTS, click) if camera is not None else []  # the page's hls.js, from the click
         after = sum(n for start, n in sizes if camera is not None and start >= clicked_wall)
-        return (float(first - click), float(first), after, sum(n for _, n in sizes), page.evaluate(_WATERFALL, click))
+        return (float(first - click), float(first), after, sum(n for _, n in sizes),
+                page.evaluate(_WATERFALL, click) + events)
     finally:
         ctx.close()
 

@@ -33,10 +33,11 @@ FIRST_FRAME = """(() => {
     v.requestVideoFrameCallback((now) => { window.__firstFrame ??= now; });
   })).observe(document, { childList: true, subtree: true });
 })();"""
-# the playlists and segments the page asked for before that frame (resource timing lists the cross-origin
-# segments too, with their start)
+# the playlists and segments the page asked for before that frame, in order (resource timing lists the
+# cross-origin segments too, with their start)
 BEFORE_FIRST_FRAME = """() => performance.getEntriesByType('resource')
   .filter((e) => e.startTime <= window.__firstFrame)
+  .sort((a, b) => a.startTime - b.startTime)
   .map((e) => new URL(e.name).pathname)
   .filter((p) => p.endsWith('.m3u8') || p.endsWith('.ts'))"""
 
@@ -86,11 +87,16 @@ def test_a_live_tile_plays_before_post_live_answers_and_asks_nothing_twice(
     assert len(held) == 1, "the tile's POST /live was held until now"
     page.wait_for_function("() => window.__firstFrame !== undefined")
     before = page.evaluate(BEFORE_FIRST_FRAME)
-    playlists = [p for p in before if p.endswith(".m3u8")]
+    first_segment = next(i for i, p in enumerate(before) if p.endswith(".ts"))
+    playlists = before[:first_segment]   # (hls.js reloads the live playlist every second after that)
     segments = [p for p in before if p.endswith(".ts")]
     assert playlists == [f"/api/v1/cameras/{device}/live.m3u8"], before   # once: hls.js took that answer
     assert segments and len(segments) == len(set(segments)), before        # no segment fetched twice
-    held[0].continue_()
+    with page.expect_response(lambda r: r.url.endswith(f"/{device}/live") and r.request.method == "POST"):
+        held[0].continue_()
+    # the answer came after the first frame: it puts no "Waiting…" over the picture (two frames to render)
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert page.locator("li[data-camera] .live-status").count() == 0
     first = page.evaluate(f"() => document.querySelector('{TILE}').vigilHls.playingDate.getTime()")
     page.wait_for_function(f"(t) => document.querySelector('{TILE}').vigilHls.playingDate.getTime() > t + 2000",
                            arg=first, timeout=30_000, polling=200)     # and it plays on once POST has answered

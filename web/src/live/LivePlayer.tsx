@@ -78,7 +78,8 @@ export function LivePlayer({
       setStatus((e as Error).message);
     };
     // POST /live is not waited for when the camera is already live: the playlist GET went out beside it
-    warm.started.then(() => alive && setStatus(offline ? words("live.offline") : words("live.waiting")), fail);
+    let buffered = false; // a frame is in: a late POST /live answer must not put "Waiting…" over it
+    warm.started.then(() => alive && !buffered && setStatus(offline ? words("live.offline") : words("live.waiting")), fail);
     (async () => {
       try {
         if (!Hls.isSupported()) {
@@ -104,7 +105,10 @@ export function LivePlayer({
           if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
           else setTimeout(() => hls?.startLoad(-1), 1000);   // camera restarting / network: keep trying
         });
-        hls.on(Hls.Events.FRAG_BUFFERED, () => setStatus(""));
+        hls.on(Hls.Events.FRAG_BUFFERED, () => {
+          buffered = true;
+          setStatus("");
+        });
         hls.attachMedia(el); // the media source opens while the playlist is on its way
         const first = await warm.ready;
         if (first) {
