@@ -175,12 +175,8 @@ def test_live_tile_first_frame_beside_the_newest_segment_played_bare(cloud: Any,
     s = _load(ROOT / "tests/e2e/web/support.py", "vigil_web_test_support")
     live = _load(ROOT / "tests/e2e/web/live_support.py", "vigil_live_support")
     assert (ROOT / "functions/webroot/index.html").exists(), "the web page is not built: run `make web`"
-    tag = uuid.uuid4().hex[:6]
-    camera = f"tile-{tag}"
-    s.provision(cloud, camera, "tile bench")
-    viewer, watcher = (f"tile-{tag}", f"tile-password-{tag}"), (f"watch-{tag}", f"watch-password-{tag}")
-    s.create_user(cloud, *viewer, "viewer", [camera])
-    s.create_user(cloud, *watcher, "viewer", [camera])
+    camera = f"tile-{uuid.uuid4().hex[:6]}"
+    viewer, watcher = live.watched_camera(cloud, s, camera, "tile bench")
     base = cloud.functions["vigil-api"]
     bucket = cloud.bucket()
     cam = live.LiveCamera(cloud, camera, tmp_path / "cam")

@@ -101,3 +101,13 @@ class Watcher:
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
         self.thread.join(30)
+
+
+def watched_camera(cloud: Any, support: Any, device: str, name: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    """Registers `device` and two viewers of it: (viewer, watcher), each (name, password). The watcher is
+    the someone-else who keeps the camera live (`Watcher`); `support` is tests/e2e/web/support.py."""
+    support.provision(cloud, device, name)
+    users = tuple((f"{who}-{device}", f"{who}-password-{device}") for who in ("viewer", "watcher"))
+    for user in users:
+        support.create_user(cloud, *user, "viewer", [device])
+    return users[0], users[1]

@@ -45,12 +45,8 @@ BEFORE_FIRST_FRAME = """() => performance.getEntriesByType('resource')
 @pytest.fixture
 def live_camera(cloud: Any, tmp_path: Path) -> Iterator[tuple[str, tuple[str, str]]]:
     """A camera streaming live because someone else watches it, and a viewer who may see it."""
-    tag = uuid.uuid4().hex[:6]
-    device = f"tile-{tag}"
-    S.provision(cloud, device, "Live tile")
-    viewer, watcher = (f"tile-viewer-{tag}", f"tile-password-{tag}"), (f"tile-watch-{tag}", f"watch-password-{tag}")
-    S.create_user(cloud, *viewer, "viewer", [device])
-    S.create_user(cloud, *watcher, "viewer", [device])
+    device = f"tile-{uuid.uuid4().hex[:6]}"
+    viewer, watcher = L.watched_camera(cloud, S, device, "Live tile")
     cam = L.LiveCamera(cloud, device, tmp_path / "cam")
     cam.start()
     try:
@@ -71,19 +67,26 @@ def ctx(browser: Any) -> Iterator[Any]:
         c.close()
 
 
-def test_a_live_tile_plays_before_post_live_answers_and_asks_nothing_twice(
-        cloud: Any, ctx: Any, live_camera: tuple[str, tuple[str, str]]) -> None:
-    device, viewer = live_camera
-    ctx.add_init_script(FIRST_FRAME)
+def press_live_tiles(ctx: Any, cloud: Any, device: str, viewer: tuple[str, str]) -> tuple[Any, list[Any]]:
+    """The grid, signed in as `viewer`, with "Live tiles" pressed and the tile's POST /live held (the routes
+    in the list, for the test to answer); the tile must then play."""
     page = S.sign_in(ctx, cloud.functions["vigil-api"], viewer, "/")
     page.locator(f'li[data-camera="{device}"]').wait_for()
     held: list[Any] = []
     page.route(f"**/api/v1/cameras/{device}/live",
                lambda route: held.append(route) if route.request.method == "POST" else route.continue_())
     page.get_by_role("button", name="Live tiles").click()
+    page.wait_for_function(PLAYING, arg=TILE, timeout=30_000, polling=100)
+    return page, held
+
+
+def test_a_live_tile_plays_before_post_live_answers_and_asks_nothing_twice(
+        cloud: Any, ctx: Any, live_camera: tuple[str, tuple[str, str]]) -> None:
+    device, viewer = live_camera
+    ctx.add_init_script(FIRST_FRAME)
     # the first frame came while POST /live was still unanswered (held here): a camera already live does
     # not wait for it (before: POST, then a readiness GET, then hls.js's own GET, one after another)
-    page.wait_for_function(PLAYING, arg=TILE, timeout=30_000, polling=100)
+    page, held = press_live_tiles(ctx, cloud, device, viewer)
     assert len(held) == 1, "the tile's POST /live was held until now"
     page.wait_for_function("() => window.__firstFrame !== undefined")
     before = page.evaluate(BEFORE_FIRST_FRAME)
@@ -106,13 +109,7 @@ def test_a_live_tile_plays_before_post_live_answers_and_asks_nothing_twice(
 def test_a_live_tile_refused_by_post_live_stops_and_says_why(
         cloud: Any, ctx: Any, live_camera: tuple[str, tuple[str, str]]) -> None:
     device, viewer = live_camera
-    page = S.sign_in(ctx, cloud.functions["vigil-api"], viewer, "/")
-    page.locator(f'li[data-camera="{device}"]').wait_for()
-    held: list[Any] = []
-    page.route(f"**/api/v1/cameras/{device}/live",
-               lambda route: held.append(route) if route.request.method == "POST" else route.continue_())
-    page.get_by_role("button", name="Live tiles").click()
-    page.wait_for_function(PLAYING, arg=TILE, timeout=30_000, polling=100)
+    page, held = press_live_tiles(ctx, cloud, device, viewer)
     # the api refuses the start after all (the user's live-start limit): the tile stops and says so
     held[0].fulfill(status=429, content_type="application/json", headers={"Retry-After": "30"},
                     body=json.dumps({"error": {"code": "rate_limited", "message": "too many live starts"}}))
