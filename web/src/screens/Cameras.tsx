@@ -73,6 +73,10 @@ export function Cameras() {
         type="button"
         class="live-button"
         aria-pressed={liveTiles}
+        // a pointer on its way to the button, or focus: the player's script starts coming (if the grid's idle
+        // prefetch has not fetched it yet), so a quick press waits less for it
+        onPointerEnter={() => LivePlayerView.load().catch(() => {})}
+        onFocus={() => LivePlayerView.load().catch(() => {})}
         onClick={() => {
           // the live views start now, while the player's script is still on its way (live/warm.ts)
           if (!liveTiles) cameras?.forEach((c) => c.status === "enabled" && !liveRefusal(c) && warmLive(c.id));
