@@ -13,8 +13,11 @@ import { spareHlsWorker } from "../player/worker-spare";
 
 /** hls.js's `liveSyncDuration` in LivePlayer: where in the window it starts (seconds before the live edge). */
 export const LIVE_SYNC_S = 1.5;
-/** A warm start the player has not taken within this long is stale (the window has moved on). */
+/** A warm start the player has not taken within this long is stale (the window has moved on): its playlist
+ * and segment are fetched again, but its POST /live stands for this long (well inside the 30 s lease), so a
+ * slow script does not cost a second start against the user's live-start limit. */
 const FRESH_MS = 4_000;
+const STARTED_MS = 15_000;
 
 export interface Fetched {
   url: string;
@@ -38,7 +41,9 @@ export interface WarmStart {
   ready: Promise<Fetched | null>;
   /** Once the playlist is in: the segment hls.js will load first, its bytes on the way (null: none). */
   segment: Promise<Ahead | null>;
+  /** performance.now() of this start's playlist GET, and of its POST /live. */
   at: number;
+  since: number;
 }
 
 const warm = new Map<string, WarmStart>();
@@ -81,7 +86,11 @@ export function warmLive(camera: string): WarmStart {
   const had = warm.get(camera);
   if (had && performance.now() - had.at < FRESH_MS) return had;
   const playlist = livePlaylistPath(camera);
-  const started = request<{ playlist: string }>("POST", `/cameras/${encodeURIComponent(camera)}/live`);
+  const now = performance.now();
+  const started =
+    had && now - had.since < STARTED_MS
+      ? had.started
+      : request<{ playlist: string }>("POST", `/cameras/${encodeURIComponent(camera)}/live`);
   started.catch(() => undefined); // the player reports it
   const ready = fetched(playlist, false).catch(() => null);
   const segment = ready.then((p) => {
@@ -91,15 +100,14 @@ export function warmLive(camera: string): WarmStart {
     return { url, body: fetched(url, true).catch(() => null) };
   });
   spareHlsWorker(); // hls.js's worker starts now too, not after its first segment
-  const w: WarmStart = { playlist, started, ready, segment, at: performance.now() };
+  const w: WarmStart = { playlist, started, ready, segment, at: now, since: had && started === had.started ? had.since : now };
   warm.set(camera, w);
   return w;
 }
 
 /** The warm start of `camera` if a fresh one is pending (taken once), else a new one. */
 export function takeWarm(camera: string): WarmStart {
-  const had = warm.get(camera);
-  const w = had && performance.now() - had.at < FRESH_MS ? had : warmLive(camera);
+  const w = warmLive(camera); // the pending one if fresh, else a new one (reusing a recent POST /live)
   warm.delete(camera);
   return w;
 }
