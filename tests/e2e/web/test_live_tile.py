@@ -38,8 +38,8 @@ FIRST_FRAME = """(() => {
 BEFORE_FIRST_FRAME = """() => performance.getEntriesByType('resource')
   .filter((e) => e.startTime <= window.__firstFrame)
   .sort((a, b) => a.startTime - b.startTime)
-  .map((e) => new URL(e.name).pathname)
-  .filter((p) => p.endsWith('.m3u8') || p.endsWith('.ts'))"""
+  .map((e) => [new URL(e.name).pathname, e.initiatorType])
+  .filter(([p]) => p.endsWith('.m3u8') || p.endsWith('.ts'))"""
 
 
 @pytest.fixture
@@ -90,11 +90,13 @@ def test_a_live_tile_plays_before_post_live_answers_and_asks_nothing_twice(
     assert len(held) == 1, "the tile's POST /live was held until now"
     page.wait_for_function("() => window.__firstFrame !== undefined")
     before = page.evaluate(BEFORE_FIRST_FRAME)
-    first_segment = next(i for i, p in enumerate(before) if p.endswith(".ts"))
+    first_segment = next(i for i, (p, _) in enumerate(before) if p.endswith(".ts"))
     playlists = before[:first_segment]   # (hls.js reloads the live playlist every second after that)
-    segments = [p for p in before if p.endswith(".ts")]
-    assert playlists == [f"/api/v1/cameras/{device}/live.m3u8"], before   # once: hls.js took that answer
-    assert segments and len(segments) == len(set(segments)), before        # no segment fetched twice
+    segments = [p for p, _ in before if p.endswith(".ts")]
+    # once, by the page's start (fetch), not again by hls.js (XHR): hls.js took that answer
+    assert playlists == [[f"/api/v1/cameras/{device}/live.m3u8", "fetch"]], before
+    assert before[first_segment][1] == "fetch", before                     # the first segment too
+    assert segments and len(segments) == len(set(segments)), before        # and no segment fetched twice
     with page.expect_response(lambda r: r.url.endswith(f"/{device}/live") and r.request.method == "POST"):
         held[0].continue_()
     # the answer came after the first frame: it puts no "Waiting…" over the picture (two frames to render)
