@@ -102,6 +102,8 @@ export function warmLive(camera: string): WarmStart {
   spareHlsWorker(); // hls.js's worker starts now too, not after its first segment
   const w: WarmStart = { playlist, started, ready, segment, at: now, since: had && started === had.started ? had.since : now };
   warm.set(camera, w);
+  // one never taken (the tiles were switched off before the player came) lets its segment go
+  setTimeout(() => warm.get(camera) === w && warm.delete(camera), STARTED_MS);
   return w;
 }
 
