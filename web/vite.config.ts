@@ -20,10 +20,11 @@ export default defineConfig({
         // the player chunk: hls.js with the recording and live players, asked only by the camera page,
         // the side-by-side view and the grid's live tiles (src/screens/lazy.ts), so the camera grid's
         // first load neither fetches nor compiles it (issue 24). The worker's URL (a string, `?url`) is
-        // not hls.js's code: the entry asks for it to start the worker early (src/player/worker-spare.ts)
+        // not hls.js's code: the entry asks for it to start the worker early (src/player/worker-spare.ts).
+        // src/live/warm.ts neither: the grid's "Live tiles" starts live views with it before this chunk is in
         codeSplitting: {
           includeDependenciesRecursively: false, // preact, i18n and the api stay in the shared first-load chunk
-          groups: [{ name: "player", test: /node_modules[\\/]hls\.js[\\/](?!dist[\\/]hls\.worker\.js\?url)|src[\\/]player[\\/](controller|mapping|hls-worker|playlist-loader)\.ts$|src[\\/]live[\\/]/ }],
+          groups: [{ name: "player", test: /node_modules[\\/]hls\.js[\\/](?!dist[\\/]hls\.worker\.js\?url)|src[\\/]player[\\/](controller|mapping|hls-worker|playlist-loader)\.ts$|src[\\/]live[\\/](?!warm\.ts$)/ }],
         },
         // a language's catalogs (src/i18n/locales/<lang>/bundle.ts) are named for scripts/size.mjs
         chunkFileNames: (chunk) => {

@@ -2,12 +2,18 @@
 // then play the sliding playlist with hls.js tuned for low latency (1 s segments, ~1.5 s behind
 // the live edge, catching up at up to 1.5x). The latency shown is now − hls.playingDate: frames
 // carry the camera's wall-clock time in EXT-X-PROGRAM-DATE-TIME.
+//
+// The start (POST /live, the playlist, the first segment) is warm.ts's, begun before this script
+// arrives where the page can (the grid's "Live tiles"); hls.js gets what it fetched (primed.ts).
 import Hls from "hls.js/light";
 import { fmt, t, textOf, useT, words, type Words } from "../i18n";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type Camera } from "../api";
-import { liveApi } from "../api-live-export";
 import { HLS_WORKER } from "../player/hls-worker";
+import { Primed } from "./primed";
+import { LIVE_SYNC_S, liveRefusal, takeWarm } from "./warm";
+
+export { liveRefusal };
 
 export interface LiveStats {
   ttffMs: number | null;
@@ -25,16 +31,6 @@ async function waitReady(url: string, alive: () => boolean): Promise<void> {
     await new Promise((r) => setTimeout(r, i < 20 ? 400 : 1000));
   }
 }
-
-/** What to say before any live frame, from what the api knows of the camera; null: try to play. */
-export function liveRefusal(info: Camera | null | undefined): string | null {
-  if (!info) return null;
-  if (info.status === "disabled") return t("live.disabled");
-  if (info.status === "removed") return t("live.removed");
-  if (info.health?.live_view === false) return t("live.noLiveView");
-  return null;
-}
-
 
 export function LivePlayer({
   camera,
@@ -59,7 +55,8 @@ export function LivePlayer({
     if (refusal) return; // nothing will come: say why instead of waiting forever
     let alive = true;
     let hls: Hls | null = null;
-    const pressed = performance.now();
+    const warm = takeWarm(camera); // begun at the press where the page could (the grid), else now
+    const pressed = warm.at;
     let ttff: number | null = null;
     const el = video.current!;
     const tick = setInterval(() => {
@@ -73,22 +70,29 @@ export function LivePlayer({
       setStats(s);
       onStats?.(s);
     }, 250);
+    const fail = (e: unknown) => {
+      if (!alive) return;
+      hls?.destroy(); // refused (403, 404, 429): nothing plays, the reason shows
+      hls = null;
+      alive = false;
+      setStatus((e as Error).message);
+    };
+    // POST /live is not waited for when the camera is already live: the playlist GET went out beside it
+    let buffered = false; // a frame is in: a late POST /live answer must not put "Waiting…" over it
+    warm.started.then(() => alive && !buffered && setStatus(offline ? words("live.offline") : words("live.waiting")), fail);
     (async () => {
       try {
-        const { playlist } = await liveApi.start(camera);
-        if (!alive) return;
-        setStatus(offline ? words("live.offline") : words("live.waiting"));
-        await waitReady(playlist, () => alive);
-        if (!alive) return;
         if (!Hls.isSupported()) {
           setStatus(words("live.cannotPlay"));
           return;
         }
+        const primed = new Primed();
         hls = new Hls({
           debug: localStorage.getItem("vigil-debug") === "1",
           ...HLS_WORKER,
+          loader: primed.loader(),
           lowLatencyMode: false,
-          liveSyncDuration: 1.5,
+          liveSyncDuration: LIVE_SYNC_S,
           liveMaxLatencyDuration: 5,
           maxLiveSyncPlaybackRate: 1.5,
           backBufferLength: 10,
@@ -101,12 +105,25 @@ export function LivePlayer({
           if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
           else setTimeout(() => hls?.startLoad(-1), 1000);   // camera restarting / network: keep trying
         });
-        hls.on(Hls.Events.FRAG_BUFFERED, () => setStatus(""));
-        hls.loadSource(playlist);
-        hls.attachMedia(el);
+        hls.on(Hls.Events.FRAG_BUFFERED, () => {
+          buffered = true;
+          setStatus("");
+        });
+        hls.attachMedia(el); // the media source opens while the playlist is on its way
+        const first = await warm.ready;
+        if (first) {
+          primed.hold(first.url, Promise.resolve(first)); // ready: hls.js takes this answer, not asking again
+          const ahead = await warm.segment;
+          if (ahead) primed.hold(ahead.url, ahead.body);
+        } else {
+          await warm.started; // a camera that is not live yet: it learns of the viewer first
+          await waitReady(warm.playlist, () => alive);
+        }
+        if (!alive || !hls) return;
+        hls.loadSource(warm.playlist);
         el.play().catch(() => undefined);
       } catch (e) {
-        if (alive) setStatus((e as Error).message);
+        fail(e);
       }
     })();
     return () => {

@@ -6,6 +6,7 @@ import { GridStill } from "../pictures/GridStill";
 import { take } from "../prefetch";
 import { linkClick } from "../router";
 import { LivePlayerView, prefetchAfterGrid } from "./lazy";
+import { liveRefusal, warmLive } from "../live/warm";
 import { formatBytes, formatDuration } from "../time";
 import { Time } from "../ui/Time";
 import { useT } from "../i18n";
@@ -68,7 +69,20 @@ export function Cameras() {
   return (
     <main class="page">
       <h1>{t("cameras.title")}</h1>
-      <button type="button" class="live-button" aria-pressed={liveTiles} onClick={() => setLiveTiles(!liveTiles)}>
+      <button
+        type="button"
+        class="live-button"
+        aria-pressed={liveTiles}
+        // a pointer on its way to the button, or focus: the player's script starts coming (if the grid's idle
+        // prefetch has not fetched it yet), so a quick press waits less for it
+        onPointerEnter={() => LivePlayerView.load().catch(() => {})}
+        onFocus={() => LivePlayerView.load().catch(() => {})}
+        onClick={() => {
+          // the live views start now, while the player's script is still on its way (live/warm.ts)
+          if (!liveTiles) cameras?.forEach((c) => c.status === "enabled" && !liveRefusal(c) && warmLive(c.id));
+          setLiveTiles(!liveTiles);
+        }}
+      >
         {liveTiles ? t("cameras.stopLiveTiles") : t("cameras.liveTiles")}
       </button>
       {error && (
