@@ -23,9 +23,10 @@ from vigil_camera.keys import index_key, index_month_key, index_segments_key
 from .daycache import DayCache, Prefix
 from .log import FoldState, parse_json_lines, parse_lines
 from .ranges import Unchanged, get_if_changed, get_range, read_jsonl, read_log_range, read_log_tail
-from .rows import KEY, OLD_ROW_LEN, ROW_LEN, Row, current, row_end
+from .rows import KEY, OLD_ROW_LEN, ROW_LEN, Row, current, from_columns, row_end
 
-SEGMENT_VERSION = 1
+SEGMENT_VERSION = 1    # summaries, month rows, and segments of row lists (`"rows"`: older indexers wrote them)
+SEGMENT_COLUMNS = 2    # segments of named columns (`"n"`, `"cols"`: `rows.to_columns`), what compaction writes
 # the log's tail after the segments, asked as soon as the segments' bytes are in, while they are parsed
 # (a day's 8,640 rows: ~80 ms of CPU on the shared machine, which the tail's round trip then overlaps)
 _TAILS = ThreadPoolExecutor(8, thread_name_prefix="vigil-log-tail")
@@ -38,7 +39,7 @@ def segments_end(data: bytes) -> int | None:
     last = data.rstrip(b"\n").rpartition(b"\n")[2]
     try:
         doc = json.loads(last)
-        end = int(doc["to"]) if isinstance(doc, dict) and doc.get("v") == SEGMENT_VERSION else None
+        end = int(doc["to"]) if isinstance(doc, dict) and doc.get("v") in _SEGMENT_LINES else None
     except (ValueError, KeyError, TypeError):
         return None
     return end if end is not None and end > 0 else None
@@ -59,10 +60,24 @@ def longest_per_start(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [best[s][1] for s in sorted(best)]
 
 
+_SEGMENT_LINES = (SEGMENT_VERSION, SEGMENT_COLUMNS)
+
+
 def parse_segments(data: bytes) -> list[dict[str, Any]]:
-    """The usable segments of a `.segs.jsonl`, per start offset the longest, in log order."""
-    docs = [d for d in parse_json_lines(data) if isinstance(d, dict)]   # a damaged line: read from the log
-    return longest_per_start(d for d in docs if d.get("v") == SEGMENT_VERSION and _nonempty(d))
+    """The usable segments of a `.segs.jsonl`, per start offset the longest, in log order, each with
+    its `"rows"` (a columns segment's rows made from its columns; a row-list segment's as stored:
+    a day compacted before columns reads as it did)."""
+    docs = [_with_rows(d) for d in parse_json_lines(data) if isinstance(d, dict)]  # damaged: read from the log
+    return longest_per_start(d for d in docs if d is not None and _nonempty(d))
+
+
+def _with_rows(doc: dict[str, Any]) -> dict[str, Any] | None:
+    if doc.get("v") == SEGMENT_VERSION:
+        return doc
+    if doc.get("v") == SEGMENT_COLUMNS and (rows := from_columns(doc.get("n"), doc.get("cols"))) is not None:
+        doc["rows"] = rows
+        return doc
+    return None   # another version, or columns that do not make rows: the log covers it
 
 
 def _nonempty(seg: dict[str, Any]) -> bool:

@@ -65,8 +65,66 @@ def test_range_selection_equals_the_filter(spans: list[tuple[int, int | None]], 
 
 def test_a_row_item_is_the_clip_dict() -> None:
     from vigil_fn.indexer.log import Clip
-    row = ["videos/cam-1/2026/11/28/120000000Z-1.ts", "E", 5, 10, 20, "h264", 1, 2, True, "ok", None, 7, 8]
-    assert reader.clip_item(row) == {"type": "clip", **Clip(*row).to_dict()}
+    row = ["videos/cam-1/2026/11/28/120000000Z-1.ts", "E", 5, 10, 20, "h264", 1, 2, True, "ok", None, 7, 8, None, "9"]
+    assert reader.clip_items([row, row]) == [{"type": "clip", **Clip(*row).to_dict()}] * 2
+    assert reader.clip_items([]) == []
+
+
+def _gapped_as_it_was(rows: list[list[Any]], lo: int, hi: int) -> list[dict[str, Any]]:
+    """The timeline as it was built, a row at a time: a gap before a clip that starts more than the
+    tolerance after every clip before it (and `lo`) ended, and before `hi`."""
+    items: list[dict[str, Any]] = []
+    cursor = lo
+    for row in rows:
+        if row[START] - cursor > reader.GAP_TOLERANCE_MS:
+            items.append({"type": "gap", "start": cursor, "end": row[START]})
+        items.append({"type": "clip", "key": row[KEY], "end": row_end(row), "size": row[2], "status": row[9]})
+        cursor = max(cursor, row_end(row))
+    if hi - cursor > reader.GAP_TOLERANCE_MS:
+        items.append({"type": "gap", "start": cursor, "end": hi})
+    return items
+
+
+def _spans_as_they_were(items: list[dict[str, Any]], clips: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The api's spans as they were merged from the clip items, one item at a time."""
+    out: list[dict[str, Any]] = []
+    starts = iter(clips)
+    for item in items:
+        if item["type"] == "gap":
+            out.append(item)
+            continue
+        start = next(starts)["start"]
+        last = out[-1] if out else None
+        if last is not None and last["type"] == "span" and start <= last["end"] + reader.GAP_TOLERANCE_MS:
+            last["end"] = max(last["end"], item["end"])
+            last["clips"] += 1
+            last["bytes"] += item["size"] or 0
+            last["unreadable"] += item["status"] != "ok"
+        else:
+            out.append({"type": "span", "start": start, "end": item["end"], "clips": 1,
+                        "bytes": item["size"] or 0, "unreadable": int(item["status"] != "ok")})
+    return out
+
+
+@given(st.lists(st.tuples(st.integers(0, 30_000), st.one_of(st.none(), st.integers(0, 9_000)),
+                          st.one_of(st.none(), st.integers(0, 99))), max_size=40),
+       st.integers(-5_000, 30_000), st.integers(0, 40_000))
+def test_the_timeline_made_in_bulk_is_the_one_made_a_row_at_a_time(
+        clips: list[tuple[int, int | None, int | None]], lo: int, width: int) -> None:
+    """`Timeline.of`'s gaps (from the rows' columns), its items and its spans equal the loops they
+    replaced, whatever the overlaps, unreadable clips (no length) and clips starting before `lo`."""
+    hi = lo + width
+    state = FoldState()
+    for i, (start, duration, size) in enumerate(clips):
+        state.add_row([f"k{i:03d}", "", size, start, duration, None, None, None, True,
+                       "ok" if duration else "unreadable", None, 0, None, None, None])
+    rows = reader.in_range(state.visible_rows(), lo, hi)
+    made = reader.Timeline.of(rows, lo, hi)
+    old = _gapped_as_it_was(rows, lo, hi)
+    items = made.items(lambda rs: [{"type": "clip", "key": r[KEY], "end": row_end(r), "size": r[2], "status": r[9]}
+                                   for r in rs])
+    assert items == old and len(made) == len(old)
+    assert made.spans() == _spans_as_they_were(old, [{"start": r[START]} for r in rows])
 
 
 day_st = st.lists(st.tuples(st.integers(0, 40), st.sampled_from(["create", "create", "create", "delete"]),
