@@ -16,7 +16,7 @@ import oss2
 
 from ..indexer import reader
 from ..indexer.dayparts import QUARTER_MS
-from ..indexer.rows import CODEC, DURATION, HEIGHT, KEY, REASON, SIZE, START, STATUS, WIDTH, Row, row_end
+from ..indexer.rows import CODEC, DURATION, HEIGHT, KEY, REASON, SIZE, START, STATUS, WIDTH, Row
 from .clips import ClipView, clip_format
 from .stills import newest_readable
 from .times import day_of, month_days, to_datetime
@@ -25,9 +25,10 @@ from .zones import local_midnights
 MAX_SPAN_MS = 7 * 24 * 3600 * 1000
 
 
-def clip_items(rows: list[Row]) -> list[dict[str, Any]]:
-    """Reader rows (`rows.CREATE_COLS` order) as the API's clip items (`end`, `format`; internal
+def clip_items(timeline: reader.Timeline) -> list[dict[str, Any]]:
+    """A timeline's rows (`rows.CREATE_COLS` order) as the API's clip items (`end`, `format`; internal
     fields dropped), built in one pass over the rows' columns (`reader.clip_items`' way)."""
+    rows = timeline.rows
     if not rows:
         return []
     cols = list(zip(*rows, strict=True))
@@ -35,7 +36,7 @@ def clip_items(rows: list[Row]) -> list[dict[str, Any]]:
              "status": "ok" if st == "ok" else "unreadable", "reason": rs, "codec": c, "width": w, "height": h,
              "format": f}
             for k, s, e, d, z, st, rs, c, w, h, f in zip(
-                cols[KEY], cols[START], map(row_end, rows), cols[DURATION], cols[SIZE], cols[STATUS], cols[REASON],
+                cols[KEY], cols[START], timeline.ends, cols[DURATION], cols[SIZE], cols[STATUS], cols[REASON],
                 cols[CODEC], cols[WIDTH], cols[HEIGHT], map(clip_format, cols[KEY]), strict=True)]
 
 

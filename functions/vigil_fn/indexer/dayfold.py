@@ -65,19 +65,27 @@ _SEGMENT_LINES = (SEGMENT_VERSION, SEGMENT_COLUMNS)
 
 def parse_segments(data: bytes) -> list[dict[str, Any]]:
     """The usable segments of a `.segs.jsonl`, per start offset the longest, in log order, each with
-    its `"rows"` (a columns segment's rows made from its columns; a row-list segment's as stored:
-    a day compacted before columns reads as it did)."""
+    its `"rows"` as this version reads them (`_with_rows`): the folds take them as they are."""
     docs = [_with_rows(d) for d in parse_json_lines(data) if isinstance(d, dict)]  # damaged: read from the log
     return longest_per_start(d for d in docs if d is not None and _nonempty(d))
 
 
 def _with_rows(doc: dict[str, Any]) -> dict[str, Any] | None:
-    if doc.get("v") == SEGMENT_VERSION:
-        return doc
-    if doc.get("v") == SEGMENT_COLUMNS and (rows := from_columns(doc.get("n"), doc.get("cols"))) is not None:
-        doc["rows"] = rows
-        return doc
-    return None   # another version, or columns that do not make rows: the log covers it
+    """A segment line with `"rows"` of `ROW_LEN`, keys strings: a columns segment's rows made from its
+    columns (None when they make none: the log covers it); a row-list segment's (an older indexer's)
+    padded (`rows.current`), rows that are not rows dropped (a damaged row: its clip is missing from
+    the segment, as before columns). None for another version."""
+    if doc.get("v") == SEGMENT_COLUMNS:
+        rows = from_columns(doc.get("n"), doc.get("cols"))
+    elif doc.get("v") == SEGMENT_VERSION:
+        stored = doc["rows"] if isinstance(doc.get("rows"), list) else []
+        rows = current(stored) if _well_formed(stored) else [r for r in map(_stored_row, stored) if r is not None]
+    else:
+        return None
+    if rows is None:
+        return None
+    doc["rows"] = rows
+    return doc
 
 
 def _nonempty(seg: dict[str, Any]) -> bool:
@@ -95,6 +103,7 @@ class DayState:
     raw_bytes: int        # log bytes read raw (holes + tail)
 
 
+_KEY = itemgetter(KEY)
 _LENGTHS = {ROW_LEN, OLD_ROW_LEN}     # an older indexer's rows lack the last column (`rows.current` pads them)
 
 
@@ -111,23 +120,19 @@ def _stored_row(row: Any) -> Row | None:
 
 
 def fold_whole(segs: list[dict[str, Any]], etag: str | None) -> Prefix | None:
-    """The usual day in one pass: segments that follow each other without a hole or an overlap,
-    every row well formed, no key in two segments and no delete — then the fold is every row as it
-    is (what folding segment by segment gives). None when the day is not like that."""
+    """The usual day in one pass: segments (`parse_segments`') that follow each other without a hole
+    or an overlap, no key in two segments and no delete — then the fold is every row as it is (what
+    folding segment by segment gives). None when the day is not like that."""
     cursor = 0
     rows: list[Row] = []
     for seg in segs:
-        seg_rows = seg.get("rows")
-        if int(seg["from"]) != cursor or seg.get("dels") or not isinstance(seg_rows, list):
+        if int(seg["from"]) != cursor or seg.get("dels"):
             return None
-        rows.extend(seg_rows)
+        rows += seg["rows"]
         cursor = int(seg["to"])
-    if not rows or not _well_formed(rows):
-        return None
-    rows = current(rows)
     state = FoldState()
-    state.creates = {r[KEY]: r for r in rows}
-    if len(state.creates) != len(rows):
+    state.creates = dict(zip(map(_KEY, rows), rows, strict=True))
+    if not rows or len(state.creates) != len(rows):
         return None
     return Prefix(etag, state, cursor, len(segs), 0)
 
@@ -149,13 +154,7 @@ def fold_segments(bucket: oss2.Bucket, log_key: str, segs: list[dict[str, Any]],
                 return None
             state.add_entries(parse_lines(hole))
             raw += len(hole)
-        rows = seg.get("rows") or []
-        if _well_formed(rows):
-            state.add_rows(current(rows))
-        else:
-            for row in rows:
-                if (stored := _stored_row(row)) is not None:
-                    state.add_row(stored)
+        state.add_rows(seg["rows"])
         for d in seg.get("dels") or ():
             state.add_delete(str(d[0]), str(d[1]), int(d[2]))
         cursor, used = end, used + 1

@@ -95,9 +95,10 @@ def day_clips(bucket: oss2.Bucket, device_id: str, day: date) -> list[Clip]:
         return [Clip(*r) for r in day_rows(bucket, validate_device_id(device_id), day, DAYS)]
 
 
-def clip_items(rows: list[Row]) -> list[dict[str, Any]]:
+def clip_items(timeline: Timeline) -> list[dict[str, Any]]:
     """Timeline clip items, `{"type": "clip", **Clip.to_dict()}` per row, built in one pass over the
     rows' columns (a dict display per clip: no call and no subscript per field)."""
+    rows = timeline.rows
     if not rows:
         return []
     cols = list(zip(*rows, strict=True))
@@ -137,11 +138,11 @@ class Timeline:
         """How many items `items` gives."""
         return len(self.rows) + len(self.gaps)
 
-    def items(self, clips: Callable[[list[Row]], list[dict[str, Any]]] = clip_items) -> list[dict[str, Any]]:
-        """`clips(rows)` (one item per row, in order; the default `clip_items`) with
-        `{"type": "gap", "start", "end"}` items between them."""
+    def items(self, clips: Callable[[Timeline], list[dict[str, Any]]] = clip_items) -> list[dict[str, Any]]:
+        """`clips(self)` (one item per row, in order, from `rows` and `ends`; the default
+        `clip_items`) with `{"type": "gap", "start", "end"}` items between them."""
         with _bulk():
-            made = clips(self.rows)
+            made = clips(self)
         out: list[dict[str, Any]] = []
         done = 0
         for at, start, end in self.gaps:

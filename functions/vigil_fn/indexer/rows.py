@@ -65,6 +65,9 @@ def to_columns(rows: list[Row]) -> dict[str, list[Any]]:
     return out
 
 
+_ABSENT = [None]   # a column a writer did not have yet: None in every row (read only)
+
+
 def from_columns(n: Any, cols: Any) -> list[Row] | None:
     """The `n` rows of `to_columns`'s columns (a column of one value is that value in every row; a
     column a writer did not have yet is None, as `current` pads), or None when they are not that:
@@ -75,7 +78,7 @@ def from_columns(n: Any, cols: Any) -> list[Row] | None:
         return []
     parts: list[Any] = []
     for name in CREATE_COLS:
-        col = cols.get(name, [None])
+        col = cols.get(name, _ABSENT)
         if not isinstance(col, list) or len(col) not in (1, n):
             return None
         parts.append(col if len(col) == n else repeat(col[0], n))

@@ -66,8 +66,8 @@ def test_range_selection_equals_the_filter(spans: list[tuple[int, int | None]], 
 def test_a_row_item_is_the_clip_dict() -> None:
     from vigil_fn.indexer.log import Clip
     row = ["videos/cam-1/2026/11/28/120000000Z-1.ts", "E", 5, 10, 20, "h264", 1, 2, True, "ok", None, 7, 8, None, "9"]
-    assert reader.clip_items([row, row]) == [{"type": "clip", **Clip(*row).to_dict()}] * 2
-    assert reader.clip_items([]) == []
+    assert reader.clip_items(reader.Timeline.of([row, row], 0, 40)) == [{"type": "clip", **Clip(*row).to_dict()}] * 2
+    assert reader.clip_items(reader.Timeline.of([], 0, 40)) == []
 
 
 def _gapped_as_it_was(rows: list[list[Any]], lo: int, hi: int) -> list[dict[str, Any]]:
@@ -121,8 +121,8 @@ def test_the_timeline_made_in_bulk_is_the_one_made_a_row_at_a_time(
     rows = reader.in_range(state.visible_rows(), lo, hi)
     made = reader.Timeline.of(rows, lo, hi)
     old = _gapped_as_it_was(rows, lo, hi)
-    items = made.items(lambda rs: [{"type": "clip", "key": r[KEY], "end": row_end(r), "size": r[2], "status": r[9]}
-                                   for r in rs])
+    items = made.items(lambda tl: [{"type": "clip", "key": r[KEY], "end": row_end(r), "size": r[2], "status": r[9]}
+                                   for r in tl.rows])
     assert items == old and len(made) == len(old)
     assert made.spans() == _spans_as_they_were(old, [{"start": r[START]} for r in rows])
 
@@ -175,34 +175,44 @@ def test_a_plain_day_takes_the_one_pass_fold_and_a_delete_does_not() -> None:
 
 
 def test_segments_an_older_indexer_wrote_still_read_without_a_crc64() -> None:
-    """Rows stored before the `crc64` column (one column short) read as before, with crc64 None, beside
-    new rows — in the one-pass fold, the segment-by-segment fold and one row at a time (a damaged segment)."""
+    """Row-list segments stored before the `crc64` column (one column short) read as before, with
+    crc64 None, beside columns segments — in the one-pass fold and segment by segment; a row that is
+    not a row (a damaged segment) is dropped and the rest of its segment read."""
     from datetime import date
 
+    import orjson
     from vigil_fn.indexer.compact import segments_of
-    from vigil_fn.indexer.dayfold import fold_segments, fold_whole, parse_segments
+    from vigil_fn.indexer.dayfold import SEGMENT_VERSION, fold_segments, fold_whole, parse_segments
     from vigil_fn.indexer.log import encode_entry
     from vigil_fn.indexer.rows import CRC64, OLD_ROW_LEN, ROW_LEN
     entries = [{"op": "create", "key": f"videos/cam-1/2026/11/28/12{i:04d}000Z-{i}.ts", "etag": "E",
                 "start": 1000 * i, "duration": 500, "event_time": i, "status": "ok", "crc64": str(10 + i)}
                for i in range(60)]
-    segs = parse_segments(segments_of(b"".join(map(encode_entry, entries)), 1024, date(2026, 11, 28),
-                                      now_ms=NOW_MS)[0])
+    lines = segments_of(b"".join(map(encode_entry, entries)), 1024, date(2026, 11, 28),
+                        now_ms=NOW_MS)[0].splitlines(keepends=True)
+    segs = parse_segments(b"".join(lines))
     assert len(segs) >= 3 and all(len(r) == ROW_LEN for r in segs[0]["rows"])
-    segs[0]["rows"] = [r[:OLD_ROW_LEN] for r in segs[0]["rows"]]          # the first segment: an older indexer's
+
+    def old_line(seg: dict[str, Any], rows: list[Any]) -> bytes:
+        return orjson.dumps({"v": SEGMENT_VERSION, "from": seg["from"], "to": seg["to"], "rows": rows,
+                             "dels": []}) + b"\n"
+
     old_keys = {r[KEY] for r in segs[0]["rows"]}
-    whole = fold_whole(segs, "E")
+    first_old = old_line(segs[0], [r[:OLD_ROW_LEN] for r in segs[0]["rows"]])   # an older indexer's
+    whole = fold_whole(parse_segments(first_old + b"".join(lines[1:])), "E")
     assert whole is not None
     rows = whole.state.visible_rows()
     assert {r[KEY]: r[CRC64] for r in rows} == {e["key"]: None if e["key"] in old_keys else e["crc64"] for e in entries
                                                if e["key"] in {r[KEY] for r in rows}}
     assert len(rows) == len(whole.state.creates) and all(len(r) == ROW_LEN for r in rows)
-    assert fold_segments(None, "unused", [{**segs[0], "from": 0}], "E").state.visible_rows() == \
+    assert fold_segments(None, "unused", parse_segments(first_old), "E").state.visible_rows() == \
         [r for r in rows if r[KEY] in old_keys]  # type: ignore[arg-type, union-attr]
-    segs[1]["rows"] = [*segs[1]["rows"][:-1], [1, 2, 3], [r[:OLD_ROW_LEN] for r in segs[1]["rows"][-1:]][0]]
-    one_by_one = fold_segments(None, "unused", segs, "E")  # type: ignore[arg-type]
+    damaged = [*segs[1]["rows"][:-1], [1, 2, 3], segs[1]["rows"][-1][:OLD_ROW_LEN]]
+    one_by_one = fold_segments(None, "unused", parse_segments(  # type: ignore[arg-type]
+        first_old + old_line(segs[1], damaged) + b"".join(lines[2:])), "E")
     assert one_by_one is not None
     got = {r[KEY]: r[CRC64] for r in one_by_one.state.visible_rows()}
     assert got[segs[1]["rows"][-1][KEY]] is None and got[segs[1]["rows"][0][KEY]] == next(
         e["crc64"] for e in entries if e["key"] == segs[1]["rows"][0][KEY])
     assert all(len(r) == ROW_LEN for r in one_by_one.state.visible_rows())
+    assert len(got) == len(rows)
