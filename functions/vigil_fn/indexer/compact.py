@@ -4,9 +4,8 @@ a day's close into its month's calendar. Reading a day back is `dayfold.py`.
 Segment j holds the log lines that *start* in bytes [j*K, (j+1)*K). The indexer whose append
 ends at or past (j+1)*K wrote the last line of segment j — appends are serialised by OSS, so every
 line of the segment is there — and compacts it: one ranged GET of about K bytes, fold, one append
-of the folded state to `<day>.segs.jsonl` (its rows as columns, `rows.to_columns`: a reader parses
-a value per clip only where clips differ) and of a small summary to `<day>.sums.jsonl`. The work is
-the same for the 1st and the 8,640th clip of a day.
+of the folded state to `<day>.segs.jsonl` and of a small summary to `<day>.sums.jsonl`. The work
+is the same for the 1st and the 8,640th clip of a day.
 
 Nothing is rewritten and nothing is lost: the log is never touched, segments are appended, and a
 reader folds segments for what they cover plus the raw log for the rest (a crashed compaction
@@ -25,11 +24,11 @@ from typing import Any
 import oss2
 from vigil_camera.keys import index_key, index_month_key, index_segments_key, index_sums_key
 
-from .dayfold import SEGMENT_COLUMNS, SEGMENT_VERSION, load_day, longest_per_start, midnight_after
+from .dayfold import SEGMENT_VERSION, load_day, longest_per_start, midnight_after
 from .dayparts import quarters
 from .log import FoldState, append_line, parse_lines
 from .ranges import get_range
-from .rows import DURATION, INDEXED_AT, KEY, SIZE, row_end, to_columns
+from .rows import DURATION, INDEXED_AT, KEY, SIZE, row_end
 
 DEFAULT_SEGMENT_BYTES = 8192
 
@@ -72,8 +71,7 @@ def fold_range(data: bytes, start: int, end: int, day: date, *, now_ms: int) -> 
     entries = parse_lines(data)
     state = FoldState().add_entries(entries)
     dels = [[k, scope, t] for k, scopes in state.deletes.items() for scope, t in scopes.items()]
-    rows = list(state.creates.values())
-    segment = _line({"v": SEGMENT_COLUMNS, "from": start, "to": end, "n": len(rows), "cols": to_columns(rows),
+    segment = _line({"v": SEGMENT_VERSION, "from": start, "to": end, "rows": list(state.creates.values()),
                      "dels": dels})
     return segment, summarize(entries, state, start, end, day, now_ms=now_ms)
 

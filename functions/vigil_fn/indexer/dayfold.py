@@ -23,10 +23,9 @@ from vigil_camera.keys import index_key, index_month_key, index_segments_key
 from .daycache import DayCache, Prefix
 from .log import FoldState, parse_json_lines, parse_lines
 from .ranges import Unchanged, get_if_changed, get_range, read_jsonl, read_log_range, read_log_tail
-from .rows import KEY, OLD_ROW_LEN, ROW_LEN, Row, current, from_columns, row_end
+from .rows import KEY, OLD_ROW_LEN, ROW_LEN, Row, current, row_end
 
-SEGMENT_VERSION = 1    # summaries, month rows, and segments of row lists (`"rows"`: older indexers wrote them)
-SEGMENT_COLUMNS = 2    # segments of named columns (`"n"`, `"cols"`: `rows.to_columns`), what compaction writes
+SEGMENT_VERSION = 1
 # the log's tail after the segments, asked as soon as the segments' bytes are in, while they are parsed
 # (a day's 8,640 rows: ~80 ms of CPU on the shared machine, which the tail's round trip then overlaps)
 _TAILS = ThreadPoolExecutor(8, thread_name_prefix="vigil-log-tail")
@@ -39,7 +38,7 @@ def segments_end(data: bytes) -> int | None:
     last = data.rstrip(b"\n").rpartition(b"\n")[2]
     try:
         doc = json.loads(last)
-        end = int(doc["to"]) if isinstance(doc, dict) and doc.get("v") in _SEGMENT_LINES else None
+        end = int(doc["to"]) if isinstance(doc, dict) and doc.get("v") == SEGMENT_VERSION else None
     except (ValueError, KeyError, TypeError):
         return None
     return end if end is not None and end > 0 else None
@@ -60,9 +59,6 @@ def longest_per_start(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [best[s][1] for s in sorted(best)]
 
 
-_SEGMENT_LINES = (SEGMENT_VERSION, SEGMENT_COLUMNS)
-
-
 def parse_segments(data: bytes) -> list[dict[str, Any]]:
     """The usable segments of a `.segs.jsonl`, per start offset the longest, in log order, each with
     its `"rows"` as this version reads them (`_with_rows`): the folds take them as they are."""
@@ -71,20 +67,13 @@ def parse_segments(data: bytes) -> list[dict[str, Any]]:
 
 
 def _with_rows(doc: dict[str, Any]) -> dict[str, Any] | None:
-    """A segment line with `"rows"` of `ROW_LEN`, keys strings: a columns segment's rows made from its
-    columns (None when they make none: the log covers it); a row-list segment's (an older indexer's)
-    padded (`rows.current`), rows that are not rows dropped (a damaged row: its clip is missing from
-    the segment, as before columns). None for another version."""
-    if doc.get("v") == SEGMENT_COLUMNS:
-        rows = from_columns(doc.get("n"), doc.get("cols"))
-    elif doc.get("v") == SEGMENT_VERSION:
-        stored = doc["rows"] if isinstance(doc.get("rows"), list) else []
-        rows = current(stored) if _well_formed(stored) else [r for r in map(_stored_row, stored) if r is not None]
-    else:
+    """A segment line with `"rows"` of `ROW_LEN`, keys strings, checked once here so the folds take
+    them as they are: an older indexer's rows padded (`rows.current`), rows that are not rows dropped
+    (a damaged row: its clip is missing from the segment, as before). None for another version."""
+    if doc.get("v") != SEGMENT_VERSION:
         return None
-    if rows is None:
-        return None
-    doc["rows"] = rows
+    stored = doc["rows"] if isinstance(doc.get("rows"), list) else []
+    doc["rows"] = current(stored) if _well_formed(stored) else [r for r in map(_stored_row, stored) if r is not None]
     return doc
 
 
