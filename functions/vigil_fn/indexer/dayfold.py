@@ -60,21 +60,9 @@ def longest_per_start(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def parse_segments(data: bytes) -> list[dict[str, Any]]:
-    """The usable segments of a `.segs.jsonl`, per start offset the longest, in log order, each with
-    its `"rows"` as this version reads them (`_with_rows`): the folds take them as they are."""
-    docs = [_with_rows(d) for d in parse_json_lines(data) if isinstance(d, dict)]  # damaged: read from the log
-    return longest_per_start(d for d in docs if d is not None and _nonempty(d))
-
-
-def _with_rows(doc: dict[str, Any]) -> dict[str, Any] | None:
-    """A segment line with `"rows"` of `ROW_LEN`, keys strings, checked once here so the folds take
-    them as they are: an older indexer's rows padded (`rows.current`), rows that are not rows dropped
-    (a damaged row: its clip is missing from the segment, as before). None for another version."""
-    if doc.get("v") != SEGMENT_VERSION:
-        return None
-    stored = doc["rows"] if isinstance(doc.get("rows"), list) else []
-    doc["rows"] = current(stored) if _well_formed(stored) else [r for r in map(_stored_row, stored) if r is not None]
-    return doc
+    """The usable segments of a `.segs.jsonl`, per start offset the longest, in log order."""
+    docs = [d for d in parse_json_lines(data) if isinstance(d, dict)]   # a damaged line: read from the log
+    return longest_per_start(d for d in docs if d.get("v") == SEGMENT_VERSION and _nonempty(d))
 
 
 def _nonempty(seg: dict[str, Any]) -> bool:
@@ -98,7 +86,7 @@ _LENGTHS = {ROW_LEN, OLD_ROW_LEN}     # an older indexer's rows lack the last co
 
 def _well_formed(rows: Any) -> bool:
     return (isinstance(rows, list) and bool(rows) and set(map(type, rows)) == {list}
-            and set(map(len, rows)) <= _LENGTHS and all(map(str.__instancecheck__, map(itemgetter(KEY), rows))))
+            and set(map(len, rows)) <= _LENGTHS and all(map(str.__instancecheck__, map(_KEY, rows))))
 
 
 def _stored_row(row: Any) -> Row | None:
@@ -109,19 +97,23 @@ def _stored_row(row: Any) -> Row | None:
 
 
 def fold_whole(segs: list[dict[str, Any]], etag: str | None) -> Prefix | None:
-    """The usual day in one pass: segments (`parse_segments`') that follow each other without a hole
-    or an overlap, no key in two segments and no delete — then the fold is every row as it is (what
-    folding segment by segment gives). None when the day is not like that."""
+    """The usual day in one pass: segments that follow each other without a hole or an overlap,
+    every row well formed, no key in two segments and no delete — then the fold is every row as it
+    is (what folding segment by segment gives). None when the day is not like that."""
     cursor = 0
     rows: list[Row] = []
     for seg in segs:
-        if int(seg["from"]) != cursor or seg.get("dels"):
+        seg_rows = seg.get("rows")
+        if int(seg["from"]) != cursor or seg.get("dels") or not isinstance(seg_rows, list):
             return None
-        rows += seg["rows"]
+        rows.extend(seg_rows)
         cursor = int(seg["to"])
+    if not rows or not _well_formed(rows):
+        return None
+    rows = current(rows)
     state = FoldState()
     state.creates = dict(zip(map(_KEY, rows), rows, strict=True))
-    if not rows or len(state.creates) != len(rows):
+    if len(state.creates) != len(rows):
         return None
     return Prefix(etag, state, cursor, len(segs), 0)
 
@@ -143,7 +135,13 @@ def fold_segments(bucket: oss2.Bucket, log_key: str, segs: list[dict[str, Any]],
                 return None
             state.add_entries(parse_lines(hole))
             raw += len(hole)
-        state.add_rows(seg["rows"])
+        rows = seg.get("rows") or []
+        if _well_formed(rows):
+            state.add_rows(current(rows))
+        else:
+            for row in rows:
+                if (stored := _stored_row(row)) is not None:
+                    state.add_row(stored)
         for d in seg.get("dels") or ():
             state.add_delete(str(d[0]), str(d[1]), int(d[2]))
         cursor, used = end, used + 1

@@ -125,10 +125,6 @@ class FoldState:
         """Many rows at once (a compacted segment: one row per key): keys not seen yet go in with
         one dict update; only keys already present are compared."""
         incoming = {r[KEY]: r for r in rows}
-        if len(incoming) != len(rows):   # a key twice in one segment (never written so): one at a time
-            for row in rows:
-                self.add_row(row)
-            return
         clash = incoming.keys() & self.creates.keys()
         for key in clash:
             if incoming[key][_T] < self.creates[key][_T]:

@@ -125,8 +125,8 @@ class Timeline:
     def of(cls, rows: list[Row], lo: int, hi: int) -> Timeline:
         """`rows` with a gap wherever nothing was recorded for more than GAP_TOLERANCE_MS: before a
         clip starting that long after every clip before it (and `lo`) ended, and before `hi`."""
-        starts = list(map(itemgetter(START), rows))
-        ends = list(map(int, map(add, starts, [d or 0 for d in map(itemgetter(DURATION), rows)])))
+        starts = list(map(_START, rows))
+        ends = list(map(add, starts, [d or 0 for d in map(_DURATION, rows)]))   # `row_end` of each row
         reached = list(accumulate(ends, max, initial=lo))   # [i]: how far the clips before row i reach
         late = compress(range(len(rows)), map(GAP_TOLERANCE_MS.__lt__, map(sub, starts, reached)))
         gaps = [(i, reached[i], starts[i]) for i in late]
@@ -195,6 +195,9 @@ def rows_between(bucket: oss2.Bucket, device_id: str, start: datetime, end: date
 
 def _start(r: Row) -> int:
     return int(r[START])
+
+
+_START, _DURATION = itemgetter(START), itemgetter(DURATION)
 
 
 def shows_in(start: int, end: int, lo: int, hi: int) -> bool:
