@@ -129,7 +129,7 @@ def run_timeline(args: argparse.Namespace) -> int:
     start, end = _range(args)
     _settings, bucket = _bucket()
     _known_camera(bucket, camera)
-    items = index_view.timeline(bucket, camera, start, end)
+    items = index_view.items(index_view.timeline(bucket, camera, start, end))
     if args.json:
         print(json.dumps({"camera": camera, "start": start, "end": end, "items": items}, indent=1))
         return 0

@@ -52,5 +52,5 @@ def test_simulated_camera_clips_all_reach_the_timeline(cloud: Any, tmp_path: Pat
         assert clip.status == "ok" and (clip.width, clip.height) == (width, height) == (320, 180)
         assert abs((clip.duration or 0) - duration) <= 100  # one frame at 10 fps
     first = min(parse_clip_key(k).start for k in uploaded)  # type: ignore[union-attr]
-    items = reader.timeline(bucket, device, first, first + timedelta(hours=1))  # --fast runs ahead of the clock
+    items = reader.timeline(bucket, device, first, first + timedelta(hours=1)).items()  # --fast runs ahead of the clock
     assert [i["key"] for i in items if i["type"] == "clip"] == uploaded

@@ -17,8 +17,8 @@ import oss2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..core.config import ExportSettings
-from ..indexer.reader import clip_item, timeline
-from ..indexer.rows import CRC64, Row
+from ..indexer.reader import timeline
+from ..indexer.rows import CODEC, CRC64, ETAG, KEY, REASON, SIZE, START, STATUS
 from . import manifest
 from .jobs import ExportJob, JobError, JobStore, manifest_key
 from .remux import NOTHING_RECORDED, Gap, RemuxError, RemuxResult, SourceClip, Stream, remux
@@ -29,31 +29,20 @@ log = logging.getLogger("vigil.export")
 HEARTBEAT_S = 2.0
 
 
-def _end(item: dict[str, Any]) -> int:
-    return int(item.get("end") or item["start"] + (item.get("duration") or 0))
-
-
-def _item(row: Row) -> dict[str, Any]:
-    """The reader's timeline item, with the CRC-64 the index recorded (the manifest names it)."""
-    return {**clip_item(row), "crc64": row[CRC64]}
-
-
 def plan(bucket: oss2.Bucket, camera: str, start: int, end: int) -> tuple[list[SourceClip], list[Gap]]:
     """The readable clips of the range in order (with the ETag and CRC-64 the index holds for each),
-    and every gap (missing time or unreadable clip)."""
-    items = timeline(bucket, camera, datetime.fromtimestamp(start / 1000, tz=timezone.utc),
-                     datetime.fromtimestamp(end / 1000, tz=timezone.utc), item=_item)
+    and every gap (missing time or unreadable clip), straight from the reader's timeline rows."""
+    read = timeline(bucket, camera, datetime.fromtimestamp(start / 1000, tz=timezone.utc),
+                    datetime.fromtimestamp(end / 1000, tz=timezone.utc))
     clips: list[SourceClip] = []
-    gaps: list[Gap] = []
-    for item in items:
-        if item["type"] == "gap":
-            gaps.append(Gap(item["start"], item["end"]))
-        elif item.get("status") == "ok" and (item.get("codec") or "h264") == "h264":
-            clips.append(SourceClip(item["key"], item["start"], _end(item), int(item["size"]),
-                                    etag=item["etag"] or None, crc64=item["crc64"]))
+    gaps = [Gap(gap_start, gap_end) for _, gap_start, gap_end in read.gaps]
+    for row, row_end in zip(read.rows, read.ends, strict=True):
+        if row[STATUS] == "ok" and (row[CODEC] or "h264") == "h264":
+            clips.append(SourceClip(row[KEY], row[START], row_end, int(row[SIZE]), etag=row[ETAG] or None,
+                                    crc64=row[CRC64]))
         else:
-            reason = item.get("reason") or f"codec {item.get('codec')}"
-            gaps.append(Gap(item["start"], _end(item), f"clip skipped: {reason}"))
+            reason = row[REASON] or f"codec {row[CODEC]}"
+            gaps.append(Gap(row[START], row_end, f"clip skipped: {reason}"))
     gaps.sort(key=lambda g: g.start)
     return clips, gaps
 

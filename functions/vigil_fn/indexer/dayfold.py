@@ -80,12 +80,13 @@ class DayState:
     raw_bytes: int        # log bytes read raw (holes + tail)
 
 
+_KEY = itemgetter(KEY)
 _LENGTHS = {ROW_LEN, OLD_ROW_LEN}     # an older indexer's rows lack the last column (`rows.current` pads them)
 
 
 def _well_formed(rows: Any) -> bool:
     return (isinstance(rows, list) and bool(rows) and set(map(type, rows)) == {list}
-            and set(map(len, rows)) <= _LENGTHS and all(map(str.__instancecheck__, map(itemgetter(KEY), rows))))
+            and set(map(len, rows)) <= _LENGTHS and all(map(str.__instancecheck__, map(_KEY, rows))))
 
 
 def _stored_row(row: Any) -> Row | None:
@@ -111,7 +112,7 @@ def fold_whole(segs: list[dict[str, Any]], etag: str | None) -> Prefix | None:
         return None
     rows = current(rows)
     state = FoldState()
-    state.creates = {r[KEY]: r for r in rows}
+    state.creates = dict(zip(map(_KEY, rows), rows, strict=True))
     if len(state.creates) != len(rows):
         return None
     return Prefix(etag, state, cursor, len(segs), 0)

@@ -19,7 +19,10 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from itertools import accumulate, compress
+from operator import add, countOf, itemgetter, sub
 from typing import Any
 
 import oss2
@@ -92,28 +95,89 @@ def day_clips(bucket: oss2.Bucket, device_id: str, day: date) -> list[Clip]:
         return [Clip(*r) for r in day_rows(bucket, validate_device_id(device_id), day, DAYS)]
 
 
-def clip_item(r: Row) -> dict[str, Any]:
-    """A timeline clip item: `{"type": "clip", **Clip.to_dict()}`, built straight from the row."""
-    return {"type": "clip", "key": r[KEY], "etag": r[ETAG], "size": r[SIZE], "start": r[START],
-            "duration": r[DURATION], "codec": r[CODEC], "width": r[WIDTH], "height": r[HEIGHT],
-            "has_keyframe": r[HAS_KEYFRAME], "status": r[STATUS], "reason": r[REASON],
-            "event_time": r[EVENT_TIME], "indexed_at": r[INDEXED_AT]}
+def clip_items(timeline: Timeline) -> list[dict[str, Any]]:
+    """Timeline clip items, `{"type": "clip", **Clip.to_dict()}` per row, built in one pass over the
+    rows' columns (a dict display per clip: no call and no subscript per field)."""
+    rows = timeline.rows
+    if not rows:
+        return []
+    cols = list(zip(*rows, strict=True))
+    return [{"type": "clip", "key": k, "etag": e, "size": z, "start": s, "duration": d, "codec": c, "width": w,
+             "height": h, "has_keyframe": f, "status": st, "reason": rs, "event_time": t, "indexed_at": i}
+            for k, e, z, s, d, c, w, h, f, st, rs, t, i in zip(
+                cols[KEY], cols[ETAG], cols[SIZE], cols[START], cols[DURATION], cols[CODEC], cols[WIDTH],
+                cols[HEIGHT], cols[HAS_KEYFRAME], cols[STATUS], cols[REASON], cols[EVENT_TIME], cols[INDEXED_AT],
+                strict=True)]
 
 
-def timeline(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetime, *,
-             item: Callable[[Row], dict[str, Any]] = clip_item) -> list[dict[str, Any]]:
-    """Clips overlapping [start, end) in order, with gaps made explicit.
+@dataclass(frozen=True)
+class Timeline:
+    """Clips overlapping [lo, hi) and where nothing was recorded, as the reader folds them: its rows
+    (shared with the day cache: read only) and its gaps, made in bulk from the rows' columns. A
+    caller draws it as items (`items`: clip dicts and gap dicts in order) or as recorded spans
+    (`spans`), each built once from the rows, never from another caller's dicts."""
 
-    Items: `item(row)` for each clip — by default `{"type": "clip", **Clip.to_dict()}` (key, etag,
-    size, start, duration, codec, width, height, has_keyframe, status, reason, event_time,
-    indexed_at); a caller that wants another shape passes its own and saves building this one —
-    and `{"type": "gap", "start", "end"}` where nothing was recorded for more than
-    GAP_TOLERANCE_MS. `start`/`end` must be timezone-aware; an empty or inverted range gives []; a
-    range over MAX_RANGE_DAYS days raises ValueError (use month_calendar for long spans).
-    """
-    lo, hi = _ms(start), _ms(end)
-    with _bulk():
-        return _gapped(rows_between(bucket, device_id, start, end), lo, hi, item)
+    rows: list[Row]                      # the clips shown (`shows_in`), ordered by (start, key)
+    ends: list[int]                      # each row's `row_end`
+    gaps: list[tuple[int, int, int]]     # (the row it comes before, or len(rows): after the last; start, end)
+
+    @classmethod
+    def of(cls, rows: list[Row], lo: int, hi: int) -> Timeline:
+        """`rows` with a gap wherever nothing was recorded for more than GAP_TOLERANCE_MS: before a
+        clip starting that long after every clip before it (and `lo`) ended, and before `hi`."""
+        starts = list(map(_START, rows))
+        ends = list(map(add, starts, [d or 0 for d in map(_DURATION, rows)]))   # `row_end` of each row
+        reached = list(accumulate(ends, max, initial=lo))   # [i]: how far the clips before row i reach
+        late = compress(range(len(rows)), map(GAP_TOLERANCE_MS.__lt__, map(sub, starts, reached)))
+        gaps = [(i, reached[i], starts[i]) for i in late]
+        if hi - reached[-1] > GAP_TOLERANCE_MS:
+            gaps.append((len(rows), reached[-1], hi))
+        return cls(rows, ends, gaps)
+
+    def __len__(self) -> int:
+        """How many items `items` gives."""
+        return len(self.rows) + len(self.gaps)
+
+    def items(self, clips: Callable[[Timeline], list[dict[str, Any]]] = clip_items) -> list[dict[str, Any]]:
+        """`clips(self)` (one item per row, in order, from `rows` and `ends`; the default
+        `clip_items`) with `{"type": "gap", "start", "end"}` items between them."""
+        with _bulk():
+            made = clips(self)
+        out: list[dict[str, Any]] = []
+        done = 0
+        for at, start, end in self.gaps:
+            out += made[done:at]
+            out.append({"type": "gap", "start": start, "end": end})
+            done = at
+        out += made[done:]
+        return out
+
+    def spans(self) -> list[dict[str, Any]]:
+        """The clips between gaps merged into recorded spans, `{"type": "span", "start", "end",
+        "clips", "bytes", "unreadable"}` (a week of continuous recording is a handful), gaps kept."""
+        out: list[dict[str, Any]] = []
+        done = 0
+        for at, start, end in self.gaps:
+            self._span(out, done, at)
+            out.append({"type": "gap", "start": start, "end": end})
+            done = at
+        self._span(out, done, len(self.rows))
+        return out
+
+    def _span(self, out: list[dict[str, Any]], first: int, stop: int) -> None:
+        if stop > first:
+            run = self.rows[first:stop]
+            out.append({"type": "span", "start": run[0][START], "end": max(self.ends[first:stop]),
+                        "clips": stop - first, "bytes": sum([z or 0 for z in map(itemgetter(SIZE), run)]),
+                        "unreadable": stop - first - countOf(map(itemgetter(STATUS), run), "ok")})
+
+
+def timeline(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetime) -> Timeline:
+    """Clips overlapping [start, end) in order, with gaps made explicit (`Timeline`): nothing
+    recorded for more than GAP_TOLERANCE_MS. `start`/`end` must be timezone-aware; an empty or
+    inverted range has no clips and no gaps; a range over MAX_RANGE_DAYS days raises ValueError
+    (use month_calendar for long spans)."""
+    return Timeline.of(rows_between(bucket, device_id, start, end), _ms(start), _ms(end))
 
 
 def rows_between(bucket: oss2.Bucket, device_id: str, start: datetime, end: datetime) -> list[Row]:
@@ -131,6 +195,9 @@ def rows_between(bucket: oss2.Bucket, device_id: str, start: datetime, end: date
 
 def _start(r: Row) -> int:
     return int(r[START])
+
+
+_START, _DURATION = itemgetter(START), itemgetter(DURATION)
 
 
 def shows_in(start: int, end: int, lo: int, hi: int) -> bool:
@@ -172,23 +239,6 @@ def _range_rows(bucket: oss2.Bucket, device_id: str, start: datetime, end: datet
     if any(_order(a[-1]) > _order(b[0]) for a, b in zip(chunks, chunks[1:], strict=False)):
         out.sort(key=_order)
     return out
-
-
-def _gapped(rows: list[Row], lo: int, hi: int, item: Callable[[Row], dict[str, Any]]) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor = lo
-    append = items.append
-    for row in rows:
-        start_ms = row[START]
-        if start_ms - cursor > GAP_TOLERANCE_MS:
-            append({"type": "gap", "start": cursor, "end": start_ms})
-        append(item(row))
-        end_ms = row_end(row)
-        if end_ms > cursor:
-            cursor = end_ms
-    if hi - cursor > GAP_TOLERANCE_MS:
-        items.append({"type": "gap", "start": cursor, "end": hi})
-    return items
 
 
 def devices(bucket: oss2.Bucket) -> list[str]:

@@ -44,6 +44,6 @@ def row_end(row: Row) -> int:
 def current(rows: list[Row]) -> list[Row]:
     """Stored rows (all of `ROW_LEN` or `OLD_ROW_LEN`) as this version reads them: old rows padded with
     None (new lists: stored rows are shared); the same list when none is old (the usual day, no copy)."""
-    if all(len(r) == ROW_LEN for r in rows):
+    if all(map(ROW_LEN.__eq__, map(len, rows))):
         return rows
     return [r if len(r) == ROW_LEN else [*r, None] for r in rows]

@@ -123,7 +123,7 @@ def test_a_timeline_reads_the_day_before_beside_the_day(cloud: Any) -> None:
     day = datetime(2026, 8, 20, tzinfo=timezone.utc)
     bucket.append_object(index_key(camera, day.date()), 0, b"".join(_clip_line(camera, day, i) for i in range(3)))
     session.arm()
-    items = index_reader.timeline(bucket, camera, day, day + timedelta(days=1))
+    items = index_reader.timeline(bucket, camera, day, day + timedelta(days=1)).items()
     assert session.met   # the spill's first request and the day's were in flight together
     assert [i["key"] for i in items if i["type"] == "clip"] == [
         clip_key(camera, day + timedelta(seconds=10 * i), i, "ts") for i in range(3)]

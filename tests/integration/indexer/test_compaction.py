@@ -135,7 +135,7 @@ def test_compaction_racing_sixteen_indexers_loses_nothing(cloud: Any, quiet: Any
     assert ds.segments >= 5, "the racing indexers compacted segments"
     raw, _ = read_entries(bucket, index_key(device, DAY.date()))
     assert ds.state.clips() == fold(raw)
-    assert [i["key"] for i in reader.timeline(bucket, device, DAY, DAY + timedelta(minutes=5))
+    assert [i["key"] for i in reader.timeline(bucket, device, DAY, DAY + timedelta(minutes=5)).items()
             if i["type"] == "clip"] == keys
 
 
@@ -237,7 +237,7 @@ def test_a_clip_running_past_midnight_shows_in_the_next_days_timeline(cloud: Any
         keys.append(key)
 
     def first_items() -> list[str]:
-        items = reader.timeline(bucket, device, midnight, midnight + timedelta(minutes=1))
+        items = reader.timeline(bucket, device, midnight, midnight + timedelta(minutes=1)).items()
         return [i["key"] for i in items if i["type"] == "clip"]
 
     assert first_items() == [keys[1]]                          # the day before is open: read whole

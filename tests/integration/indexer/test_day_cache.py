@@ -213,8 +213,8 @@ def test_the_reader_timeline_is_the_same_cold_and_warm(cloud: Any) -> None:
     reader.DAYS.clear()
     cold = reader.timeline(bucket, device, start, end)
     warm = reader.timeline(bucket, device, start, end)
-    assert cold == warm
-    assert [i["key"] for i in cold if i["type"] == "clip"] == \
+    assert cold == warm and cold.items() == warm.items() and cold.spans() == warm.spans()
+    assert [i["key"] for i in cold.items() if i["type"] == "clip"] == \
         [clip_key(device, DAY + timedelta(seconds=10 * i), i, "ts") for i in range(9, 31)]
 
 

@@ -167,7 +167,7 @@ def test_timeline_orders_clips_and_makes_gaps_explicit(cloud: Any, ts_clip: byte
     for i, start in enumerate(starts):
         bucket.put_object(clip_key(device, start, i, "ts"), ts_clip)
     assert wait_for(lambda: len(reader.day_clips(bucket, device, DAY.date())) == 3)
-    items = reader.timeline(bucket, device, DAY - timedelta(seconds=10), DAY + timedelta(seconds=70))
+    items = reader.timeline(bucket, device, DAY - timedelta(seconds=10), DAY + timedelta(seconds=70)).items()
     kinds = [i["type"] for i in items]
     assert kinds == ["gap", "clip", "clip", "gap", "clip", "gap"]
     assert items[3]["start"] < items[3]["end"] == int(starts[2].timestamp() * 1000)

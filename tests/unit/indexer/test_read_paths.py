@@ -65,8 +65,66 @@ def test_range_selection_equals_the_filter(spans: list[tuple[int, int | None]], 
 
 def test_a_row_item_is_the_clip_dict() -> None:
     from vigil_fn.indexer.log import Clip
-    row = ["videos/cam-1/2026/11/28/120000000Z-1.ts", "E", 5, 10, 20, "h264", 1, 2, True, "ok", None, 7, 8]
-    assert reader.clip_item(row) == {"type": "clip", **Clip(*row).to_dict()}
+    row = ["videos/cam-1/2026/11/28/120000000Z-1.ts", "E", 5, 10, 20, "h264", 1, 2, True, "ok", None, 7, 8, None, "9"]
+    assert reader.clip_items(reader.Timeline.of([row, row], 0, 40)) == [{"type": "clip", **Clip(*row).to_dict()}] * 2
+    assert reader.clip_items(reader.Timeline.of([], 0, 40)) == []
+
+
+def _gapped_as_it_was(rows: list[list[Any]], lo: int, hi: int) -> list[dict[str, Any]]:
+    """The timeline as it was built, a row at a time: a gap before a clip that starts more than the
+    tolerance after every clip before it (and `lo`) ended, and before `hi`."""
+    items: list[dict[str, Any]] = []
+    cursor = lo
+    for row in rows:
+        if row[START] - cursor > reader.GAP_TOLERANCE_MS:
+            items.append({"type": "gap", "start": cursor, "end": row[START]})
+        items.append({"type": "clip", "key": row[KEY], "end": row_end(row), "size": row[2], "status": row[9]})
+        cursor = max(cursor, row_end(row))
+    if hi - cursor > reader.GAP_TOLERANCE_MS:
+        items.append({"type": "gap", "start": cursor, "end": hi})
+    return items
+
+
+def _spans_as_they_were(items: list[dict[str, Any]], clips: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The api's spans as they were merged from the clip items, one item at a time."""
+    out: list[dict[str, Any]] = []
+    starts = iter(clips)
+    for item in items:
+        if item["type"] == "gap":
+            out.append(item)
+            continue
+        start = next(starts)["start"]
+        last = out[-1] if out else None
+        if last is not None and last["type"] == "span" and start <= last["end"] + reader.GAP_TOLERANCE_MS:
+            last["end"] = max(last["end"], item["end"])
+            last["clips"] += 1
+            last["bytes"] += item["size"] or 0
+            last["unreadable"] += item["status"] != "ok"
+        else:
+            out.append({"type": "span", "start": start, "end": item["end"], "clips": 1,
+                        "bytes": item["size"] or 0, "unreadable": int(item["status"] != "ok")})
+    return out
+
+
+@given(st.lists(st.tuples(st.integers(0, 30_000), st.one_of(st.none(), st.integers(0, 9_000)),
+                          st.one_of(st.none(), st.integers(0, 99))), max_size=40),
+       st.integers(-5_000, 30_000), st.integers(0, 40_000))
+def test_the_timeline_made_in_bulk_is_the_one_made_a_row_at_a_time(
+        clips: list[tuple[int, int | None, int | None]], lo: int, width: int) -> None:
+    """`Timeline.of`'s gaps (from the rows' columns), its items and its spans equal the loops they
+    replaced, whatever the overlaps, unreadable clips (no length) and clips starting before `lo`."""
+    hi = lo + width
+    state = FoldState()
+    for i, (start, duration, size) in enumerate(clips):
+        state.add_row([f"k{i:03d}", "", size, start, duration, None, None, None, True,
+                       "ok" if duration else "unreadable", None, 0, None, None, None])
+    rows = reader.in_range(state.visible_rows(), lo, hi)
+    made = reader.Timeline.of(rows, lo, hi)
+    old = _gapped_as_it_was(rows, lo, hi)
+    items = made.items(lambda tl: [{"type": "clip", "key": r[KEY], "end": row_end(r), "size": r[2], "status": r[9]}
+                                   for r in tl.rows])
+    assert items == old and len(made) == len(old)
+    assert made.spans() == _spans_as_they_were(old, [{"start": r[START]} for r in rows])
 
 
 day_st = st.lists(st.tuples(st.integers(0, 40), st.sampled_from(["create", "create", "create", "delete"]),
@@ -117,34 +175,44 @@ def test_a_plain_day_takes_the_one_pass_fold_and_a_delete_does_not() -> None:
 
 
 def test_segments_an_older_indexer_wrote_still_read_without_a_crc64() -> None:
-    """Rows stored before the `crc64` column (one column short) read as before, with crc64 None, beside
-    new rows — in the one-pass fold, the segment-by-segment fold and one row at a time (a damaged segment)."""
+    """Row-list segments stored before the `crc64` column (one column short) read as before, with
+    crc64 None, beside columns segments — in the one-pass fold and segment by segment; a row that is
+    not a row (a damaged segment) is dropped and the rest of its segment read."""
     from datetime import date
 
+    import orjson
     from vigil_fn.indexer.compact import segments_of
-    from vigil_fn.indexer.dayfold import fold_segments, fold_whole, parse_segments
+    from vigil_fn.indexer.dayfold import SEGMENT_VERSION, fold_segments, fold_whole, parse_segments
     from vigil_fn.indexer.log import encode_entry
     from vigil_fn.indexer.rows import CRC64, OLD_ROW_LEN, ROW_LEN
     entries = [{"op": "create", "key": f"videos/cam-1/2026/11/28/12{i:04d}000Z-{i}.ts", "etag": "E",
                 "start": 1000 * i, "duration": 500, "event_time": i, "status": "ok", "crc64": str(10 + i)}
                for i in range(60)]
-    segs = parse_segments(segments_of(b"".join(map(encode_entry, entries)), 1024, date(2026, 11, 28),
-                                      now_ms=NOW_MS)[0])
+    lines = segments_of(b"".join(map(encode_entry, entries)), 1024, date(2026, 11, 28),
+                        now_ms=NOW_MS)[0].splitlines(keepends=True)
+    segs = parse_segments(b"".join(lines))
     assert len(segs) >= 3 and all(len(r) == ROW_LEN for r in segs[0]["rows"])
-    segs[0]["rows"] = [r[:OLD_ROW_LEN] for r in segs[0]["rows"]]          # the first segment: an older indexer's
+
+    def old_line(seg: dict[str, Any], rows: list[Any]) -> bytes:
+        return orjson.dumps({"v": SEGMENT_VERSION, "from": seg["from"], "to": seg["to"], "rows": rows,
+                             "dels": []}) + b"\n"
+
     old_keys = {r[KEY] for r in segs[0]["rows"]}
-    whole = fold_whole(segs, "E")
+    first_old = old_line(segs[0], [r[:OLD_ROW_LEN] for r in segs[0]["rows"]])   # an older indexer's
+    whole = fold_whole(parse_segments(first_old + b"".join(lines[1:])), "E")
     assert whole is not None
     rows = whole.state.visible_rows()
     assert {r[KEY]: r[CRC64] for r in rows} == {e["key"]: None if e["key"] in old_keys else e["crc64"] for e in entries
                                                if e["key"] in {r[KEY] for r in rows}}
     assert len(rows) == len(whole.state.creates) and all(len(r) == ROW_LEN for r in rows)
-    assert fold_segments(None, "unused", [{**segs[0], "from": 0}], "E").state.visible_rows() == \
+    assert fold_segments(None, "unused", parse_segments(first_old), "E").state.visible_rows() == \
         [r for r in rows if r[KEY] in old_keys]  # type: ignore[arg-type, union-attr]
-    segs[1]["rows"] = [*segs[1]["rows"][:-1], [1, 2, 3], [r[:OLD_ROW_LEN] for r in segs[1]["rows"][-1:]][0]]
-    one_by_one = fold_segments(None, "unused", segs, "E")  # type: ignore[arg-type]
+    damaged = [*segs[1]["rows"][:-1], [1, 2, 3], segs[1]["rows"][-1][:OLD_ROW_LEN]]
+    one_by_one = fold_segments(None, "unused", parse_segments(  # type: ignore[arg-type]
+        first_old + old_line(segs[1], damaged) + b"".join(lines[2:])), "E")
     assert one_by_one is not None
     got = {r[KEY]: r[CRC64] for r in one_by_one.state.visible_rows()}
     assert got[segs[1]["rows"][-1][KEY]] is None and got[segs[1]["rows"][0][KEY]] == next(
         e["crc64"] for e in entries if e["key"] == segs[1]["rows"][0][KEY])
     assert all(len(r) == ROW_LEN for r in one_by_one.state.visible_rows())
+    assert len(got) == len(rows)

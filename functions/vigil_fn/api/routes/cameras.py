@@ -15,6 +15,7 @@ from ...core.http import ApiError
 from ...core.logging import get_logger
 from ...core.sts import StsUnavailable
 from ...indexer.log import Clip
+from ...indexer.reader import Timeline as IndexTimeline
 from .. import index_view, stills
 from ..app_support import camera_param
 from ..models import CalendarDay, Camera, CameraDetail, CameraList, Timeline, ZonedCalendar
@@ -161,7 +162,7 @@ def check_span(start: int, end: int, max_ms: int, what: str) -> None:
                        hours=max_ms // 3_600_000)
 
 
-def _read_timeline(bucket: Any, camera: str, q: TimelineQuery) -> list[dict[str, Any]]:
+def _read_timeline(bucket: Any, camera: str, q: TimelineQuery) -> IndexTimeline:
     return index_view.timeline(bucket, camera, q.start, q.end)
 
 
@@ -170,12 +171,14 @@ def timeline(call: Call) -> Trusted:
     q = call.query_as(TimelineQuery)
     check_span(q.start, q.end, index_view.MAX_SPAN_MS, "a timeline")
     started = taken(call, camera, q)
-    items = started.result() if started else _read_timeline(call.svc.bucket, camera, q)
+    read = started.result() if started else _read_timeline(call.svc.bucket, camera, q)
     if q.detail == "spans":
-        items = index_view.spans(items)
-    elif len(items) > MAX_CLIP_ITEMS:
+        items = read.spans()
+    elif len(read) > MAX_CLIP_ITEMS:   # refused before a clip item is built
         raise ApiError(413, "range_too_large", "more than {limit} items; ask for detail=spans "
                        "or a shorter range", limit=MAX_CLIP_ITEMS)
+    else:
+        items = index_view.items(read)
     return Trusted({"camera": camera, "start": q.start, "end": q.end, "detail": q.detail, "items": items})
 
 

@@ -52,7 +52,7 @@ def sync(call: Call) -> Trusted:
     records = {camera: require_known(call.svc, camera) for camera in ids}
 
     def one(camera: str) -> dict[str, Any]:
-        items = index_view.spans(index_view.timeline(call.svc.bucket, camera, q.start, q.end))
+        items = index_view.timeline(call.svc.bucket, camera, q.start, q.end).spans()
         record = records[camera]
         return {"id": camera, "name": (record.name if record is not None else "") or camera, "items": items}
 
