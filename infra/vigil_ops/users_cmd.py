@@ -114,7 +114,9 @@ def run_add(args: argparse.Namespace) -> int:
 
 @_guard
 def run_list(args: argparse.Namespace) -> int:
-    users = _store().all()
+    users, unreadable = _store().readable()
+    for name in unreadable:   # named, never a reason to hide the others; `vigil users remove` deletes one
+        print(_("warning: the record of user %(user)s cannot be read (corrupt)") % {"user": name}, file=sys.stderr)
     if args.json:
         print(json.dumps([u.public() | {"created": u.created} for u in users], indent=1))
         return 0

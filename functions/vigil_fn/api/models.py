@@ -95,6 +95,9 @@ class UserPatch(Request):
 
 class UserList(Response):
     users: list[UserOut]
+    unreadable: list[str] = Field(default_factory=list, description=(
+        "names whose stored user record cannot be read (corrupt): left out of `users`; DELETE /users/{name} "
+        "removes one"))
 
 
 # -- cameras -------------------------------------------------------------------------------------

@@ -210,8 +210,11 @@ class UserStore:
         return self.save(replace(self.require(name), language=language))
 
     def remove(self, name: str) -> None:
-        self.require(name)
-        self.bucket.delete_object(user_key(name))
+        """Deletes a user's record, a corrupt one too (the admin screen lists those as unreadable)."""
+        key = user_key(name)
+        if not self.bucket.object_exists(key):
+            raise UnknownUser("no such user: {user}", user=validate_name(name))
+        self.bucket.delete_object(key)
 
     def names(self) -> Iterator[str]:
         for info in oss2.ObjectIteratorV2(self.bucket, prefix=USERS_PREFIX):
@@ -219,5 +222,17 @@ class UserStore:
             if tail.endswith(".json") and NAME_RE.fullmatch(tail[:-5]):
                 yield tail[:-5]
 
-    def all(self) -> list[User]:
-        return [u for u in (self.get(n) for n in self.names()) if u is not None]
+    def readable(self) -> tuple[list[User], list[str]]:
+        """Every user whose record reads, and the names of those whose record does not (corrupt): one
+        bad record must not hide every other user from the admin screen."""
+        users: list[User] = []
+        unreadable: list[str] = []
+        for name in self.names():
+            try:
+                user = self.get(name)
+            except UserError:
+                unreadable.append(name)
+                continue
+            if user is not None:
+                users.append(user)
+        return users, unreadable

@@ -28,6 +28,11 @@ def test_users_commands(vigil: Any, cloud: Any) -> None:
     code, out, _ = vigil("users", "list", "--json")
     assert {"name": name, "role": "viewer", "cameras": ["cam-lobby"]}.items() <= \
         next(u for u in json.loads(out) if u["name"] == name).items()
+    broken = f"broken-{uuid.uuid4().hex[:8]}"     # a record that does not parse: named, the others listed
+    cloud.bucket().put_object(f"_system/users/{broken}.json", b"[")
+    code, out, err = vigil("users", "list")
+    assert code == 0 and name in out and broken not in out and f"user {broken} cannot be read" in err
+    assert vigil("users", "remove", broken)[0] == 0 and not cloud.bucket().object_exists(f"_system/users/{broken}.json")
     code, out, _ = vigil("users", "passwd", name, "--generate")
     assert code == 0
     generated = out.split("password: ")[1].split()[0]

@@ -98,6 +98,21 @@ def test_users_admin(admin: Api, client: Callable[..., Any]) -> None:
     assert refused.status_code == 409 and admin.get("/api/v1/me").status_code == 200  # nothing was written
 
 
+def test_a_corrupt_user_record_does_not_hide_the_others(admin: Api, cloud: Any) -> None:
+    """One record that does not parse (a hand edit, a half-restored backup) is named apart, and the
+    admin can remove it; before, the whole list answered 400 and the admin screen showed no user."""
+    name = f"broken-{uuid.uuid4().hex[:8]}"
+    cloud.bucket().put_object(f"_system/users/{name}.json", b"{}")
+    listed = admin.get("/api/v1/users")
+    assert listed.status_code == 200, listed.text
+    me = admin.get("/api/v1/me").json()["user"]["name"]
+    assert me in {u["name"] for u in listed.json()["users"]} and name in listed.json()["unreadable"]
+    assert name not in {u["name"] for u in listed.json()["users"]}
+    assert admin.request("DELETE", f"/api/v1/users/{name}").status_code == 204
+    assert name not in admin.get("/api/v1/users").json()["unreadable"]
+    assert not cloud.bucket().object_exists(f"_system/users/{name}.json")
+
+
 def test_retention_is_the_bucket_lifecycle(admin: Api, cloud: Any) -> None:
     assert admin.request("PUT", "/api/v1/settings/retention", json={"days": 12}).json() \
         == {"days": 12, "activity_days": None}

@@ -40,6 +40,7 @@ def test_viewer_role_reads_recordings_only(cloud: Any) -> None:
     # a URL it presigns for another prefix is refused too; one for a recording works
     assert requests.get(viewer.sign_url("GET", "_system/users/role-test.json", 300), timeout=30).status_code == 403
     assert requests.get(viewer.sign_url("GET", key, 300, slash_safe=True), timeout=30).content == b"clip"
+    operator.delete_object("_system/users/role-test.json")   # not a user record: no other test should meet it
 
 
 @pytest.mark.parametrize("role", ["vigil-token-fn", "vigil-indexer-fn"])

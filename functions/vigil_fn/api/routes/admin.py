@@ -5,6 +5,7 @@ from __future__ import annotations
 from ...core import device_admin
 from ...core.devices import DeviceRecord
 from ...core.http import ApiError
+from ...core.logging import get_logger
 from ..app_support import audit, camera_param
 from ..models import (
     AuditPage,
@@ -21,6 +22,8 @@ from ..queries import AuditQuery
 from ..router import Call, Handler, Route, RouteTable
 from ..users import validate_name
 from .cameras import camera_doc
+
+log = get_logger("vigil.api.admin")
 
 
 def _require_master_key(call: Call) -> None:
@@ -70,7 +73,10 @@ def remove_camera(call: Call) -> None:
 
 
 def list_users(call: Call) -> UserList:
-    return UserList(users=[UserOut(**u.public()) for u in call.svc.users.all()])
+    users, unreadable = call.svc.users.readable()
+    if unreadable:
+        log.warning("unreadable user records", extra={"users": unreadable})
+    return UserList(users=[UserOut(**u.public()) for u in users], unreadable=unreadable)
 
 
 def create_user(call: Call) -> UserOut:
