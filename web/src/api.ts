@@ -229,7 +229,7 @@ export const api = {
   cameraAction: (id: string, action: "disable" | "enable" | "rotate") =>
     request<{ camera?: Camera; config?: Record<string, unknown> }>("POST", `${cam(id)}/${action}`),
   removeCamera: (id: string) => request<void>("DELETE", cam(id)),
-  users: () => request<{ users: UserRecord[] }>("GET", "/users"),
+  users: () => request<{ users: UserRecord[]; unreadable?: string[] }>("GET", "/users"),
   addUser: (u: { name: string; password: string; role: string; cameras?: string[] }) =>
     request<unknown>("POST", "/users", u),
   updateUser: (name: string, patch: { password?: string; role?: string; cameras?: string[]; all_cameras?: boolean }) =>

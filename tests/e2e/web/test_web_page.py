@@ -302,10 +302,18 @@ def test_download_the_clip_under_the_cursor(ctx: Any, site: Site) -> None:
 
 
 def test_admin_screen_and_phone_layout(ctx: Any, site: Site, browser: Any, artifacts: Path) -> None:
+    broken = f"broken-{site.cam_a[-6:]}"    # a stored user record that does not parse (a hand edit)
+    site.cloud.bucket().put_object(f"_system/users/{broken}.json", b"{}")
     page = login(ctx, site, site.admin, "/admin")
     for name in ("Retention", "Cameras", "Users", "Audit"):
         page.get_by_role("heading", name=name, exact=True).wait_for()
-    page.locator(f'tr[data-user="{site.viewer[0]}"]').wait_for()
+    page.locator(f'tr[data-user="{site.viewer[0]}"]').wait_for()   # the others are listed beside it ...
+    bad = page.locator(f'tr[data-user="{broken}"]')
+    assert "cannot be read" in bad.inner_text()                    # ... it is named, and can be removed
+    page.get_by_role("button", name=f"Remove user {broken}").click()
+    page.get_by_role("dialog", name=f"Remove user {broken}?").get_by_role("button", name="Remove").click()
+    bad.wait_for(state="detached")
+    assert not site.cloud.bucket().object_exists(f"_system/users/{broken}.json")
     new_cam = f"{site.cam_a[:-6]}new{site.cam_a[-6:]}"
     page.get_by_label("Camera id").fill(new_cam)
     page.get_by_label("Name", exact=True).fill("Garage")

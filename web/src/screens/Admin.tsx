@@ -295,8 +295,32 @@ function CamerasAdmin({ attempt, setAsk, setNotice }: Ctx) {
 function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
   const t = useT();
   const [users, setUsers] = useState<UserRecord[]>([]);
+  // stored records that do not parse (a hand edit, a half-restored backup): named, and removable
+  const [unreadable, setUnreadable] = useState<string[]>([]);
   const [form, setForm] = useState({ name: "", password: "", role: "viewer", cameras: "" });
-  const reload = async () => setUsers((await api.users()).users);
+  const reload = async () => {
+    const list = await api.users();
+    setUsers(list.users);
+    setUnreadable(list.unreadable ?? []);
+  };
+  const remove = (name: string) => (
+    <AskButton
+      setAsk={setAsk}
+      name={t("admin.users.removeOf", { name })}
+      text={t("admin.users.remove")}
+      danger
+      ask={{
+        title: t("admin.users.removeTitle", { name }),
+        body: t("admin.users.removeBody"),
+        label: t("admin.users.remove"),
+        run: async () => {
+          await api.removeUser(name);
+          await reload();
+          setNotice(words("admin.users.removed", { name }));
+        },
+      }}
+    />
+  );
   useEffect(() => {
     void attempt(reload);
   }, []);
@@ -383,23 +407,17 @@ function UsersAdmin({ attempt, setAsk, setNotice }: Ctx) {
                 >
                   {t("admin.users.edit")}
                 </button>
-                <AskButton
-                  setAsk={setAsk}
-                  name={t("admin.users.removeOf", { name: u.name })}
-                  text={t("admin.users.remove")}
-                  danger
-                  ask={{
-                    title: t("admin.users.removeTitle", { name: u.name }),
-                    body: t("admin.users.removeBody"),
-                    label: t("admin.users.remove"),
-                    run: async () => {
-                      await api.removeUser(u.name);
-                      await reload();
-                      setNotice(words("admin.users.removed", { name: u.name }));
-                    },
-                  }}
-                />
+                {remove(u.name)}
               </td>
+            </tr>
+          ))}
+          {unreadable.map((name) => (
+            <tr key={name} data-user={name} class="unreadable">
+              <td>{name}</td>
+              <td colSpan={2} class="error">
+                {t("admin.users.unreadable")}
+              </td>
+              <td class="actions">{remove(name)}</td>
             </tr>
           ))}
         </tbody>
