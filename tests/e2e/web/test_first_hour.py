@@ -68,15 +68,25 @@ def test_live_of_a_camera_without_live_view_says_so(ctx: Any, site: Site, artifa
         return (_camera(site, site.cam_b).get("health") or {}).get("live_view") is False
 
     _wait("camera B's report", reported)
+    # the page's question about the camera is held until Live is pressed: the press must not start a live
+    # view (its playlist GET leaves at once) before the page knows the camera sends none
+    held: list[Any] = []
+    ctx.route(f"**/api/v1/cameras/{site.cam_b}", lambda route: held.append(route))
     page = login(ctx, site, site.admin, f"/cameras/{site.cam_b}")
     playlists: list[str] = []
-    page.on("request", lambda r: playlists.append(r.url) if "live.m3u8" in r.url else None)
+    page.on("request", lambda r: playlists.append(r.url) if "/live" in r.url else None)
     page.get_by_role("button", name="Live", exact=True).click()
-    status = page.locator(".live-status")
-    status.wait_for()
-    assert "does not send live video" in status.inner_text()
+    page.locator(".live-video").wait_for()
+    for _ in range(600):          # Playwright hands routes over only while it is called: poll through it
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the page asked the api about its camera"
+    held[0].continue_()
+    ctx.unroute(f"**/api/v1/cameras/{site.cam_b}")
+    page.locator(".live-status", has_text="does not send live video").wait_for()
     page.wait_for_timeout(1500)   # what it would have polled meanwhile: nothing
-    assert playlists == []
+    assert playlists == []        # neither POST /live nor the playlist
     assert page.locator(".live-badge").count() == 0
     page.screenshot(path=str(artifacts / "live-not-sent.png"))
 

@@ -39,7 +39,8 @@ export function LivePlayer({
   onStats,
 }: {
   camera: string;
-  /** The camera as the api describes it (status, online, whether it sends live video). */
+  /** The camera as the api describes it (status, online, whether it sends live video); null while the page
+   * is still asking (nothing starts until it is in); left out: start at once. */
   info?: Camera | null;
   compact?: boolean;
   onStats?: (s: LiveStats) => void;
@@ -47,12 +48,15 @@ export function LivePlayer({
   useT(); // re-rendered on a language switch: the badge and the status below are re-worded
   const video = useRef<HTMLVideoElement>(null);
   const refusal = liveRefusal(info);
+  // null: the page is still asking the api about the camera; it may be one that sends no live video, so
+  // nothing starts until that answer is in (the start's playlist GET leaves at once, beside POST /live)
+  const known = info !== null;
   const offline = info ? !info.online : false;
   const [status, setStatus] = useState<Words>(offline ? words("live.offline") : words("live.connecting"));
   const [stats, setStats] = useState<LiveStats>({ ttffMs: null, latencyMs: null });
 
   useEffect(() => {
-    if (refusal) return; // nothing will come: say why instead of waiting forever
+    if (refusal || !known) return; // nothing will come: say why instead of waiting forever
     let alive = true;
     let hls: Hls | null = null;
     const warm = takeWarm(camera); // begun at the press where the page could (the grid), else now
@@ -131,7 +135,7 @@ export function LivePlayer({
       clearInterval(tick);
       hls?.destroy();
     };
-  }, [camera, refusal, offline]);
+  }, [camera, refusal, offline, known]);
 
   const behind = stats.latencyMs === null ? "" : t("live.behind", { seconds: fmt.number(stats.latencyMs / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) });
   return (

@@ -90,7 +90,7 @@ export function CameraPage({ id, t: at, user }: { id: string; t: number | null; 
 
   // the camera, and where to start when the URL names no time: its newest clip (then asked at once;
   // with a time in the URL it is only the heading, asked after the first frame)
-  const cameraNow = at === null || first.shown;
+  const cameraNow = at === null || first.shown || live; // Live waits for it (LivePlayer: `known`)
   useEffect(() => {
     if (!cameraNow) return;
     let alive = true;
