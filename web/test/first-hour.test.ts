@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Camera } from "../src/api";
-import { liveRefusal } from "../src/live/LivePlayer";
+import { liveRefusal } from "../src/live/warm";
 import { spanLabel } from "../src/timeline/Timeline";
 import { cameraIdProblem, cameraListProblem, passwordProblem, userNameProblem } from "../src/ui/rules";
 

@@ -13,8 +13,6 @@ import { HLS_WORKER } from "../player/hls-worker";
 import { Primed } from "./primed";
 import { LIVE_SYNC_S, liveRefusal, takeWarm } from "./warm";
 
-export { liveRefusal };
-
 export interface LiveStats {
   ttffMs: number | null;
   latencyMs: number | null;
