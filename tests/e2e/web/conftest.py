@@ -37,6 +37,18 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
+@pytest.fixture
+def ctx(browser: Any) -> Iterator[Any]:
+    """A fresh browser context (cold cache, no cookies) per test; a file that needs another viewport,
+    a time zone or downloads defines its own `ctx`."""
+    c = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    c.set_default_timeout(30_000)
+    try:
+        yield c
+    finally:
+        c.close()
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

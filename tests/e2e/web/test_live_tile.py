@@ -57,16 +57,6 @@ def live_camera(cloud: Any, tmp_path: Path) -> Iterator[tuple[str, tuple[str, st
         cam.stop()
 
 
-@pytest.fixture
-def ctx(browser: Any) -> Iterator[Any]:
-    c = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-    c.set_default_timeout(30_000)
-    try:
-        yield c
-    finally:
-        c.close()
-
-
 def press_live_tiles(ctx: Any, cloud: Any, device: str, viewer: tuple[str, str]) -> tuple[Any, list[Any]]:
     """The grid, signed in as `viewer`, with "Live tiles" pressed and the tile's POST /live held (the routes
     in the list, for the test to answer); the tile must then play."""

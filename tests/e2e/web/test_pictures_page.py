@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -23,16 +22,6 @@ from .conftest import Site, load_support
 pytestmark = pytest.mark.e2e
 S = load_support()
 GOP_MS = S.CLIP_SECONDS * 1000          # the simulator's keyframe interval defaults to its clip length
-
-
-@pytest.fixture
-def ctx(browser: Any) -> Iterator[Any]:
-    c = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-    c.set_default_timeout(30_000)
-    try:
-        yield c
-    finally:
-        c.close()
 
 
 def signed_in(ctx: Any, site: Site, path: str) -> Any:
