@@ -450,6 +450,12 @@ class Explainer:
                 value = off
         return value
 
+    def ahead_during(self, t: float, ms: float) -> bool:
+        """Whether the stack's clock was ahead at any instant of a request sent at t and lasting ms. A jump is
+        recorded just before the stack is told, so a request sent a moment before it can still be served after."""
+        end = t + ms / 1000
+        return self.offset_at(t) > 0 or any(t < at <= end and off > 0 for at, off in self.offsets)
+
     def active(self, t: float, kinds: tuple[str, ...], target: str = "", ms: float = 0.0) -> str | None:
         """The first window of `kinds` that overlaps a request sent at t and lasting ms (a request already on the
         wire when the stack is killed dies with it)."""
@@ -487,7 +493,7 @@ def explain_call(c: ApiCall, ex: Explainer, viewer: str) -> str | None:
 def explain_get(g: SegmentGet, ex: Explainer, viewer: str) -> str | None:
     if g.status is None:
         return _no_answer(g.tag, g.t, g.ms, STACK_DOWN, ex, viewer)
-    if g.status == 403 and "expired" in (g.reason or "") and ex.offset_at(g.t) > 0:
+    if g.status == 403 and "expired" in (g.reason or "") and ex.ahead_during(g.t, g.ms):
         return "clock_jump"   # the stack's clock is ahead of the api's: its presigned URLs are already expired
     if g.status >= 500:
         return ex.active(g.t, STACK_DOWN, ms=g.ms)

@@ -216,4 +216,8 @@ def test_a_failure_is_explained_only_by_a_fault_that_touched_it() -> None:
     expired = "AccessDenied: Request has expired."
     assert explain_get(SegmentGet(401.0, "vod", "k", 403, "g-1", reason=expired), ex, "v") == "clock_jump"
     assert explain_get(SegmentGet(420.0, "vod", "k", 403, "g-2", reason=expired), ex, "v") is None  # clock is back
+    # sent a moment before the jump was recorded, answered after the stack's clock moved: explained; answered
+    # before it: not
+    assert explain_get(SegmentGet(399.9, "vod", "k", 403, "g-4", 300.0, reason=expired), ex, "v") == "clock_jump"
+    assert explain_get(SegmentGet(399.0, "vod", "k", 403, "g-5", 300.0, reason=expired), ex, "v") is None
     assert explain_get(SegmentGet(401.0, "vod", "k", 403, "g-3", reason="AccessDenied: denied"), ex, "v") is None
