@@ -4,6 +4,7 @@ function invocation throughput with 16 writers vs the same PUTs with no trigger.
 from __future__ import annotations
 
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -132,12 +133,46 @@ threads = [threading.Thread(target=run, args=(i,)) for i in range(writers)]
 """
 
 
-def _put_all(endpoint: str, key: tuple[str, str], prefix: str, n: int) -> float:
+class Phase:
+    """Where the machine's time went while a phase ran: the writer process's CPU (it exits within
+    the phase), this process's (localcloud's OSS server and the FC dispatcher), and every core's
+    busy, I/O-wait and idle share from /proc/stat (the FC workers and everything else included)."""
+
+    def __init__(self) -> None:
+        self.wall, self._c0, self._p0, self._m0 = time.perf_counter(), _children_cpu(), time.process_time(), _ticks()
+
+    def end(self) -> Phase:
+        self.wall = time.perf_counter() - self.wall
+        self.writer_cpu, self.server_cpu = _children_cpu() - self._c0, time.process_time() - self._p0
+        ticks = [b - a for a, b in zip(self._m0, _ticks(), strict=True)]
+        total = sum(ticks) or 1
+        self.idle, self.iowait = ticks[3] / total, ticks[4] / total
+        return self
+
+    def describe(self, n: int) -> str:
+        return (f"CPU per PUT: writers {self.writer_cpu / n * 1000:.2f} ms, OSS server + FC dispatcher "
+                f"{self.server_cpu / n * 1000:.2f} ms; machine ({os.cpu_count()} cores) busy "
+                f"{(1 - self.idle - self.iowait) * 100:.0f} %, I/O wait {self.iowait * 100:.0f} %, "
+                f"idle {self.idle * 100:.0f} %")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _ticks() -> list[int]:
+    """The aggregate `cpu` line of /proc/stat: user nice system idle iowait irq softirq steal."""
+    with open("/proc/stat") as f:
+        return [int(v) for v in f.readline().split()[1:9]]
+
+
+def _put_all(endpoint: str, key: tuple[str, str], prefix: str, n: int) -> Phase:
     """16 writer threads in a separate process (cameras are not inside the server process)."""
-    start = time.perf_counter()
+    phase = Phase()
     subprocess.run([sys.executable, "-c", _WRITER_SCRIPT, endpoint, key[0], key[1], BUCKET, prefix,
                     str(n), str(WRITERS)], check=True, timeout=600)
-    return time.perf_counter() - start
+    return phase.end()
 
 
 def _count(log: Path) -> int:
@@ -151,9 +186,11 @@ def test_oss_put_to_invocation_throughput(fcbench_stack: dict[str, Any]) -> None
     endpoint, key = fcbench_stack["endpoint"], fcbench_stack["key"]
     log = fcbench_stack["records"] / "count.log"
     # Peer: the same PUTs to a prefix no trigger matches (OSS alone, same run).
-    put_only = _put_all(endpoint, key, "nobench/", EVENTS)
+    plain = _put_all(endpoint, key, "nobench/", EVENTS)
+    put_only = plain.wall
     start = time.perf_counter()
-    put_s = _put_all(endpoint, key, "bench/", EVENTS)
+    triggered = _put_all(endpoint, key, "bench/", EVENTS)
+    put_s = triggered.wall
     done_at_put_end = _count(log)
     drain_start = time.perf_counter()
     deadline = time.monotonic() + 300
@@ -170,6 +207,11 @@ def test_oss_put_to_invocation_throughput(fcbench_stack: dict[str, Any]) -> None
           "(target >= 300 events/s)")
     print(f"peer: same PUTs with no trigger: {put_rate:.0f} PUT/s; "
           f"ratio triggered/plain x{rate / put_rate:.2f}")
+    print(f"  plain PUTs: {plain.describe(EVENTS)}")
+    print(f"  triggered PUTs: {triggered.describe(EVENTS)}")
+    per_put = (plain.writer_cpu + plain.server_cpu) / EVENTS
+    print(f"  the writers and the server alone, at {per_put * 1000:.2f} ms of CPU per PUT, would fill "
+          f"{os.cpu_count()} cores at {(os.cpu_count() or 1) / per_put:.0f} PUT/s")
     if EVENTS > done_at_put_end:
         print(f"invoked by the end of the PUT phase: {done_at_put_end}; the rest drained at "
               f"{(EVENTS - done_at_put_end) / drain:.0f} events/s once the writers stopped")
