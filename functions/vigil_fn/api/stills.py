@@ -112,6 +112,17 @@ def locate(bucket: oss2.Bucket, camera: str, at: int) -> Located:
                       extra={"nearest_before": before - 1 if before is not None else None, "nearest_after": after})
 
 
+def following(bucket: oss2.Bucket, camera: str, clip: Clip) -> Clip | None:
+    """The readable clip that carries the recording on from `clip`: the first to start after it, within
+    GAP_TOLERANCE_MS of its end either way (the timeline draws no gap there). None when the recording
+    stops (or the camera restarted later): a preview then ends with its clip."""
+    end = _end(clip)
+    for c in _day_clips(bucket, camera, end):
+        if c.status == "ok" and c.start > clip.start and abs(c.start - end) <= reader.GAP_TOLERANCE_MS:
+            return c
+    return None
+
+
 def newest_readable(clips: list[Clip]) -> Clip | None:
     """The readable clip of `clips` that starts last (ties by key): the one whose still the grid shows."""
     return max((c for c in clips if c.status == "ok"), key=lambda c: (c.start, c.key), default=None)

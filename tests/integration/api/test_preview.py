@@ -1,7 +1,8 @@
 """A camera page's first picture (issue 30) through the real api function on localcloud: the preview
 MP4's time 0 shows the frame at `at` (read back through the clock the simulator drew into it, also
 when `at` falls between keyframes, so the GOP before it is in the file but hidden by its edit list),
-it lasts PREVIEW_MS or to the clip's end, and the camera page's HTML names it; the bad input answers
+it lasts PREVIEW_MS — into the next clip when the recording carries on, else to the clip's end — and the
+camera page's HTML names it; the bad input answers
 like /still's (400, 403, 404 with the nearest instants; 422 is test_pictures.py's, over both routes),
 and a signed-out request is 401."""
 
@@ -100,3 +101,46 @@ def test_bad_input(previewed, make_user, client) -> None:
     mine: Api = client(make_user(cameras=[previewed]))
     assert mine.get(url, params={"at": T0_MS}).status_code == 200
 
+
+
+T1 = T0 - timedelta(minutes=5)       # a second camera's recording: two clips back to back, then a gap
+T1_MS = int(T1.timestamp() * 1000)
+SHORT_S = 4
+LATE_S = 5                           # the third clip starts this long after the second one's end
+
+
+@pytest.fixture(scope="module")
+def carried_on(cloud: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Clips of SHORT_S seconds at T1 and T1 + SHORT_S (one recording, its clock drawn in each frame),
+    and a third LATE_S seconds after the second ends (the recording stopped in between)."""
+    out: list[media.Clip] = []
+    media.simulate(Path(tmp_path_factory.mktemp("carried")), out.append, fps=FPS, width=640, height=360,
+                   clip_seconds=float(SHORT_S), count=3, realtime=False, keyframe_seconds=2.0, start=T1)
+    camera = f"pre-{uuid.uuid4().hex[:8]}"
+    Registry(cloud.bucket()).create(DeviceRecord(camera, name="carried on"))
+    starts = [T1, T1 + timedelta(seconds=SHORT_S), T1 + timedelta(seconds=2 * SHORT_S + LATE_S)]
+    keys = [clip_key(camera, at, i, "ts") for i, at in enumerate(starts)]
+    for key, clip in zip(keys, out, strict=True):
+        cloud.bucket().put_object(key, clip.path.read_bytes(), headers={"Content-Type": "video/mp2t"})
+    wait_indexed(cloud, camera, keys)
+    return camera
+
+
+def test_a_preview_near_a_clips_end_carries_on_into_the_next_clip(carried_on, make_user, client) -> None:
+    api: Api = client(make_user())
+    url = f"/api/v1/cameras/{carried_on}/preview.mp4"
+    for offset in (SHORT_S * 1000 - 1000, SHORT_S * 1000 - 350):   # 1 s before the end; between frames
+        at = T1_MS + offset
+        got = api.get(url, params={"at": at})
+        assert got.status_code == 200, got.text
+        shown = frames(got.content)
+        t0, clock0 = shown[0]
+        assert t0 == 0.0 and at - 1000 // FPS < clock0 <= at, (offset, clock0 - at)
+        # the whole span, across the clips' seam, every frame at its own time (the drawn clock)
+        assert PREVIEW_MS - 2 * 1000 // FPS <= shown[-1][1] - clock0 < PREVIEW_MS + 1000 // FPS, shown[-1][1] - clock0
+        assert all(abs((clock - clock0) - t * 1000) <= 1 for t, clock in shown)
+        assert [clock for _, clock in shown] == sorted({clock for _, clock in shown})   # no frame twice
+    # the second clip's last second: the recording stopped after it, so the preview ends with it
+    at = T1_MS + 2 * SHORT_S * 1000 - 1000
+    shown = frames(api.get(url, params={"at": at}).content)
+    assert 1000 - 2 * 1000 // FPS <= shown[-1][1] - shown[0][1] < 1000, shown[-1][1] - shown[0][1]

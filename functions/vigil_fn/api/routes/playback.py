@@ -59,11 +59,19 @@ def m3u8(call: Call) -> dict[str, object]:
             "headers": {"Content-Type": playlist.CONTENT_TYPE, "Cache-Control": "private, no-store"}}
 
 
-def _clip_at(bucket: Any, camera: str, q: PreviewQuery) -> tuple[stills.Located, bytes]:
-    """Where `at` is and its clip's bytes: reads only (it runs as the route's read-ahead; the remux
-    is the handler's, after the caller is known)."""
+def _clip_at(bucket: Any, camera: str, q: PreviewQuery) -> tuple[stills.Located, bytes, previews.Then | None]:
+    """Where `at` is, its clip's bytes, and the next clip's when the preview runs past this one's end:
+    reads only (it runs as the route's read-ahead; the remux is the handler's, after the caller is known)."""
     where = stills.locate(bucket, camera, q.at)
-    return where, stills.read_clip(bucket, where.clip)
+    clip = stills.read_clip(bucket, where.clip)
+    if where.offset_ms + previews.PREVIEW_MS <= (where.clip.duration or 0):
+        return where, clip, None
+    nxt = stills.following(bucket, camera, where.clip)
+    try:   # a next clip gone or too large meanwhile: the preview ends with this one
+        then = None if nxt is None else previews.Then(stills.read_clip(bucket, nxt), nxt.start - where.clip.start)
+    except stills.StillProblem:
+        then = None
+    return where, clip, then
 
 
 def preview(call: Call) -> dict[str, object]:
@@ -73,8 +81,8 @@ def preview(call: Call) -> dict[str, object]:
     q = call.query_as(PreviewQuery)
     started = taken(call, camera, q)
     try:
-        where, clip = started.result() if started is not None else _clip_at(call.svc.bucket, camera, q)
-        mp4 = previews.preview_mp4(clip, where.offset_ms)
+        where, clip, then = started.result() if started is not None else _clip_at(call.svc.bucket, camera, q)
+        mp4 = previews.preview_mp4(clip, where.offset_ms, then=then)
     except stills.StillProblem as exc:
         raise ApiError.refused(exc, extra=exc.extra) from None
     return {"statusCode": 200, "isBase64Encoded": True, "body": base64.b64encode(mp4).decode(),
