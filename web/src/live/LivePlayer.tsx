@@ -93,6 +93,9 @@ export function LivePlayer({
           debug: localStorage.getItem("vigil-debug") === "1",
           ...HLS_WORKER,
           loader: primed.loader(),
+          // the start segment is fetched and transmuxed while the media source is still opening (40-80 ms
+          // after attachMedia here), not on hls.js's next 100 ms tick after it opened
+          startFragPrefetch: true,
           lowLatencyMode: false,
           liveSyncDuration: LIVE_SYNC_S,
           liveMaxLatencyDuration: 5,
