@@ -11,7 +11,7 @@ Camera limits of viewers are honoured: a viewer's digest lists only the cameras 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -58,10 +58,39 @@ def digest_for(bucket: oss2.Bucket, sub: dict[str, Any], day: Any, now_ms: int,
                                         cameras=wording.cameras(len(cameras), language)))
 
 
+# (user, day) digests this instance saw settled — sent by it, or found marked by another tick — so the
+# ticks after the digest hour skip them without a request: before, every tick for the rest of the day
+# read the user, listed the registry, read the state and tried the marker again (4 requests a minute
+# per subscription). The create-only marker stays the guard between instances; this only spares asking.
+_SETTLED: set[tuple[str, str]] = set()
+_SETTLED_MAX = 4096   # a cache: cleared when full (the marker answers for anything forgotten)
+
+
+def _due(subs: list[dict[str, Any]], now_ms: int) -> list[tuple[dict[str, Any], date]]:
+    """The subscriptions whose digest hour has come in their zone, with the day to tell, not settled here."""
+    due = []
+    for sub in subs:
+        try:
+            zone = ZoneInfo(str(sub.get("timezone") or "UTC"))
+        except (KeyError, ValueError):
+            continue
+        local = datetime.fromtimestamp(now_ms / 1000, zone)
+        day = (local - timedelta(days=1)).date()
+        if local.hour >= int(sub.get("hour", 8)) and (str(sub.get("user", "")), day.isoformat()) not in _SETTLED:
+            due.append((sub, day))
+    return due
+
+
+def _settle(user: str, day: date) -> None:
+    if len(_SETTLED) >= _SETTLED_MAX:
+        _SETTLED.clear()
+    _SETTLED.add((user, day.isoformat()))
+
+
 def run_digests(bucket: oss2.Bucket, store: AlertStore, rules: list[Rule], channels: dict[str, Channel],
                 now_ms: int, settings: AlertSettings, send: Send) -> list[str]:
-    subs = store.digests()
-    if not subs:
+    due = _due(store.digests(), now_ms)
+    if not due:
         return []
     from ..api.users import UserStore  # the viewer accounts: who may see which camera
 
@@ -75,18 +104,14 @@ def run_digests(bucket: oss2.Bucket, store: AlertStore, rules: list[Rule], chann
         if cond.get("told"):
             firing.setdefault(cam, []).append(names.get(rule_id, rule_id))
     sent = []
-    for sub in subs:
-        try:
-            zone = ZoneInfo(str(sub.get("timezone") or "UTC"))
-        except (KeyError, ValueError):
-            continue
-        local = datetime.fromtimestamp(now_ms / 1000, zone)
-        if local.hour < int(sub.get("hour", 8)):
-            continue
-        day = (local - timedelta(days=1)).date()
+    for sub, day in due:
         user = users.get(str(sub.get("user", "")))
-        if user is None or not mark(bucket, f"digest/{user.name}/{day.isoformat()}"):
+        if user is None:
+            continue   # not settled: an account made later in the day still gets its digest
+        if not mark(bucket, f"digest/{user.name}/{day.isoformat()}"):
+            _settle(user.name, day)
             continue
+        _settle(user.name, day)
         cams = [c for c in all_cameras if user.may_see(c)]
         d = digest_for(bucket, sub, day, now_ms, cams, firing, user.language or "en")
         if store.enqueue(d):

@@ -70,6 +70,13 @@ def mark(bucket: oss2.Bucket, name: str, owner: str = "") -> bool:
     return True
 
 
+def _subscription(body: bytes) -> dict[str, Any]:
+    doc = json.loads(body)
+    if not isinstance(doc, dict):
+        raise ValueError("a digest subscription is a JSON object")
+    return doc
+
+
 class AlertStore:
     """Rules, channels, digests, state, outbox and dead letters of one bucket."""
 
@@ -118,7 +125,9 @@ class AlertStore:
         return _get(self.bucket, f"{DIGESTS}{user}.json")
 
     def digests(self) -> list[dict[str, Any]]:
-        return [d for d in (_get(self.bucket, k) for k in _keys(self.bucket, DIGESTS)) if d]
+        """Every subscription (one LIST; a GET only for one that changed, as rules and channels: each
+        tick used to GET every subscription again)."""
+        return [d for _, d in sorted(read_prefix(self.bucket, DIGESTS, _subscription).items()) if d]
 
     def save_digest(self, user: str, doc: dict[str, Any]) -> None:
         _put(self.bucket, f"{DIGESTS}{user}.json", doc)

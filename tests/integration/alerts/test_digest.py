@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from vigil_fn.alerts.rules import check_channel
-from vigil_fn.alerts.store import AlertStore
-from vigil_fn.api.users import UserStore
+from vigil_fn.alerts.store import DIGESTS, MARKS, AlertStore
+from vigil_fn.api.users import USERS_PREFIX, UserStore
+
+from tests.oss_access import oss_requests
 
 pytestmark = pytest.mark.integration
 
@@ -29,8 +31,13 @@ def test_one_digest_per_user_per_day_with_their_cameras_only(cloud: Any, camera:
     assert len(digests) == 1
     assert [a["camera"] for a in digests[0].body["alerts"]] == [mine] and other not in str(digests[0].body)
     assert "clips" in digests[0].body["alerts"][0]["detail"] and "MB stored" in digests[0].body["alerts"][0]["detail"]
-    ticks.minute(2)
+    # the rest of the day's ticks: no second digest, and not a request about this one (before, each tick read
+    # the subscription and the user, listed the registry, read the state and tried the day's marker again)
+    with oss_requests() as seen:
+        ticks.minute(2)
     assert len([r for r in receiver.unique().values() if r.body["title"].startswith("Vigil daily digest")]) == 1
+    assert seen.under(f"{MARKS}digest/{viewer}/") == [] and seen.under(f"{USERS_PREFIX}{viewer}") == []
+    assert seen.under(f"{DIGESTS}{viewer}") == [], "the subscription is read again only when it changes"
     store.delete_digest(viewer)
 
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -54,37 +51,6 @@ def sim_clips(tmp_path_factory: pytest.TempPathFactory) -> list[Clip]:
 def wait_for(pred: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
     """The shared poll, with the minute an export or a cold indexer may take here."""
     return _wait_for(pred, timeout, what, interval=0.1)
-
-
-class OssRequests(logging.Handler):
-    """The requests localcloud's OSS answered (its access log, written once a response has gone out):
-    what any client sent — this process's oss2 or a function the FC runtime runs."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.seen: list[tuple[str, str]] = []    # (method, key)
-        self._lock = threading.Lock()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        with self._lock:
-            self.seen.append((str(getattr(record, "method", "")), str(getattr(record, "key", ""))))
-
-    def of(self, method: str, keys: list[str]) -> list[str]:
-        with self._lock:
-            return [k for m, k in self.seen if m == method and k in keys]
-
-
-@contextmanager
-def oss_requests() -> Iterator[OssRequests]:
-    logger = logging.getLogger("localcloud.oss.access")
-    capture, level = OssRequests(), logger.level
-    logger.addHandler(capture)
-    logger.setLevel(logging.INFO)
-    try:
-        yield capture
-    finally:
-        logger.removeHandler(capture)
-        logger.setLevel(level)
 
 
 def record(cloud: Any, clips: list[Clip], gap_after: int = 3, gap_s: float = 7.0) -> Recorded:

@@ -25,7 +25,9 @@ from vigil_fn.export.invoke import start_export
 from vigil_fn.export.jobs import JobStore, manifest_key
 from vigil_fn.indexer import reader
 
-from .conftest import Recorded, oss_requests, wait_for
+from tests.oss_access import oss_requests
+
+from .conftest import Recorded, wait_for
 
 pytestmark = pytest.mark.integration
 SETTINGS = ExportSettings.from_env({})
