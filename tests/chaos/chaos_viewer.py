@@ -395,6 +395,10 @@ class Viewer(ViewerBase):
             if doc["state"] == "failed" and eid not in self.retried:
                 self.retried.add(eid)
                 self.api("POST", f"/api/v1/exports/{eid}/retry", "export_retry")
+                # asked again before it counts as settled, whatever the retry's answer (a lost one may still
+                # have started it): kept as "failed", the answer before the retry, it read as settled at once
+                # and the proof found the retry's finished MP4 beside a failed job (a CI run of 503e4c2)
+                self.exports[eid] = dict(doc, state="retrying")
 
     def exports_settled(self) -> bool:
         return all(d.get("state") in ("done", "failed") for d in self.exports.values()) and not self._export_queue

@@ -18,6 +18,7 @@ from chaos_viewer import (
     Explainer,
     LiveSample,
     SegmentGet,
+    Viewer,
     check_exports,
     check_live,
     classify_answer,
@@ -221,3 +222,39 @@ def test_a_failure_is_explained_only_by_a_fault_that_touched_it() -> None:
     assert explain_get(SegmentGet(399.9, "vod", "k", 403, "g-4", 300.0, reason=expired), ex, "v") == "clock_jump"
     assert explain_get(SegmentGet(399.0, "vod", "k", 403, "g-5", 300.0, reason=expired), ex, "v") is None
     assert explain_get(SegmentGet(401.0, "vod", "k", 403, "g-3", reason="AccessDenied: denied"), ex, "v") is None
+
+
+def test_a_retried_export_is_followed_until_it_finishes() -> None:
+    """A failed export the viewer retries is not settled until the api is asked about it again: kept as the
+    "failed" answer before the retry, it read as settled at once and the proof found the retry's MP4 beside a
+    failed job. The viewer's requests are answered here by a stand-in for the api's routes (the harness's own
+    bookkeeping is under test, not the api)."""
+    states = {"e-1": "failed"}
+
+    class Answer:
+        def __init__(self, status: int, doc: dict[str, Any]) -> None:
+            self.status_code, self._doc = status, doc
+
+        def json(self) -> dict[str, Any]:
+            return self._doc
+
+    def api(method: str, path: str, route: str, **_: Any) -> Answer:
+        if route == "export_list":
+            return Answer(200, {"exports": []})
+        if route == "export_retry":
+            states["e-1"] = "running"
+            return Answer(502, {})                 # the retry's answer lost: it started all the same
+        doc = {"id": "e-1", "state": states["e-1"], "error": "stalled" if states["e-1"] == "failed" else None}
+        return Answer(200, doc)
+
+    viewer = Viewer("viewer-0", "http://127.0.0.1:9", "b", ("u", "p"),
+                    CameraProxy("v", lambda: 0.0, random.Random(1), 1), lambda: 0.0, "s", cameras=[])
+    viewer.api = api  # type: ignore[method-assign]
+    viewer.exports["e-1"] = {"id": "e-1", "state": "queued"}
+    viewer.follow_exports()                        # reads "failed", retries it
+    assert not viewer.exports_settled()
+    viewer.follow_exports()                        # the retry runs
+    assert viewer.exports["e-1"]["state"] == "running" and not viewer.exports_settled()
+    states["e-1"] = "done"
+    viewer.follow_exports()
+    assert viewer.exports_settled() and viewer.exports["e-1"]["state"] == "done" and viewer.retried == {"e-1"}
