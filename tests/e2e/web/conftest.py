@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,16 +38,25 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
-@pytest.fixture
-def ctx(browser: Any) -> Iterator[Any]:
-    """A fresh browser context (cold cache, no cookies) per test; a file that needs another viewport,
-    a time zone or downloads defines its own `ctx`."""
-    c = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-    c.set_default_timeout(30_000)
+@contextmanager
+def browser_context(browser: Any, *, width: int = 1280, height: int = 900, timeout_ms: int = 30_000,
+                    **options: Any) -> Iterator[Any]:
+    """A fresh browser context (cold cache, no cookies), English (UK) unless `options` say otherwise
+    (a time zone, downloads), closed when done."""
+    c = browser.new_context(**{"locale": "en-GB", "viewport": {"width": width, "height": height}, **options})
+    c.set_default_timeout(timeout_ms)
     try:
         yield c
     finally:
         c.close()
+
+
+@pytest.fixture
+def ctx(browser: Any) -> Iterator[Any]:
+    """The plain context per test; a file that needs another viewport, a time zone or downloads defines its
+    own `ctx` over `browser_context`."""
+    with browser_context(browser) as c:
+        yield c
 
 
 @pytest.fixture(scope="session")

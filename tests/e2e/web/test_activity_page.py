@@ -21,7 +21,7 @@ import pytest
 import requests
 from vigil_camera.protocol import device_secret
 
-from .conftest import Site, load_support
+from .conftest import Site, browser_context, load_support
 
 pytestmark = pytest.mark.e2e
 S = load_support()
@@ -51,12 +51,8 @@ def active_camera(site: Site, tmp_path_factory: pytest.TempPathFactory) -> tuple
 
 @pytest.fixture
 def ctx(browser: Any) -> Iterator[Any]:
-    c = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 1000})
-    c.set_default_timeout(60_000)
-    try:
+    with browser_context(browser, height=1000, timeout_ms=60_000) as c:
         yield c
-    finally:
-        c.close()
 
 
 def _open(ctx: Any, site: Site, who: str, camera: str, at: int) -> Any:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from vigil_camera.keys import clip_key
 
-from .conftest import Site, load_support
+from .conftest import Site, browser_context, load_support
 from .test_web_page import TZ, login, pause, shown_ms, wait_shown_near
 
 pytestmark = pytest.mark.e2e
@@ -26,12 +26,8 @@ ZONE = ZoneInfo(TZ)
 
 @pytest.fixture
 def ctx(browser: Any) -> Iterator[Any]:
-    c = browser.new_context(timezone_id=TZ, locale="en-GB", viewport={"width": 1280, "height": 900})
-    c.set_default_timeout(30_000)
-    try:
+    with browser_context(browser, timezone_id=TZ) as c:
         yield c
-    finally:
-        c.close()
 
 
 @dataclass

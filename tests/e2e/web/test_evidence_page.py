@@ -17,7 +17,7 @@ import pytest
 from vigil_camera.keys import clip_key
 from vigil_camera.media import simulate
 
-from .conftest import load_support
+from .conftest import browser_context, load_support
 
 pytestmark = pytest.mark.e2e
 S = load_support()
@@ -26,12 +26,8 @@ S = load_support()
 
 @pytest.fixture
 def ctx(browser: Any) -> Iterator[Any]:
-    c = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    c.set_default_timeout(30_000)
-    try:
+    with browser_context(browser, accept_downloads=True) as c:
         yield c
-    finally:
-        c.close()
 
 
 

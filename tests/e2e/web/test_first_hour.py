@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from .conftest import Site, load_support
+from .conftest import Site, browser_context, load_support
 from .test_web_page import TZ, login, pause
 
 pytestmark = pytest.mark.e2e
@@ -24,12 +24,8 @@ WIDE = {"width": 1366, "height": 900}
 
 @pytest.fixture
 def ctx(browser: Any) -> Iterator[Any]:
-    c = browser.new_context(timezone_id=TZ, locale="en-GB", viewport=WIDE)
-    c.set_default_timeout(30_000)
-    try:
+    with browser_context(browser, viewport=WIDE, timezone_id=TZ) as c:
         yield c
-    finally:
-        c.close()
 
 
 def _camera(site: Site, camera: str) -> dict[str, Any]:

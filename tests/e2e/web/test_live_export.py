@@ -21,7 +21,7 @@ from vigil_camera.media import simulate
 
 from tests.loading import load_path
 
-from .conftest import HERE, load_support
+from .conftest import HERE, browser_context, load_support
 
 pytestmark = pytest.mark.e2e
 S = load_support()
@@ -32,12 +32,8 @@ L = load_path("vigil_live_support", HERE / "live_support.py")  # shared with the
 
 @pytest.fixture
 def ctx(browser: Any) -> Iterator[Any]:
-    c = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    c.set_default_timeout(30_000)
-    try:
+    with browser_context(browser, accept_downloads=True) as c:
         yield c
-    finally:
-        c.close()
 
 
 def playing_date(page: Any) -> float | None:

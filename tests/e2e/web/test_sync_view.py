@@ -16,7 +16,7 @@ import requests
 
 from tests.loading import load_path
 
-from .conftest import HERE, load_support
+from .conftest import HERE, browser_context, load_support
 
 pytestmark = pytest.mark.e2e
 S = load_support()
@@ -28,12 +28,8 @@ Y = load_path("vigil_sync_support", HERE / "sync_support.py")
 
 @pytest.fixture
 def ctx(browser: Any) -> Iterator[Any]:
-    c = browser.new_context(locale="en-GB", viewport={"width": 1366, "height": 900})
-    c.set_default_timeout(30_000)
-    try:
+    with browser_context(browser, width=1366) as c:
         yield c
-    finally:
-        c.close()
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from vigil_fn.api.users import UserStore
 
-from .conftest import Site, load_support
+from .conftest import Site, browser_context, load_support
 
 pytestmark = pytest.mark.e2e
 
@@ -25,13 +25,8 @@ S = load_support()
 
 @pytest.fixture
 def ctx(browser: Any) -> Iterator[Any]:
-    c = browser.new_context(timezone_id=TZ, locale="en-GB", viewport={"width": 1280, "height": 900},
-                            accept_downloads=True)
-    c.set_default_timeout(30_000)
-    try:
+    with browser_context(browser, timezone_id=TZ, accept_downloads=True) as c:
         yield c
-    finally:
-        c.close()
 
 
 def login(ctx: Any, site: Site, who: tuple[str, str], path: str = "/") -> Any:
