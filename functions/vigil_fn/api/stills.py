@@ -14,7 +14,7 @@ How stills are made, and why (measured figures in docs/pictures.md):
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -68,6 +68,8 @@ class ClipTooLarge(StillProblem):
 class Located:
     clip: Clip
     offset_ms: int           # T − clip start
+    # the clips of T's UTC day and the day before, as `locate` read them (`following` looks there first)
+    around: list[Clip] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def still_key(self) -> str:
@@ -95,11 +97,11 @@ def locate(bucket: oss2.Bucket, camera: str, at: int) -> Located:
     i = bisect_right(starts, at)
     for c in reversed(clips[max(0, i - 4):i]):
         if c.start <= at < _end(c):
-            return Located(c, at - c.start)
+            return Located(c, at - c.start, every)
     for c in reversed(every[:bisect_right([c.start for c in every], at)][-4:]):
         if not c.duration and c.start <= at < c.start + UNREADABLE_SPAN_MS:
             if c.status == "ok":     # the indexer found no length: the decode says whether it plays
-                return Located(c, at - c.start)
+                return Located(c, at - c.start, every)
             raise UndecodableClip("the clip holding that instant cannot be decoded ({reason})",
                                   reason=c.reason or "unreadable")
     before = max((min(_end(c), at) for c in clips[:i]), default=None)
@@ -112,12 +114,14 @@ def locate(bucket: oss2.Bucket, camera: str, at: int) -> Located:
                       extra={"nearest_before": before - 1 if before is not None else None, "nearest_after": after})
 
 
-def following(bucket: oss2.Bucket, camera: str, clip: Clip) -> Clip | None:
-    """The readable clip that carries the recording on from `clip`: the first to start after it, within
-    GAP_TOLERANCE_MS of its end either way (the timeline draws no gap there). None when the recording
-    stops (or the camera restarted later): a preview then ends with its clip."""
-    end = _end(clip)
-    for c in _day_clips(bucket, camera, end):
+def following(bucket: oss2.Bucket, camera: str, where: Located) -> Clip | None:
+    """The readable clip that carries the recording on from `where.clip`: the first to start after it,
+    within GAP_TOLERANCE_MS of its end either way (the timeline draws no gap there). None when the
+    recording stops (or the camera restarted later): a preview then ends with its clip. From the clips
+    `locate` read, unless the clip ends on the next UTC day (then that day is read)."""
+    clip, end = where.clip, _end(where.clip)
+    same_day = where.around and day_of(end + reader.GAP_TOLERANCE_MS) == day_of(clip.start + where.offset_ms)
+    for c in where.around if same_day else _day_clips(bucket, camera, end):
         if c.status == "ok" and c.start > clip.start and abs(c.start - end) <= reader.GAP_TOLERANCE_MS:
             return c
     return None

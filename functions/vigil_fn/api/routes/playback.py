@@ -66,7 +66,7 @@ def _clip_at(bucket: Any, camera: str, q: PreviewQuery) -> tuple[stills.Located,
     clip = stills.read_clip(bucket, where.clip)
     if where.offset_ms + previews.PREVIEW_MS <= (where.clip.duration or 0):
         return where, clip, None
-    nxt = stills.following(bucket, camera, where.clip)
+    nxt = stills.following(bucket, camera, where)
     try:   # a next clip gone or too large meanwhile: the preview ends with this one
         then = None if nxt is None else previews.Then(stills.read_clip(bucket, nxt), nxt.start - where.clip.start)
     except stills.StillProblem:
