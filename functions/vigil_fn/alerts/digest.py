@@ -60,8 +60,9 @@ def digest_for(bucket: oss2.Bucket, sub: dict[str, Any], day: Any, now_ms: int,
 
 # (user, day) digests this instance saw settled — sent by it, or found marked by another tick — so the
 # ticks after the digest hour skip them without a request: before, every tick for the rest of the day
-# read the user, listed the registry, read the state and tried the marker again (4 requests a minute
-# per subscription). The create-only marker stays the guard between instances; this only spares asking.
+# read the subscription and the user, listed the registry, read the state and tried the marker again
+# (5 requests a minute per subscription). The create-only marker stays the guard between instances;
+# this only spares asking.
 _SETTLED: set[tuple[str, str]] = set()
 _SETTLED_MAX = 4096   # a cache: cleared when full (the marker answers for anything forgotten)
 
